@@ -1,0 +1,115 @@
+"""The audit trail: append-only events in an HMAC chain.
+
+Each event's MAC covers the previous MAC and the event's fields, under a key derived from the
+vault's data key (HKDF, separate from it). An edited, deleted, inserted or reordered event breaks
+the chain from that point; cutting events off the end is caught against the chain head printed
+on every report and export. Events never hold personal values: who, when, what action, which
+record (by id or reference), and the reason where a clause asks for one.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from app.timeutil import utc_now_iso
+from app.vault import crypto
+from app.vault.connection import Database
+
+GENESIS = bytes(32)
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    seq: int
+    mac: str
+
+    def short(self) -> str:
+        """The form printed on paper: event count and the first 16 hex digits of the MAC."""
+        return f"{self.seq}:{self.mac[:16]}"
+
+
+@dataclass
+class ChainReport:
+    events: int = 0
+    head: ChainHead = field(default_factory=lambda: ChainHead(0, GENESIS.hex()))
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _message(prev_mac: bytes, seq: int, at: str, actor: str, action: str,
+             record_type: str | None, record_id: str | None, reason: str | None) -> bytes:
+    fields = [seq, at, actor, action, record_type, record_id, reason]
+    return prev_mac + json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def record(
+    db: Database,
+    key: bytes,
+    actor: str,
+    action: str,
+    *,
+    record_type: str | None = None,
+    record_id: str | None = None,
+    reason: str | None = None,
+    at: str | None = None,
+) -> int:
+    """Append one event; call it inside the transaction of the change it records."""
+    with db.transaction():
+        last = db.one("SELECT seq, mac FROM audit_events ORDER BY seq DESC LIMIT 1")
+        seq = 1 if last is None else last["seq"] + 1
+        prev = GENESIS if last is None else bytes.fromhex(last["mac"])
+        at = at or utc_now_iso()
+        mac = crypto.mac(key, _message(prev, seq, at, actor, action, record_type, record_id, reason))
+        db.execute(
+            "INSERT INTO audit_events (seq, at, actor, action, record_type, record_id, reason, mac)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (seq, at, actor, action, record_type, record_id, reason, mac.hex()),
+        )
+    return seq
+
+
+def head(db: Database) -> ChainHead:
+    last = db.one("SELECT seq, mac FROM audit_events ORDER BY seq DESC LIMIT 1")
+    return ChainHead(0, GENESIS.hex()) if last is None else ChainHead(last["seq"], last["mac"])
+
+
+def verify_chain(db: Database, key: bytes, *, max_problems: int = 20) -> ChainReport:
+    """Replay the chain from the start; report where it breaks."""
+    report = ChainReport()
+    prev = GENESIS
+    expected_seq = 1
+    cursor = db.execute(
+        "SELECT seq, at, actor, action, record_type, record_id, reason, mac FROM audit_events ORDER BY seq"
+    )
+    for row in cursor:
+        report.events += 1
+        seq = row["seq"]
+        if seq != expected_seq:
+            report.problems.append(
+                f"audit event {expected_seq} is missing (the next one found is {seq}): events were deleted"
+            )
+        computed = crypto.mac(
+            key,
+            _message(prev, seq, row["at"], row["actor"], row["action"],
+                     row["record_type"], row["record_id"], row["reason"]),
+        )
+        stored = row["mac"]
+        if not isinstance(stored, str) or computed.hex() != stored:
+            report.problems.append(
+                f"audit event {seq} does not match the chain: it was edited, inserted or moved"
+            )
+        if len(report.problems) >= max_problems:
+            report.problems.append("… further problems not listed")
+            break
+        # Continue from the stored MAC so one bad event is reported once, not for every later one.
+        try:
+            prev = bytes.fromhex(stored)
+        except (TypeError, ValueError):
+            prev = computed
+        expected_seq = seq + 1
+        report.head = ChainHead(seq, stored if isinstance(stored, str) else "")
+    return report

@@ -1,0 +1,361 @@
+"""The `spocdesk` command line: headless administration and scripting (DESIGN.md contract).
+
+Exit codes: 0 success; 2 usage; 3 wrong user or passphrase (or not permitted); 4 invalid input,
+nothing written; 5 vault damaged or tampered; 6 vault open in another process; 1 anything else.
+Every error is one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+from app import __version__
+from app.agreement import AgreementError
+from app.errors import SpocError, UsageError
+
+EXIT_CODES = """exit codes:
+  0  success
+  2  usage: the command line is wrong
+  3  wrong user name or passphrase, disabled user, or not permitted for your role
+  4  invalid input: nothing was written
+  5  the vault (or backup) is damaged or has been tampered with
+  6  the vault is open in another SPOC Desk process"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, not argparse's usage block
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+# ---- reading secrets ----------------------------------------------------------------------
+
+
+class Secrets:
+    """Passphrases from standard input, one per line (--passphrase-stdin), or a terminal prompt."""
+
+    def __init__(self, from_stdin: bool):
+        self.from_stdin = from_stdin
+        self._line = 0
+
+    def read(self, prompt: str, *, confirm: bool = False) -> str:
+        if self.from_stdin:
+            self._line += 1
+            line = sys.stdin.readline()
+            if not line:
+                raise UsageError(f"{prompt} was expected on line {self._line} of standard input.")
+            return line.rstrip("\r\n")
+        if not sys.stdin.isatty():
+            raise UsageError("No passphrase given: add --passphrase-stdin, or run in a terminal to be asked.")
+        value = getpass.getpass(f"{prompt}: ")
+        if confirm and getpass.getpass(f"{prompt} again: ") != value:
+            raise UsageError("The two passphrases were not the same; nothing was changed.")
+        return value
+
+
+def _secrets(args) -> Secrets:
+    return Secrets(bool(getattr(args, "passphrase_stdin", False) or getattr(args, "recovery_key_stdin", False)))
+
+
+def _open(args, secrets: Secrets | None = None):
+    from app.vault import Vault
+
+    if not args.user:
+        raise UsageError("Say who you are with --user NAME.")
+    secrets = secrets or _secrets(args)
+    return Vault.open(Path(args.vault), user=args.user, passphrase=secrets.read(f"Passphrase for {args.user}"))
+
+
+def _print_json(data) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+# ---- commands -----------------------------------------------------------------------------
+
+
+def cmd_init(args) -> int:
+    from app.vault import Vault
+
+    if args.role != "admin":
+        raise InvalidRole()
+    secrets = _secrets(args)
+    passphrase = secrets.read(f"New passphrase for {args.user}", confirm=True)
+    vault, recovery_key = Vault.create(Path(args.vault), user=args.user, passphrase=passphrase, agency=args.agency)
+    try:
+        vault_path, keys_path = vault.path, vault.keyslot_path
+    finally:
+        vault.close()
+    print(f"Vault created: {vault_path} (agency {args.agency}; administrator {args.user}).")
+    print(f"Its keyslot file is {keys_path.name}: keep it beside the vault (backups carry it).")
+    print()
+    print("RECOVERY KEY (shown once; give it to your Data Protection Manager for the safe):")
+    print()
+    print(f"    {recovery_key}")
+    print()
+    print("Anyone holding this key can open the vault. It is not stored anywhere in readable form.")
+    return 0
+
+
+class InvalidRole(UsageError):
+    def __init__(self):
+        super().__init__("The first user of a vault is always its administrator: use --role admin (or leave it out).")
+
+
+def cmd_verify(args) -> int:
+    from app.errors import VaultDamaged
+
+    vault = _open(args)
+    try:
+        report = vault.verify()
+    finally:
+        vault.close()
+    if args.json:
+        _print_json(report.as_dict())
+    else:
+        data = report.as_dict()
+        for label, key in (("Encrypted pages", "encryption_pages"), ("Database structure", "database_structure"),
+                           ("Foreign keys", "foreign_keys"), ("Audit chain", "audit_chain")):
+            print(f"{label + ':':22}{data[key]}")
+        print(f"{'Audit events:':22}{data['audit_events']} (head {data['audit_head']})")
+    if not report.ok:
+        raise VaultDamaged("Verification failed: " + "; ".join(report.problems) + ".")
+    return 0
+
+
+def cmd_backup(args) -> int:
+    vault = _open(args)
+    try:
+        info = vault.backup(Path(args.dest))
+    finally:
+        vault.close()
+    print(f"Backup written and verified: {info.path} ({info.db_size // 1024} KiB, "
+          f"{info.audit_events} audit events, chain head {info.audit_head}).")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    from app.vault.backup import restore_backup
+
+    if not args.user:
+        raise UsageError("Say who you are with --user NAME.")
+    passphrase = _secrets(args).read(f"Passphrase for {args.user}")
+    vault = restore_backup(Path(args.backup), Path(args.vault), user=args.user, passphrase=passphrase)
+    try:
+        head = vault.chain_head().short()
+        path = vault.path
+    finally:
+        vault.close()
+    print(f"Restored and verified: {path} (audit chain head {head}).")
+    return 0
+
+
+def cmd_status(args) -> int:
+    from app.status import vault_status
+
+    vault = _open(args)
+    try:
+        data = vault_status(vault)
+    finally:
+        vault.close()
+    _print_json(data)
+    return 0
+
+
+def cmd_users(args) -> int:
+    from app import users
+    from app.timeutil import london_display
+    from app.vault import Vault
+
+    secrets = _secrets(args)
+    if args.action == "passwd" and args.recovery_key_stdin:
+        vault = Vault.open_with_recovery(Path(args.vault), secrets.read("Recovery key"))
+    else:
+        vault = _open(args, secrets)
+    try:
+        if args.action == "list":
+            rows = users.list_users(vault)
+            vault.audit("users.listed", record_type="user")
+            if args.json:
+                _print_json([{"name": u.name, "role": u.role, "agency": u.agency, "active": u.active,
+                              "created_at": u.created_at, "disabled_at": u.disabled_at} for u in rows])
+            else:
+                print(f"{'USER':24}{'ROLE':10}{'AGENCY':10}{'STATUS':10}CREATED (UK time)")
+                for u in rows:
+                    print(f"{u.name:24}{u.role:10}{u.agency:10}{'active' if u.active else 'disabled':10}"
+                          f"{london_display(u.created_at)}")
+        elif args.action == "add":
+            new_passphrase = secrets.read(f"New passphrase for {args.name}", confirm=True)
+            user = users.add_user(vault, args.name, args.role, new_passphrase)
+            print(f"Added {user.name} as {user.role} for {user.agency}.")
+        elif args.action == "disable":
+            user = users.disable_user(vault, args.name, args.reason)
+            print(f"Disabled {user.name}; their keyslot is removed and they can no longer unlock the vault.")
+        elif args.action == "passwd":
+            new_passphrase = secrets.read(f"New passphrase for {args.name}", confirm=True)
+            user = users.change_passphrase(vault, args.name, new_passphrase)
+            print(f"Passphrase changed for {user.name}.")
+    finally:
+        vault.close()
+    return 0
+
+
+def cmd_policy(args) -> int:
+    from dataclasses import asdict
+
+    from app.policy import get_policy, set_policy
+
+    vault = _open(args)
+    try:
+        policy = set_policy(vault, args.key, args.value) if args.action == "set" else get_policy(vault)
+    finally:
+        vault.close()
+    _print_json(asdict(policy))
+    return 0
+
+
+def cmd_self_test(args) -> int:
+    from app.selftest import run_checks
+
+    checks = run_checks()
+    if args.json:
+        _print_json([c.__dict__ for c in checks])
+    else:
+        for c in checks:
+            mark = "ok" if c.ok else ("FAIL" if c.required else "warn")
+            print(f"{mark:5} {c.name:20} {c.detail}")
+    failed = [c for c in checks if c.required and not c.ok]
+    if failed:
+        print(f"spocdesk: self-test failed: {', '.join(c.name for c in failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+# ---- parser -------------------------------------------------------------------------------
+
+
+def _auth(parser: argparse.ArgumentParser, *, user_required: bool = True) -> None:
+    parser.add_argument("--user", metavar="NAME", required=user_required, help="your user name in the vault")
+    parser.add_argument("--passphrase-stdin", action="store_true",
+                        help="read the passphrase (then any new passphrase) one per line from standard input")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="spocdesk",
+        description="SPOC Desk: an encrypted desk for a Modern Slavery information sharing agreement.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"spocdesk {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def command(name: str, handler: Callable, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(handler=handler)
+        return p
+
+    p = command("init", cmd_init, "create a new vault with its administrator; prints the recovery key once")
+    p.add_argument("vault", metavar="VAULT")
+    p.add_argument("--user", metavar="NAME", required=True, help="the administrator's user name")
+    p.add_argument("--role", default="admin", help="always admin for the first user")
+    p.add_argument("--agency", metavar="CODE", required=True, help="this desk's agency code, e.g. DCON")
+    p.add_argument("--passphrase-stdin", action="store_true", help="read the new passphrase from standard input")
+
+    p = command("verify", cmd_verify, "check the encryption, the structure and the audit chain")
+    p.add_argument("vault", metavar="VAULT")
+    _auth(p)
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    p = command("backup", cmd_backup, "write an encrypted, verified backup file that carries its keyslots")
+    p.add_argument("vault", metavar="VAULT")
+    p.add_argument("dest", metavar="DEST")
+    _auth(p)
+
+    p = command("restore", cmd_restore, "restore a backup to a new vault path and verify it")
+    p.add_argument("backup", metavar="BACKUP")
+    p.add_argument("vault", metavar="VAULT")
+    _auth(p)
+
+    p = command("status", cmd_status, "print a JSON summary of the vault")
+    p.add_argument("vault", metavar="VAULT")
+    _auth(p)
+
+    p = command("users", cmd_users, "list, add or disable users, or change a passphrase")
+    users_sub = p.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
+    q = users_sub.add_parser("list", help="list the vault's users")
+    q.add_argument("vault", metavar="VAULT")
+    _auth(q)
+    q.add_argument("--json", action="store_true")
+    q = users_sub.add_parser("add", help="add a user (admin); their passphrase is read after yours")
+    q.add_argument("vault", metavar="VAULT")
+    q.add_argument("name", metavar="NAME")
+    q.add_argument("--role", required=True, help="admin, spoc, dpm, chair or auditor")
+    _auth(q)
+    q = users_sub.add_parser("disable", help="disable a user (admin) and remove their keyslot")
+    q.add_argument("vault", metavar="VAULT")
+    q.add_argument("name", metavar="NAME")
+    q.add_argument("--reason", help="why, for the audit trail")
+    _auth(q)
+    q = users_sub.add_parser("passwd", help="change your passphrase, or reset another's (admin or recovery key)")
+    q.add_argument("vault", metavar="VAULT")
+    q.add_argument("name", metavar="NAME")
+    _auth(q, user_required=False)
+    q.add_argument("--recovery-key-stdin", action="store_true",
+                   help="unlock with the recovery key (line 1) instead of a user's passphrase")
+
+    p = command("policy", cmd_policy, "show or set the vault policy (idle lock, keyring, due days)")
+    policy_sub = p.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
+    q = policy_sub.add_parser("show", help="print the policy as JSON")
+    q.add_argument("vault", metavar="VAULT")
+    _auth(q)
+    q = policy_sub.add_parser("set", help="change one setting (admin)")
+    q.add_argument("vault", metavar="VAULT")
+    q.add_argument("key", metavar="KEY")
+    q.add_argument("value", metavar="VALUE")
+    _auth(q)
+
+    p = command("self-test", cmd_self_test, "check this installation: SQLCipher, storage, keys, data, Qt, keyring")
+    p.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from app.logsetup import log_crash, setup_logging
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    try:
+        if not argv:
+            parser.print_help()
+            return 0
+        args = parser.parse_args(argv)
+        if getattr(args, "handler", None) is None:
+            parser.print_help()
+            return 2
+        if args.command == "users" and args.action == "passwd" and not args.recovery_key_stdin and not args.user:
+            raise UsageError("Say who you are with --user NAME, or use --recovery-key-stdin.")
+        setup_logging()
+        return args.handler(args)
+    except SpocError as exc:
+        print(f"spocdesk: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except AgreementError as exc:
+        print(f"spocdesk: the agreement data of this installation is broken: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("spocdesk: interrupted; nothing more was done.", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 1
+    except Exception as exc:  # never a traceback on the terminal
+        log_crash(exc)
+        print(f"spocdesk: internal error ({type(exc).__name__}); details are in the log folder.", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

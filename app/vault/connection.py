@@ -1,0 +1,217 @@
+"""The storage gateway: the only place that opens the database and issues `PRAGMA key`.
+
+Every statement elsewhere goes through `Database.execute` and friends with parameters; the only
+formatted statement is `PRAGMA key` with a raw key checked to be exactly 64 hex digits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import threading
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import sqlcipher3
+
+from app.errors import InvalidInput, SpocError, VaultDamaged
+
+PLAINTEXT_HEADER = b"SQLite format 3\x00"
+PAGE_SIZE = 4096
+_HEX_KEY = re.compile(r"^[0-9a-f]{64}$")
+
+DatabaseError = sqlcipher3.DatabaseError
+IntegrityError = sqlcipher3.IntegrityError
+
+
+class DiskFull(SpocError):
+    exit_code = 1
+
+
+def sqlcipher_version() -> str:
+    """The SQLCipher version of this build, or '' when the module is plain SQLite."""
+    conn = sqlcipher3.connect(":memory:")
+    try:
+        row = conn.execute("PRAGMA cipher_version").fetchone()
+        return row[0] if row and row[0] else ""
+    finally:
+        conn.close()
+
+
+def check_file_header(path: Path) -> None:
+    """Refuse files that cannot be one of our vaults before any key is tried."""
+    try:
+        if path.is_dir():
+            raise IsADirectoryError(path)
+        size = path.stat().st_size
+        with open(path, "rb") as handle:
+            head = handle.read(len(PLAINTEXT_HEADER))
+    except FileNotFoundError:
+        raise InvalidInput(f"There is no vault at {path}.") from None
+    except IsADirectoryError:
+        raise InvalidInput(f"{path} is a folder; give the vault file inside it.") from None
+    except PermissionError:
+        raise InvalidInput(f"You may not read {path}; check the file's permissions.") from None
+    if head == PLAINTEXT_HEADER:
+        raise VaultDamaged(
+            f"{path.name} is an unencrypted SQLite database, not a SPOC Desk vault; it was refused."
+        )
+    if size == 0 or size % PAGE_SIZE:
+        raise VaultDamaged(f"The vault {path.name} is truncated or damaged (its size is not whole pages).")
+
+
+def translate_error(exc: Exception) -> SpocError | None:
+    """Map SQLite's failures to the errors a user is told about; None for programming errors."""
+    if isinstance(exc, sqlcipher3.IntegrityError):
+        return None
+    message = str(exc).lower()
+    if "database or disk is full" in message or "disk i/o error" in message and "full" in message:
+        return DiskFull("The disk is full: nothing was saved. Free some space and try again.")
+    if "readonly" in message or "read-only" in message:
+        return InvalidInput("The vault is read-only here: nothing was saved. Check the file's permissions.")
+    if isinstance(exc, sqlcipher3.DatabaseError) and (
+        "not a database" in message or "malformed" in message or "hmac" in message
+        or type(exc) is sqlcipher3.DatabaseError
+    ):
+        return VaultDamaged(
+            "The vault is damaged or has been tampered with (its encryption check failed); "
+            "run `spocdesk verify` and restore from a backup."
+        )
+    return None
+
+
+class Database:
+    """One SQLCipher connection, serialised by a lock so worker threads can share it."""
+
+    def __init__(self, conn: sqlcipher3.Connection, path: Path):
+        self._conn = conn
+        self.path = path
+        self._lock = threading.RLock()
+        self._depth = 0
+
+    @property
+    def closed(self) -> bool:
+        return self._conn is None
+
+    def _live(self) -> sqlcipher3.Connection:
+        if self._conn is None:
+            raise SpocError("The vault is locked.")
+        return self._conn
+
+    def execute(self, sql: str, params: Iterable[Any] | dict = ()) -> sqlcipher3.Cursor:
+        with self._lock, _translated():
+            return self._live().execute(sql, params)
+
+    def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> sqlcipher3.Cursor:
+        with self._lock, _translated():
+            return self._live().executemany(sql, rows)
+
+    def query(self, sql: str, params: Iterable[Any] | dict = ()) -> list[sqlcipher3.Row]:
+        with self._lock, _translated():
+            return self._live().execute(sql, params).fetchall()
+
+    def one(self, sql: str, params: Iterable[Any] | dict = ()) -> sqlcipher3.Row | None:
+        with self._lock, _translated():
+            return self._live().execute(sql, params).fetchone()
+
+    def scalar(self, sql: str, params: Iterable[Any] | dict = ()) -> Any:
+        row = self.one(sql, params)
+        return None if row is None else row[0]
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator["Database"]:
+        """BEGIN IMMEDIATE ... COMMIT; nested use joins the outer transaction."""
+        with self._lock:
+            conn = self._live()
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self
+                finally:
+                    self._depth -= 1
+                return
+            with _translated():
+                conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield self
+            except BaseException:
+                self._depth = 0
+                with contextlib.suppress(Exception):
+                    conn.execute("ROLLBACK")
+                raise
+            self._depth = 0
+            try:
+                with _translated():
+                    conn.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    conn.execute("ROLLBACK")
+                raise
+
+    def raw_backup_to(self, target: "Database") -> None:
+        """SQLite online backup into another connection keyed with the same data key."""
+        with self._lock, _translated():
+            self._live().backup(target._live())
+
+    def close(self) -> None:
+        with self._lock:
+            conn, self._conn = self._conn, None
+            if conn is not None:
+                conn.close()
+
+
+@contextlib.contextmanager
+def _translated() -> Iterator[None]:
+    try:
+        yield
+    except sqlcipher3.Error as exc:
+        mapped = translate_error(exc)
+        if mapped is None:
+            raise
+        raise mapped from exc
+
+
+def open_database(path: Path, dek: bytes | bytearray, *, create: bool = False,
+                  journal_mode: str = "WAL") -> Database:
+    """Open (or create) the encrypted database with the raw data key and the house pragmas."""
+    if not create:
+        check_file_header(path)
+    elif path.exists():
+        raise InvalidInput(f"{path} already exists; choose a new file for the vault.")
+    key_hex = bytes(dek).hex()
+    if not _HEX_KEY.match(key_hex):
+        raise ValueError("the data key must be 32 bytes")
+    conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
+    try:
+        conn.row_factory = sqlcipher3.Row
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        if not conn.execute("PRAGMA cipher_version").fetchone():
+            raise SpocError("This build of SQLite has no SQLCipher: refusing to store anything unencrypted.")
+        conn.execute(f"PRAGMA key = \"x'{key_hex}'\"")
+        del key_hex
+        try:
+            # A wrong or damaged key shows here, on the first read, not on PRAGMA key.
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlcipher3.DatabaseError as exc:
+            raise VaultDamaged(
+                f"The vault {path.name} is damaged or has been tampered with, or its keyslot file "
+                "belongs to another vault (the key unlocked but the data failed its check); "
+                "restore it from a backup."
+            ) from exc
+        if journal_mode not in ("WAL", "DELETE"):
+            raise ValueError(journal_mode)
+        for pragma in (
+            f"PRAGMA journal_mode = {journal_mode}",
+            "PRAGMA synchronous = FULL",
+            "PRAGMA secure_delete = ON",
+            "PRAGMA temp_store = MEMORY",
+            "PRAGMA foreign_keys = ON",
+            # So that INSERT OR REPLACE, which deletes the row it replaces, fires DELETE triggers.
+            "PRAGMA recursive_triggers = ON",
+        ):
+            conn.execute(pragma).fetchall()
+    except BaseException:
+        conn.close()
+        raise
+    return Database(conn, path)

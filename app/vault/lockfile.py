@@ -1,0 +1,112 @@
+"""One process per vault: an OS file lock on `VAULT.lock`.
+
+The operating system releases the lock when its process dies, so a lock file left behind by a
+crash is recognised as stale (its lock can be taken) and recovered without asking anyone.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+from pathlib import Path
+
+from app.errors import VaultBusy
+
+log = logging.getLogger(__name__)
+
+if os.name == "nt":  # pragma: no cover - exercised on Windows only
+    import msvcrt
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            return True
+        except OSError:
+            return False
+
+    def _unlock(fd: int) -> None:
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            return False
+
+    def _unlock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def lock_path(vault_path: Path) -> Path:
+    return vault_path.with_name(vault_path.name + ".lock")
+
+
+class VaultLock:
+    def __init__(self, vault_path: Path):
+        self.path = lock_path(vault_path)
+        self._fd: int | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def acquire(self) -> None:
+        if self._fd is not None:
+            return
+        for _ in range(5):
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            if not _try_lock(fd):
+                holder = _read_holder(fd)
+                os.close(fd)
+                raise VaultBusy(
+                    f"This vault is already open in another SPOC Desk{holder}; "
+                    "close it there first (one window per vault)."
+                )
+            # The file may have been removed and recreated by its last holder between our open
+            # and our lock: then we hold a lock on an orphan and must try again.
+            try:
+                same = os.path.samestat(os.fstat(fd), os.stat(self.path))
+            except FileNotFoundError:
+                same = False
+            if not same:
+                os.close(fd)
+                continue
+            stale = os.fstat(fd).st_size > 0
+            if stale:
+                log.info("vault.lock.stale_recovered")
+            os.ftruncate(fd, 0)
+            os.write(fd, json.dumps({"pid": os.getpid(), "host": socket.gethostname()}).encode())
+            os.fsync(fd)
+            self._fd = fd
+            return
+        raise VaultBusy("Could not take the vault's lock file; try again.")
+
+    def release(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is None:
+            return
+        try:
+            # Unlink while still holding the lock, so no one else can lock the old file.
+            self.path.unlink(missing_ok=True)
+            _unlock(fd)
+        finally:
+            os.close(fd)
+
+
+def _read_holder(fd: int) -> str:
+    try:
+        os.lseek(fd, 0, os.SEEK_SET)
+        info = json.loads(os.read(fd, 4096) or b"{}")
+        pid, host = int(info["pid"]), str(info["host"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
+    if host == socket.gethostname():
+        return f" window (process {pid})"
+    return f" window on {host} (process {pid})"

@@ -1,0 +1,1 @@
+"""Reference data shipped with SPOC Desk (the agreement as data, icons, styles)."""

@@ -1,0 +1,237 @@
+"""Reliability: a writer killed with SIGKILL loses nothing it reported as saved; no plaintext of
+user data reaches any file; the core never loads the GUI toolkit."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+import app.logsetup as logsetup
+from app.errors import VaultBusy
+from app.vault import Vault
+from app.vault.backup import restore_backup
+from app.vault.lockfile import lock_path
+
+from conftest import PASSPHRASE, REPO
+
+HELPER = Path(__file__).with_name("helpers_writer.py")
+KILL_TRIALS = int(os.environ.get("SPOCDESK_KILL_TRIALS", "3"))
+LINES_BEFORE_KILL = 300
+
+
+def _payload(n: int) -> str:
+    """Must match helpers_writer.payload."""
+    return f"row {n:08d} " + "x" * (n % 97) + " end"
+
+
+# ---- kill -9 during committed writes -------------------------------------------------------
+
+
+def _run_writer_and_kill(vault_path: Path, lines: int) -> tuple[list[int], list[int], str]:
+    """Start the writer, SIGKILL it once `lines` numbers were read; returns the numbers read
+    before the kill, every number it printed (some still in the pipe), and its stderr."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "SPOCDESK_TEST_PASSPHRASE": PASSPHRASE}
+    proc = subprocess.Popen(
+        [sys.executable, str(HELPER), "write", str(vault_path), "alice"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO,
+    )
+    read: list[int] = []
+    deadline = time.monotonic() + 60
+    try:
+        while len(read) < lines and time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break  # the writer died on its own
+            read.append(int(line))
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    rest = proc.stdout.read()
+    err = proc.stderr.read()
+    proc.stdout.close()
+    proc.stderr.close()
+    # Each number is one write() of "n\n"; ignore a line the kill could have cut short anyway.
+    printed = read + [int(x) for x in rest.split("\n")[:-1] if x.strip()]
+    return read, printed, err
+
+
+@pytest.mark.parametrize("trial", range(KILL_TRIALS))
+def test_kill_9_during_writes_loses_nothing_committed(vault_path, trial):
+    vault, _ = Vault.create(vault_path, user="alice", passphrase=PASSPHRASE, agency="DCON")
+    vault.close()
+    lines = LINES_BEFORE_KILL + 37 * trial  # kill at a different point in each trial
+    read, printed, err = _run_writer_and_kill(vault_path, lines)
+    assert len(read) == lines, f"writer stopped early: {err[-2000:]}"
+    assert printed == list(range(1, len(printed) + 1))
+    # The crash left the lock file behind, and (in WAL mode) the log of committed writes.
+    assert lock_path(vault_path).exists()
+
+    vault = Vault.open(vault_path, user="alice", passphrase=PASSPHRASE)
+    try:
+        rows = {r["n"]: r["payload"] for r in vault.db.query("SELECT n, payload FROM kill_test")}
+        events = [
+            int(r["record_id"])
+            for r in vault.db.query("SELECT record_id FROM audit_events WHERE action = 'test.write' ORDER BY seq")
+        ]
+        # Every number reported as committed is there ...
+        assert set(printed) <= set(rows)
+        # ... at most one more (committed, killed before it was printed), in order, with no gaps.
+        assert sorted(rows) == list(range(1, len(rows) + 1))
+        assert len(rows) - len(printed) in (0, 1)
+        # Nothing half-written: each row whole, each with its audit event from the same transaction.
+        assert all(rows[n] == _payload(n) for n in rows)
+        assert events == sorted(rows)
+        report = vault.verify()
+        assert report.ok, report.problems
+    finally:
+        vault.close()
+    assert not lock_path(vault_path).exists()
+
+
+def test_killed_writer_held_the_vault_until_it_died(vault_path):
+    """While the writer runs, nobody else may open the vault."""
+    vault, _ = Vault.create(vault_path, user="alice", passphrase=PASSPHRASE, agency="DCON")
+    vault.close()
+    env = {**os.environ, "PYTHONPATH": str(REPO), "SPOCDESK_TEST_PASSPHRASE": PASSPHRASE}
+    proc = subprocess.Popen(
+        [sys.executable, str(HELPER), "write", str(vault_path), "alice"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=REPO,
+    )
+    try:
+        assert proc.stdout.readline().strip() == "1"
+        with pytest.raises(VaultBusy):
+            Vault.open(vault_path, user="alice", passphrase=PASSPHRASE)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        proc.stdout.close()
+    Vault.open(vault_path, user="alice", passphrase=PASSPHRASE).close()
+
+
+# ---- no plaintext anywhere ------------------------------------------------------------------
+
+CANARY = "Canary Wharfinger 8817 Ouseburn"
+CANARY_FORMS = {
+    "utf-8": CANARY.encode("utf-8"),
+    "utf-16-le": CANARY.encode("utf-16-le"),
+    "utf-8 lower": CANARY.lower().encode("utf-8"),
+}
+
+
+def _files_under(folder: Path) -> set[Path]:
+    found = set()
+    if not folder.exists():
+        return found
+    for root, _dirs, files in os.walk(folder):
+        for name in files:
+            found.add(Path(root) / name)
+    return found
+
+
+@pytest.fixture
+def file_logging(monkeypatch):
+    """The desk's own log file switched on for this test (and off again afterwards)."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    monkeypatch.setattr(logsetup, "_configured", False)
+    logsetup.setup_logging()
+    yield
+    for handler in root.handlers[:]:
+        if handler not in handlers:
+            root.removeHandler(handler)
+            handler.close()
+    root.setLevel(level)
+
+
+def test_no_plaintext_canary_in_any_file(tmp_path, isolated_dirs, file_logging):
+    tmp_root = Path(tempfile.gettempdir())
+    tmp_before = _files_under(tmp_root)
+
+    folder = tmp_path / "desk"
+    folder.mkdir()
+    vault_path = folder / "desk.vault"
+    vault, _ = Vault.create(vault_path, user="alice", passphrase=PASSPHRASE, agency="DCON")
+    # As user data: audit reasons, a meta row and a table of its own, enough to fill pages.
+    vault.audit("case.viewed", record_type="request", record_id="REQ-001", reason=CANARY)
+    vault.db.execute("INSERT INTO meta (key, value) VALUES ('canary', ?)", (CANARY,))
+    vault.db.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+    with vault.db.transaction():
+        for i in range(500):
+            vault.db.execute("INSERT INTO notes (body) VALUES (?)", (f"{CANARY} note {i} " * 4,))
+    # Deleted data must not linger in free pages either (secure_delete).
+    vault.db.execute("DELETE FROM notes WHERE id % 2 = 0")
+    info = vault.backup(folder / "desk.backup")
+    assert vault.verify().ok
+    vault.close()
+    restored = restore_backup(info.path, folder / "restored.vault", user="alice", passphrase=PASSPHRASE)
+    assert restored.meta("canary") == CANARY  # the data really went through
+    restored.close()
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+
+    scanned = set(_files_under(folder))
+    for name in ("CONFIG", "DATA", "LOG"):
+        scanned |= _files_under(Path(os.environ[f"SPOCDESK_{name}_DIR"]))
+    scanned |= _files_under(tmp_root) - tmp_before
+    assert any(p.name == "desk.vault" for p in scanned)
+    assert any(p.name.endswith(".log") for p in scanned), "the log file was not written"
+
+    found = []
+    for path in sorted(scanned):
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        for form, needle in CANARY_FORMS.items():
+            if needle in data:
+                found.append(f"{path} ({form})")
+    assert found == []
+
+
+# ---- the core does not need Qt --------------------------------------------------------------
+
+
+def test_no_module_of_app_loads_pyside6():
+    script = textwrap.dedent(
+        """
+        import importlib, importlib.abc, pkgutil, sys
+
+        attempts = []
+
+        class Watch(importlib.abc.MetaPathFinder):
+            def find_spec(self, name, path=None, target=None):
+                if name == "PySide6" or name.startswith("PySide6."):
+                    attempts.append(name)
+                return None
+
+        sys.meta_path.insert(0, Watch())
+        import app
+        imported = []
+        for info in pkgutil.walk_packages(app.__path__, "app."):
+            importlib.import_module(info.name)
+            imported.append(info.name)
+        print(len(imported), ",".join(sorted(imported)))
+        loaded = sorted(m for m in sys.modules if m == "PySide6" or m.startswith("PySide6."))
+        if attempts or loaded:
+            print("PySide6 imported:", attempts, loaded, file=sys.stderr)
+            sys.exit(1)
+        """
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            env=env, cwd=REPO, timeout=120)
+    assert result.returncode == 0, result.stderr
+    count, names = result.stdout.split(" ", 1)
+    names = names.strip().split(",")
+    for expected in ("app.cli", "app.audit", "app.vault.vault", "app.vault.backup", "app.vault.keyring_slot"):
+        assert expected in names
+    assert int(count) == len(names) >= 10

@@ -1,0 +1,1 @@
+"""SPOC Desk desktop interface (PySide6). Only this package may import Qt."""
