@@ -160,18 +160,24 @@ def _extract_image(path: Path, header: dict, offset: int, out_path: Path) -> Non
         raise VaultDamaged(f"The backup {path.name} is damaged or truncated (its checksum does not match).")
 
 
+def _extract_verified(path: Path, header: dict, offset: int, image: Path, dek: bytearray):
+    """Extract the image to `image` and check it with the key; VaultDamaged if anything fails."""
+    _extract_image(path, header, offset, image)
+    db = open_database(image, dek, journal_mode="DELETE")
+    try:
+        report = verify_database(db, crypto.audit_key(dek))
+    finally:
+        db.close()
+    if not report.ok:
+        raise VaultDamaged(f"The backup {path.name} failed verification: {'; '.join(report.problems)}.")
+    return report
+
+
 def verify_backup(path: Path, dek: bytearray) -> BackupInfo:
     """Check a backup file opens with this key and passes every integrity check."""
     header, offset = read_header(path)
     with _scratch(_partial(path, "verify")) as image:
-        _extract_image(path, header, offset, image)
-        db = open_database(image, dek, journal_mode="DELETE")
-        try:
-            report = verify_database(db, crypto.audit_key(dek))
-        finally:
-            db.close()
-    if not report.ok:
-        raise VaultDamaged(f"The backup {path.name} failed verification: {'; '.join(report.problems)}.")
+        report = _extract_verified(path, header, offset, image, dek)
     return BackupInfo(path, str(header["vault_id"]), str(header["created_at"]), int(header["schema"]),
                       int(header["db_size"]), report.chain.events, report.chain.head.short())
 
@@ -187,14 +193,7 @@ def restore_backup(backup: Path, vault_path: Path, *, user: str, passphrase: str
     if not vault_path.parent.is_dir():
         raise InvalidInput(f"The folder {vault_path.parent} does not exist.")
     header, offset = read_header(backup)
-    slot_data = dict(header["keyslots"])
-    slot_data.setdefault("failed_unlocks", [])
-    tmp_slots = _partial(vault_path, "keys")
-    tmp_slots.write_text(json.dumps(slot_data), encoding="utf-8")
-    try:
-        slots = KeyslotFile.load(tmp_slots)
-    finally:
-        tmp_slots.unlink(missing_ok=True)
+    slots = KeyslotFile.from_json(header["keyslots"], f"The keyslot list in the backup {backup.name}")
     slot = slots.passphrase_slot(user)
     if slot is None:
         raise AuthError(WRONG_CREDENTIALS)
@@ -208,14 +207,7 @@ def restore_backup(backup: Path, vault_path: Path, *, user: str, passphrase: str
     placed = False
     try:
         with _scratch(_partial(vault_path, "image")) as image:
-            _extract_image(backup, header, offset, image)
-            db = open_database(image, dek, journal_mode="DELETE")
-            try:
-                report = verify_database(db, crypto.audit_key(dek))
-            finally:
-                db.close()
-            if not report.ok:
-                raise VaultDamaged(f"The backup {backup.name} failed verification: {'; '.join(report.problems)}.")
+            _extract_verified(backup, header, offset, image, dek)
             placed = True
             slots.save(slots_path)
             os.replace(image, vault_path)

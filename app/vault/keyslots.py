@@ -22,6 +22,7 @@ from app.vault import crypto
 
 FORMAT = "spocdesk-keyslots/1"
 KINDS = ("passphrase", "recovery", "keyring")
+_DAMAGED_SLOT = "A keyslot in the keyslot file is damaged; restore it from a backup."
 _MAX_PENDING_FAILURES = 1000
 
 
@@ -73,6 +74,13 @@ class KeyslotFile:
             )
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise VaultDamaged(f"The keyslot file {path.name} is damaged; restore it from a backup.") from exc
+        return cls.from_json(data, f"The keyslot file {path.name}")
+
+    @classmethod
+    def from_json(cls, data, source: str) -> "KeyslotFile":
+        try:
             _expect(isinstance(data, dict) and data.get("format") == FORMAT)
             _expect(isinstance(data.get("vault_id"), str) and isinstance(data.get("slots"), list))
             slots = [_slot_from_json(raw) for raw in data["slots"]]
@@ -82,10 +90,8 @@ class KeyslotFile:
                 _expect(isinstance(failure, dict) and isinstance(failure.get("user"), str)
                         and isinstance(failure.get("at"), str))
             return cls(vault_id=data["vault_id"], slots=slots, failed_unlocks=failures)
-        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
-            raise VaultDamaged(
-                f"The keyslot file {path.name} is damaged; restore it from a backup."
-            ) from exc
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise VaultDamaged(f"{source} is damaged; restore it from a backup.") from exc
 
     def save(self, path: Path) -> None:
         """Atomic replace: a crash leaves the old file or the new one, never half of one."""
@@ -169,14 +175,14 @@ class KeyslotFile:
             params = crypto.ScryptParams(n=int(kdf["n"]), r=int(kdf["r"]), p=int(kdf["p"]))
             key = crypto.derive_from_passphrase(passphrase, crypto.unb64(kdf["salt"]), params)
         except (ValueError, KeyError, TypeError) as exc:
-            raise VaultDamaged("A keyslot in the keyslot file is damaged; restore it from a backup.") from exc
+            raise VaultDamaged(_DAMAGED_SLOT) from exc
         return self._unwrap(slot, key)
 
     def unwrap_with_secret(self, slot: Slot, secret: bytes) -> bytearray:
         try:
             salt = crypto.unb64(slot.kdf["salt"])
         except (ValueError, KeyError, TypeError) as exc:
-            raise VaultDamaged("A keyslot in the keyslot file is damaged; restore it from a backup.") from exc
+            raise VaultDamaged(_DAMAGED_SLOT) from exc
         key = crypto.derive_from_secret(secret, salt, info=f"spocdesk {slot.kind} slot".encode())
         return self._unwrap(slot, key)
 
@@ -185,11 +191,11 @@ class KeyslotFile:
             nonce, wrapped = crypto.unb64(slot.nonce), crypto.unb64(slot.wrapped)
             _expect(len(nonce) == crypto.NONCE_BYTES and len(wrapped) == crypto.DEK_BYTES + 16)
         except ValueError as exc:
-            raise VaultDamaged("A keyslot in the keyslot file is damaged; restore it from a backup.") from exc
+            raise VaultDamaged(_DAMAGED_SLOT) from exc
         try:
             return crypto.unwrap(key, nonce, wrapped, slot.aad(self.vault_id))
         except crypto.MalformedSlot as exc:
-            raise VaultDamaged("A keyslot in the keyslot file is damaged; restore it from a backup.") from exc
+            raise VaultDamaged(_DAMAGED_SLOT) from exc
 
     # ---- failed unlocks, kept until they can be written to the audit trail ----------------
 

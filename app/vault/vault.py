@@ -198,88 +198,69 @@ class Vault:
 
     @classmethod
     def open(cls, path: str | Path, *, user: str, passphrase: str) -> "Vault":
-        path = Path(path)
-        check_file_header(path)
-        lock = VaultLock(path)
-        lock.acquire()
-        try:
-            slots = KeyslotFile.load(keyslot_path(path))
+        def unwrap(slots: KeyslotFile, path: Path):
             slot = slots.passphrase_slot(user)
-            dek = None
             if slot is not None:
                 try:
-                    dek = slots.unwrap_with_passphrase(slot, passphrase)
+                    return slots.unwrap_with_passphrase(slot, passphrase), slot.user
                 except crypto.UnwrapError:
-                    dek = None
-            if dek is None:
-                _note_failure(slots, path, user)
-                raise AuthError(WRONG_CREDENTIALS)
-            return cls._finish_open(path, dek, slots, lock, user_name=slot.user, how="passphrase")
-        except BaseException:
-            lock.release()
-            raise
+                    pass
+            _note_failure(slots, path, user)
+            raise AuthError(WRONG_CREDENTIALS)
+
+        return cls._unlock(path, unwrap, how="passphrase")
 
     @classmethod
     def open_with_recovery(cls, path: str | Path, recovery_key: str) -> "Vault":
         """Unlock with the recovery key; the session may only reset passphrases and verify."""
-        path = Path(path)
         secret = recovery.parse_recovery_key(recovery_key)
-        check_file_header(path)
-        lock = VaultLock(path)
-        lock.acquire()
-        try:
-            slots = KeyslotFile.load(keyslot_path(path))
-            dek = None
-            for slot in slots.slots_of("recovery"):
-                try:
-                    dek = slots.unwrap_with_secret(slot, secret)
-                    break
-                except crypto.UnwrapError:
-                    continue
+
+        def unwrap(slots: KeyslotFile, path: Path):
+            dek = _first_unwrap(slots, slots.slots_of("recovery"), lambda slot: secret)
             if dek is None:
                 _note_failure(slots, path, RECOVERY_ACTOR)
                 raise AuthError("That recovery key does not open this vault.")
-            return cls._finish_open(path, dek, slots, lock, user_name=None, how="recovery key")
-        except BaseException:
-            lock.release()
-            raise
+            return dek, None
+
+        return cls._unlock(path, unwrap, how="recovery key")
 
     @classmethod
     def open_with_keyring(cls, path: str | Path, *, user: str) -> "Vault":
         """Unlock with this workstation's remembered key, where the user chose to remember it."""
-        path = Path(path)
-        check_file_header(path)
-        lock = VaultLock(path)
-        lock.acquire()
-        try:
+        from app.policy import get_policy
+
+        def unwrap(slots: KeyslotFile, path: Path):
             status = keyring_slot.status()
             if not status.usable:
                 raise AuthError(f"Cannot use the remembered key: {status.reason}.")
-            slots = KeyslotFile.load(keyslot_path(path))
-            dek = None
-            for slot in slots.slots_of("keyring", user):
-                secret = keyring_slot.load(slots.vault_id, slot.id)
-                if secret is None:
-                    continue
-                try:
-                    dek = slots.unwrap_with_secret(slot, secret)
-                    break
-                except crypto.UnwrapError:
-                    continue
+            dek = _first_unwrap(slots, slots.slots_of("keyring", user),
+                                lambda slot: keyring_slot.load(slots.vault_id, slot.id))
             if dek is None:
                 raise AuthError("This workstation does not remember a key for that user; use the passphrase.")
-            vault = cls._finish_open(path, dek, slots, lock, user_name=user, how="keyring")
-        except BaseException:
-            lock.release()
-            raise
-        from app.policy import get_policy
+            return dek, user
 
+        vault = cls._unlock(path, unwrap, how="keyring")
         if not get_policy(vault).keyring_allowed:
             # The administrator has since forbidden remembered keys: drop this one for good.
             vault.forget_on_workstation()
             vault.close(reason="remembered key refused by policy")
             raise AuthError("Your administrator no longer allows remembered keys; use your passphrase.")
         return vault
+
+    @classmethod
+    def _unlock(cls, path: str | Path, unwrap, *, how: str) -> "Vault":
+        """Take the lock, load the keyslots, let `unwrap` find the data key, then open."""
+        path = Path(path)
+        check_file_header(path)
+        lock = VaultLock(path)
+        lock.acquire()
+        try:
+            slots = KeyslotFile.load(keyslot_path(path))
+            dek, user_name = unwrap(slots, path)
+            return cls._finish_open(path, dek, slots, lock, user_name=user_name, how=how)
+        except BaseException:
+            lock.release()
+            raise
 
     @classmethod
     def _finish_open(cls, path: Path, dek: bytearray, slots: KeyslotFile, lock: VaultLock,
@@ -446,6 +427,19 @@ class Vault:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _first_unwrap(slots: KeyslotFile, candidates: list[Slot], secret_for) -> bytearray | None:
+    """The data key from the first candidate slot whose secret opens it."""
+    for slot in candidates:
+        secret = secret_for(slot)
+        if secret is None:
+            continue
+        try:
+            return slots.unwrap_with_secret(slot, secret)
+        except crypto.UnwrapError:
+            continue
+    return None
 
 
 def _note_failure(slots: KeyslotFile, path: Path, user: str) -> None:
