@@ -77,6 +77,11 @@ def _print_json(data) -> None:
 # ---- commands -----------------------------------------------------------------------------
 
 
+class InvalidRole(UsageError):
+    def __init__(self):
+        super().__init__("The first user of a vault is always its administrator: use --role admin (or leave it out).")
+
+
 def cmd_init(args) -> int:
     from app.vault import Vault
 
@@ -98,11 +103,6 @@ def cmd_init(args) -> int:
     print()
     print("Anyone holding this key can open the vault. It is not stored anywhere in readable form.")
     return 0
-
-
-class InvalidRole(UsageError):
-    def __init__(self):
-        super().__init__("The first user of a vault is always its administrator: use --role admin (or leave it out).")
 
 
 def cmd_verify(args) -> int:
