@@ -74,9 +74,24 @@ def _v2_policy(db: Database) -> None:
     )
 
 
+def _v3_drafts(db: Database) -> None:
+    # Unsaved form input kept across a lock: inside the encrypted vault, never on disk in clear.
+    db.execute(
+        """CREATE TABLE drafts (
+               user_id    TEXT NOT NULL REFERENCES users(id),
+               form       TEXT NOT NULL,
+               record_key TEXT NOT NULL DEFAULT '',
+               payload    TEXT NOT NULL,
+               saved_at   TEXT NOT NULL,
+               PRIMARY KEY (user_id, form, record_key)
+           )"""
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "vault metadata, users and the audit trail", _v1_core),
     Migration(2, "vault policy settings", _v2_policy),
+    Migration(3, "encrypted drafts of unsaved forms", _v3_drafts),
 )
 LATEST = MIGRATIONS[-1].version
 
