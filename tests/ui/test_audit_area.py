@@ -1,0 +1,80 @@
+"""The audit trail area: events newest first, paged, filtered by action, and Verify chain."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.roles import can
+from ui.audit_area import COLUMNS, AuditArea, AuditModel
+from ui.qt import QtCore, Qt
+
+
+class FakeSession:
+    def __init__(self, vault):
+        self.vault = vault
+        self.path = vault.path
+
+    def can(self, permission: str) -> bool:
+        return can(self.vault.role, permission)
+
+    def copy_text(self, text: str) -> None:
+        pass
+
+
+@pytest.fixture
+def area(qtbot, new_vault):
+    vault, _key = new_vault
+    widget = AuditArea(FakeSession(vault))
+    qtbot.addWidget(widget)
+    widget.show()
+    widget.refresh()
+    return widget
+
+
+def test_lists_events_newest_first_with_readable_columns(area):
+    model = area.model
+    assert model.columnCount() == len(COLUMNS) == 7
+    assert model.seqs() == sorted(model.seqs(), reverse=True)
+    assert set(model.actions()) >= {"vault.created", "user.added", "recovery_key.issued"}
+    last = model.rowCount() - 1
+    assert model.text(last, 0) == "1" and model.text(last, 3) == "vault.created"
+    assert model.text(last, 2) == "alice (Administrator)"
+    assert len(model.text(last, 1)) == len("28/11/2026 14:05")
+    assert "events in all" in area.count.text()
+
+
+def test_filter_by_action(qtbot, area):
+    area.filter.setText("user.")
+    area.apply_filter()
+    assert area.model.actions() == ["user.added"]
+    area.filter.setText("no_such%")          # LIKE wildcards are taken literally
+    area.apply_filter()
+    assert area.model.rowCount() == 0
+
+
+def test_verify_chain_reports_ok(qtbot, area):
+    with qtbot.waitSignal(area.verified) as signal:
+        qtbot.mouseClick(area.verify_button, Qt.MouseButton.LeftButton)
+    assert signal.args == [True]
+    assert area.result.text().startswith("Verified")
+    assert area.model.actions()[0] == "vault.verified"
+
+
+def test_pages_are_fetched_as_the_user_scrolls(qtbot, new_vault):
+    vault, _key = new_vault
+    for n in range(7):
+        vault.audit("test.event", record_type="thing", record_id=str(n))
+    model = AuditModel(vault, page_size=4)
+    model.reload()
+    assert model.rowCount() == 4 and model.canFetchMore(QtCore.QModelIndex())
+    model.fetchMore(QtCore.QModelIndex())
+    model.fetchMore(QtCore.QModelIndex())
+    total = vault.chain_head().seq
+    assert model.rowCount() == total == 10
+    assert model.seqs() == list(range(total, 0, -1))
+    assert not model.canFetchMore(QtCore.QModelIndex())
+
+
+def test_who_may_read_the_trail():
+    assert AuditArea.permission == "audit.read"
+    assert {r for r in ("admin", "spoc", "dpm", "chair", "auditor") if can(r, "audit.read")} == {"admin", "dpm", "auditor"}

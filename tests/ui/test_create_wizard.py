@@ -1,0 +1,147 @@
+"""The create-vault wizard: location and agency, the first administrator with a strength meter
+that blocks weak passphrases, creation off the GUI thread, and the recovery key shown once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.vault import Vault
+from app.vault.keyslots import keyslot_path
+from conftest import PASSPHRASE
+from ui.create_wizard import CreateVaultWizard, default_vault_path, display_recovery_key
+from ui.passphrase_meter import PassphraseMeter
+from ui.qt import QtGui, QtWidgets, Qt
+
+Button = QtWidgets.QWizard.WizardButton
+
+
+@pytest.fixture
+def wizard(qtbot, tmp_path):
+    w = CreateVaultWizard(folder=tmp_path)
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    if w.vault is not None:
+        w.vault.close()
+
+
+def _fill_location(w, path: Path, agency: str = "DCON") -> None:
+    w.location_page.path_edit.setText(str(path))
+    w.location_page.agency.setCurrentIndex(w.location_page.agency.findData(agency))
+
+
+def _fill_admin(w, name: str = "alice", passphrase: str = PASSPHRASE, confirm: str | None = None) -> None:
+    w.admin_page.name.setText(name)
+    w.admin_page.fields.passphrase.setText(passphrase)
+    w.admin_page.fields.confirm.setText(passphrase if confirm is None else confirm)
+
+
+def _create(qtbot, w, path: Path) -> None:
+    _fill_location(w, path)
+    w.next()
+    assert w.currentId() == w.ADMIN
+    _fill_admin(w)
+    w.next()
+    qtbot.waitUntil(lambda: w.currentId() == w.RECOVERY, timeout=10_000)
+
+
+def test_meter_words_and_blocking(qtbot):
+    meter = PassphraseMeter()
+    meter.set_passphrase("")
+    assert not meter.acceptable()
+    meter.set_passphrase("abc")
+    assert meter.strength() == "Too weak" and not meter.acceptable()
+    meter.set_passphrase("password password")
+    assert not meter.acceptable()
+    meter.set_passphrase(PASSPHRASE)
+    assert meter.strength() in ("Good", "Strong") and meter.acceptable()
+
+
+def test_wizard_creates_a_vault_end_to_end(qtbot, wizard, tmp_path):
+    path = tmp_path / "desk.vault"
+    assert default_vault_path(tmp_path).parent == tmp_path
+    _create(qtbot, wizard, path)
+    key = wizard.recovery_key
+    assert key and path.exists() and keyslot_path(path).exists()
+    # Shown once, big and read-only, in groups a person can copy by hand.
+    view = wizard.recovery_page.key_view
+    assert view.isReadOnly() and view.toPlainText() == display_recovery_key(key)
+    finish = wizard.button(Button.FinishButton)
+    assert not finish.isEnabled()                    # blocked until the stored box is ticked
+    wizard.recovery_page.stored.setChecked(True)
+    assert finish.isEnabled()
+    with qtbot.waitSignal(wizard.vault_created) as signal:
+        qtbot.mouseClick(finish, Qt.MouseButton.LeftButton)
+    vault = signal.args[0]
+    try:
+        assert vault.is_open and vault.user.name == "alice" and vault.role == "admin"
+        assert vault.agency == "DCON"
+        assert view.toPlainText() == "" and wizard.recovery_key is None   # not kept after Finish
+    finally:
+        vault.close()
+    # The recovery key shown really opens the vault, and so does the passphrase.
+    Vault.open_with_recovery(path, key).close()
+    Vault.open(path, user="alice", passphrase=PASSPHRASE).close()
+
+
+def test_weak_passphrase_is_blocked_with_a_message(qtbot, wizard, tmp_path):
+    _fill_location(wizard, tmp_path / "desk.vault")
+    wizard.next()
+    _fill_admin(wizard, passphrase="kettle")
+    wizard.next()
+    assert wizard.currentId() == wizard.ADMIN
+    assert wizard.admin_page.fields.meter.strength() == "Too weak"
+    assert "stronger passphrase" in wizard.admin_page.fields.passphrase_row.error.text()
+    assert wizard.admin_page.summary.isVisibleTo(wizard)
+    _fill_admin(wizard, confirm="something else entirely")
+    wizard.next()
+    assert wizard.currentId() == wizard.ADMIN
+    assert "do not match" in wizard.admin_page.fields.confirm_row.error.text()
+    assert not (tmp_path / "desk.vault").exists()
+
+
+def test_existing_file_and_missing_agency_are_refused(qtbot, wizard, tmp_path):
+    existing = tmp_path / "old.vault"
+    existing.write_bytes(b"x")
+    wizard.location_page.path_edit.setText(str(existing))
+    wizard.next()
+    assert wizard.currentId() == wizard.LOCATION
+    assert "already exists" in wizard.location_page.path_row.error.text()
+    assert "Choose this desk's agency" in wizard.location_page.summary.messages()
+    assert existing.read_bytes() == b"x"
+
+
+def test_cancel_after_creation_keeps_the_vault(qtbot, wizard, tmp_path):
+    path = tmp_path / "desk.vault"
+    _create(qtbot, wizard, path)
+    vault = wizard.vault
+    wizard.reject()
+    assert not vault.is_open and wizard.vault is None
+    assert path.exists() and keyslot_path(path).exists()
+    Vault.open(path, user="alice", passphrase=PASSPHRASE).close()
+
+
+def test_copy_and_printout_are_plain_and_marked(qtbot, wizard, tmp_path):
+    path = tmp_path / "<b>desk&amp;.vault"
+    _create(qtbot, wizard, path)
+    key = wizard.recovery_key
+    qtbot.mouseClick(wizard.recovery_page.copy_button, Qt.MouseButton.LeftButton)
+    assert QtGui.QGuiApplication.clipboard().text() == key
+    doc = wizard.print_document()
+    lines = [line for line in doc.toPlainText().splitlines() if line.strip()]
+    assert lines[0] == "OFFICIAL-SENSITIVE" and lines[-1] == "OFFICIAL-SENSITIVE"
+    assert "Vault: <b>desk&amp;.vault" in lines                # file name shown as text, not markup
+    assert any(line.startswith("Agency: ") and line.endswith("(DCON)") for line in lines)
+    assert "".join(display_recovery_key(key).split()) in "".join(lines)
+    actions = [r["action"] for r in wizard.vault.db.query("SELECT action FROM audit_events")]
+    assert "recovery_key.copied" in actions
+
+
+def test_every_input_has_an_accessible_name(wizard):
+    for page in (wizard.location_page, wizard.admin_page, wizard.recovery_page):
+        for widget in page.findChildren(QtWidgets.QWidget):
+            if isinstance(widget, (QtWidgets.QLineEdit, QtWidgets.QComboBox, QtWidgets.QCheckBox,
+                                   QtWidgets.QPlainTextEdit)) and not isinstance(widget.parent(), QtWidgets.QComboBox):
+                assert widget.accessibleName(), widget
