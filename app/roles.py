@@ -22,6 +22,22 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "vault.verify": frozenset({"admin", "dpm", "auditor"}),
     "vault.status": frozenset(ROLES),
     "audit.read": frozenset({"admin", "dpm", "auditor"}),
+    # Issue 4, need to know (6.4, 9.4): the SPOC does request and response work; the chair
+    # reads requests for meetings; the DPM reads requests and the disclosure register; the
+    # auditor sees no personal data; the admin keeps the partners directory and moves whole
+    # vaults, but does not read requests.
+    "requests.read": frozenset({"spoc", "chair", "dpm"}),
+    "requests.write": frozenset({"spoc"}),
+    "responses.write": frozenset({"spoc"}),
+    "disclosures.read": frozenset({"spoc", "dpm"}),
+    "disclosures.write": frozenset({"spoc"}),
+    "contacts.read": frozenset({"admin", "spoc", "dpm", "chair"}),
+    "contacts.manage": frozenset({"admin"}),
+    "partners.suspend": frozenset({"admin", "dpm"}),
+    "search": frozenset({"spoc", "chair", "dpm"}),
+    "export.request": frozenset({"spoc"}),
+    "export.all": frozenset({"admin"}),
+    "import": frozenset({"admin", "spoc"}),
 }
 
 

@@ -88,10 +88,206 @@ def _v3_drafts(db: Database) -> None:
     )
 
 
+def _v4_requests(db: Database) -> None:
+    # Issue 4: Appendix 2 requests, subjects, one dispatch per agency asked, responses, the
+    # disclosure register, this desk's partner contacts, partner suspensions (13.2), and the
+    # full-text index. Records that travel between desks have a global UUID (`id`) and the code
+    # of the desk that created them (`origin_agency`); `seq` is a local integer key used for
+    # keyset paging and as the rowid of the external-content FTS5 tables (kept in step by
+    # triggers, so bulk imports and the demo stay indexed). Lists of codes are JSON arrays.
+    for statement in (
+        """CREATE TABLE reference_counters (
+               agency TEXT NOT NULL,
+               year   INTEGER NOT NULL,
+               last   INTEGER NOT NULL,
+               PRIMARY KEY (agency, year)
+           )""",
+        """CREATE TABLE requests (
+               seq                  INTEGER PRIMARY KEY,
+               id                   TEXT NOT NULL UNIQUE,
+               origin_agency        TEXT NOT NULL,
+               reference            TEXT NOT NULL,
+               status               TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft','open','closed')),
+               request_date         TEXT NOT NULL,
+               requester_name       TEXT NOT NULL,
+               requester_rank       TEXT NOT NULL DEFAULT '',
+               requester_number     TEXT NOT NULL DEFAULT '',
+               requester_team       TEXT NOT NULL DEFAULT '',
+               requester_contact    TEXT NOT NULL DEFAULT '',
+               reasons              TEXT NOT NULL DEFAULT '[]',
+               information_date     TEXT,
+               information          TEXT NOT NULL DEFAULT '',
+               check_request        TEXT NOT NULL DEFAULT '',
+               partnership_question TEXT NOT NULL DEFAULT '',
+               exploitation_types   TEXT NOT NULL DEFAULT '[]',
+               purposes             TEXT NOT NULL DEFAULT '[]',
+               info_types           TEXT NOT NULL DEFAULT '[]',
+               declaration          TEXT NOT NULL DEFAULT '[]',
+               declared_at          TEXT,
+               declared_by          TEXT,
+               created_at           TEXT NOT NULL,
+               created_by           TEXT NOT NULL,
+               updated_at           TEXT NOT NULL,
+               updated_by           TEXT NOT NULL,
+               retention_rule       TEXT NOT NULL DEFAULT 'case-papers',
+               last_reviewed_at     TEXT,
+               UNIQUE (origin_agency, reference)
+           )""",
+        "CREATE INDEX requests_status ON requests(status, seq)",
+        """CREATE TABLE subjects (
+               seq           INTEGER PRIMARY KEY,
+               id            TEXT NOT NULL UNIQUE,
+               origin_agency TEXT NOT NULL,
+               kind          TEXT NOT NULL CHECK (kind IN ('person','location','business')),
+               name          TEXT NOT NULL,
+               aliases       TEXT NOT NULL DEFAULT '[]',
+               date_of_birth TEXT,
+               addresses     TEXT NOT NULL DEFAULT '[]',
+               identifiers   TEXT NOT NULL DEFAULT '[]',
+               description   TEXT NOT NULL DEFAULT '',
+               created_at    TEXT NOT NULL,
+               created_by    TEXT NOT NULL,
+               updated_at    TEXT NOT NULL,
+               updated_by    TEXT NOT NULL,
+               retention_rule   TEXT NOT NULL DEFAULT 'case-papers',
+               last_reviewed_at TEXT
+           )""",
+        """CREATE TABLE request_subjects (
+               request_id TEXT NOT NULL REFERENCES requests(id) ON DELETE CASCADE,
+               subject_id TEXT NOT NULL REFERENCES subjects(id),
+               role       TEXT NOT NULL CHECK (role IN ('potential-victim','suspected-perpetrator','associate','unknown')),
+               position   INTEGER NOT NULL DEFAULT 0,
+               PRIMARY KEY (request_id, subject_id)
+           )""",
+        "CREATE INDEX request_subjects_subject ON request_subjects(subject_id)",
+        """CREATE TABLE dispatches (
+               seq             INTEGER PRIMARY KEY,
+               id              TEXT NOT NULL UNIQUE,
+               request_id      TEXT NOT NULL REFERENCES requests(id) ON DELETE CASCADE,
+               agency          TEXT NOT NULL,
+               sub_service     TEXT NOT NULL DEFAULT '',
+               status          TEXT NOT NULL DEFAULT 'draft' CHECK (status IN
+                                   ('draft','sent','acknowledged','responded','nil-return','declined')),
+               sent_at         TEXT,
+               due_date        TEXT,
+               acknowledged_at TEXT,
+               closed_at       TEXT,
+               decline_reason  TEXT,
+               created_at      TEXT NOT NULL,
+               created_by      TEXT NOT NULL,
+               updated_at      TEXT NOT NULL,
+               updated_by      TEXT NOT NULL,
+               UNIQUE (request_id, agency, sub_service)
+           )""",
+        "CREATE INDEX dispatches_due ON dispatches(status, due_date)",
+        """CREATE TABLE responses (
+               seq                 INTEGER PRIMARY KEY,
+               id                  TEXT NOT NULL UNIQUE,
+               dispatch_id         TEXT NOT NULL REFERENCES dispatches(id) ON DELETE CASCADE,
+               origin_agency       TEXT NOT NULL,
+               kind                TEXT NOT NULL CHECK (kind IN ('disclosure','nil-return','declined')),
+               status              TEXT NOT NULL CHECK (status IN ('draft','sent','received')),
+               responder_name      TEXT NOT NULL,
+               responder_role      TEXT NOT NULL DEFAULT '',
+               responder_contact   TEXT NOT NULL DEFAULT '',
+               response_date       TEXT NOT NULL,
+               held_text           TEXT NOT NULL DEFAULT '',
+               disclosed_text      TEXT NOT NULL DEFAULT '',
+               info_types          TEXT NOT NULL DEFAULT '[]',
+               lawful_bases        TEXT NOT NULL DEFAULT '[]',
+               necessary           TEXT NOT NULL DEFAULT '',
+               proportionate       TEXT NOT NULL DEFAULT '',
+               accurate            TEXT NOT NULL DEFAULT '',
+               partnership_answer  TEXT NOT NULL DEFAULT '',
+               decline_reason      TEXT NOT NULL DEFAULT '',
+               conditions_of_use   TEXT NOT NULL DEFAULT '[]',
+               sent_at             TEXT,
+               received_at         TEXT,
+               created_at          TEXT NOT NULL,
+               created_by          TEXT NOT NULL,
+               updated_at          TEXT NOT NULL,
+               updated_by          TEXT NOT NULL
+           )""",
+        "CREATE INDEX responses_dispatch ON responses(dispatch_id)",
+        """CREATE TABLE disclosures (
+               seq            INTEGER PRIMARY KEY,
+               id             TEXT NOT NULL UNIQUE,
+               kind           TEXT NOT NULL CHECK (kind IN ('request','response','onward','export')),
+               direction      TEXT NOT NULL CHECK (direction IN ('sent','received')),
+               from_agency    TEXT NOT NULL,
+               to_agency      TEXT NOT NULL,
+               at             TEXT NOT NULL,
+               request_id     TEXT,
+               response_id    TEXT,
+               subject_ids    TEXT NOT NULL DEFAULT '[]',
+               what           TEXT NOT NULL DEFAULT '',
+               lawful_bases   TEXT NOT NULL DEFAULT '[]',
+               channel        TEXT NOT NULL DEFAULT '',
+               originator     TEXT NOT NULL,
+               recorded_by    TEXT NOT NULL,
+               recorded_at    TEXT NOT NULL
+           )""",
+        "CREATE INDEX disclosures_request ON disclosures(request_id)",
+        """CREATE TABLE contacts (
+               seq         INTEGER PRIMARY KEY,
+               id          TEXT NOT NULL UNIQUE,
+               partner     TEXT NOT NULL,
+               sub_service TEXT NOT NULL DEFAULT '',
+               team        TEXT NOT NULL DEFAULT '',
+               name        TEXT NOT NULL,
+               role        TEXT NOT NULL DEFAULT '',
+               email       TEXT NOT NULL DEFAULT '',
+               telephone   TEXT NOT NULL DEFAULT '',
+               channel     TEXT NOT NULL DEFAULT '',
+               active      INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+               created_at  TEXT NOT NULL,
+               created_by  TEXT NOT NULL,
+               updated_at  TEXT NOT NULL,
+               updated_by  TEXT NOT NULL
+           )""",
+        "CREATE INDEX contacts_partner ON contacts(partner, sub_service)",
+        """CREATE TABLE partner_suspensions (
+               seq           INTEGER PRIMARY KEY,
+               id            TEXT NOT NULL UNIQUE,
+               partner       TEXT NOT NULL,
+               from_at       TEXT NOT NULL,
+               reason        TEXT NOT NULL,
+               suspended_by  TEXT NOT NULL,
+               lifted_at     TEXT,
+               lifted_by     TEXT,
+               lifted_reason TEXT
+           )""",
+        "CREATE INDEX partner_suspensions_partner ON partner_suspensions(partner, lifted_at)",
+    ):
+        db.execute(statement)
+    fts = {
+        "requests": ("reference", "information", "check_request", "partnership_question"),
+        "subjects": ("name", "aliases", "addresses", "identifiers", "description"),
+        "responses": ("held_text", "disclosed_text", "partnership_answer", "decline_reason"),
+    }
+    for table, columns in fts.items():
+        cols = ", ".join(columns)
+        new = ", ".join(f"new.{c}" for c in columns)
+        old = ", ".join(f"old.{c}" for c in columns)
+        # Table and column names are our own constants above, never user input.
+        db.execute(
+            f"CREATE VIRTUAL TABLE {table}_fts USING fts5({cols}, content='{table}', "
+            f"content_rowid='seq', tokenize='unicode61 remove_diacritics 2')"
+        )
+        db.execute(f"CREATE TRIGGER {table}_fts_ai AFTER INSERT ON {table} BEGIN "
+                   f"INSERT INTO {table}_fts(rowid, {cols}) VALUES (new.seq, {new}); END")
+        db.execute(f"CREATE TRIGGER {table}_fts_ad AFTER DELETE ON {table} BEGIN "
+                   f"INSERT INTO {table}_fts({table}_fts, rowid, {cols}) VALUES ('delete', old.seq, {old}); END")
+        db.execute(f"CREATE TRIGGER {table}_fts_au AFTER UPDATE ON {table} BEGIN "
+                   f"INSERT INTO {table}_fts({table}_fts, rowid, {cols}) VALUES ('delete', old.seq, {old}); "
+                   f"INSERT INTO {table}_fts(rowid, {cols}) VALUES (new.seq, {new}); END")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "vault metadata, users and the audit trail", _v1_core),
     Migration(2, "vault policy settings", _v2_policy),
     Migration(3, "encrypted drafts of unsaved forms", _v3_drafts),
+    Migration(4, "requests, subjects, dispatches, responses, disclosures, contacts, search", _v4_requests),
 )
 LATEST = MIGRATIONS[-1].version
 

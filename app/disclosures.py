@@ -1,0 +1,126 @@
+"""The disclosure register: one row per movement of information between agencies.
+
+Each row says what went from whom to whom and when (linked request, response and subjects), on
+what lawful basis, through which Appendix 4 channel, and which agency originated the information
+(whose written consent governs any onward disclosure, 6.2-6.3). Rows are written by the services,
+never typed in by hand, except onward disclosures (`record_onward`):
+
+- kind `request`: a request sent to a partner (`requests.send_to_agencies`);
+- kind `response`: a response sent (`responses.mark_response_sent`) or received (import or
+  `responses.receive_response`);
+- kind `export`: an exchange file made for sending (`exchange.export_request`);
+- kind `onward`: a further disclosure of collated information to a partner (5.3).
+Corrections (7.2), consent (6.2) and subject access (12) work hangs off this register later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.agreement import load_agreement
+from app.errors import InvalidInput
+from app.records import Page, dumps, loads, new_id
+from app.roles import require
+from app.timeutil import utc_now_iso
+
+KINDS = ("request", "response", "onward", "export")
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    id: str
+    seq: int
+    kind: str
+    direction: str
+    from_agency: str
+    to_agency: str
+    at: str
+    request_id: str | None
+    response_id: str | None
+    subject_ids: tuple[str, ...]
+    what: str
+    lawful_bases: tuple[str, ...]
+    channel: str
+    originator: str
+    recorded_by: str
+    recorded_at: str
+
+    @classmethod
+    def from_row(cls, row) -> "Disclosure":
+        values = {k: row[k] for k in cls.__dataclass_fields__}
+        values["subject_ids"] = tuple(loads(values["subject_ids"]))
+        values["lawful_bases"] = tuple(loads(values["lawful_bases"]))
+        return cls(**values)
+
+
+def record(vault, *, kind: str, direction: str, from_agency: str, to_agency: str, what: str,
+           originator: str, request_id: str | None = None, response_id: str | None = None,
+           subject_ids=(), lawful_bases=(), channel: str = "", at: str | None = None) -> str:
+    """Write one register row (service use; call inside the transaction of the act)."""
+    if kind not in KINDS or direction not in ("sent", "received"):
+        raise ValueError((kind, direction))
+    did = new_id()
+    now = utc_now_iso()
+    with vault.db.transaction():
+        vault.db.execute(
+            "INSERT INTO disclosures (id, kind, direction, from_agency, to_agency, at, request_id, response_id,"
+            " subject_ids, what, lawful_bases, channel, originator, recorded_by, recorded_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (did, kind, direction, from_agency, to_agency, at or now, request_id, response_id,
+             dumps(list(subject_ids)), what, dumps(list(lawful_bases)), channel, originator, vault.actor, now))
+        vault.audit("disclosure.recorded", record_type="disclosure", record_id=did, reason=f"{kind} {direction}")
+    return did
+
+
+def record_onward(vault, request_id: str, to_agency: str, *, what: str, lawful_bases, channel: str,
+                  originator: str, consent_note: str = "", subject_ids=()) -> Disclosure:
+    """An onward disclosure of collated information to a partner (5.3); the originator's
+    written consent governs it (6.3), so `originator` is required."""
+    require(vault.role, "disclosures.write", "record onward disclosures")
+    agreement = load_agreement()
+    codes = agreement.partner_codes()
+    if to_agency not in codes:
+        raise InvalidInput(f"Unknown agency {to_agency!r}.")
+    if originator not in codes:
+        raise InvalidInput("Choose the agency that originated the information.")
+    if not lawful_bases:
+        raise InvalidInput("Choose the lawful basis for the disclosure.")
+    for basis in lawful_bases:
+        if basis not in {b.id for b in agreement.lawful_bases}:
+            raise InvalidInput(f"Unknown lawful basis {basis!r}.")
+    if channel and channel not in {c.id for c in agreement.secure_channels}:
+        raise InvalidInput(f"Unknown secure channel {channel!r}.")
+    if not (what or "").strip():
+        raise InvalidInput("Describe what is disclosed.")
+    if vault.db.one("SELECT 1 FROM requests WHERE id = ?", (request_id,)) is None:
+        raise InvalidInput(f"There is no request {request_id} in this vault.")
+    did = record(vault, kind="onward", direction="sent", from_agency=vault.agency, to_agency=to_agency,
+                 what=what + (f" (consent: {consent_note})" if consent_note else ""), originator=originator,
+                 request_id=request_id, subject_ids=subject_ids, lawful_bases=lawful_bases, channel=channel)
+    return Disclosure.from_row(vault.db.one("SELECT * FROM disclosures WHERE id = ?", (did,)))
+
+
+def list_disclosures(vault, *, request_id: str | None = None, after: int | None = None,
+                     limit: int = 200) -> Page:
+    """The register, newest first, keyset paged on `seq`."""
+    require(vault.role, "disclosures.read", "see the disclosure register")
+    where, params = [], []
+    if request_id is not None:
+        where.append("request_id = ?")
+        params.append(request_id)
+    if after is not None:
+        where.append("seq < ?")
+        params.append(int(after))
+    limit = max(1, min(int(limit), 5000))
+    sql = "SELECT * FROM disclosures" + (" WHERE " + " AND ".join(where) if where else "")
+    rows = vault.db.query(sql + " ORDER BY seq DESC LIMIT ?", (*params, limit))
+    items = [Disclosure.from_row(r) for r in rows]
+    if after is None:
+        vault.audit("disclosures.listed", record_type="disclosure", record_id=request_id,
+                    reason=f"{len(items)} shown")
+    return Page(items, items[-1].seq if len(items) == limit else None)
+
+
+def count_disclosures(vault) -> int:
+    require(vault.role, "disclosures.read", "see the disclosure register")
+    return vault.db.scalar("SELECT count(*) FROM disclosures")

@@ -1,0 +1,630 @@
+"""Personal data requests (Appendix 2) and their dispatches, one per agency asked (2.5, 5.3).
+
+A request carries every Appendix 2 field: a generated reference (`MSR-2026-0001`, unique per
+originating agency), request date, the person making the request (name, rank or role, collar or
+staff number, team, contact details), the reasons, the information date, the information (the
+intelligence), the information check request, the subjects with their roles, the agencies asked,
+the partnership-working question, and the declaration (its confirmations ticked, with when and
+by whom). It also carries exploitation types (1.4), purposes (4.3) and the information types
+sought (5.2), all as codes from the agreement data.
+
+A request is saved as a draft with what is known; `send_to_agencies` needs the whole form valid,
+at least one subject and a complete declaration, and refuses a partner suspended under 13.2.
+Only the originating desk may change a request; an imported request is read-only elsewhere.
+
+Statuses: a request is draft, open (sent to at least one agency) or closed. A dispatch is draft,
+sent, acknowledged, responded, nil-return or declined; its due date is the sent date plus the
+policy's response_due_days unless set by hand.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+
+from app.agreement import load_agreement
+from app.errors import InvalidInput
+from app.policy import get_policy
+from app.records import (Page, Problem, check_codes, check_date, check_text, dumps, loads, new_id,
+                         parse_date, raise_if, today_london)
+from app.roles import require
+from app.subjects import Subject, check_role, create_subject, subjects_of_request, validate_subject
+from app.suspensions import is_suspended
+from app.timeutil import utc_now_iso
+
+REQUEST_STATUSES = ("draft", "open", "closed")
+DISPATCH_STATUSES = ("draft", "sent", "acknowledged", "responded", "nil-return", "declined")
+AWAITING = ("sent", "acknowledged")
+FIELDS = ("request_date", "requester_name", "requester_rank", "requester_number", "requester_team",
+          "requester_contact", "reasons", "information_date", "information", "check_request",
+          "partnership_question", "exploitation_types", "purposes", "info_types", "declaration")
+LIST_FIELDS = ("reasons", "exploitation_types", "purposes", "info_types", "declaration")
+
+# Plain-English labels, in Appendix 2's order: forms and error summaries use them.
+LABELS = {
+    "reference": "Reference",
+    "request_date": "Request date",
+    "requester_name": "Name of the person making the request",
+    "requester_rank": "Rank or role",
+    "requester_number": "Collar or staff number",
+    "requester_team": "Team",
+    "requester_contact": "Contact details",
+    "reasons": "Reason",
+    "information_date": "Information date",
+    "information": "Information",
+    "check_request": "Information check request",
+    "subjects": "Subjects",
+    "agencies": "Agencies asked",
+    "partnership_question": "Partnership working",
+    "exploitation_types": "Types of exploitation",
+    "purposes": "Purposes of sharing",
+    "info_types": "Information sought",
+    "declaration": "Declaration",
+}
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    id: str
+    request_id: str
+    agency: str
+    sub_service: str
+    status: str
+    sent_at: str | None
+    due_date: str | None
+    acknowledged_at: str | None
+    closed_at: str | None
+    decline_reason: str | None
+    created_at: str
+    created_by: str
+    updated_at: str
+    updated_by: str
+
+    @classmethod
+    def from_row(cls, row) -> "Dispatch":
+        return cls(**{k: row[k] for k in cls.__dataclass_fields__})
+
+    @property
+    def agency_name(self) -> str:
+        partner = load_agreement().partner(self.agency)
+        if self.sub_service:
+            return f"{partner.name} – {partner.sub_service(self.sub_service).name}"
+        return partner.name
+
+    @property
+    def target(self) -> str:
+        return f"{self.agency}/{self.sub_service}" if self.sub_service else self.agency
+
+    def is_overdue(self, today: _dt.date | None = None) -> bool:
+        today = today or today_london()
+        return self.status in AWAITING and bool(self.due_date) and parse_date(self.due_date) < today
+
+
+@dataclass(frozen=True)
+class Request:
+    id: str
+    seq: int
+    origin_agency: str
+    reference: str
+    status: str
+    request_date: str
+    requester_name: str
+    requester_rank: str
+    requester_number: str
+    requester_team: str
+    requester_contact: str
+    reasons: tuple[str, ...]
+    information_date: str | None
+    information: str
+    check_request: str
+    partnership_question: str
+    exploitation_types: tuple[str, ...]
+    purposes: tuple[str, ...]
+    info_types: tuple[str, ...]
+    declaration: tuple[str, ...]  # ids of the confirmations ticked
+    declared_at: str | None
+    declared_by: str | None
+    created_at: str
+    created_by: str
+    updated_at: str
+    updated_by: str
+    subjects: tuple[Subject, ...] = ()
+    dispatches: tuple[Dispatch, ...] = ()
+
+    @property
+    def declaration_complete(self) -> bool:
+        return self.declared_at is not None and declaration_complete(self.declaration)
+
+    @classmethod
+    def from_row(cls, row, subjects=(), dispatches=()) -> "Request":
+        values = {k: row[k] for k in cls.__dataclass_fields__ if k not in ("subjects", "dispatches")}
+        for key in LIST_FIELDS:
+            values[key] = tuple(loads(values[key]))
+        return cls(**values, subjects=tuple(subjects), dispatches=tuple(dispatches))
+
+
+@dataclass(frozen=True)
+class RequestSummary:
+    """One row of the request list: no free text, cheap to page through."""
+
+    seq: int
+    id: str
+    reference: str
+    origin_agency: str
+    status: str
+    request_date: str
+    requester_name: str
+    subjects: int
+    agencies: int
+    answered: int
+    overdue: int
+
+
+def declaration_complete(confirmed) -> bool:
+    needed = {c.id for c in load_agreement().declaration.confirmations}
+    return needed <= set(confirmed or ())
+
+
+# ---- validation -----------------------------------------------------------------------------
+
+
+def validate_request(data: dict) -> tuple[list[Problem], dict]:
+    """Problems with the request fields (saving a draft), and the cleaned values."""
+    agreement = load_agreement()
+    problems: list[Problem] = []
+    clean: dict = {}
+    clean["request_date"] = check_date(problems, "request_date", data.get("request_date") or today_london(),
+                                       required=True, missing="Enter the date of the request",
+                                       what="The request date")
+    clean["requester_name"] = check_text(problems, "requester_name", data.get("requester_name"), required=True,
+                                         missing="Enter the name of the person making the request", limit=500)
+    for key in ("requester_rank", "requester_number", "requester_team"):
+        clean[key] = check_text(problems, key, data.get(key), limit=500)
+    clean["requester_contact"] = check_text(
+        problems, "requester_contact", data.get("requester_contact"), required=True,
+        missing="Enter contact details so partners can reply (telephone and secure e-mail)", limit=2000)
+    clean["reasons"] = check_codes(problems, "reasons", data.get("reasons"),
+                                   [r.id for r in agreement.request_reasons], required=True,
+                                   missing="Choose the reason for the request")
+    clean["information_date"] = check_date(problems, "information_date", data.get("information_date"),
+                                           required=True, missing="Enter the date the information was received",
+                                           what="The information date")
+    clean["information"] = check_text(problems, "information", data.get("information"), required=True,
+                                      missing="Enter the information (the intelligence) behind the request")
+    clean["check_request"] = check_text(problems, "check_request", data.get("check_request"), required=True,
+                                        missing="Enter what partners are asked to check")
+    question = data.get("partnership_question")
+    if question is None:
+        question = agreement.request_form.partnership_working_prompt
+    clean["partnership_question"] = check_text(problems, "partnership_question", question)
+    clean["exploitation_types"] = check_codes(problems, "exploitation_types", data.get("exploitation_types"),
+                                              [e.id for e in agreement.exploitation_types])
+    clean["purposes"] = check_codes(problems, "purposes", data.get("purposes"), purpose_ids())
+    clean["info_types"] = check_codes(problems, "info_types", data.get("info_types"),
+                                      [i.id for i in agreement.information_types])
+    clean["declaration"] = check_codes(problems, "declaration", data.get("declaration"),
+                                       [c.id for c in agreement.declaration.confirmations])
+    return problems, clean
+
+
+def purpose_ids() -> list[str]:
+    out = []
+    for purpose in load_agreement().purposes:
+        out.append(purpose.id)
+        out.extend(item.id for item in purpose.items)
+    return out
+
+
+def problems_for_sending(request: Request) -> list[Problem]:
+    """What stops a saved request from being sent (beyond the draft checks)."""
+    data = {k: getattr(request, k) for k in FIELDS}
+    problems, _ = validate_request(data)
+    if not request.purposes:
+        problems.append(Problem("purposes", "Choose at least one purpose of sharing (4.3)"))
+    if not request.info_types:
+        problems.append(Problem("info_types", "Choose at least one type of information sought (5.2)"))
+    if not request.subjects:
+        problems.append(Problem("subjects", "Add at least one subject"))
+    if not request.declaration_complete:
+        problems.append(Problem("declaration", "Confirm every statement of the declaration before sending"))
+    return problems
+
+
+# ---- references -----------------------------------------------------------------------------
+
+
+def format_reference(agency_prefix: str, year: int, number: int) -> str:
+    return f"{agency_prefix}-{year}-{number:04d}"
+
+
+def next_reference(vault, year: int) -> str:
+    """Take the next reference of this desk for `year`; call inside the saving transaction."""
+    with vault.db.transaction():
+        last = vault.db.scalar("SELECT last FROM reference_counters WHERE agency = ? AND year = ?",
+                               (vault.agency, year)) or 0
+        number = last + 1
+        vault.db.execute(
+            "INSERT INTO reference_counters (agency, year, last) VALUES (?, ?, ?)"
+            " ON CONFLICT(agency, year) DO UPDATE SET last = excluded.last", (vault.agency, year, number))
+    return format_reference(load_agreement().reference_prefix, year, number)
+
+
+def note_reference(vault, origin_agency: str, reference: str) -> None:
+    """After importing this desk's own request, keep its counter beyond the imported number."""
+    if origin_agency != vault.agency:
+        return
+    try:
+        _prefix, year, number = reference.rsplit("-", 2)
+        year_i, number_i = int(year), int(number)
+    except ValueError:
+        return
+    vault.db.execute(
+        "INSERT INTO reference_counters (agency, year, last) VALUES (?, ?, ?)"
+        " ON CONFLICT(agency, year) DO UPDATE SET last = max(last, excluded.last)",
+        (origin_agency, year_i, number_i))
+
+
+# ---- saving ---------------------------------------------------------------------------------
+
+
+def _stamp_declaration(vault, clean: dict, before: Request | None) -> tuple[str | None, str | None]:
+    if not declaration_complete(clean["declaration"]):
+        return None, None
+    if before is not None and before.declared_at and declaration_complete(before.declaration):
+        return before.declared_at, before.declared_by
+    return utc_now_iso(), vault.actor
+
+
+def create_request(vault, data: dict) -> Request:
+    """Save a new request (a draft until sent). `data` holds FIELDS and optionally `subjects`:
+    a list of {"subject_id": ..., "role": ...} or {"subject": {subject fields}, "role": ...}."""
+    require(vault.role, "requests.write", "create requests")
+    problems, clean = validate_request(data)
+    links = data.get("subjects") or []
+    for index, link in enumerate(links):
+        problems.extend(check_role(link.get("role", "unknown"), f"subjects[{index}].role"))
+        if "subject" in link:
+            sub_problems, _ = validate_subject(link["subject"], f"subjects[{index}].")
+            problems.extend(sub_problems)
+    raise_if(problems, "The request was not saved")
+    rid = new_id()
+    now = utc_now_iso()
+    declared_at, declared_by = _stamp_declaration(vault, clean, None)
+    with vault.db.transaction():
+        reference = next_reference(vault, int(clean["request_date"][:4]))
+        vault.db.execute(
+            "INSERT INTO requests (id, origin_agency, reference, status, request_date, requester_name,"
+            " requester_rank, requester_number, requester_team, requester_contact, reasons, information_date,"
+            " information, check_request, partnership_question, exploitation_types, purposes, info_types,"
+            " declaration, declared_at, declared_by, created_at, created_by, updated_at, updated_by)"
+            " VALUES (?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (rid, vault.agency, reference, clean["request_date"], clean["requester_name"],
+             clean["requester_rank"], clean["requester_number"], clean["requester_team"],
+             clean["requester_contact"], dumps(clean["reasons"]), clean["information_date"],
+             clean["information"], clean["check_request"], clean["partnership_question"],
+             dumps(clean["exploitation_types"]), dumps(clean["purposes"]), dumps(clean["info_types"]),
+             dumps(clean["declaration"]), declared_at, declared_by, now, vault.actor, now, vault.actor))
+        vault.audit("request.created", record_type="request", record_id=reference)
+        for link in links:
+            subject_id = link.get("subject_id") or create_subject(vault, link["subject"]).id
+            add_subject(vault, rid, subject_id, link.get("role", "unknown"))
+    return _load(vault, rid)
+
+
+def _editable(vault, request_id: str) -> Request:
+    request = _load(vault, request_id)
+    if request.origin_agency != vault.agency:
+        raise InvalidInput(f"{request.reference} came from {request.origin_agency}; only that desk may change it.")
+    if request.status == "closed":
+        raise InvalidInput(f"{request.reference} is closed and cannot be changed.")
+    return request
+
+
+def update_request(vault, request_id: str, data: dict) -> Request:
+    """Change some fields of a request of this desk; fields not in `data` are kept."""
+    require(vault.role, "requests.write", "edit requests")
+    before = _editable(vault, request_id)
+    merged = {k: getattr(before, k) for k in FIELDS}
+    merged.update({k: v for k, v in data.items() if k in FIELDS})
+    problems, clean = validate_request(merged)
+    raise_if(problems, "The request was not saved")
+    declared_at, declared_by = _stamp_declaration(vault, clean, before)
+    with vault.db.transaction():
+        vault.db.execute(
+            "UPDATE requests SET request_date = ?, requester_name = ?, requester_rank = ?, requester_number = ?,"
+            " requester_team = ?, requester_contact = ?, reasons = ?, information_date = ?, information = ?,"
+            " check_request = ?, partnership_question = ?, exploitation_types = ?, purposes = ?, info_types = ?,"
+            " declaration = ?, declared_at = ?, declared_by = ?, updated_at = ?, updated_by = ? WHERE id = ?",
+            (clean["request_date"], clean["requester_name"], clean["requester_rank"], clean["requester_number"],
+             clean["requester_team"], clean["requester_contact"], dumps(clean["reasons"]),
+             clean["information_date"], clean["information"], clean["check_request"],
+             clean["partnership_question"], dumps(clean["exploitation_types"]), dumps(clean["purposes"]),
+             dumps(clean["info_types"]), dumps(clean["declaration"]), declared_at, declared_by,
+             utc_now_iso(), vault.actor, request_id))
+        vault.audit("request.updated", record_type="request", record_id=before.reference)
+    return _load(vault, request_id)
+
+
+def confirm_declaration(vault, request_id: str, confirmations=None) -> Request:
+    """The requester ticks the declaration's statements (all of them by default); stamps who and when."""
+    ids = list(confirmations) if confirmations is not None else [
+        c.id for c in load_agreement().declaration.confirmations]
+    return update_request(vault, request_id, {"declaration": ids})
+
+
+def add_subject(vault, request_id: str, subject_id: str, role: str = "unknown") -> None:
+    require(vault.role, "requests.write", "add subjects to requests")
+    raise_if(check_role(role), "The subject was not added")
+    request = _editable(vault, request_id)
+    if vault.db.one("SELECT 1 FROM subjects WHERE id = ?", (subject_id,)) is None:
+        raise InvalidInput(f"There is no subject {subject_id} in this vault.")
+    with vault.db.transaction():
+        position = vault.db.scalar("SELECT coalesce(max(position), -1) + 1 FROM request_subjects"
+                                   " WHERE request_id = ?", (request_id,))
+        vault.db.execute(
+            "INSERT INTO request_subjects (request_id, subject_id, role, position) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT(request_id, subject_id) DO UPDATE SET role = excluded.role",
+            (request_id, subject_id, role, position))
+        vault.audit("request.subject_linked", record_type="request", record_id=request.reference,
+                    reason=f"subject {subject_id} as {role}")
+
+
+def remove_subject(vault, request_id: str, subject_id: str) -> None:
+    require(vault.role, "requests.write", "remove subjects from requests")
+    request = _editable(vault, request_id)
+    with vault.db.transaction():
+        vault.db.execute("DELETE FROM request_subjects WHERE request_id = ? AND subject_id = ?",
+                         (request_id, subject_id))
+        vault.audit("request.subject_unlinked", record_type="request", record_id=request.reference,
+                    reason=f"subject {subject_id}")
+
+
+def close_request(vault, request_id: str, reason: str | None = None) -> Request:
+    require(vault.role, "requests.write", "close requests")
+    request = _load(vault, request_id)
+    with vault.db.transaction():
+        vault.db.execute("UPDATE requests SET status = 'closed', updated_at = ?, updated_by = ? WHERE id = ?",
+                         (utc_now_iso(), vault.actor, request_id))
+        vault.audit("request.closed", record_type="request", record_id=request.reference, reason=reason)
+    return _load(vault, request_id)
+
+
+# ---- reading --------------------------------------------------------------------------------
+
+
+def _resolve(vault, ref_or_id: str) -> str:
+    row = vault.db.one("SELECT id FROM requests WHERE id = ?", (ref_or_id,))
+    if row is None:
+        rows = vault.db.query("SELECT id, origin_agency FROM requests WHERE reference = ?", (ref_or_id,))
+        if len(rows) > 1:  # the same reference from two agencies: prefer this desk's own
+            rows = [r for r in rows if r["origin_agency"] == vault.agency] or rows[:1]
+        row = rows[0] if rows else None
+    if row is None:
+        raise InvalidInput(f"There is no request {ref_or_id} in this vault.")
+    return row["id"]
+
+
+def dispatches_of(vault, request_id: str) -> list[Dispatch]:
+    rows = vault.db.query("SELECT * FROM dispatches WHERE request_id = ? ORDER BY agency, sub_service", (request_id,))
+    return [Dispatch.from_row(r) for r in rows]
+
+
+def _load(vault, request_id: str) -> Request:
+    row = vault.db.one("SELECT * FROM requests WHERE id = ?", (request_id,))
+    if row is None:
+        raise InvalidInput(f"There is no request {request_id} in this vault.")
+    return Request.from_row(row, subjects_of_request(vault, request_id), dispatches_of(vault, request_id))
+
+
+def get_request(vault, ref_or_id: str, *, audit: bool = True) -> Request:
+    """One request with its subjects and dispatches; viewing it is audited."""
+    require(vault.role, "requests.read", "see requests")
+    request = _load(vault, _resolve(vault, ref_or_id))
+    if audit:
+        vault.audit("request.viewed", record_type="request", record_id=request.reference)
+    return request
+
+
+_SUMMARY_SQL = (
+    "SELECT r.seq, r.id, r.reference, r.origin_agency, r.status, r.request_date, r.requester_name,"
+    " (SELECT count(*) FROM request_subjects rs WHERE rs.request_id = r.id) AS subjects,"
+    " (SELECT count(*) FROM dispatches d WHERE d.request_id = r.id AND d.status != 'draft') AS agencies,"
+    " (SELECT count(*) FROM dispatches d WHERE d.request_id = r.id"
+    "   AND d.status IN ('responded','nil-return','declined')) AS answered,"
+    " (SELECT count(*) FROM dispatches d WHERE d.request_id = r.id AND d.status IN ('sent','acknowledged')"
+    "   AND d.due_date < ?) AS overdue"
+    " FROM requests r")
+
+
+def list_requests(vault, *, after: int | None = None, limit: int = 200, status: str | None = None) -> Page:
+    """Newest first, keyset paged on `seq`: pass the page's `next_after` to get the next page."""
+    require(vault.role, "requests.read", "list requests")
+    if status is not None and status not in REQUEST_STATUSES:
+        raise InvalidInput(f"Unknown request status {status!r}; choose one of: {', '.join(REQUEST_STATUSES)}.")
+    limit = max(1, min(int(limit), 5000))
+    where, params = [], [today_london().isoformat()]
+    if after is not None:
+        where.append("r.seq < ?")
+        params.append(int(after))
+    if status is not None:
+        where.append("r.status = ?")
+        params.append(status)
+    sql = _SUMMARY_SQL + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY r.seq DESC LIMIT ?"
+    params.append(limit)
+    rows = vault.db.query(sql, params)
+    items = [RequestSummary(**{k: r[k] for k in RequestSummary.__dataclass_fields__}) for r in rows]
+    if after is None:
+        vault.audit("requests.listed", record_type="request", reason=f"{len(items)} shown")
+    return Page(items, items[-1].seq if len(items) == limit else None)
+
+
+def count_requests(vault, status: str | None = None) -> int:
+    require(vault.role, "requests.read", "count requests")
+    if status is None:
+        return vault.db.scalar("SELECT count(*) FROM requests")
+    return vault.db.scalar("SELECT count(*) FROM requests WHERE status = ?", (status,))
+
+
+# ---- dispatches -----------------------------------------------------------------------------
+
+
+def parse_target(target) -> tuple[str, str]:
+    """'HMRC', 'DCC/CSIS' or ('DCC', 'CSIS') -> (agency, sub_service)."""
+    if isinstance(target, (tuple, list)):
+        agency, sub = (list(target) + [""])[:2]
+    else:
+        agency, _, sub = str(target).partition("/")
+    return agency.strip(), (sub or "").strip()
+
+
+def check_target(vault, target) -> tuple[str, str]:
+    agreement = load_agreement()
+    agency, sub = parse_target(target)
+    if agency not in agreement.partner_codes():
+        raise InvalidInput(f"Unknown agency {agency!r}; choose one of: {', '.join(agreement.partner_codes())}.")
+    partner = agreement.partner(agency)
+    if sub and sub not in {s.code for s in partner.sub_services}:
+        raise InvalidInput(f"{partner.name} has no sub-service {sub!r}; choose one of: "
+                           f"{', '.join(s.code for s in partner.sub_services) or 'none'}.")
+    if agency == vault.agency:
+        raise InvalidInput(f"{partner.name} is this desk's own agency; a request goes to other partners.")
+    return agency, sub
+
+
+def add_agencies(vault, request_id: str, targets) -> list[Dispatch]:
+    """Choose agencies to ask, as draft dispatches (nothing is sent)."""
+    require(vault.role, "requests.write", "choose agencies")
+    request = _editable(vault, request_id)
+    now = utc_now_iso()
+    with vault.db.transaction():
+        for target in targets:
+            agency, sub = check_target(vault, target)
+            vault.db.execute(
+                "INSERT INTO dispatches (id, request_id, agency, sub_service, status, created_at, created_by,"
+                " updated_at, updated_by) VALUES (?, ?, ?, ?, 'draft', ?, ?, ?, ?)"
+                " ON CONFLICT(request_id, agency, sub_service) DO NOTHING",
+                (new_id(), request_id, agency, sub, now, vault.actor, now, vault.actor))
+        vault.audit("request.agencies_chosen", record_type="request", record_id=request.reference)
+    return dispatches_of(vault, request_id)
+
+
+def send_to_agencies(vault, request_id: str, targets=None, *, due_date=None, channel: str = "") -> list[Dispatch]:
+    """Mark the request sent to each target (all its draft dispatches when None).
+
+    Refuses everything (nothing written) if the request is incomplete, the declaration is not
+    confirmed, a target is unknown, already sent, or a partner is suspended (13.2). Each send is
+    recorded in the disclosure register.
+    """
+    from app import disclosures
+
+    require(vault.role, "requests.write", "send requests")
+    request = _editable(vault, request_id)
+    raise_if(problems_for_sending(request), f"{request.reference} cannot be sent yet")
+    existing = {d.target: d for d in request.dispatches}
+    if targets is None:
+        targets = [d.target for d in request.dispatches if d.status == "draft"]
+        if not targets:
+            raise InvalidInput(f"Choose at least one agency to send {request.reference} to.")
+    agreement = load_agreement()
+    chosen = []
+    for target in targets:
+        agency, sub = check_target(vault, target)
+        key = f"{agency}/{sub}" if sub else agency
+        if key in existing and existing[key].status != "draft":
+            raise InvalidInput(f"{request.reference} was already sent to {existing[key].agency_name}.")
+        if is_suspended(vault, agency):
+            raise InvalidInput(f"{agreement.partner(agency).name} is suspended under clause 13.2; "
+                               "nothing can be sent to them until the suspension is lifted.")
+        if (agency, sub) not in chosen:
+            chosen.append((agency, sub))
+    if channel and channel not in {c.id for c in agreement.secure_channels}:
+        raise InvalidInput(f"Unknown secure channel {channel!r}.")
+    problems: list[Problem] = []
+    due = check_date(problems, "due_date", due_date, required=False, missing="", what="The due date",
+                     not_future=False)
+    raise_if(problems)
+    now = utc_now_iso()
+    today = today_london()
+    due = due or (today + _dt.timedelta(days=get_policy(vault).response_due_days)).isoformat()
+    subject_ids = [s.id for s in request.subjects]
+    with vault.db.transaction():
+        for agency, sub in chosen:
+            key = f"{agency}/{sub}" if sub else agency
+            if key in existing:
+                did = existing[key].id
+                vault.db.execute("UPDATE dispatches SET status = 'sent', sent_at = ?, due_date = ?,"
+                                 " updated_at = ?, updated_by = ? WHERE id = ?", (now, due, now, vault.actor, did))
+            else:
+                did = new_id()
+                vault.db.execute(
+                    "INSERT INTO dispatches (id, request_id, agency, sub_service, status, sent_at, due_date,"
+                    " created_at, created_by, updated_at, updated_by) VALUES (?, ?, ?, ?, 'sent', ?, ?, ?, ?, ?, ?)",
+                    (did, request_id, agency, sub, now, due, now, vault.actor, now, vault.actor))
+            vault.audit("dispatch.sent", record_type="dispatch", record_id=did, reason=f"{request.reference} to {key}")
+            disclosures.record(vault, kind="request", direction="sent", from_agency=vault.agency, to_agency=agency,
+                               request_id=request_id, subject_ids=subject_ids,
+                               what=f"Personal data request {request.reference}",
+                               channel=channel or _default_channel(agency), originator=request.origin_agency)
+        vault.db.execute("UPDATE requests SET status = 'open', updated_at = ?, updated_by = ?"
+                         " WHERE id = ? AND status = 'draft'", (now, vault.actor, request_id))
+    return dispatches_of(vault, request_id)
+
+
+def _default_channel(agency: str) -> str:
+    channels = load_agreement().partner(agency).secure_channels
+    return channels[0] if channels else ""
+
+
+def get_dispatch(vault, dispatch_id: str) -> Dispatch:
+    row = vault.db.one("SELECT * FROM dispatches WHERE id = ?", (dispatch_id,))
+    if row is None:
+        raise InvalidInput(f"There is no dispatch {dispatch_id} in this vault.")
+    return Dispatch.from_row(row)
+
+
+def acknowledge_dispatch(vault, dispatch_id: str) -> Dispatch:
+    """The agency has acknowledged the request (sent -> acknowledged)."""
+    require(vault.role, "requests.write", "record acknowledgements")
+    dispatch = get_dispatch(vault, dispatch_id)
+    if dispatch.status != "sent":
+        raise InvalidInput(f"Only a sent request can be acknowledged; this one is {dispatch.status}.")
+    now = utc_now_iso()
+    with vault.db.transaction():
+        vault.db.execute("UPDATE dispatches SET status = 'acknowledged', acknowledged_at = ?, updated_at = ?,"
+                         " updated_by = ? WHERE id = ?", (now, now, vault.actor, dispatch_id))
+        vault.audit("dispatch.acknowledged", record_type="dispatch", record_id=dispatch_id)
+    return get_dispatch(vault, dispatch_id)
+
+
+def set_due_date(vault, dispatch_id: str, due_date) -> Dispatch:
+    require(vault.role, "requests.write", "change due dates")
+    problems: list[Problem] = []
+    due = check_date(problems, "due_date", due_date, required=True, missing="Enter the date the response is due",
+                     what="The due date", not_future=False)
+    raise_if(problems)
+    get_dispatch(vault, dispatch_id)
+    with vault.db.transaction():
+        vault.db.execute("UPDATE dispatches SET due_date = ?, updated_at = ?, updated_by = ? WHERE id = ?",
+                         (due, utc_now_iso(), vault.actor, dispatch_id))
+        vault.audit("dispatch.due_changed", record_type="dispatch", record_id=dispatch_id)
+    return get_dispatch(vault, dispatch_id)
+
+
+@dataclass(frozen=True)
+class OverdueDispatch:
+    dispatch: Dispatch
+    request_id: str
+    reference: str
+    days_overdue: int
+
+
+def overdue_dispatches(vault, *, today: _dt.date | None = None, limit: int = 1000) -> list[OverdueDispatch]:
+    """Dispatches sent or acknowledged whose due date has passed: the list for chasing."""
+    require(vault.role, "requests.read", "see overdue requests")
+    today = today or today_london()
+    rows = vault.db.query(
+        "SELECT d.*, r.reference AS ref FROM dispatches d JOIN requests r ON r.id = d.request_id"
+        " WHERE d.status IN ('sent','acknowledged') AND d.due_date < ? ORDER BY d.due_date, r.seq LIMIT ?",
+        (today.isoformat(), int(limit)))
+    return [OverdueDispatch(Dispatch.from_row(r), r["request_id"], r["ref"],
+                            (today - parse_date(r["due_date"])).days) for r in rows]

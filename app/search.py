@@ -1,0 +1,104 @@
+"""Full-text search (SQLite FTS5) over references, subject names and aliases (and addresses,
+identifiers), request text and response text.
+
+The index is three external-content FTS5 tables kept in step by triggers (migration v4), with
+the `unicode61 remove_diacritics 2` tokenizer, so "nguyen" finds "Nguyễn" and Cyrillic works.
+What the user types is never passed to FTS5 as syntax: it is split into words, each word is
+quoted (a double quote doubled) and matched as a prefix, and the words are ANDed. Input with no
+searchable word is refused with a clear `InvalidInput`. Every search is audited with the number
+of hits, never the words searched for. Pure Python, no Qt; run it in a worker for large vaults.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from app.errors import InvalidInput
+from app.roles import require
+
+MAX_TERMS = 12
+MAX_TERM_LENGTH = 100
+KINDS = ("request", "subject", "response")
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    kind: str  # request, subject or response
+    record_id: str
+    request_id: str | None  # the request to open (for a subject: the newest it is on)
+    reference: str | None
+    label: str  # what to show: the reference, the subject's name, or "Response from HMRC"
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    hits: list[SearchHit]
+    truncated: bool  # more hits than `limit` exist in at least one kind
+
+
+def build_query(text: str) -> str:
+    """The FTS5 MATCH expression for what a user typed: quoted prefix terms, ANDed."""
+    if not isinstance(text, str):
+        raise InvalidInput("Enter a name, reference or words to search for.")
+    terms = []
+    for word in text.split():
+        word = word[:MAX_TERM_LENGTH]
+        if not any(ch.isalnum() for ch in word):
+            continue
+        terms.append('"' + word.replace('"', '""') + '"*')
+        if len(terms) == MAX_TERMS:
+            break
+    if not terms:
+        raise InvalidInput("Enter a name, reference or words to search for (letters or numbers).")
+    return " AND ".join(terms)
+
+
+_REFERENCE = re.compile(r"^[A-Za-z]{2,8}-\d{4}-\d{1,7}$")
+
+_SQL = {
+    "request": "SELECT r.id AS record_id, r.id AS request_id, r.reference AS reference, r.reference AS label"
+               " FROM requests_fts JOIN requests r ON r.seq = requests_fts.rowid"
+               " WHERE requests_fts MATCH ? ORDER BY rank LIMIT ?",
+    "subject": "SELECT s.id AS record_id, s.name AS label,"
+               " (SELECT rs.request_id FROM request_subjects rs JOIN requests r ON r.id = rs.request_id"
+               "   WHERE rs.subject_id = s.id ORDER BY r.seq DESC LIMIT 1) AS request_id,"
+               " (SELECT r.reference FROM request_subjects rs JOIN requests r ON r.id = rs.request_id"
+               "   WHERE rs.subject_id = s.id ORDER BY r.seq DESC LIMIT 1) AS reference"
+               " FROM subjects_fts JOIN subjects s ON s.seq = subjects_fts.rowid"
+               " WHERE subjects_fts MATCH ? ORDER BY rank LIMIT ?",
+    "response": "SELECT p.id AS record_id, r.id AS request_id, r.reference AS reference,"
+                " 'Response from ' || d.agency AS label"
+                " FROM responses_fts JOIN responses p ON p.seq = responses_fts.rowid"
+                " JOIN dispatches d ON d.id = p.dispatch_id JOIN requests r ON r.id = d.request_id"
+                " WHERE responses_fts MATCH ? ORDER BY rank LIMIT ?",
+}
+
+
+def search(vault, text: str, limit: int = 50, *, kinds=KINDS) -> SearchResult:
+    """Requests, subjects and responses matching every word of `text` (as word prefixes)."""
+    require(vault.role, "search", "search")
+    query = build_query(text)
+    limit = max(1, min(int(limit), 1000))
+    hits: list[SearchHit] = []
+    truncated = False
+    seen: set[tuple[str, str]] = set()
+    stripped = text.strip()
+    if "request" in kinds and _REFERENCE.match(stripped):
+        for row in vault.db.query("SELECT id, reference FROM requests WHERE reference = ? COLLATE NOCASE",
+                                  (stripped,)):
+            hits.append(SearchHit("request", row["id"], row["id"], row["reference"], row["reference"]))
+            seen.add(("request", row["id"]))
+    for kind in kinds:
+        if kind not in _SQL:
+            raise InvalidInput(f"Unknown kind of record {kind!r}; choose from {', '.join(KINDS)}.")
+        rows = vault.db.query(_SQL[kind], (query, limit + 1))
+        if len(rows) > limit:
+            truncated, rows = True, rows[:limit]
+        for row in rows:
+            if (kind, row["record_id"]) in seen:
+                continue
+            seen.add((kind, row["record_id"]))
+            hits.append(SearchHit(kind, row["record_id"], row["request_id"], row["reference"], row["label"]))
+    vault.audit("search", record_type="search", reason=f"{len(hits)} hits")
+    return SearchResult(hits, truncated)

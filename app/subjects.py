@@ -1,0 +1,157 @@
+"""Subjects of requests: people, locations and businesses (Appendix 2, "subjects").
+
+A subject is stored once and linked to many requests, with its role on each request (potential
+victim, suspected perpetrator, associate, unknown). Names are stored exactly as entered, in one
+field (no given/family split: naming orders differ across cultures); `app.textcheck` flags
+hidden characters for display. Aliases, addresses and identifiers are lists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.errors import InvalidInput
+from app.records import (Problem, check_date, check_text, check_texts, dumps, loads, new_id,
+                         raise_if)
+from app.roles import require
+from app.timeutil import utc_now_iso
+
+KINDS = ("person", "location", "business")
+ROLES = {
+    "potential-victim": "Potential victim",
+    "suspected-perpetrator": "Suspected perpetrator",
+    "associate": "Associate",
+    "unknown": "Unknown",
+}
+FIELDS = ("kind", "name", "aliases", "date_of_birth", "addresses", "identifiers", "description")
+
+
+@dataclass(frozen=True)
+class Subject:
+    id: str
+    origin_agency: str
+    kind: str
+    name: str
+    aliases: tuple[str, ...]
+    date_of_birth: str | None
+    addresses: tuple[str, ...]
+    identifiers: tuple[dict, ...]  # {"type": "NI number", "value": "..."}
+    description: str
+    created_at: str
+    created_by: str
+    updated_at: str
+    updated_by: str
+    seq: int = 0
+    role: str | None = None  # the role on one request, when read through a request
+
+    @classmethod
+    def from_row(cls, row, role: str | None = None) -> "Subject":
+        return cls(id=row["id"], origin_agency=row["origin_agency"], kind=row["kind"], name=row["name"],
+                   aliases=tuple(loads(row["aliases"])), date_of_birth=row["date_of_birth"],
+                   addresses=tuple(loads(row["addresses"])),
+                   identifiers=tuple(loads(row["identifiers"])), description=row["description"],
+                   created_at=row["created_at"], created_by=row["created_by"],
+                   updated_at=row["updated_at"], updated_by=row["updated_by"], seq=row["seq"], role=role)
+
+
+def validate_subject(data: dict, prefix: str = "") -> tuple[list[Problem], dict]:
+    """Problems with a subject's fields, and the cleaned values."""
+    problems: list[Problem] = []
+    clean: dict = {}
+    kind = data.get("kind") or "person"
+    if kind not in KINDS:
+        problems.append(Problem(prefix + "kind", f"Choose person, location or business, not {kind!r}"))
+    clean["kind"] = kind
+    what = {"person": "the person's name", "location": "a name or description of the location",
+            "business": "the business name"}.get(kind, "a name")
+    clean["name"] = check_text(problems, prefix + "name", data.get("name"), required=True,
+                               missing=f"Enter {what}", limit=1000)
+    clean["aliases"] = check_texts(problems, prefix + "aliases", data.get("aliases"))
+    clean["date_of_birth"] = check_date(problems, prefix + "date_of_birth", data.get("date_of_birth"),
+                                        required=False, missing="", what="Date of birth")
+    if clean["date_of_birth"] and kind != "person":
+        problems.append(Problem(prefix + "date_of_birth", "Only a person has a date of birth"))
+    clean["addresses"] = check_texts(problems, prefix + "addresses", data.get("addresses"))
+    identifiers = data.get("identifiers") or []
+    ok = isinstance(identifiers, (list, tuple)) and all(
+        isinstance(i, dict) and set(i) <= {"type", "value"} and isinstance(i.get("type", ""), str)
+        and isinstance(i.get("value", ""), str) for i in identifiers)
+    if not ok:
+        problems.append(Problem(prefix + "identifiers", "Each identifier needs a type and a value, as text"))
+        identifiers = []
+    clean["identifiers"] = [{"type": i.get("type", ""), "value": i.get("value", "")} for i in identifiers
+                            if (i.get("value") or "").strip()]
+    clean["description"] = check_text(problems, prefix + "description", data.get("description"))
+    return problems, clean
+
+
+def check_role(role: str, field: str = "role") -> list[Problem]:
+    if role not in ROLES:
+        return [Problem(field, f"Choose the subject's role: {', '.join(ROLES)}")]
+    return []
+
+
+def create_subject(vault, data: dict) -> Subject:
+    require(vault.role, "requests.write", "add subjects")
+    problems, clean = validate_subject(data)
+    raise_if(problems, "The subject was not saved")
+    sid = new_id()
+    now = utc_now_iso()
+    with vault.db.transaction():
+        vault.db.execute(
+            "INSERT INTO subjects (id, origin_agency, kind, name, aliases, date_of_birth, addresses,"
+            " identifiers, description, created_at, created_by, updated_at, updated_by)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (sid, vault.agency, clean["kind"], clean["name"], dumps(clean["aliases"]), clean["date_of_birth"],
+             dumps(clean["addresses"]), dumps(clean["identifiers"]), clean["description"],
+             now, vault.actor, now, vault.actor))
+        vault.audit("subject.created", record_type="subject", record_id=sid)
+    return _get(vault, sid)
+
+
+def update_subject(vault, subject_id: str, data: dict) -> Subject:
+    require(vault.role, "requests.write", "edit subjects")
+    current = _get(vault, subject_id)
+    merged = {f: getattr(current, f) for f in FIELDS}
+    merged.update({k: v for k, v in data.items() if k in FIELDS})
+    problems, clean = validate_subject(merged)
+    raise_if(problems, "The subject was not saved")
+    with vault.db.transaction():
+        vault.db.execute(
+            "UPDATE subjects SET kind = ?, name = ?, aliases = ?, date_of_birth = ?, addresses = ?,"
+            " identifiers = ?, description = ?, updated_at = ?, updated_by = ? WHERE id = ?",
+            (clean["kind"], clean["name"], dumps(clean["aliases"]), clean["date_of_birth"],
+             dumps(clean["addresses"]), dumps(clean["identifiers"]), clean["description"],
+             utc_now_iso(), vault.actor, subject_id))
+        vault.audit("subject.updated", record_type="subject", record_id=subject_id)
+    return _get(vault, subject_id)
+
+
+def _get(vault, subject_id: str) -> Subject:
+    row = vault.db.one("SELECT * FROM subjects WHERE id = ?", (subject_id,))
+    if row is None:
+        raise InvalidInput(f"There is no subject {subject_id} in this vault.")
+    return Subject.from_row(row)
+
+
+def get_subject(vault, subject_id: str) -> Subject:
+    require(vault.role, "requests.read", "see subjects")
+    subject = _get(vault, subject_id)
+    vault.audit("subject.viewed", record_type="subject", record_id=subject_id)
+    return subject
+
+
+def subjects_of_request(vault, request_id: str) -> list[Subject]:
+    rows = vault.db.query(
+        "SELECT s.*, rs.role AS link_role FROM request_subjects rs JOIN subjects s ON s.id = rs.subject_id"
+        " WHERE rs.request_id = ? ORDER BY rs.position, s.seq", (request_id,))
+    return [Subject.from_row(r, role=r["link_role"]) for r in rows]
+
+
+def requests_of_subject(vault, subject_id: str) -> list[tuple[str, str, str]]:
+    """(request id, reference, role) for every request the subject appears on."""
+    require(vault.role, "requests.read", "see requests")
+    rows = vault.db.query(
+        "SELECT r.id, r.reference, rs.role FROM request_subjects rs JOIN requests r ON r.id = rs.request_id"
+        " WHERE rs.subject_id = ? ORDER BY r.seq", (subject_id,))
+    return [(r["id"], r["reference"], r["role"]) for r in rows]

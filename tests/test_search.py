@@ -1,0 +1,89 @@
+"""Full-text search: aliases, diacritics, references, response text; hostile input; audit."""
+
+from __future__ import annotations
+
+import pytest
+
+from app import requests as rq
+from app import responses as rs
+from app import search as sr
+from app import subjects as sj
+from app.errors import AuthError, InvalidInput
+from desk_helpers import make_desk, reopen_as, request_data, response_data
+
+
+@pytest.fixture
+def desk(vault_path):
+    vault = make_desk(vault_path)
+    first = rq.create_request(vault, request_data())
+    rq.create_request(vault, request_data(information="Cannabis farm above a nail bar.", subjects=[
+        {"subject": {"name": "Олександр Шевченко", "aliases": ["Sasha"]}, "role": "potential-victim"},
+        {"subject": {"kind": "business", "name": "Lucky Nails"}, "role": "associate"}]))
+    rq.send_to_agencies(vault, first.id, ["HMRC"])
+    dispatch = rq.get_request(vault, first.id).dispatches[0]
+    rs.receive_response(vault, dispatch.id, response_data(disclosed_text="Payroll shows Quarrytown Ltd."))
+    yield vault
+    if vault.is_open:
+        vault.close()
+
+
+def labels(result):
+    return sorted((h.kind, h.label) for h in result.hits)
+
+
+def test_finds_subject_by_alias(desk):
+    result = sr.search(desk, "johnny")
+    assert ("subject", "Ion Popescu") in labels(result)
+    hit = next(h for h in result.hits if h.label == "Ion Popescu")
+    assert hit.reference == "MSR-2026-0001" and hit.request_id
+
+
+def test_diacritics_cyrillic_and_prefix(desk):
+    assert ("subject", "Nguyễn Văn An") in labels(sr.search(desk, "nguyen van"))
+    assert ("subject", "Олександр Шевченко") in labels(sr.search(desk, "шевч"))
+    assert ("subject", "Олександр Шевченко") in labels(sr.search(desk, "sasha"))
+
+
+def test_reference_request_and_response_text(desk):
+    assert labels(sr.search(desk, "MSR-2026-0002")) == [("request", "MSR-2026-0002")]
+    assert ("request", "MSR-2026-0002") in labels(sr.search(desk, "cannabis nail"))
+    assert ("response", "Response from HMRC") in labels(sr.search(desk, "quarrytown"))
+
+
+def test_index_follows_edits(desk):
+    subject = sr.search(desk, "lucky").hits[0]
+    sj.update_subject(desk, subject.record_id, {"name": "Happy Nails"})
+    assert sr.search(desk, "lucky").hits == []
+    assert labels(sr.search(desk, "happy")) == [("subject", "Happy Nails")]
+
+
+@pytest.mark.parametrize("text", [
+    '"', "' OR 1=1 --", "NEAR(a b)", "a AND OR NOT", "*", "col:value", "^start", "(((", "Robert'); DROP TABLE requests;--",
+    "<script>alert(1)</script>", "x" * 5000, "\u202eevil", "🙂 emoji", "a" + '"' * 30, "NOT", "{x y}: z",
+])
+def test_hostile_input_never_crashes(desk, text):
+    try:
+        result = sr.search(desk, text)
+    except InvalidInput as exc:
+        assert "search for" in str(exc)
+    else:
+        assert isinstance(result.hits, list)
+    assert desk.db.scalar("SELECT count(*) FROM requests") == 2
+
+
+def test_empty_search_is_refused(desk):
+    with pytest.raises(InvalidInput, match="search for"):
+        sr.search(desk, "   ")
+
+
+def test_search_is_audited_without_the_words(desk):
+    sr.search(desk, "popescu")
+    row = desk.db.one("SELECT * FROM audit_events WHERE action = 'search' ORDER BY seq DESC LIMIT 1")
+    assert row["reason"] == "1 hits" and "popescu" not in repr(tuple(row)).lower()
+
+
+def test_auditor_may_not_search(desk):
+    auditor = reopen_as(desk, "dave", "auditor")
+    with pytest.raises(AuthError):
+        sr.search(auditor, "popescu")
+    auditor.close()
