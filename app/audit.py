@@ -113,3 +113,26 @@ def verify_chain(db: Database, key: bytes, *, max_problems: int = 20) -> ChainRe
         expected_seq = seq + 1
         report.head = ChainHead(seq, stored if isinstance(stored, str) else "")
     return report
+
+
+AUDIT_FIELDS = ("seq", "at", "actor", "action", "record_type", "record_id", "reason")
+
+
+def page(db: Database, *, before: int | None = None, limit: int = 500, action_contains: str = "") -> list[tuple]:
+    """Audit events newest first, `limit` at a time below sequence `before` (keyset paging),
+    optionally only actions containing a text (taken literally, wildcards escaped)."""
+    where, params = [], []
+    if before is not None:
+        where.append("seq < ?")
+        params.append(int(before))
+    if action_contains:
+        escaped = action_contains.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        where.append("action LIKE ? ESCAPE '\\'")
+        params.append(f"%{escaped}%")
+    sql = "SELECT seq, at, actor, action, record_type, record_id, reason FROM audit_events"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY seq DESC LIMIT ?"
+    params.append(int(limit))
+    return [tuple(row[f] for f in AUDIT_FIELDS) for row in db.query(sql, params)]
+

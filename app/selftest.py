@@ -97,23 +97,28 @@ def _keyring() -> Check:
 
 
 def _qt() -> Check:
+    """The desktop needs Qt's platform plugin and QtPdf (report preview); probed in a child
+    process because a broken plugin aborts the process that loads it."""
     if getattr(sys, "frozen", False):
         return Check("Qt platform", True, "frozen bundle: checked by the desktop start", required=False)
     probe = (
         "import os; os.environ.setdefault('QT_QPA_PLATFORM', 'offscreen');"
-        "from PySide6.QtWidgets import QApplication; app = QApplication([]);"
-        "print(app.platformName())"
+        "from PySide6.QtWidgets import QApplication; from PySide6 import QtPdf, QtPdfWidgets;"
+        "app = QApplication([]); print(app.platformName())"
     )
     try:
         result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
                                 env={**os.environ})
     except (OSError, subprocess.TimeoutExpired) as exc:
-        return Check("Qt platform", False, f"could not start ({type(exc).__name__})", required=False)
+        return Check("Qt platform", False, f"could not start ({type(exc).__name__})")
     if result.returncode != 0:
         if "No module named 'PySide6'" in result.stderr:
-            return Check("Qt platform", False, "PySide6 is not installed (the desktop app needs it)", required=False)
-        return Check("Qt platform", False, f"the platform plugin failed (exit {result.returncode})", required=False)
-    return Check("Qt platform", True, f"plugin {result.stdout.strip()} loads", required=False)
+            return Check("Qt platform", False, "PySide6 is not installed (the desktop app needs it)")
+        if "QtPdf" in result.stderr:
+            return Check("Qt platform", False, "QtPdf is missing (install PySide6-Pdf)")
+        return Check("Qt platform", False, f"the platform plugin failed (exit {result.returncode}); "
+                     "on Linux install the packages in scripts/install-system-packages.sh")
+    return Check("Qt platform", True, f"plugin {result.stdout.strip()} loads; QtPdf present")
 
 
 CHECKS: tuple[Callable[[], Check], ...] = (_sqlcipher, _encrypted_roundtrip, _fts5, _key_derivation,

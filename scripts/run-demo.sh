@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Set up (if needed) and open a demo vault of fictitious data, printing its user and passphrase.
-# Until the desktop window lands, this shows the vault through the command line: its status,
-# users and a full verification.
+# Then opens the desktop app at the demo vault's unlock screen.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-venv.sh
@@ -22,14 +21,10 @@ if [ ! -f "$VAULT" ]; then
 fi
 
 echo
-echo "Demo vault: $VAULT"
+echo "Demo vault: $VAULT   (fictitious data only)"
 echo "User:       $USER_NAME"
 echo "Passphrase: $PASSPHRASE"
+echo "Other users: demo-spoc / demo spoc lantern quartz 2026, demo-dpm / demo dpm meadow copper 2026"
 echo
-printf '%s\n' "$PASSPHRASE" | "$spocdesk" status "$VAULT" --user "$USER_NAME" --passphrase-stdin
-echo
-printf '%s\n' "$PASSPHRASE" | "$spocdesk" users list "$VAULT" --user "$USER_NAME" --passphrase-stdin
-echo
-printf '%s\n' "$PASSPHRASE" | "$spocdesk" verify "$VAULT" --user "$USER_NAME" --passphrase-stdin
-echo
-echo "Try: .venv/bin/spocdesk --help"
+echo "Opening SPOC Desk. Ctrl+L locks; the command line is .venv/bin/spocdesk --help"
+exec "$spocdesk" open "$VAULT"

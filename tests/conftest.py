@@ -107,3 +107,55 @@ def spocdesk(isolated_dirs):
         return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
     return run
+
+
+# ---- desktop (pytest-qt) fixtures: Qt is imported only when a test asks for them ----------
+
+
+@pytest.fixture
+def closed_vault(vault_path):
+    vault, _ = Vault.create(vault_path, user="alice", passphrase=PASSPHRASE, agency="DCON")
+    vault.close()
+    return vault_path
+
+
+@pytest.fixture
+def make_shell(qtbot):
+    from notes_area import NotesArea
+    from ui.home_area import HomeArea
+    from ui.shell import Shell
+
+    shells = []
+
+    def make(areas=None):
+        shell = Shell(area_classes=areas if areas is not None else [HomeArea, NotesArea])
+        shells.append(shell)
+        return shell
+
+    yield make
+    for shell in shells:
+        shell.lock("quit", show_unlock=False)
+        for window in (shell.start_window, shell.unlock_window):
+            if window is not None:
+                window.close()
+                window.deleteLater()
+        shell.idle.stop()
+        shell.deleteLater()
+
+
+@pytest.fixture
+def unlock_with(qtbot):
+    """Type a passphrase into the shell's unlock screen and press Enter; returns the main window."""
+    return lambda shell, user="alice", passphrase=PASSPHRASE: _unlock(qtbot, shell, user, passphrase)
+
+
+def _unlock(qtbot, shell, user, passphrase):
+    from ui.qt import Qt
+
+    window = shell.unlock_window
+    assert window is not None, "the unlock screen is not showing"
+    window.user_box.setCurrentText(user)
+    window.passphrase.setText(passphrase)
+    qtbot.keyClick(window.passphrase, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: shell.main_window is not None or window.error.isVisible(), timeout=10_000)
+    return shell.main_window

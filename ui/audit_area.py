@@ -4,7 +4,9 @@ database (app.vault.Vault.verify)."""
 
 from __future__ import annotations
 
+from app import audit
 from app.errors import SpocError
+from app.users import list_users
 from app.roles import ROLES
 from app.timeutil import london_display
 from ui.qt import QtCore, QtGui, QtWidgets, Qt, Signal
@@ -12,14 +14,6 @@ from ui.widgets import Area, heading, plain_label
 
 PAGE_SIZE = 500
 COLUMNS = ("No.", "When (UK time)", "Who", "Action", "Record type", "Record id", "Reason")
-_FIELDS = ("seq", "at", "actor", "action", "record_type", "record_id", "reason")
-
-
-def _like_pattern(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 class AuditModel(QtCore.QAbstractTableModel):
     """Audit events, newest first, fetched PAGE_SIZE at a time by sequence number."""
 
@@ -35,23 +29,11 @@ class AuditModel(QtCore.QAbstractTableModel):
     # ---- loading ---------------------------------------------------------------------------
 
     def _page(self, before: int | None) -> list[tuple]:
-        where, params = [], []
-        if before is not None:
-            where.append("seq < ?")
-            params.append(before)
-        if self._filter:
-            where.append("action LIKE ? ESCAPE '\\'")
-            params.append(_like_pattern(self._filter))
-        sql = "SELECT seq, at, actor, action, record_type, record_id, reason FROM audit_events"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY seq DESC LIMIT ?"
-        params.append(self.page_size)
-        return [tuple(row[f] for f in _FIELDS) for row in self.vault.db.query(sql, params)]
+        return audit.page(self.vault.db, before=before, limit=self.page_size, action_contains=self._filter)
 
     def reload(self) -> None:
         self.beginResetModel()
-        self._roles = {row["name"]: row["role"] for row in self.vault.db.query("SELECT name, role FROM users")}
+        self._roles = {user.name: user.role for user in list_users(self.vault)}
         self._rows = self._page(None)
         self._more = len(self._rows) == self.page_size
         self.endResetModel()
@@ -196,6 +178,11 @@ class AuditArea(Area):
             self.verify_button.hide()
 
     def refresh(self) -> None:
+        """Shown: reading the trail is itself recorded in it."""
+        self.session.vault.audit("audit.viewed", record_type="audit")
+        self._reload()
+
+    def _reload(self) -> None:
         self.model.reload()
         head = self.session.vault.chain_head()
         self.count.setText(f"{head.seq} events in all; chain head {head.short()}")
@@ -228,6 +215,6 @@ class AuditArea(Area):
         self.result.setStyleSheet(f"color: {colour}; font-weight: bold;")
         self.result.setText(text)
         self.result.show()
-        self.refresh()
+        self._reload()
         self.verified.emit(ok)
         return ok

@@ -200,14 +200,12 @@ class UsersArea(Area):
     def refresh(self) -> None:
         vault = self.session.vault
         self._users = list_users(vault)
-        changed = {row["name"]: row["passphrase_changed_at"]
-                   for row in vault.db.query("SELECT name, passphrase_changed_at FROM users")}
         selected = self.selected_user()
         self.table.setSortingEnabled(False)
         self.table.setRowCount(len(self._users))
         for r, user in enumerate(self._users):
             cells = (user.name, role_title(user.role), "Yes" if user.active else "No (disabled)",
-                     _when(user.created_at), _when(changed.get(user.name)))
+                     _when(user.created_at), _when(user.passphrase_changed_at))
             for c, text in enumerate(cells):
                 item = QtWidgets.QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, user.name)

@@ -110,3 +110,16 @@ def _read_holder(fd: int) -> str:
     if host == socket.gethostname():
         return f" window (process {pid})"
     return f" window on {host} (process {pid})"
+
+
+def busy_message(vault_path: Path) -> str | None:
+    """Why the vault cannot be opened here because another process holds it, or None."""
+    probe = VaultLock(Path(vault_path))
+    try:
+        probe.acquire()
+    except VaultBusy as busy:
+        return str(busy)
+    except OSError:
+        return None  # a folder we cannot write: the unlock itself will say what is wrong
+    probe.release()
+    return None

@@ -38,6 +38,7 @@ class User:
     active: bool
     created_at: str
     disabled_at: str | None = None
+    passphrase_changed_at: str | None = None
 
     @classmethod
     def from_row(cls, row) -> "User":
@@ -49,6 +50,7 @@ class User:
             active=bool(row["active"]),
             created_at=row["created_at"],
             disabled_at=row["disabled_at"],
+            passphrase_changed_at=row["passphrase_changed_at"],
         )
 
 

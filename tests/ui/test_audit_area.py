@@ -78,3 +78,10 @@ def test_pages_are_fetched_as_the_user_scrolls(qtbot, new_vault):
 def test_who_may_read_the_trail():
     assert AuditArea.permission == "audit.read"
     assert {r for r in ("admin", "spoc", "dpm", "chair", "auditor") if can(r, "audit.read")} == {"admin", "dpm", "auditor"}
+
+
+def test_reading_the_trail_is_itself_recorded(area):
+    before = area.session.vault.chain_head().seq
+    area.refresh()
+    rows = area.session.vault.db.query("SELECT action, actor FROM audit_events WHERE seq > ?", (before,))
+    assert [(r["action"], r["actor"]) for r in rows] == [("audit.viewed", "alice")]

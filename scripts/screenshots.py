@@ -1,0 +1,127 @@
+"""Developer tool: drive the desktop on a throwaway vault and save screenshots of each screen.
+
+Run under a virtual display to see real window rendering:
+    xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python scripts/screenshots.py /tmp/shots
+Uses temporary config/data folders and fictitious data only.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+OUT = Path(sys.argv[1] if len(sys.argv) > 1 else "shots")
+OUT.mkdir(parents=True, exist_ok=True)
+work = Path(tempfile.mkdtemp(prefix="spocdesk-shots-"))
+for name in ("CONFIG", "DATA", "LOG"):
+    os.environ[f"SPOCDESK_{name}_DIR"] = str(work / name.lower())
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from app.vault import Vault, crypto  # noqa: E402
+
+crypto.SCRYPT_N = 2**12  # throwaway vault: a quick key derivation keeps the tour fast
+PASS = "kettle orbit marble 42"
+vault_path = work / "desk.vault"
+vault, _ = Vault.create(vault_path, user="demo-admin", passphrase=PASS, agency="DCON")
+try:
+    from app.users import add_user
+
+    add_user(vault, "demo-spoc", "spoc", "lantern quartz meadow 77")
+finally:
+    vault.close()
+
+from ui.qt import QtCore, QtGui, QtWidgets  # noqa: E402
+
+app = QtWidgets.QApplication(sys.argv[:1])
+app.setStyle("Fusion")
+from ui import config  # noqa: E402
+from ui.shell import Shell  # noqa: E402
+
+config.remember_vault(vault_path)
+from ui.home_area import HomeArea  # noqa: E402
+
+shell = Shell([HomeArea]) if os.environ.get("SHOTS_HOME_ONLY") else Shell()
+steps = []
+
+
+def shot(name: str, widget=None) -> None:
+    app.processEvents()
+    widget = widget or QtWidgets.QApplication.activeWindow() or shell.main_window or shell.unlock_window
+    screen = QtGui.QGuiApplication.primaryScreen()
+    if os.environ.get("QT_QPA_PLATFORM") == "offscreen" or screen is None:
+        image = widget.grab()
+    else:
+        frame = widget.frameGeometry()
+        image = screen.grabWindow(0, frame.x(), frame.y(), frame.width(), frame.height())
+    image.save(str(OUT / f"{name}.png"))
+    print("saved", OUT / f"{name}.png")
+
+
+def step(fn):
+    steps.append(fn)
+    return fn
+
+
+@step
+def start_screen():
+    shell.start()
+    shell.start_window.move(20, 20)
+    return lambda: shot("01-start", shell.start_window)
+
+
+@step
+def unlock_screen():
+    shell.show_unlock(vault_path)
+    shell.unlock_window.move(20, 20)
+    return lambda: shot("02-unlock", shell.unlock_window)
+
+
+@step
+def wrong_passphrase():
+    shell.unlock_window.passphrase.setText("wrong passphrase here")
+    shell.unlock_window.attempt_unlock()
+    return lambda: shot("03-unlock-wrong", shell.unlock_window)
+
+
+@step
+def main_window():
+    shell.unlock_window.passphrase.setText(PASS)
+    shell.unlock_window.attempt_unlock()
+    return None
+
+
+def area_shots():
+    main = shell.main_window
+    if main is None:
+        return lambda: None
+    main.move(20, 20)
+    actions = []
+    for row in range(main.nav.count()):
+        key = main.nav.item(row).data(QtCore.Qt.ItemDataRole.UserRole)
+        actions.append((row, key))
+
+    def run():
+        for row, key in actions:
+            main.nav.setCurrentRow(row)
+            for _ in range(5):
+                app.processEvents()
+            shot(f"10-area-{row:02d}-{key}", main)
+        shell.lock("idle")
+        app.processEvents()
+        shot("20-locked", shell.unlock_window)
+
+    return run
+
+
+def run_steps(index=0):
+    if index < len(steps):
+        after = steps[index]()
+        QtCore.QTimer.singleShot(700, lambda: ((after and after()), run_steps(index + 1)))
+    else:
+        QtCore.QTimer.singleShot(1500, lambda: (area_shots()(), app.quit()))
+
+
+QtCore.QTimer.singleShot(100, run_steps)
+app.exec()

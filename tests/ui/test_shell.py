@@ -1,0 +1,264 @@
+"""The desktop shell: unlock, lock (manual, idle, quit), clipboard, drafts, one instance per vault."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from notes_area import NotesArea
+
+from app.policy import set_policy
+from app.unlock_throttle import FREE_ATTEMPTS
+from app.vault import Vault
+from app.vault.keyslots import KeyslotFile, keyslot_path
+from conftest import PASSPHRASE
+from ui import clipboard, config
+from ui.qt import QtCore, QtGui, QtWidgets, Qt
+
+CANARY = "Zofia Kowalczyk-CANARY-7f3a"
+
+
+def _all_visible_text() -> list[str]:
+    """Every string any live widget or item model holds, to prove a lock left nothing behind."""
+    texts: list[str] = []
+    for widget in QtWidgets.QApplication.allWidgets():
+        for getter in ("text", "toPlainText", "currentText", "windowTitle", "placeholderText"):
+            value = getattr(widget, getter, None)
+            if callable(value):
+                try:
+                    texts.append(str(value()))
+                except TypeError:
+                    pass
+        if isinstance(widget, QtWidgets.QComboBox):
+            texts += [widget.itemText(i) for i in range(widget.count())]
+        if isinstance(widget, QtWidgets.QAbstractItemView) and widget.model() is not None:
+            model = widget.model()
+            root = QtCore.QModelIndex()
+            columns = 1 if isinstance(model, QtCore.QAbstractListModel) else model.columnCount(root)
+            for row in range(model.rowCount(root)):
+                for column in range(columns):
+                    texts.append(str(model.data(model.index(row, column, root))))
+    return texts
+
+
+def _flush_deletes(qtbot):
+    QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
+    qtbot.wait(1)
+
+
+def test_unlock_success_shows_marked_main_window_with_who_and_where(qtbot, closed_vault, make_shell, unlock_with):
+    shell = make_shell()
+    shell.start(closed_vault)
+    window = shell.unlock_window
+    assert window.user_box.currentText() == "alice"   # the only user is preselected
+    main = unlock_with(shell)
+    assert main is not None and main.isVisible()
+    assert shell.unlock_window is None
+    banners = [w.text() for w in main.findChildren(QtWidgets.QLabel, "markingBanner")]
+    assert banners == ["OFFICIAL-SENSITIVE", "OFFICIAL-SENSITIVE"]
+    status = {k: label.text() for k, label in main.status_labels.items()}
+    assert status["user"] == "User: alice"
+    assert status["role"] == "Role: Administrator"
+    assert "Derbyshire Constabulary" in status["agency"] and "(DCON)" in status["agency"]
+    assert status["vault"] == f"Vault: {closed_vault.name}"
+    assert config.vault_setting(closed_vault, "last_user") == "alice"
+    assert closed_vault.resolve() in [p.resolve() for p in config.recent_vaults()]
+
+
+def test_wrong_passphrase_says_so_and_a_growing_wait_follows_five_failures(qtbot, closed_vault, make_shell, unlock_with):
+    shell = make_shell()
+    shell.start(closed_vault)
+    for attempt in range(1, FREE_ATTEMPTS + 1):
+        assert shell.unlock_window.unlock_button.isEnabled(), f"attempt {attempt} should be allowed"
+        assert unlock_with(shell, passphrase="not the passphrase at all") is None
+        assert shell.unlock_window.error.text() == "Wrong user name or passphrase."
+        assert shell.unlock_window.passphrase.text() == ""
+    window = shell.unlock_window
+    assert not window.unlock_button.isEnabled()
+    assert window.unlock_button.text().startswith("Try again in ")
+    assert not window.passphrase.isEnabled()
+    # Every failure is kept for the audit trail (the vault cannot be written without the key).
+    assert len(KeyslotFile.load(keyslot_path(closed_vault)).failed_unlocks) == FREE_ATTEMPTS
+    # A restart does not reset the wait: a new unlock screen reads the same failures.
+    shell.show_unlock(closed_vault)
+    assert not shell.unlock_window.unlock_button.isEnabled()
+
+
+def test_failed_attempts_reach_the_audit_trail_at_the_next_unlock(qtbot, closed_vault, make_shell, unlock_with):
+    shell = make_shell()
+    shell.start(closed_vault)
+    unlock_with(shell, passphrase="not the passphrase at all")
+    main = unlock_with(shell)
+    actions = [r["action"] for r in shell.session.vault.db.query("SELECT action FROM audit_events ORDER BY seq")]
+    assert actions[-2:] == ["login.failed", "login"]
+    assert main is not None
+
+
+def test_ctrl_l_locks_and_leaves_no_personal_data_anywhere(qtbot, closed_vault, make_shell, unlock_with):
+    shell = make_shell()
+    shell.start(closed_vault)
+    main = unlock_with(shell)
+    main.show_area("notes_test")
+    area = main.area("notes_test")
+    area.notes.setText(CANARY)
+    area.model.appendRow(QtGui.QStandardItem(CANARY))
+    vault = shell.session.vault
+    assert any(CANARY in text for text in _all_visible_text())
+
+    qtbot.keyClick(main, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+
+    assert shell.session is None and shell.main_window is None
+    assert vault.db.closed and not vault.is_open
+    assert shell.unlock_window is not None and shell.unlock_window.isVisible()
+    _flush_deletes(qtbot)
+    assert not any(CANARY in text for text in _all_visible_text())
+    visible = [w for w in QtWidgets.QApplication.topLevelWidgets() if w.isVisible()]
+    assert visible == [shell.unlock_window]
+
+
+def test_lock_closes_open_dialogs(qtbot, closed_vault, make_shell, unlock_with):
+    shell = make_shell()
+    shell.start(closed_vault)
+    main = unlock_with(shell)
+    dialog = QtWidgets.QDialog(main)
+    field = QtWidgets.QLineEdit(CANARY, dialog)
+    dialog.open()
+    assert dialog.isVisible() and field.text() == CANARY
+    shell.lock("manual")
+    _flush_deletes(qtbot)
+    assert not any(CANARY in text for text in _all_visible_text())
+
+
+def test_idle_lock_fires_after_the_policy_time_and_activity_postpones_it(qtbot, closed_vault, make_shell, unlock_with):
+    with Vault.open(closed_vault, user="alice", passphrase=PASSPHRASE) as vault:
+        set_policy(vault, "idle_lock_minutes", "2")
+    shell = make_shell()
+    shell.start(closed_vault)
+    main = unlock_with(shell)
+    timer = shell.idle.timer
+    assert timer.isActive() and timer.interval() == 2 * 60_000
+    # Drive the timer instead of waiting two minutes: a short interval, then activity restarts it.
+    timer.setInterval(400)
+    timer.start()
+    qtbot.wait(250)
+    qtbot.keyClick(main.nav, Qt.Key.Key_Down)
+    assert timer.remainingTime() > 300
+    qtbot.waitUntil(lambda: shell.main_window is None, timeout=3000)
+    assert shell.unlock_window is not None
+    assert "without use" in shell.unlock_window.notice.text()
+
+
+def test_a_draft_typed_before_an_idle_lock_comes_back_after_unlock(qtbot, closed_vault, make_shell, unlock_with):
+    shell = make_shell()
+    shell.start(closed_vault)
+    main = unlock_with(shell)
+    main.show_area("notes_test")
+    main.area("notes_test").notes.setText(CANARY)
+    shell.idle.timer.setInterval(10)
+    shell.idle.timer.start()
+    qtbot.waitUntil(lambda: shell.main_window is None, timeout=3000)
+    assert "kept, encrypted" in shell.unlock_window.notice.text()
+    # The draft is inside the encrypted vault, not in any plaintext file.
+    for path in closed_vault.parent.iterdir():
+        assert CANARY.encode() not in path.read_bytes()
+
+    main = unlock_with(shell)
+    assert main.current_area_key() == "notes_test"   # back where the user was
+    assert main.area("notes_test").notes.text() == CANARY
+
+
+def test_copied_text_is_cleared_after_30_seconds_unless_replaced(qtbot):
+    guard = clipboard.ClipboardGuard()
+    assert guard.timer.interval() == 30_000
+    board = QtGui.QGuiApplication.clipboard()
+    guard.copy("MSR-2026-0001 " + CANARY)
+    assert board.text().endswith(CANARY)
+    guard.timer.setInterval(20)
+    guard.timer.start()
+    qtbot.waitUntil(lambda: board.text() == "", timeout=2000)
+    guard.copy(CANARY)
+    board.setText("something the user copied from elsewhere")
+    guard.clear_if_ours()
+    assert board.text() == "something the user copied from elsewhere"
+
+
+def test_lock_clears_the_clipboard_if_it_still_holds_what_the_app_copied(qtbot, closed_vault, make_shell, unlock_with):
+    shell = make_shell()
+    shell.start(closed_vault)
+    unlock_with(shell)
+    shell.session.copy_text(CANARY)
+    assert QtGui.QGuiApplication.clipboard().text() == CANARY
+    shell.lock("manual")
+    assert QtGui.QGuiApplication.clipboard().text() == ""
+
+
+def test_second_instance_on_an_open_vault_is_refused_clearly(qtbot, closed_vault, make_shell):
+    holder = Vault.open(closed_vault, user="alice", passphrase=PASSPHRASE)   # "another window"
+    try:
+        shell = make_shell()
+        shell.start(closed_vault)
+        window = shell.unlock_window
+        assert window.error.isVisible()
+        assert "already open in another SPOC Desk" in window.error.text()
+        assert not window.passphrase.isEnabled()
+        assert window.unlock_button.text() == "Check &again"
+    finally:
+        holder.close()
+    window.unlock_button.click()
+    assert window.passphrase.isEnabled() and not window.error.isVisible()
+
+
+def test_closing_the_main_window_locks_the_vault(qtbot, closed_vault, make_shell, unlock_with):
+    shell = make_shell()
+    shell.start(closed_vault)
+    main = unlock_with(shell)
+    vault = shell.session.vault
+    shell.session.copy_text(CANARY)
+    main.close()
+    assert vault.db.closed and shell.session is None
+    assert QtGui.QGuiApplication.clipboard().text() == ""
+
+
+def test_window_geometry_is_kept_as_base64_text_not_pickled(qtbot, closed_vault, make_shell, unlock_with):
+    shell = make_shell()
+    shell.start(closed_vault)
+    main = unlock_with(shell)
+    main.resize(900, 640)
+    shell.lock("manual")
+    from app.paths import config_dir
+
+    stored = json.loads((config_dir() / config.FILE_NAME).read_text())
+    assert isinstance(stored["windows"]["main_window"], str)
+    assert config.window_state("main_window") == bytes(config.window_state("main_window"))
+
+
+def test_start_screen_lists_recent_vaults_and_opens_the_chosen_one(qtbot, closed_vault, make_shell, tmp_path):
+    config.remember_vault(closed_vault)
+    config.remember_vault(tmp_path / "gone.vault")
+    shell = make_shell()
+    shell.start()
+    start = shell.start_window
+    texts = [start.recent.item(i).text() for i in range(start.recent.count())]
+    assert "(not found)" in texts[0] and closed_vault.name in texts[1]
+    start.recent.setCurrentRow(1)
+    start.open_button.click()
+    assert shell.unlock_window is not None and shell.unlock_window.path == closed_vault
+
+
+def test_areas_follow_the_role(qtbot, closed_vault, make_shell, unlock_with):
+    from app.users import add_user
+    from conftest import OTHER_PASSPHRASE
+
+    with Vault.open(closed_vault, user="alice", passphrase=PASSPHRASE) as vault:
+        add_user(vault, "sam", "spoc", OTHER_PASSPHRASE)
+
+    class AdminOnly(NotesArea):
+        key, title, permission = "admin_only", "Admin only", "users.manage"
+
+    shell = make_shell([NotesArea, AdminOnly])
+    shell.start(closed_vault)
+    main = unlock_with(shell, user="sam", passphrase=OTHER_PASSPHRASE)
+    assert [main.nav.item(i).text() for i in range(main.nav.count())] == ["Notes"]
+    shell.lock("manual")
+    main = unlock_with(shell)
+    assert [main.nav.item(i).text() for i in range(main.nav.count())] == ["Notes", "Admin only"]

@@ -1,0 +1,31 @@
+"""Start the desktop app: `spocdesk` (start screen) or `spocdesk open VAULT` (its unlock screen)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from app import __version__
+
+
+def run(vault: Path | None = None, argv: list[str] | None = None) -> int:
+    from ui.qt import QtCore, QtWidgets
+    from ui.shell import Shell
+
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(argv or [sys.argv[0]])
+    app.setApplicationName("SPOC Desk")
+    app.setApplicationDisplayName("SPOC Desk")
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName("SPOC Desk")
+    app.setStyle("Fusion")
+    app.setQuitOnLastWindowClosed(False)  # the shell decides: closing the main window locks and quits
+    shell = Shell()
+    app._spocdesk_shell = shell  # keep the shell alive as long as the application
+    shell.start(vault)
+    quit_after = os.environ.get("SPOCDESK_QUIT_AFTER_MS", "")
+    if quit_after.isdigit():  # smoke tests and the frozen bundle's check: start, show, quit
+        QtCore.QTimer.singleShot(int(quit_after), app.quit)
+    # Closing the start or unlock window (nothing unlocked) ends the app.
+    app.lastWindowClosed.connect(lambda: shell.session is None and app.quit())
+    return app.exec()

@@ -1,0 +1,167 @@
+"""Small building blocks every screen uses: the protective-marking banner, plain-text labels,
+form rows with hint text and their own error message, and the GOV.UK-style error summary."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from ui.qt import QtCore, QtGui, QtWidgets, Qt, Signal
+
+MARKING = "OFFICIAL-SENSITIVE"
+
+
+def plain_label(text: str = "", parent: QtWidgets.QWidget | None = None, *, wrap: bool = True,
+                selectable: bool = False) -> QtWidgets.QLabel:
+    """A label that never interprets its text as rich text (user text is data, not markup)."""
+    label = QtWidgets.QLabel(parent)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(wrap)
+    label.setText(text)
+    if selectable:
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def heading(text: str, level: int = 1) -> QtWidgets.QLabel:
+    label = plain_label(text)
+    font = label.font()
+    font.setPointSizeF(font.pointSizeF() * (1.5 if level == 1 else 1.2))
+    font.setBold(True)
+    label.setFont(font)
+    label.setAccessibleName(text)
+    return label
+
+
+class MarkingBanner(QtWidgets.QLabel):
+    """The marking shown at the top and bottom of every window that can show vault data."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None):
+        super().__init__(MARKING, parent)
+        self.setObjectName("markingBanner")
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setAccessibleName("Protective marking: OFFICIAL-SENSITIVE")
+        font = self.font()
+        font.setBold(True)
+        font.setLetterSpacing(QtGui.QFont.SpacingType.AbsoluteSpacing, 2)
+        self.setFont(font)
+        # White on a dark red: 7.9:1 contrast, above WCAG AA for any text size.
+        self.setStyleSheet("QLabel#markingBanner { background: #8b1a1a; color: #ffffff; padding: 4px; }")
+
+
+def marked(body: QtWidgets.QWidget) -> QtWidgets.QWidget:
+    """Wrap a widget between two marking banners."""
+    frame = QtWidgets.QWidget()
+    layout = QtWidgets.QVBoxLayout(frame)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(0)
+    layout.addWidget(MarkingBanner())
+    layout.addWidget(body, 1)
+    layout.addWidget(MarkingBanner())
+    return frame
+
+
+class FieldRow(QtWidgets.QWidget):
+    """Label, optional hint, the input, and the field's own error message, in one column."""
+
+    def __init__(self, label: str, field: QtWidgets.QWidget, hint: str = "",
+                 parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.field = field
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 4)
+        layout.setSpacing(2)
+        self.label = QtWidgets.QLabel(label)
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        font = self.label.font()
+        font.setBold(True)
+        self.label.setFont(font)
+        self.label.setBuddy(field)
+        layout.addWidget(self.label)
+        if hint:
+            hint_label = plain_label(hint)
+            hint_label.setStyleSheet("color: #505a5f;")
+            layout.addWidget(hint_label)
+        self.error = plain_label("")
+        self.error.setStyleSheet("color: #b10e1e; font-weight: bold;")
+        self.error.hide()
+        layout.addWidget(self.error)
+        layout.addWidget(field)
+        field.setAccessibleName(label.replace("&", ""))
+        if hint:
+            field.setAccessibleDescription(hint)
+
+    def set_error(self, message: str | None) -> None:
+        self.error.setText(message or "")
+        self.error.setVisible(bool(message))
+        self.field.setProperty("invalid", bool(message))
+
+
+class ErrorSummary(QtWidgets.QFrame):
+    """'There is a problem': every error as a link that moves focus to its field."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("errorSummary")
+        self.setStyleSheet("QFrame#errorSummary { border: 3px solid #b10e1e; padding: 6px; }")
+        self._layout = QtWidgets.QVBoxLayout(self)
+        self._title = heading("There is a problem", 2)
+        self._layout.addWidget(self._title)
+        self._links: list[QtWidgets.QCommandLinkButton] = []
+        self.setAccessibleName("There is a problem")
+        self.hide()
+
+    def show_problems(self, problems: Iterable[tuple[QtWidgets.QWidget | None, str]]) -> None:
+        for link in self._links:
+            link.deleteLater()
+        self._links = []
+        problems = list(problems)
+        for field, message in problems:
+            link = QtWidgets.QPushButton(message)
+            link.setFlat(True)
+            link.setCursor(Qt.CursorShape.PointingHandCursor)
+            link.setStyleSheet("text-align: left; color: #b10e1e; text-decoration: underline;")
+            if field is not None:
+                link.clicked.connect(lambda _=False, f=field: f.setFocus(Qt.FocusReason.OtherFocusReason))
+            self._layout.addWidget(link)
+            self._links.append(link)
+        self.setVisible(bool(problems))
+
+    def messages(self) -> list[str]:
+        return [link.text() for link in self._links]
+
+
+def message(parent: QtWidgets.QWidget | None, title: str, text: str,
+            icon=QtWidgets.QMessageBox.Icon.Warning) -> QtWidgets.QMessageBox:
+    """A non-modal-safe message box whose text is plain (never rich text)."""
+    box = QtWidgets.QMessageBox(icon, title, text, QtWidgets.QMessageBox.StandardButton.Ok, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    return box
+
+
+class Area(QtWidgets.QWidget):
+    """One navigable part of the main window (Home, Users, Requests, ...).
+
+    An area is built after unlock and destroyed at lock, so it never outlives the key. An area
+    with a form returns its unsaved input from `draft_state()` (None when there is nothing worth
+    keeping); the shell keeps it in the vault as an encrypted draft and hands it back to
+    `restore_draft_state()` after the next unlock. Never put passphrases in a draft.
+    """
+
+    key = "area"
+    title = "Area"
+    permission: str | None = None  # the app.roles permission needed to see the area
+    changed = Signal()
+
+    def __init__(self, session, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.session = session
+
+    def draft_state(self) -> dict | None:
+        return None
+
+    def restore_draft_state(self, payload: dict) -> None:
+        pass
+
+    def refresh(self) -> None:
+        """Reload from the vault (called when the area is shown)."""
