@@ -176,6 +176,10 @@ class Shell(QtCore.QObject):
             main.deleteLater()
             self.main_window = None
         self.session = None
+        try:  # the unlock screen offers "remember" only where the policy allowed it last time
+            config.set_vault_setting(self.path, "keyring_allowed", bool(get_policy(session.vault).keyring_allowed))
+        except SpocError:
+            pass
         session.vault.close(reason=reason)
         session.vault = None
         log.info("session.locked reason=%s", reason)

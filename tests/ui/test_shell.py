@@ -262,3 +262,74 @@ def test_areas_follow_the_role(qtbot, closed_vault, make_shell, unlock_with):
     shell.lock("manual")
     main = unlock_with(shell)
     assert [main.nav.item(i).text() for i in range(main.nav.count())] == ["Notes", "Admin only"]
+
+
+_INPUTS = (QtWidgets.QLineEdit, QtWidgets.QComboBox, QtWidgets.QAbstractSpinBox, QtWidgets.QAbstractButton,
+           QtWidgets.QTextEdit, QtWidgets.QPlainTextEdit, QtWidgets.QAbstractItemView)
+
+
+def _unnamed_inputs(root: QtWidgets.QWidget) -> list[str]:
+    """Inputs a screen reader could not name: no accessible name and no text of their own."""
+    unnamed = []
+    for widget in root.findChildren(QtWidgets.QWidget):
+        if not isinstance(widget, _INPUTS) or not widget.isVisibleTo(root):
+            continue
+        if isinstance(widget, QtWidgets.QHeaderView):
+            continue  # part of its table, which carries the name
+        if isinstance(widget, QtWidgets.QLineEdit) and isinstance(widget.parent(), (QtWidgets.QComboBox,
+                                                                                    QtWidgets.QAbstractSpinBox)):
+            continue  # the editor inside a combo box or spin box is named by its owner
+        if widget.parent() is not None and type(widget.parent()).__name__ in ("QScrollBar", "QTabBar", "QToolBar"):
+            continue
+        own_text = widget.text() if isinstance(widget, QtWidgets.QAbstractButton) else ""
+        if not (widget.accessibleName() or own_text.replace("&", "").strip()):
+            unnamed.append(f"{type(widget).__name__} {widget.objectName()!r}")
+    return unnamed
+
+
+def test_every_input_on_every_screen_has_an_accessible_name(qtbot, closed_vault, make_shell, unlock_with):
+    from ui.shell import default_areas
+
+    shell = make_shell(default_areas())
+    shell.start()
+    assert _unnamed_inputs(shell.start_window) == []
+    shell.show_unlock(closed_vault)
+    assert _unnamed_inputs(shell.unlock_window) == []
+    main = unlock_with(shell)
+    for row in range(main.nav.count()):
+        main.nav.setCurrentRow(row)
+        area = main.stack.currentWidget()
+        assert _unnamed_inputs(area) == [], main.nav.item(row).text()
+
+
+def test_mnemonics_and_enter_reach_the_unlock_fields(qtbot, closed_vault, make_shell):
+    shell = make_shell()
+    shell.start(closed_vault)
+    window = shell.unlock_window
+    labels = {label.text(): label.buddy() for label in window.findChildren(QtWidgets.QLabel) if label.buddy()}
+    assert labels["Us&er"] is window.user_box and labels["&Passphrase"] is window.passphrase
+    assert window.unlock_button.isDefault()
+
+
+def test_remember_on_this_workstation_only_where_policy_and_a_keyring_allow(
+        qtbot, closed_vault, make_shell, unlock_with, memory_keyring):
+    shell = make_shell()
+    shell.start(closed_vault)
+    window = shell.unlock_window
+    assert not window.remember_box.isEnabled()
+    assert "policy does not allow" in window.remember_reason.text()
+
+    main = unlock_with(shell)
+    set_policy(shell.session.vault, "keyring_allowed", "yes")
+    shell.lock("manual")          # the next unlock screen knows the policy allows it
+    window = shell.unlock_window
+    assert window.remember_box.isEnabled() and not window.remember_reason.isVisible()
+    window.remember_box.setChecked(True)
+    unlock_with(shell)
+    assert memory_keyring.store, "the wrapping secret went to the credential store"
+    shell.lock("manual")
+    window = shell.unlock_window
+    assert window.remembered_button.isVisible() or window.remembered_button.isVisibleTo(window)
+    window.remembered_button.click()
+    qtbot.waitUntil(lambda: shell.main_window is not None, timeout=10_000)
+    assert shell.session.user.name == "alice"
