@@ -333,3 +333,13 @@ def test_remember_on_this_workstation_only_where_policy_and_a_keyring_allow(
     window.remembered_button.click()
     qtbot.waitUntil(lambda: shell.main_window is not None, timeout=10_000)
     assert shell.session.user.name == "alice"
+
+
+def test_a_locked_workstation_screen_locks_the_vault(qtbot, closed_vault, make_shell, unlock_with):
+    shell = make_shell()
+    shell.start(closed_vault)
+    unlock_with(shell)
+    vault = shell.session.vault
+    shell.screen.screen_locked.emit()   # what the Windows session or D-Bus screensaver watcher emits
+    assert vault.db.closed and shell.main_window is None
+    assert "screen was locked" in shell.unlock_window.notice.text()
