@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 
 from app import __version__
 from app.agreement import AgreementError
-from app.errors import SpocError, UsageError
+from app.errors import InvalidInput as InvalidInputError, SpocError, UsageError
 
 EXIT_CODES = """exit codes:
   0  success
@@ -217,6 +217,90 @@ def cmd_policy(args) -> int:
     return 0
 
 
+def cmd_import(args) -> int:
+    from app.exchange import import_file
+
+    vault = _open(args)
+    try:
+        summary = import_file(vault, Path(args.file))
+    finally:
+        vault.close()
+    print(f"Imported {Path(args.file).name}: {summary.line()}.")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from app.exchange import export_request, export_vault, write_file
+
+    out = Path(args.out)
+    if out.exists():
+        raise InvalidInputError(f"{out} already exists; choose a new file name (nothing was written).")
+    if not out.parent.is_dir():
+        raise InvalidInputError(f"The folder {out.parent} does not exist.")
+    vault = _open(args)
+    try:
+        if args.request:
+            doc = export_request(vault, args.request, to=args.to or None)
+        else:
+            if args.to:
+                raise UsageError("--to goes with --request; a whole-vault export has no recipient.")
+            doc = export_vault(vault)
+        write_file(doc, out)
+    finally:
+        vault.close()
+    what = f"request {args.request}" if args.request else f"the whole vault ({len(doc['requests'])} requests)"
+    print(f"Exported {what} to {out} (audit chain head {doc['audit_chain_head']['seq']}:"
+          f"{doc['audit_chain_head']['mac'][:16]}).")
+    if args.request:
+        print("Send it only through an approved secure channel (Appendix 4); the disclosure is recorded.")
+    return 0
+
+
+DEMO_USERS = (("admin", "admin"), ("spoc", "spoc"), ("dpm", "dpm"), ("chair", "chair"))
+DEMO_WORDS = ("amber", "beacon", "cobalt", "drizzle", "ember", "falcon", "glacier", "harbour", "indigo",
+              "juniper", "kestrel", "lantern", "meadow", "nectar", "orchid", "pebble", "quartz", "ripple",
+              "saffron", "thistle", "umber", "velvet", "willow", "yonder", "zephyr", "copper", "marble")
+
+
+def _demo_passphrase() -> str:
+    import secrets
+
+    return " ".join(secrets.choice(DEMO_WORDS) for _ in range(4)) + f" {secrets.randbelow(90) + 10}"
+
+
+def cmd_demo(args) -> int:
+    import time
+
+    from app import demo, users
+    from app.vault import Vault
+
+    if not 1 <= args.size <= demo.MAX_SIZE:
+        raise UsageError(f"--size must be between 1 and {demo.MAX_SIZE}.")
+    started = time.monotonic()
+    passphrases = {name: _demo_passphrase() for name, _ in DEMO_USERS}
+    vault, recovery_key = Vault.create(Path(args.vault), user="admin", passphrase=passphrases["admin"],
+                                       agency=args.agency)
+    try:
+        for name, role in DEMO_USERS[1:]:
+            users.add_user(vault, name, role, passphrases[name])
+        summary = demo.populate(vault, args.size, seed=args.seed)
+        path = vault.path
+    finally:
+        vault.close()
+    print(f"Demo vault created: {path} (agency {args.agency}; fictitious data only).")
+    print(f"  {summary.requests} requests, {summary.subjects} subjects, {summary.dispatches} dispatches, "
+          f"{summary.responses} responses, {summary.disclosures} disclosures, {summary.contacts} contacts "
+          f"({time.monotonic() - started:.1f} s)")
+    print()
+    print(f"{'USER':8}{'ROLE':8}PASSPHRASE")
+    for name, role in DEMO_USERS:
+        print(f"{name:8}{role:8}{passphrases[name]}")
+    print()
+    print(f"Recovery key: {recovery_key}")
+    print("These are shown once. Sign in as spoc for requests and responses, as admin for users.")
+    return 0
+
+
 def cmd_self_test(args) -> int:
     from app.selftest import run_checks
 
@@ -317,6 +401,26 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("key", metavar="KEY")
     q.add_argument("value", metavar="VALUE")
     _auth(q)
+
+    p = command("import", cmd_import, "import an exchange file (spocdesk/1); all or nothing")
+    p.add_argument("vault", metavar="VAULT")
+    p.add_argument("file", metavar="FILE")
+    _auth(p)
+
+    p = command("export", cmd_export,
+                "export one request for sending (SPOC), or the whole vault (admin), as an exchange file")
+    p.add_argument("vault", metavar="VAULT")
+    p.add_argument("--out", metavar="FILE", required=True, help="the JSON file to write (must not exist)")
+    p.add_argument("--request", metavar="REF", help="the request reference, e.g. MSR-2026-0001")
+    p.add_argument("--to", metavar="CODE", action="append",
+                   help="recipient agency (repeatable); default: the agencies it was sent to, or its requester")
+    _auth(p)
+
+    p = command("demo", cmd_demo, "create a vault full of realistic fictitious data; prints its users' passphrases")
+    p.add_argument("vault", metavar="VAULT")
+    p.add_argument("--size", type=int, default=200, metavar="N", help="number of requests (1 to 100000; default 200)")
+    p.add_argument("--agency", default="DCON", metavar="CODE", help="the desk's agency (default DCON, the lead)")
+    p.add_argument("--seed", type=int, default=None, help="random seed, for repeatable data")
 
     p = command("self-test", cmd_self_test, "check this installation: SQLCipher, storage, keys, data, Qt, keyring")
     p.add_argument("--json", action="store_true")

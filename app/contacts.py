@@ -97,9 +97,9 @@ def validate_contact(data: dict) -> tuple[list[Problem], dict]:
         problems.append(Problem("sub_service", f"Choose a team of {partner}, not {sub!r}"))
     clean["sub_service"] = sub
     clean["name"] = check_text(problems, "name", data.get("name"), required=True,
-                               missing="Enter the contact's name", limit=500)
+                               missing="Enter the contact's name", limit=10_000)
     for key in ("team", "role", "telephone"):
-        clean[key] = check_text(problems, key, data.get(key), limit=500)
+        clean[key] = check_text(problems, key, data.get(key), limit=10_000)
     clean["email"] = check_text(problems, "email", data.get("email"), limit=320).strip()
     if clean["email"] and not EMAIL.match(clean["email"]):
         problems.append(Problem("email", "Enter an e-mail address in the correct format, like name@example.pnn.police.uk"))

@@ -177,12 +177,12 @@ def validate_request(data: dict) -> tuple[list[Problem], dict]:
                                        required=True, missing="Enter the date of the request",
                                        what="The request date")
     clean["requester_name"] = check_text(problems, "requester_name", data.get("requester_name"), required=True,
-                                         missing="Enter the name of the person making the request", limit=500)
+                                         missing="Enter the name of the person making the request", limit=10_000)
     for key in ("requester_rank", "requester_number", "requester_team"):
-        clean[key] = check_text(problems, key, data.get(key), limit=500)
+        clean[key] = check_text(problems, key, data.get(key), limit=10_000)
     clean["requester_contact"] = check_text(
         problems, "requester_contact", data.get("requester_contact"), required=True,
-        missing="Enter contact details so partners can reply (telephone and secure e-mail)", limit=2000)
+        missing="Enter contact details so partners can reply (telephone and secure e-mail)", limit=10_000)
     clean["reasons"] = check_codes(problems, "reasons", data.get("reasons"),
                                    [r.id for r in agreement.request_reasons], required=True,
                                    missing="Choose the reason for the request")

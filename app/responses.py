@@ -133,9 +133,9 @@ def validate_response(data: dict, *, for_sending: bool = False) -> tuple[list[Pr
         problems.append(Problem("kind", "Choose whether you disclose information, hold nothing, or decline"))
     clean["kind"] = kind
     clean["responder_name"] = check_text(problems, "responder_name", data.get("responder_name"), required=True,
-                                         missing="Enter the name of the person responding", limit=500)
-    clean["responder_role"] = check_text(problems, "responder_role", data.get("responder_role"), limit=500)
-    clean["responder_contact"] = check_text(problems, "responder_contact", data.get("responder_contact"), limit=2000)
+                                         missing="Enter the name of the person responding", limit=10_000)
+    clean["responder_role"] = check_text(problems, "responder_role", data.get("responder_role"), limit=10_000)
+    clean["responder_contact"] = check_text(problems, "responder_contact", data.get("responder_contact"), limit=10_000)
     clean["response_date"] = check_date(problems, "response_date", data.get("response_date") or today_london(),
                                         required=True, missing="Enter the date of the response",
                                         what="The response date")

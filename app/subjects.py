@@ -65,7 +65,7 @@ def validate_subject(data: dict, prefix: str = "") -> tuple[list[Problem], dict]
     what = {"person": "the person's name", "location": "a name or description of the location",
             "business": "the business name"}.get(kind, "a name")
     clean["name"] = check_text(problems, prefix + "name", data.get("name"), required=True,
-                               missing=f"Enter {what}", limit=1000)
+                               missing=f"Enter {what}", limit=10_000)
     clean["aliases"] = check_texts(problems, prefix + "aliases", data.get("aliases"))
     clean["date_of_birth"] = check_date(problems, prefix + "date_of_birth", data.get("date_of_birth"),
                                         required=False, missing="", what="Date of birth")
@@ -155,3 +155,25 @@ def requests_of_subject(vault, subject_id: str) -> list[tuple[str, str, str]]:
         "SELECT r.id, r.reference, rs.role FROM request_subjects rs JOIN requests r ON r.id = rs.request_id"
         " WHERE rs.subject_id = ? ORDER BY r.seq", (subject_id,))
     return [(r["id"], r["reference"], r["role"]) for r in rows]
+
+
+def list_subjects(vault, *, after: int | None = None, limit: int = 200, kind: str | None = None):
+    """Subjects, newest first, keyset paged on `seq` (returns app.records.Page)."""
+    from app.records import Page
+
+    require(vault.role, "requests.read", "list subjects")
+    if kind is not None and kind not in KINDS:
+        raise InvalidInput(f"Unknown kind {kind!r}; choose person, location or business.")
+    limit = max(1, min(int(limit), 5000))
+    rows = vault.db.query(
+        "SELECT * FROM subjects WHERE (? IS NULL OR seq < ?) AND (? IS NULL OR kind = ?)"
+        " ORDER BY seq DESC LIMIT ?", (after, after, kind, kind, limit))
+    items = [Subject.from_row(r) for r in rows]
+    if after is None:
+        vault.audit("subjects.listed", record_type="subject", reason=f"{len(items)} shown")
+    return Page(items, items[-1].seq if len(items) == limit else None)
+
+
+def count_subjects(vault, kind: str | None = None) -> int:
+    require(vault.role, "requests.read", "count subjects")
+    return vault.db.scalar("SELECT count(*) FROM subjects WHERE (? IS NULL OR kind = ?)", (kind, kind))

@@ -211,3 +211,14 @@ def test_audit_rows_hold_no_personal_values(desk):
     text = repr([tuple(r) for r in rows])
     for value in ("Popescu", "Nguyễn", "Example Street", "Several workers", "Jane Smith"):
         assert value not in text
+
+
+def test_subject_list_paging(desk):
+    for n in range(5):
+        sj.create_subject(desk, {"kind": "business" if n % 2 else "person", "name": f"S{n}"})
+    assert sj.count_subjects(desk) == 5 and sj.count_subjects(desk, "business") == 2
+    first = sj.list_subjects(desk, limit=2)
+    second = sj.list_subjects(desk, after=first.next_after, limit=2)
+    third = sj.list_subjects(desk, after=second.next_after, limit=2)
+    assert [s.name for s in first.items + second.items + third.items] == ["S4", "S3", "S2", "S1", "S0"]
+    assert third.next_after is None

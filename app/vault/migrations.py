@@ -260,27 +260,40 @@ def _v4_requests(db: Database) -> None:
         "CREATE INDEX partner_suspensions_partner ON partner_suspensions(partner, lifted_at)",
     ):
         db.execute(statement)
-    fts = {
-        "requests": ("reference", "information", "check_request", "partnership_question"),
-        "subjects": ("name", "aliases", "addresses", "identifiers", "description"),
-        "responses": ("held_text", "disclosed_text", "partnership_answer", "decline_reason"),
-    }
-    for table, columns in fts.items():
+    for table, columns in FTS_TABLES.items():
         cols = ", ".join(columns)
-        new = ", ".join(f"new.{c}" for c in columns)
-        old = ", ".join(f"old.{c}" for c in columns)
-        # Table and column names are our own constants above, never user input.
+        # Table and column names are our own constants, never user input.
         db.execute(
             f"CREATE VIRTUAL TABLE {table}_fts USING fts5({cols}, content='{table}', "
             f"content_rowid='seq', tokenize='unicode61 remove_diacritics 2')"
         )
-        db.execute(f"CREATE TRIGGER {table}_fts_ai AFTER INSERT ON {table} BEGIN "
-                   f"INSERT INTO {table}_fts(rowid, {cols}) VALUES (new.seq, {new}); END")
-        db.execute(f"CREATE TRIGGER {table}_fts_ad AFTER DELETE ON {table} BEGIN "
-                   f"INSERT INTO {table}_fts({table}_fts, rowid, {cols}) VALUES ('delete', old.seq, {old}); END")
-        db.execute(f"CREATE TRIGGER {table}_fts_au AFTER UPDATE ON {table} BEGIN "
-                   f"INSERT INTO {table}_fts({table}_fts, rowid, {cols}) VALUES ('delete', old.seq, {old}); "
-                   f"INSERT INTO {table}_fts(rowid, {cols}) VALUES (new.seq, {new}); END")
+        for statement in fts_trigger_statements(table):
+            db.execute(statement)
+
+
+# The full-text index of schema 4: external-content FTS5 tables over these columns.
+FTS_TABLES: dict[str, tuple[str, ...]] = {
+    "requests": ("reference", "information", "check_request", "partnership_question"),
+    "subjects": ("name", "aliases", "addresses", "identifiers", "description"),
+    "responses": ("held_text", "disclosed_text", "partnership_answer", "decline_reason"),
+}
+
+
+def fts_trigger_statements(table: str) -> list[str]:
+    """The triggers that keep `{table}_fts` in step (bulk loaders drop them, then rebuild)."""
+    columns = FTS_TABLES[table]
+    cols = ", ".join(columns)
+    new = ", ".join(f"new.{c}" for c in columns)
+    old = ", ".join(f"old.{c}" for c in columns)
+    return [
+        f"CREATE TRIGGER {table}_fts_ai AFTER INSERT ON {table} BEGIN "
+        f"INSERT INTO {table}_fts(rowid, {cols}) VALUES (new.seq, {new}); END",
+        f"CREATE TRIGGER {table}_fts_ad AFTER DELETE ON {table} BEGIN "
+        f"INSERT INTO {table}_fts({table}_fts, rowid, {cols}) VALUES ('delete', old.seq, {old}); END",
+        f"CREATE TRIGGER {table}_fts_au AFTER UPDATE ON {table} BEGIN "
+        f"INSERT INTO {table}_fts({table}_fts, rowid, {cols}) VALUES ('delete', old.seq, {old}); "
+        f"INSERT INTO {table}_fts(rowid, {cols}) VALUES (new.seq, {new}); END",
+    ]
 
 
 MIGRATIONS: tuple[Migration, ...] = (

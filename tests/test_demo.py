@@ -1,0 +1,121 @@
+"""`demo`: realistic fictitious data of every area, valid by the exchange schema; CLI import/export."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from app import demo, exchange
+from app import requests as rq
+from app import responses as rs
+from app import search as sr
+from app.errors import InvalidInput
+from conftest import PASSPHRASE
+from desk_helpers import make_desk, reopen_as, request_data
+
+
+@pytest.fixture(scope="module")
+def demo_doc(tmp_path_factory):
+    from app.vault import crypto
+    crypto_n = crypto.SCRYPT_N
+    crypto.SCRYPT_N = 2**10
+    try:
+        vault = make_desk(tmp_path_factory.mktemp("demo") / "demo.vault", role="admin")
+        summary = demo.populate(vault, 400, seed=7)
+        doc = exchange.export_vault(vault)
+        report = vault.verify()
+        vault.close()
+    finally:
+        crypto.SCRYPT_N = crypto_n
+    return summary, doc, report
+
+
+def test_demo_covers_every_area_and_status(demo_doc):
+    summary, doc, report = demo_doc
+    assert report.ok
+    assert summary.requests == 400 and summary.subjects > 400 and summary.responses > 0
+    statuses = {d["status"] for r in doc["requests"] for d in r["dispatches"]}
+    assert statuses == {"sent", "acknowledged", "responded", "nil-return", "declined"}
+    assert {r["status"] for r in doc["requests"]} == {"draft", "open", "closed"}
+    assert {d["kind"] for d in doc["disclosures"]} == {"request", "response", "onward"}
+    assert {s["kind"] for s in doc["subjects"]} == {"person", "business", "location"}
+    assert doc["contacts"] and doc["partner_suspensions"]
+    names = " ".join(s["name"] for s in doc["subjects"])
+    assert re.search("[ăâîșț]", names)  # Romanian
+    assert re.search("[ễệạảốồơưđĐ]|Nguyễn|Trần", names)  # Vietnamese
+    assert re.search("[ëç]", names)  # Albanian
+    assert re.search("[łżźśńę]", names)  # Polish
+    assert re.search("[А-Яа-яІіЇї]", names)  # Cyrillic script
+    refs = [r["reference"] for r in doc["requests"]]
+    assert len(set(refs)) == len(refs)
+
+
+def test_demo_data_passes_the_import_checks(demo_doc, tmp_path):
+    _, doc, _ = demo_doc
+    exchange.validate_document(doc)
+    target = make_desk(tmp_path / "t.vault", role="admin")
+    summary = exchange.import_document(target, doc)
+    assert summary.requests_added == 400
+    spoc = reopen_as(target, "bob", "spoc")
+    hits = sr.search(spoc, doc["subjects"][0]["name"].split()[0])
+    assert hits.hits
+    page = rq.list_requests(spoc, limit=50)
+    assert len(page.items) == 50 and page.next_after
+    some = next(r for r in doc["requests"] if r["dispatches"])
+    assert rs.collation(spoc, some["id"]).rows
+    # New requests continue the demo's numbering.
+    year = int(doc["requests"][-1]["request_date"][:4])
+    new = rq.create_request(spoc, request_data(request_date=doc["requests"][-1]["request_date"]))
+    last = max(int(r["reference"].rsplit("-", 1)[1]) for r in doc["requests"] if r["reference"][4:8] == str(year))
+    assert new.reference.endswith(f"{last + 1:04d}")
+    spoc.close()
+
+
+def test_demo_size_limits(tmp_path):
+    vault = make_desk(tmp_path / "x.vault", role="admin")
+    with pytest.raises(InvalidInput):
+        demo.populate(vault, 0)
+    vault.close()
+
+
+def test_cli_demo_export_import(spocdesk, tmp_path):
+    result = spocdesk("demo", tmp_path / "demo.vault", "--size", "30", "--seed", "1")
+    assert result.code == 0, result.err
+    passwords = dict(re.findall(r"^(admin|spoc|dpm|chair)\s+\w+\s+(.+)$", result.out, re.M))
+    assert set(passwords) == {"admin", "spoc", "dpm", "chair"}
+    out = tmp_path / "all.json"
+    result = spocdesk("export", tmp_path / "demo.vault", "--out", out, "--user", "admin", "--passphrase-stdin",
+                      stdin=passwords["admin"] + "\n")
+    assert result.code == 0, result.err
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["format"] == "spocdesk/1" and len(doc["requests"]) == 30
+    # A SPOC may not export the whole vault; an existing --out is refused.
+    result = spocdesk("export", tmp_path / "demo.vault", "--out", tmp_path / "x.json", "--user", "spoc",
+                      "--passphrase-stdin", stdin=passwords["spoc"] + "\n")
+    assert result.code == 3 and "export the whole vault" in result.err
+    sent = next(r for r in doc["requests"] if r["status"] != "draft" and r["dispatches"])
+    one = tmp_path / "one.json"
+    result = spocdesk("export", tmp_path / "demo.vault", "--out", one, "--request", sent["reference"],
+                      "--user", "spoc", "--passphrase-stdin", stdin=passwords["spoc"] + "\n")
+    assert result.code == 0 and "secure channel" in result.out, result.err
+    assert spocdesk("export", tmp_path / "demo.vault", "--out", one, "--request", sent["reference"], "--user",
+                    "spoc", "--passphrase-stdin", stdin=passwords["spoc"] + "\n").code == 4
+    # Import into a fresh HMRC desk, then a broken file is refused with exit 4.
+    assert spocdesk("init", tmp_path / "hmrc.vault", "--user", "alice", "--agency", "HMRC",
+                    "--passphrase-stdin", stdin=f"{PASSPHRASE}\n{PASSPHRASE}\n").code == 0
+    result = spocdesk("import", tmp_path / "hmrc.vault", one, "--user", "alice", "--passphrase-stdin",
+                      stdin=PASSPHRASE + "\n")
+    assert result.code == 0 and "1 requests added" in result.out, result.err
+    bad = json.loads(one.read_text(encoding="utf-8"))
+    bad["requests"][0]["colour"] = "red"
+    (tmp_path / "bad.json").write_text(json.dumps(bad), encoding="utf-8")
+    result = spocdesk("import", tmp_path / "hmrc.vault", tmp_path / "bad.json", "--user", "alice",
+                      "--passphrase-stdin", stdin=PASSPHRASE + "\n")
+    assert result.code == 4 and sent["reference"] in result.err and "colour" in result.err
+    assert len(result.err.strip().splitlines()) == 1
+    (tmp_path / "junk.json").write_text("{not json", encoding="utf-8")
+    result = spocdesk("import", tmp_path / "hmrc.vault", tmp_path / "junk.json", "--user", "alice",
+                      "--passphrase-stdin", stdin=PASSPHRASE + "\n")
+    assert result.code == 4 and "not valid JSON" in result.err

@@ -1,0 +1,229 @@
+"""The exchange format spocdesk/1: round trip, all-or-nothing import, desk-to-desk flow."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from app import disclosures, exchange
+from app import requests as rq
+from app import responses as rs
+from app import contacts, suspensions
+from app.errors import AuthError, InvalidInput
+from desk_helpers import make_desk, reopen_as, request_data, response_data
+
+HOSTILE = [
+    "<b>bold</b><script>alert('x')</script>",
+    "Robert'); DROP TABLE requests;--",
+    'He said "hello" \\ and \'bye\'',
+    "Ana\u202eMaria\u200b\u2066x\u2069",
+    "😀👩🏽‍⚕️🇬🇧",
+    "x" * 10_000,
+    "line one\nline two\ttabbed\r\n",
+    "Олександр Шевченко — Nguyễn Văn An — Ștefan Țurcanu — Arbën Krasniqi — Łukasz Wójcik",
+]
+
+
+def clean(doc: dict) -> dict:
+    doc = copy.deepcopy(doc)
+    for key in ("exported_at", "exported_by", "audit_chain_head", "desk"):
+        doc.pop(key, None)
+    return doc
+
+
+@pytest.fixture
+def police(tmp_path):
+    vault = make_desk(tmp_path / "dcon.vault")
+    yield vault
+    if vault.is_open:
+        vault.close()
+
+
+def populate(vault):
+    first = rq.create_request(vault, request_data(
+        information=HOSTILE[0] + HOSTILE[5], check_request=HOSTILE[1], requester_team=HOSTILE[2],
+        subjects=[{"subject": {"name": name, "aliases": [HOSTILE[4]], "addresses": [HOSTILE[6]],
+                               "description": HOSTILE[2]}, "role": "associate"} for name in HOSTILE]))
+    rq.send_to_agencies(vault, first.id, ["HMRC", "GLAA", "DCC/CSIS"])
+    second = rq.create_request(vault, request_data(declaration=[]))
+    rq.add_agencies(vault, second.id, ["DWP"])
+    hmrc = next(d for d in rq.get_request(vault, first.id).dispatches if d.agency == "HMRC")
+    rs.receive_response(vault, hmrc.id, response_data(disclosed_text=HOSTILE[3] + HOSTILE[5]))
+    disclosures.record_onward(vault, first.id, "DCC", what=HOSTILE[1], lawful_bases=["cda1998-s115"],
+                              channel="cjsm", originator="HMRC")
+    return first, second
+
+
+def test_whole_vault_round_trip_gives_equal_data(police, tmp_path):
+    populate(police)
+    admin = reopen_as(police, "alice")
+    contacts.add_contact(admin, {"partner": "NCA", "name": HOSTILE[3], "email": "x@nca.gov.uk"})
+    suspensions.suspend(admin, "GLAA", HOSTILE[0])
+    original = exchange.export_vault(admin)
+    path = tmp_path / "whole.json"
+    exchange.write_file(original, path)
+    assert original["audit_chain_head"]["seq"] == admin.chain_head().seq
+    other = make_desk(tmp_path / "empty.vault", role="admin")
+    summary = exchange.import_file(other, path)
+    assert summary.requests_added == 2 and summary.responses_added == 1
+    again = exchange.export_vault(other)
+    assert clean(again) == clean(original)
+    texts = json.dumps(again, ensure_ascii=False)
+    for value in HOSTILE:
+        assert json.dumps(value, ensure_ascii=False)[1:-1] in texts
+    # Re-importing is idempotent.
+    before = exchange.export_vault(other)
+    summary = exchange.import_file(other, path)
+    assert summary.requests_added == 0 and summary.unchanged > 0
+    assert clean(exchange.export_vault(other)) == clean(before)
+    other.close()
+    admin.close()
+
+
+def test_whole_vault_export_is_admin_only(police):
+    with pytest.raises(AuthError):
+        exchange.export_vault(police)
+
+
+def bad_variants():
+    def set_path(doc, path, value):
+        target = doc
+        for part in path[:-1]:
+            target = target[part]
+        target[path[-1]] = value
+
+    return [
+        (["requests", 1, "colour"], "blue", "requests[1] MSR-2026-0002", "colour"),
+        (["requests", 1, "dispatches", 0, "status"], "lost", "requests[1] MSR-2026-0002: dispatches[0].status", "lost"),
+        (["requests", 1, "purposes"], ["world-domination"], "requests[1] MSR-2026-0002: purposes", "world-domination"),
+        (["requests", 1, "information_date"], "2026-02-31", "requests[1] MSR-2026-0002: information_date", "real date"),
+        (["requests", 0, "dispatches", 0, "agency"], "ZZZ", "requests[0] MSR-2026-0001: dispatches[0].agency", "ZZZ"),
+        (["requests", 0, "dispatches", 1, "responses", 0, "necessary"], "",
+         "responses[0].necessary", "necessary"),
+        (["subjects", 2, "kind"], "ship", "subjects[2]: kind", "ship"),
+        (["requests", 0, "subjects", 0, "subject_id"], "99999999-9999-9999-9999-999999999999",
+         "requests[0] MSR-2026-0001: subjects[0].subject_id", "not in the file"),
+    ], set_path
+
+
+def test_one_bad_record_changes_nothing_and_is_named(police, tmp_path):
+    populate(police)
+    admin = reopen_as(police, "alice")
+    good = exchange.export_vault(admin)
+    admin.close()
+    target = make_desk(tmp_path / "target.vault", role="admin")
+    variants, set_path = bad_variants()
+    # The variant that breaks a response is aimed at the HMRC dispatch, where the response lives.
+    hmrc_index = [d["agency"] for d in good["requests"][0]["dispatches"]].index("HMRC")
+    for path, value, where, fragment in variants:
+        path = [hmrc_index if p == 1 and path[:3] == ["requests", 0, "dispatches"] and i == 3 else p
+                for i, p in enumerate(path)]
+        doc = copy.deepcopy(good)
+        set_path(doc, path, value)
+        before = target.db.scalar("SELECT count(*) FROM audit_events")
+        with pytest.raises(InvalidInput) as caught:
+            exchange.import_document(target, doc)
+        message = str(caught.value)
+        assert where in message and fragment in message and "nothing was changed" in message
+        assert target.db.scalar("SELECT count(*) FROM requests") == 0
+        assert target.db.scalar("SELECT count(*) FROM subjects") == 0
+        assert target.db.scalar("SELECT count(*) FROM audit_events") == before
+    target.close()
+
+
+def test_unknown_top_level_field_and_wrong_format(police):
+    police = reopen_as(police, "alice")
+    doc = exchange.export_vault(police)
+    with pytest.raises(InvalidInput, match="not a SPOC Desk exchange file"):
+        exchange.import_document(police, dict(doc, format="other/9"))
+    with pytest.raises(InvalidInput, match="extra"):
+        exchange.import_document(police, dict(doc, extra=1))
+    police.close()
+
+
+def test_reference_clash_is_an_error(police, tmp_path):
+    populate(police)
+    admin = reopen_as(police, "alice")
+    doc = exchange.export_vault(admin)
+    doc["requests"][0]["id"] = "22222222-2222-2222-2222-222222222222"
+    for d in doc["requests"][0]["dispatches"]:
+        d["id"] = d["id"][:-4] + "ffff"
+        for r in d["responses"]:
+            r["id"] = r["id"][:-4] + "eeee"
+    with pytest.raises(InvalidInput, match=r"requests\[0\] MSR-2026-0001: reference: this vault already holds"):
+        exchange.import_document(admin, doc)
+    admin.close()
+
+
+def test_police_to_partner_and_back(tmp_path):
+    """A police SPOC raises a request to three partners; HMRC imports and answers; police collates."""
+    police = make_desk(tmp_path / "dcon.vault")
+    request = rq.create_request(police, request_data(information=HOSTILE[3]))
+    rq.send_to_agencies(police, request.id, ["HMRC", "GLAA", "DCC/CSIS"])
+    outgoing = exchange.export_request(police, request.reference)
+    assert outgoing["scope"] == "request" and len(outgoing["requests"][0]["dispatches"]) == 3
+    exported = [d for d in disclosures.list_disclosures(police).items if d.kind == "export"]
+    assert sorted(d.to_agency for d in exported) == ["DCC", "GLAA", "HMRC"]
+    exchange.write_file(outgoing, tmp_path / "to-partners.json")
+
+    partner = make_desk(tmp_path / "hmrc.vault", agency="HMRC")
+    summary = exchange.import_file(partner, tmp_path / "to-partners.json")
+    assert summary.requests_added == 1
+    copy_ = rq.get_request(partner, request.reference)
+    assert copy_.id == request.id and copy_.origin_agency == "DCON" and copy_.information == HOSTILE[3]
+    received = disclosures.list_disclosures(partner).items
+    assert [(d.kind, d.direction, d.from_agency) for d in received] == [("request", "received", "DCON")]
+    with pytest.raises(InvalidInput, match="only that desk"):
+        rq.update_request(partner, request.id, {"information": "changed"})
+    mine = next(d for d in copy_.dispatches if d.agency == "HMRC")
+    answer = rs.record_response(partner, mine.id, response_data())
+    rs.mark_response_sent(partner, answer.id)
+    back = exchange.export_request(partner, request.reference)
+    assert [r["id"] for d in back["requests"][0]["dispatches"] for r in d["responses"]] == [answer.id]
+    exchange.write_file(back, tmp_path / "to-police.json")
+    # Re-importing the police file on the partner desk changes nothing.
+    assert exchange.import_file(partner, tmp_path / "to-partners.json").requests_added == 0
+    partner.close()
+
+    summary = exchange.import_file(police, tmp_path / "to-police.json")
+    assert summary.responses_received == 1
+    collated = rs.collation(police, request.id)
+    rows = {r.dispatch.agency: r for r in collated.rows}
+    assert rows["HMRC"].dispatch.status == "responded"
+    assert rows["HMRC"].response.status == "received" and rows["HMRC"].response.lawful_bases == ("dpa1998-s29-3",)
+    assert rows["GLAA"].response is None
+    register = disclosures.list_disclosures(police).items
+    assert any(d.kind == "response" and d.direction == "received" and d.from_agency == "HMRC" for d in register)
+    # Importing the same answer again is idempotent.
+    again = exchange.import_file(police, tmp_path / "to-police.json")
+    assert again.responses_added == 0 and again.unchanged > 0
+    # The police export for sending carries no partner's answers (section 6).
+    resend = exchange.export_request(police, request.reference, to=["NCA"])
+    assert all(not d["responses"] for d in resend["requests"][0]["dispatches"])
+    police.close()
+
+
+def test_export_request_needs_it_sent_and_spoc(police):
+    request = rq.create_request(police, request_data())
+    with pytest.raises(InvalidInput, match="not been sent"):
+        exchange.export_request(police, request.reference)
+    chair = reopen_as(police, "carol", "chair")
+    with pytest.raises(AuthError):
+        exchange.export_request(chair, request.reference)
+    chair.close()
+
+
+def test_schema_rejects_unknown_fields_everywhere():
+    schema = exchange.schema()
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("type") == "object":
+                assert node.get("additionalProperties") is False, node.get("title")
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+    walk(schema)
