@@ -1,0 +1,393 @@
+"""Requests (issue 4) through the real widgets: fill and save the Appendix 2 form, validation
+with an error summary, send to three agencies, the collation side by side, a suspended partner,
+hostile strings, search by alias, a draft kept over a lock, and the lazy list over 450 requests."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.records import today_london
+from app.requests import add_agencies, count_requests, create_request, get_request
+from app.responses import receive_response
+from app.roles import can
+from app.suspensions import suspend
+from conftest import OTHER_PASSPHRASE
+from desk_helpers import make_desk, reopen_as, request_data, response_data
+from ui.qt import QtWidgets, Qt
+from ui.request_form import RequestForm
+from ui.requests_area import RequestsArea
+
+HOSTILE_NAME = "Ana\u202eMaria 'O\"Brien' <b>x 😀"
+HOSTILE_TEXT = "<b>x</b> '; DROP TABLE requests;-- \"quoted\" \u202e reversed 😀 " + "y" * 10_000
+
+
+class FakeSession:
+    def __init__(self, vault):
+        self.vault = vault
+        self.path = vault.path
+        self.copied: list[str] = []
+
+    def can(self, permission: str) -> bool:
+        return can(self.vault.role, permission)
+
+    def copy_text(self, text: str) -> None:
+        self.copied.append(text)
+
+
+@pytest.fixture
+def desk(tmp_path):
+    vault = make_desk(tmp_path / "police.vault", "DCON", "spoc")
+    yield vault
+    vault.close()
+
+
+@pytest.fixture
+def area(qtbot, desk):
+    widget = RequestsArea(FakeSession(desk))
+    qtbot.addWidget(widget)
+    widget.resize(1100, 800)
+    widget.show()
+    widget.refresh()
+    return widget
+
+
+def fill_form(qtbot, form: RequestForm, *, name="DS Jane Smith", information="Workers collected at 5am.",
+              subject_name="Ion Popescu", alias="Johnny P"):
+    form.request_date.setText("02/03/2026")
+    form.requester_name.setText(name)
+    form.requester_rank.setText("Detective Sergeant")
+    form.requester_number.setText("1234")
+    form.requester_team.setText("Op Wilberforce")
+    form.requester_contact.setPlainText("operationwilberforce@derbyshire.pnn.police.uk")
+    form.reasons.check("crime")
+    form.information_date.setText("01/03/2026")
+    form.information.setPlainText(information)
+    form.check_request.setPlainText("Please check your records.")
+    qtbot.mouseClick(form.subjects.add_person, Qt.MouseButton.LeftButton)
+    form.subjects.name.setText(subject_name)
+    form.subjects.aliases.setPlainText(alias)
+    form.subjects.date_of_birth.setText("12/04/1988")
+    form.subjects.identifiers.setPlainText("passport: RO123")
+    form.subjects.role.setCurrentIndex(form.subjects.role.findData("suspected-perpetrator"))
+    qtbot.mouseClick(form.subjects.keep_button, Qt.MouseButton.LeftButton)
+    for target in ("HMRC", "NCA", "DCC/CSIS"):
+        form.agencies.check(target)
+    form.exploitation_types.check("forced-labour")
+    form.purposes.check("identify-victims")
+    form.info_types.check("identity-and-associates")
+    for code in ("use-limited", "prejudice", "legal-basis"):
+        form.declaration.check(code)
+
+
+def test_fill_the_form_and_save_then_the_view_shows_it(qtbot, area, desk):
+    form = area.open_form()
+    fill_form(qtbot, form)
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    assert area.stack.currentWidget() is area.view
+    request = get_request(desk, area.view.request.id)
+    assert request.reference.startswith("MSR-2026-")
+    assert request.request_date == "2026-03-02" and request.information_date == "2026-03-01"
+    assert request.requester_name == "DS Jane Smith" and request.reasons == ("crime",)
+    assert [(s.name, s.role, s.aliases, s.date_of_birth) for s in request.subjects] == [
+        ("Ion Popescu", "suspected-perpetrator", ("Johnny P",), "1988-04-12")]
+    assert request.subjects[0].identifiers == ({"type": "passport", "value": "RO123"},)
+    assert sorted(d.target for d in request.dispatches) == ["DCC/CSIS", "HMRC", "NCA"]
+    assert request.declaration_complete and request.declared_by == "bob"
+    assert area.view.title.text() == f"Request {request.reference}"
+    assert area.view.table.rowCount() == 3
+    area.view.copy_reference()
+    assert area.session.copied == [request.reference]
+
+
+def test_missing_fields_show_the_error_summary_and_nothing_is_saved(qtbot, area, desk):
+    form = area.open_form()
+    form.request_date.setText("31/02/2026")
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    messages = form.summary.messages()
+    assert form.summary.isVisible()
+    assert "Enter the name of the person making the request" in messages
+    assert "Enter the date the information was received" in messages
+    assert "Choose the reason for the request" in messages
+    assert any("real date" in m for m in messages)
+    assert form.rows["requester_name"].error.text() == "Enter the name of the person making the request"
+    assert form.rows["information_date"].error.isVisible()
+    assert count_requests(desk) == 0
+    assert area.stack.currentWidget() is form
+    # the summary's link moves focus to the field
+    link = next(b for b in form.summary.findChildren(QtWidgets.QPushButton)
+                if b.text() == "Enter the name of the person making the request")
+    form.window().activateWindow()
+    link.click()
+    qtbot.waitUntil(lambda: form.requester_name.hasFocus() or QtWidgets.QApplication.focusWidget() is None,
+                    timeout=2000)
+
+
+def test_subject_panel_validates_with_the_core(qtbot, area):
+    form = area.open_form()
+    qtbot.mouseClick(form.subjects.add_person, Qt.MouseButton.LeftButton)
+    form.subjects.date_of_birth.setText("not a date")
+    qtbot.mouseClick(form.subjects.keep_button, Qt.MouseButton.LeftButton)
+    assert form.subjects.name_row.error.text() == "Enter the person's name"
+    assert "real date" in form.subjects.dob_row.error.text()
+    assert form.subjects.entries == []
+
+
+def _saved_request(vault, **overrides):
+    request = create_request(vault, request_data(**overrides))
+    add_agencies(vault, request.id, ["HMRC", "NCA", "DCC/CSIS"])
+    return get_request(vault, request.id)
+
+
+def test_send_to_three_agencies_after_confirming(qtbot, area, desk):
+    request = _saved_request(desk)
+    assert area.open_request(request.id)
+    view = area.view
+    assert view.send_button.isEnabled() and view.edit_button.isEnabled()
+    dialog = view.confirm_send()
+    assert dialog is not None
+    listed = sorted(box.text() for box in dialog.checks.values())
+    assert listed == sorted([
+        "Derby City Council – Community Safety & Integration Service — by Criminal Justice Secure Messaging "
+        "Service (CJSM)",
+        "HM Revenue & Customs — by Government Connect (GC)",
+        "National Crime Agency — by Criminal Justice Secure Messaging Service (CJSM)"])
+    assert dialog.send_button.text() == "Send to 3 agencies"
+    qtbot.mouseClick(dialog.send_button, Qt.MouseButton.LeftButton)
+    after = get_request(desk, request.id)
+    assert {d.status for d in after.dispatches} == {"sent"}
+    assert after.status == "open"
+    assert "Recorded as sent to" in view.notice.text()
+    assert not view.edit_button.isEnabled()
+    statuses = [view.table.item(r, 1).text() for r in range(3)]
+    assert all(s.startswith("Sent, awaiting acknowledgement") for s in statuses)
+    # acknowledge one and change a due date through the view
+    view.select_dispatch(after.dispatches[0].id)
+    assert view.acknowledge_selected()
+    assert get_request(desk, request.id).dispatches[0].status == "acknowledged"
+    due = view.change_due_selected()
+    due.date.setText("01/01/2020")
+    qtbot.mouseClick(due.ok_button, Qt.MouseButton.LeftButton)
+    overdue_cell = next(view.table.item(r, 1).text() for r in range(3)
+                        if view.table.item(r, 0).data(Qt.ItemDataRole.UserRole) == after.dispatches[0].id)
+    assert "OVERDUE by" in overdue_cell
+    # the overdue list shows it for chasing
+    area.show_list()
+    area.filter.setCurrentIndex(area.filter.findData("overdue"))
+    qtbot.waitUntil(lambda: area.overdue_table.rowCount() == 1, timeout=5000)
+    assert area.overdue_table.item(0, 0).text() == request.reference
+
+
+def test_a_received_response_is_collated_side_by_side(qtbot, area, desk):
+    request = _saved_request(desk)
+    area.open_request(request.id)
+    area.view.send([d.target for d in request.dispatches])
+    hmrc = next(d for d in get_request(desk, request.id).dispatches if d.agency == "HMRC")
+    receive_response(desk, hmrc.id, response_data())
+    nca = next(d for d in get_request(desk, request.id).dispatches if d.agency == "NCA")
+    receive_response(desk, nca.id, {"kind": "nil-return", "responder_name": "N. Officer",
+                                    "response_date": "2026-03-06"})
+    area.view.reload()
+    rows = {area.view.table.item(r, 0).text(): [area.view.table.item(r, c).text() for c in range(5)]
+            for r in range(area.view.table.rowCount())}
+    assert rows["HM Revenue & Customs"][1].startswith("Responded")
+    assert "Information disclosed" in rows["HM Revenue & Customs"][2]
+    assert "Data Protection Act 2018" in rows["HM Revenue & Customs"][2]
+    assert "Disclosed: Employed by Example Ltd since 2024." in rows["HM Revenue & Customs"][3]
+    assert "Necessary: Needed to identify" in rows["HM Revenue & Customs"][4]
+    assert "Partnership working: We can join a visit." in rows["HM Revenue & Customs"][4]
+    assert rows["National Crime Agency"][2].startswith("Nil return")
+    assert rows["Derby City Council – Community Safety & Integration Service"][2] == "No answer yet"
+    assert "2 answered" in area.view.status_line.text()
+    area.view.select_dispatch(hmrc.id)
+    texts = [label.text() for label in area.view.detail_box.findChildren(QtWidgets.QLabel)]
+    assert "Only the employer's name and start date are given." in texts
+
+
+def test_a_suspended_partner_cannot_be_sent_to(qtbot, tmp_path):
+    vault = make_desk(tmp_path / "police.vault", "DCON", "spoc")
+    request = _saved_request(vault)
+    vault = reopen_as(vault, "alice")
+    suspend(vault, "HMRC", "Serious breach under investigation")
+    vault = reopen_as(vault, "bob")
+    try:
+        area = RequestsArea(FakeSession(vault))
+        qtbot.addWidget(area)
+        area.open_request(request.id)
+        dialog = area.view.confirm_send()
+        box = dialog.checks["HMRC"]
+        assert not box.isEnabled() and not box.isChecked()
+        assert "suspended under clause 13.2" in box.text()
+        assert dialog.send_button.text() == "Send to 2 agencies"
+        dialog.reject()
+        # asking the core directly: its clear message is shown and nothing is sent
+        assert not area.view.send(["HMRC", "NCA"])
+        assert any("suspended under clause 13.2" in m for m in area.view.summary.messages())
+        assert {d.status for d in get_request(vault, request.id).dispatches} == {"draft"}
+        # the form shows the partner disabled with the reason
+        form = area.open_form(get_request(vault, request.id))
+        item = form.agencies.items["HMRC"]
+        assert not item.flags() & Qt.ItemFlag.ItemIsEnabled
+        assert "Serious breach under investigation" in item.text(0)
+    finally:
+        vault.close()
+
+
+def test_hostile_strings_round_trip_exactly_and_show_as_plain_text(qtbot, area, desk):
+    form = area.open_form()
+    fill_form(qtbot, form, name=HOSTILE_NAME, information=HOSTILE_TEXT, subject_name=HOSTILE_NAME,
+              alias="'; DROP TABLE requests;--")
+    form.check_request.setPlainText("<script>alert(1)</script>\n\"quotes\" and 'single'\u00a0nbsp")
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    request = get_request(desk, area.view.request.id)
+    assert request.requester_name == HOSTILE_NAME
+    assert request.information == HOSTILE_TEXT and len(request.information) > 10_000
+    assert request.check_request == "<script>alert(1)</script>\n\"quotes\" and 'single'\u00a0nbsp"
+    assert request.subjects[0].name == HOSTILE_NAME
+    assert request.subjects[0].aliases == ("'; DROP TABLE requests;--",)
+    assert count_requests(desk) == 1
+    labels = area.view.findChildren(QtWidgets.QLabel)
+    assert all(label.textFormat() == Qt.TextFormat.PlainText for label in labels if "<b>" in label.text())
+    shown = [label.text() for label in labels]
+    assert HOSTILE_TEXT in shown
+    flagged = [t for t in shown if "\u27e6U+202E\u27e7" in t]
+    assert flagged and any("RIGHT-TO-LEFT OVERRIDE" in t for t in shown)
+    # editing the saved draft shows exactly the same text, and the subject list flags the name
+    form = area.open_form(request)
+    assert form.requester_name.text() == HOSTILE_NAME
+    assert "\u27e6U+202E\u27e7" in form.subjects.table.item(0, 2).text()
+    assert form.subjects.flags.isVisible()
+    assert not form.has_unsaved_input()
+
+
+def test_search_finds_a_subject_by_alias_and_opens_the_request(qtbot, area, desk):
+    request = create_request(desk, request_data())
+    qtbot.keyClicks(area.search_box, "Johnny")
+    qtbot.keyClick(area.search_box, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: area.views.currentWidget() is area.results_table, timeout=5000)
+    table = area.results_table
+    found = [(table.item(r, 0).text(), table.item(r, 1).text(), table.item(r, 2).text())
+             for r in range(table.rowCount())]
+    assert (request.reference, "Subject", "Ion Popescu") in found
+    row = next(r for r in range(table.rowCount()) if table.item(r, 2).text() == "Ion Popescu")
+    table.selectRow(row)
+    area.open_selected()
+    assert area.stack.currentWidget() is area.view and area.view.request.id == request.id
+    assert desk.db.scalar("SELECT count(*) FROM audit_events WHERE action = 'search'") >= 1
+
+
+def test_the_list_pages_lazily_over_450_requests(qtbot, area, desk):
+    data = request_data(subjects=[])
+    for _ in range(450):
+        create_request(desk, data)
+    area.show_list()
+    model = area.model
+    qtbot.waitUntil(lambda: model.rowCount() == 200, timeout=10_000)
+    assert model.canFetchMore()
+    model.fetchMore()
+    qtbot.waitUntil(lambda: model.rowCount() == 400, timeout=10_000)
+    model.fetchMore()
+    qtbot.waitUntil(lambda: model.rowCount() == 450, timeout=10_000)
+    assert not model.canFetchMore()
+    refs = [model.summary(r).reference for r in range(450)]
+    assert refs[0] == "MSR-2026-0450" and refs[-1] == "MSR-2026-0001" and len(set(refs)) == 450
+    # the status filter reloads from the first page
+    area.filter.setCurrentIndex(area.filter.findData("open"))
+    qtbot.waitUntil(lambda: not model.is_loading(), timeout=10_000)
+    assert model.rowCount() == 0
+
+
+def test_a_half_filled_form_survives_a_lock_as_a_draft(qtbot, tmp_path, make_shell, unlock_with):
+    vault = make_desk(tmp_path / "police.vault", "DCON", "spoc")
+    path = vault.path
+    vault.close()
+    shell = make_shell([RequestsArea])
+    shell.start(path)
+    main = unlock_with(shell, "bob", OTHER_PASSPHRASE)
+    area = main.area("requests")
+    form = area.open_form()
+    form.requester_name.setText("DS Half Filled \u202e")
+    form.information.setPlainText("Partly typed intelligence")
+    form.reasons.check("protect-life-property")
+    qtbot.mouseClick(form.subjects.add_location, Qt.MouseButton.LeftButton)
+    form.subjects.name.setText("Unit 4, Example Estate")
+    shell.lock("idle")
+    assert shell.main_window is None
+    assert "unsaved input was kept" in shell.unlock_window.notice.text()
+    main = unlock_with(shell, "bob", OTHER_PASSPHRASE)
+    area = main.area("requests")
+    assert main.current_area_key() == "requests"
+    form = area.form
+    assert form is not None and area.stack.currentWidget() is form
+    assert form.requester_name.text() == "DS Half Filled \u202e"
+    assert form.information.toPlainText() == "Partly typed intelligence"
+    assert form.reasons.values() == ["protect-life-property"]
+    assert not form.subjects.panel.isHidden() and form.subjects.name.text() == "Unit 4, Example Estate"
+    assert form.subjects.kind.currentData() == "location"
+    # cancelling discards the draft: the next lock keeps nothing
+    form.cancel()
+    assert area.form is None
+    shell.lock("manual")
+    assert "unsaved input" not in shell.unlock_window.notice.text()
+
+
+def test_read_only_roles_see_no_writing_buttons(qtbot, tmp_path):
+    vault = make_desk(tmp_path / "police.vault", "DCON", "spoc")
+    request = _saved_request(vault)
+    vault = reopen_as(vault, "carol", "chair")
+    try:
+        area = RequestsArea(FakeSession(vault))
+        qtbot.addWidget(area)
+        assert area.new_button.isHidden()
+        area.open_request(request.id)
+        assert area.view.edit_button.isHidden() and area.view.send_button.isHidden()
+        assert area.view.export_button.isHidden()
+        assert area.draft_state() is None
+    finally:
+        vault.close()
+
+
+def test_export_for_sending_says_to_whom_and_writes_the_file(qtbot, area, desk, tmp_path, monkeypatch):
+    request = _saved_request(desk)
+    area.open_request(request.id)
+    assert area.view.confirm_export() is None   # not sent yet: says so
+    assert any("has not been sent" in m for m in area.view.summary.messages())
+    area.view.send(["HMRC", "NCA"])
+    chosen = tmp_path / "out"
+    chosen.mkdir()
+    suggested = []
+    monkeypatch.setattr(area.view, "choose_export_path",
+                        lambda name: suggested.append(name) or str(chosen / name))
+    dialog = area.view.confirm_export()
+    text = " ".join(label.text() for label in dialog.findChildren(QtWidgets.QLabel))
+    assert "HM Revenue & Customs, National Crime Agency" in text and "disclosure register" in text
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert suggested == [f"{request.reference}.spocdesk.json"]
+    assert (chosen / suggested[0]).exists()
+    assert "Recorded in the disclosure register" in area.view.notice.text()
+
+
+def test_respond_opens_the_response_form_for_a_request_received(qtbot, tmp_path):
+    pytest.importorskip("ui.response_form")
+    from app.exchange import export_request, import_document
+
+    police = make_desk(tmp_path / "police.vault", "DCON", "spoc")
+    request = _saved_request(police)
+    from app.requests import send_to_agencies
+    send_to_agencies(police, request.id)
+    doc = export_request(police, request.id)
+    police.close()
+    partner = make_desk(tmp_path / "hmrc.vault", "HMRC", "spoc")
+    try:
+        import_document(partner, doc)
+        area = RequestsArea(FakeSession(partner))
+        qtbot.addWidget(area)
+        received = get_request(partner, request.reference)
+        area.open_request(received.id)
+        hmrc = next(d for d in received.dispatches if d.agency == "HMRC")
+        area.view.select_dispatch(hmrc.id)
+        assert area.view.respond_button.isEnabled()
+        assert area.view.edit_button.isHidden()
+        area.view.respond_selected()
+        assert area.response_form is not None and area.stack.currentWidget() is area.response_page
+    finally:
+        partner.close()

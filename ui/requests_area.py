@@ -1,0 +1,582 @@
+"""Requests (police SPOC and partner SPOC): the list of requests, newest first, paged lazily off
+the GUI thread; a status filter; the overdue list for chasing; search; and, as pages of the same
+area (not dialogs, so a lock keeps what was typed), the request form, the request view with its
+collation, and the response form of a request received from another desk."""
+
+from __future__ import annotations
+
+from app import textcheck
+from app.drafts import discard_draft
+from app.errors import SpocError
+from app.requests import get_request, list_requests, overdue_dispatches
+from app.search import search
+from ui.qt import QtCore, QtWidgets, Qt, Signal
+from ui.request_form import RequestForm, hint_label, iso_to_uk
+from ui.request_view import REQUEST_STATUS_TITLES, RequestView
+from ui.widgets import Area, ErrorSummary, heading, plain_label
+from ui.worker import run_in_background
+
+PAGE_SIZE = 200
+COLUMNS = ("Reference", "Request date", "Status", "Requested by", "Subjects", "Agencies answered", "Overdue")
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+ID_ROLE = Qt.ItemDataRole.UserRole
+
+
+class RequestListModel(QtCore.QAbstractTableModel):
+    """Request summaries, newest first, fetched PAGE_SIZE at a time (keyset on seq) in a worker."""
+
+    loading_changed = Signal(bool)
+    failed = Signal(str)
+
+    def __init__(self, vault, parent: QtCore.QObject | None = None, page_size: int = PAGE_SIZE):
+        super().__init__(parent)
+        self.vault = vault
+        self.page_size = page_size
+        self.status: str | None = None
+        self._rows: list = []
+        self._next_after: int | None = None
+        self._more = False
+        self._loading = False
+        self._generation = 0
+
+    # ---- loading ---------------------------------------------------------------------------
+
+    def reload(self, status: str | None = None) -> None:
+        self.status = status
+        self._generation += 1
+        self.beginResetModel()
+        self._rows, self._next_after, self._more, self._loading = [], None, True, False
+        self.endResetModel()
+        self._fetch()
+
+    def _fetch(self) -> None:
+        if self._loading or not self._more:
+            return
+        self._loading = True
+        self.loading_changed.emit(True)
+        vault, after, status, limit, generation = self.vault, self._next_after, self.status, self.page_size, \
+            self._generation
+        run_in_background(lambda: list_requests(vault, after=after, limit=limit, status=status),
+                          lambda page: self._arrived(generation, page),
+                          lambda exc: self._failed(generation, exc))
+
+    def _arrived(self, generation: int, page) -> None:
+        try:
+            if generation != self._generation:
+                return
+            self._loading = False
+            self._next_after = page.next_after
+            self._more = page.next_after is not None
+            if page.items:
+                first = len(self._rows)
+                self.beginInsertRows(QtCore.QModelIndex(), first, first + len(page.items) - 1)
+                self._rows.extend(page.items)
+                self.endInsertRows()
+            self.loading_changed.emit(False)
+        except RuntimeError:  # the area was destroyed (locked) while the page loaded
+            return
+
+    def _failed(self, generation: int, exc: BaseException) -> None:
+        try:
+            if generation != self._generation:
+                return
+            self._loading, self._more = False, False
+            self.loading_changed.emit(False)
+            self.failed.emit(str(exc.args[0]) if isinstance(exc, SpocError) and exc.args else
+                             "The list could not be read. Try again.")
+        except RuntimeError:
+            return
+
+    def is_loading(self) -> bool:
+        return self._loading
+
+    def canFetchMore(self, parent=QtCore.QModelIndex()) -> bool:  # noqa: N802 - Qt's name
+        return not parent.isValid() and self._more and not self._loading and bool(self._rows)
+
+    def fetchMore(self, parent=QtCore.QModelIndex()) -> None:  # noqa: N802 - Qt's name
+        if not parent.isValid():
+            self._fetch()
+
+    def clear(self) -> None:
+        self._generation += 1
+        self.beginResetModel()
+        self._rows, self._more, self._loading = [], False, False
+        self.endResetModel()
+
+    # ---- Qt's model interface --------------------------------------------------------------
+
+    def rowCount(self, parent=QtCore.QModelIndex()) -> int:  # noqa: N802 - Qt's name
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent=QtCore.QModelIndex()) -> int:  # noqa: N802 - Qt's name
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section]
+        return None
+
+    def summary(self, row: int):
+        return self._rows[row]
+
+    def text(self, row: int, column: int) -> str:
+        item = self._rows[row]
+        if column == 0:
+            return item.reference
+        if column == 1:
+            return iso_to_uk(item.request_date)
+        if column == 2:
+            return REQUEST_STATUS_TITLES.get(item.status, item.status)
+        if column == 3:
+            return textcheck.visible(item.requester_name)
+        if column == 4:
+            return str(item.subjects)
+        if column == 5:
+            return f"{item.answered} of {item.agencies}" if item.agencies else "Not sent"
+        if column == 6:
+            return f"{item.overdue} overdue" if item.overdue else "—"
+        return ""
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        item = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.text(index.row(), index.column())
+        if role == ID_ROLE:
+            return item.id
+        if role == SORT_ROLE:
+            return (item.seq, item.request_date, item.status, item.requester_name.casefold(), item.subjects,
+                    item.answered, item.overdue)[index.column()]
+        return None
+
+
+def _table(columns) -> QtWidgets.QTableWidget:
+    table = QtWidgets.QTableWidget(0, len(columns))
+    table.setHorizontalHeaderLabels(columns)
+    table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
+    table.verticalHeader().setVisible(False)
+    table.setAlternatingRowColors(True)
+    table.horizontalHeader().setStretchLastSection(True)
+    table.setSortingEnabled(True)
+    return table
+
+
+class RequestsArea(Area):
+    key = "requests"
+    title = "Requests"
+    permission = "requests.read"
+
+    def __init__(self, session, parent: QtWidgets.QWidget | None = None):
+        super().__init__(session, parent)
+        self.form: RequestForm | None = None
+        self.response_form = None
+        self._response_for: tuple[str, str] | None = None
+        self._response_baseline = None
+        outer = QtWidgets.QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.stack = QtWidgets.QStackedWidget()
+        outer.addWidget(self.stack)
+        self.list_page = self._build_list_page()
+        self.stack.addWidget(self.list_page)
+        self.view = RequestView(session)
+        self.view.back_requested.connect(self.show_list)
+        self.view.edit_requested.connect(lambda request: self.open_form(request))
+        self.view.respond_requested.connect(self.open_response)
+        self.view.changed.connect(self._view_changed)
+        self.stack.addWidget(self.view)
+        self.response_page = QtWidgets.QWidget()
+        QtWidgets.QVBoxLayout(self.response_page).setContentsMargins(0, 0, 0, 0)
+        self.stack.addWidget(self.response_page)
+        self._loaded_once = False
+
+    # ---- the list page ---------------------------------------------------------------------
+
+    def _build_list_page(self) -> QtWidgets.QWidget:
+        page = QtWidgets.QWidget()
+        layout = QtWidgets.QVBoxLayout(page)
+        layout.setContentsMargins(24, 16, 24, 16)
+        layout.setSpacing(8)
+        top = QtWidgets.QHBoxLayout()
+        top.addWidget(heading("Requests"))
+        top.addStretch(1)
+        self.new_button = QtWidgets.QPushButton("&New request")
+        self.new_button.setStyleSheet("QPushButton { background: #00703c; color: #ffffff; padding: 6px 14px; "
+                                      "font-weight: bold; }")
+        self.new_button.clicked.connect(lambda: self.open_form(None))
+        self.new_button.setVisible(self.session.can("requests.write"))
+        top.addWidget(self.new_button)
+        layout.addLayout(top)
+        layout.addWidget(hint_label("Personal data requests (Appendix 2), newest first. Open one to see every "
+                                    "agency's answer side by side."))
+
+        tools = QtWidgets.QHBoxLayout()
+        self.search_box = QtWidgets.QLineEdit()
+        self.search_box.setPlaceholderText("Search references, names, aliases and text, then press Enter")
+        self.search_box.setAccessibleName("Search requests")
+        self.search_box.setMaxLength(500)
+        self.search_box.setClearButtonEnabled(True)
+        self.search_box.returnPressed.connect(self.run_search)
+        self.search_box.setVisible(self.session.can("search"))
+        tools.addWidget(self.search_box, 2)
+        self.search_button = QtWidgets.QPushButton("Search")
+        self.search_button.clicked.connect(self.run_search)
+        self.search_button.setVisible(self.session.can("search"))
+        tools.addWidget(self.search_button)
+        tools.addSpacing(16)
+        show_label = QtWidgets.QLabel("&Show:")
+        self.filter = QtWidgets.QComboBox()
+        show_label.setBuddy(self.filter)
+        self.filter.setAccessibleName("Show")
+        for text, value in (("All requests", None), ("Drafts", "draft"), ("Open", "open"), ("Closed", "closed"),
+                            ("Overdue answers (for chasing)", "overdue")):
+            self.filter.addItem(text, value)
+        self.filter.currentIndexChanged.connect(self._filter_changed)
+        tools.addWidget(show_label)
+        tools.addWidget(self.filter, 1)
+        layout.addLayout(tools)
+
+        self.list_summary = ErrorSummary()
+        layout.addWidget(self.list_summary)
+        self.list_notice = plain_label("")
+        self.list_notice.setStyleSheet("color: #00703c; font-weight: bold;")
+        self.list_notice.hide()
+        layout.addWidget(self.list_notice)
+        self.showing = plain_label("")
+        self.showing.setStyleSheet("color: #505a5f;")
+        layout.addWidget(self.showing)
+
+        self.views = QtWidgets.QStackedWidget()
+        layout.addWidget(self.views, 1)
+        # requests
+        self.model = RequestListModel(self.session.vault, self)
+        self.model.loading_changed.connect(self._update_showing)
+        self.model.rowsInserted.connect(lambda *_a: self._update_showing())
+        self.model.failed.connect(lambda text: self.list_summary.show_problems([(self.filter, text)]))
+        self.proxy = QtCore.QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.table = QtWidgets.QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setAccessibleName("Requests")
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        for column, width in enumerate((150, 110, 90, 220, 80, 140)):
+            self.table.setColumnWidth(column, width)
+        self.table.activated.connect(self._open_index)
+        self.table.doubleClicked.connect(self._open_index)
+        self.views.addWidget(self.table)
+        # overdue
+        self.overdue_table = _table(("Reference", "Agency", "Status", "Due", "Days overdue"))
+        self.overdue_table.setAccessibleName("Overdue answers")
+        self.overdue_table.itemActivated.connect(self._open_item)
+        self.overdue_table.itemDoubleClicked.connect(self._open_item)
+        self.views.addWidget(self.overdue_table)
+        # search results
+        self.results_table = _table(("Reference", "Kind", "Found"))
+        self.results_table.setAccessibleName("Search results")
+        self.results_table.itemActivated.connect(self._open_item)
+        self.results_table.itemDoubleClicked.connect(self._open_item)
+        self.views.addWidget(self.results_table)
+
+        bottom = QtWidgets.QHBoxLayout()
+        self.open_button = QtWidgets.QPushButton("&Open request")
+        self.open_button.clicked.connect(self.open_selected)
+        self.back_to_all = QtWidgets.QPushButton("Back to all requests")
+        self.back_to_all.clicked.connect(self.clear_search)
+        self.back_to_all.hide()
+        bottom.addWidget(self.open_button)
+        bottom.addWidget(self.back_to_all)
+        bottom.addStretch(1)
+        layout.addLayout(bottom)
+        return page
+
+    def _update_showing(self, *_args) -> None:
+        try:
+            if self.views.currentWidget() is not self.table:
+                return
+            count = self.model.rowCount()
+            text = f"Showing {count} request{'s' if count != 1 else ''}"
+            if self.model.is_loading():
+                text += " — loading more…"
+            elif self.model.canFetchMore():
+                text += " — scroll down for older ones"
+            self.showing.setText(text + ". Sorting orders the requests shown.")
+        except RuntimeError:
+            return
+
+    def _filter_changed(self) -> None:
+        value = self.filter.currentData()
+        self.list_summary.show_problems([])
+        self.back_to_all.hide()
+        if value == "overdue":
+            self.load_overdue()
+        else:
+            self.views.setCurrentWidget(self.table)
+            self.model.reload(value)
+            self._update_showing()
+
+    def reload_list(self) -> None:
+        self._filter_changed()
+
+    def load_overdue(self) -> None:
+        self.views.setCurrentWidget(self.overdue_table)
+        self.showing.setText("Loading overdue answers…")
+        vault = self.session.vault
+        run_in_background(lambda: overdue_dispatches(vault), self._overdue_arrived, self._list_failed)
+
+    def _overdue_arrived(self, items) -> None:
+        try:
+            table = self.overdue_table
+            table.setSortingEnabled(False)
+            table.setRowCount(len(items))
+            for r, item in enumerate(items):
+                d = item.dispatch
+                cells = (item.reference, d.agency_name, d.status.capitalize(), iso_to_uk(d.due_date),
+                         item.days_overdue)
+                for c, value in enumerate(cells):
+                    cell = QtWidgets.QTableWidgetItem()
+                    cell.setData(Qt.ItemDataRole.DisplayRole, value)
+                    cell.setData(ID_ROLE, item.request_id)
+                    table.setItem(r, c, cell)
+            table.setSortingEnabled(True)
+            table.resizeColumnsToContents()
+            self.showing.setText(f"{len(items)} answer{'s are' if len(items) != 1 else ' is'} overdue, oldest "
+                                 "first. Open one to chase it or change its due date.")
+        except RuntimeError:
+            return
+
+    def _list_failed(self, exc: BaseException) -> None:
+        try:
+            text = str(exc.args[0]) if isinstance(exc, SpocError) and exc.args else "That could not be read."
+            self.list_summary.show_problems([(self.search_box, text)])
+        except RuntimeError:
+            return
+
+    def run_search(self) -> None:
+        text = self.search_box.text()
+        self.list_summary.show_problems([])
+        if not text.strip():
+            self.clear_search()
+            return
+        vault = self.session.vault
+        self.showing.setText("Searching…")
+        run_in_background(lambda: search(vault, text, 200), self._search_arrived, self._list_failed)
+
+    def _search_arrived(self, result) -> None:
+        try:
+            table = self.results_table
+            table.setSortingEnabled(False)
+            table.setRowCount(len(result.hits))
+            kinds = {"request": "Request", "subject": "Subject", "response": "Response"}
+            for r, hit in enumerate(result.hits):
+                label = textcheck.visible(hit.label or "")
+                if textcheck.has_hidden(hit.label or ""):
+                    label = f"⚠ {label}  [hidden characters]"
+                cells = (hit.reference or "(not on a request)", kinds.get(hit.kind, hit.kind), label)
+                for c, value in enumerate(cells):
+                    cell = QtWidgets.QTableWidgetItem(value)
+                    cell.setData(ID_ROLE, hit.request_id)
+                    table.setItem(r, c, cell)
+            table.setSortingEnabled(True)
+            table.resizeColumnsToContents()
+            self.views.setCurrentWidget(table)
+            count = len(result.hits)
+            text = f"{count} match{'es' if count != 1 else ''}"
+            if result.truncated:
+                text += " (more exist: add words to narrow the search)"
+            self.showing.setText(text + ". Open one to see its request.")
+            self.back_to_all.show()
+            if count:
+                table.selectRow(0)
+        except RuntimeError:
+            return
+
+    def clear_search(self) -> None:
+        self.search_box.clear()
+        self.back_to_all.hide()
+        self.filter.setCurrentIndex(0)
+        self._filter_changed()
+
+    def _open_index(self, index) -> None:
+        request_id = index.data(ID_ROLE)
+        if request_id:
+            self.open_request(request_id)
+
+    def _open_item(self, item) -> None:
+        request_id = item.data(ID_ROLE)
+        if request_id:
+            self.open_request(request_id)
+        else:
+            self.list_summary.show_problems([(self.search_box, "That subject is not on any request yet")])
+
+    def open_selected(self) -> None:
+        current = self.views.currentWidget()
+        if current is self.table:
+            index = self.table.currentIndex()
+            if index.isValid():
+                self._open_index(index)
+        else:
+            item = current.currentItem()
+            if item is not None:
+                self._open_item(item)
+
+    # ---- pages -----------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Called when the area is shown: reload the list once, never disturb an open form."""
+        if self.stack.currentWidget() is self.list_page and not self._loaded_once:
+            self._loaded_once = True
+            self.reload_list()
+
+    def show_list(self) -> None:
+        self.stack.setCurrentWidget(self.list_page)
+        self._loaded_once = True
+        self.reload_list()
+
+    def open_request(self, request_id: str) -> bool:
+        try:
+            self.view.clear_messages()
+            self.view.load(request_id)
+        except SpocError as exc:
+            self.stack.setCurrentWidget(self.list_page)
+            self.list_summary.show_problems([(self.search_box, str(exc.args[0]) if exc.args else
+                                              "The request could not be opened.")])
+            return False
+        self.stack.setCurrentWidget(self.view)
+        return True
+
+    def open_form(self, request=None) -> RequestForm:
+        self._drop_form()
+        form = RequestForm(self.session, request)
+        form.saved.connect(self._form_saved)
+        form.cancelled.connect(self._form_cancelled)
+        self.form = form
+        self.stack.addWidget(form)
+        self.stack.setCurrentWidget(form)
+        form.requester_name.setFocus() if request is None else form.request_date.setFocus()
+        return form
+
+    def _drop_form(self) -> None:
+        if self.form is not None:
+            self.stack.removeWidget(self.form)
+            self.form.deleteLater()
+            self.form = None
+
+    def _discard_draft(self) -> None:
+        try:
+            if self.session.vault.user is not None:
+                discard_draft(self.session.vault, self.key)
+        except SpocError:
+            pass
+
+    def _form_saved(self, request) -> None:
+        self._discard_draft()
+        self._drop_form()
+        self.open_request(request.id)
+        self.view.say(f"{request.reference} is saved as a draft. Check it, then choose “Send to agencies…”.")
+        self._loaded_once = False
+        self.changed.emit()
+
+    def _form_cancelled(self) -> None:
+        request_id = self.form.request_id if self.form is not None else None
+        self._discard_draft()
+        self._drop_form()
+        if request_id:
+            self.open_request(request_id)
+        else:
+            self.show_list()
+
+    def _view_changed(self) -> None:
+        self._loaded_once = False
+        self.changed.emit()
+
+    # ---- responding (a request received from another desk) ---------------------------------
+
+    def open_response(self, request, dispatch):
+        try:
+            from ui.response_form import ResponseForm
+        except ImportError:
+            self.view.summary.show_problems([(self.view.respond_button,
+                                              "The response form is not available in this version yet")])
+            return None
+        self._drop_response()
+        form = ResponseForm(self.session, request, dispatch)
+        form.saved.connect(self._response_saved)
+        form.cancelled.connect(self._response_cancelled)
+        self.response_form = form
+        self._response_for = (request.id, dispatch.id)
+        self.response_page.layout().addWidget(form)
+        self.stack.setCurrentWidget(self.response_page)
+        self._response_baseline = form.state()
+        return form
+
+    def _drop_response(self) -> None:
+        if self.response_form is not None:
+            self.response_form.setParent(None)
+            self.response_form.deleteLater()
+            self.response_form = None
+            self._response_for = None
+
+    def _response_saved(self, _response) -> None:
+        request_id = self._response_for[0] if self._response_for else None
+        self._discard_draft()
+        self._drop_response()
+        if request_id:
+            self.open_request(request_id)
+        else:
+            self.show_list()
+        self._loaded_once = False
+        self.changed.emit()
+
+    def _response_cancelled(self) -> None:
+        self._response_saved(None)
+
+    # ---- drafts ----------------------------------------------------------------------------
+
+    def draft_state(self) -> dict | None:
+        current = self.stack.currentWidget()
+        if self.form is not None and current is self.form and self.form.has_unsaved_input():
+            return {"page": "form", "request_id": self.form.request_id, "form": self.form.state()}
+        if self.response_form is not None and current is self.response_page and self._response_for:
+            state = self.response_form.state()
+            if state != self._response_baseline:
+                return {"page": "response", "request_id": self._response_for[0],
+                        "dispatch_id": self._response_for[1], "form": state}
+        return None
+
+    def restore_draft_state(self, payload: dict) -> None:
+        if not isinstance(payload, dict) or not isinstance(payload.get("form"), dict):
+            return
+        request = None
+        request_id = payload.get("request_id")
+        if isinstance(request_id, str) and request_id:
+            try:
+                request = get_request(self.session.vault, request_id)
+            except SpocError:
+                request = None
+        if payload.get("page") == "response" and request is not None:
+            dispatch = next((d for d in request.dispatches if d.id == payload.get("dispatch_id")), None)
+            if dispatch is not None:
+                self.view.load(request.id)
+                form = self.open_response(request, dispatch)
+                if form is not None:
+                    form.set_state(payload["form"])
+            return
+        if payload.get("page") != "form":
+            return
+        if request is not None and (request.origin_agency != self.session.vault.agency
+                                    or not self.session.can("requests.write")):
+            return
+        if request is None and not self.session.can("requests.write"):
+            return
+        form = self.open_form(request)
+        form.set_state(payload["form"])
