@@ -13,7 +13,7 @@ from app.roles import can
 from app.suspensions import suspend
 from conftest import OTHER_PASSPHRASE
 from desk_helpers import make_desk, reopen_as, request_data, response_data
-from ui.qt import QtWidgets, Qt
+from ui.qt import QtCore, QtWidgets, Qt
 from ui.request_form import RequestForm
 from ui.requests_area import RequestsArea
 
@@ -38,6 +38,7 @@ class FakeSession:
 def desk(tmp_path):
     vault = make_desk(tmp_path / "police.vault", "DCON", "spoc")
     yield vault
+    QtCore.QThreadPool.globalInstance().waitForDone(30_000)   # no worker left on the connection
     vault.close()
 
 
@@ -48,6 +49,7 @@ def area(qtbot, desk):
     widget.resize(1100, 800)
     widget.show()
     widget.refresh()
+    qtbot.waitUntil(lambda: not widget.model.is_loading(), timeout=10_000)
     return widget
 
 
