@@ -1,0 +1,111 @@
+"""The disclosure register area: newest first, paged, filtered by agency, details on opening."""
+
+from __future__ import annotations
+
+import pytest
+
+from app import disclosures, exchange
+from app import requests as rq
+from app.roles import can
+from desk_helpers import make_desk, reopen_as, request_data
+from ui.disclosures_area import COLUMNS, DisclosureModel, DisclosuresArea
+from ui.qt import QtCore, Qt
+
+
+class FakeSession:
+    def __init__(self, vault):
+        self.vault = vault
+        self.path = vault.path
+
+    def can(self, permission: str) -> bool:
+        return can(self.vault.role, permission)
+
+    def copy_text(self, text: str) -> None:
+        pass
+
+
+@pytest.fixture
+def police(tmp_path):
+    vault = make_desk(tmp_path / "dcon.vault")
+    request = rq.create_request(vault, request_data())
+    rq.send_to_agencies(vault, request.id, ["HMRC", "GLAA", "DCC/CSIS"])
+    disclosures.record_onward(vault, request.id, "NCA", what="<i>Collated</i> summary\u202e", lawful_bases=["cda1998-s115"],
+                              channel="cjsm", originator="HMRC")
+    yield vault, request
+    if vault.is_open:
+        vault.close()
+
+
+def test_register_rows_newest_first_plain_text(qtbot, police):
+    vault, request = police
+    area = DisclosuresArea(FakeSession(vault))
+    qtbot.addWidget(area)
+    area.show()
+    area.refresh()
+    model = area.model
+    assert model.columnCount() == len(COLUMNS) == 8
+    assert model.rowCount() == 4
+    first = [model.text(0, c) for c in range(8)]
+    assert first[1:4] == ["Onward disclosure", "DCON", "NCA"]
+    assert first[4] == "<i>Collated</i> summary\u202e"
+    assert first[5] == "Section 115 of the Crime and Disorder Act 1998"
+    assert first[7] == "HMRC"
+    assert len(first[0]) == len("28/11/2026 14:05")
+    assert sorted(model.text(r, 3) for r in range(1, 4)) == ["DCC", "GLAA", "HMRC"]
+    assert "4 entries shown of 4" in area.count.text()
+
+    area.open_row(0)
+    details = area.details.values
+    assert details["Originator"].startswith("HM Revenue & Customs (HMRC): their written consent")
+    assert details["Request"] == f"{request.reference} from Derbyshire Constabulary"
+    assert details["What"] == "<i>Collated</i> summary\u202e"
+    assert area.details_scroll.isVisible()
+
+
+def test_filter_by_agency(qtbot, police):
+    vault, _request = police
+    area = DisclosuresArea(FakeSession(vault))
+    qtbot.addWidget(area)
+    area.refresh()
+    area.agency_filter.setCurrentIndex(area.agency_filter.findData("GLAA"))
+    assert area.model.rowCount() == 1 and area.model.text(0, 3) == "GLAA"
+    assert "involving GLAA" in area.count.text()
+    area.agency_filter.setCurrentIndex(area.agency_filter.findData("DWP"))
+    assert area.model.rowCount() == 0
+    area.agency_filter.setCurrentIndex(0)
+    assert area.model.rowCount() == 4
+
+
+def test_pages_are_fetched_as_needed(qtbot, police):
+    vault, request = police
+    for n in range(9):
+        disclosures.record_onward(vault, request.id, "DWP", what=f"note {n}", lawful_bases=["cda1998-s115"],
+                                  channel="", originator="DCON")
+    model = DisclosureModel(vault, page_size=4)
+    model.reload()
+    assert model.rowCount() == 4 and model.canFetchMore(QtCore.QModelIndex())
+    while model.canFetchMore(QtCore.QModelIndex()):
+        model.fetchMore(QtCore.QModelIndex())
+    assert model.rowCount() == 13
+    seqs = [model.item(r).seq for r in range(13)]
+    assert seqs == sorted(seqs, reverse=True)
+    model.set_agency("GLAA")                 # scans older pages to find the one match
+    while model.canFetchMore(QtCore.QModelIndex()):
+        model.fetchMore(QtCore.QModelIndex())
+    assert [model.text(r, 3) for r in range(model.rowCount())] == ["GLAA"]
+
+
+def test_who_may_read_the_register(police):
+    vault, _request = police
+    assert DisclosuresArea.permission == "disclosures.read"
+    assert {r for r in ("admin", "spoc", "dpm", "chair", "auditor") if can(r, "disclosures.read")} == {"spoc", "dpm"}
+
+
+def test_sort_by_column(qtbot, police):
+    vault, _request = police
+    area = DisclosuresArea(FakeSession(vault))
+    qtbot.addWidget(area)
+    area.refresh()
+    area.table.sortByColumn(3, Qt.SortOrder.AscendingOrder)
+    shown = [area.proxy.index(r, 3).data() for r in range(area.proxy.rowCount())]
+    assert shown == sorted(shown)
