@@ -8,7 +8,8 @@ a whole-vault file also `disclosures`, `contacts` and `partner_suspensions`. The
 Export:
 - `export_vault` (admin only): everything, for moving or restoring a desk. Audited.
 - `export_request` (SPOC): one request for sending, with its subjects and all its dispatches,
-  and only the responses this desk made (never another partner's answers: section 6). Audited
+  and only the responses this desk made and sent (never a draft, never another partner's
+  answers: section 6). Audited
   and recorded in the disclosure register (kind `export`, one row per recipient).
 Both carry the audit chain head (taken after the export's own audit event).
 
@@ -141,8 +142,8 @@ def _request_json(vault, row, *, responses_from: str | None) -> dict:
         rows = vault.db.query("SELECT * FROM responses WHERE dispatch_id = ? ORDER BY seq", (d["id"],))
         item["responses"] = []
         for r in rows:
-            if responses_from is not None and r["origin_agency"] != responses_from:
-                continue
+            if responses_from is not None and (r["origin_agency"] != responses_from or r["status"] == "draft"):
+                continue  # for sending: only this desk's own responses, and only those sent
             resp = to_json(r, RESPONSE_COLS)
             del resp["dispatch_id"]
             item["responses"].append(resp)

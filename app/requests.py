@@ -62,6 +62,20 @@ LABELS = {
     "declaration": "Declaration",
 }
 
+# The request form's sections, in Appendix 2's order (headings for the form; fields by key).
+SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Request", ("reference", "request_date")),
+    ("Person making request", ("requester_name", "requester_rank", "requester_number", "requester_team",
+                               "requester_contact")),
+    ("Reason", ("reasons",)),
+    ("Information check request", ("information_date", "information", "check_request", "exploitation_types",
+                                   "purposes", "info_types")),
+    ("Subjects", ("subjects",)),
+    ("Agencies", ("agencies",)),
+    ("Partnership working", ("partnership_question",)),
+    ("Declaration", ("declaration",)),
+)
+
 
 @dataclass(frozen=True)
 class Dispatch:

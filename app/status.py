@@ -37,6 +37,19 @@ def vault_status(vault) -> dict:
         },
         "policy": asdict(get_policy(vault)),
         "audit": {"events": head.seq, "head": head.short()},
+        "requests": _request_counts(vault),
     }
     vault.audit("vault.status_viewed", record_type="vault", record_id=vault.vault_id)
     return status
+
+
+def _request_counts(vault) -> dict:
+    """Counts only (no personal data): requests by status, responses awaited and overdue."""
+    from app.records import today_london
+
+    by_status = {row[0]: row[1] for row in vault.db.query("SELECT status, count(*) FROM requests GROUP BY status")}
+    awaiting = vault.db.scalar("SELECT count(*) FROM dispatches WHERE status IN ('sent','acknowledged')")
+    overdue = vault.db.scalar("SELECT count(*) FROM dispatches WHERE status IN ('sent','acknowledged')"
+                              " AND due_date < ?", (today_london().isoformat(),))
+    return {"draft": by_status.get("draft", 0), "open": by_status.get("open", 0),
+            "closed": by_status.get("closed", 0), "responses_awaited": awaiting, "responses_overdue": overdue}

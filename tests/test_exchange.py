@@ -179,6 +179,8 @@ def test_police_to_partner_and_back(tmp_path):
         rq.update_request(partner, request.id, {"information": "changed"})
     mine = next(d for d in copy_.dispatches if d.agency == "HMRC")
     answer = rs.record_response(partner, mine.id, response_data())
+    draft_only = exchange.export_request(partner, request.reference)
+    assert all(not d["responses"] for d in draft_only["requests"][0]["dispatches"])  # drafts stay home
     rs.mark_response_sent(partner, answer.id)
     back = exchange.export_request(partner, request.reference)
     assert [r["id"] for d in back["requests"][0]["dispatches"] for r in d["responses"]] == [answer.id]

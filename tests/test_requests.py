@@ -222,3 +222,13 @@ def test_subject_list_paging(desk):
     third = sj.list_subjects(desk, after=second.next_after, limit=2)
     assert [s.name for s in first.items + second.items + third.items] == ["S4", "S3", "S2", "S1", "S0"]
     assert third.next_after is None
+
+
+def test_status_counts_requests_and_overdue_responses(desk):
+    import app.status as status
+
+    request = rq.create_request(desk, request_data())
+    rq.create_request(desk, request_data())
+    rq.send_to_agencies(desk, request.id, ["HMRC", "GLAA"], due_date="2020-01-01")
+    counts = status.vault_status(desk)["requests"]
+    assert counts == {"draft": 1, "open": 1, "closed": 0, "responses_awaited": 2, "responses_overdue": 2}
