@@ -537,3 +537,23 @@ def import_document(vault, doc, progress: Progress | None = None) -> ImportSumma
 
 def import_file(vault, path: Path, progress: Progress | None = None) -> ImportSummary:
     return import_document(vault, read_file(path), progress)
+
+
+def _guarded(function):
+    """A clash the checks did not foresee (a constraint of the vault) is refused like any other."""
+    import functools
+
+    from app.vault.connection import IntegrityError
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except IntegrityError as exc:
+            raise InvalidInput("Import refused, nothing was changed: a record in the file clashes with one "
+                               f"already in this vault ({str(exc).split(':')[0]}).") from None
+
+    return wrapper
+
+
+import_document = _guarded(import_document)

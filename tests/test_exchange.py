@@ -229,3 +229,20 @@ def test_schema_rejects_unknown_fields_everywhere():
             for value in node:
                 walk(value)
     walk(schema)
+
+
+def test_a_clash_with_a_vault_constraint_is_refused_cleanly(police, tmp_path):
+    request = rq.create_request(police, request_data())
+    rq.send_to_agencies(police, request.id, ["HMRC"])
+    doc = exchange.export_request(police, request.reference)
+    partner = make_desk(tmp_path / "hmrc.vault", agency="HMRC")
+    exchange.import_document(partner, doc)
+    # The same request again, but its dispatch under a new id: the vault's own constraint refuses it.
+    doc["requests"][0]["dispatches"][0]["id"] = "33333333-3333-4333-8333-333333333333"
+    doc["desk"]["agency"] = "DCON"
+    before = partner.db.scalar("SELECT count(*) FROM audit_events")
+    with pytest.raises(InvalidInput, match="clashes"):
+        exchange.import_document(partner, doc)
+    assert partner.db.scalar("SELECT count(*) FROM dispatches") == 1
+    assert partner.db.scalar("SELECT count(*) FROM audit_events") == before
+    partner.close()
