@@ -321,6 +321,21 @@ def cmd_self_test(args) -> int:
 # ---- parser -------------------------------------------------------------------------------
 
 
+def cmd_desktop(vault: str | None) -> int:
+    """The desktop app; Qt is imported only here, so the headless commands never load it."""
+    from app.errors import InvalidInput
+    from app.logsetup import setup_logging
+
+    if vault is not None and not Path(vault).is_file():
+        raise InvalidInput(f"There is no vault at {vault}.")
+    setup_logging()
+    try:
+        from ui.app import run
+    except ImportError as exc:
+        raise SpocError(f"The desktop app cannot start: Qt is not installed here ({exc.name}).") from None
+    return run(Path(vault) if vault else None)
+
+
 def _auth(parser: argparse.ArgumentParser, *, user_required: bool = True) -> None:
     parser.add_argument("--user", metavar="NAME", required=user_required, help="your user name in the vault")
     parser.add_argument("--passphrase-stdin", action="store_true",
@@ -402,6 +417,9 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("value", metavar="VALUE")
     _auth(q)
 
+    p = command("open", lambda args: cmd_desktop(args.vault), "open the desktop app at this vault's unlock screen")
+    p.add_argument("vault", metavar="VAULT")
+
     p = command("import", cmd_import, "import an exchange file (spocdesk/1); all or nothing")
     p.add_argument("vault", metavar="VAULT")
     p.add_argument("file", metavar="FILE")
@@ -434,8 +452,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         if not argv:
-            parser.print_help()
-            return 0
+            return cmd_desktop(None)
         args = parser.parse_args(argv)
         if getattr(args, "handler", None) is None:
             parser.print_help()

@@ -26,9 +26,11 @@ PASS = "kettle orbit marble 42"
 vault_path = work / "desk.vault"
 vault, _ = Vault.create(vault_path, user="demo-admin", passphrase=PASS, agency="DCON")
 try:
+    from app import demo
     from app.users import add_user
 
     add_user(vault, "demo-spoc", "spoc", "lantern quartz meadow 77")
+    demo.populate(vault, size=int(os.environ.get("SHOTS_SIZE", "60")), seed=7, user="demo-spoc")
 finally:
     vault.close()
 
@@ -87,7 +89,9 @@ def wrong_passphrase():
 
 @step
 def main_window():
-    shell.unlock_window.passphrase.setText(PASS)
+    user = os.environ.get("SHOTS_USER", "demo-admin")
+    shell.unlock_window.user_box.setCurrentText(user)
+    shell.unlock_window.passphrase.setText(PASS if user == "demo-admin" else "lantern quartz meadow 77")
     shell.unlock_window.attempt_unlock()
     return None
 

@@ -22,7 +22,7 @@ import pytest
 
 from conftest import OTHER_PASSPHRASE, PASSPHRASE, REPO, CliResult
 
-COMMANDS = {"init", "verify", "backup", "restore", "status", "users", "policy", "self-test",
+COMMANDS = {"open", "init", "verify", "backup", "restore", "status", "users", "policy", "self-test",
             "import", "export", "demo"}
 CROCKFORD = "[0-9A-HJKMNP-TV-Z]"
 RECOVERY_KEY = re.compile(rf"\b{CROCKFORD}{{4}}(?:-{CROCKFORD}{{4}}){{8}}\b")
@@ -140,10 +140,18 @@ def test_help_lists_exactly_the_implemented_commands_and_the_exit_codes(spocdesk
     assert result.err == ""
 
 
-def test_no_arguments_prints_the_help_and_succeeds(spocdesk):
+def test_no_arguments_opens_the_desktop_app_and_it_closes_cleanly(spocdesk, monkeypatch):
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    monkeypatch.setenv("SPOCDESK_QUIT_AFTER_MS", "300")   # the smoke-test hook: quit once shown
     result = assert_ok(spocdesk())
-    assert result.out.startswith("usage: spocdesk")
-    assert "exit codes:" in result.out
+    assert result.out == ""
+    assert "Traceback" not in result.err
+
+
+def test_open_names_a_missing_vault_in_one_line(spocdesk, tmp_path):
+    result = spocdesk("open", tmp_path / "nowhere.vault")
+    assert result.code == 4
+    assert result.err == f"spocdesk: There is no vault at {tmp_path / 'nowhere.vault'}.\n"
 
 
 def test_version(spocdesk):

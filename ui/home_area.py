@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from app.drafts import list_drafts
+from app.requests import count_requests, overdue_dispatches
+from app.users import list_users
 from app.roles import PERMISSIONS
 from app.timeutil import london_display
 from ui.qt import QtWidgets
@@ -37,14 +39,19 @@ class HomeArea(Area):
         vault = session.vault
         self.welcome.setText(f"Welcome, {session.user.name}" if session.user else "Recovery session")
         head = vault.chain_head()
-        users = vault.db.scalar("SELECT count(*) FROM users WHERE active = 1")
-        self.summary.setText(
-            f"Desk: {session.agency_name} ({vault.agency})\n"
-            f"Vault: {session.path.name}\n"
-            f"Your role: {session.role_title}\n"
-            f"Active users: {users}\n"
-            f"Audit trail: {head.seq} events, chain head {head.short()}"
-        )
+        users = len([u for u in list_users(vault) if u.active])
+        lines = [
+            f"Desk: {session.agency_name} ({vault.agency})",
+            f"Vault: {session.path.name}",
+            f"Your role: {session.role_title}",
+            f"Active users: {users}",
+        ]
+        if session.can("requests.read"):
+            overdue = overdue_dispatches(vault)
+            lines.append(f"Requests: {count_requests(vault, 'open')} open, {count_requests(vault, 'draft')} draft; "
+                         f"{len(overdue)} agency answers overdue")
+        lines.append(f"Audit trail: {head.seq} events, chain head {head.short()}")
+        self.summary.setText("\n".join(lines))
         allowed = sorted(p for p in PERMISSIONS if session.can(p))
         self.permissions.setText("\n".join(f"• {_describe(p)}" for p in allowed) or "Nothing yet.")
         drafts = list_drafts(vault) if session.user else []
@@ -61,6 +68,18 @@ _DESCRIPTIONS = {
     "vault.verify": "Verify the vault and its audit trail",
     "vault.status": "See the vault's status",
     "audit.read": "Read the audit trail",
+    "requests.read": "Read personal data requests and their responses",
+    "requests.write": "Raise and send personal data requests (Appendix 2)",
+    "responses.write": "Answer requests sent to this desk",
+    "disclosures.read": "Read the disclosure register",
+    "disclosures.write": "Record onward disclosures",
+    "contacts.read": "See the partners directory",
+    "contacts.manage": "Keep this desk's partner contacts",
+    "partners.suspend": "Suspend or resume sharing with a partner (clause 13.2)",
+    "search": "Search requests, subjects and responses",
+    "export.request": "Export a request or response for sending",
+    "export.all": "Export the whole vault",
+    "import": "Import exchange files from other desks",
 }
 
 

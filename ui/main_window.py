@@ -79,6 +79,17 @@ class MainWindow(QtWidgets.QMainWindow):
         self.lock_action.setToolTip("Lock the vault now (Ctrl+L)")
         self.lock_action.triggered.connect(lambda: self.lock_requested.emit("manual"))
         file_menu.addAction(self.lock_action)
+        if self.session.can("import"):
+            import_action = QtGui.QAction("&Import exchange file…", self)
+            import_action.setShortcut(QtGui.QKeySequence("Ctrl+I"))
+            import_action.setToolTip("Bring in requests or responses another desk sent (spocdesk/1 file)")
+            import_action.triggered.connect(self._import_file)
+            file_menu.addAction(import_action)
+        if self.session.can("export.all"):
+            export_action = QtGui.QAction("&Export whole vault…", self)
+            export_action.triggered.connect(self._export_vault)
+            file_menu.addAction(export_action)
+        file_menu.addSeparator()
         if self.session.user is not None:
             change = QtGui.QAction("&Change my passphrase…", self)
             change.triggered.connect(self._change_own_passphrase)
@@ -166,6 +177,23 @@ class MainWindow(QtWidgets.QMainWindow):
         dialog = ChangePassphraseDialog(self.session.vault, self.session.user.name, parent=self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
+
+    def _import_file(self) -> None:
+        from ui.exchange_actions import import_exchange_file
+
+        dialog = import_exchange_file(self, self.session)
+        signal = getattr(dialog, "imported", None)
+        if signal is not None:
+            signal.connect(lambda _summary: self._data_changed())
+
+    def _export_vault(self) -> None:
+        from ui.exchange_actions import export_whole_vault
+
+        export_whole_vault(self, self.session)
+
+    def _data_changed(self) -> None:
+        for area in self._areas.values():
+            area.data_changed()
 
     def _about(self) -> None:
         message(self, "About SPOC Desk",

@@ -216,6 +216,8 @@ class PartnersArea(Area):
         list_label.setFont(font)
         left.addWidget(list_label)
         self.partner_list = QtWidgets.QListWidget()
+        self.partner_list.setObjectName("partnerList")
+        self.partner_list.setStyleSheet("QListWidget#partnerList::item { padding: 5px 8px; }")
         self.partner_list.setAccessibleName("Partners of the agreement")
         self.partner_list.setFixedWidth(max(300, self.partner_list.fontMetrics().horizontalAdvance(
             "Derbyshire Healthcare NHS Foundation Trust (DHCFT)") + 30))

@@ -437,6 +437,12 @@ class RequestsArea(Area):
             self._loaded_once = True
             self.reload_list()
 
+    def data_changed(self) -> None:
+        if self.stack.currentWidget() is self.list_page:
+            self.reload_list()
+        else:
+            self._loaded_once = False  # reloaded when the list is next shown
+
     def show_list(self) -> None:
         self.stack.setCurrentWidget(self.list_page)
         self._loaded_once = True

@@ -36,11 +36,14 @@ LOCK_NOTICES = {
 
 def default_areas() -> list:
     from ui.audit_area import AuditArea
+    from ui.disclosures_area import DisclosuresArea
     from ui.home_area import HomeArea
+    from ui.partners_area import PartnersArea
+    from ui.requests_area import RequestsArea
     from ui.settings_area import SettingsArea
     from ui.users_area import UsersArea
 
-    return [HomeArea, UsersArea, SettingsArea, AuditArea]
+    return [HomeArea, RequestsArea, DisclosuresArea, PartnersArea, UsersArea, SettingsArea, AuditArea]
 
 
 class Shell(QtCore.QObject):

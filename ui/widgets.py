@@ -165,3 +165,9 @@ class Area(QtWidgets.QWidget):
 
     def refresh(self) -> None:
         """Reload from the vault (called when the area is shown)."""
+
+    def data_changed(self) -> None:
+        """Records arrived from elsewhere (an import): show them without losing the user's input.
+        A hidden area refreshes when it is next shown anyway."""
+        if self.isVisible():
+            self.refresh()

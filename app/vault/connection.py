@@ -80,8 +80,33 @@ def translate_error(exc: Exception) -> SpocError | None:
     return None
 
 
+class StatementResult:
+    """What a statement returned, read completely while the connection's lock was held.
+
+    A live cursor handed out of the lock could be stepped while another thread uses the same
+    connection, which sqlcipher3's shared statement cache does not survive; so no cursor leaves
+    the gateway."""
+
+    __slots__ = ("rows", "rowcount", "lastrowid")
+
+    def __init__(self, cursor: sqlcipher3.Cursor):
+        self.rows = cursor.fetchall() if cursor.description else []
+        self.rowcount = cursor.rowcount
+        self.lastrowid = cursor.lastrowid
+
+    def fetchall(self) -> list:
+        return list(self.rows)
+
+    def fetchone(self):
+        return self.rows[0] if self.rows else None
+
+    def __iter__(self):
+        return iter(self.rows)
+
+
 class Database:
-    """One SQLCipher connection, serialised by a lock so worker threads can share it."""
+    """One SQLCipher connection, serialised by a lock so worker threads can share it; every
+    statement is stepped to the end inside the lock (see StatementResult)."""
 
     def __init__(self, conn: sqlcipher3.Connection, path: Path):
         self._conn = conn
@@ -98,13 +123,13 @@ class Database:
             raise SpocError("The vault is locked.")
         return self._conn
 
-    def execute(self, sql: str, params: Iterable[Any] | dict = ()) -> sqlcipher3.Cursor:
+    def execute(self, sql: str, params: Iterable[Any] | dict = ()) -> StatementResult:
         with self._lock, _translated():
-            return self._live().execute(sql, params)
+            return StatementResult(self._live().execute(sql, params))
 
-    def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> sqlcipher3.Cursor:
+    def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> StatementResult:
         with self._lock, _translated():
-            return self._live().executemany(sql, rows)
+            return StatementResult(self._live().executemany(sql, rows))
 
     def query(self, sql: str, params: Iterable[Any] | dict = ()) -> list[sqlcipher3.Row]:
         with self._lock, _translated():
