@@ -522,6 +522,25 @@ def add_agencies(vault, request_id: str, targets) -> list[Dispatch]:
     return dispatches_of(vault, request_id)
 
 
+def remove_agencies(vault, request_id: str, targets) -> list[Dispatch]:
+    """Take agencies off a request before they are sent; a sent dispatch stays on record."""
+    require(vault.role, "requests.write", "change the agencies asked")
+    request = _editable(vault, request_id)
+    with vault.db.transaction():
+        for target in targets:
+            agency, sub = parse_target(target)
+            row = vault.db.one("SELECT status FROM dispatches WHERE request_id = ? AND agency = ? AND sub_service = ?",
+                               (request_id, agency, sub))
+            if row is None:
+                continue
+            if row["status"] != "draft":
+                raise InvalidInput(f"{target} has already been sent this request, so it stays on the record.")
+            vault.db.execute("DELETE FROM dispatches WHERE request_id = ? AND agency = ? AND sub_service = ?"
+                             " AND status = 'draft'", (request_id, agency, sub))
+        vault.audit("request.agencies_removed", record_type="request", record_id=request.reference)
+    return dispatches_of(vault, request_id)
+
+
 def send_to_agencies(vault, request_id: str, targets=None, *, due_date=None, channel: str = "") -> list[Dispatch]:
     """Mark the request sent to each target (all its draft dispatches when None).
 

@@ -232,3 +232,14 @@ def test_status_counts_requests_and_overdue_responses(desk):
     rq.send_to_agencies(desk, request.id, ["HMRC", "GLAA"], due_date="2020-01-01")
     counts = status.vault_status(desk)["requests"]
     assert counts == {"draft": 1, "open": 1, "closed": 0, "responses_awaited": 2, "responses_overdue": 2}
+
+
+def test_an_agency_chosen_by_mistake_can_be_taken_off_until_it_is_sent(desk):
+    request = rq.create_request(desk, request_data())
+    rq.add_agencies(desk, request.id, ["HMRC", "NCA"])
+    left = rq.remove_agencies(desk, request.id, ["NCA"])
+    assert [d.target for d in left] == ["HMRC"]
+    rq.send_to_agencies(desk, request.id)
+    with pytest.raises(InvalidInput, match="HMRC has already been sent this request"):
+        rq.remove_agencies(desk, request.id, ["HMRC"])
+    assert [(d.target, d.status) for d in rq.dispatches_of(desk, request.id)] == [("HMRC", "sent")]

@@ -18,7 +18,7 @@ from app import textcheck
 from app.agreement import load_agreement
 from app.errors import SpocError
 from app.records import Invalid, Problem, parse_date
-from app.requests import (LABELS, add_agencies, add_subject, create_request, get_request, remove_subject,
+from app.requests import (LABELS, add_agencies, remove_agencies, add_subject, create_request, get_request, remove_subject,
                           update_request, validate_request)
 from app.subjects import KINDS as SUBJECT_KINDS
 from app.subjects import ROLES as SUBJECT_ROLES
@@ -908,33 +908,51 @@ class RequestForm(QtWidgets.QWidget):
         vault = self.session.vault
         data = self.fields()
         wanted = self.agencies.values()
+        # Subject ids given out inside a transaction that rolls back must not stick to the form.
+        ids_before = [entry.get("subject_id") for entry in self.subjects.entries]
         try:
-            if self.request is None:
-                data["subjects"] = [
-                    {"subject_id": e["subject_id"], "role": e["role"]} if e.get("subject_id")
-                    else {"subject": e["subject"], "role": e["role"]} for e in self.subjects.entries]
-                request = create_request(vault, data)
-                self.request = request
-                for entry, subject in zip(self.subjects.entries, request.subjects):
-                    entry["subject_id"] = subject.id
-            else:
-                request = update_request(vault, self.request.id, data)
-                self._save_subjects(vault, request)
-            have = {d.target for d in request.dispatches}
-            new = [t for t in wanted if t not in have]
-            if new:
-                add_agencies(vault, request.id, new)
-            request = get_request(vault, request.id, audit=False)
+            # One transaction: the request, its subjects and its agencies are saved together or not at all.
+            with vault.db.transaction():
+                request = self._save_all(vault, data, wanted)
         except Invalid as exc:
+            self._restore_subject_ids(ids_before)
             self.show_problems(exc.problems)
             return None
         except SpocError as exc:
+            self._restore_subject_ids(ids_before)
             self.show_problems([Problem("", str(exc.args[0]) if exc.args else "The request was not saved.")])
             return None
         self.request = request
         self._baseline = self.state()
         self.saved.emit(request)
         return request
+
+    def _restore_subject_ids(self, ids) -> None:
+        for entry, subject_id in zip(self.subjects.entries, ids):
+            if subject_id is None:
+                entry.pop("subject_id", None)
+            else:
+                entry["subject_id"] = subject_id
+
+    def _save_all(self, vault, data, wanted):
+        if self.request is None:
+            data["subjects"] = [
+                {"subject_id": e["subject_id"], "role": e["role"]} if e.get("subject_id")
+                else {"subject": e["subject"], "role": e["role"]} for e in self.subjects.entries]
+            request = create_request(vault, data)
+            for entry, subject in zip(self.subjects.entries, request.subjects):
+                entry["subject_id"] = subject.id
+        else:
+            request = update_request(vault, self.request.id, data)
+            self._save_subjects(vault, request)
+        have = {d.target for d in request.dispatches}
+        new = [t for t in wanted if t not in have]
+        if new:
+            add_agencies(vault, request.id, new)
+        dropped = [d.target for d in request.dispatches if d.status == "draft" and d.target not in wanted]
+        if dropped:
+            remove_agencies(vault, request.id, dropped)
+        return get_request(vault, request.id, audit=False)
 
     def _save_subjects(self, vault, request) -> None:
         before = {s.id: s for s in request.subjects}

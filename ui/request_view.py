@@ -27,7 +27,7 @@ from app.suspensions import current as current_suspension
 from app.timeutil import london_display
 from ui.qt import QtCore, QtGui, QtWidgets, Qt, Signal
 from ui.request_form import DateField, HINT_STYLE, KIND_TITLES, hint_label, iso_to_uk, subject_name_display
-from ui.widgets import ErrorSummary, FieldRow, heading, plain_label
+from ui.widgets import ErrorSummary, FieldRow, heading, no_mnemonic, plain_label
 
 STATUS_TITLES = {"draft": "Draft (not sent)", "sent": "Sent, awaiting acknowledgement",
                  "acknowledged": "Acknowledged, awaiting answer", "responded": "Responded",
@@ -142,7 +142,7 @@ class SendDialog(QtWidgets.QDialog):
             if dispatch.status != "draft":
                 continue
             channel = channel_name(default_channel(dispatch.agency))
-            box = QtWidgets.QCheckBox(f"{dispatch.agency_name} — by {channel}")
+            box = QtWidgets.QCheckBox(no_mnemonic(f"{dispatch.agency_name} — by {channel}"))
             suspension = current_suspension(vault, dispatch.agency)
             if suspension is not None:
                 box.setChecked(False)

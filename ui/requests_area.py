@@ -508,12 +508,8 @@ class RequestsArea(Area):
     # ---- responding (a request received from another desk) ---------------------------------
 
     def open_response(self, request, dispatch):
-        try:
-            from ui.response_form import ResponseForm
-        except ImportError:
-            self.view.summary.show_problems([(self.view.respond_button,
-                                              "The response form is not available in this version yet")])
-            return None
+        from ui.response_form import ResponseForm  # loaded only on a partner desk that answers
+
         self._drop_response()
         form = ResponseForm(self.session, request, dispatch)
         form.saved.connect(self._response_saved)

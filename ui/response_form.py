@@ -26,7 +26,7 @@ from app.responses import (LABELS, Response, conditions_of_use, lawful_bases, ma
 from app.textcheck import visible
 from app.timeutil import london_display
 from ui.qt import QtCore, QtGui, QtWidgets, Qt, Signal
-from ui.widgets import ErrorSummary, FieldRow, heading, plain_label
+from ui.widgets import ErrorSummary, FieldRow, heading, no_mnemonic, plain_label
 
 EXCHANGE_FILTER = "SPOC Desk exchange files (*.json)"
 HINT_STYLE = "color: #505a5f;"
@@ -165,7 +165,7 @@ class CheckList(QtWidgets.QWidget):
         layout.setSpacing(2)
         self.boxes: dict[str, QtWidgets.QCheckBox] = {}
         for code, text in choices:
-            box = QtWidgets.QCheckBox(text)
+            box = QtWidgets.QCheckBox(no_mnemonic(text))
             box.setAccessibleName(text)
             box.toggled.connect(lambda _on: self.changed.emit())
             layout.addWidget(box)

@@ -22,6 +22,12 @@ def plain_label(text: str = "", parent: QtWidgets.QWidget | None = None, *, wrap
     return label
 
 
+def no_mnemonic(text: str) -> str:
+    """Data shown on a button or check box: '&' is a literal ampersand, not a shortcut marker
+    ("HM Revenue & Customs" must not become "HM Revenue _Customs")."""
+    return text.replace("&", "&&")
+
+
 def heading(text: str, level: int = 1) -> QtWidgets.QLabel:
     label = plain_label(text)
     font = label.font()

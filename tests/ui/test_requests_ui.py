@@ -147,7 +147,9 @@ def test_send_to_three_agencies_after_confirming(qtbot, area, desk):
     assert view.send_button.isEnabled() and view.edit_button.isEnabled()
     dialog = view.confirm_send()
     assert dialog is not None
-    listed = sorted(box.text() for box in dialog.checks.values())
+    # "&" in an agency's name is shown as a literal ampersand, not turned into a shortcut.
+    assert all("&" not in box.text().replace("&&", "") for box in dialog.checks.values())
+    listed = sorted(box.text().replace("&&", "&") for box in dialog.checks.values())
     assert listed == sorted([
         "Derby City Council – Community Safety & Integration Service — by Criminal Justice Secure Messaging "
         "Service (CJSM)",
@@ -393,3 +395,14 @@ def test_respond_opens_the_response_form_for_a_request_received(qtbot, tmp_path)
         assert area.response_form is not None and area.stack.currentWidget() is area.response_page
     finally:
         partner.close()
+
+
+def test_unticking_an_agency_before_sending_takes_it_off_the_request(qtbot, area, desk):
+    form = area.open_form()
+    fill_form(qtbot, form)
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    request = get_request(desk, area.view.request.id)
+    form = area.open_form(request)
+    form.agencies.check("NCA", False)
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    assert sorted(d.target for d in get_request(desk, request.id).dispatches) == ["DCC/CSIS", "HMRC"]
