@@ -148,6 +148,27 @@ def test_no_arguments_opens_the_desktop_app_and_it_closes_cleanly(spocdesk, monk
     assert "Traceback" not in result.err
 
 
+def test_a_terminate_signal_closes_the_desktop_cleanly(fresh, isolated_dirs):
+    """Logoff or shutdown sends SIGTERM: the app quits through Qt and releases the vault."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "QT_QPA_PLATFORM": "offscreen"}
+    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "open", str(fresh)], env=env, cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lock = Path(f"{fresh}.lock")
+    try:
+        import time
+
+        time.sleep(3)   # the unlock screen is up (it probes the lock and releases it)
+        assert proc.poll() is None, "the desktop should still be running"
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    assert not lock.exists()
+
+
 def test_open_names_a_missing_vault_in_one_line(spocdesk, tmp_path):
     result = spocdesk("open", tmp_path / "nowhere.vault")
     assert result.code == 4

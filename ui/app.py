@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -23,6 +24,15 @@ def run(vault: Path | None = None, argv: list[str] | None = None) -> int:
     shell = Shell()
     app._spocdesk_shell = shell  # keep the shell alive as long as the application
     shell.start(vault)
+    # A logoff or shutdown (SIGTERM) or Ctrl+C in a terminal quits through Qt, so the shell
+    # locks the vault on the way out. Python only sees signals while its own code runs: the
+    # timer gives it that chance twice a second.
+    for name in ("SIGTERM", "SIGINT", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), lambda *_: app.quit())
+    heartbeat = QtCore.QTimer(app)
+    heartbeat.timeout.connect(lambda: None)
+    heartbeat.start(500)
     quit_after = os.environ.get("SPOCDESK_QUIT_AFTER_MS", "")
     if quit_after.isdigit():  # smoke tests and the frozen bundle's check: start, show, quit
         QtCore.QTimer.singleShot(int(quit_after), app.quit)

@@ -19,7 +19,7 @@ class MainWindow(QtWidgets.QMainWindow):
         super().__init__(parent)
         self.session = session
         self._closing_for_lock = False
-        self.setWindowTitle(f"{session.path.name} — SPOC Desk — OFFICIAL-SENSITIVE")
+        self.setWindowTitle(f"{session.path.name} — OFFICIAL-SENSITIVE — SPOC Desk")
 
         central = QtWidgets.QWidget()
         outer = QtWidgets.QVBoxLayout(central)

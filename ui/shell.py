@@ -104,7 +104,7 @@ class Shell(QtCore.QObject):
 
     def show_unlock(self, path: Path, notice: str = "") -> None:
         self._close_windows()
-        self.path = Path(path)
+        self.path = Path(path).absolute()
         self.unlock_window = UnlockWindow(self.path, notice)
         self.unlock_window.unlocked.connect(self.unlocked)
         self.unlock_window.choose_other_vault.connect(self.show_start)
@@ -115,7 +115,7 @@ class Shell(QtCore.QObject):
     # ---- unlock ----------------------------------------------------------------------------
 
     def unlocked(self, vault) -> None:
-        self.path = Path(vault.path)
+        self.path = Path(vault.path).absolute()
         session = Session(self.path, vault)
         self.session = session
         policy = get_policy(vault)
@@ -136,6 +136,8 @@ class Shell(QtCore.QObject):
             main.show_area(restored[0])
         self._return_to = None
         main.show()
+        main.raise_()
+        main.activateWindow()  # keyboard focus (Ctrl+L) goes to the window that replaced the unlock screen
         self.screen.watch_window(main)
         self.rearm_idle()
 
@@ -189,7 +191,9 @@ class Shell(QtCore.QObject):
         if show_unlock and self.path is not None:
             notice = LOCK_NOTICES.get(reason, LOCK_NOTICES["manual"])
             if reason == "idle":
-                notice = notice.format(minutes=round(self.idle.timer.interval() / 60_000, 1)).replace(".0 ", " ")
+                minutes = self.idle.timer.interval() / 60_000
+                shown = f"{minutes:g} minute" if minutes == 1 else f"{minutes:g} minutes"
+                notice = notice.replace("{minutes} minutes", shown)
             if kept_drafts is False:
                 notice += "\nYour unsaved input could not be kept: the vault could not be written."
             elif kept_drafts:
