@@ -38,7 +38,7 @@ from typing import Callable
 from app.agreement import load_agreement
 from app.errors import AuthError, InvalidInput
 from app.paths import resource_path
-from app.records import dumps, loads, new_id
+from app.records import dumps, loads
 from app.roles import require
 from app.timeutil import utc_now_iso
 

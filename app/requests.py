@@ -20,7 +20,7 @@ policy's response_due_days unless set by hand.
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from app.agreement import load_agreement
 from app.errors import InvalidInput

@@ -25,8 +25,8 @@ from app.responses import collation, explain_lawful_basis
 from app.subjects import ROLES as SUBJECT_ROLES
 from app.suspensions import current as current_suspension
 from app.timeutil import london_display
-from ui.qt import QtCore, QtGui, QtWidgets, Qt, Signal
-from ui.request_form import DateField, HINT_STYLE, KIND_TITLES, hint_label, iso_to_uk, subject_name_display
+from ui.qt import QtGui, QtWidgets, Qt, Signal
+from ui.request_form import DateField, KIND_TITLES, hint_label, iso_to_uk, subject_name_display
 from ui.widgets import ErrorSummary, FieldRow, heading, no_mnemonic, plain_label
 
 STATUS_TITLES = {"draft": "Draft (not sent)", "sent": "Sent, awaiting acknowledgement",

@@ -22,7 +22,6 @@ from ui.screenlock import ScreenLockWatcher
 from ui.session import Session
 from ui.start import StartWindow
 from ui.unlock import UnlockWindow
-from ui.widgets import message
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from app import __version__
 from ui import config
-from ui.qt import QtCore, QtWidgets, Qt, Signal
+from ui.qt import QtWidgets, Qt, Signal
 from ui.widgets import MarkingBanner, heading, plain_label
 
 VAULT_FILTER = "SPOC Desk vaults (*.vault);;All files (*)"

@@ -17,7 +17,7 @@ from app.vault.keyslots import KeyslotFile, keyslot_path
 from app.vault.lockfile import busy_message
 from app.vault.vault import Vault
 from ui import config
-from ui.qt import QtCore, QtGui, QtWidgets, Qt, Signal
+from ui.qt import QtCore, QtWidgets, Signal
 from ui.widgets import MarkingBanner, heading, plain_label
 from ui.worker import run_in_background
 
@@ -257,8 +257,10 @@ class UnlockWindow(QtWidgets.QWidget):
             try:
                 vault.remember_on_workstation()
             except SpocError as exc:
-                # Unlocked all the same; say why the key was not remembered.
-                QtCore.QTimer.singleShot(0, lambda: _tell(self.window(), f"The key was not remembered: {exc}"))
+                # Unlocked all the same; say why the key was not remembered, over the main window
+                # (this screen is gone by then).
+                text = f"The key was not remembered: {exc}"
+                QtCore.QTimer.singleShot(0, lambda: _tell(QtWidgets.QApplication.activeWindow(), text))
         self.unlocked.emit(vault)
 
     def _failed(self, exc: BaseException) -> None:

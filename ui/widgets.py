@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ui.qt import QtCore, QtGui, QtWidgets, Qt, Signal
+from ui.qt import QtGui, QtWidgets, Qt, Signal
 
 MARKING = "OFFICIAL-SENSITIVE"
 

@@ -14,7 +14,6 @@ from pathlib import Path
 
 from app import audit
 from app.errors import AuthError, InvalidInput, SpocError, VaultDamaged
-from app.roles import check_role
 from app.timeutil import utc_now, utc_now_iso
 from app.vault import crypto, keyring_slot, passphrase as passphrase_rules, recovery
 from app.vault.connection import Database, check_file_header, open_database

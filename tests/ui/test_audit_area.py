@@ -7,18 +7,7 @@ import pytest
 from app.roles import can
 from ui.audit_area import COLUMNS, AuditArea, AuditModel
 from ui.qt import QtCore, Qt
-
-
-class FakeSession:
-    def __init__(self, vault):
-        self.vault = vault
-        self.path = vault.path
-
-    def can(self, permission: str) -> bool:
-        return can(self.vault.role, permission)
-
-    def copy_text(self, text: str) -> None:
-        pass
+from fake_session import FakeSession
 
 
 @pytest.fixture

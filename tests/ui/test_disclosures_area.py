@@ -4,24 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from app import disclosures, exchange
+from app import disclosures
 from app import requests as rq
 from app.roles import can
-from desk_helpers import make_desk, reopen_as, request_data
+from desk_helpers import make_desk, request_data
 from ui.disclosures_area import COLUMNS, DisclosureModel, DisclosuresArea
 from ui.qt import QtCore, Qt
-
-
-class FakeSession:
-    def __init__(self, vault):
-        self.vault = vault
-        self.path = vault.path
-
-    def can(self, permission: str) -> bool:
-        return can(self.vault.role, permission)
-
-    def copy_text(self, text: str) -> None:
-        pass
+from fake_session import FakeSession
 
 
 @pytest.fixture

@@ -8,22 +8,10 @@ import pytest
 
 from app import exchange
 from app import requests as rq
-from app.roles import can
 from desk_helpers import make_desk, request_data
 from ui.exchange_actions import ExportVaultDialog, ImportDialog, export_whole_vault, import_exchange_file
 from ui.qt import QtWidgets, Qt
-
-
-class FakeSession:
-    def __init__(self, vault):
-        self.vault = vault
-        self.path = vault.path
-
-    def can(self, permission: str) -> bool:
-        return can(self.vault.role, permission)
-
-    def copy_text(self, text: str) -> None:
-        pass
+from fake_session import FakeSession
 
 
 @pytest.fixture

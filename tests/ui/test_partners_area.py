@@ -5,22 +5,10 @@ from __future__ import annotations
 import pytest
 
 from app import contacts, suspensions
-from app.roles import can
 from desk_helpers import make_desk, reopen_as
 from ui.partners_area import PartnersArea
 from ui.qt import Qt
-
-
-class FakeSession:
-    def __init__(self, vault):
-        self.vault = vault
-        self.path = vault.path
-
-    def can(self, permission: str) -> bool:
-        return can(self.vault.role, permission)
-
-    def copy_text(self, text: str) -> None:
-        pass
+from fake_session import FakeSession
 
 
 @pytest.fixture

@@ -6,32 +6,18 @@ from __future__ import annotations
 
 import pytest
 
-from app.records import today_london
 from app.requests import add_agencies, count_requests, create_request, get_request
 from app.responses import receive_response
-from app.roles import can
 from app.suspensions import suspend
 from conftest import OTHER_PASSPHRASE
 from desk_helpers import make_desk, reopen_as, request_data, response_data
 from ui.qt import QtCore, QtWidgets, Qt
 from ui.request_form import RequestForm
 from ui.requests_area import RequestsArea
+from fake_session import FakeSession
 
 HOSTILE_NAME = "Ana\u202eMaria 'O\"Brien' <b>x 😀"
 HOSTILE_TEXT = "<b>x</b> '; DROP TABLE requests;-- \"quoted\" \u202e reversed 😀 " + "y" * 10_000
-
-
-class FakeSession:
-    def __init__(self, vault):
-        self.vault = vault
-        self.path = vault.path
-        self.copied: list[str] = []
-
-    def can(self, permission: str) -> bool:
-        return can(self.vault.role, permission)
-
-    def copy_text(self, text: str) -> None:
-        self.copied.append(text)
 
 
 @pytest.fixture

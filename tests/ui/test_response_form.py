@@ -10,11 +10,11 @@ import pytest
 from app import disclosures, exchange
 from app import requests as rq
 from app import responses as rs
-from app.roles import can
 from desk_helpers import make_desk, request_data
 from ui.disclosures_area import DisclosuresArea
 from ui.qt import QtCore, QtWidgets, Qt
 from ui.response_form import ResponseForm
+from fake_session import FakeSession
 
 HOSTILE = [
     "<b>bold</b><script>alert('x')</script>",
@@ -26,18 +26,6 @@ HOSTILE = [
     "line one\nline two\ttabbed\r\n",
     "Олександр Шевченко — Nguyễn Văn An — Ștefan Țurcanu — Arbën Krasniqi — Łukasz Wójcik",
 ]
-
-
-class FakeSession:
-    def __init__(self, vault):
-        self.vault = vault
-        self.path = vault.path
-
-    def can(self, permission: str) -> bool:
-        return can(self.vault.role, permission)
-
-    def copy_text(self, text: str) -> None:
-        pass
 
 
 @pytest.fixture

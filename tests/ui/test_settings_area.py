@@ -8,18 +8,7 @@ from app.policy import get_policy
 from app.roles import can
 from ui.qt import Qt
 from ui.settings_area import SettingsArea
-
-
-class FakeSession:
-    def __init__(self, vault):
-        self.vault = vault
-        self.path = vault.path
-
-    def can(self, permission: str) -> bool:
-        return can(self.vault.role, permission)
-
-    def copy_text(self, text: str) -> None:
-        pass
+from fake_session import FakeSession
 
 
 @pytest.fixture

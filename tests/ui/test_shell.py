@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from notes_area import NotesArea
 
 from app.policy import set_policy
@@ -319,7 +318,7 @@ def test_remember_on_this_workstation_only_where_policy_and_a_keyring_allow(
     assert not window.remember_box.isEnabled()
     assert "policy does not allow" in window.remember_reason.text()
 
-    main = unlock_with(shell)
+    assert unlock_with(shell) is not None
     set_policy(shell.session.vault, "keyring_allowed", "yes")
     shell.lock("manual")          # the next unlock screen knows the policy allows it
     window = shell.unlock_window
@@ -343,3 +342,20 @@ def test_a_locked_workstation_screen_locks_the_vault(qtbot, closed_vault, make_s
     shell.screen.screen_locked.emit()   # what the Windows session or D-Bus screensaver watcher emits
     assert vault.db.closed and shell.main_window is None
     assert "screen was locked" in shell.unlock_window.notice.text()
+
+
+def test_unlock_still_succeeds_and_says_why_when_the_key_cannot_be_remembered(
+        qtbot, closed_vault, make_shell, unlock_with, memory_keyring):
+    config.set_vault_setting(closed_vault, "keyring_allowed", True)   # stale: the policy now says no
+    shell = make_shell()
+    shell.start(closed_vault)
+    shell.unlock_window.remember_box.setChecked(True)
+    assert unlock_with(shell) is not None
+
+    def told():
+        return [w for w in QtWidgets.QApplication.topLevelWidgets()
+                if isinstance(w, QtWidgets.QMessageBox) and w.isVisible()]
+    qtbot.waitUntil(lambda: bool(told()), timeout=3000)
+    assert told()[0].text().startswith("The key was not remembered: ")
+    assert memory_keyring.store == {}
+    told()[0].close()

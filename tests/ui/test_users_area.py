@@ -15,21 +15,7 @@ from conftest import OTHER_PASSPHRASE, PASSPHRASE
 from ui.passphrase_dialog import ChangePassphraseDialog
 from ui.qt import QtWidgets, Qt
 from ui.users_area import UsersArea
-
-
-class FakeSession:
-    """What the shell hands an area: the open vault, permissions, the clipboard, the path."""
-
-    def __init__(self, vault):
-        self.vault = vault
-        self.path = vault.path
-        self.copied: list[str] = []
-
-    def can(self, permission: str) -> bool:
-        return can(self.vault.role, permission)
-
-    def copy_text(self, text: str) -> None:
-        self.copied.append(text)
+from fake_session import FakeSession
 
 
 @pytest.fixture
