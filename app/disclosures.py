@@ -72,15 +72,30 @@ def record(vault, *, kind: str, direction: str, from_agency: str, to_agency: str
     return did
 
 
+def refuse_if_suspended(vault, agency: str) -> None:
+    """Clause 13.2: nothing is disclosed to a partner while its suspension is in force."""
+    from app.suspensions import current
+
+    found = current(vault, agency)
+    if found is not None:
+        from app.timeutil import london_display
+
+        raise InvalidInput(f"{load_agreement().partner(agency).name} is suspended under clause 13.2 (since "
+                           f"{london_display(found.from_at)}); nothing can be disclosed to them until the "
+                           "suspension is lifted.")
+
+
 def record_onward(vault, request_id: str, to_agency: str, *, what: str, lawful_bases, channel: str,
                   originator: str, consent_note: str = "", subject_ids=()) -> Disclosure:
     """An onward disclosure of collated information to a partner (5.3); the originator's
-    written consent governs it (6.3), so `originator` is required."""
+    written consent governs it (6.3), so `originator` is required, and unless this desk originated
+    the information, `consent_note` saying who consented and when."""
     require(vault.role, "disclosures.write", "record onward disclosures")
     agreement = load_agreement()
     codes = agreement.partner_codes()
     if to_agency not in codes:
         raise InvalidInput(f"Unknown agency {to_agency!r}.")
+    refuse_if_suspended(vault, to_agency)
     if originator not in codes:
         raise InvalidInput("Choose the agency that originated the information.")
     if not lawful_bases:
@@ -92,6 +107,10 @@ def record_onward(vault, request_id: str, to_agency: str, *, what: str, lawful_b
         raise InvalidInput(f"Unknown secure channel {channel!r}.")
     if not (what or "").strip():
         raise InvalidInput("Describe what is disclosed.")
+    if originator != vault.agency and not (consent_note or "").strip():
+        # 6.2-6.3: information another partner provided goes on only with its written consent.
+        raise InvalidInput(f"Onward disclosure of information from {agreement.partner(originator).name} needs "
+                           "their written consent (6.3): enter who consented and when.")
     if vault.db.one("SELECT 1 FROM requests WHERE id = ?", (request_id,)) is None:
         raise InvalidInput(f"There is no request {request_id} in this vault.")
     did = record(vault, kind="onward", direction="sent", from_agency=vault.agency, to_agency=to_agency,

@@ -64,8 +64,13 @@ DISCLOSURE_COLS = ("id", "kind", "direction", "from_agency", "to_agency", "at", 
 CONTACT_COLS = ("id", "partner", "sub_service", "team", "name", "role", "email", "telephone", "channel", "active",
                 *STAMPS)
 SUSPENSION_COLS = ("id", "partner", "from_at", "reason", "suspended_by", "lifted_at", "lifted_by", "lifted_reason")
+BREACH_COLS = ("id", "origin_agency", "reference", "reporter", "agency", "category", "occurred_at", "aware_at", "facts",
+               "request_ids", "subject_ids", "disclosure_ids", "data_categories", "people_count", "records_count",
+               "consequences", "containment", "remedial", "created_at", "created_by")
+BREACH_UPDATE_COLS = ("id", "breach_id", "kind", "at", "details", "recorded_at", "recorded_by")
 JSON_COLS = {"reasons", "exploitation_types", "purposes", "info_types", "declaration", "aliases", "addresses",
-             "identifiers", "lawful_bases", "conditions_of_use", "subject_ids"}
+             "identifiers", "lawful_bases", "conditions_of_use", "subject_ids", "request_ids", "disclosure_ids",
+             "details"}
 
 Progress = Callable[[int, int], None]  # (done, total)
 
@@ -81,6 +86,8 @@ class ImportSummary:
     disclosures_added: int = 0
     contacts_added: int = 0
     suspensions_added: int = 0
+    breaches_added: int = 0
+    breach_updates_added: int = 0
     unchanged: int = 0
     references: list[str] = field(default_factory=list)
 
@@ -88,7 +95,8 @@ class ImportSummary:
         return (f"{self.requests_added} requests added, {self.requests_updated} updated, "
                 f"{self.subjects_added} subjects, {self.dispatches_added} dispatches, "
                 f"{self.responses_added} responses ({self.responses_received} newly received), "
-                f"{self.disclosures_added} disclosures, {self.contacts_added} contacts; "
+                f"{self.disclosures_added} disclosures, {self.contacts_added} contacts, "
+                f"{self.breaches_added} breaches ({self.breach_updates_added} breach updates); "
                 f"{self.unchanged} records already held")
 
 
@@ -112,7 +120,7 @@ def to_params(obj: dict, cols) -> tuple:
     for col in cols:
         value = obj.get(col)
         if col in JSON_COLS:
-            value = dumps(value if value is not None else [])
+            value = dumps(value if value is not None else ({} if col == "details" else []))
         elif col == "active":
             value = 1 if value else 0
         values.append(value)
@@ -181,11 +189,27 @@ def export_vault(vault, progress: Progress | None = None) -> dict:
     doc["contacts"] = [to_json(r, CONTACT_COLS) for r in vault.db.query("SELECT * FROM contacts ORDER BY seq")]
     doc["partner_suspensions"] = [to_json(r, SUSPENSION_COLS)
                                   for r in vault.db.query("SELECT * FROM partner_suspensions ORDER BY seq")]
+    doc["breaches"] = _breaches_json(vault)
     vault.audit("export.vault", record_type="vault", record_id=vault.vault_id,
                 reason=f"{len(requests)} requests, {len(doc['subjects'])} subjects")
     if progress:
         progress(len(rows), len(rows))
     return _with_head(vault, doc)
+
+
+def _breaches_json(vault) -> list[dict]:
+    """Every breach with its updates in the order they were recorded (append-only history)."""
+    updates: dict[str, list] = {}
+    for r in vault.db.query("SELECT * FROM breach_updates ORDER BY seq"):
+        item = to_json(r, BREACH_UPDATE_COLS)
+        del item["breach_id"]
+        updates.setdefault(r["breach_id"], []).append(item)
+    out = []
+    for r in vault.db.query("SELECT * FROM breaches ORDER BY seq"):
+        item = to_json(r, BREACH_COLS)
+        item["updates"] = updates.get(r["id"], [])
+        out.append(item)
+    return out
 
 
 def export_request(vault, ref_or_id: str, *, to: list[str] | None = None, channel: str = "") -> dict:
@@ -213,6 +237,8 @@ def export_request(vault, ref_or_id: str, *, to: list[str] | None = None, channe
             raise InvalidInput(f"{row['reference']} has not been sent to any agency yet; send it first.")
     else:
         recipients = [row["origin_agency"]]
+    for code in recipients:
+        disclosures.refuse_if_suspended(vault, code)  # 13.2
     subject_ids = [s["subject_id"] for s in data["subjects"]]
     placeholders = ",".join("?" for _ in subject_ids)
     subjects = [to_json(r, SUBJECT_COLS) for r in vault.db.query(
@@ -297,7 +323,7 @@ def _where(doc: dict, path: list) -> str:
         label = f"{head}[{index}]"
         try:
             item = doc[head][index]
-            name = item.get("reference") if head == "requests" else None
+            name = item.get("reference") if head in ("requests", "breaches") else None
             if name and isinstance(name, str):
                 label += f" {_short(name, 40)}"
         except Exception:
@@ -402,6 +428,44 @@ def _domain_checks(doc: dict) -> None:
         for i, row in enumerate(doc.get(name, [])):
             if row["partner"] not in codes:
                 raise _Bad([name, i, "partner"], f"unknown agency {row['partner']!r}")
+    _check_breaches(doc, codes)
+
+
+def _check_breaches(doc: dict, codes: set[str]) -> None:
+    from app.breaches import validate_breach
+    from app.timeutil import parse_utc
+
+    seen: set[str] = set()
+    refs: set[tuple[str, str]] = set()
+    if doc.get("breaches") and doc["scope"] != "vault":
+        raise _Bad(["breaches"], "breaches travel only in a whole-vault file")
+    for i, breach in enumerate(doc.get("breaches", [])):
+        where = ["breaches", i]
+        for col in ("origin_agency", "agency"):
+            if breach[col] not in codes:
+                raise _Bad(where + [col], f"unknown agency {breach[col]!r}")
+        key = (breach["origin_agency"], breach["reference"])
+        if breach["id"] in seen or key in refs:
+            raise _Bad(where + ["reference"], "the same breach appears twice in the file")
+        seen.add(breach["id"])
+        refs.add(key)
+        problems, _ = validate_breach({k: breach[k] for k in breach if k != "updates"},
+                                      now=parse_utc("9999-12-31T00:00:00+00:00"))
+        if problems:
+            raise _Bad(where + [problems[0].field], problems[0].message)
+        for j, update in enumerate(breach["updates"]):
+            if update["id"] in seen:
+                raise _Bad(where + ["updates", j, "id"], "appears twice in the file")
+            seen.add(update["id"])
+            for col in ("at", "recorded_at"):
+                try:
+                    parse_utc(update[col])
+                except ValueError:
+                    raise _Bad(where + ["updates", j, col], "must be a UTC time like 2026-03-02T10:15:00+00:00") \
+                        from None
+            for code in [update["details"].get("partner")] + list(update["details"].get("partners", [])):
+                if code is not None and code not in codes:
+                    raise _Bad(where + ["updates", j, "details"], f"unknown agency {code!r}")
 
 
 # ---- import ---------------------------------------------------------------------------------
@@ -527,12 +591,43 @@ def import_document(vault, doc, progress: Progress | None = None) -> ImportSumma
             db.executemany(insert_sql(table, cols), fresh)
             setattr(summary, counter, getattr(summary, counter) + len(fresh))
             summary.unchanged += len(rows) - len(fresh)
+        _import_breaches(vault, doc, summary)
         vault.audit("import", record_type="exchange", record_id=doc["scope"],
                     reason=f"from {from_desk}: {summary.requests_added} requests added, "
                            f"{summary.requests_updated} updated, {summary.responses_added} responses")
     if progress:
         progress(total, total)
     return summary
+
+
+def _import_breaches(vault, doc: dict, summary: ImportSummary) -> None:
+    """Breaches are append-only: a new one is added with its updates; one already held must be
+    the same record, and only updates it does not hold yet are appended (in the file's order)."""
+    db = vault.db
+    for i, breach in enumerate(doc.get("breaches", [])):
+        held = db.one("SELECT * FROM breaches WHERE id = ?", (breach["id"],))
+        if held is None:
+            clash = db.one("SELECT 1 FROM breaches WHERE origin_agency = ? AND reference = ?",
+                           (breach["origin_agency"], breach["reference"]))
+            if clash is not None:
+                raise InvalidInput(f"Import refused, nothing was changed: {_where(doc, ['breaches', i, 'reference'])}:"
+                                   " this vault already holds a different breach with that reference.")
+            db.execute(insert_sql("breaches", BREACH_COLS), to_params(breach, BREACH_COLS))
+            summary.breaches_added += 1
+            vault.audit("breach.imported", record_type="breach", record_id=breach["id"], reason=breach["reference"])
+        else:
+            if to_json(held, BREACH_COLS) != {c: breach[c] for c in BREACH_COLS}:
+                raise InvalidInput(f"Import refused, nothing was changed: {_where(doc, ['breaches', i])}: differs "
+                                   "from the breach this vault holds with the same id; a breach is never rewritten.")
+            summary.unchanged += 1
+        have = {r[0] for r in db.query("SELECT id FROM breach_updates WHERE breach_id = ?", (breach["id"],))}
+        for update in breach["updates"]:
+            if update["id"] in have:
+                summary.unchanged += 1
+                continue
+            row = dict(update, breach_id=breach["id"])
+            db.execute(insert_sql("breach_updates", BREACH_UPDATE_COLS), to_params(row, BREACH_UPDATE_COLS))
+            summary.breach_updates_added += 1
 
 
 def import_file(vault, path: Path, progress: Progress | None = None) -> ImportSummary:

@@ -246,6 +246,7 @@ def mark_response_sent(vault, response_id: str, *, channel: str = "") -> Respons
         raise InvalidInput(f"Unknown secure channel {channel!r}.")
     dispatch = get_dispatch(vault, response.dispatch_id)
     request = vault.db.one("SELECT id, reference, origin_agency FROM requests WHERE id = ?", (dispatch.request_id,))
+    disclosures.refuse_if_suspended(vault, request["origin_agency"])  # 13.2
     subject_ids = [r["subject_id"] for r in vault.db.query(
         "SELECT subject_id FROM request_subjects WHERE request_id = ?", (request["id"],))]
     now = utc_now_iso()

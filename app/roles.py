@@ -38,6 +38,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "export.request": frozenset({"spoc"}),
     "export.all": frozenset({"admin"}),
     "import": frozenset({"admin", "spoc"}),
+    # Issue 6 (clause 10): anyone logs a breach from any screen; the Data Protection Manager
+    # reads the breach log and records the work on each breach (the facts may hold personal data,
+    # so the administrator and auditor see counts in `status`, not the breaches).
+    "breaches.report": frozenset(ROLES),
+    "breaches.read": frozenset({"dpm"}),
+    "breaches.manage": frozenset({"dpm"}),
 }
 
 

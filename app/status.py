@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from app.breaches import breach_counts
 from app.policy import get_policy
 from app.roles import require
 from app.timeutil import utc_now_iso
@@ -38,6 +39,7 @@ def vault_status(vault) -> dict:
         "policy": asdict(get_policy(vault)),
         "audit": {"events": head.seq, "head": head.short()},
         "requests": _request_counts(vault),
+        "breaches": breach_counts(vault),
     }
     vault.audit("vault.status_viewed", record_type="vault", record_id=vault.vault_id)
     return status

@@ -27,3 +27,39 @@ def london_display(text_or_time: str | datetime) -> str:
     """`28/11/2026 14:05` in UK local time (GMT or BST as it was on that day)."""
     value = parse_utc(text_or_time) if isinstance(text_or_time, str) else text_or_time
     return value.astimezone(LONDON).strftime("%d/%m/%Y %H:%M")
+
+
+def parse_london(text: str) -> datetime:
+    """`dd/mm/yyyy HH:MM` typed in UK local time -> an aware UTC datetime.
+
+    A time that does not exist (the hour skipped when the clocks go forward) is refused; a time
+    that happens twice (the hour repeated when they go back) is taken as the first (BST) unless
+    the text ends with `GMT` or `BST`. Raises ValueError with a plain-English message.
+    """
+    raw = (text or "").strip()
+    zone = None
+    upper = raw.upper()
+    for name in ("GMT", "BST"):
+        if upper.endswith(name):
+            zone, raw = name, raw[: -len(name)].strip()
+    try:
+        local = datetime.strptime(raw, "%d/%m/%Y %H:%M")
+    except ValueError:
+        raise ValueError("must be a real date and 24-hour time, like 29/03/2026 14:05") from None
+    if local.year < 1900:
+        raise ValueError("must be after 1900")
+    first = local.replace(tzinfo=LONDON, fold=0)
+    second = local.replace(tzinfo=LONDON, fold=1)
+    for candidate in (first, second):
+        back = candidate.astimezone(timezone.utc).astimezone(LONDON)
+        if back.replace(tzinfo=None) == local:
+            break
+    else:
+        raise ValueError(f"{local:%H:%M} on {local:%d/%m/%Y} does not exist in UK time: the clocks went "
+                         "forward that night; enter the time shown on a clock after the change")
+    if zone is not None:
+        for candidate in (first, second):
+            if candidate.tzname() == zone:
+                return candidate.astimezone(timezone.utc)
+        raise ValueError(f"{local:%d/%m/%Y %H:%M} was not {zone} in the UK")
+    return first.astimezone(timezone.utc)

@@ -296,11 +296,71 @@ def fts_trigger_statements(table: str) -> list[str]:
     ]
 
 
+BREACH_UPDATE_KINDS = ("dpm-notified", "controller-informed", "risk-assessed", "ico-decision", "ico-notified",
+                       "subjects-told", "partners-notified", "review", "alternative-exchange",
+                       "suspension-recommended", "suspension-decided", "suspension-lifted", "note", "closed",
+                       "reopened")
+
+
+def _v5_breaches(db: Database) -> None:
+    # Issue 6: the breach log (clause 10, UK GDPR Art 33(5)). A breach and its updates are
+    # append-only, like the audit trail: the triggers refuse UPDATE and DELETE, and the current
+    # state of a breach is derived from its updates. Times are UTC ISO 8601; lists are JSON.
+    kinds = ", ".join(f"'{k}'" for k in BREACH_UPDATE_KINDS)  # our own constants
+    for statement in (
+        """CREATE TABLE breaches (
+               seq            INTEGER PRIMARY KEY,
+               id             TEXT NOT NULL UNIQUE,
+               origin_agency  TEXT NOT NULL,
+               reference      TEXT NOT NULL,
+               reporter       TEXT NOT NULL,
+               agency         TEXT NOT NULL,
+               category       TEXT NOT NULL,
+               occurred_at    TEXT,
+               aware_at       TEXT NOT NULL,
+               facts          TEXT NOT NULL,
+               request_ids    TEXT NOT NULL DEFAULT '[]',
+               subject_ids    TEXT NOT NULL DEFAULT '[]',
+               disclosure_ids TEXT NOT NULL DEFAULT '[]',
+               data_categories TEXT NOT NULL DEFAULT '',
+               people_count   INTEGER,
+               records_count  INTEGER,
+               consequences   TEXT NOT NULL DEFAULT '',
+               containment    TEXT NOT NULL DEFAULT '',
+               remedial       TEXT NOT NULL DEFAULT '',
+               created_at     TEXT NOT NULL,
+               created_by     TEXT NOT NULL,
+               UNIQUE (origin_agency, reference)
+           )""",
+        """CREATE TRIGGER breaches_no_update BEFORE UPDATE ON breaches
+           BEGIN SELECT RAISE(ABORT, 'breaches are append-only'); END""",
+        """CREATE TRIGGER breaches_no_delete BEFORE DELETE ON breaches
+           BEGIN SELECT RAISE(ABORT, 'breaches are append-only'); END""",
+        f"""CREATE TABLE breach_updates (
+               seq         INTEGER PRIMARY KEY,
+               id          TEXT NOT NULL UNIQUE,
+               breach_id   TEXT NOT NULL REFERENCES breaches(id),
+               kind        TEXT NOT NULL CHECK (kind IN ({kinds})),
+               at          TEXT NOT NULL,
+               details     TEXT NOT NULL DEFAULT '{{}}',
+               recorded_at TEXT NOT NULL,
+               recorded_by TEXT NOT NULL
+           )""",
+        "CREATE INDEX breach_updates_breach ON breach_updates(breach_id, seq)",
+        """CREATE TRIGGER breach_updates_no_update BEFORE UPDATE ON breach_updates
+           BEGIN SELECT RAISE(ABORT, 'breach updates are append-only'); END""",
+        """CREATE TRIGGER breach_updates_no_delete BEFORE DELETE ON breach_updates
+           BEGIN SELECT RAISE(ABORT, 'breach updates are append-only'); END""",
+    ):
+        db.execute(statement)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "vault metadata, users and the audit trail", _v1_core),
     Migration(2, "vault policy settings", _v2_policy),
     Migration(3, "encrypted drafts of unsaved forms", _v3_drafts),
     Migration(4, "requests, subjects, dispatches, responses, disclosures, contacts, search", _v4_requests),
+    Migration(5, "the breach log with its append-only updates", _v5_breaches),
 )
 LATEST = MIGRATIONS[-1].version
 
