@@ -33,6 +33,12 @@ LOCK_NOTICES = {
 }
 
 
+# Dialogs whose unsaved input survives a lock: draft key -> "module:function(parent, session)"
+# that opens the dialog again. The dialog has `draft_key`, `draft_state()` and
+# `restore_draft_state(payload)`, like an area.
+DIALOG_DRAFTS: dict[str, str] = {}
+
+
 def default_areas() -> list:
     from ui.audit_area import AuditArea
     from ui.disclosures_area import DisclosuresArea
@@ -129,6 +135,7 @@ class Shell(QtCore.QObject):
             if signal is not None:
                 signal.connect(self.rearm_idle)
         restored = self._restore_drafts(main)
+        self._reopen_dialog_drafts(main)
         if self._return_to and session.user and self._return_to[0] == session.user.name:
             main.show_area(self._return_to[1])
         elif restored:
@@ -157,6 +164,22 @@ class Shell(QtCore.QObject):
             except (SpocError, ValueError, KeyError, TypeError):
                 log.warning("draft.restore_failed area=%s", area.key)
         return restored
+
+    def _reopen_dialog_drafts(self, main: MainWindow) -> None:
+        if self.session is None or self.session.user is None:
+            return
+        import importlib
+
+        for key, opener in DIALOG_DRAFTS.items():
+            try:
+                draft = load_draft(self.session.vault, key)
+                if draft is None:
+                    continue
+                module, function = opener.split(":")
+                dialog = getattr(importlib.import_module(module), function)(main, self.session)
+                dialog.restore_draft_state(draft.payload)
+            except (SpocError, ValueError, KeyError, TypeError):
+                log.warning("draft.reopen_failed dialog=%s", key)
 
     # ---- lock ------------------------------------------------------------------------------
 
@@ -204,16 +227,24 @@ class Shell(QtCore.QObject):
         if main is None or session.user is None:
             return None
         kept = None
-        for area in main.areas():
+        holders = [(area.key, area) for area in main.areas()]
+        open_dialogs = {}
+        for widget in QtWidgets.QApplication.topLevelWidgets():
+            key = getattr(widget, "draft_key", None)
+            if key and widget.isVisible() and callable(getattr(widget, "draft_state", None)):
+                open_dialogs[key] = widget
+        holders += list(open_dialogs.items())
+        # A dialog with a draft kept from before that is not open now: leave its draft alone.
+        for key, holder in holders:
             try:
-                state = area.draft_state()
+                state = holder.draft_state()
                 if state:
-                    save_draft(session.vault, area.key, state)
+                    save_draft(session.vault, key, state)
                     kept = True
                 else:
-                    discard_draft(session.vault, area.key)
+                    discard_draft(session.vault, key)
             except SpocError:
-                log.warning("draft.save_failed area=%s", area.key)
+                log.warning("draft.save_failed holder=%s", key)
                 return False
         return kept
 

@@ -359,3 +359,43 @@ def test_unlock_still_succeeds_and_says_why_when_the_key_cannot_be_remembered(
     assert told()[0].text().startswith("The key was not remembered: ")
     assert memory_keyring.store == {}
     told()[0].close()
+
+
+class _NoteDialog(QtWidgets.QDialog):
+    """Stands in for a dialog whose input must survive a lock (the breach-logging dialog)."""
+
+    draft_key = "note_dialog_test"
+
+    def __init__(self, parent, session):
+        super().__init__(parent)
+        self.note = QtWidgets.QLineEdit(self)
+        self.note.setAccessibleName("Note")
+
+    def draft_state(self):
+        return {"note": self.note.text()} if self.note.text() else None
+
+    def restore_draft_state(self, payload):
+        self.note.setText(payload["note"])
+
+
+def _open_note_dialog(parent, session):
+    dialog = _NoteDialog(parent, session)
+    dialog.open()
+    return dialog
+
+
+def test_a_dialog_typed_in_before_a_lock_reopens_with_its_input(
+        qtbot, closed_vault, make_shell, unlock_with, monkeypatch):
+    from ui import shell as shell_module
+
+    monkeypatch.setitem(shell_module.DIALOG_DRAFTS, _NoteDialog.draft_key, f"{__name__}:_open_note_dialog")
+    shell = make_shell()
+    shell.start(closed_vault)
+    main = unlock_with(shell)
+    _open_note_dialog(main, shell.session).note.setText(CANARY)
+    shell.lock("idle")
+    _flush_deletes(qtbot)
+    assert not any(CANARY in text for text in _all_visible_text())
+    main = unlock_with(shell)
+    reopened = [w for w in main.findChildren(_NoteDialog) if w.isVisible()]
+    assert len(reopened) == 1 and reopened[0].note.text() == CANARY
