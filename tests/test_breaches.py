@@ -410,3 +410,17 @@ def test_import_refuses_bad_breaches_and_changes_nothing(dpm, tmp_path):
         assert other.db.scalar("SELECT count(*) FROM breaches") == 0
     other.close()
     admin.close()
+
+
+def test_cli_status_shows_the_overdue_dpm_notification(spoc, spocdesk):
+    from conftest import OTHER_PASSPHRASE
+
+    long_ago = (dt.datetime.now(UTC) - dt.timedelta(hours=25)).astimezone(br.LONDON).strftime("%d/%m/%Y %H:%M")
+    breach = br.create_breach(spoc, breach_data(aware_at=long_ago, occurred_at=""))
+    path = spoc.path
+    spoc.close()
+    result = spocdesk("status", path, "--user", "bob", "--passphrase-stdin", stdin=OTHER_PASSPHRASE + "\n")
+    assert result.code == 0, result.err
+    status = json.loads(result.out)["breaches"]
+    assert status["open"] == 1 and status["dpm_notification_overdue"] == 1
+    assert status["clocks"][0]["reference"] == breach.reference and status["clocks"][0]["dpm"]["state"] == "overdue"
