@@ -52,7 +52,7 @@ def populate(vault):
     hmrc = next(d for d in rq.get_request(vault, first.id).dispatches if d.agency == "HMRC")
     rs.receive_response(vault, hmrc.id, response_data(disclosed_text=HOSTILE[3] + HOSTILE[5]))
     disclosures.record_onward(vault, first.id, "DCC", what=HOSTILE[1], lawful_bases=["cda1998-s115"],
-                              channel="cjsm", originator="HMRC")
+                              channel="cjsm", originator="HMRC", consent_note="HMRC SPOC by e-mail, 5/3/2026")
     return first, second
 
 

@@ -130,3 +130,13 @@ def test_onward_disclosure_recorded_with_originator(police):
     with pytest.raises(InvalidInput, match="lawful basis"):
         disclosures.record_onward(vault, request.id, "DCC", what="x", lawful_bases=[], channel="cjsm",
                                   originator="HMRC")
+
+
+def test_onward_disclosure_of_a_partners_information_needs_their_written_consent(police):
+    vault, request = police
+    with pytest.raises(InvalidInput, match=r"HM Revenue & Customs needs their written consent \(6.3\)"):
+        disclosures.record_onward(vault, request.id, "DCC", what="Employer name", lawful_bases=["cda1998-s115"],
+                                  channel="cjsm", originator="HMRC", consent_note="  ")
+    own = disclosures.record_onward(vault, request.id, "DCC", what="Our own intelligence",
+                                    lawful_bases=["cda1998-s115"], channel="cjsm", originator=vault.agency)
+    assert own.originator == vault.agency and own.what == "Our own intelligence"

@@ -22,7 +22,8 @@ from app.requests import (LABELS, add_agencies, remove_agencies, add_subject, cr
                           update_request, validate_request)
 from app.subjects import KINDS as SUBJECT_KINDS
 from app.subjects import ROLES as SUBJECT_ROLES
-from app.subjects import check_role, create_subject, update_subject, validate_subject
+from app.subjects import (check_role, create_subject, get_subject, requests_of_subject, update_subject,
+                          validate_subject)
 from app.suspensions import current as current_suspension
 from app.timeutil import london_display
 from ui.qt import QtCore, QtGui, QtWidgets, Qt, Signal
@@ -232,8 +233,9 @@ class SubjectEditor(QtWidgets.QWidget):
 
     changed = Signal()
 
-    def __init__(self, parent: QtWidgets.QWidget | None = None):
+    def __init__(self, vault=None, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
+        self.vault = vault
         self.entries: list[dict] = []   # {"subject_id": str|None, "role": str, "subject": {fields}}
         self.editing: int | None = None   # index being edited; None when adding
         layout = QtWidgets.QVBoxLayout(self)
@@ -275,7 +277,20 @@ class SubjectEditor(QtWidgets.QWidget):
             buttons.addWidget(button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
+        self.add_existing = QtWidgets.QPushButton("Add an e&xisting subject…")
+        self.add_existing.setToolTip("Find a person, location or business already in this vault and add them "
+                                     "to this request with a role.")
+        self.add_existing.clicked.connect(self.start_find)
+        self.add_existing.setVisible(vault is not None)
+        layout.addWidget(self.add_existing, 0, Qt.AlignmentFlag.AlignLeft)
         self.setFocusProxy(self.add_person)
+
+        # the inline search panel for a subject already in the vault (one subject, many requests)
+        self.finder = ExistingSubjectFinder(vault) if vault is not None else None
+        if self.finder is not None:
+            self.finder.chosen.connect(self.add_found)
+            self.finder.hide()
+            layout.addWidget(self.finder)
 
         # the inline panel
         self.panel = QtWidgets.QFrame()
@@ -399,9 +414,31 @@ class SubjectEditor(QtWidgets.QWidget):
         self.error.setText(message or "")
         self.error.setVisible(bool(message))
 
+    # ---- a subject already in the vault ----------------------------------------------------
+
+    def start_find(self) -> None:
+        if self.finder is None:
+            return
+        self.close_panel()
+        self.finder.open_panel()
+
+    def add_found(self, subject, role: str) -> bool:
+        """Link a subject already in the vault (the same subject id) with its role on this request."""
+        if any(e.get("subject_id") == subject.id for e in self.entries):
+            self.finder.say_problem(f"{textcheck.visible(subject.name)} is already a subject of this request.")
+            return False
+        self.entries.append({"subject_id": subject.id, "role": role, "subject": subject_fields_of(subject)})
+        self.finder.close_panel()
+        self.set_error(None)
+        self._fill_table()
+        self.table.selectRow(len(self.entries) - 1)
+        return True
+
     # ---- the panel -------------------------------------------------------------------------
 
     def start_add(self, kind: str = "person") -> None:
+        if self.finder is not None:
+            self.finder.close_panel()
         self.editing = None
         self._fill_panel({"kind": kind}, "unknown")
         self.panel_title.setText(f"Add a {kind}")
@@ -510,6 +547,203 @@ class SubjectEditor(QtWidgets.QWidget):
                                  f"Add a {fields.get('kind') or 'person'}")
         self.keep_button.setText("Keep changes" if self.editing is not None else "Add subject")
         self.panel.show()
+
+
+class ExistingSubjectFinder(QtWidgets.QFrame):
+    """Find a person, location or business already in the vault by name or alias (app.search,
+    audited), see each hit as plain text with hidden characters flagged and the requests it is on,
+    and add it with a role. Inline, not a dialog: a lock keeps the request form as a draft."""
+
+    chosen = Signal(object, str)  # Subject, role code
+
+    def __init__(self, vault, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.vault = vault
+        self.hits: list = []
+        self.subject = None
+        self.setObjectName("subjectFinder")
+        self.setStyleSheet("QFrame#subjectFinder { border-left: 4px solid #1d70b8; }")
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(16, 8, 8, 8)
+        layout.addWidget(heading("Add an existing subject", 2))
+        layout.addWidget(hint_label("The same person, location or business can be a subject of many requests. "
+                                    "Searches are recorded in the audit trail (the number of matches, not the "
+                                    "words)."))
+        self.summary = ErrorSummary()
+        layout.addWidget(self.summary)
+        search_line = QtWidgets.QWidget()
+        line = QtWidgets.QHBoxLayout(search_line)
+        line.setContentsMargins(0, 0, 0, 0)
+        self.query = QtWidgets.QLineEdit()
+        self.query.setMaxLength(500)
+        self.query.setClearButtonEnabled(True)
+        self.query.returnPressed.connect(self.find)
+        self.find_button = QtWidgets.QPushButton("&Find")
+        self.find_button.clicked.connect(self.find)
+        line.addWidget(self.query, 1)
+        line.addWidget(self.find_button)
+        search_line.setFocusProxy(self.query)
+        self.query_row = FieldRow("&Name or alias", search_line,
+                                  "Part of a name or alias is enough, in any script; “nguyen” finds “Nguyễn”.")
+        self.query.setAccessibleName("Name or alias to find")
+        layout.addWidget(self.query_row)
+        self.results = QtWidgets.QListWidget()
+        self.results.setAccessibleName("Subjects found")
+        self.results.setWordWrap(True)
+        self.results.setMinimumHeight(90)
+        self.results.setMaximumHeight(170)
+        self.results.currentRowChanged.connect(self._hit_chosen)
+        self.results_row = FieldRow("Subjects found", self.results)
+        self.results_row.hide()
+        layout.addWidget(self.results_row)
+        self.details = plain_label("", selectable=True)
+        self.details.setAccessibleName("The subject chosen")
+        self.details.hide()
+        layout.addWidget(self.details)
+        self.flag = plain_label("")
+        self.flag.setStyleSheet("color: #b10e1e; font-weight: bold;")
+        self.flag.hide()
+        layout.addWidget(self.flag)
+        self.role = QtWidgets.QComboBox()
+        for code, title in SUBJECT_ROLES.items():
+            self.role.addItem(title, code)
+        self.role.setCurrentIndex(max(self.role.findData("unknown"), 0))
+        self.role_row = FieldRow("&Role on this request", self.role,
+                                 "Their role on this request; it may differ from their role on other requests.")
+        layout.addWidget(self.role_row)
+        buttons = QtWidgets.QHBoxLayout()
+        self.add_button = QtWidgets.QPushButton("Add to this re&quest")
+        self.add_button.clicked.connect(self.add)
+        self.cancel_button = QtWidgets.QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.close_panel)
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        self.setFocusProxy(self.query)
+
+    def open_panel(self) -> None:
+        self.summary.show_problems([])
+        self.show()
+        self.query.setFocus()
+        self.bring_into_view()
+
+    def bring_into_view(self) -> None:
+        """Scroll the page so the whole panel shows (it opens below the subjects table)."""
+        parent = self.parentWidget()
+        while parent is not None and not isinstance(parent, QtWidgets.QScrollArea):
+            parent = parent.parentWidget()
+        if parent is not None:
+            QtWidgets.QApplication.processEvents()
+            parent.ensureWidgetVisible(self, 0, 0)
+            parent.ensureWidgetVisible(self.query, 0, 40)
+
+    def close_panel(self) -> None:
+        self.summary.show_problems([])
+        self.query_row.set_error(None)
+        self.hide()
+
+    def say_problem(self, text: str, field: QtWidgets.QWidget | None = None) -> None:
+        field = field or self.results
+        row = self.query_row if field is self.query else self.results_row
+        row.set_error(text)
+        self.summary.show_problems([(field, text)])
+
+    def find(self) -> list:
+        """Search subjects by name or alias with the core; show each hit as plain text."""
+        from app.search import search
+
+        self.summary.show_problems([])
+        self.query_row.set_error(None)
+        self.results_row.set_error(None)
+        try:
+            result = search(self.vault, self.query.text(), 50, kinds=("subject",))
+        except SpocError as exc:
+            self.say_problem(str(exc.args[0]) if exc.args else "Nothing could be searched.", self.query)
+            self.query.setFocus()
+            return []
+        self.hits = [h for h in result.hits if h.kind == "subject"]
+        self.results.clear()
+        for hit in self.hits:
+            on = requests_of_subject(self.vault, hit.record_id)
+            text = subject_name_display(hit.label or "")
+            text += ("\nOn " + ", ".join(f"{ref} ({SUBJECT_ROLES.get(role, role)})" for _id, ref, role in on)
+                     if on else "\nNot on any request yet")
+            item = QtWidgets.QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, hit.record_id)
+            if textcheck.has_hidden(hit.label or ""):
+                item.setForeground(QtGui.QColor("#b10e1e"))
+                item.setToolTip(textcheck.warning(hit.label) or "")
+            self.results.addItem(item)
+        count = len(self.hits)
+        self.results_row.label.setText(f"Subjects found ({count}{', more exist: add words' if result.truncated else ''})")
+        self.results_row.show()
+        self.details.hide()
+        self.flag.hide()
+        self.subject = None
+        if count:
+            self.results.setCurrentRow(0)
+            self.results.setFocus()
+        else:
+            self.results_row.set_error("No person, location or business matches. Check the spelling, or add a "
+                                       "new subject instead.")
+        return self.hits
+
+    def _hit_chosen(self, row: int) -> None:
+        self.results_row.set_error(None)
+        self.summary.show_problems([])
+        if row < 0 or row >= len(self.hits):
+            self.subject = None
+            self.details.hide()
+            self.flag.hide()
+            return
+        try:
+            subject = get_subject(self.vault, self.hits[row].record_id)   # audited as a view
+        except SpocError as exc:
+            self.say_problem(str(exc.args[0]) if exc.args else "That subject could not be read.")
+            return
+        self.subject = subject
+        lines = [f"{KIND_TITLES.get(subject.kind, subject.kind)}: {textcheck.visible(subject.name)}"]
+        if subject.aliases:
+            lines.append("Also known as: " + "; ".join(textcheck.visible(a) for a in subject.aliases))
+        if subject.date_of_birth:
+            lines.append(f"Date of birth: {iso_to_uk(subject.date_of_birth)}")
+        if subject.addresses:
+            lines.append("Addresses: " + "; ".join(subject.addresses))
+        on = requests_of_subject(self.vault, subject.id)
+        lines.append("Already a subject of: " + ", ".join(
+            f"{ref} ({SUBJECT_ROLES.get(role, role)})" for _id, ref, role in on) if on else
+            "Not a subject of any request yet.")
+        self.details.setText("\n".join(lines))
+        self.details.show()
+        flagged = [textcheck.warning(v) for v in (subject.name, *subject.aliases) if textcheck.has_hidden(v)]
+        self.flag.setText("⚠ " + " ".join(dict.fromkeys(flagged)) if flagged else "")
+        self.flag.setVisible(bool(flagged))
+
+    def add(self) -> bool:
+        if self.subject is None:
+            self.say_problem("Find and choose the subject to add" if self.hits or not self.query.text().strip()
+                             else "Find the subject first: type a name or alias and choose Find",
+                             self.results if self.hits else self.query)
+            return False
+        self.chosen.emit(self.subject, self.role.currentData())
+        return True
+
+    def state(self) -> dict | None:
+        if self.isHidden():
+            return None
+        return {"query": self.query.text(), "role": self.role.currentData()}
+
+    def set_state(self, state: dict | None) -> None:
+        if not isinstance(state, dict):
+            self.close_panel()
+            return
+        query = state.get("query") if isinstance(state.get("query"), str) else ""
+        self.query.setText(query)
+        self.role.setCurrentIndex(max(self.role.findData(state.get("role")), 0))
+        self.open_panel()
+        if query.strip():
+            self.find()
 
 
 # ---- agencies --------------------------------------------------------------------------------
@@ -697,7 +931,7 @@ class RequestForm(QtWidgets.QWidget):
 
         section(layout, "Subjects", "The people, locations and businesses partners are asked about. "
                                     "A request needs at least one before it can be sent.")
-        self.subjects = SubjectEditor()
+        self.subjects = SubjectEditor(session.vault if session.can("search") else None)
         self.rows["subjects"] = None  # the editor shows its own message
         layout.addWidget(self.subjects)
 
@@ -833,6 +1067,7 @@ class RequestForm(QtWidgets.QWidget):
         return {"request_id": self.request_id, **self.fields(),
                 "subjects": [dict(e) for e in self.subjects.entries],
                 "subject_panel": self.subjects.panel_state(),
+                "subject_search": self.subjects.finder.state() if self.subjects.finder is not None else None,
                 "agencies": self.agencies.values()}
 
     def set_state(self, state: dict) -> None:
@@ -856,6 +1091,8 @@ class RequestForm(QtWidgets.QWidget):
         self.subjects.set_entries(entries)
         self.subjects.set_panel_state(state.get("subject_panel") if isinstance(state.get("subject_panel"), dict)
                                       else None)
+        if self.subjects.finder is not None:
+            self.subjects.finder.set_state(state.get("subject_search"))
         sent = [d.target for d in self.request.dispatches if d.status != "draft"] if self.request else []
         self.agencies.set_values([t for t in codes("agencies") if t in self.agencies.items] + sent, sent=sent)
 
@@ -941,6 +1178,8 @@ class RequestForm(QtWidgets.QWidget):
                 else {"subject": e["subject"], "role": e["role"]} for e in self.subjects.entries]
             request = create_request(vault, data)
             for entry, subject in zip(self.subjects.entries, request.subjects):
+                if entry.get("subject_id") == subject.id:
+                    self._update_if_changed(vault, subject, entry["subject"])
                 entry["subject_id"] = subject.id
         else:
             request = update_request(vault, self.request.id, data)
@@ -966,7 +1205,8 @@ class RequestForm(QtWidgets.QWidget):
                     update_subject(vault, sid, fields)
                 if role != old.role:
                     add_subject(vault, request.id, sid, role)
-            elif sid:
+            elif sid:   # a subject already in the vault, added from "Add an existing subject…"
+                self._update_if_changed(vault, get_subject(vault, sid), fields)
                 add_subject(vault, request.id, sid, role)
                 kept.add(sid)
             else:
@@ -977,6 +1217,13 @@ class RequestForm(QtWidgets.QWidget):
         for sid in before:
             if sid not in kept:
                 remove_subject(vault, request.id, sid)
+
+    @staticmethod
+    def _update_if_changed(vault, subject, fields: dict) -> None:
+        """A linked subject's details changed in the form: the change goes through update_subject
+        (it then shows on every request the subject is on)."""
+        if _normal_subject(fields) != _normal_subject(subject_fields_of(subject)):
+            update_subject(vault, subject.id, fields)
 
     def cancel(self) -> None:
         self.cancelled.emit()

@@ -282,12 +282,19 @@ class RequestView(QtWidgets.QWidget):
         self.export_button.clicked.connect(self.confirm_export)
         self.copy_button = QtWidgets.QPushButton("&Copy reference")
         self.copy_button.clicked.connect(self.copy_reference)
-        for button in (self.edit_button, self.send_button, self.export_button, self.copy_button):
+        self.onward_button = QtWidgets.QPushButton("Record onward disclos&ure…")
+        self.onward_button.setToolTip("Record information from this request passed on to a partner (5.3); "
+                                      "section 6 consent applies.")
+        self.onward_button.clicked.connect(self.start_onward)
+        for button in (self.edit_button, self.send_button, self.export_button, self.copy_button, self.onward_button):
             actions.addWidget(button)
         actions.addStretch(1)
         layout.addLayout(actions)
         self.action_hint = hint_label("")
         layout.addWidget(self.action_hint)
+        self.onward_holder = QtWidgets.QVBoxLayout()
+        layout.addLayout(self.onward_holder)
+        self.onward_panel = None
 
         layout.addSpacing(10)
         layout.addWidget(heading("Agencies and their answers", 2))
@@ -382,6 +389,10 @@ class RequestView(QtWidgets.QWidget):
         self.send_button.setEnabled(own and request.status != "closed"
                                     and any(d.status == "draft" for d in request.dispatches))
         self.export_button.setVisible(self.session.can("export.request"))
+        self.onward_button.setVisible(own and self.session.can("disclosures.write"))
+        self.onward_button.setEnabled(self.onward_panel is None)
+        if self.onward_panel is not None and self.onward_panel.request.id != request.id:
+            self.close_onward()
         hints = []
         if writer and own and request.status != "draft":
             hints.append("Only a draft can be edited; this request has been sent.")
@@ -527,6 +538,23 @@ class RequestView(QtWidgets.QWidget):
             line.setStyleSheet("color: #b1b4b6;")
             body.addWidget(line)
 
+        if self.session.can("disclosures.read"):
+            from app.disclosures import list_disclosures
+            from ui.onward_disclosure import onward_lines
+
+            onward = [d for d in list_disclosures(self.session.vault, request_id=request.id, limit=500).items
+                      if d.kind == "onward"]
+            body.addSpacing(10)
+            body.addWidget(heading(f"Onward disclosures ({len(onward)})", 2))
+            if not onward:
+                body.addWidget(hint_label("None recorded. Information from this request passed on to a partner "
+                                          "is recorded with “Record onward disclosure…”."))
+            for disclosure in onward:
+                label = plain_label(onward_lines(disclosure), selectable=True)
+                label.setAccessibleName(f"Onward disclosure to {disclosure.to_agency}")
+                body.addWidget(label)
+            self.onward_count = len(onward)
+
         body.addSpacing(10)
         body.addWidget(heading("Declaration", 2))
         ticked = set(request.declaration)
@@ -608,6 +636,39 @@ class RequestView(QtWidgets.QWidget):
                          + ", ".join(c.get("clause", "") for c in response.conditions_of_use) + ").")
         self.detail.addLayout(grid)
         self.detail_box.show()
+
+    # ---- onward disclosure (5.3, section 6) ------------------------------------------------
+
+    def start_onward(self):
+        """Open the inline panel for recording an onward disclosure of this request's information."""
+        from ui.onward_disclosure import OnwardDisclosurePanel
+
+        if self.request is None or self.collation is None:
+            return None
+        self.clear_messages()
+        self.close_onward()
+        panel = OnwardDisclosurePanel(self.session, self.collation)
+        panel.recorded.connect(self._onward_recorded)
+        panel.cancelled.connect(self.close_onward)
+        self.onward_holder.addWidget(panel)
+        panel.show()
+        self.onward_panel = panel
+        self.onward_button.setEnabled(False)
+        panel.setFocus()
+        return panel
+
+    def close_onward(self) -> None:
+        if self.onward_panel is not None:
+            self.onward_panel.setParent(None)
+            self.onward_panel.deleteLater()
+            self.onward_panel = None
+        self.onward_button.setEnabled(True)
+
+    def _onward_recorded(self, disclosure) -> None:
+        self.close_onward()
+        self.reload()
+        self.say(f"Onward disclosure to {self._agency(disclosure.to_agency)} recorded in the disclosure register.")
+        self.changed.emit()
 
     # ---- actions ---------------------------------------------------------------------------
 

@@ -122,8 +122,11 @@ class ErrorSummary(QtWidgets.QFrame):
             link.deleteLater()
         self._links = []
         problems = list(problems)
+        self._messages = []
         for field, message in problems:
-            link = QtWidgets.QPushButton(message)
+            self._messages.append(message)
+            link = QtWidgets.QPushButton(no_mnemonic(message))   # "HM Revenue & Customs" stays whole
+            link.setAccessibleName(message)
             link.setFlat(True)
             link.setCursor(Qt.CursorShape.PointingHandCursor)
             link.setStyleSheet("text-align: left; color: #b10e1e; text-decoration: underline;")
@@ -134,7 +137,7 @@ class ErrorSummary(QtWidgets.QFrame):
         self.setVisible(bool(problems))
 
     def messages(self) -> list[str]:
-        return [link.text() for link in self._links]
+        return list(getattr(self, "_messages", []))
 
 
 def message(parent: QtWidgets.QWidget | None, title: str, text: str,

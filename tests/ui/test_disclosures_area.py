@@ -19,7 +19,7 @@ def police(tmp_path):
     request = rq.create_request(vault, request_data())
     rq.send_to_agencies(vault, request.id, ["HMRC", "GLAA", "DCC/CSIS"])
     disclosures.record_onward(vault, request.id, "NCA", what="<i>Collated</i> summary\u202e", lawful_bases=["cda1998-s115"],
-                              channel="cjsm", originator="HMRC")
+                              channel="cjsm", originator="HMRC", consent_note="HMRC SPOC by e-mail, 5/3/2026")
     yield vault, request
     if vault.is_open:
         vault.close()
@@ -36,7 +36,7 @@ def test_register_rows_newest_first_plain_text(qtbot, police):
     assert model.rowCount() == 4
     first = [model.text(0, c) for c in range(8)]
     assert first[1:4] == ["Onward disclosure", "DCON", "NCA"]
-    assert first[4] == "<i>Collated</i> summary\u202e"
+    assert first[4] == "<i>Collated</i> summary\u202e (consent: HMRC SPOC by e-mail, 5/3/2026)"
     assert first[5] == "Section 115 of the Crime and Disorder Act 1998"
     assert first[7] == "HMRC"
     assert len(first[0]) == len("28/11/2026 14:05")
@@ -47,7 +47,7 @@ def test_register_rows_newest_first_plain_text(qtbot, police):
     details = area.details.values
     assert details["Originator"].startswith("HM Revenue & Customs (HMRC): their written consent")
     assert details["Request"] == f"{request.reference} from Derbyshire Constabulary"
-    assert details["What"] == "<i>Collated</i> summary\u202e"
+    assert details["What"] == "<i>Collated</i> summary\u202e (consent: HMRC SPOC by e-mail, 5/3/2026)"
     assert area.details_scroll.isVisible()
 
 
