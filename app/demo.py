@@ -389,6 +389,7 @@ def populate(vault, size: int = 200, *, seed: int | None = 1, user: str = "spoc"
     finally:
         db.query("PRAGMA journal_mode = WAL")
         db.execute(f"PRAGMA cache_size = {int(cache)}")
+    _demo_breaches(vault, rng, requests[-1]["id"] if requests else None)
     if progress:
         progress(size * 2, size * 2)
     return DemoSummary(len(requests), len(subjects), len(dispatches), len(responses), len(register), len(contacts))
@@ -417,3 +418,45 @@ def _load(vault, db, json, steps, links, counters, here, size, n_requests, progr
                        [(here, year, last) for year, last in counters.items()])
         vault.audit("demo.created", record_type="vault", record_id=vault.vault_id,
                     reason=f"{n_requests} fictitious requests")
+
+
+def _demo_breaches(vault, rng: random.Random, request_id: str | None) -> None:
+    """Three fictitious breaches for the DPM desk: closed (ICO not told, with the reason), open
+    within its clocks, and open with the DPM notification overdue."""
+    from app.exchange import BREACH_COLS, BREACH_UPDATE_COLS, to_params
+
+    now = _dt.datetime.now(_dt.timezone.utc)
+    year = now.year
+
+    def at(hours_ago: float) -> str:
+        return (now - _dt.timedelta(hours=hours_ago)).isoformat(timespec="microseconds")
+
+    def breach(number, category, hours_ago, facts, containment, updates, links=()):
+        bid = _uid(rng)
+        row = {"id": bid, "origin_agency": vault.agency, "reference": f"BR-{year}-{number:04d}",
+               "reporter": "Demo SPOC", "agency": vault.agency, "category": category, "occurred_at": None,
+               "aware_at": at(hours_ago), "facts": facts, "request_ids": list(links), "subject_ids": [],
+               "disclosure_ids": [], "data_categories": "Names and addresses", "people_count": _ri(rng, 1, 9),
+               "records_count": _ri(rng, 1, 4), "consequences": "", "containment": containment, "remedial": "",
+               "created_at": at(hours_ago - 0.5), "created_by": "spoc"}
+        rows = [{"id": _uid(rng), "breach_id": bid, "kind": kind, "at": at(h), "details": details,
+                 "recorded_at": at(h), "recorded_by": "dpm"} for kind, h, details in updates]
+        return row, rows
+
+    items = [
+        breach(1, "device-loss", 240, "Demo: an encrypted laptop was left on a train.", "Remote wipe confirmed.",
+               [("dpm-notified", 238, {"who": "Demo DPM"}),
+                ("risk-assessed", 230, {"risk": "unlikely", "reasons": "Full-disk encryption; wiped."}),
+                ("ico-decision", 229, {"notify": False, "reason": "Unlikely to result in a risk to people."}),
+                ("review", 100, {"outcome": "Reminder issued to all staff.", "lessons": "Carry laptops in a bag."}),
+                ("closed", 99, {"reason": "Reviewed."})], [request_id] if request_id else []),
+        breach(2, "unauthorised-disclosure", 3, "Demo: a response was e-mailed to the wrong partner mailbox.",
+               "Recipient asked to delete it; confirmed.", []),
+        breach(3, "equipment-malfunction", 30, "Demo: the secure e-mail gateway failed for a day.",
+               "Sending paused.", []),
+    ]
+    with vault.db.transaction():
+        for row, updates in items:
+            vault.db.execute(insert_sql("breaches", BREACH_COLS), to_params(row, BREACH_COLS))
+            vault.db.executemany(insert_sql("breach_updates", BREACH_UPDATE_COLS),
+                                 [to_params(u, BREACH_UPDATE_COLS) for u in updates])

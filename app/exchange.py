@@ -620,9 +620,14 @@ def _import_breaches(vault, doc: dict, summary: ImportSummary) -> None:
                 raise InvalidInput(f"Import refused, nothing was changed: {_where(doc, ['breaches', i])}: differs "
                                    "from the breach this vault holds with the same id; a breach is never rewritten.")
             summary.unchanged += 1
-        have = {r[0] for r in db.query("SELECT id FROM breach_updates WHERE breach_id = ?", (breach["id"],))}
-        for update in breach["updates"]:
+        have = {r["id"]: to_json(r, BREACH_UPDATE_COLS)
+                for r in db.query("SELECT * FROM breach_updates WHERE breach_id = ?", (breach["id"],))}
+        for j, update in enumerate(breach["updates"]):
             if update["id"] in have:
+                if have[update["id"]] != dict(update, breach_id=breach["id"]):
+                    raise InvalidInput(f"Import refused, nothing was changed: {_where(doc, ['breaches', i, 'updates', j])}:"
+                                       " differs from the update this vault holds with the same id; breach updates"
+                                       " are never rewritten.")
                 summary.unchanged += 1
                 continue
             row = dict(update, breach_id=breach["id"])

@@ -385,6 +385,15 @@ def test_export_import_round_trip_with_breaches_and_hostile_strings(dpm, tmp_pat
     changed["breaches"][0]["facts"] = "rewritten"
     with pytest.raises(InvalidInput, match="never rewritten"):
         exchange.import_document(other, changed)
+    changed = copy.deepcopy(original)
+    changed["breaches"][0]["updates"][0]["details"]["reason"] = "rewritten"
+    with pytest.raises(InvalidInput, match=r"updates\[0\]: differs .* never rewritten"):
+        exchange.import_document(other, changed)
+    added = copy.deepcopy(original)
+    added["breaches"][0]["updates"].append({"id": "22222222-2222-2222-2222-222222222222", "kind": "note",
+                                            "at": "2026-11-28T10:00:00+00:00", "details": {"text": "later"},
+                                            "recorded_at": "2026-11-28T10:00:00+00:00", "recorded_by": "dora"})
+    assert exchange.import_document(other, added).breach_updates_added == 1
     other.close()
     admin.close()
 
