@@ -100,6 +100,16 @@ class MainWindow(QtWidgets.QMainWindow):
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
 
+        if self.session.can("breaches.report"):
+            # Clause 10: anyone who learns of a breach reports it at once, from whatever screen.
+            breach_menu = bar.addMenu("&Breach")
+            self.report_breach_action = QtGui.QAction("&Report a breach or complaint…", self)
+            self.report_breach_action.setShortcut(QtGui.QKeySequence("Ctrl+Shift+B"))
+            self.report_breach_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+            self.report_breach_action.setToolTip("Log a breach for the Data Protection Manager (clause 10: within 24 hours)")
+            self.report_breach_action.triggered.connect(self.report_breach)
+            breach_menu.addAction(self.report_breach_action)
+
         go_menu = bar.addMenu("&Go")
         for number, area in go_menu_actions:
             action = QtGui.QAction(area.title, self)
@@ -120,6 +130,9 @@ class MainWindow(QtWidgets.QMainWindow):
         spacer = QtWidgets.QWidget()
         spacer.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Preferred)
         toolbar.addWidget(spacer)
+        if hasattr(self, "report_breach_action"):
+            self.report_breach_action.setIconText("Report a breach (Ctrl+Shift+B)")
+            toolbar.addAction(self.report_breach_action)
         toolbar.addAction(self.lock_action)
 
     def _build_status_bar(self) -> None:
@@ -177,6 +190,11 @@ class MainWindow(QtWidgets.QMainWindow):
         dialog = ChangePassphraseDialog(self.session.vault, self.session.user.name, parent=self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
+
+    def report_breach(self):
+        from ui.breach_dialog import open_breach_dialog
+
+        return open_breach_dialog(self, self.session)
 
     def _import_file(self) -> None:
         from ui.exchange_actions import import_exchange_file

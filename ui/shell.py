@@ -36,19 +36,20 @@ LOCK_NOTICES = {
 # Dialogs whose unsaved input survives a lock: draft key -> "module:function(parent, session)"
 # that opens the dialog again. The dialog has `draft_key`, `draft_state()` and
 # `restore_draft_state(payload)`, like an area.
-DIALOG_DRAFTS: dict[str, str] = {}
+DIALOG_DRAFTS: dict[str, str] = {"breach_dialog": "ui.breach_dialog:open_breach_dialog"}
 
 
 def default_areas() -> list:
     from ui.audit_area import AuditArea
     from ui.disclosures_area import DisclosuresArea
+    from ui.dpm_area import DpmArea
     from ui.home_area import HomeArea
     from ui.partners_area import PartnersArea
     from ui.requests_area import RequestsArea
     from ui.settings_area import SettingsArea
     from ui.users_area import UsersArea
 
-    return [HomeArea, RequestsArea, DisclosuresArea, PartnersArea, UsersArea, SettingsArea, AuditArea]
+    return [HomeArea, RequestsArea, DpmArea, DisclosuresArea, PartnersArea, UsersArea, SettingsArea, AuditArea]
 
 
 class Shell(QtCore.QObject):

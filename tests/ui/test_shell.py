@@ -399,3 +399,32 @@ def test_a_dialog_typed_in_before_a_lock_reopens_with_its_input(
     main = unlock_with(shell)
     reopened = [w for w in main.findChildren(_NoteDialog) if w.isVisible()]
     assert len(reopened) == 1 and reopened[0].note.text() == CANARY
+
+
+def test_a_breach_can_be_reported_from_any_screen_and_survives_a_lock(qtbot, closed_vault, make_shell, unlock_with):
+    from app.users import add_user
+    from conftest import OTHER_PASSPHRASE
+    from ui.breach_dialog import BreachDialog
+    from ui.shell import default_areas
+
+    with Vault.open(closed_vault, user="alice", passphrase=PASSPHRASE) as vault:
+        add_user(vault, "sam", "spoc", OTHER_PASSPHRASE)
+    shell = make_shell(default_areas())
+    shell.start(closed_vault)
+    main = unlock_with(shell, user="sam", passphrase=OTHER_PASSPHRASE)
+    for area in ("requests", "partners"):
+        main.show_area(area)
+        qtbot.keyClick(main, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+        dialogs = [w for w in main.findChildren(BreachDialog) if w.isVisible()]
+        assert len(dialogs) == 1, f"Ctrl+Shift+B on {area}"
+        dialog = dialogs[0]
+        if area == "requests":
+            dialog.reject()
+            dialog.deleteLater()
+    dialog.facts.setPlainText(CANARY)
+    shell.lock("idle")
+    _flush_deletes(qtbot)
+    assert not any(CANARY in text for text in _all_visible_text())
+    main = unlock_with(shell, user="sam", passphrase=OTHER_PASSPHRASE)
+    reopened = [w for w in main.findChildren(BreachDialog) if w.isVisible()]
+    assert len(reopened) == 1 and CANARY in reopened[0].facts.toPlainText()
