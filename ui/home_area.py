@@ -80,6 +80,9 @@ _DESCRIPTIONS = {
     "export.request": "Export a request or response for sending",
     "export.all": "Export the whole vault",
     "import": "Import exchange files from other desks",
+    "breaches.report": "Report a breach or complaint (Breach menu, Ctrl+Shift+B)",
+    "breaches.read": "Read the breach log",
+    "breaches.manage": "Manage breaches: notifications, risk, the ICO decision, suspensions",
 }
 
 

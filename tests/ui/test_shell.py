@@ -428,3 +428,10 @@ def test_a_breach_can_be_reported_from_any_screen_and_survives_a_lock(qtbot, clo
     main = unlock_with(shell, user="sam", passphrase=OTHER_PASSPHRASE)
     reopened = [w for w in main.findChildren(BreachDialog) if w.isVisible()]
     assert len(reopened) == 1 and CANARY in reopened[0].facts.toPlainText()
+
+
+def test_home_describes_every_permission_in_plain_words():
+    from app.roles import PERMISSIONS
+    from ui.home_area import _DESCRIPTIONS
+
+    assert set(PERMISSIONS) <= set(_DESCRIPTIONS)
