@@ -237,6 +237,7 @@ class RequestView(QtWidgets.QWidget):
     back_requested = Signal()
     edit_requested = Signal(object)           # Request
     respond_requested = Signal(object, object)  # Request, Dispatch
+    receive_requested = Signal(object, object)  # Request, Dispatch: key in an answer sent by another route
     changed = Signal()
 
     def __init__(self, session, parent: QtWidgets.QWidget | None = None):
@@ -329,7 +330,11 @@ class RequestView(QtWidgets.QWidget):
         self.due_button.clicked.connect(self.change_due_selected)
         self.respond_button = QtWidgets.QPushButton("&Respond…")
         self.respond_button.clicked.connect(self.respond_selected)
-        for button in (self.ack_button, self.due_button, self.respond_button):
+        self.receive_button = QtWidgets.QPushButton("Record an answer recei&ved…")
+        self.receive_button.setToolTip("The agency answered by another route (for example secure e-mail): "
+                                       "record what they sent.")
+        self.receive_button.clicked.connect(self.receive_selected)
+        for button in (self.ack_button, self.due_button, self.respond_button, self.receive_button):
             row_actions.addWidget(button)
         row_actions.addStretch(1)
         layout.addLayout(row_actions)
@@ -471,6 +476,7 @@ class RequestView(QtWidgets.QWidget):
         while layout.count():
             item = layout.takeAt(0)
             if item.widget() is not None:
+                item.widget().hide()   # gone at once, not only when the deferred delete runs
                 item.widget().deleteLater()
             elif item.layout() is not None:
                 self._clear_layout(item.layout())
@@ -593,6 +599,8 @@ class RequestView(QtWidgets.QWidget):
         self.due_button.setVisible(writer and own)
         self.ack_button.setEnabled(row is not None and status == "sent")
         self.due_button.setEnabled(row is not None and status in AWAITING)
+        self.receive_button.setVisible(own and self.session.can("responses.write"))
+        self.receive_button.setEnabled(row is not None and status in AWAITING and row.dispatch.agency != vault.agency)
         ours = any(r.dispatch.agency == vault.agency for r in (self.collation.rows if self.collation else ()))
         self.respond_button.setVisible(ours and self.session.can("responses.write"))
         self.respond_button.setEnabled(row is not None and row.dispatch.agency == vault.agency
@@ -800,6 +808,11 @@ class RequestView(QtWidgets.QWidget):
         self.dialog = dialog
         dialog.open()
         return dialog
+
+    def receive_selected(self) -> None:
+        row = self.selected_row()
+        if row is not None and row.dispatch.status in AWAITING:
+            self.receive_requested.emit(self.request, row.dispatch)
 
     def respond_selected(self) -> None:
         row = self.selected_row()

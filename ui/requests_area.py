@@ -185,6 +185,8 @@ class RequestsArea(Area):
         self.view.back_requested.connect(self.show_list)
         self.view.edit_requested.connect(lambda request: self.open_form(request))
         self.view.respond_requested.connect(self.open_response)
+        self.view.receive_requested.connect(lambda request, dispatch: self.open_response(request, dispatch,
+                                                                                         received=True))
         self.view.changed.connect(self._view_changed)
         self.stack.addWidget(self.view)
         self.response_page = QtWidgets.QWidget()
@@ -507,11 +509,13 @@ class RequestsArea(Area):
 
     # ---- responding (a request received from another desk) ---------------------------------
 
-    def open_response(self, request, dispatch):
-        from ui.response_form import ResponseForm  # loaded only on a partner desk that answers
+    def open_response(self, request, dispatch, received: bool = False):
+        """The response form: this desk's answer, or (`received`) an answer the partner sent by
+        another route, keyed in on the requesting desk."""
+        from ui.response_form import ResponseForm  # loaded only when answering or keying in an answer
 
         self._drop_response()
-        form = ResponseForm(self.session, request, dispatch)
+        form = ResponseForm(self.session, request, dispatch, received=received)
         form.saved.connect(self._response_saved)
         form.cancelled.connect(self._response_cancelled)
         self.response_form = form
@@ -552,7 +556,8 @@ class RequestsArea(Area):
             state = self.response_form.state()
             if state != self._response_baseline:
                 return {"page": "response", "request_id": self._response_for[0],
-                        "dispatch_id": self._response_for[1], "form": state}
+                        "dispatch_id": self._response_for[1], "form": state,
+                        "received": self.response_form.received}
         return None
 
     def restore_draft_state(self, payload: dict) -> None:
@@ -569,7 +574,7 @@ class RequestsArea(Area):
             dispatch = next((d for d in request.dispatches if d.id == payload.get("dispatch_id")), None)
             if dispatch is not None:
                 self.view.load(request.id)
-                form = self.open_response(request, dispatch)
+                form = self.open_response(request, dispatch, received=payload.get("received") is True)
                 if form is not None:
                     form.set_state(payload["form"])
             return

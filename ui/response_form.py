@@ -21,8 +21,8 @@ from app import exchange
 from app.agreement import load_agreement
 from app.errors import SpocError
 from app.records import Invalid, parse_date, today_london
-from app.responses import (LABELS, Response, conditions_of_use, lawful_bases, mark_response_sent, record_response,
-                           responses_of_dispatch, update_response, validate_response)
+from app.responses import (LABELS, Response, conditions_of_use, lawful_bases, mark_response_sent, receive_response,
+                           record_response, responses_of_dispatch, update_response, validate_response)
 from app.textcheck import visible
 from app.timeutil import london_display
 from ui.qt import QtCore, QtGui, QtWidgets, Qt, Signal
@@ -37,6 +37,15 @@ KIND_CHOICES = (
      "No personal data is disclosed, so no lawful basis or 5.4 answers are needed."),
     ("declined", "We decline to disclose",
      "Say why. The requesting SPOC sees your reason."),
+)
+# The same three answers, worded for keying in what a partner sent by another route.
+RECEIVED_KIND_CHOICES = (
+    ("disclosure", "They hold information and disclosed it",
+     "Record what they said they hold and disclosed, their lawful basis and their answers to the 5.4 tests."),
+    ("nil-return", "Nil return: they hold nothing about these subjects",
+     "No personal data came, so no lawful basis or 5.4 answers are recorded."),
+    ("declined", "They declined to disclose",
+     "Record the reason they gave."),
 )
 
 
@@ -333,8 +342,12 @@ class ResponseForm(QtWidgets.QWidget):
     saved = Signal(object)  # the Response after Save draft or Mark as sent
     cancelled = Signal()
 
-    def __init__(self, session, request, dispatch, parent: QtWidgets.QWidget | None = None):
+    def __init__(self, session, request, dispatch, parent: QtWidgets.QWidget | None = None, *,
+                 received: bool = False):
+        """`received`: the police desk records an answer the partner sent by another route (secure
+        e-mail, not SPOC Desk); saving calls `receive_response` and nothing is sent or exported."""
         super().__init__(parent)
+        self.received = received
         self.session = session
         self.vault = session.vault
         self.request = request
@@ -366,7 +379,8 @@ class ResponseForm(QtWidgets.QWidget):
         self.column.setContentsMargins(0, 0, 0, 0)
         self.column.setSpacing(6)
 
-        self.title = heading(f"Respond to {request.reference}")
+        self.title = heading(f"Record the answer {dispatch.agency_name} sent for {request.reference}" if received
+                             else f"Respond to {request.reference}")
         self.column.addWidget(self.title)
         self.status = plain_label("", selectable=True)
         self.status.setAccessibleName("Response status")
@@ -401,6 +415,12 @@ class ResponseForm(QtWidgets.QWidget):
         self.export_button.setToolTip("Makes an exchange file of the request with your response, for the "
                                       "requesting desk.")
         self.export_button.clicked.connect(self.export_for_sending)
+        if received:
+            self.save_button.setText("&Record answer received")
+            self.save_button.setToolTip(f"Records what {dispatch.agency_name} sent, in the collation and the "
+                                        "disclosure register (as received).")
+            self.save_button.clicked.disconnect()
+            self.save_button.clicked.connect(self.record_received)
         self.cancel_button = QtWidgets.QPushButton("&Close")
         self.cancel_button.setToolTip("Leaves the form. Unsaved changes are lost unless you save a draft.")
         self.cancel_button.clicked.connect(self.cancelled.emit)
@@ -439,7 +459,8 @@ class ResponseForm(QtWidgets.QWidget):
 
     def _build_request_summary(self) -> None:
         request = self.request
-        self._section("The request", "What the requesting agency asks you (Appendix 2).")
+        self._section("The request", f"What this desk asked {self.dispatch.agency_name} (Appendix 2)." if self.received
+                      else "What the requesting agency asks you (Appendix 2).")
         box = QtWidgets.QFrame()
         box.setObjectName("requestSummary")
         box.setStyleSheet("QFrame#requestSummary { border: 1px solid #b1b4b6; background: #ffffff; }")
@@ -486,13 +507,15 @@ class ResponseForm(QtWidgets.QWidget):
         self.column.addWidget(box)
 
     def _build_answer(self) -> None:
-        self._section("Your answer")
+        self._section(f"{self.dispatch.agency_name}'s answer" if self.received else "Your answer",
+                      f"Record what {self.dispatch.agency_name} sent you, as they worded it. This is not your own "
+                      "answer." if self.received else "")
         self.kind_group = QtWidgets.QButtonGroup(self)
         holder = QtWidgets.QWidget()
         layout = QtWidgets.QVBoxLayout(holder)
         layout.setContentsMargins(0, 0, 0, 0)
         self.kind_buttons: dict[str, QtWidgets.QRadioButton] = {}
-        for code, text, note in KIND_CHOICES:
+        for code, text, note in (RECEIVED_KIND_CHOICES if self.received else KIND_CHOICES):
             button = QtWidgets.QRadioButton(text)
             button.setAccessibleName(text)
             button.setAccessibleDescription(note)
@@ -506,10 +529,11 @@ class ResponseForm(QtWidgets.QWidget):
         self.kind_buttons["disclosure"].setChecked(True)
         holder.setFocusProxy(self.kind_buttons["disclosure"])
         self.kind_group.buttonToggled.connect(lambda *_a: self._update_kind())
-        self._row("kind", holder, "What is your answer?")
+        self._row("kind", holder, f"What did {self.dispatch.agency_name} answer?" if self.received
+                  else "What is your answer?")
 
     def _build_responder(self) -> None:
-        self._section("Who is responding")
+        self._section(f"Who answered for {self.dispatch.agency_name}" if self.received else "Who is responding")
         self.responder_name = LineBox()
         self._row("responder_name", self.responder_name)
         self.responder_role = LineBox()
@@ -523,12 +547,21 @@ class ResponseForm(QtWidgets.QWidget):
     def _build_disclosure(self) -> None:
         self.disclosure_widgets: list[QtWidgets.QWidget] = []
         start = self.column.count()
-        self._section("What you hold and disclose")
-        self.held_text = TextBox(3)
-        self._row("held_text", self.held_text, hint_text="Briefly, what your records show about the subjects")
-        self.disclosed_text = TextBox(5)
-        self._row("disclosed_text", self.disclosed_text,
-                  hint_text="The information you are giving. Give only what the purpose needs (7.1).")
+        if self.received:
+            self._section("What they hold and disclosed")
+            self.held_text = TextBox(3)
+            self._row("held_text", self.held_text, f"What {self.dispatch.agency_name} holds",
+                      hint_text="Briefly, what they said their records show about the subjects")
+            self.disclosed_text = TextBox(5)
+            self._row("disclosed_text", self.disclosed_text, "What they disclosed",
+                      hint_text="The information they gave, as they gave it.")
+        else:
+            self._section("What you hold and disclose")
+            self.held_text = TextBox(3)
+            self._row("held_text", self.held_text, hint_text="Briefly, what your records show about the subjects")
+            self.disclosed_text = TextBox(5)
+            self._row("disclosed_text", self.disclosed_text,
+                      hint_text="The information you are giving. Give only what the purpose needs (7.1).")
         self.info_types = CheckList([(t.id, _sentence(t.text)) for t in self.agreement.information_types])
         self._row("info_types", self.info_types, "Information disclosed",
                   "Select all the purposes in section 5.2 that the information serves",
@@ -558,6 +591,8 @@ class ResponseForm(QtWidgets.QWidget):
     def _build_tests(self) -> None:
         start = self.column.count()
         self._section("Fair and lawful processing (5.4)",
+                      "Their answer to each test, as they gave it. All three are needed to record a disclosure."
+                      if self.received else
                       "Answer each test in your own words. All three are needed before the response can be "
                       "marked as sent.")
         self.necessary = TextBox(3)
@@ -581,7 +616,8 @@ class ResponseForm(QtWidgets.QWidget):
         self._section("Declining")
         self.decline_reason = TextBox(3)
         self._row("decline_reason", self.decline_reason,
-                  hint_text="Say why your agency will not disclose, for example no lawful basis applies")
+                  hint_text="The reason they gave for not disclosing" if self.received else
+                  "Say why your agency will not disclose, for example no lawful basis applies")
         self.decline_widgets = [self.column.itemAt(i).widget() for i in range(start, self.column.count())]
 
     def _build_partnership(self) -> None:
@@ -592,11 +628,14 @@ class ResponseForm(QtWidgets.QWidget):
                   _one_line(prompt, 400))
 
     def _build_sending(self) -> None:
-        self._section("How it will be sent",
-                      "Send only through an approved secure channel (9.5, Appendix 4). By telephone, check who "
-                      "you are speaking to by calling through their switchboard.")
+        if self.received:
+            self._section("How it arrived", "The approved secure channel it came through (9.5, Appendix 4).")
+        else:
+            self._section("How it will be sent",
+                          "Send only through an approved secure channel (9.5, Appendix 4). By telephone, check who "
+                          "you are speaking to by calling through their switchboard.")
         self.channel = QtWidgets.QComboBox()
-        origin = self.request.origin_agency
+        origin = self.dispatch.agency if self.received else self.request.origin_agency
         try:
             channels = list(self.agreement.partner(origin).secure_channels)
         except Exception:
@@ -606,7 +645,7 @@ class ResponseForm(QtWidgets.QWidget):
                 channels.append(extra.id)
         for channel_id in channels:
             self.channel.addItem(channel_name(channel_id), channel_id)
-        self._row("channel", self.channel, "Secure channel",
+        self._row("channel", self.channel, "Channel it came through" if self.received else "Secure channel",
                   f"The channels {agency_name(origin)} normally uses are listed first")
 
     def _build_conditions(self) -> None:
@@ -634,6 +673,9 @@ class ResponseForm(QtWidgets.QWidget):
     # ---- loading and state ---------------------------------------------------------------
 
     def _load_existing(self) -> None:
+        if self.received:
+            self.response_date.set_date(today_london())
+            return
         mine = [r for r in responses_of_dispatch(self.vault, self.dispatch.id)
                 if r.origin_agency == self.vault.agency]
         drafts = [r for r in mine if r.status == "draft"]
@@ -786,6 +828,11 @@ class ResponseForm(QtWidgets.QWidget):
         self.send_button.setText(labels[kind])
 
     def _editable(self) -> bool:
+        if self.received:
+            from app.requests import AWAITING
+
+            return (self.session.can("responses.write") and self.request.origin_agency == self.vault.agency
+                    and self.response is None and self.dispatch.status in AWAITING)
         return (self.session.can("responses.write") and self.dispatch.agency == self.vault.agency
                 and (self.response is None or self.response.status == "draft"))
 
@@ -807,8 +854,22 @@ class ResponseForm(QtWidgets.QWidget):
             else:
                 item.setFlags(flags & ~Qt.ItemFlag.ItemIsUserCheckable)
         self.save_button.setVisible(editable)
-        self.send_button.setVisible(editable)
+        self.send_button.setVisible(editable and not self.received)
+        self.export_button.setVisible(not self.received)
         self.export_button.setEnabled(sent and self.session.can("export.request"))
+        if self.received:
+            name = self.dispatch.agency_name
+            if self.response is not None:
+                self.status.setText(f"{name}'s answer was recorded as received on "
+                                    f"{_display_time(self.response.received_at)}. It shows in the collation.")
+            elif not editable:
+                self.status.setText(f"An answer from {name} cannot be recorded here now: the request has not been "
+                                    "sent to them, they have already answered, or your role may not record it.")
+            else:
+                self.status.setText(f"Record here the answer {name} sent by another route (for example secure "
+                                    "e-mail). It goes in the collation and the disclosure register as received "
+                                    "from them, with the section 6 conditions of use.")
+            return
         if not sent:
             self.export_button.setToolTip("Mark the response as sent first; the file then carries it to "
                                           f"{agency_name(self.request.origin_agency)}.")
@@ -876,6 +937,26 @@ class ResponseForm(QtWidgets.QWidget):
             self.show_problems([("", error_text(exc, "The response was not saved."))])
             return None
         self.response = response
+        return response
+
+    def record_received(self) -> Response | None:
+        """Received mode: key in the partner's answer with `receive_response` (the core asks for the
+        5.4 answers of a disclosure, the reason for declining, and so on)."""
+        if not self.received or not self._editable():
+            return None
+        try:
+            response = receive_response(self.vault, self.dispatch.id, self.data(),
+                                        channel=self.channel.currentData() or "")
+        except Invalid as exc:
+            self.show_problems(exc.problems)
+            return None
+        except SpocError as exc:
+            self.show_problems([("", error_text(exc, "The answer was not recorded."))])
+            return None
+        self.response = response
+        self.show_problems([])
+        self._update_state()
+        self.saved.emit(response)
         return response
 
     def save_draft(self) -> Response | None:

@@ -245,3 +245,77 @@ def load_channels(code):
     from app.agreement import load_agreement
 
     return load_agreement().partner(code).secure_channels
+
+
+# ---- 3. an answer received by another route --------------------------------------------------
+
+
+def test_answers_received_by_hand_are_collated_side_by_side(qtbot, area, desk):
+    request = create_request(desk, request_data())
+    send_to_agencies(desk, request.id, ["HMRC", "NCA", "GLAA"])
+    dispatches = {d.agency: d for d in get_request(desk, request.id).dispatches}
+    area.open_request(request.id)
+    view = area.view
+    view.select_dispatch(dispatches["HMRC"].id)
+    assert view.receive_button.isVisible() and view.receive_button.isEnabled()
+    assert not view.respond_button.isVisible()          # not addressed to this desk
+    qtbot.mouseClick(view.receive_button, Qt.MouseButton.LeftButton)
+    form = area.response_form
+    assert form is not None and form.received and area.stack.currentWidget() is area.response_page
+    # worded as what the partner sent, not "your answer"; no sending or export
+    assert form.title.text() == f"Record the answer HM Revenue & Customs sent for {request.reference}"
+    assert form.kind_buttons["disclosure"].text() == "They hold information and disclosed it"
+    assert form.rows["held_text"].label.text() == "What HM Revenue & Customs holds"
+    assert not form.send_button.isVisible() and not form.export_button.isVisible()
+    assert form.save_button.isVisible() and "Record answer received" in form.save_button.text()
+    assert form.responder_name.text() == ""               # not this desk's user
+    assert form.channel.currentData() == load_channels("HMRC")[0]
+    # the 5.4 answers are required, as the core says
+    form.responder_name.setText("A. Officer")
+    form.held_text.setPlainText("Employment records for one subject.")
+    form.disclosed_text.setPlainText("Employed by Example Ltd since 2024.")
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    messages = form.problem_messages()
+    for expected in ("Say in words why the disclosure is necessary (5.4.2)",
+                     "Say in words why the disclosure is proportionate (5.4.3)",
+                     "Say in words how you know the information is accurate (5.4)",
+                     "Choose the lawful basis for the disclosure (5.4.1, Appendix 3)",
+                     "Choose the types of information disclosed (5.2)"):
+        assert expected in messages
+    assert form.rows["necessary"].error.isVisible()
+    assert get_request(desk, request.id).dispatches[0].status in ("sent", "acknowledged")
+    form.info_types.boxes["residence-or-business"].setChecked(True)
+    form.select_basis("dpa1998-s29-3")
+    form.necessary.setPlainText("Needed to identify the employer of a potential victim.")
+    form.proportionate.setPlainText("Only the employer's name and start date.")
+    form.accurate.setPlainText("From their records, checked on the day.")
+    form.scroll.verticalScrollBar().setValue(0)
+    shot(area, "received-answer-form")
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    assert area.stack.currentWidget() is view                 # back to the collation
+
+    # NCA's nil return, received by hand too
+    view.select_dispatch(dispatches["NCA"].id)
+    qtbot.mouseClick(view.receive_button, Qt.MouseButton.LeftButton)
+    form = area.response_form
+    form.set_kind("nil-return")
+    assert not form.rows["necessary"].isVisible()
+    form.responder_name.setText("N. Officer")
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    assert area.stack.currentWidget() is view
+
+    rows = {view.table.item(r, 0).text(): [view.table.item(r, c).text() for c in range(5)]
+            for r in range(view.table.rowCount())}
+    assert rows["HM Revenue & Customs"][1].startswith("Responded")
+    assert "Disclosed: Employed by Example Ltd since 2024." in rows["HM Revenue & Customs"][3]
+    assert "Necessary: Needed to identify" in rows["HM Revenue & Customs"][4]
+    assert rows["National Crime Agency"][2].startswith("Nil return")
+    assert rows["Gangmasters & Labour Abuse Authority"][2] == "No answer yet"
+    shot(area, "received-collation")
+    # recorded as received in the register, with the channel
+    received = [d for d in disclosures.list_disclosures(desk, request_id=request.id).items
+                if d.kind == "response" and d.direction == "received"]
+    assert {(d.from_agency, d.to_agency) for d in received} == {("HMRC", "DCON"), ("NCA", "DCON")}
+    # an agency that has answered cannot be answered for again
+    view.select_dispatch(dispatches["HMRC"].id)
+    assert not view.receive_button.isEnabled()
