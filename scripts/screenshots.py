@@ -30,6 +30,7 @@ try:
     from app.users import add_user
 
     add_user(vault, "demo-spoc", "spoc", "lantern quartz meadow 77")
+    add_user(vault, "demo-dpm", "dpm", "lantern quartz meadow 77")
     demo.populate(vault, size=int(os.environ.get("SHOTS_SIZE", "60")), seed=7, user="demo-spoc")
 finally:
     vault.close()
