@@ -10,7 +10,7 @@ from app.users import list_users
 from app.roles import ROLES
 from app.timeutil import london_display
 from ui.qt import QtCore, QtGui, QtWidgets, Qt, Signal
-from ui.widgets import Area, heading, plain_label
+from ui.widgets import Area, bold_label, heading, plain_label
 
 PAGE_SIZE = 500
 COLUMNS = ("No.", "When (UK time)", "Who", "Action", "Record type", "Record id", "Reason")
@@ -123,11 +123,7 @@ class AuditArea(Area):
             "Every sign-in, view, change, export, print and disclosure on this desk, newest first. "
             "Events are chained: an edited, deleted or inserted event is detected by Verify chain."))
 
-        filter_label = QtWidgets.QLabel("&Filter by action")
-        filter_label.setTextFormat(Qt.TextFormat.PlainText)
-        font = filter_label.font()
-        font.setBold(True)
-        filter_label.setFont(font)
+        filter_label = bold_label("&Filter by action")
         self.filter = QtWidgets.QLineEdit()
         self.filter.setPlaceholderText("for example login, user. or policy")
         self.filter.setAccessibleName("Filter by action")

@@ -20,7 +20,7 @@ from app.timeutil import london_display
 from ui import config
 from ui.qt import QtCore, QtWidgets, Qt
 from ui.response_form import agency_name, channel_name, error_text, hint, readonly_text, summary_row
-from ui.widgets import Area, heading, plain_label
+from ui.widgets import Area, bold_label, heading, plain_label
 
 PAGE_SIZE = 200
 SCAN_PAGES = 10  # raw pages read per fetch while a filter is on, so one fetch stays short
@@ -238,11 +238,7 @@ class DisclosuresArea(Area):
             "every onward disclosure: from whom to whom, when, on what basis and through which channel. The "
             "originator's written consent governs any onward disclosure (6.2, 6.3)."))
 
-        label = QtWidgets.QLabel("Filter by &agency")
-        label.setTextFormat(Qt.TextFormat.PlainText)
-        font = label.font()
-        font.setBold(True)
-        label.setFont(font)
+        label = bold_label("Filter by &agency")
         self.agency_filter = QtWidgets.QComboBox()
         self.agency_filter.setAccessibleName("Filter by agency")
         self.agency_filter.addItem("All agencies", "")

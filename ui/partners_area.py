@@ -15,7 +15,7 @@ from app.suspensions import current as current_suspension
 from app.timeutil import london_display
 from ui.qt import QtWidgets, Qt, Signal
 from ui.response_form import LineBox, error_text, hint, question_box
-from ui.widgets import Area, ErrorSummary, FieldRow, heading, plain_label
+from ui.widgets import Area, bold_label, ErrorSummary, FieldRow, heading, plain_label
 
 CONTACT_COLUMNS = ("Name", "Team", "Role", "E-mail", "Telephone", "Channel", "Check")
 FORM_LABELS = {
@@ -209,11 +209,7 @@ class PartnersArea(Area):
         split.setSpacing(16)
         layout.addLayout(split, 1)
         left = QtWidgets.QVBoxLayout()
-        list_label = QtWidgets.QLabel("&Partner")
-        list_label.setTextFormat(Qt.TextFormat.PlainText)
-        font = list_label.font()
-        font.setBold(True)
-        list_label.setFont(font)
+        list_label = bold_label("&Partner")
         left.addWidget(list_label)
         self.partner_list = QtWidgets.QListWidget()
         self.partner_list.setObjectName("partnerList")

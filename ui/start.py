@@ -7,7 +7,7 @@ from pathlib import Path
 from app import __version__
 from ui import config
 from ui.qt import QtWidgets, Qt, Signal
-from ui.widgets import MarkingBanner, heading, plain_label
+from ui.widgets import bold_label, heading, MarkingBanner, plain_label
 
 VAULT_FILTER = "SPOC Desk vaults (*.vault);;All files (*)"
 
@@ -34,10 +34,7 @@ class StartWindow(QtWidgets.QWidget):
             "Modern Slavery information sharing: requests, responses, disclosures, breaches and "
             "meetings, kept in an encrypted vault on this workstation."))
         column.addSpacing(12)
-        recent_label = QtWidgets.QLabel("&Recent vaults")
-        font = recent_label.font()
-        font.setBold(True)
-        recent_label.setFont(font)
+        recent_label = bold_label("&Recent vaults")
         column.addWidget(recent_label)
         self.recent = QtWidgets.QListWidget()
         self.recent.setAccessibleName("Recent vaults")

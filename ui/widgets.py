@@ -22,6 +22,16 @@ def plain_label(text: str = "", parent: QtWidgets.QWidget | None = None, *, wrap
     return label
 
 
+def bold_label(text: str, parent: QtWidgets.QWidget | None = None) -> QtWidgets.QLabel:
+    """A field or list label: bold, plain text (its '&' marks the mnemonic of its buddy)."""
+    label = QtWidgets.QLabel(text, parent)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    font = label.font()
+    font.setBold(True)
+    label.setFont(font)
+    return label
+
+
 def no_mnemonic(text: str) -> str:
     """Data shown on a button or check box: '&' is a literal ampersand, not a shortcut marker
     ("HM Revenue & Customs" must not become "HM Revenue _Customs")."""
@@ -77,11 +87,7 @@ class FieldRow(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 4)
         layout.setSpacing(2)
-        self.label = QtWidgets.QLabel(label)
-        self.label.setTextFormat(Qt.TextFormat.PlainText)
-        font = self.label.font()
-        font.setBold(True)
-        self.label.setFont(font)
+        self.label = bold_label(label)
         self.label.setBuddy(field)
         layout.addWidget(self.label)
         if hint:
