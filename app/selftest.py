@@ -102,7 +102,10 @@ def _qt() -> Check:
     if getattr(sys, "frozen", False):
         return Check("Qt platform", True, "frozen bundle: checked by the desktop start", required=False)
     probe = (
-        "import os; os.environ.setdefault('QT_QPA_PLATFORM', 'offscreen');"
+        # The real platform plugin where there is a screen; offscreen on a headless Linux box.
+        "import os, sys;"
+        "headless = sys.platform.startswith('linux') and not (os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY'));"
+        "headless and os.environ.setdefault('QT_QPA_PLATFORM', 'offscreen');"
         "from PySide6.QtWidgets import QApplication; from PySide6 import QtPdf, QtPdfWidgets;"
         "app = QApplication([]); print(app.platformName())"
     )
