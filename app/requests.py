@@ -393,9 +393,20 @@ def remove_subject(vault, request_id: str, subject_id: str) -> None:
                     reason=f"subject {subject_id}")
 
 
+# Why a request is closed: a fixed list, so no free text (and no personal data) reaches the audit trail.
+CLOSE_REASONS = {
+    "answered": "Every agency asked has answered",
+    "no-longer-needed": "The information is no longer needed",
+    "concluded": "The investigation or safeguarding work has concluded",
+    "raised-in-error": "Raised in error",
+}
+
+
 def close_request(vault, request_id: str, reason: str | None = None) -> Request:
     require(vault.role, "requests.write", "close requests")
-    request = _load(vault, request_id)
+    request = _editable(vault, request_id)   # refuses another desk's request and a closed one
+    if reason is not None and reason not in CLOSE_REASONS:
+        raise InvalidInput(f"Choose why {request.reference} is closed: {', '.join(CLOSE_REASONS)}.")
     with vault.db.transaction():
         vault.db.execute("UPDATE requests SET status = 'closed', updated_at = ?, updated_by = ? WHERE id = ?",
                          (utc_now_iso(), vault.actor, request_id))

@@ -243,3 +243,16 @@ def test_an_agency_chosen_by_mistake_can_be_taken_off_until_it_is_sent(desk):
     with pytest.raises(InvalidInput, match="HMRC has already been sent this request"):
         rq.remove_agencies(desk, request.id, ["HMRC"])
     assert [(d.target, d.status) for d in rq.dispatches_of(desk, request.id)] == [("HMRC", "sent")]
+
+
+def test_closing_takes_a_reason_from_the_list_and_freezes_the_request(desk):
+    request = rq.create_request(desk, request_data())
+    with pytest.raises(InvalidInput, match="Choose why"):
+        rq.close_request(desk, request.id, "because Ion said so")
+    closed = rq.close_request(desk, request.id, "no-longer-needed")
+    assert closed.status == "closed"
+    assert audit_rows(desk)[-1]["reason"] == "no-longer-needed"
+    with pytest.raises(InvalidInput, match="closed and cannot be changed"):
+        rq.close_request(desk, request.id, "answered")
+    with pytest.raises(InvalidInput, match="closed and cannot be changed"):
+        rq.add_agencies(desk, request.id, ["HMRC"])

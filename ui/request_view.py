@@ -19,7 +19,8 @@ from app.agreement import load_agreement
 from app.errors import SpocError
 from app.policy import get_policy
 from app.records import Invalid, parse_date, today_london
-from app.requests import AWAITING, LABELS, acknowledge_dispatch, problems_for_sending, send_to_agencies, set_due_date
+from app.requests import (AWAITING, CLOSE_REASONS, LABELS, acknowledge_dispatch, close_request, problems_for_sending,
+                          send_to_agencies, set_due_date)
 from app.responses import LABELS as RESPONSE_LABELS
 from app.responses import collation, explain_lawful_basis
 from app.subjects import ROLES as SUBJECT_ROLES
@@ -27,7 +28,7 @@ from app.suspensions import current as current_suspension
 from app.timeutil import london_display
 from ui.qt import QtGui, QtWidgets, Qt, Signal
 from ui.request_form import DateField, KIND_TITLES, hint_label, iso_to_uk, subject_name_display
-from ui.widgets import ErrorSummary, FieldRow, heading, no_mnemonic, plain_label
+from ui.widgets import ErrorSummary, FieldRow, bold_label, heading, no_mnemonic, plain_label
 
 STATUS_TITLES = {"draft": "Draft (not sent)", "sent": "Sent, awaiting acknowledgement",
                  "acknowledged": "Acknowledged, awaiting answer", "responded": "Responded",
@@ -223,11 +224,64 @@ class DueDateDialog(QtWidgets.QDialog):
             text = exc.problems[0].message if exc.problems else str(exc)
             self.row.set_error(text)
             self.summary.show_problems([(self.date, text)])
+            self.adjustSize()  # room for the error summary
             return
         except SpocError as exc:
             self.summary.show_problems([(self.date, _error_text(exc, "The due date was not changed."))])
+            self.adjustSize()
             return
         self.changed.emit(dispatch)
+        self.accept()
+
+
+class CloseRequestDialog(QtWidgets.QDialog):
+    """Close a request: says what closing means, and asks why from a fixed list."""
+
+    closed = Signal(object)
+
+    def __init__(self, vault, request, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.vault, self.request = vault, request
+        self.setWindowTitle(f"Close {request.reference}")
+        self.setModal(True)
+        self.setMinimumWidth(480)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(20, 16, 20, 16)
+        layout.addWidget(heading(f"Close {request.reference}?"))
+        layout.addWidget(plain_label(
+            "A closed request can no longer be changed or sent to more agencies. Its answers, "
+            "disclosures and audit trail are kept. Answers still awaited are no longer chased."))
+        self.summary = ErrorSummary()
+        layout.addWidget(self.summary)
+        layout.addWidget(bold_label("Why is it closed?"))
+        self.reasons = QtWidgets.QButtonGroup(self)
+        self.reason_buttons: dict[str, QtWidgets.QRadioButton] = {}
+        for code, text in CLOSE_REASONS.items():
+            button = QtWidgets.QRadioButton(no_mnemonic(text))
+            button.setAccessibleName(text)
+            self.reasons.addButton(button)
+            self.reason_buttons[code] = button
+            layout.addWidget(button)
+        buttons = QtWidgets.QDialogButtonBox()
+        self.close_button = buttons.addButton("Close request", QtWidgets.QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(QtWidgets.QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.submit)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def submit(self) -> None:
+        chosen = next((code for code, b in self.reason_buttons.items() if b.isChecked()), None)
+        if chosen is None:
+            self.summary.show_problems([(next(iter(self.reason_buttons.values())), "Choose why the request is closed")])
+            self.adjustSize()  # room for the error summary
+            return
+        try:
+            request = close_request(self.vault, self.request.id, chosen)
+        except SpocError as exc:
+            self.summary.show_problems([(self.close_button, _error_text(exc, "The request was not closed."))])
+            self.adjustSize()
+            return
+        self.closed.emit(request)
         self.accept()
 
 
@@ -287,7 +341,10 @@ class RequestView(QtWidgets.QWidget):
         self.onward_button.setToolTip("Record information from this request passed on to a partner (5.3); "
                                       "section 6 consent applies.")
         self.onward_button.clicked.connect(self.start_onward)
-        for button in (self.edit_button, self.send_button, self.export_button, self.copy_button, self.onward_button):
+        self.close_button = QtWidgets.QPushButton("Clos&e request…")
+        self.close_button.clicked.connect(self.confirm_close)
+        for button in (self.edit_button, self.send_button, self.export_button, self.copy_button, self.onward_button,
+                       self.close_button):
             actions.addWidget(button)
         actions.addStretch(1)
         layout.addLayout(actions)
@@ -366,6 +423,15 @@ class RequestView(QtWidgets.QWidget):
             if selected is not None:
                 self.select_dispatch(selected.dispatch.id)
 
+    def confirm_close(self) -> CloseRequestDialog | None:
+        if self.request is None:
+            return None
+        dialog = CloseRequestDialog(self.session.vault, self.request, self)
+        dialog.closed.connect(lambda request: (self.reload(), self.say(f"{request.reference} is closed."),
+                                               self.changed.emit()))
+        dialog.open()
+        return dialog
+
     def clear_messages(self) -> None:
         self.summary.show_problems([])
         self.say("")
@@ -396,6 +462,8 @@ class RequestView(QtWidgets.QWidget):
         self.export_button.setVisible(self.session.can("export.request"))
         self.onward_button.setVisible(own and self.session.can("disclosures.write"))
         self.onward_button.setEnabled(self.onward_panel is None)
+        self.close_button.setVisible(writer and own)
+        self.close_button.setEnabled(own and request.status != "closed")
         if self.onward_panel is not None and self.onward_panel.request.id != request.id:
             self.close_onward()
         hints = []

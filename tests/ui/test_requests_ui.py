@@ -392,3 +392,19 @@ def test_unticking_an_agency_before_sending_takes_it_off_the_request(qtbot, area
     form.agencies.check("NCA", False)
     qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
     assert sorted(d.target for d in get_request(desk, request.id).dispatches) == ["DCC/CSIS", "HMRC"]
+
+
+def test_closing_a_request_asks_why_then_freezes_it(qtbot, area, desk):
+    request = _saved_request(desk)
+    assert area.open_request(request.id)
+    view = area.view
+    assert view.close_button.isVisible() and view.close_button.isEnabled()
+    dialog = view.confirm_close()
+    dialog.close_button.click()
+    assert dialog.summary.messages() == ["Choose why the request is closed"]
+    assert get_request(desk, request.id).status != "closed"
+    dialog.reason_buttons["concluded"].setChecked(True)
+    dialog.close_button.click()
+    assert get_request(desk, request.id).status == "closed"
+    assert not view.close_button.isEnabled() and not view.edit_button.isEnabled()
+    assert "is closed" in view.notice.text()
