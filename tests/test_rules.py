@@ -94,3 +94,12 @@ def test_per_user_folders_are_private(tmp_path, monkeypatch):
 
 def test_resources_are_found_from_the_source_tree():
     assert paths.resource_path("agreement", "derby-derbyshire.json").is_file()
+
+
+def test_user_name_problem_is_the_forms_wording_of_the_same_rule():
+    from app.vault.vault import check_user_name, user_name_problem
+
+    assert user_name_problem("j.smith") is None
+    check_user_name("j.smith")
+    for bad in ("", "x", "-starts-with-hyphen", "has space", "a" * 65):
+        assert user_name_problem(bad).startswith("User names use 2 to 64 letters")

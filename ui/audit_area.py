@@ -10,7 +10,7 @@ from app.users import list_users
 from app.roles import ROLES
 from app.timeutil import london_display
 from ui.qt import QtCore, QtGui, QtWidgets, Qt, Signal
-from ui.widgets import Area, bold_label, heading, plain_label
+from ui.widgets import Area, bold_label, heading, HINT_STYLE, plain_label
 
 PAGE_SIZE = 500
 COLUMNS = ("No.", "When (UK time)", "Who", "Action", "Record type", "Record id", "Reason")
@@ -132,7 +132,7 @@ class AuditArea(Area):
         filter_label.setBuddy(self.filter)
         layout.addWidget(filter_label)
         hint = plain_label("Shows events whose action contains this text.")
-        hint.setStyleSheet("color: #505a5f;")
+        hint.setStyleSheet(HINT_STYLE)
         layout.addWidget(hint)
         layout.addWidget(self.filter)
         self._filter_timer = QtCore.QTimer(self)

@@ -15,8 +15,8 @@ from app.errors import SpocError
 from app.records import Invalid
 from app.timeutil import LONDON, utc_now
 from ui.qt import QtWidgets, Qt, Signal
-from ui.response_form import LineBox, TextBox, error_text, hint
-from ui.widgets import ErrorSummary, FieldRow, MarkingBanner, heading, plain_label
+from ui.response_form import LineBox, TextBox, error_text
+from ui.widgets import ErrorSummary, FieldRow, frameless_scroll, heading, hint_label, MarkingBanner, plain_label
 
 LABELS = {
     "reporter": "Who is reporting the breach",
@@ -81,9 +81,7 @@ class BreachDialog(QtWidgets.QDialog):
         page = QtWidgets.QWidget()
         layout = QtWidgets.QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
-        scroll = QtWidgets.QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        scroll = frameless_scroll()
         layout.addWidget(scroll, 1)
         body = QtWidgets.QWidget()
         scroll.setWidget(body)
@@ -139,7 +137,7 @@ class BreachDialog(QtWidgets.QDialog):
         self.aware_at.textChanged.connect(lambda _t, r=row: r.set_error(None))
         self.rows["aware_at"] = row
         form.addWidget(row)
-        form.addWidget(hint("Times are typed and shown in UK time (GMT or BST, as it was on the day) and kept in "
+        form.addWidget(hint_label("Times are typed and shown in UK time (GMT or BST, as it was on the day) and kept in "
                             "UTC, so the clocks are right across the changes to and from summer time."))
 
         form.addWidget(heading("What happened", 2))
@@ -165,7 +163,7 @@ class BreachDialog(QtWidgets.QDialog):
         self._add(form, "consequences", self.consequences, "What could happen to the people the data is about")
 
         form.addWidget(heading("What has been done", 2))
-        form.addWidget(hint("Enter at least one of these two."))
+        form.addWidget(hint_label("Enter at least one of these two."))
         self.containment = TextBox(3)
         self._add(form, "containment", self.containment,
                   "For example: device wiped remotely, e-mail recalled, recipient asked to delete")

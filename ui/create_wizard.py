@@ -8,17 +8,17 @@ import datetime as _dt
 from pathlib import Path
 
 from app.agreement import load_agreement
-from app.errors import InvalidInput, SpocError
+from app.errors import SpocError
 from app.paths import data_dir
 from app.timeutil import LONDON
 from app.vault import Vault
 from app.vault.keyslots import keyslot_path
-from app.vault.vault import check_user_name
+from app.vault.vault import user_name_problem
 from ui import config
 from ui.clipboard import copy_text
 from ui.passphrase_meter import NewPassphraseFields
 from ui.qt import QtGui, QtPrintSupport, QtWidgets, Qt, Signal
-from ui.widgets import MARKING, ErrorSummary, FieldRow, plain_label
+from ui.widgets import ErrorSummary, FieldRow, frameless_scroll, MARKING, plain_label
 from ui.worker import run_in_background
 
 VAULT_SUFFIX = ".vault"
@@ -55,9 +55,7 @@ def _page_layout(page: QtWidgets.QWizardPage) -> QtWidgets.QVBoxLayout:
     """The page's one column, inside a scroll area so nothing is squeezed at 150 % scaling."""
     outer = QtWidgets.QVBoxLayout(page)
     outer.setContentsMargins(0, 0, 0, 0)
-    scroll = QtWidgets.QScrollArea()
-    scroll.setWidgetResizable(True)
-    scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+    scroll = frameless_scroll()
     scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     content = QtWidgets.QWidget()
     scroll.setWidget(content)
@@ -179,11 +177,7 @@ class AdminPage(QtWidgets.QWizardPage):
         if not name:
             message = "Enter your user name"
         else:
-            try:
-                check_user_name(name)
-            except InvalidInput:
-                message = ("User names use 2 to 64 letters, digits, dots, hyphens or underscores, "
-                           "and start with a letter or digit")
+            message = user_name_problem(name)
         self.name_row.set_error(message)
         if message:
             found.append((self.name, message))

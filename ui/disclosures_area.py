@@ -19,8 +19,8 @@ from app.textcheck import visible
 from app.timeutil import london_display
 from ui import config
 from ui.qt import QtCore, QtWidgets, Qt
-from ui.response_form import agency_name, channel_name, error_text, hint, readonly_text, summary_row
-from ui.widgets import Area, bold_label, heading, plain_label
+from ui.response_form import agency_name, channel_name, error_text, readonly_text, summary_row
+from ui.widgets import Area, bold_label, frameless_scroll, heading, hint_label, plain_label
 
 PAGE_SIZE = 200
 SCAN_PAGES = 10  # raw pages read per fetch while a filter is on, so one fetch stays short
@@ -247,7 +247,7 @@ class DisclosuresArea(Area):
         self.agency_filter.setMaximumWidth(460)
         label.setBuddy(self.agency_filter)
         layout.addWidget(label)
-        layout.addWidget(hint("Shows entries sent by or to this agency."))
+        layout.addWidget(hint_label("Shows entries sent by or to this agency."))
         layout.addWidget(self.agency_filter)
         self.agency_filter.currentIndexChanged.connect(lambda _i: self.apply_filter())
 
@@ -293,11 +293,9 @@ class DisclosuresArea(Area):
         self.count = plain_label("", wrap=False)
         row.addWidget(self.count, 1)
         layout.addLayout(row)
-        layout.addWidget(hint("Sorting orders the entries loaded so far; scroll down to load older ones."))
+        layout.addWidget(hint_label("Sorting orders the entries loaded so far; scroll down to load older ones."))
 
-        self.details_scroll = QtWidgets.QScrollArea()
-        self.details_scroll.setWidgetResizable(True)
-        self.details_scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.details_scroll = frameless_scroll()
         self.details = DisclosureDetails()
         self.details_scroll.setWidget(self.details)
         self.details_scroll.hide()

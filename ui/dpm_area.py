@@ -16,8 +16,9 @@ from app.requests import overdue_dispatches
 from app.suspensions import history as suspension_history
 from app.timeutil import london_display
 from ui.qt import QtGui, QtWidgets, Qt
-from ui.response_form import LineBox, TextBox, error_text, hint, question_box
-from ui.widgets import Area, ErrorSummary, FieldRow, heading, no_mnemonic, plain_label
+from ui.response_form import LineBox, TextBox, error_text, question_box
+from ui.widgets import (Area, ErrorSummary, FieldRow, frameless_scroll, heading, hint_label,
+                        no_mnemonic, plain_label)
 
 COLUMNS = ("Reference", "Kind", "Agency", "Aware (UK time)", "DPM: 24 hours", "ICO: 72 hours", "Status")
 OVERDUE_COLUMNS = ("Request", "Agency", "Due", "Days overdue", "Status")
@@ -77,7 +78,7 @@ class UpdateForm(QtWidgets.QFrame):
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
         layout.addWidget(heading("Add to the record", 2))
-        layout.addWidget(hint("Each entry is dated and signed with your name. Nothing already recorded is changed."))
+        layout.addWidget(hint_label("Each entry is dated and signed with your name. Nothing already recorded is changed."))
         self.summary = ErrorSummary()
         layout.addWidget(self.summary)
         self.kind = _combo(core.UPDATE_KINDS.items())
@@ -284,14 +285,12 @@ class DpmArea(Area):
         self.table.itemSelectionChanged.connect(self._selected)
         split.addWidget(self.table)
 
-        self.detail_scroll = QtWidgets.QScrollArea()
-        self.detail_scroll.setWidgetResizable(True)
-        self.detail_scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.detail_scroll = frameless_scroll()
         detail = QtWidgets.QWidget()
         self.detail_scroll.setWidget(detail)
         d = QtWidgets.QVBoxLayout(detail)
         d.setContentsMargins(0, 8, 8, 8)
-        self.empty = hint("Choose a breach to see its record and timeline.")
+        self.empty = hint_label("Choose a breach to see its record and timeline.")
         d.addWidget(self.empty)
         self.detail_title = heading("", 2)
         d.addWidget(self.detail_title)
@@ -453,7 +452,7 @@ class DpmArea(Area):
         for col, width in enumerate((150, 320, 120, 120)):
             self.overdue_table.setColumnWidth(col, width)
         layout.addWidget(self.overdue_table, 1)
-        self.overdue_note = hint("")
+        self.overdue_note = hint_label("")
         layout.addWidget(self.overdue_note)
         return page
 

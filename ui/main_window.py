@@ -4,9 +4,10 @@ bar naming user, role, agency and vault, and Lock (Ctrl+L)."""
 from __future__ import annotations
 
 from app import __version__
+from app.errors import SpocError
 from ui import config
 from ui.qt import QtCore, QtGui, QtWidgets, Qt, Signal
-from ui.widgets import Area, MarkingBanner, message, plain_label
+from ui.widgets import Area, frameless_scroll, MarkingBanner, message, plain_label
 
 WINDOW_STATE = "main_window"
 
@@ -47,9 +48,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 [a for a in area_classes if a.permission is None or session.can(a.permission)], start=1):
             area = area_class(session)
             self._areas[area.key] = area
-            scroll = QtWidgets.QScrollArea()
-            scroll.setWidgetResizable(True)
-            scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+            scroll = frameless_scroll()
             scroll.setWidget(area)
             self.stack.addWidget(scroll)
             item = QtWidgets.QListWidgetItem(area.title)
@@ -175,11 +174,7 @@ class MainWindow(QtWidgets.QMainWindow):
         key = self.nav.item(row).data(Qt.ItemDataRole.UserRole)
         try:
             self._areas[key].refresh()
-        except Exception as exc:  # a failing area must not take the window down
-            from app.errors import SpocError
-
-            if not isinstance(exc, SpocError):
-                raise
+        except SpocError as exc:  # a refusal or a full disk is told, not fatal to the window
             message(self, "SPOC Desk", str(exc)).open()
 
     # ---- actions ---------------------------------------------------------------------------

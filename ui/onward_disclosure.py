@@ -22,20 +22,14 @@ from app.suspensions import current as current_suspension
 from ui.qt import QtWidgets, Signal
 from ui.request_form import CheckGroup, iso_to_uk, subject_name_display
 from ui.response_form import LineBox, TextBox, agency_name, channel_name, question_box
-from ui.widgets import ErrorSummary, FieldRow, heading, plain_label
+from ui.widgets import ErrorSummary, FieldRow, heading, hint_label, plain_label
 
-HINT_STYLE = "color: #505a5f;"
 
 # Which field a message of the core is about (the core refuses with one message at a time).
 _FIELD_FOR = (("suspended", "to_agency"), ("Unknown agency", "to_agency"), ("lawful basis", "lawful_bases"),
               ("channel", "channel"), ("Describe what", "what"), ("consent", "consent_note"),
               ("originated", "originator"))
 
-
-def _hint(text: str) -> QtWidgets.QLabel:
-    label = plain_label(text)
-    label.setStyleSheet(HINT_STYLE)
-    return label
 
 
 def _one_line(text: str, limit: int = 80) -> str:
@@ -66,7 +60,7 @@ class OnwardDisclosurePanel(QtWidgets.QFrame):
         layout.setSpacing(6)
         self.column = layout
         layout.addWidget(heading(f"Record an onward disclosure from {self.request.reference}", 2))
-        layout.addWidget(_hint("Section 5.3: having collated the answers, this desk may make specific disclosures "
+        layout.addWidget(hint_label("Section 5.3: having collated the answers, this desk may make specific disclosures "
                                "to specified partners so they can consider action. Record each one here; it goes "
                                "in the disclosure register. Nothing is sent by SPOC Desk: send it yourself by "
                                "the channel you choose."))

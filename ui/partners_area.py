@@ -14,8 +14,8 @@ from app.records import Invalid
 from app.suspensions import current as current_suspension
 from app.timeutil import london_display
 from ui.qt import QtWidgets, Qt, Signal
-from ui.response_form import LineBox, error_text, hint, question_box
-from ui.widgets import Area, bold_label, ErrorSummary, FieldRow, heading, plain_label
+from ui.response_form import LineBox, error_text, question_box
+from ui.widgets import Area, bold_label, ErrorSummary, FieldRow, frameless_scroll, heading, hint_label, plain_label
 
 CONTACT_COLUMNS = ("Name", "Team", "Role", "E-mail", "Telephone", "Channel", "Check")
 FORM_LABELS = {
@@ -224,9 +224,7 @@ class PartnersArea(Area):
         left.addWidget(self.partner_list, 1)
         split.addLayout(left)
 
-        self.scroll = QtWidgets.QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.scroll = frameless_scroll()
         split.addWidget(self.scroll, 1)
         page = QtWidgets.QWidget()
         self.scroll.setWidget(page)
@@ -251,7 +249,7 @@ class PartnersArea(Area):
         self.teams.setAccessibleName("Teams")
         detail.addWidget(self.teams)
         detail.addWidget(heading("This desk's contacts", 2))
-        self.no_contacts = hint("No contacts recorded for this partner yet.")
+        self.no_contacts = hint_label("No contacts recorded for this partner yet.")
         detail.addWidget(self.no_contacts)
         self.table = QtWidgets.QTableWidget(0, len(CONTACT_COLUMNS))
         self.table.setHorizontalHeaderLabels(CONTACT_COLUMNS)
@@ -288,7 +286,7 @@ class PartnersArea(Area):
         actions.addStretch(1)
         detail.addLayout(actions)
         if not self.can_manage:
-            detail.addWidget(hint("Only an administrator can change the contacts."))
+            detail.addWidget(hint_label("Only an administrator can change the contacts."))
         self.status = plain_label("", selectable=True)
         self.status.setAccessibleName("Result")
         detail.addWidget(self.status)

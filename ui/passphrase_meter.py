@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from app.vault.passphrase import MIN_LENGTH, estimate_bits, problems
 from ui.qt import QtWidgets, Qt, Signal
-from ui.widgets import FieldRow, plain_label
+from ui.widgets import FieldRow, HINT_STYLE, plain_label
 
 ADVICE = (
     f"Use at least {MIN_LENGTH} characters. Three or four random words, such as "
@@ -84,11 +84,11 @@ class PassphraseMeter(QtWidgets.QWidget):
         row.addWidget(self.word)
         layout.addLayout(row)
         self.reason = plain_label("")
-        self.reason.setStyleSheet("color: #505a5f;")
+        self.reason.setStyleSheet(HINT_STYLE)
         self.reason.hide()
         layout.addWidget(self.reason)
         self.advice = plain_label(ADVICE)
-        self.advice.setStyleSheet("color: #505a5f;")
+        self.advice.setStyleSheet(HINT_STYLE)
         self.advice.setVisible(show_advice)
         layout.addWidget(self.advice)
         self._reason_allowed = True

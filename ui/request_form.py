@@ -27,9 +27,8 @@ from app.subjects import (check_role, create_subject, get_subject, requests_of_s
 from app.suspensions import current as current_suspension
 from app.timeutil import london_display
 from ui.qt import QtCore, QtGui, QtWidgets, Qt, Signal
-from ui.widgets import ErrorSummary, FieldRow, heading, plain_label
+from ui.widgets import ErrorSummary, FieldRow, frameless_scroll, heading, hint_label, plain_label
 
-HINT_STYLE = "color: #505a5f;"
 KIND_TITLES = {"person": "Person", "location": "Location", "business": "Business"}
 
 
@@ -60,11 +59,6 @@ def text_box(height_lines: int = 4) -> QtWidgets.QPlainTextEdit:
     box.setFixedHeight(metrics.lineSpacing() * height_lines + 14)
     return box
 
-
-def hint_label(text: str) -> QtWidgets.QLabel:
-    label = plain_label(text)
-    label.setStyleSheet(HINT_STYLE)
-    return label
 
 
 class DateField(QtWidgets.QWidget):
@@ -845,9 +839,7 @@ class RequestForm(QtWidgets.QWidget):
 
         outer = QtWidgets.QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        self.scroll = QtWidgets.QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.scroll = frameless_scroll()
         outer.addWidget(self.scroll)
         content = QtWidgets.QWidget()
         self.scroll.setWidget(content)

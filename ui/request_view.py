@@ -27,8 +27,9 @@ from app.subjects import ROLES as SUBJECT_ROLES
 from app.suspensions import current as current_suspension
 from app.timeutil import london_display
 from ui.qt import QtGui, QtWidgets, Qt, Signal
-from ui.request_form import DateField, KIND_TITLES, hint_label, iso_to_uk, subject_name_display
-from ui.widgets import ErrorSummary, FieldRow, bold_label, heading, no_mnemonic, plain_label
+from ui.request_form import DateField, KIND_TITLES, iso_to_uk, subject_name_display
+from ui.widgets import (bold_label, ErrorSummary, FieldRow, frameless_scroll, heading, hint_label,
+                        no_mnemonic, plain_label, SUCCESS_STYLE)
 
 STATUS_TITLES = {"draft": "Draft (not sent)", "sent": "Sent, awaiting acknowledgement",
                  "acknowledged": "Acknowledged, awaiting answer", "responded": "Responded",
@@ -302,9 +303,7 @@ class RequestView(QtWidgets.QWidget):
         self.dialog: QtWidgets.QDialog | None = None
         outer = QtWidgets.QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        self.scroll = QtWidgets.QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.scroll = frameless_scroll()
         outer.addWidget(self.scroll)
         content = QtWidgets.QWidget()
         self.scroll.setWidget(content)
@@ -324,7 +323,7 @@ class RequestView(QtWidgets.QWidget):
         self.summary = ErrorSummary()
         layout.addWidget(self.summary)
         self.notice = plain_label("")
-        self.notice.setStyleSheet("color: #00703c; font-weight: bold;")
+        self.notice.setStyleSheet(SUCCESS_STYLE)
         self.notice.hide()
         layout.addWidget(self.notice)
 

@@ -11,9 +11,9 @@ from app.errors import SpocError
 from app.requests import get_request, list_requests, overdue_dispatches
 from app.search import search
 from ui.qt import QtCore, QtWidgets, Qt, Signal
-from ui.request_form import RequestForm, hint_label, iso_to_uk
+from ui.request_form import RequestForm, iso_to_uk
 from ui.request_view import REQUEST_STATUS_TITLES, RequestView
-from ui.widgets import Area, ErrorSummary, heading, plain_label
+from ui.widgets import Area, ErrorSummary, heading, hint_label, HINT_STYLE, plain_label, SUCCESS_STYLE
 from ui.worker import run_in_background
 
 PAGE_SIZE = 200
@@ -243,11 +243,11 @@ class RequestsArea(Area):
         self.list_summary = ErrorSummary()
         layout.addWidget(self.list_summary)
         self.list_notice = plain_label("")
-        self.list_notice.setStyleSheet("color: #00703c; font-weight: bold;")
+        self.list_notice.setStyleSheet(SUCCESS_STYLE)
         self.list_notice.hide()
         layout.addWidget(self.list_notice)
         self.showing = plain_label("")
-        self.showing.setStyleSheet("color: #505a5f;")
+        self.showing.setStyleSheet(HINT_STYLE)
         layout.addWidget(self.showing)
 
         self.views = QtWidgets.QStackedWidget()

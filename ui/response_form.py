@@ -26,10 +26,10 @@ from app.responses import (LABELS, Response, conditions_of_use, lawful_bases, ma
 from app.textcheck import visible
 from app.timeutil import london_display
 from ui.qt import QtCore, QtGui, QtWidgets, Qt, Signal
-from ui.widgets import ErrorSummary, FieldRow, heading, no_mnemonic, plain_label
+from ui.widgets import (ErrorSummary, FieldRow, frameless_scroll, heading, hint_label, HINT_STYLE,
+                        no_mnemonic, plain_label)
 
 EXCHANGE_FILTER = "SPOC Desk exchange files (*.json)"
-HINT_STYLE = "color: #505a5f;"
 KIND_CHOICES = (
     ("disclosure", "We hold information and disclose it",
      "Say what you hold and what you disclose, on which lawful basis, and answer the 5.4 tests."),
@@ -221,11 +221,6 @@ def summary_row(label: str, value: QtWidgets.QWidget | str) -> QtWidgets.QWidget
     return row
 
 
-def hint(text: str) -> QtWidgets.QLabel:
-    label = plain_label(text)
-    label.setStyleSheet(HINT_STYLE)
-    return label
-
 
 def agency_name(code: str) -> str:
     try:
@@ -363,9 +358,7 @@ class ResponseForm(QtWidgets.QWidget):
         outer = QtWidgets.QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
-        self.scroll = QtWidgets.QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.scroll = frameless_scroll()
         outer.addWidget(self.scroll, 1)
         page = QtWidgets.QWidget()
         self.scroll.setWidget(page)
@@ -442,7 +435,7 @@ class ResponseForm(QtWidgets.QWidget):
         self.column.addWidget(spacer)
         self.column.addWidget(heading(title, 2))
         if text:
-            self.column.addWidget(hint(text))
+            self.column.addWidget(hint_label(text))
 
     def _row(self, key: str, field: QtWidgets.QWidget, label: str | None = None, hint_text: str = "",
              tooltip: str = "") -> FieldRow:
@@ -523,7 +516,7 @@ class ResponseForm(QtWidgets.QWidget):
             self.kind_group.addButton(button)
             self.kind_buttons[code] = button
             layout.addWidget(button)
-            item_hint = hint(note)
+            item_hint = hint_label(note)
             item_hint.setContentsMargins(24, 0, 0, 4)
             layout.addWidget(item_hint)
         self.kind_buttons["disclosure"].setChecked(True)

@@ -10,7 +10,7 @@ from app.errors import SpocError
 from app.policy import Policy, get_policy, set_policy
 from app.vault import keyring_slot
 from ui.qt import QtWidgets, Signal
-from ui.widgets import Area, ErrorSummary, FieldRow, heading, plain_label
+from ui.widgets import Area, ErrorSummary, FieldRow, frameless_scroll, heading, plain_label, SUCCESS_STYLE
 
 KEYRING_RISK = (
     "When allowed, a user may choose to unlock this vault on this workstation without typing "
@@ -41,9 +41,7 @@ class SettingsArea(Area):
         self._draft: dict | None = None
         outer = QtWidgets.QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        scroll = QtWidgets.QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        scroll = frameless_scroll()
         outer.addWidget(scroll)
         content = QtWidgets.QWidget()
         content.setMaximumWidth(760)
@@ -99,7 +97,7 @@ class SettingsArea(Area):
         buttons.addStretch(1)
         layout.addLayout(buttons)
         self.saved = plain_label("")
-        self.saved.setStyleSheet("color: #00703c; font-weight: bold;")
+        self.saved.setStyleSheet(SUCCESS_STYLE)
         self.saved.setAccessibleName("Save result")
         self.saved.hide()
         layout.addWidget(self.saved)

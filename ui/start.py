@@ -7,7 +7,7 @@ from pathlib import Path
 from app import __version__
 from ui import config
 from ui.qt import QtWidgets, Qt, Signal
-from ui.widgets import bold_label, heading, MarkingBanner, plain_label
+from ui.widgets import bold_label, heading, HINT_STYLE, MarkingBanner, plain_label
 
 VAULT_FILTER = "SPOC Desk vaults (*.vault);;All files (*)"
 
@@ -44,7 +44,7 @@ class StartWindow(QtWidgets.QWidget):
         column.addWidget(self.recent, 1)
         self.empty_hint = plain_label("No vaults opened on this workstation yet. Create one, or open "
                                       "the vault file your administrator gave you.")
-        self.empty_hint.setStyleSheet("color: #505a5f;")
+        self.empty_hint.setStyleSheet(HINT_STYLE)
         column.addWidget(self.empty_hint)
 
         buttons = QtWidgets.QHBoxLayout()
@@ -65,7 +65,7 @@ class StartWindow(QtWidgets.QWidget):
         buttons.addWidget(self.open_button)
         column.addLayout(buttons)
         version = plain_label(f"Version {__version__}")
-        version.setStyleSheet("color: #505a5f;")
+        version.setStyleSheet(HINT_STYLE)
         column.addWidget(version, 0, Qt.AlignmentFlag.AlignRight)
         self.resize(720, 520)
         self.reload()

@@ -18,7 +18,7 @@ from app.vault.lockfile import busy_message
 from app.vault.vault import Vault
 from ui import config
 from ui.qt import QtCore, QtWidgets, Signal
-from ui.widgets import MarkingBanner, heading, plain_label
+from ui.widgets import heading, HINT_STYLE, MarkingBanner, plain_label
 from ui.worker import run_in_background
 
 log = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ class UnlockWindow(QtWidgets.QWidget):
         self.remember_box.setAccessibleName("Remember on this workstation")
         column.addWidget(self.remember_box)
         self.remember_reason = plain_label("")
-        self.remember_reason.setStyleSheet("color: #505a5f;")
+        self.remember_reason.setStyleSheet(HINT_STYLE)
         column.addWidget(self.remember_reason)
 
         self.error = plain_label("")

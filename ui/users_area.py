@@ -4,15 +4,15 @@ one, reset a passphrase. The rules (who may, what is allowed) are in app.users."
 from __future__ import annotations
 
 from app.drafts import discard_draft
-from app.errors import InvalidInput, SpocError
+from app.errors import SpocError
 from app.roles import ROLES
 from app.timeutil import london_display
 from app.users import add_user, disable_user, list_users
-from app.vault.vault import check_user_name
+from app.vault.vault import user_name_problem
 from ui.passphrase_dialog import ChangePassphraseDialog, FittedDialog
 from ui.passphrase_meter import NewPassphraseFields
 from ui.qt import QtWidgets, Qt, Signal
-from ui.widgets import Area, ErrorSummary, FieldRow, heading, plain_label
+from ui.widgets import Area, ErrorSummary, FieldRow, frameless_scroll, heading, plain_label, SUCCESS_STYLE
 from ui.worker import run_in_background
 
 COLUMNS = ("User name", "Role", "Active", "Created", "Passphrase changed")
@@ -107,9 +107,7 @@ class UsersArea(Area):
         self._dialog: QtWidgets.QDialog | None = None
         outer = QtWidgets.QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        scroll = QtWidgets.QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        scroll = frameless_scroll()
         outer.addWidget(scroll)
         content = QtWidgets.QWidget()
         scroll.setWidget(content)
@@ -146,7 +144,7 @@ class UsersArea(Area):
         actions.addStretch(1)
         layout.addLayout(actions)
         self.notice = plain_label("")
-        self.notice.setStyleSheet("color: #00703c; font-weight: bold;")
+        self.notice.setStyleSheet(SUCCESS_STYLE)
         self.notice.hide()
         layout.addWidget(self.notice)
 
@@ -286,14 +284,9 @@ class UsersArea(Area):
         if not name:
             message = "Enter a user name"
         else:
-            try:
-                check_user_name(name)
-            except InvalidInput:
-                message = ("User names use 2 to 64 letters, digits, dots, hyphens or underscores, "
-                           "and start with a letter or digit")
-            else:
-                if any(u.name.casefold() == name.casefold() for u in self._users):
-                    message = f"A user called {name} already exists; choose another user name"
+            message = user_name_problem(name)
+            if message is None and any(u.name.casefold() == name.casefold() for u in self._users):
+                message = f"A user called {name} already exists; choose another user name"
         self.name_row.set_error(message)
         if message:
             found.append((self.name, message))

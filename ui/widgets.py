@@ -8,6 +8,8 @@ from typing import Iterable
 from ui.qt import QtGui, QtWidgets, Qt, Signal
 
 MARKING = "OFFICIAL-SENSITIVE"
+HINT_STYLE = "color: #505a5f;"        # GOV.UK secondary text: 7:1 on the window background
+SUCCESS_STYLE = "color: #00703c; font-weight: bold;"
 
 
 def plain_label(text: str = "", parent: QtWidgets.QWidget | None = None, *, wrap: bool = True,
@@ -19,6 +21,21 @@ def plain_label(text: str = "", parent: QtWidgets.QWidget | None = None, *, wrap
     label.setText(text)
     if selectable:
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def frameless_scroll() -> QtWidgets.QScrollArea:
+    """A scroll area without a frame whose content follows its width: long pages scroll, never squeeze."""
+    scroll = QtWidgets.QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+    return scroll
+
+
+def hint_label(text: str = "") -> QtWidgets.QLabel:
+    """Hint text under a label or heading: plain, wrapped, in the secondary colour."""
+    label = plain_label(text)
+    label.setStyleSheet(HINT_STYLE)
     return label
 
 
@@ -91,9 +108,7 @@ class FieldRow(QtWidgets.QWidget):
         self.label.setBuddy(field)
         layout.addWidget(self.label)
         if hint:
-            hint_label = plain_label(hint)
-            hint_label.setStyleSheet("color: #505a5f;")
-            layout.addWidget(hint_label)
+            layout.addWidget(hint_label(hint))
         self.error = plain_label("")
         self.error.setStyleSheet("color: #b10e1e; font-weight: bold;")
         self.error.hide()

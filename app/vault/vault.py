@@ -66,6 +66,13 @@ def check_user_name(name: str) -> str:
     return name
 
 
+def user_name_problem(name: str) -> str | None:
+    """What is wrong with a user name, in a form's words; None when it is allowed."""
+    if USER_NAME.match(name or ""):
+        return None
+    return "User names use 2 to 64 letters, digits, dots, hyphens or underscores, and start with a letter or digit"
+
+
 def check_passphrase(value: str, whose: str = "The passphrase") -> str:
     found = passphrase_rules.problems(value)
     if found:
