@@ -9,7 +9,9 @@ never typed in by hand, except onward disclosures (`record_onward`):
 - kind `response`: a response sent (`responses.mark_response_sent`) or received (import or
   `responses.receive_response`);
 - kind `export`: an exchange file made for sending (`exchange.export_request`);
-- kind `onward`: a further disclosure of collated information to a partner (5.3).
+- kind `onward`: a further disclosure of collated information to a partner (5.3);
+- kind `meeting`: a further disclosure the chair of a tactical meeting permitted (Appendix 1
+  para 4; `meetings.record_permission`).
 Corrections (7.2), consent (6.2) and subject access (12) work hangs off this register later.
 """
 
@@ -23,7 +25,7 @@ from app.records import Page, dumps, loads, new_id
 from app.roles import require
 from app.timeutil import utc_now_iso
 
-KINDS = ("request", "response", "onward", "export")
+KINDS = ("request", "response", "onward", "export", "meeting")
 
 
 @dataclass(frozen=True)

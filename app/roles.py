@@ -44,6 +44,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "breaches.report": frozenset(ROLES),
     "breaches.read": frozenset({"dpm"}),
     "breaches.manage": frozenset({"dpm"}),
+    # Issue 5 (2.7, Appendix 1, Appendix 2a): the police SPOC convenes tactical meetings and the
+    # chair runs them; both record attendance, decisions, 4P actions and the chair's permissions
+    # for further disclosure. The DPM reads them (disclosures, compliance); the administrator and
+    # the auditor see no meeting (need to know).
+    "meetings.read": frozenset({"chair", "spoc", "dpm"}),
+    "meetings.manage": frozenset({"chair", "spoc"}),
 }
 
 

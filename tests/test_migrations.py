@@ -224,3 +224,37 @@ def test_chain_still_verifies_across_a_migration(monkeypatch, vault_path):
         assert report.ok, report.problems
     finally:
         vault.close()
+
+
+def test_v6_adds_meetings_and_keeps_the_disclosure_register(monkeypatch, vault_path):
+    """Schema 6 rebuilds the disclosure register to allow kind 'meeting': every row and the index
+    survive, and the meeting tables are there."""
+    with ladder(monkeypatch, REAL_MIGRATIONS[:5]):
+        vault, _ = Vault.create(vault_path, user="alice", passphrase=PASSPHRASE, agency="DCON")
+        try:
+            vault.db.execute(
+                "INSERT INTO disclosures (id, kind, direction, from_agency, to_agency, at, what, originator,"
+                " recorded_by, recorded_at) VALUES ('00000000-0000-4000-8000-000000000001', 'onward', 'sent',"
+                " 'DCON', 'DCC', '2026-01-02T10:00:00+00:00', 'kept', 'DCON', 'alice', '2026-01-02T10:00:00+00:00')")
+            with pytest.raises(Exception):
+                vault.db.execute(
+                    "INSERT INTO disclosures (id, kind, direction, from_agency, to_agency, at, originator,"
+                    " recorded_by, recorded_at) VALUES ('x', 'meeting', 'sent', 'A', 'B', 't', 'A', 'a', 't')")
+            before = [dict(r) for r in vault.db.query("SELECT * FROM disclosures")]
+        finally:
+            vault.close()
+    vault = Vault.open(vault_path, user="alice", passphrase=PASSPHRASE)
+    try:
+        assert schema_version(vault.db) == LATEST >= 6
+        assert [dict(r) for r in vault.db.query("SELECT * FROM disclosures")] == before
+        tables = {r["name"] for r in vault.db.query("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert {"meetings", "meeting_attendees", "meeting_agenda_items", "meeting_decisions", "meeting_actions",
+                "meeting_action_updates", "meeting_permissions"} <= tables
+        assert "disclosures_v6" not in tables
+        assert vault.db.one("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'disclosures_request'")
+        vault.db.execute(
+            "INSERT INTO disclosures (id, kind, direction, from_agency, to_agency, at, originator, recorded_by,"
+            " recorded_at) VALUES ('y', 'meeting', 'sent', 'DCC', 'DHCFT', 't', 'DCON', 'alice', 't')")
+        assert vault.verify().ok
+    finally:
+        vault.close()

@@ -355,12 +355,167 @@ def _v5_breaches(db: Database) -> None:
         db.execute(statement)
 
 
+MEETING_STATUSES = ("planned", "held", "closed")
+ACTION_STATUSES = ("open", "done", "cancelled")
+DISCLOSURE_KINDS_V6 = ("request", "response", "onward", "export", "meeting")
+
+
+def _v6_meetings(db: Database) -> None:
+    # Issue 5 part 3: tactical meetings (2.7, Appendix 1, Appendix 2a). A meeting with its
+    # attendees (each one's acceptance of the Appendix 1 confidentiality statement), agenda items
+    # (a linked request or a case), decisions, 4P actions with an append-only status history, and
+    # the chair's decisions on further disclosure (Appendix 1 para 4). The disclosure register
+    # gains the kind 'meeting' for a granted permission: SQLite cannot change a CHECK, so the
+    # table is rebuilt with the same columns, rows and index.
+    statuses = ", ".join(f"'{s}'" for s in MEETING_STATUSES)  # our own constants
+    action_statuses = ", ".join(f"'{s}'" for s in ACTION_STATUSES)
+    kinds = ", ".join(f"'{k}'" for k in DISCLOSURE_KINDS_V6)
+    for statement in (
+        f"""CREATE TABLE meetings (
+               seq           INTEGER PRIMARY KEY,
+               id            TEXT NOT NULL UNIQUE,
+               origin_agency TEXT NOT NULL,
+               reference     TEXT NOT NULL,
+               held_at       TEXT NOT NULL,
+               place         TEXT NOT NULL,
+               chair         TEXT NOT NULL,
+               chair_agency  TEXT NOT NULL,
+               status        TEXT NOT NULL DEFAULT 'planned' CHECK (status IN ({statuses})),
+               notes         TEXT NOT NULL DEFAULT '',
+               created_at    TEXT NOT NULL,
+               created_by    TEXT NOT NULL,
+               updated_at    TEXT NOT NULL,
+               updated_by    TEXT NOT NULL,
+               UNIQUE (origin_agency, reference)
+           )""",
+        "CREATE INDEX meetings_held ON meetings(held_at)",
+        """CREATE TABLE meeting_attendees (
+               seq         INTEGER PRIMARY KEY,
+               id          TEXT NOT NULL UNIQUE,
+               meeting_id  TEXT NOT NULL REFERENCES meetings(id),
+               name        TEXT NOT NULL,
+               role_title  TEXT NOT NULL DEFAULT '',
+               agency      TEXT NOT NULL,
+               accepted_at TEXT,
+               accepted_recorded_by TEXT,
+               accepted_recorded_at TEXT,
+               created_at  TEXT NOT NULL,
+               created_by  TEXT NOT NULL
+           )""",
+        "CREATE INDEX meeting_attendees_meeting ON meeting_attendees(meeting_id, seq)",
+        """CREATE TABLE meeting_agenda_items (
+               seq         INTEGER PRIMARY KEY,
+               id          TEXT NOT NULL UNIQUE,
+               meeting_id  TEXT NOT NULL REFERENCES meetings(id),
+               position    INTEGER NOT NULL,
+               kind        TEXT NOT NULL CHECK (kind IN ('request','case')),
+               request_id  TEXT REFERENCES requests(id),
+               title       TEXT NOT NULL DEFAULT '',
+               notes       TEXT NOT NULL DEFAULT '',
+               created_at  TEXT NOT NULL,
+               created_by  TEXT NOT NULL,
+               CHECK ((kind = 'request') = (request_id IS NOT NULL))
+           )""",
+        "CREATE INDEX meeting_agenda_meeting ON meeting_agenda_items(meeting_id, position)",
+        """CREATE TABLE meeting_decisions (
+               seq            INTEGER PRIMARY KEY,
+               id             TEXT NOT NULL UNIQUE,
+               meeting_id     TEXT NOT NULL REFERENCES meetings(id),
+               agenda_item_id TEXT REFERENCES meeting_agenda_items(id),
+               text           TEXT NOT NULL,
+               recorded_at    TEXT NOT NULL,
+               recorded_by    TEXT NOT NULL
+           )""",
+        "CREATE INDEX meeting_decisions_meeting ON meeting_decisions(meeting_id, seq)",
+        f"""CREATE TABLE meeting_actions (
+               seq            INTEGER PRIMARY KEY,
+               id             TEXT NOT NULL UNIQUE,
+               meeting_id     TEXT NOT NULL REFERENCES meetings(id),
+               agenda_item_id TEXT REFERENCES meeting_agenda_items(id),
+               category       TEXT NOT NULL,
+               text           TEXT NOT NULL,
+               owner_agency   TEXT NOT NULL,
+               due_date       TEXT NOT NULL,
+               status         TEXT NOT NULL DEFAULT 'open' CHECK (status IN ({action_statuses})),
+               created_at     TEXT NOT NULL,
+               created_by     TEXT NOT NULL,
+               updated_at     TEXT NOT NULL,
+               updated_by     TEXT NOT NULL
+           )""",
+        "CREATE INDEX meeting_actions_meeting ON meeting_actions(meeting_id, seq)",
+        "CREATE INDEX meeting_actions_status ON meeting_actions(status, due_date)",
+        f"""CREATE TABLE meeting_action_updates (
+               seq         INTEGER PRIMARY KEY,
+               id          TEXT NOT NULL UNIQUE,
+               action_id   TEXT NOT NULL REFERENCES meeting_actions(id),
+               status      TEXT NOT NULL CHECK (status IN ({action_statuses})),
+               note        TEXT NOT NULL DEFAULT '',
+               at          TEXT NOT NULL,
+               recorded_by TEXT NOT NULL
+           )""",
+        "CREATE INDEX meeting_action_updates_action ON meeting_action_updates(action_id, seq)",
+        """CREATE TRIGGER meeting_action_updates_no_update BEFORE UPDATE ON meeting_action_updates
+           BEGIN SELECT RAISE(ABORT, 'action updates are append-only'); END""",
+        """CREATE TRIGGER meeting_action_updates_no_delete BEFORE DELETE ON meeting_action_updates
+           BEGIN SELECT RAISE(ABORT, 'action updates are append-only'); END""",
+        """CREATE TABLE meeting_permissions (
+               seq                 INTEGER PRIMARY KEY,
+               id                  TEXT NOT NULL UNIQUE,
+               meeting_id          TEXT NOT NULL REFERENCES meetings(id),
+               agenda_item_id      TEXT REFERENCES meeting_agenda_items(id),
+               requested_by        TEXT NOT NULL,
+               requested_by_agency TEXT NOT NULL,
+               to_agency           TEXT NOT NULL,
+               what                TEXT NOT NULL,
+               reason              TEXT NOT NULL,
+               granted             INTEGER NOT NULL CHECK (granted IN (0, 1)),
+               decided_by          TEXT NOT NULL,
+               decided_at          TEXT NOT NULL,
+               disclosure_id       TEXT,
+               recorded_at         TEXT NOT NULL,
+               recorded_by         TEXT NOT NULL
+           )""",
+        "CREATE INDEX meeting_permissions_meeting ON meeting_permissions(meeting_id, seq)",
+        """CREATE TRIGGER meeting_permissions_no_update BEFORE UPDATE ON meeting_permissions
+           BEGIN SELECT RAISE(ABORT, 'permission decisions are append-only'); END""",
+        """CREATE TRIGGER meeting_permissions_no_delete BEFORE DELETE ON meeting_permissions
+           BEGIN SELECT RAISE(ABORT, 'permission decisions are append-only'); END""",
+        # The disclosure register, rebuilt to allow kind 'meeting' (same columns, rows and index).
+        f"""CREATE TABLE disclosures_v6 (
+               seq            INTEGER PRIMARY KEY,
+               id             TEXT NOT NULL UNIQUE,
+               kind           TEXT NOT NULL CHECK (kind IN ({kinds})),
+               direction      TEXT NOT NULL CHECK (direction IN ('sent','received')),
+               from_agency    TEXT NOT NULL,
+               to_agency      TEXT NOT NULL,
+               at             TEXT NOT NULL,
+               request_id     TEXT,
+               response_id    TEXT,
+               subject_ids    TEXT NOT NULL DEFAULT '[]',
+               what           TEXT NOT NULL DEFAULT '',
+               lawful_bases   TEXT NOT NULL DEFAULT '[]',
+               channel        TEXT NOT NULL DEFAULT '',
+               originator     TEXT NOT NULL,
+               recorded_by    TEXT NOT NULL,
+               recorded_at    TEXT NOT NULL
+           )""",
+        "INSERT INTO disclosures_v6 SELECT seq, id, kind, direction, from_agency, to_agency, at, request_id,"
+        " response_id, subject_ids, what, lawful_bases, channel, originator, recorded_by, recorded_at FROM disclosures",
+        "DROP TABLE disclosures",
+        "ALTER TABLE disclosures_v6 RENAME TO disclosures",
+        "CREATE INDEX disclosures_request ON disclosures(request_id)",
+    ):
+        db.execute(statement)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "vault metadata, users and the audit trail", _v1_core),
     Migration(2, "vault policy settings", _v2_policy),
     Migration(3, "encrypted drafts of unsaved forms", _v3_drafts),
     Migration(4, "requests, subjects, dispatches, responses, disclosures, contacts, search", _v4_requests),
     Migration(5, "the breach log with its append-only updates", _v5_breaches),
+    Migration(6, "tactical meetings: attendees, agenda, decisions, 4P actions, further-disclosure permissions",
+              _v6_meetings),
 )
 LATEST = MIGRATIONS[-1].version
 
