@@ -390,6 +390,7 @@ def populate(vault, size: int = 200, *, seed: int | None = 1, user: str = "spoc"
         db.query("PRAGMA journal_mode = WAL")
         db.execute(f"PRAGMA cache_size = {int(cache)}")
     _demo_breaches(vault, rng, requests[-1]["id"] if requests else None)
+    _demo_meetings(vault, rng, [r["id"] for r in requests[-4:]])
     if progress:
         progress(size * 2, size * 2)
     return DemoSummary(len(requests), len(subjects), len(dispatches), len(responses), len(register), len(contacts))
@@ -460,3 +461,100 @@ def _demo_breaches(vault, rng: random.Random, request_id: str | None) -> None:
             vault.db.execute(insert_sql("breaches", BREACH_COLS), to_params(row, BREACH_COLS))
             vault.db.executemany(insert_sql("breach_updates", BREACH_UPDATE_COLS),
                                  [to_params(u, BREACH_UPDATE_COLS) for u in updates])
+
+
+def _demo_meetings(vault, rng: random.Random, request_ids: list[str]) -> None:
+    """Three fictitious tactical meetings (2.7, App. 1, App. 2a): one closed a month ago, one held
+    this week with open 4P actions and a granted and a refused further disclosure, one planned."""
+    now = _dt.datetime.now(_dt.timezone.utc)
+    here = vault.agency
+    stamp = now.isoformat(timespec="microseconds")
+
+    def at(days: float, hour: int = 10) -> str:
+        moment = (now + _dt.timedelta(days=days)).replace(hour=hour, minute=0, second=0, microsecond=0)
+        return moment.isoformat(timespec="microseconds")
+
+    def day(days: int) -> str:
+        return (now + _dt.timedelta(days=days)).date().isoformat()
+
+    people = [("Det Insp Demo Carter", "Chair, Op Wilberforce", here), ("Demo Social Worker", "Adult safeguarding", "DCC"),
+              ("Demo Compliance Officer", "Labour inspector", "GLAA"), ("Demo Fraud Investigator", "Fraud and Error", "DWP"),
+              ("Demo Nurse Practitioner", "Safeguarding lead", "DHCFT"), ("Demo Immigration Officer", "Intelligence", "HOIE")]
+    plans = [(-30, "closed", people[:4]), (-3, "held", people[:6]), (14, "planned", people[:3])]
+    db = vault.db
+    with db.transaction():
+        for number, (offset, status, who) in enumerate(plans, start=1):
+            mid = _uid(rng)
+            held = at(offset)
+            reference = f"TM-{(now + _dt.timedelta(days=offset)).year}-{number:04d}"
+            db.execute("INSERT INTO meetings (id, origin_agency, reference, held_at, place, chair, chair_agency, status,"
+                       " notes, created_at, created_by, updated_at, updated_by)"
+                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'spoc', ?, 'spoc')",
+                       (mid, here, reference, held, "Demo Police HQ, conference room 2", people[0][0], here, status,
+                        "Demo: fictitious meeting.", stamp, stamp))
+            for name, role, agency in who:
+                accepted = held if status != "planned" else None
+                db.execute("INSERT INTO meeting_attendees (id, meeting_id, name, role_title, agency, accepted_at,"
+                           " accepted_recorded_by, accepted_recorded_at, created_at, created_by)"
+                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'spoc')",
+                           (_uid(rng), mid, name, role, agency, accepted, "chair" if accepted else None,
+                            accepted, stamp))
+            items = []
+            links = request_ids[(number - 1):(number + 1)] if request_ids else []
+            for position, rid in enumerate(links, start=1):
+                iid = _uid(rng)
+                items.append(iid)
+                db.execute("INSERT INTO meeting_agenda_items (id, meeting_id, position, kind, request_id, title, notes,"
+                           " created_at, created_by) VALUES (?, ?, ?, 'request', ?, '', '', ?, 'spoc')",
+                           (iid, mid, position, rid, stamp))
+            iid = _uid(rng)
+            items.append(iid)
+            db.execute("INSERT INTO meeting_agenda_items (id, meeting_id, position, kind, request_id, title, notes,"
+                       " created_at, created_by) VALUES (?, ?, ?, 'case', NULL, ?, ?, ?, 'spoc')",
+                       (iid, mid, len(items), rng.choice(["Demo: car wash workers living on site",
+                                                          "Demo: nail bar staff collected by minibus"]),
+                        "Demo: referral from a partner without a request yet.", stamp))
+            if status == "planned":
+                continue
+            db.execute("INSERT INTO meeting_decisions (id, meeting_id, agenda_item_id, text, recorded_at, recorded_by)"
+                       " VALUES (?, ?, ?, ?, ?, 'chair')",
+                       (_uid(rng), mid, items[-1], "Demo: joint welfare visit with the council and the GLAA.", held))
+            for category, text, owner, due, state in (
+                    ("pursue", "Demo: research the business's directors and vehicles.", here, day(offset + 14),
+                     "open" if number == 2 else "done"),
+                    ("protect", "Demo: safeguarding visit and NRM referral offered.", "DCC", day(offset + 7), "open"),
+                    ("prevent", "Demo: advice visit to the employer on right to work.", "GLAA", day(offset + 21),
+                     "open" if number == 2 else "cancelled"),
+                    ("prepare", "Demo: brief partner front-line staff on the indicators.", "DHCFT", day(offset + 28),
+                     "open")):
+                aid = _uid(rng)
+                db.execute("INSERT INTO meeting_actions (id, meeting_id, agenda_item_id, category, text, owner_agency,"
+                           " due_date, status, created_at, created_by, updated_at, updated_by)"
+                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'chair', ?, 'chair')",
+                           (aid, mid, items[-1], category, text, owner, due, state, held, held))
+                db.execute("INSERT INTO meeting_action_updates (id, action_id, status, note, at, recorded_by)"
+                           " VALUES (?, ?, 'open', 'Action agreed', ?, 'chair')", (_uid(rng), aid, held))
+                if state != "open":
+                    db.execute("INSERT INTO meeting_action_updates (id, action_id, status, note, at, recorded_by)"
+                               " VALUES (?, ?, ?, ?, ?, 'chair')",
+                               (_uid(rng), aid, state, "Demo: " + ("completed." if state == "done" else "overtaken."),
+                                at(offset + 5)))
+            if number == 2:
+                did = _uid(rng)
+                db.execute("INSERT INTO disclosures (id, kind, direction, from_agency, to_agency, at, request_id,"
+                           " response_id, subject_ids, what, lawful_bases, channel, originator, recorded_by,"
+                           " recorded_at) VALUES (?, 'meeting', 'sent', 'DCC', 'DHCFT', ?, ?, NULL, '[]', ?, '[]', '',"
+                           " ?, 'chair', ?)",
+                           (did, held, links[0] if links else None,
+                            f"{reference}: Demo: the address of a potential victim, for GP registration.", here, held))
+                for granted, to, what, reason, disclosure in (
+                        (1, "DHCFT", "Demo: the address of a potential victim, for GP registration.",
+                         "Demo: access to health care for a vulnerable adult.", did),
+                        (0, "DFRS", "Demo: the names of the people living on site.",
+                         "Demo: a fire safety visit needs the address only, not the names.", None)):
+                    db.execute("INSERT INTO meeting_permissions (id, meeting_id, agenda_item_id, requested_by,"
+                               " requested_by_agency, to_agency, what, reason, granted, decided_by, decided_at,"
+                               " disclosure_id, recorded_at, recorded_by)"
+                               " VALUES (?, ?, ?, ?, 'DCC', ?, ?, ?, ?, ?, ?, ?, ?, 'chair')",
+                               (_uid(rng), mid, items[0], people[1][0], to, what, reason, granted, people[0][0],
+                                held, disclosure, held))

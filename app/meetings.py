@@ -24,7 +24,7 @@ meeting is read-only except for the status of its actions, which carry on after 
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from app.agreement import load_agreement

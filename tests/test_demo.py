@@ -39,7 +39,7 @@ def test_demo_covers_every_area_and_status(demo_doc):
     statuses = {d["status"] for r in doc["requests"] for d in r["dispatches"]}
     assert statuses == {"sent", "acknowledged", "responded", "nil-return", "declined"}
     assert {r["status"] for r in doc["requests"]} == {"draft", "open", "closed"}
-    assert {d["kind"] for d in doc["disclosures"]} == {"request", "response", "onward"}
+    assert {d["kind"] for d in doc["disclosures"]} == {"request", "response", "onward", "meeting"}
     assert {s["kind"] for s in doc["subjects"]} == {"person", "business", "location"}
     assert doc["contacts"] and doc["partner_suspensions"]
     names = " ".join(s["name"] for s in doc["subjects"])
@@ -119,3 +119,24 @@ def test_cli_demo_export_import(spocdesk, tmp_path):
     result = spocdesk("import", tmp_path / "hmrc.vault", tmp_path / "junk.json", "--user", "alice",
                       "--passphrase-stdin", stdin=PASSPHRASE + "\n")
     assert result.code == 4 and "not valid JSON" in result.err
+
+
+def test_demo_has_tactical_meetings(tmp_path):
+    from app import meetings
+    from desk_helpers import reopen_as
+
+    vault = make_desk(tmp_path / "demo.vault", role="admin")
+    demo.populate(vault, 20, seed=3)
+    chair = reopen_as(vault, "carol", "chair")
+    try:
+        listed = meetings.list_meetings(chair)
+        assert [m.status for m in listed] == ["planned", "held", "closed"]
+        held = meetings.get_meeting(chair, listed[1].reference)
+        assert len(held.agencies) >= 3 and held.all_accepted
+        assert {i.kind for i in held.agenda} == {"request", "case"}
+        assert all(i.request_reference for i in held.agenda if i.kind == "request")
+        assert {a.category for a in held.actions} == {"pursue", "prevent", "protect", "prepare"}
+        assert sorted(p.granted for p in held.permissions) == [False, True]
+        assert meetings.open_actions_before(chair, held)  # the closed meeting's open actions
+    finally:
+        chair.close()
