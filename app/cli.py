@@ -256,6 +256,29 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from app.reports import KINDS, build_report, record_use, save_pdf
+
+    if args.kind not in KINDS:
+        raise UsageError(f"Unknown report kind {args.kind!r}; choose one of: {', '.join(KINDS)}.")
+    out = Path(args.out)
+    if out.suffix.lower() != ".pdf":
+        raise UsageError(f"--out must name a .pdf file (got {out.name}).")
+    if out.exists():
+        raise InvalidInputError(f"{out} already exists; choose a new file name (nothing was written).")
+    if not out.parent.is_dir():
+        raise InvalidInputError(f"The folder {out.parent} does not exist.")
+    vault = _open(args)
+    try:
+        report = build_report(vault, args.kind, args.ref)
+        save_pdf(report.data, out)
+        record_use(vault, report, "saved")
+    finally:
+        vault.close()
+    print(f"Wrote {report.title} {report.reference} to {out} ({report.page_count} page{'s' if report.page_count != 1 else ''}, OFFICIAL-SENSITIVE).")
+    return 0
+
+
 DEMO_USERS = (("admin", "admin"), ("spoc", "spoc"), ("dpm", "dpm"), ("chair", "chair"))
 DEMO_WORDS = ("amber", "beacon", "cobalt", "drizzle", "ember", "falcon", "glacier", "harbour", "indigo",
               "juniper", "kestrel", "lantern", "meadow", "nectar", "orchid", "pebble", "quartz", "ripple",
@@ -432,6 +455,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--request", metavar="REF", help="the request reference, e.g. MSR-2026-0001")
     p.add_argument("--to", metavar="CODE", action="append",
                    help="recipient agency (repeatable); default: the agencies it was sent to, or its requester")
+    _auth(p)
+
+    p = command("report", cmd_report, "print a document to a PDF file, marked OFFICIAL-SENSITIVE on every page")
+    p.add_argument("vault", metavar="VAULT")
+    p.add_argument("kind", metavar="KIND", help="request, response, collation, disclosures, audit, meeting-pack, "
+                   "breach or breach-register")
+    p.add_argument("ref", metavar="REF", nargs="?", default="all",
+                   help="the reference: MSR-2026-0001, MSR-2026-0001/DWP for a response, TM-2026-0001, BR-2026-0001;"
+                   " 'all' (the default) for the registers and the audit trail")
+    p.add_argument("--out", metavar="FILE.pdf", required=True, help="the PDF file to write (must not exist)")
     _auth(p)
 
     p = command("demo", cmd_demo, "create a vault full of realistic fictitious data; prints its users' passphrases")

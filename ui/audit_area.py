@@ -163,6 +163,10 @@ class AuditArea(Area):
         self.verify_button.setToolTip("Replays the audit chain and checks the encrypted database.")
         self.verify_button.clicked.connect(self.verify)
         row.addWidget(self.verify_button)
+        self.print_button = QtWidgets.QPushButton("&Print extract…")
+        self.print_button.setToolTip("Preview, print or save the whole trail, newest first, marked OFFICIAL-SENSITIVE.")
+        self.print_button.clicked.connect(self.print_extract)
+        row.addWidget(self.print_button)
         self.count = plain_label("", wrap=False)
         row.addWidget(self.count, 1)
         layout.addLayout(row)
@@ -172,6 +176,11 @@ class AuditArea(Area):
         layout.addWidget(self.result)
         if not session.can("vault.verify"):
             self.verify_button.hide()
+
+    def print_extract(self):
+        from ui.report_preview import show_report
+
+        return show_report(self, self.session, "audit", "all")
 
     def refresh(self) -> None:
         """Shown: reading the trail is itself recorded in it."""

@@ -4,21 +4,19 @@ they stored it. Finish hands the open vault to the shell; Cancel after creation 
 
 from __future__ import annotations
 
-import datetime as _dt
 from pathlib import Path
 
 from app.agreement import load_agreement
 from app.errors import SpocError
 from app.paths import data_dir
-from app.timeutil import LONDON
 from app.vault import Vault
 from app.vault.keyslots import keyslot_path
 from app.vault.vault import user_name_problem
 from ui import config
 from ui.clipboard import copy_text
 from ui.passphrase_meter import NewPassphraseFields
-from ui.qt import QtGui, QtPrintSupport, QtWidgets, Qt, Signal
-from ui.widgets import ErrorSummary, FieldRow, frameless_scroll, MARKING, plain_label
+from ui.qt import QtCore, QtGui, QtPdf, QtPrintSupport, QtWidgets, Qt, Signal
+from ui.widgets import ErrorSummary, FieldRow, frameless_scroll, plain_label
 from ui.worker import run_in_background
 
 VAULT_SUFFIX = ".vault"
@@ -385,62 +383,11 @@ class CreateVaultWizard(QtWidgets.QWizard):
                 return f"{partner.name} ({code})"
         return code
 
-    def print_document(self) -> QtGui.QTextDocument:
-        """The recovery-key sheet, built from plain text (user text is never read as HTML)."""
-        doc = QtGui.QTextDocument()
-        doc.setDocumentMargin(48)
-        cursor = QtGui.QTextCursor(doc)
-        centred = QtGui.QTextBlockFormat()
-        centred.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        left = QtGui.QTextBlockFormat()
-        left.setAlignment(Qt.AlignmentFlag.AlignLeft)
-        left.setTopMargin(6)
-        marking = QtGui.QTextCharFormat()
-        marking.setFontWeight(QtGui.QFont.Weight.Bold)
-        marking.setFontPointSize(14)
-        title = QtGui.QTextCharFormat()
-        title.setFontWeight(QtGui.QFont.Weight.Bold)
-        title.setFontPointSize(16)
-        body = QtGui.QTextCharFormat()
-        body.setFontPointSize(11)
-        key = QtGui.QTextCharFormat()
-        key.setFontFamilies(["DejaVu Sans Mono", "Consolas", "Courier New", "monospace"])
-        key.setFontFixedPitch(True)
-        key.setFontPointSize(16)
-        key.setFontWeight(QtGui.QFont.Weight.Bold)
+    def recovery_sheet(self):
+        """The recovery-key sheet on the OFFICIAL-SENSITIVE template (built in memory, never stored)."""
+        from app.reports import recovery_key_sheet
 
-        def block(text: str, fmt_block, fmt_char, first: bool = False) -> None:
-            if not first:
-                cursor.insertBlock(fmt_block, fmt_char)
-            else:
-                cursor.setBlockFormat(fmt_block)
-                cursor.setBlockCharFormat(fmt_char)
-            cursor.insertText(text, fmt_char)
-
-        now = _dt.datetime.now(LONDON).strftime("%d/%m/%Y %H:%M")
-        name = self.created_path.name if self.created_path else ""
-        by = self.vault.user.name if self.vault is not None and self.vault.user else ""
-        block(MARKING, centred, marking, first=True)
-        block("SPOC Desk vault recovery key", left, title)
-        block(f"Vault: {name}", left, body)
-        block(f"Agency: {self.agency_label()}", left, body)
-        vault_id = self.vault.vault_id if self.vault is not None else ""
-        head = self.vault.chain_head().short() if self.vault is not None and self.vault.is_open else ""
-        block(f"Document reference: RECOVERY-{vault_id[:8].upper()}", left, body)
-        block(f"Printed by: {by}, {self.agency_label()}", left, body)
-        block(f"Printed at: {now} (UK time)", left, body)
-        block(f"Audit chain head: {head}", left, body)
-        block("Page 1 of 1", left, body)
-        block("", left, body)
-        for line in display_recovery_key(self.recovery_key or "").splitlines():
-            block(line, centred, key)
-        block("", left, body)
-        block("This key opens the vault if every administrator's passphrase is lost. Keep this sheet "
-              "in a locked safe under the Data Protection Manager's control. Do not photocopy, scan "
-              "or e-mail it. Anyone holding it can read everything in the vault.", left, body)
-        block("", left, body)
-        block(MARKING, centred, marking)
-        return doc
+        return recovery_key_sheet(self.vault, self.recovery_key or "")
 
     def print_recovery_key(self) -> None:
         printer = QtPrintSupport.QPrinter(QtPrintSupport.QPrinter.PrinterMode.HighResolution)
@@ -448,14 +395,28 @@ class CreateVaultWizard(QtWidgets.QWizard):
         dialog = QtPrintSupport.QPrintDialog(printer, self)
         dialog.setWindowTitle("Print the recovery key")
         self._print_dialog = dialog
-
-        def accepted() -> None:
-            self.print_document().print_(printer)
-            self._audit("recovery_key.printed")
-            self.recovery_page.copied.setText("Sent to the printer. Collect the page at once.")
-
-        dialog.accepted.connect(accepted)
+        dialog.accepted.connect(lambda: self.print_recovery_sheet_to(printer))
         dialog.open()
+
+    def print_recovery_sheet_to(self, printer) -> None:
+        from ui.report_preview import print_pdf
+
+        data = QtCore.QByteArray(self.recovery_sheet().data)
+        buffer = QtCore.QBuffer(data)
+        buffer.open(QtCore.QIODevice.OpenModeFlag.ReadOnly)
+        document = QtPdf.QPdfDocument()
+        document.load(buffer)
+        try:
+            print_pdf(document, printer)
+        except OSError:
+            self.recovery_page.copied.setText("The printer could not be started. Check it and try again.")
+            return
+        finally:
+            document.close()
+            buffer.close()
+            data.clear()
+        self._audit("recovery_key.printed")
+        self.recovery_page.copied.setText("Sent to the printer. Collect the page at once.")
 
     def _audit(self, action: str) -> None:
         if self.vault is not None and self.vault.is_open:

@@ -30,6 +30,7 @@ KIND_TEXT = {
     ("response", "sent"): "Response sent", ("response", "received"): "Response received",
     ("export", "sent"): "Exported for sending", ("export", "received"): "Export received",
     ("onward", "sent"): "Onward disclosure", ("onward", "received"): "Onward disclosure received",
+    ("meeting", "sent"): "Further disclosure permitted by a meeting chair (App. 1 para 4)",
 }
 HEADER_STATE = "disclosures.table"
 
@@ -290,6 +291,11 @@ class DisclosuresArea(Area):
         self.open_button.setToolTip("Shows the selected entry in full (Enter or double-click does the same).")
         self.open_button.clicked.connect(self.open_selected)
         row.addWidget(self.open_button)
+        self.print_button = QtWidgets.QPushButton("&Print extract…")
+        self.print_button.setToolTip("Preview, print or save the register for the agency chosen above "
+                                     "(or the whole register), marked OFFICIAL-SENSITIVE.")
+        self.print_button.clicked.connect(self.print_extract)
+        row.addWidget(self.print_button)
         self.count = plain_label("", wrap=False)
         row.addWidget(self.count, 1)
         layout.addLayout(row)
@@ -348,6 +354,21 @@ class DisclosuresArea(Area):
         source = self.proxy.mapToSource(index)
         self.details.show_item(self.session.vault, self.model.item(source.row()))
         self.details_scroll.show()
+
+    def print_extract(self):
+        from ui.report_preview import show_report
+
+        return show_report(self, self.session, "disclosures", self.agency_filter.currentData() or "all")
+
+    def breach_context(self) -> dict | None:
+        index = self.table.selectionModel().currentIndex()
+        if not index.isValid():
+            return None
+        item = self.model.item(self.proxy.mapToSource(index).row())
+        linked = {"disclosure_ids": [item.id], "subject_ids": list(item.subject_ids)}
+        if item.request_id:
+            linked["request_ids"] = [item.request_id]
+        return linked
 
     def open_selected(self) -> None:
         self.open_index(self.table.selectionModel().currentIndex())

@@ -226,6 +226,11 @@ class DpmArea(Area):
         self.log_button = QtWidgets.QPushButton("&Log a breach…")
         self.log_button.clicked.connect(self.open_dialog)
         top.addWidget(self.log_button)
+        self.register_button = QtWidgets.QPushButton("Print the &register…")
+        self.register_button.setToolTip("Every breach, including decisions not to tell the ICO (UK GDPR Art 33(5)), "
+                                        "with both clocks, marked OFFICIAL-SENSITIVE.")
+        self.register_button.clicked.connect(self.print_register)
+        top.addWidget(self.register_button)
         layout.addLayout(top)
         layout.addWidget(plain_label(
             f"Every breach must reach the Data Protection Manager within {self.agreement.deadlines.breach_dpm_hours} "
@@ -292,8 +297,13 @@ class DpmArea(Area):
         d.setContentsMargins(0, 8, 8, 8)
         self.empty = hint_label("Choose a breach to see its record and timeline.")
         d.addWidget(self.empty)
+        title_row = QtWidgets.QHBoxLayout()
         self.detail_title = heading("", 2)
-        d.addWidget(self.detail_title)
+        title_row.addWidget(self.detail_title, 1)
+        self.print_breach_button = QtWidgets.QPushButton("&Print breach report…")
+        self.print_breach_button.clicked.connect(self.print_breach)
+        title_row.addWidget(self.print_breach_button, 0, Qt.AlignmentFlag.AlignTop)
+        d.addLayout(title_row)
         self.clock_text = plain_label("", selectable=True)
         self.clock_text.setAccessibleName("Clocks")
         self.clock_text.setStyleSheet("QLabel { border-left: 5px solid #1d70b8; padding-left: 8px; }")
@@ -378,8 +388,8 @@ class DpmArea(Area):
         self.current = breach
         shown = breach is not None
         self.empty.setVisible(not shown)
-        for widget in (self.detail_title, self.clock_text, self.facts, self.timeline_heading, self.timeline,
-                       self.form, self.suspensions_heading, self.suspensions):
+        for widget in (self.detail_title, self.print_breach_button, self.clock_text, self.facts,
+                       self.timeline_heading, self.timeline, self.form, self.suspensions_heading, self.suspensions):
             widget.setVisible(shown)
         if not shown:
             return
@@ -427,6 +437,18 @@ class DpmArea(Area):
         if self.current is None or self.current.id != breach.id:
             self._show_detail(core.get_breach(self.session.vault, breach.id, audit=False))
         self.changed.emit()
+
+    def print_register(self):
+        from ui.report_preview import show_report
+
+        return show_report(self, self.session, "breach-register", "all")
+
+    def print_breach(self):
+        from ui.report_preview import show_report
+
+        if self.current is None:
+            return None
+        return show_report(self, self.session, "breach", self.current.reference)
 
     def open_dialog(self):
         from ui.breach_dialog import open_breach_dialog

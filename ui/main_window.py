@@ -189,7 +189,9 @@ class MainWindow(QtWidgets.QMainWindow):
     def report_breach(self):
         from ui.breach_dialog import open_breach_dialog
 
-        return open_breach_dialog(self, self.session)
+        area = self._areas.get(self.current_area_key() or "")
+        linked = area.breach_context() if area is not None else None
+        return open_breach_dialog(self, self.session, linked=linked)
 
     def _import_file(self) -> None:
         from ui.exchange_actions import import_exchange_file

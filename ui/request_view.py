@@ -342,8 +342,19 @@ class RequestView(QtWidgets.QWidget):
         self.onward_button.clicked.connect(self.start_onward)
         self.close_button = QtWidgets.QPushButton("Clos&e request…")
         self.close_button.clicked.connect(self.confirm_close)
+        self.print_button = QtWidgets.QPushButton("&Print…")
+        self.print_button.setAccessibleName("Print or save this request, its collation or a response")
+        self.print_menu = QtWidgets.QMenu(self.print_button)
+        self.print_request_action = self.print_menu.addAction("The request form (Appendix 2)",
+                                                              lambda: self.print_document("request"))
+        self.print_collation_action = self.print_menu.addAction("The collation of all responses (5.3)",
+                                                                lambda: self.print_document("collation"))
+        self.print_response_action = self.print_menu.addAction("The chosen agency's response",
+                                                               lambda: self.print_document("response"))
+        self.print_menu.aboutToShow.connect(self._update_print_menu)
+        self.print_button.setMenu(self.print_menu)
         for button in (self.edit_button, self.send_button, self.export_button, self.copy_button, self.onward_button,
-                       self.close_button):
+                       self.close_button, self.print_button):
             actions.addWidget(button)
         actions.addStretch(1)
         layout.addLayout(actions)
@@ -421,6 +432,32 @@ class RequestView(QtWidgets.QWidget):
             self.load(self.request.id)
             if selected is not None:
                 self.select_dispatch(selected.dispatch.id)
+
+    def _update_print_menu(self) -> None:
+        row = self.selected_row()
+        self.print_response_action.setEnabled(row is not None)
+        self.print_response_action.setText(f"The response of {row.dispatch.agency_name}" if row is not None
+                                           else "A response (choose an agency in the table first)")
+
+    def print_document(self, kind: str):
+        """Open the preview of one of this request's documents (built off the GUI thread)."""
+        from ui.report_preview import show_report
+
+        if self.request is None:
+            return None
+        reference = self.request.reference
+        if kind == "response":
+            row = self.selected_row()
+            if row is None:
+                return None
+            reference = f"{reference}/{row.dispatch.target}"
+        return show_report(self, self.session, kind, reference)
+
+    def breach_context(self) -> dict | None:
+        """What a breach reported from this screen links to: this request and its subjects."""
+        if self.request is None:
+            return None
+        return {"request_ids": [self.request.id], "subject_ids": [s.id for s in self.request.subjects]}
 
     def confirm_close(self) -> CloseRequestDialog | None:
         if self.request is None:

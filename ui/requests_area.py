@@ -433,6 +433,11 @@ class RequestsArea(Area):
 
     # ---- pages -----------------------------------------------------------------------------
 
+    def breach_context(self) -> dict | None:
+        if self.stack.currentWidget() is self.view:
+            return self.view.breach_context()
+        return None
+
     def refresh(self) -> None:
         """Called when the area is shown: reload the list once, never disturb an open form."""
         if self.stack.currentWidget() is self.list_page and not self._loaded_once:

@@ -196,6 +196,11 @@ class Area(QtWidgets.QWidget):
     def refresh(self) -> None:
         """Reload from the vault (called when the area is shown)."""
 
+    def breach_context(self) -> dict | None:
+        """The records on screen now ({"request_ids": [...], "subject_ids": [...], "disclosure_ids":
+        [...]}), which a breach reported from here is linked to; None when nothing is shown."""
+        return None
+
     def data_changed(self) -> None:
         """Records arrived from elsewhere (an import): show them without losing the user's input.
         A hidden area refreshes when it is next shown anyway."""

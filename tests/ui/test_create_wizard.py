@@ -3,16 +3,18 @@ that blocks weak passphrases, creation off the GUI thread, and the recovery key 
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
 from app.vault import Vault
 from app.vault.keyslots import keyslot_path
 from conftest import PASSPHRASE
 from ui.create_wizard import CreateVaultWizard, default_vault_path, display_recovery_key
 from ui.passphrase_meter import PassphraseMeter
-from ui.qt import QtGui, QtWidgets, Qt
+from ui.qt import QtGui, QtPrintSupport, QtWidgets, Qt
 
 Button = QtWidgets.QWizard.WizardButton
 
@@ -129,14 +131,23 @@ def test_copy_and_printout_are_plain_and_marked(qtbot, wizard, tmp_path):
     key = wizard.recovery_key
     qtbot.mouseClick(wizard.recovery_page.copy_button, Qt.MouseButton.LeftButton)
     assert QtGui.QGuiApplication.clipboard().text() == key
-    doc = wizard.print_document()
-    lines = [line for line in doc.toPlainText().splitlines() if line.strip()]
-    assert lines[0] == "OFFICIAL-SENSITIVE" and lines[-1] == "OFFICIAL-SENSITIVE"
-    assert "Vault: <b>desk&amp;.vault" in lines                # file name shown as text, not markup
-    assert any(line.startswith("Agency: ") and line.endswith("(DCON)") for line in lines)
-    assert "".join(display_recovery_key(key).split()) in "".join(lines)
+    sheet = wizard.recovery_sheet()
+    text = PdfReader(io.BytesIO(sheet.data)).pages[0].extract_text()
+    assert text.count("OFFICIAL-SENSITIVE") >= 2 and "Page 1 of 1" in text
+    assert "<b>desk&amp;.vault" in text                # file name printed as text, not markup
+    assert "Derbyshire Constabulary" in text
+    flat = "".join(text.split())
+    groups = key.split("-")
+    assert "".join(groups) in flat  # every group, in order, nothing between them
+    assert display_recovery_key(key).splitlines()[0].split("-") == groups[:3]
+    printed = tmp_path / "printed.pdf"
+    printer = QtPrintSupport.QPrinter(QtPrintSupport.QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QtPrintSupport.QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(printed))
+    wizard.print_recovery_sheet_to(printer)
+    assert len(PdfReader(printed).pages) == 1
     actions = [r["action"] for r in wizard.vault.db.query("SELECT action FROM audit_events")]
-    assert "recovery_key.copied" in actions
+    assert "recovery_key.copied" in actions and "recovery_key.printed" in actions
 
 
 def test_every_input_has_an_accessible_name(wizard):
