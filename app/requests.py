@@ -450,13 +450,16 @@ def get_request(vault, ref_or_id: str, *, audit: bool = True) -> Request:
     return request
 
 
+# The unary + on `+d.status` keeps SQLite on the dispatches' request_id index: left to itself it
+# picks the (status, due_date) index and scans every overdue dispatch of the vault for each row,
+# which made each page of the list grow with the vault (bench: 10,000 requests, 50 pages, 12 s).
 _SUMMARY_SQL = (
     "SELECT r.seq, r.id, r.reference, r.origin_agency, r.status, r.request_date, r.requester_name,"
     " (SELECT count(*) FROM request_subjects rs WHERE rs.request_id = r.id) AS subjects,"
     " (SELECT count(*) FROM dispatches d WHERE d.request_id = r.id AND d.status != 'draft') AS agencies,"
     " (SELECT count(*) FROM dispatches d WHERE d.request_id = r.id"
     "   AND d.status IN ('responded','nil-return','declined')) AS answered,"
-    " (SELECT count(*) FROM dispatches d WHERE d.request_id = r.id AND d.status IN ('sent','acknowledged')"
+    " (SELECT count(*) FROM dispatches d WHERE d.request_id = r.id AND +d.status IN ('sent','acknowledged')"
     "   AND d.due_date < ?) AS overdue"
     " FROM requests r")
 

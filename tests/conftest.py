@@ -159,3 +159,17 @@ def _unlock(qtbot, shell, user, passphrase):
     qtbot.keyClick(window.passphrase, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: shell.main_window is not None or window.error.isVisible(), timeout=10_000)
     return shell.main_window
+
+
+# ---- reliability runs: `pytest tests/reliability --trials 100` for the long run -------------
+
+
+def pytest_addoption(parser):
+    parser.addoption("--trials", type=int, default=None, metavar="N",
+                     help="trials per fault-injection test in tests/reliability (default: a quick few)")
+
+
+@pytest.fixture
+def trials(request) -> int | None:
+    """The --trials number, or None for each test's own quick default."""
+    return request.config.getoption("--trials")

@@ -55,7 +55,8 @@ def default_areas() -> list:
 class Shell(QtCore.QObject):
     def __init__(self, area_classes: list | None = None, parent: QtCore.QObject | None = None):
         super().__init__(parent)
-        self.area_classes = area_classes if area_classes is not None else default_areas()
+        # The areas (and all they import) load at the first unlock, not before the unlock screen.
+        self._area_classes = area_classes
         self.start_window: StartWindow | None = None
         self.unlock_window: UnlockWindow | None = None
         self.main_window: MainWindow | None = None
@@ -70,6 +71,12 @@ class Shell(QtCore.QObject):
         app = QtWidgets.QApplication.instance()
         app.applicationStateChanged.connect(self._application_state)
         app.aboutToQuit.connect(self.shutdown)
+
+    @property
+    def area_classes(self) -> list:
+        if self._area_classes is None:
+            self._area_classes = default_areas()
+        return self._area_classes
 
     # ---- what shows ------------------------------------------------------------------------
 

@@ -165,9 +165,15 @@ class UnlockWindow(QtWidgets.QWidget):
             self._show_error(busy_message(self.path) or "")
 
     def _update_remembered(self) -> None:
-        status = keyring_slot.status()
         allowed = bool(config.vault_setting(self.path, "keyring_allowed", False))
-        if not status.usable:
+        slots = self._slots()
+        user = self.user_box.currentText().strip()
+        has_slot = bool(slots and user and slots.slots_of("keyring", user))
+        # Asking the platform for its credential store costs a few hundred milliseconds (keyring
+        # loads its backends); where the policy forbids remembered keys and this user has none,
+        # the answer changes nothing on this screen, so it is not asked (a faster unlock screen).
+        status = keyring_slot.status() if allowed or has_slot else None
+        if status is not None and not status.usable:
             reason = f"Not available: {status.reason}."
         elif not allowed:
             reason = "Not available: this vault's policy does not allow remembered keys."
@@ -179,10 +185,7 @@ class UnlockWindow(QtWidgets.QWidget):
         self.remember_box.setToolTip(reason)
         self.remember_reason.setText(reason)
         self.remember_reason.setVisible(bool(reason))
-        slots = self._slots()
-        user = self.user_box.currentText().strip()
-        has_slot = bool(slots and user and slots.slots_of("keyring", user)) and status.usable
-        self.remembered_button.setVisible(has_slot)
+        self.remembered_button.setVisible(has_slot and status is not None and status.usable)
 
     def _wait_seconds(self) -> int:
         slots = self._slots()

@@ -65,8 +65,13 @@ def translate_error(exc: Exception) -> SpocError | None:
     if isinstance(exc, sqlcipher3.IntegrityError):
         return None
     message = str(exc).lower()
-    if "database or disk is full" in message or "disk i/o error" in message and "full" in message:
+    if "database or disk is full" in message:
         return DiskFull("The disk is full: nothing was saved. Free some space and try again.")
+    if "disk i/o error" in message:
+        # A write refused by the system (a full disk or quota can show as EFBIG/EIO, not only
+        # SQLITE_FULL) or a failing drive; the transaction is rolled back either way.
+        return DiskFull("The vault could not be written (the disk is full or failing): nothing was saved. "
+                        "Free some space or check the drive, and try again.")
     if "readonly" in message or "read-only" in message:
         return InvalidInput("The vault is read-only here: nothing was saved. Check the file's permissions.")
     if isinstance(exc, sqlcipher3.DatabaseError) and (

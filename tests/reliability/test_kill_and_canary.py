@@ -1,5 +1,6 @@
-"""Reliability: a writer killed with SIGKILL loses nothing it reported as saved; no plaintext of
-user data reaches any file; the core never loads the GUI toolkit."""
+"""Reliability: a writer killed with SIGKILL at random points loses nothing it reported as saved
+and leaves nothing half-written (`--trials N`); no plaintext of user data reaches any file; the
+core never loads the GUI toolkit."""
 
 from __future__ import annotations
 
@@ -23,9 +24,14 @@ from app.vault.lockfile import lock_path
 
 from conftest import PASSPHRASE, REPO
 
-HELPER = Path(__file__).with_name("helpers_writer.py")
-KILL_TRIALS = int(os.environ.get("SPOCDESK_KILL_TRIALS", "3"))
-LINES_BEFORE_KILL = 300
+from faults import files_under as _files_under, rng_for, trial_count
+
+HELPER = Path(__file__).resolve().parents[1] / "helpers_writer.py"
+
+
+def pytest_generate_tests(metafunc):
+    if "kill_trial" in metafunc.fixturenames:
+        metafunc.parametrize("kill_trial", range(trial_count(metafunc.config, "kill")))
 
 
 def _payload(n: int) -> str:
@@ -36,9 +42,10 @@ def _payload(n: int) -> str:
 # ---- kill -9 during committed writes -------------------------------------------------------
 
 
-def _run_writer_and_kill(vault_path: Path, lines: int) -> tuple[list[int], list[int], str]:
-    """Start the writer, SIGKILL it once `lines` numbers were read; returns the numbers read
-    before the kill, every number it printed (some still in the pipe), and its stderr."""
+def _run_writer_and_kill(vault_path: Path, lines: int, delay: float = 0.0) -> tuple[list[int], list[int], str]:
+    """Start the writer, SIGKILL it `delay` seconds after `lines` numbers were read (so the kill
+    lands anywhere in a transaction, its commit or its fsync); returns the numbers read before
+    the kill, every number it printed (some still in the pipe), and its stderr."""
     env = {**os.environ, "PYTHONPATH": str(REPO), "SPOCDESK_TEST_PASSPHRASE": PASSPHRASE}
     proc = subprocess.Popen(
         [sys.executable, str(HELPER), "write", str(vault_path), "alice"],
@@ -53,6 +60,8 @@ def _run_writer_and_kill(vault_path: Path, lines: int) -> tuple[list[int], list[
                 break  # the writer died on its own
             read.append(int(line))
     finally:
+        if delay:
+            time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
     rest = proc.stdout.read()
@@ -64,12 +73,13 @@ def _run_writer_and_kill(vault_path: Path, lines: int) -> tuple[list[int], list[
     return read, printed, err
 
 
-@pytest.mark.parametrize("trial", range(KILL_TRIALS))
-def test_kill_9_during_writes_loses_nothing_committed(vault_path, trial):
+def test_kill_9_during_writes_loses_nothing_committed(vault_path, kill_trial):
     vault, _ = Vault.create(vault_path, user="alice", passphrase=PASSPHRASE, agency="DCON")
     vault.close()
-    lines = LINES_BEFORE_KILL + 37 * trial  # kill at a different point in each trial
-    read, printed, err = _run_writer_and_kill(vault_path, lines)
+    rng = rng_for("kill", kill_trial)
+    lines = rng.randint(1, 400)  # a random point in the run of writes ...
+    delay = rng.random() * 0.01  # ... and a random moment after it
+    read, printed, err = _run_writer_and_kill(vault_path, lines, delay)
     assert len(read) == lines, f"writer stopped early: {err[-2000:]}"
     assert printed == list(range(1, len(printed) + 1))
     # The crash left the lock file behind, and (in WAL mode) the log of committed writes.
@@ -125,16 +135,6 @@ CANARY_FORMS = {
     "utf-16-le": CANARY.encode("utf-16-le"),
     "utf-8 lower": CANARY.lower().encode("utf-8"),
 }
-
-
-def _files_under(folder: Path) -> set[Path]:
-    found = set()
-    if not folder.exists():
-        return found
-    for root, _dirs, files in os.walk(folder):
-        for name in files:
-            found.add(Path(root) / name)
-    return found
 
 
 @pytest.fixture

@@ -1,0 +1,257 @@
+"""One cold GUI measurement per process (run by bench/run.py, offscreen Qt).
+
+    python -m bench.gui_probe bare-window                 a bare PySide6 window painted
+    python -m bench.gui_probe app-unlock VAULT [--list]   `spocdesk open VAULT` to its unlock screen
+                                                         painted; with --list also unlock as the
+                                                         bench user, main window painted, Requests
+                                                         list first paint, scroll to the end
+    python -m bench.gui_probe bare-table VAULT            a bare QTableView over raw SELECTs of the
+                                                         same vault: first 200 rows painted, then
+                                                         every row, scrolled to the end
+
+Times are on the system-wide monotonic clock; `BENCH_T0` (set by the parent just before it
+started this process) marks the start, so "start" includes the interpreter and every import.
+Prints one JSON object on the last line of stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+import time
+
+T0 = float(os.environ.get("BENCH_T0", time.monotonic()))
+
+
+def _now() -> float:
+    return time.monotonic()
+
+
+def _rss_mb() -> tuple[float, float]:
+    """(current RSS, peak RSS) of this process in MB."""
+    current = peak = 0.0
+    try:
+        with open("/proc/self/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    current = int(line.split()[1]) / 1024
+                elif line.startswith("VmHWM:"):
+                    peak = int(line.split()[1]) / 1024
+    except OSError:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return current, peak
+
+
+def _emit(result: dict) -> None:
+    result["rss_mb"], result["peak_rss_mb"] = _rss_mb()
+    print(json.dumps(result), flush=True)
+
+
+class PaintWatch:
+    """Calls `on_paint(widget)` for Paint events of widgets `want(widget)` accepts."""
+
+    def __init__(self, app, QtCore):
+        self.hooks: list = []
+
+        class Filter(QtCore.QObject):
+            def eventFilter(inner, obj, event):  # noqa: N802,N805 - Qt's name
+                if event.type() == QtCore.QEvent.Type.Paint and self.hooks:
+                    for hook in list(self.hooks):
+                        want, on_paint = hook
+                        if want(obj):
+                            self.hooks.remove(hook)
+                            # after this paint is done
+                            QtCore.QTimer.singleShot(0, lambda o=obj, f=on_paint: f(o))
+                return False
+
+        self.filter = Filter()
+        app.installEventFilter(self.filter)
+
+    def once(self, want, on_paint) -> None:
+        self.hooks.append((want, on_paint))
+
+
+def bare_window() -> int:
+    from PySide6 import QtCore, QtWidgets
+
+    app = QtWidgets.QApplication([sys.argv[0]])
+    watch = PaintWatch(app, QtCore)
+    window = QtWidgets.QWidget()
+    window.setWindowTitle("bare")
+    layout = QtWidgets.QVBoxLayout(window)
+    layout.addWidget(QtWidgets.QLabel("Unlock"))
+    layout.addWidget(QtWidgets.QLineEdit())
+    layout.addWidget(QtWidgets.QPushButton("OK"))
+    window.resize(640, 480)
+
+    def painted(_w):
+        _emit({"shown_s": _now() - T0})
+        app.quit()
+
+    watch.once(lambda w: w is window, painted)
+    window.show()
+    return app.exec()
+
+
+def app_unlock(vault: str, with_list: bool, user: str, passphrase: str) -> int:
+    from PySide6 import QtCore, QtWidgets
+
+    app = QtWidgets.QApplication([sys.argv[0]])
+    watch = PaintWatch(app, QtCore)
+    result: dict = {}
+    state: dict = {}
+
+    def is_unlock(w):
+        return w.objectName() == "unlockWindow"
+
+    def unlock_shown(window):
+        result["shown_s"] = _now() - T0
+        if not with_list:
+            _emit(result)
+            app.quit()
+            return
+        from ui.main_window import MainWindow
+
+        watch.once(lambda w: isinstance(w, MainWindow), main_shown)
+        window.user_box.setCurrentText(user)
+        window.passphrase.setText(passphrase)
+        state["unlock_t"] = _now()
+        window.attempt_unlock()
+
+    def main_shown(main):
+        result["unlock_to_main_s"] = _now() - state["unlock_t"]
+        result["main_rss_mb"] = _rss_mb()[0]
+        area = main.area("requests")
+        state["area"] = area
+        viewport = area.table.viewport()
+        watch.once(lambda w: w is viewport and area.model.rowCount() > 0, list_painted)
+        state["list_t"] = _now()
+        main.show_area("requests")
+
+    def list_painted(_viewport):
+        result["list_first_paint_s"] = _now() - state["list_t"]
+        result["unlock_to_list_s"] = _now() - state["unlock_t"]
+        result["list_rss_mb"] = _rss_mb()[0]
+        state["scroll_t"] = _now()
+        QtCore.QTimer.singleShot(0, scroll_step)
+
+    def scroll_step():
+        area = state["area"]
+        model, table = area.model, area.table
+        if model.is_loading():
+            QtCore.QTimer.singleShot(1, scroll_step)
+            return
+        table.scrollToBottom()  # the view asks the model for more as it reaches the end
+        if model.is_loading() or model.canFetchMore():
+            if not model.is_loading():
+                model.fetchMore()
+            QtCore.QTimer.singleShot(0, scroll_step)
+            return
+        viewport = table.viewport()
+        watch.once(lambda w: w is viewport, scrolled)
+        viewport.update()
+
+    def scrolled(_viewport):
+        area = state["area"]
+        result["scroll_to_end_s"] = _now() - state["scroll_t"]
+        result["rows"] = area.model.rowCount()
+        _emit(result)
+        app.quit()
+
+    watch.once(is_unlock, unlock_shown)
+    from app.cli import main as cli_main
+
+    return cli_main(["open", vault])
+
+
+def bare_table(vault_path: str, user: str, passphrase: str) -> int:
+    from PySide6 import QtCore, QtWidgets
+    from app.vault import Vault
+
+    app = QtWidgets.QApplication([sys.argv[0]])
+    watch = PaintWatch(app, QtCore)
+    vault = Vault.open(vault_path, user=user, passphrase=passphrase)
+    db = vault.db
+    result: dict = {}
+    state: dict = {}
+    columns = ("Reference", "Request date", "Status", "Requested by", "Subjects", "Agencies answered", "Overdue")
+    sql = ("SELECT seq, reference, request_date, status, requester_name FROM requests"
+           " ORDER BY seq DESC")
+
+    class Model(QtCore.QAbstractTableModel):
+        def __init__(self, rows):
+            super().__init__()
+            self.rows = rows
+
+        def rowCount(self, parent=QtCore.QModelIndex()):  # noqa: N802
+            return 0 if parent.isValid() else len(self.rows)
+
+        def columnCount(self, parent=QtCore.QModelIndex()):  # noqa: N802
+            return 0 if parent.isValid() else len(columns)
+
+        def headerData(self, section, orientation, role=QtCore.Qt.ItemDataRole.DisplayRole):  # noqa: N802
+            if role == QtCore.Qt.ItemDataRole.DisplayRole and orientation == QtCore.Qt.Orientation.Horizontal:
+                return columns[section]
+            return None
+
+        def data(self, index, role=QtCore.Qt.ItemDataRole.DisplayRole):
+            if role != QtCore.Qt.ItemDataRole.DisplayRole or not index.isValid():
+                return None
+            row = self.rows[index.row()]
+            column = index.column()
+            return str(row[column + 1]) if column < 4 else ""
+
+    window = QtWidgets.QWidget()
+    layout = QtWidgets.QVBoxLayout(window)
+    table = QtWidgets.QTableView()
+    layout.addWidget(table)
+    window.resize(1100, 720)
+
+    def window_shown(_w):
+        viewport = table.viewport()
+        watch.once(lambda w: w is viewport and table.model() is not None, first_paint)
+        state["t"] = _now()
+        rows = db.query(sql + " LIMIT 200")
+        table.setModel(Model(rows))
+
+    def first_paint(_viewport):
+        result["list_first_paint_s"] = _now() - state["t"]
+        state["t"] = _now()
+        rows = db.query(sql)
+        table.setModel(Model(rows))
+        table.scrollToBottom()
+        viewport = table.viewport()
+        watch.once(lambda w: w is viewport, scrolled)
+        viewport.update()
+
+    def scrolled(_viewport):
+        result["scroll_to_end_s"] = _now() - state["t"]
+        result["rows"] = table.model().rowCount()
+        vault.close()
+        _emit(result)
+        app.quit()
+
+    watch.once(lambda w: w is window, window_shown)
+    window.show()
+    return app.exec()
+
+
+def main(argv: list[str]) -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    mode = argv[1]
+    user = os.environ.get("BENCH_USER", "spoc")
+    passphrase = os.environ.get("BENCH_PASSPHRASE", "")
+    if mode == "bare-window":
+        return bare_window()
+    if mode == "app-unlock":
+        return app_unlock(argv[2], "--list" in argv, user, passphrase)
+    if mode == "bare-table":
+        return bare_table(argv[2], user, passphrase)
+    print(f"unknown mode {mode!r}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

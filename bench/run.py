@@ -1,0 +1,402 @@
+"""Run the benchmarks: `.venv/bin/python -m bench [--sizes 1000,10000,100000] [--out FILE]`.
+
+Every figure is measured against a floor taken in the same run on the same machine (shared,
+noisy machines make absolute times unstable; ratios travel). Prints a table and writes JSON
+(default `bench/out/bench-<time>.json`, ignored by git). See docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from bench import seed  # noqa: E402
+
+SIZES = (1_000, 10_000, 100_000)
+
+
+@dataclass
+class Row:
+    measure: str
+    size: int
+    figure: float | None
+    floor: float | None
+    unit: str
+    target: str = "—"
+    met: bool | None = None
+    ratio: float | None = None
+    growth: float | None = None  # figure / the same figure at the smallest size
+    note: str = ""
+    samples: dict = field(default_factory=dict)
+
+    def finish(self) -> "Row":
+        if self.figure is not None and self.floor:
+            self.ratio = self.figure / self.floor
+        return self
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def percentile(values, p: float) -> float:
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * p
+    low, high = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
+
+
+# ---- subprocess GUI probes --------------------------------------------------------------------
+
+
+class Probes:
+    def __init__(self, work: Path):
+        self.work = work
+        self.profile = work / "profile"
+        self.env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        # Compiled bytecode cached (outside the tree) as an installed app has it.
+        self.env["PYTHONPYCACHEPREFIX"] = str(seed.cache_root().parent / "pycache")
+        self.env["QT_QPA_PLATFORM"] = "offscreen"
+        self.env["PYTHONPATH"] = str(REPO)
+        self.env["BENCH_USER"] = seed.USER
+        self.env["BENCH_PASSPHRASE"] = seed.PASSPHRASE
+        for name in ("CONFIG", "DATA", "LOG"):
+            self.env[f"SPOCDESK_{name}_DIR"] = str(self.profile / name.lower())
+
+    def run(self, *args: str, timeout: float = 900) -> dict:
+        env = dict(self.env, BENCH_T0=repr(time.monotonic()))
+        proc = subprocess.run([sys.executable, "-m", "bench.gui_probe", *args], cwd=REPO, env=env,
+                              capture_output=True, text=True, timeout=timeout)
+        lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+        if proc.returncode != 0 or not lines:
+            raise RuntimeError(f"probe {args} failed ({proc.returncode}): {proc.stderr[-2000:]}")
+        return json.loads(lines[-1])
+
+
+# ---- in-process measurements ----------------------------------------------------------------
+
+
+def key_derivation_s(vault_path: Path) -> float:
+    from app.vault.keyslots import KeyslotFile, keyslot_path
+
+    slots = KeyslotFile.load(keyslot_path(vault_path))
+    slot = slots.passphrase_slot(seed.USER)
+    times = []
+    for _ in range(3):
+        t = time.perf_counter()
+        dek = slots.unwrap_with_passphrase(slot, seed.PASSPHRASE)
+        times.append(time.perf_counter() - t)
+        dek[:] = bytes(len(dek))
+    return median(times)
+
+
+def search_words(vault) -> list[str]:
+    """50 words a SPOC would type, drawn from the data (names, places, businesses, text)."""
+    from app.demo import BUSINESSES, GIVEN_FAMILY, TOWNS
+
+    words = ["Popescu", "Nguyen", "Krasniqi", "Kowalski", "Шевченко", "Smith", "Haile", "Wang",
+             "passport", "minibus", "tenancy", "payroll", "safeguarding", "mattresses", "referral",
+             "wages", "Derby", "Chesterfield", "Buxton", "Matlock", "DE99", "Lucky", "Sparkle", "Sunrise",
+             "caravan", "Foundry", "Victoria", "licence", "employed", "visit"]
+    extra = [f for _g, (given, family) in GIVEN_FAMILY.items() for f in family] + TOWNS + \
+        [b.split()[0] for b in BUSINESSES]
+    for word in extra:
+        if len(words) >= 50:
+            break
+        if word not in words:
+            words.append(word)
+    return words[:50]
+
+
+def measure_search(vault_path: Path) -> dict:
+    from app.search import build_query, search
+    from app.vault import Vault
+
+    vault = Vault.open(vault_path, user=seed.USER, passphrase=seed.PASSPHRASE)
+    try:
+        words = search_words(vault)
+        raw_sql = [f"SELECT rowid FROM {t}_fts WHERE {t}_fts MATCH ? ORDER BY rank LIMIT 51"
+                   for t in ("requests", "subjects", "responses")]
+        for word in words[:5]:  # warm the page cache for both sides alike
+            search(vault, word)
+        app_times, raw_times, hits = [], [], 0
+        for _round in range(2):
+            for word in words:
+                query = build_query(word)
+                t = time.perf_counter()
+                for sql in raw_sql:
+                    vault.db.query(sql, (query,))
+                raw_times.append(time.perf_counter() - t)
+                t = time.perf_counter()
+                result = search(vault, word)
+                app_times.append(time.perf_counter() - t)
+                hits += len(result.hits)
+        # What the raw floor leaves out: the joins that name each hit, and the audit event.
+        return {"app_p50": percentile(app_times, 0.5), "app_p95": percentile(app_times, 0.95),
+                "raw_p50": percentile(raw_times, 0.5), "raw_p95": percentile(raw_times, 0.95),
+                "words": len(words), "samples": len(app_times), "hits": hits}
+    finally:
+        vault.close()
+
+
+def measure_import(vault_path: Path, work: Path) -> dict:
+    """Export the seeded vault (admin), import it into an empty vault; the floor inserts the same
+    rows into another empty vault with raw executemany."""
+    from app import exchange
+    from app.vault import Vault, crypto
+
+    admin = Vault.open(vault_path, user=seed.ADMIN, passphrase=seed.PASSPHRASE)
+    try:
+        doc = exchange.export_vault(admin)
+    finally:
+        admin.close()
+    kdf = crypto.SCRYPT_N
+    crypto.SCRYPT_N = 2**10  # the new empty vaults' KDF is not what is measured here
+    try:
+        return _import_rounds(doc, work)
+    finally:
+        crypto.SCRYPT_N = kdf
+
+
+def _import_rounds(doc: dict, work: Path) -> dict:
+    from app import exchange
+    from app.vault import Vault
+
+    path = work / "export.json"
+    exchange.write_file(doc, path)
+    requests = len(doc["requests"])
+    # the app: read the file, validate it, import it all or nothing
+    target, _ = Vault.create(work / "import.vault", user="admin", passphrase=seed.PASSPHRASE, agency="DCON")
+    try:
+        t = time.perf_counter()
+        exchange.import_file(target, path)
+        app_s = time.perf_counter() - t
+    finally:
+        target.close()
+    # the floor: the same rows, already as parameter tuples, inserted with executemany
+    tables = _rows_of(doc)
+    floor_vault, _ = Vault.create(work / "floor.vault", user="admin", passphrase=seed.PASSPHRASE, agency="DCON")
+    try:
+        db = floor_vault.db
+        t = time.perf_counter()
+        with db.transaction():
+            for sql, rows in tables:
+                db.executemany(sql, rows)
+        floor_s = time.perf_counter() - t
+    finally:
+        floor_vault.close()
+    for name in ("import.vault", "floor.vault"):
+        for extra in ("", ".keys", "-wal", "-shm"):
+            Path(str(work / name) + extra).unlink(missing_ok=True)
+    path.unlink()
+    return {"requests": requests, "app_s": app_s, "floor_s": floor_s,
+            "app_per_s": requests / app_s, "floor_per_s": requests / floor_s}
+
+
+def _rows_of(doc: dict) -> list[tuple[str, list[tuple]]]:
+    from app.exchange import (CONTACT_COLS, DISCLOSURE_COLS, DISPATCH_COLS, REQUEST_COLS, RESPONSE_COLS,
+                              SUBJECT_COLS, SUSPENSION_COLS, insert_sql, to_params)
+
+    subjects = [to_params(s, SUBJECT_COLS) for s in doc["subjects"]]
+    requests, links, dispatches, responses = [], [], [], []
+    for request in doc["requests"]:
+        requests.append(to_params(request, REQUEST_COLS))
+        links += [(request["id"], link["subject_id"], link["role"], n) for n, link in enumerate(request["subjects"])]
+        for dispatch in request["dispatches"]:
+            dispatches.append(to_params(dict(dispatch, request_id=request["id"]), DISPATCH_COLS))
+            responses += [to_params(dict(r, dispatch_id=dispatch["id"]), RESPONSE_COLS) for r in dispatch["responses"]]
+    return [
+        (insert_sql("subjects", SUBJECT_COLS), subjects),
+        (insert_sql("requests", REQUEST_COLS), requests),
+        ("INSERT INTO request_subjects (request_id, subject_id, role, position) VALUES (?, ?, ?, ?)", links),
+        (insert_sql("dispatches", DISPATCH_COLS), dispatches),
+        (insert_sql("responses", RESPONSE_COLS), responses),
+        (insert_sql("disclosures", DISCLOSURE_COLS), [to_params(r, DISCLOSURE_COLS) for r in doc["disclosures"]]),
+        (insert_sql("contacts", CONTACT_COLS), [to_params(r, CONTACT_COLS) for r in doc["contacts"]]),
+        (insert_sql("partner_suspensions", SUSPENSION_COLS),
+         [to_params(r, SUSPENSION_COLS) for r in doc["partner_suspensions"]]),
+    ]
+
+
+# ---- the run ----------------------------------------------------------------------------------
+
+
+def run(sizes, out: Path | None, reps: int, import_sizes, log=print) -> dict:
+    started = time.perf_counter()
+    work = Path(tempfile.mkdtemp(prefix="spocdesk-bench-"))
+    probes = Probes(work)
+    rows: list[Row] = []
+    seeding = {}
+    try:
+        # warm-up: bytecode compiled and cached, shared libraries in the page cache
+        first, secs = seed.seeded_vault(sizes[0], log)
+        seeding[sizes[0]] = secs
+        warm = seed.working_copy(first, work / "warm")
+        probes.run("bare-window")
+        probes.run("app-unlock", str(warm))
+        shutil.rmtree(work / "warm")
+        for size in sizes:
+            cached, secs = seed.seeded_vault(size, log)
+            seeding.setdefault(size, secs)
+            log(f"measuring {size:,} requests …")
+            vault = seed.working_copy(cached, work / f"n{size}")
+            # start to unlock screen shown, cold processes, floor and app alternating
+            bare, app = [], []
+            for _ in range(reps):
+                bare.append(probes.run("bare-window")["shown_s"])
+                app.append(probes.run("app-unlock", str(vault))["shown_s"])
+            rows.append(Row("start → unlock screen shown", size, median(app), median(bare), "s", "≤ 1.5×",
+                            samples={"app": app, "floor": bare}).finish())
+            rows[-1].met = rows[-1].ratio <= 1.5
+            # unlock to main window and list, list first paint and scroll to the end
+            kdf = key_derivation_s(vault)
+            ui_runs = [probes.run("app-unlock", str(vault), "--list") for _ in range(max(1, reps - 1))]
+            bare_runs = [probes.run("bare-table", str(vault)) for _ in range(max(1, reps - 1))]
+
+            def pick(runs, key):
+                return median([r.get(key) for r in runs])
+
+            rows.append(Row("unlock → main window shown", size, pick(ui_runs, "unlock_to_main_s"), kdf, "s",
+                            note="floor: key derivation alone (scrypt, measured separately)").finish())
+            rows.append(Row("unlock → requests list shown", size, pick(ui_runs, "unlock_to_list_s"), kdf, "s",
+                            note="floor: key derivation alone").finish())
+            first_paint = Row("requests list first paint", size, pick(ui_runs, "list_first_paint_s"),
+                              pick(bare_runs, "list_first_paint_s"), "s",
+                              "≤ 200 ms at 100k" if size == 100_000 else "—").finish()
+            if size == 100_000:
+                first_paint.met = first_paint.figure <= 0.200
+            rows.append(first_paint)
+            rows.append(Row("requests list scroll to end", size, pick(ui_runs, "scroll_to_end_s"),
+                            pick(bare_runs, "scroll_to_end_s"), "s",
+                            note=f"{pick(ui_runs, 'rows'):.0f} rows").finish())
+            bare_rss = median([probes.run("bare-window")["peak_rss_mb"] for _ in range(2)])
+            mem = Row("peak memory, vault open (unlock, list, scroll to end)", size, pick(ui_runs, "peak_rss_mb"),
+                      bare_rss, "MB", "≤ 300 MB" if size == 100_000 else "—",
+                      note=f"after first paint {pick(ui_runs, 'list_rss_mb'):.0f} MB; floor: bare window").finish()
+            if size == 100_000:
+                mem.met = mem.figure <= 300
+            rows.append(mem)
+            # search
+            s = measure_search(vault)
+            rows.append(Row("search p50 (50 words)", size, s["app_p50"], s["raw_p50"], "s",
+                            samples={"hits": s["hits"], "samples": s["samples"]}).finish())
+            p95 = Row("search p95 (50 words)", size, s["app_p95"], s["raw_p95"], "s",
+                      "≤ 1.5×" + (" and ≤ 30 ms" if size == 100_000 else "")).finish()
+            p95.met = p95.ratio <= 1.5 and (size != 100_000 or p95.figure <= 0.030)
+            rows.append(p95)
+            # import
+            if size in import_sizes:
+                imp = measure_import(vault, work)
+                r = Row(f"import of {imp['requests']:,} requests (throughput)", size, imp["app_per_s"],
+                        imp["floor_per_s"], "req/s", "≥ 50 % of floor",
+                        note=f"app {imp['app_s']:.1f} s, floor {imp['floor_s']:.1f} s").finish()
+                r.met = r.ratio >= 0.5
+                rows.append(r)
+            for extra in ("", ".keys", "-wal", "-shm", ".lock"):
+                Path(str(vault) + extra).unlink(missing_ok=True)
+        _meeting_pack_rows(rows, log)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    _growth(rows)
+    total = time.perf_counter() - started
+    result = {"when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": _machine(), "total_s": total,
+              "seeding_s": seeding, "rows": [asdict(r) for r in rows]}
+    table = format_table(rows)
+    log("")
+    log(table)
+    log(f"\ntotal {total:.0f} s (seeding {sum(v or 0 for v in seeding.values()):.0f} s; "
+        f"sizes from cache: {[k for k, v in seeding.items() if v is None]})")
+    out = out or REPO / "bench" / "out" / f"bench-{time.strftime('%Y%m%dT%H%M%S')}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    result["table"] = table
+    out.write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
+    log(f"written {out}")
+    return result
+
+
+def _meeting_pack_rows(rows, log) -> None:
+    try:
+        from bench import meeting_pack
+    except ImportError:
+        return
+    rows.extend(meeting_pack.measure(log))
+
+
+def _growth(rows: list[Row]) -> None:
+    base: dict[str, float] = {}
+    for row in sorted(rows, key=lambda r: r.size):
+        if row.figure is None:
+            continue
+        key = row.measure
+        if key not in base:
+            base[key] = row.figure
+        elif base[key]:
+            row.growth = row.figure / base[key]
+
+
+def _machine() -> dict:
+    return {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count()}
+
+
+def _fmt(value, unit: str) -> str:
+    if value is None:
+        return "—"
+    if unit == "s":
+        return f"{value * 1000:.1f} ms" if value < 1 else f"{value:.2f} s"
+    if unit == "MB":
+        return f"{value:.0f} MB"
+    if unit == "req/s":
+        return f"{value:,.0f}/s"
+    return f"{value:.3g} {unit}"
+
+
+def format_table(rows: list[Row]) -> str:
+    head = ("measure", "size", "figure", "floor", "ratio", "target", "met", "growth vs 1k")
+    body = []
+    for r in rows:
+        met = "—" if r.met is None else ("met" if r.met else "NOT MET")
+        body.append((r.measure, f"{r.size:,}", _fmt(r.figure, r.unit), _fmt(r.floor, r.unit),
+                     "—" if r.ratio is None else f"{r.ratio:.2f}×", r.target, met,
+                     "—" if r.growth is None else f"×{r.growth:.2f}"))
+    widths = [max(len(str(x[i])) for x in [head, *body]) for i in range(len(head))]
+    lines = [" | ".join(str(c).ljust(w) for c, w in zip(head, widths)),
+             "-|-".join("-" * w for w in widths)]
+    lines += [" | ".join(str(c).ljust(w) for c, w in zip(line, widths)) for line in body]
+    notes = [f"- {r.measure} ({r.size:,}): {r.note}" for r in rows if r.note]
+    return "\n".join(lines + ([""] + notes if notes else []))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default=",".join(str(s) for s in SIZES),
+                        help="vault sizes in requests, comma-separated (default 1000,10000,100000)")
+    parser.add_argument("--reps", type=int, default=3, help="cold starts per measure (default 3)")
+    parser.add_argument("--import-sizes", default="1000,10000",
+                        help="sizes whose whole vault is exported and imported (default 1000,10000)")
+    parser.add_argument("--out", type=Path, default=None, help="JSON file to write")
+    args = parser.parse_args(argv)
+    sizes = tuple(int(s) for s in args.sizes.split(",") if s)
+    import_sizes = {int(s) for s in args.import_sizes.split(",") if s}
+    run(sizes, args.out, max(1, args.reps), import_sizes)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
