@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -96,44 +97,143 @@ def _keyring() -> Check:
     return Check("Credential store", True, detail if status.usable else f"unavailable ({detail})", required=False)
 
 
-def _qt() -> Check:
-    """The desktop needs Qt's platform plugin and QtPdf (report preview); probed in a child
-    process because a broken plugin aborts the process that loads it."""
+def _timezone() -> Check:
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    london = ZoneInfo("Europe/London")
+    summer = datetime(2026, 7, 1, 12, tzinfo=timezone.utc).astimezone(london)
+    if summer.utcoffset().total_seconds() != 3600:
+        return Check("Time zone", False, "Europe/London has no summer time: the time zone data is wrong")
+    return Check("Time zone", True, "Europe/London (GMT/BST)")
+
+
+def _schema() -> Check:
+    import jsonschema
+
+    from app.exchange import SCHEMA_FILE
+    from app.paths import resource_path
+
+    schema = json.loads(resource_path(*SCHEMA_FILE).read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)  # needs jsonschema's own meta-schemas
+    errors = list(jsonschema.Draft202012Validator(schema).iter_errors({}))
+    if not errors:
+        return Check("Exchange schema", False, "the schema accepts an empty document")
+    return Check("Exchange schema", True, f"{SCHEMA_FILE[-1]} loads and checks")
+
+
+FONT_FILES = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf")
+
+
+def _fonts() -> Check:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    from app.paths import resource_path
+
+    missing = [name for name in FONT_FILES if not resource_path("fonts", name).is_file()]
+    if missing:
+        return Check("Report fonts", False, f"missing from resources/fonts: {', '.join(missing)}")
+    for name in FONT_FILES:
+        # A private name: parsing and registering proves reportlab can embed the font.
+        try:
+            font = TTFont(f"SelfTest-{name[:-4]}", str(resource_path("fonts", name)))
+            pdfmetrics.registerFont(font)
+        except Exception as exc:  # reportlab raises its own TTFError, or struct errors on junk
+            return Check("Report fonts", False, f"{name} cannot be used ({type(exc).__name__})")
+        if font.stringWidth("OFFICIAL-SENSITIVE £", 10) <= 0:
+            return Check("Report fonts", False, f"{name} has no glyph widths")
+    return Check("Report fonts", True, f"{len(FONT_FILES)} DejaVu Sans faces register with reportlab")
+
+
+# Run in a child process because a broken platform plugin aborts the process that loads it.
+# The probe never imports app/ (which must not load Qt); it prints one `key=value` a line.
+QT_PROBE = r"""
+import os, sys
+headless = sys.platform.startswith('linux') and not (os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY'))
+if headless and not os.environ.get('QT_QPA_PLATFORM'):
+    os.environ['QT_QPA_PLATFORM'] = 'offscreen'
+from PySide6.QtWidgets import QApplication
+app = QApplication([sys.argv[0]])
+print('platform=' + app.platformName(), flush=True)
+try:
+    from PySide6 import QtPdfWidgets  # noqa: F401  (the report preview's view)
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+    from PySide6.QtPdf import QPdfDocument
+except ImportError as exc:
+    print('qtpdf=missing ' + (exc.name or 'QtPdf'), flush=True)
+    sys.exit(0)
+objects = [b'<< /Type /Catalog /Pages 2 0 R >>', b'<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+           b'<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>']
+pdf, offsets = bytearray(b'%PDF-1.4\n'), []
+for number, body in enumerate(objects, 1):
+    offsets.append(len(pdf))
+    pdf += b'%d 0 obj\n%s\nendobj\n' % (number, body)
+xref = len(pdf)
+pdf += b'xref\n0 4\n0000000000 65535 f \n' + b''.join(b'%010d 00000 n \n' % o for o in offsets)
+pdf += b'trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n' % xref
+buffer = QBuffer()
+buffer.setData(QByteArray(bytes(pdf)))
+buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+document = QPdfDocument()
+document.load(buffer)
+print('qtpdf=pages %d' % document.pageCount(), flush=True)
+"""
+
+# Set in the child's environment when the probe runs inside a frozen bundle, whose executable
+# cannot take `-c`: the bundle's launcher (installer/spocdesk_launcher.py) runs QT_PROBE instead.
+PROBE_ENV = "SPOCDESK_SELFTEST_PROBE"
+
+
+def _probe_command() -> list[str]:
     if getattr(sys, "frozen", False):
-        return Check("Qt platform", True, "frozen bundle: checked by the desktop start", required=False)
-    probe = (
-        # The real platform plugin where there is a screen; offscreen on a headless Linux box.
-        "import os, sys;"
-        "headless = sys.platform.startswith('linux') and not (os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY'));"
-        "headless and os.environ.setdefault('QT_QPA_PLATFORM', 'offscreen');"
-        "from PySide6.QtWidgets import QApplication; from PySide6 import QtPdf, QtPdfWidgets;"
-        "app = QApplication([]); print(app.platformName())"
-    )
+        return [sys.executable]
+    return [sys.executable, "-c", QT_PROBE]
+
+
+def _run_qt_probe() -> tuple[dict[str, str] | None, Check | None]:
     try:
-        result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
-                                env={**os.environ})
+        result = subprocess.run(_probe_command(), capture_output=True, text=True, timeout=60,
+                                env={**os.environ, PROBE_ENV: "qt"}, stdin=subprocess.DEVNULL)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        return Check("Qt platform", False, f"could not start ({type(exc).__name__})")
-    if result.returncode != 0:
+        return None, Check("Qt platform", False, f"could not start ({type(exc).__name__})")
+    values = dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
+    if result.returncode != 0 or "platform" not in values:
         if "No module named 'PySide6'" in result.stderr:
-            return Check("Qt platform", False, "PySide6 is not installed (the desktop app needs it)")
-        if "QtPdf" in result.stderr:
-            return Check("Qt platform", False, "QtPdf is missing (install PySide6-Pdf)")
-        return Check("Qt platform", False, f"the platform plugin failed (exit {result.returncode}); "
-                     "on Linux install the packages in scripts/install-system-packages.sh")
-    return Check("Qt platform", True, f"plugin {result.stdout.strip()} loads; QtPdf present")
+            return None, Check("Qt platform", False, "PySide6 is not installed (the desktop app needs it)")
+        return None, Check("Qt platform", False, f"the platform plugin failed (exit {result.returncode}); "
+                           "on Linux install the packages in scripts/install-system-packages.sh")
+    return values, None
 
 
-CHECKS: tuple[Callable[[], Check], ...] = (_sqlcipher, _encrypted_roundtrip, _fts5, _key_derivation,
-                                            _agreement, _keyring, _qt)
+def _qt_checks() -> list[Check]:
+    """The desktop needs Qt's platform plugin; the report preview needs QtPdf."""
+    values, failure = _run_qt_probe()
+    if failure is not None:
+        return [failure, Check("QtPdf", False, "not checked: Qt did not start")]
+    checks = [Check("Qt platform", True, f"plugin {values['platform']} loads")]
+    pdf = values.get("qtpdf", "missing QtPdf")
+    if pdf.startswith("missing"):
+        checks.append(Check("QtPdf", False, f"{pdf.split()[-1]} is missing (install PySide6-Pdf)"))
+    elif pdf != "pages 1":
+        checks.append(Check("QtPdf", False, f"a one-page PDF did not load ({pdf})"))
+    else:
+        checks.append(Check("QtPdf", True, "QPdfDocument loads a PDF"))
+    return checks
+
+
+CHECKS: tuple[Callable[[], Check | list[Check]], ...] = (
+    _sqlcipher, _encrypted_roundtrip, _fts5, _key_derivation, _agreement, _schema, _timezone, _fonts,
+    _keyring, _qt_checks)
 
 
 def run_checks() -> list[Check]:
-    results = []
+    results: list[Check] = []
     for check in CHECKS:
         try:
-            results.append(check())
+            outcome = check()
         except Exception as exc:  # a self-test reports every failure; it never stops at the first
             name = check.__name__.strip("_").replace("_", " ")
-            results.append(Check(name, False, f"failed with {type(exc).__name__}"))
+            outcome = Check(name, False, f"failed with {type(exc).__name__}")
+        results.extend(outcome if isinstance(outcome, list) else [outcome])
     return results

@@ -11,7 +11,8 @@ from app import __version__
 
 
 def run(vault: Path | None = None, argv: list[str] | None = None) -> int:
-    from ui.qt import QtCore, QtWidgets
+    from app.paths import resource_path
+    from ui.qt import QtCore, QtGui, QtWidgets
     from ui.shell import Shell
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(argv or [sys.argv[0]])
@@ -19,6 +20,8 @@ def run(vault: Path | None = None, argv: list[str] | None = None) -> int:
     app.setApplicationDisplayName("SPOC Desk")
     app.setApplicationVersion(__version__)
     app.setOrganizationName("SPOC Desk")
+    app.setDesktopFileName("spocdesk")  # matches the installed spocdesk.desktop (taskbar grouping)
+    app.setWindowIcon(QtGui.QIcon(str(resource_path("icons", "spocdesk.png"))))
     app.setStyle("Fusion")
     app.setQuitOnLastWindowClosed(False)  # the shell decides: closing the main window locks and quits
     shell = Shell()
