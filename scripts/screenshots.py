@@ -31,6 +31,7 @@ try:
 
     add_user(vault, "demo-spoc", "spoc", "lantern quartz meadow 77")
     add_user(vault, "demo-dpm", "dpm", "lantern quartz meadow 77")
+    add_user(vault, "demo-chair", "chair", "lantern quartz meadow 77")
     demo.populate(vault, size=int(os.environ.get("SHOTS_SIZE", "60")), seed=7, user="demo-spoc")
 finally:
     vault.close()
@@ -113,11 +114,31 @@ def area_shots():
             for _ in range(5):
                 app.processEvents()
             shot(f"10-area-{row:02d}-{key}", main)
+            if key == "meetings":
+                meeting_shots(main, row)
         shell.lock("idle")
         app.processEvents()
         shot("20-locked", shell.unlock_window)
 
     return run
+
+
+def meeting_shots(main, row):
+    """The held demo meeting, top to bottom (SHOTS_USER=demo-chair shows the chair's forms)."""
+    area = main.area("meetings")
+    held = next((n for n, m in enumerate(area.summaries) if m.status == "held"), 0)
+    area.table.selectRow(held)
+    for _ in range(5):
+        app.processEvents()
+    bar = area.detail_scroll.verticalScrollBar()
+    page = max(1, area.detail_scroll.viewport().height() - 80)
+    for n in range(0, 20):
+        bar.setValue(n * page)
+        for _ in range(3):
+            app.processEvents()
+        shot(f"10-area-{row:02d}-meetings-{n:02d}", main)
+        if bar.value() >= bar.maximum():
+            break
 
 
 def run_steps(index=0):

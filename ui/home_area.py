@@ -83,6 +83,9 @@ _DESCRIPTIONS = {
     "breaches.report": "Report a breach or complaint (Breach menu, Ctrl+Shift+B)",
     "breaches.read": "Read the breach log",
     "breaches.manage": "Manage breaches: notifications, risk, the ICO decision, suspensions",
+    "meetings.read": "Read tactical meetings: attendance, agenda, decisions and 4P actions",
+    "meetings.manage": "Run tactical meetings: attendees and their confidentiality acceptance, agenda, decisions, "
+                       "4P actions, the chair's permissions for further disclosure",
 }
 
 
