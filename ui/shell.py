@@ -44,12 +44,14 @@ def default_areas() -> list:
     from ui.disclosures_area import DisclosuresArea
     from ui.dpm_area import DpmArea
     from ui.home_area import HomeArea
+    from ui.meetings_area import MeetingsArea
     from ui.partners_area import PartnersArea
     from ui.requests_area import RequestsArea
     from ui.settings_area import SettingsArea
     from ui.users_area import UsersArea
 
-    return [HomeArea, RequestsArea, DpmArea, DisclosuresArea, PartnersArea, UsersArea, SettingsArea, AuditArea]
+    return [HomeArea, RequestsArea, MeetingsArea, DpmArea, DisclosuresArea, PartnersArea, UsersArea, SettingsArea,
+            AuditArea]
 
 
 class Shell(QtCore.QObject):
