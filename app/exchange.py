@@ -30,6 +30,7 @@ disclosure register, as is a newly received request.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -351,9 +352,28 @@ def validate_document(doc) -> None:
         raise InvalidInput(f"Import refused, nothing was changed: {_where(doc, list(error.absolute_path))}: "
                            f"{_short(error.message)}{more}.")
     try:
+        _no_surrogates(doc, [])
         _domain_checks(doc)
     except _Bad as bad:
         raise InvalidInput(f"Import refused, nothing was changed: {_where(doc, bad.path)}: {bad.message}.") from None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _no_surrogates(value, path: list) -> None:
+    """Refuse unpaired surrogates (a JSON escape such as "\\ud800"): no UTF-8 text can hold them,
+    so the vault could not store them and another desk could not read them back."""
+    if isinstance(value, str):
+        if _SURROGATE.search(value):
+            raise _Bad(path, "holds an unpaired surrogate character, which cannot be stored as text")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _no_surrogates(key, path)
+            _no_surrogates(item, path + [key])
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _no_surrogates(item, path + [index])
 
 
 def _domain_checks(doc: dict) -> None:

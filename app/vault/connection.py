@@ -200,6 +200,10 @@ def _translated() -> Iterator[None]:
         if mapped is None:
             raise
         raise mapped from exc
+    except UnicodeEncodeError:
+        # An unpaired surrogate (from a JSON "\ud800" escape, say) cannot be stored as UTF-8.
+        raise InvalidInput("The text holds a character that cannot be stored (an unpaired UTF-16 "
+                           "surrogate): nothing was saved. Remove it and try again.") from None
 
 
 def open_database(path: Path, dek: bytes | bytearray, *, create: bool = False,
