@@ -93,8 +93,10 @@ def _keyring() -> Check:
 
     status = keyring_slot.status()
     detail = f"{status.backend}: {status.reason}"
-    # Reported, never failed: a desk works without "remember on this workstation".
-    return Check("Credential store", True, detail if status.usable else f"unavailable ({detail})", required=False)
+    # Reported (a warning when there is none), never failed: a desk works without
+    # "remember on this workstation".
+    return Check("Credential store", status.usable, detail if status.usable else f"unavailable ({detail})",
+                 required=False)
 
 
 def _timezone() -> Check:

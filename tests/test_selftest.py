@@ -57,7 +57,7 @@ def test_no_credential_store_is_reported_not_failed(monkeypatch):
     monkeypatch.setattr(keyring_slot, "status", lambda: keyring_slot.KeyringStatus(
         False, "keyring.backends.fail.Keyring", "this workstation has no credential store that SPOC Desk can use"))
     check = selftest._keyring()
-    assert check.ok and not check.required
+    assert not check.ok and not check.required  # printed as "warn"; the exit code stays 0
     assert check.detail.startswith("unavailable (")
 
 
