@@ -126,7 +126,7 @@ class UpdateForm(QtWidgets.QFrame):
         self._show_fields()
 
     def _show_fields(self) -> None:
-        wanted = KIND_FIELDS[self.kind.currentData()]
+        wanted = KIND_FIELDS.get(self.kind.currentData(), ())  # none while the form is scrubbed at lock
         for key, row in self.rows.items():
             row.setVisible(key in wanted)
             row.set_error(None)

@@ -121,6 +121,8 @@ class ReportPreview(QtWidgets.QDialog):
 
     def _zoom_changed(self) -> None:
         value = self.zoom.currentData()
+        if value is None:  # the list was emptied (the window is being scrubbed at lock)
+            return
         modes = QtPdfWidgets.QPdfView.ZoomMode
         if value == 0:
             self.view.setZoomMode(modes.FitToWidth)
@@ -196,7 +198,6 @@ class ReportPreview(QtWidgets.QDialog):
         self.status.show()
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        self.view.setDocument(None)
         self.document.close()
         self._buffer.close()
         self._bytes.clear()
