@@ -49,6 +49,15 @@ def _emit(result: dict) -> None:
     print(json.dumps(result), flush=True)
 
 
+def _exit_now(code: int) -> None:
+    """Leave without interpreter finalisation: after a long scroll, PySide6 6.12 on Python 3.11
+    can abort in the final garbage collection ("bool_dealloc: deallocating True or False", a
+    reference-count bug in a C extension), after the result and the vault's lock are done."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 class PaintWatch:
     """Calls `on_paint(widget)` for Paint events of widgets `want(widget)` accepts."""
 
@@ -246,7 +255,7 @@ def main(argv: list[str]) -> int:
     if mode == "bare-window":
         return bare_window()
     if mode == "app-unlock":
-        return app_unlock(argv[2], "--list" in argv, user, passphrase)
+        _exit_now(app_unlock(argv[2], "--list" in argv, user, passphrase))
     if mode == "bare-table":
         return bare_table(argv[2], user, passphrase)
     print(f"unknown mode {mode!r}", file=sys.stderr)
