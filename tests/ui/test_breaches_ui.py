@@ -192,3 +192,11 @@ def test_log_button_opens_the_dialog_from_the_desk(qtbot, dpm_desk):
     breach = dialog.submit()
     assert [u.kind for u in breach.updates] == ["dpm-notified"]
     assert area.table.rowCount() == 3
+
+
+def test_scrubbing_the_desk_at_lock_raises_nothing(qtbot, dpm_desk):
+    """Locking empties every input; the update form must take an empty kind list quietly
+    (pytest-qt fails the test if a slot raises)."""
+    area = make_area(qtbot, dpm_desk[0])
+    area.form.kind.clear()
+    assert not any(row.isVisible() for row in area.form.rows.values())
