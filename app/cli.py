@@ -229,14 +229,19 @@ def cmd_import(args) -> int:
     return 0
 
 
-def cmd_export(args) -> int:
-    from app.exchange import export_request, export_vault, write_file
-
-    out = Path(args.out)
+def _check_new_file(out: Path) -> None:
+    """Refuse an output file before the vault is opened: it must be new, in a folder that exists."""
     if out.exists():
         raise InvalidInputError(f"{out} already exists; choose a new file name (nothing was written).")
     if not out.parent.is_dir():
         raise InvalidInputError(f"The folder {out.parent} does not exist.")
+
+
+def cmd_export(args) -> int:
+    from app.exchange import export_request, export_vault, write_file
+
+    out = Path(args.out)
+    _check_new_file(out)
     vault = _open(args)
     try:
         if args.request:
@@ -264,10 +269,7 @@ def cmd_report(args) -> int:
     out = Path(args.out)
     if out.suffix.lower() != ".pdf":
         raise UsageError(f"--out must name a .pdf file (got {out.name}).")
-    if out.exists():
-        raise InvalidInputError(f"{out} already exists; choose a new file name (nothing was written).")
-    if not out.parent.is_dir():
-        raise InvalidInputError(f"The folder {out.parent} does not exist.")
+    _check_new_file(out)
     vault = _open(args)
     try:
         report = build_report(vault, args.kind, args.ref)
