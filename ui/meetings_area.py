@@ -13,7 +13,6 @@ Every rule is in app.meetings; this only shows and asks. Each small form validat
 
 from __future__ import annotations
 
-import importlib.util
 
 from app import meetings as core
 from app.agreement import load_agreement
@@ -342,7 +341,6 @@ class MeetingsArea(Area):
         self.pack_button = QtWidgets.QPushButton("Meeting &pack…")
         self.pack_button.setToolTip("Preview and print the OFFICIAL-SENSITIVE meeting pack")
         self.pack_button.clicked.connect(self.open_pack)
-        self.pack_button.setVisible(self.pack_available())
         status_row.addWidget(self.pack_button)
         status_row.addStretch(1)
         p.addLayout(status_row)
@@ -684,14 +682,6 @@ class MeetingsArea(Area):
             self.status_summary.show_problems([(None, error_text(exc, "The status was not changed."))])
             return
         self._saved()
-
-    def pack_available(self) -> bool:
-        """True once the lead's meeting pack (app.reports.meeting_pack) and preview are installed."""
-        try:
-            return (importlib.util.find_spec("app.reports.meeting_pack") is not None
-                    and importlib.util.find_spec("ui.report_preview") is not None)
-        except (ImportError, ValueError):
-            return False
 
     def open_pack(self):
         if self.current is None:

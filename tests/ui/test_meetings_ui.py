@@ -5,8 +5,10 @@ chair's decisions on further disclosure; error summaries name the fields; user t
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
+from pypdf import PdfReader
 
 from app import meetings as mt
 from app import requests as rq
@@ -14,7 +16,7 @@ from app.timeutil import LONDON
 from desk_helpers import make_desk, reopen_as, request_data
 from fake_session import FakeSession
 from ui.meetings_area import MeetingsArea
-from ui.qt import Qt, QtWidgets
+from ui.qt import Qt, QtPrintSupport, QtWidgets
 
 UTC = dt.timezone.utc
 
@@ -55,7 +57,7 @@ def choose(combo: QtWidgets.QComboBox, data) -> None:
     combo.setCurrentIndex(index)
 
 
-def test_a_chair_runs_a_meeting_with_three_agencies_and_two_cases(qtbot, chair):
+def test_a_chair_runs_a_meeting_with_three_agencies_and_two_cases(qtbot, chair, tmp_path):
     area = make_area(qtbot, chair)
     assert area.new_button.isVisible() and area.empty.isVisible()
 
@@ -190,6 +192,24 @@ def test_a_chair_runs_a_meeting_with_three_agencies_and_two_cases(qtbot, chair):
     assert area.current.status == "closed"
     assert not area.attendee_form.isVisible() and area.reopen_button.isVisible()
     assert area.table.item(0, 2).text() == "Closed" and area.table.item(0, 3).text() == "3 of 3"
+
+    # The meeting pack: previewed, then printed to a PDF printer; both are audited.
+    busy = area.open_pack()
+    qtbot.waitUntil(lambda: busy.preview is not None, timeout=30_000)
+    preview = busy.preview
+    assert preview.report.kind == "meeting-pack" and preview.report.reference == area.current.reference
+    printed = tmp_path / "pack.pdf"
+    printer = QtPrintSupport.QPrinter(QtPrintSupport.QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QtPrintSupport.QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(printed))
+    assert preview.print_to(printer)
+    assert len(PdfReader(printed).pages) == preview.report.page_count >= 5
+    pack_text = " ".join(" ".join(PdfReader(io.BytesIO(preview.report.data)).pages[p].extract_text().split())
+                         for p in range(preview.report.page_count))
+    assert "Confidentiality Statement" in pack_text and "Safeguarding visit" in pack_text
+    events = [r["action"] for r in chair.db.query("SELECT action FROM audit_events WHERE action LIKE 'report.%'")]
+    assert events == ["report.previewed", "report.printed"]
+    preview.close()
 
     # Every input the chair used has an accessible name.
     for form in (area.attendee_form, area.case_form, area.action_form, area.permission_form, area.update_form):
