@@ -99,6 +99,14 @@ MOVEMENTS = {("request", "sent"): "Request sent", ("request", "received"): "Requ
              ("meeting", "received"): "Further disclosure agreed at a meeting"}
 
 
+DISPATCH_WORDS = {"draft": "Not sent yet", "sent": "Sent, awaiting an answer", "acknowledged": "Acknowledged",
+                  "responded": "Responded", "nil-return": "Nil return", "declined": "Declined"}
+
+
+def dispatch_words(status: str) -> str:
+    return DISPATCH_WORDS.get(status, status)
+
+
 def date_text(value) -> str:
     day = parse_date(value) if value else None
     return day.strftime("%d/%m/%Y") if day else ""
@@ -245,7 +253,7 @@ def _response_story(response: Response | None, dispatch, *, with_heading: bool) 
     story: list = []
     if with_heading:
         story.append(heading(dispatch.agency_name))
-    rows = [("Agency", dispatch.agency_name), ("Status", dispatch.status.replace("-", " ").capitalize()),
+    rows = [("Agency", dispatch.agency_name), ("Status", dispatch_words(dispatch.status)),
             ("Sent", time_text(dispatch.sent_at)), ("Due", date_text(dispatch.due_date))]
     if dispatch.is_overdue():
         days = (_dt.date.today() - parse_date(dispatch.due_date)).days
@@ -333,7 +341,7 @@ def collation_doc(vault, reference: str) -> Content:
         answer = "" if r is None else {"disclosure": "Disclosed", "nil-return": "Nil return",
                                        "declined": "Declined"}.get(r.kind, r.kind)
         due = date_text(row.dispatch.due_date) + (" OVERDUE" if row.overdue else "")
-        glance.append([row.dispatch.agency_name, row.dispatch.status.replace("-", " "), time_text(row.dispatch.sent_at),
+        glance.append([row.dispatch.agency_name, dispatch_words(row.dispatch.status), time_text(row.dispatch.sent_at),
                        due, answer, "\n".join(basis_text(b) for b in (r.lawful_bases if r else ()))])
     story.append(grid(["Agency", "Status", "Sent", "Due", "Answer", "Lawful basis"], glance,
                       [3, 1.5, 1.9, 1.7, 1.4, 3.5]))

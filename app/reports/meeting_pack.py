@@ -20,8 +20,8 @@ from app.disclosures import Disclosure
 from app.meetings import ACTION_STATUS_LABELS, by_four_p, get_meeting, open_actions_before
 from app.requests import get_request
 from app.responses import responses_of_dispatch
-from app.reports.documents import (MOVEMENTS, Content, basis_title, channel_name, date_text, partner_name,
-                                   subjects_table, time_text)
+from app.reports.documents import (MOVEMENTS, Content, basis_title, channel_name, date_text, dispatch_words,
+                                   partner_name, subjects_table, time_text)
 from app.reports.template import (STYLES, field_block, grid, heading, markup, para, spacer, subheading,
                                   summary_table, write_in_box)
 
@@ -104,7 +104,7 @@ def _request_summary(vault, request_id: str) -> list:
         final = [r for r in found if r.status != "draft"]
         response = final[-1] if final else None
         if response is None:
-            rows.append([dispatch.agency_name, dispatch.status.replace("-", " "), "", "", ""])
+            rows.append([dispatch.agency_name, dispatch_words(dispatch.status), "", "", ""])
             continue
         summary = response.disclosed_text if response.kind == "disclosure" else response.decline_reason
         rows.append([dispatch.agency_name, f"{ANSWERS.get(response.kind, response.kind)} "
@@ -112,7 +112,7 @@ def _request_summary(vault, request_id: str) -> list:
                      summary, response.partnership_answer])
     story.append(subheading("Responses received"))
     story.append(grid(["Agency", "Answer", "Lawful basis", "What was disclosed", "Partnership working"], rows,
-                      [2.4, 1.8, 2.4, 4.2, 2.6]) if rows else para("No agency has been asked yet."))
+                      [2.4, 2.2, 2.4, 4, 2.4]) if rows else para("No agency has been asked yet."))
     moves = [Disclosure.from_row(r) for r in
              vault.db.query("SELECT * FROM disclosures WHERE request_id = ? ORDER BY seq", (request.id,))]
     story.append(subheading("Disclosures recorded"))
