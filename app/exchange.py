@@ -2,11 +2,14 @@
 
 One JSON document: `{"format": "spocdesk/1", "scope": "vault"|"request", ...}` with `requests`
 (each with its subjects by id, and its dispatches, each with its responses), `subjects`, and for
-a whole-vault file also `disclosures`, `contacts` and `partner_suspensions`. The schema is
-`resources/schema/spocdesk-1.schema.json` (docs/exchange-format.md); unknown fields are rejected.
+a whole-vault file also `disclosures`, `contacts`, `partner_suspensions`, `breaches` and
+`meetings` (each with its attendees, agenda, decisions, 4P actions with their status history,
+and the chair's further-disclosure permissions, which name their rows in `disclosures`). The
+schema is `resources/schema/spocdesk-1.schema.json` (docs/exchange-format.md); unknown fields are rejected.
 
 Export:
 - `export_vault` (admin only): everything, for moving or restoring a desk. Audited.
+  Breaches and meetings travel only in such a file.
 - `export_request` (SPOC): one request for sending, with its subjects and all its dispatches,
   and only the responses this desk made and sent (never a draft, never another partner's
   answers: section 6). Audited
@@ -25,6 +28,9 @@ whose reference is already used by a different request of the same agency is an 
 A request-scope import also acts on what arrives: a response sent by another desk is stored as
 `received`, moves its dispatch to responded / nil-return / declined and is written to the
 disclosure register, as is a newly received request.
+Append-only records (breaches and their updates; a meeting's decisions, action history and
+permissions) are never rewritten: one already held must be the same in the file, or nothing is
+imported.
 """
 
 from __future__ import annotations
@@ -69,9 +75,27 @@ BREACH_COLS = ("id", "origin_agency", "reference", "reporter", "agency", "catego
                "request_ids", "subject_ids", "disclosure_ids", "data_categories", "people_count", "records_count",
                "consequences", "containment", "remedial", "created_at", "created_by")
 BREACH_UPDATE_COLS = ("id", "breach_id", "kind", "at", "details", "recorded_at", "recorded_by")
+MEETING_COLS = ("id", "origin_agency", "reference", "held_at", "place", "chair", "chair_agency", "status", "notes",
+                *STAMPS)
+ATTENDEE_COLS = ("id", "meeting_id", "name", "role_title", "agency", "accepted_at", "accepted_recorded_by",
+                 "accepted_recorded_at", "created_at", "created_by")
+AGENDA_COLS = ("id", "meeting_id", "position", "kind", "request_id", "title", "notes", "created_at", "created_by")
+DECISION_COLS = ("id", "meeting_id", "agenda_item_id", "text", "recorded_at", "recorded_by")
+ACTION_COLS = ("id", "meeting_id", "agenda_item_id", "category", "text", "owner_agency", "due_date", "status",
+               *STAMPS)
+ACTION_UPDATE_COLS = ("id", "action_id", "status", "note", "at", "recorded_by")
+PERMISSION_COLS = ("id", "meeting_id", "agenda_item_id", "requested_by", "requested_by_agency", "to_agency", "what",
+                   "reason", "granted", "decided_by", "decided_at", "disclosure_id", "recorded_at", "recorded_by")
+# A meeting's parts in the file: (key in the meeting object, table, columns, ORDER BY of the table).
+MEETING_PARTS = (("attendees", "meeting_attendees", ATTENDEE_COLS, "seq"),
+                 ("agenda", "meeting_agenda_items", AGENDA_COLS, "position, seq"),
+                 ("decisions", "meeting_decisions", DECISION_COLS, "seq"),
+                 ("actions", "meeting_actions", ACTION_COLS, "seq"),
+                 ("permissions", "meeting_permissions", PERMISSION_COLS, "seq"))
 JSON_COLS = {"reasons", "exploitation_types", "purposes", "info_types", "declaration", "aliases", "addresses",
              "identifiers", "lawful_bases", "conditions_of_use", "subject_ids", "request_ids", "disclosure_ids",
              "details"}
+BOOL_COLS = {"active", "granted"}
 
 Progress = Callable[[int, int], None]  # (done, total)
 
@@ -89,6 +113,8 @@ class ImportSummary:
     suspensions_added: int = 0
     breaches_added: int = 0
     breach_updates_added: int = 0
+    meetings_added: int = 0
+    meetings_updated: int = 0
     unchanged: int = 0
     references: list[str] = field(default_factory=list)
 
@@ -97,7 +123,8 @@ class ImportSummary:
                 f"{self.subjects_added} subjects, {self.dispatches_added} dispatches, "
                 f"{self.responses_added} responses ({self.responses_received} newly received), "
                 f"{self.disclosures_added} disclosures, {self.contacts_added} contacts, "
-                f"{self.breaches_added} breaches ({self.breach_updates_added} breach updates); "
+                f"{self.breaches_added} breaches ({self.breach_updates_added} breach updates), "
+                f"{self.meetings_added} meetings added, {self.meetings_updated} updated; "
                 f"{self.unchanged} records already held")
 
 
@@ -110,7 +137,7 @@ def to_json(row, cols) -> dict:
         value = row[col]
         if col in JSON_COLS:
             value = loads(value)
-        elif col == "active":
+        elif col in BOOL_COLS:
             value = bool(value)
         out[col] = value
     return out
@@ -122,7 +149,7 @@ def to_params(obj: dict, cols) -> tuple:
         value = obj.get(col)
         if col in JSON_COLS:
             value = dumps(value if value is not None else ({} if col == "details" else []))
-        elif col == "active":
+        elif col in BOOL_COLS:
             value = 1 if value else 0
         values.append(value)
     return tuple(values)
@@ -191,6 +218,7 @@ def export_vault(vault, progress: Progress | None = None) -> dict:
     doc["partner_suspensions"] = [to_json(r, SUSPENSION_COLS)
                                   for r in vault.db.query("SELECT * FROM partner_suspensions ORDER BY seq")]
     doc["breaches"] = _breaches_json(vault)
+    doc["meetings"] = _meetings_json(vault)
     vault.audit("export.vault", record_type="vault", record_id=vault.vault_id,
                 reason=f"{len(requests)} requests, {len(doc['subjects'])} subjects")
     if progress:
@@ -209,6 +237,43 @@ def _breaches_json(vault) -> list[dict]:
     for r in vault.db.query("SELECT * FROM breaches ORDER BY seq"):
         item = to_json(r, BREACH_COLS)
         item["updates"] = updates.get(r["id"], [])
+        out.append(item)
+    return out
+
+
+def _meetings_json(vault, meeting_id: str | None = None) -> list[dict]:
+    """Every meeting (or the one `meeting_id`) with its parts: attendees in the order added, the
+    agenda in agenda order, decisions, actions (each with its append-only status history) and the
+    chair's permissions in the order recorded. A part's `meeting_id` is implied by its place."""
+    where, params = ("", ()) if meeting_id is None else (" WHERE meeting_id = ?", (meeting_id,))
+    parts: dict[str, dict[str, list]] = {}
+    for key, table, cols, order in MEETING_PARTS:
+        # Table, column and order names are this module's constants, never input.
+        for r in vault.db.query(f"SELECT * FROM {table}{where} ORDER BY {order}", params):
+            item = to_json(r, cols)
+            del item["meeting_id"]
+            parts.setdefault(key, {}).setdefault(r["meeting_id"], []).append(item)
+    action_ids = [a["id"] for by_meeting in parts.get("actions", {}).values() for a in by_meeting]
+    updates: dict[str, list] = {}
+    if action_ids:
+        rows = vault.db.query("SELECT * FROM meeting_action_updates ORDER BY seq") if meeting_id is None else \
+            vault.db.query(
+            "SELECT u.* FROM meeting_action_updates u JOIN meeting_actions a ON a.id = u.action_id"
+            " WHERE a.meeting_id = ? ORDER BY u.seq", (meeting_id,))
+        for r in rows:
+            item = to_json(r, ACTION_UPDATE_COLS)
+            del item["action_id"]
+            updates.setdefault(r["action_id"], []).append(item)
+    for by_meeting in parts.get("actions", {}).values():
+        for action in by_meeting:
+            action["updates"] = updates.get(action["id"], [])
+    out = []
+    rows = vault.db.query("SELECT * FROM meetings ORDER BY seq") if meeting_id is None else \
+        vault.db.query("SELECT * FROM meetings WHERE id = ?", (meeting_id,))
+    for r in rows:
+        item = to_json(r, MEETING_COLS)
+        for key, *_ in MEETING_PARTS:
+            item[key] = parts.get(key, {}).get(r["id"], [])
         out.append(item)
     return out
 
@@ -324,7 +389,7 @@ def _where(doc: dict, path: list) -> str:
         label = f"{head}[{index}]"
         try:
             item = doc[head][index]
-            name = item.get("reference") if head in ("requests", "breaches") else None
+            name = item.get("reference") if head in ("requests", "breaches", "meetings") else None
             if name and isinstance(name, str):
                 label += f" {_short(name, 40)}"
         except Exception:
@@ -449,6 +514,7 @@ def _domain_checks(doc: dict) -> None:
             if row["partner"] not in codes:
                 raise _Bad([name, i, "partner"], f"unknown agency {row['partner']!r}")
     _check_breaches(doc, codes)
+    _check_meetings(doc, codes)
 
 
 def _check_breaches(doc: dict, codes: set[str]) -> None:
@@ -486,6 +552,159 @@ def _check_breaches(doc: dict, codes: set[str]) -> None:
             for code in [update["details"].get("partner")] + list(update["details"].get("partners", [])):
                 if code is not None and code not in codes:
                     raise _Bad(where + ["updates", j, "details"], f"unknown agency {code!r}")
+
+
+def _check_utc(where: list, value, *, nullable: bool = False) -> None:
+    if value is None and nullable:
+        return
+    from app.timeutil import parse_utc
+
+    try:
+        parse_utc(value)
+    except (ValueError, TypeError):
+        raise _Bad(where, "must be a UTC time like 2026-03-02T10:15:00+00:00") from None
+
+
+def _check_meetings(doc: dict, codes: set[str]) -> None:
+    """Each meeting and its parts: the agreement's partner codes and 4P categories, real times and
+    dates, agenda links inside the meeting, an action's history that starts 'open' and ends at its
+    status, and a register row named by a granted permission only (and agreeing with it, when
+    the row is in the file). Links to requests and to register rows outside the file are checked
+    against the vault on import."""
+    from app.meetings import validate_action, validate_attendee, validate_meeting, validate_permission
+    from app.records import check_text
+    from app.timeutil import parse_utc
+
+    meetings = doc.get("meetings", [])
+    if meetings and doc["scope"] != "vault":
+        raise _Bad(["meetings"], "meetings travel only in a whole-vault file")
+    far = parse_utc("9999-12-31T00:00:00+00:00")
+    register = {d["id"]: d for d in doc.get("disclosures", [])}
+    seen: set[str] = set()
+    refs: set[tuple[str, str]] = set()
+    claimed: set[str] = set()
+
+    def once(where: list, record_id: str) -> None:
+        if record_id in seen:
+            raise _Bad(where + ["id"], "appears twice in the file")
+        seen.add(record_id)
+
+    def first(where: list, problems) -> None:
+        if problems:
+            raise _Bad(where + [problems[0].field], problems[0].message)
+
+    for i, meeting in enumerate(meetings):
+        where = ["meetings", i]
+        if meeting["origin_agency"] not in codes:
+            raise _Bad(where + ["origin_agency"], f"unknown agency {meeting['origin_agency']!r}")
+        key = (meeting["origin_agency"], meeting["reference"])
+        if meeting["id"] in seen or key in refs:
+            raise _Bad(where + ["reference"], "the same meeting appears twice in the file")
+        seen.add(meeting["id"])
+        refs.add(key)
+        for col in ("held_at", "created_at", "updated_at"):
+            _check_utc(where + [col], meeting[col])
+        first(where, validate_meeting(meeting, now=far)[0])
+        for j, attendee in enumerate(meeting["attendees"]):
+            awhere = where + ["attendees", j]
+            once(awhere, attendee["id"])
+            first(awhere, validate_attendee(attendee)[0])
+            _check_utc(awhere + ["created_at"], attendee["created_at"])
+            accepted = [attendee[c] is not None for c in ("accepted_at", "accepted_recorded_by",
+                                                           "accepted_recorded_at")]
+            if any(accepted) and not all(accepted):
+                raise _Bad(awhere + ["accepted_at"], "an acceptance needs its time, who recorded it and when")
+            for col in ("accepted_at", "accepted_recorded_at"):
+                _check_utc(awhere + [col], attendee[col], nullable=True)
+        items: dict[str, dict] = {}
+        positions: set[int] = set()
+        linked: set[str] = set()
+        for j, item in enumerate(meeting["agenda"]):
+            iwhere = where + ["agenda", j]
+            once(iwhere, item["id"])
+            items[item["id"]] = item
+            if item["position"] in positions:
+                raise _Bad(iwhere + ["position"], "two agenda items have the same position")
+            positions.add(item["position"])
+            _check_utc(iwhere + ["created_at"], item["created_at"])
+            if item["kind"] == "request":
+                if item["request_id"] is None:
+                    raise _Bad(iwhere + ["request_id"], "a request item must name its request")
+                if item["request_id"] in linked:
+                    raise _Bad(iwhere + ["request_id"], "the request is already on this agenda")
+                linked.add(item["request_id"])
+            else:
+                if item["request_id"] is not None:
+                    raise _Bad(iwhere + ["request_id"], "a case has no request (put the request on the agenda)")
+                problems: list = []
+                check_text(problems, "title", item["title"], required=True, missing="a case needs a title",
+                           limit=500)
+                first(iwhere, problems)
+
+        def on_agenda(pwhere: list, item_id) -> None:
+            if item_id is not None and item_id not in items:
+                raise _Bad(pwhere + ["agenda_item_id"], "is not an item of this meeting's agenda")
+
+        for j, decision in enumerate(meeting["decisions"]):
+            dwhere = where + ["decisions", j]
+            once(dwhere, decision["id"])
+            on_agenda(dwhere, decision["agenda_item_id"])
+            problems = []
+            check_text(problems, "text", decision["text"], required=True, missing="a decision needs its text")
+            first(dwhere, problems)
+            _check_utc(dwhere + ["recorded_at"], decision["recorded_at"])
+        for j, action in enumerate(meeting["actions"]):
+            xwhere = where + ["actions", j]
+            once(xwhere, action["id"])
+            first(xwhere, validate_action(action)[0])
+            on_agenda(xwhere, action["agenda_item_id"])
+            for col in ("created_at", "updated_at"):
+                _check_utc(xwhere + [col], action[col])
+            history = action["updates"]
+            if not history or history[0]["status"] != "open":
+                raise _Bad(xwhere + ["updates"], "an action's history starts with 'open' when it was agreed")
+            if history[-1]["status"] != action["status"]:
+                raise _Bad(xwhere + ["status"], f"is {action['status']!r} but its history ends "
+                                                f"{history[-1]['status']!r}")
+            for k, update in enumerate(history):
+                once(xwhere + ["updates", k], update["id"])
+                _check_utc(xwhere + ["updates", k, "at"], update["at"])
+        for j, permission in enumerate(meeting["permissions"]):
+            pwhere = where + ["permissions", j]
+            once(pwhere, permission["id"])
+            first(pwhere, validate_permission(permission, now=far)[0])
+            on_agenda(pwhere, permission["agenda_item_id"])
+            for col in ("decided_at", "recorded_at"):
+                _check_utc(pwhere + [col], permission[col])
+            did = permission["disclosure_id"]
+            if not permission["granted"]:
+                if did is not None:
+                    raise _Bad(pwhere + ["disclosure_id"], "a refused permission has no disclosure register row")
+                continue
+            if did is None:
+                raise _Bad(pwhere + ["disclosure_id"], "a granted permission names its disclosure register row")
+            if did in claimed:
+                raise _Bad(pwhere + ["disclosure_id"], "another permission names the same register row")
+            claimed.add(did)
+            if did in register:
+                problem = _register_mismatch(permission, register[did], items)
+                if problem:
+                    raise _Bad(pwhere + ["disclosure_id"], problem)
+
+
+def _register_mismatch(permission: dict, row: dict, items: dict[str, dict]) -> str | None:
+    """Why the register row of a granted permission does not record that grant (None if it does):
+    kind 'meeting', sent from the asking agency to `to_agency` at the decision time, linked to the
+    request of the permission's agenda item (if any) - as app.meetings.record_permission writes it."""
+    item = items.get(permission["agenda_item_id"]) if permission["agenda_item_id"] else None
+    expected = {"kind": "meeting", "direction": "sent", "from_agency": permission["requested_by_agency"],
+                "to_agency": permission["to_agency"], "at": permission["decided_at"],
+                "request_id": item["request_id"] if item is not None else None}
+    for col, value in expected.items():
+        if row[col] != value:
+            return (f"the disclosure register row {row['id']} does not record this grant "
+                    f"(its {col} is {row[col]!r}, not {value!r})")
+    return None
 
 
 # ---- import ---------------------------------------------------------------------------------
@@ -612,6 +831,7 @@ def import_document(vault, doc, progress: Progress | None = None) -> ImportSumma
             setattr(summary, counter, getattr(summary, counter) + len(fresh))
             summary.unchanged += len(rows) - len(fresh)
         _import_breaches(vault, doc, summary)
+        _import_meetings(vault, doc, summary, file_wins)
         vault.audit("import", record_type="exchange", record_id=doc["scope"],
                     reason=f"from {from_desk}: {summary.requests_added} requests added, "
                            f"{summary.requests_updated} updated, {summary.responses_added} responses")
@@ -653,6 +873,124 @@ def _import_breaches(vault, doc: dict, summary: ImportSummary) -> None:
             row = dict(update, breach_id=breach["id"])
             db.execute(insert_sql("breach_updates", BREACH_UPDATE_COLS), to_params(row, BREACH_UPDATE_COLS))
             summary.breach_updates_added += 1
+
+
+def _refused(doc: dict, where: list, message: str) -> InvalidInput:
+    return InvalidInput(f"Import refused, nothing was changed: {_where(doc, where)}: {message}.")
+
+
+def _import_meetings(vault, doc: dict, summary: ImportSummary, file_wins: Callable[[str], bool]) -> None:
+    """After the requests and the register: a new meeting is added with all its parts. A meeting
+    already held is left as it is (like a request), unless the file was written by its originating
+    desk and this desk is not that desk: then the file's copy replaces its details, attendees,
+    agenda and actions. Either way decisions, action status history and permission decisions are
+    append-only: one already held must be the same in the file (or nothing is imported), and
+    those not held yet are appended only when the meeting is added or replaced. A granted
+    permission keeps the register row it names (from the file or already in the vault); no
+    second row is written."""
+    db = vault.db
+    for i, meeting in enumerate(doc.get("meetings", [])):
+        where = ["meetings", i]
+        items = {item["id"]: item for item in meeting["agenda"]}
+        for j, item in enumerate(meeting["agenda"]):
+            if item["request_id"] is not None and db.one("SELECT 1 FROM requests WHERE id = ?",
+                                                         (item["request_id"],)) is None:
+                raise _refused(doc, where + ["agenda", j, "request_id"],
+                               "links a request that is neither in the file nor in this vault")
+        for j, permission in enumerate(meeting["permissions"]):
+            if permission["disclosure_id"] is None:
+                continue
+            pwhere = where + ["permissions", j, "disclosure_id"]
+            row = db.one("SELECT * FROM disclosures WHERE id = ?", (permission["disclosure_id"],))
+            if row is None:
+                raise _refused(doc, pwhere, "names a disclosure register row that is neither in the file nor "
+                                            "in this vault")
+            problem = _register_mismatch(permission, to_json(row, DISCLOSURE_COLS), items)
+            if problem:
+                raise _refused(doc, pwhere, problem)
+            other = db.one("SELECT id FROM meeting_permissions WHERE disclosure_id = ? AND id != ?",
+                           (permission["disclosure_id"], permission["id"]))
+            if other is not None:
+                raise _refused(doc, pwhere, "another permission in this vault names the same register row")
+        held = db.one("SELECT * FROM meetings WHERE id = ?", (meeting["id"],))
+        if held is None:
+            clash = db.one("SELECT 1 FROM meetings WHERE origin_agency = ? AND reference = ?",
+                           (meeting["origin_agency"], meeting["reference"]))
+            if clash is not None:
+                raise _refused(doc, where + ["reference"],
+                               "this vault already holds a different meeting with that reference")
+            db.execute(insert_sql("meetings", MEETING_COLS), to_params(meeting, MEETING_COLS))
+            _write_meeting_parts(vault, meeting, replace=False)
+            summary.meetings_added += 1
+            vault.audit("meeting.imported", record_type="meeting", record_id=meeting["id"],
+                        reason=meeting["reference"])
+            continue
+        _same_append_only(vault, doc, where, meeting)
+        if _meetings_json(vault, meeting["id"]) == [meeting] or not file_wins(meeting["origin_agency"]):
+            summary.unchanged += 1
+            continue
+        db.execute(insert_sql("meetings", MEETING_COLS, upsert=True), to_params(meeting, MEETING_COLS))
+        _write_meeting_parts(vault, meeting, replace=True)
+        summary.meetings_updated += 1
+        vault.audit("meeting.imported", record_type="meeting", record_id=meeting["id"], reason=meeting["reference"])
+
+
+def _same_append_only(vault, doc: dict, where: list, meeting: dict) -> None:
+    """Decisions, action updates and permissions are never rewritten: one this vault holds must be
+    exactly the same in the file."""
+    db = vault.db
+    checks = [(["decisions", j], "meeting_decisions", DECISION_COLS, dict(d, meeting_id=meeting["id"]))
+              for j, d in enumerate(meeting["decisions"])]
+    checks += [(["permissions", j], "meeting_permissions", PERMISSION_COLS, dict(p, meeting_id=meeting["id"]))
+               for j, p in enumerate(meeting["permissions"])]
+    checks += [(["actions", j, "updates", k], "meeting_action_updates", ACTION_UPDATE_COLS,
+                dict(u, action_id=a["id"]))
+               for j, a in enumerate(meeting["actions"]) for k, u in enumerate(a["updates"])]
+    for path, table, cols, expected in checks:
+        row = db.one(f"SELECT * FROM {table} WHERE id = ?", (expected["id"],))  # our constant table names
+        if row is not None and to_json(row, cols) != {c: expected[c] for c in cols}:
+            raise _refused(doc, where + path, "differs from the record this vault holds with the same id; "
+                                              "decisions, action history and permissions are never rewritten")
+
+
+def _write_meeting_parts(vault, meeting: dict, *, replace: bool) -> None:
+    """Write a meeting's parts. `replace`: the file's copy replaces the held attendees, agenda and
+    actions (ones it no longer has are removed, as its desk removed them) and adds the decisions,
+    action updates and permissions not held yet."""
+    db = vault.db
+    mid = meeting["id"]
+    if replace:
+        keep_items = [i["id"] for i in meeting["agenda"]]
+        keep_people = [a["id"] for a in meeting["attendees"]]
+        for table, keep in (("meeting_attendees", keep_people), ("meeting_agenda_items", keep_items)):
+            marks = ", ".join("?" for _ in keep) or "NULL"
+            # Our constant table names, and placeholders only.
+            db.execute(f"DELETE FROM {table} WHERE meeting_id = ? AND id NOT IN ({marks})", (mid, *keep))
+    for key, table, cols, _ in MEETING_PARTS:
+        append_only = key in ("decisions", "permissions")
+        have = _existing_in(vault, table, [r["id"] for r in meeting[key]]) if replace else set()
+        for part in meeting[key]:
+            row = dict(part, meeting_id=mid)
+            if part["id"] in have:
+                if not append_only:
+                    db.execute(insert_sql(table, cols, upsert=True), to_params(row, cols))
+                continue
+            db.execute(insert_sql(table, cols), to_params(row, cols))
+    for action in meeting["actions"]:
+        ids = [u["id"] for u in action["updates"]]
+        have = _existing_in(vault, "meeting_action_updates", ids) if replace else set()
+        fresh = [to_params(dict(u, action_id=action["id"]), ACTION_UPDATE_COLS)
+                 for u in action["updates"] if u["id"] not in have]
+        db.executemany(insert_sql("meeting_action_updates", ACTION_UPDATE_COLS), fresh)
+
+
+def _existing_in(vault, table: str, ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        found.update(r[0] for r in vault.db.query(f"SELECT id FROM {table} WHERE id IN ({marks})", chunk))  # ours
+    return found
 
 
 def import_file(vault, path: Path, progress: Progress | None = None) -> ImportSummary:
