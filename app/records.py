@@ -143,8 +143,13 @@ def check_texts(problems: list[Problem], field: str, value: Any) -> list[str]:
     return [v for v in value if v.strip()]
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # one encoder, not one per call
+
+
 def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if not value and isinstance(value, (list, dict)):  # most list fields are empty: skip the encoder
+        return "[]" if isinstance(value, list) else "{}"
+    return _ENCODER.encode(value)
 
 
 def loads(text_value: str | None) -> Any:

@@ -263,19 +263,11 @@ def next_reference(vault, year: int) -> str:
     return format_reference(load_agreement().reference_prefix, year, number)
 
 
-def note_reference(vault, origin_agency: str, reference: str) -> None:
-    """After importing this desk's own request, keep its counter beyond the imported number."""
-    if origin_agency != vault.agency:
-        return
-    try:
-        _prefix, year, number = reference.rsplit("-", 2)
-        year_i, number_i = int(year), int(number)
-    except ValueError:
-        return
+def keep_counter_beyond(vault, agency: str, year: int, number: int) -> None:
+    """After importing this desk's own requests, its next reference for `year` is above `number`."""
     vault.db.execute(
         "INSERT INTO reference_counters (agency, year, last) VALUES (?, ?, ?)"
-        " ON CONFLICT(agency, year) DO UPDATE SET last = max(last, excluded.last)",
-        (origin_agency, year_i, number_i))
+        " ON CONFLICT(agency, year) DO UPDATE SET last = max(last, excluded.last)", (agency, year, number))
 
 
 # ---- saving ---------------------------------------------------------------------------------

@@ -246,3 +246,59 @@ def test_a_clash_with_a_vault_constraint_is_refused_cleanly(police, tmp_path):
     assert partner.db.scalar("SELECT count(*) FROM dispatches") == 1
     assert partner.db.scalar("SELECT count(*) FROM audit_events") == before
     partner.close()
+
+
+def test_quick_check_and_jsonschema_agree_on_every_kind_of_record(tmp_path):
+    """Imports pass fastjsonschema first and fall back to jsonschema for the message: the two must
+    accept and refuse the same files, or a bad record could slip through the quick check."""
+    import jsonschema
+    from app import demo
+
+    vault = make_desk(tmp_path / "demo.vault", role="admin")
+    demo.populate(vault, 12, seed=5)
+    doc = json.loads(json.dumps(exchange.export_vault(vault)))
+    vault.close()
+    assert {"requests", "subjects", "disclosures", "breaches", "meetings"} <= set(doc)
+    quick, failure = exchange._fast_check()
+    full = exchange._validator()
+
+    def verdicts(candidate) -> tuple[bool, bool]:
+        try:
+            quick(candidate)
+            quick_ok = True
+        except failure:
+            quick_ok = False
+        return quick_ok, full.is_valid(candidate)
+
+    assert verdicts(doc) == (True, True)
+    # One object of each shape (first seen at each path pattern), given an unknown field or a
+    # wrongly typed value in place of each of its fields.
+    seen, objects = set(), []
+
+    def walk(node, pattern):
+        if isinstance(node, dict):
+            if pattern not in seen:
+                seen.add(pattern)
+                objects.append(node)
+            for key, value in node.items():
+                walk(value, pattern + (key,))
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, pattern + ("[]",))
+
+    walk(doc, ())
+    assert len(objects) > 20
+    checked = 0
+    for target in objects:
+        target["unexpected_field"] = "x"
+        assert verdicts(doc) == (False, False)
+        del target["unexpected_field"]
+        for key in list(target):
+            original = target[key]
+            target[key] = {"not": "the right type"} if not isinstance(original, dict) else 7
+            quick_ok, full_ok = verdicts(doc)
+            assert quick_ok == full_ok, (key, original)
+            target[key] = original
+            checked += 1
+    assert checked > 100 and verdicts(doc) == (True, True)
+    assert isinstance(full, jsonschema.Draft202012Validator)
