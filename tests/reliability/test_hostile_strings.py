@@ -146,6 +146,43 @@ def opened_files(monkeypatch):
     return seen
 
 
+def _pdf_text(kind: str, name, report, pypdf) -> str:
+    """The text of every page; and no link annotation or image on any page."""
+    reader = pypdf.PdfReader(io.BytesIO(report.data))
+    assert len(reader.pages) == report.page_count
+    for page in reader.pages:
+        annots = [a.get_object() for a in page.get("/Annots", []) or []]
+        assert not [a for a in annots if a.get("/Subtype") == "/Link"], (kind, name)
+        xobjects = page.get("/Resources", {}).get("/XObject", {}) or {}
+        assert not [x for x in xobjects.values() if x.get_object().get("/Subtype") == "/Image"], (kind, name)
+    return "".join(page.extract_text() or "" for page in reader.pages)
+
+
+def _printed_as_typed(text: str, name: str, kind: str, pages: int) -> None:
+    """The corpus entry printed as typed: hidden characters shown as ⟦U+XXXX⟧ (template.clean, by
+    design), whitespace and line breaks aside. Unassigned code points of planes 3-14 have no glyph
+    in any font, and the shipped DejaVu fonts have none for CJK, so for `planes` the scripts the
+    fonts cover are checked (the rest print as empty boxes, never as an error)."""
+    from app.reports.template import clean
+
+    if name == "long":
+        # All 400 sentences; where a table cell splits across pages the page's furniture can land
+        # inside the sentence that straddles the break (at most one per page break).
+        assert _squash(text).count("Tenthousandcharacters.") >= 400 - (pages - 1), (kind, name)
+        return
+    expected = "Ωμέγα Шевченко" if name == "planes" else clean(CORPUS[name])
+    assert _squash(expected) in _squash(text), (kind, name)
+
+
+def _outside(opened: list[str]) -> list[str]:
+    # reportlab looks for its own settings file in the user's home at first use (rl_settings):
+    # not driven by user text; everything else read is our fonts and installed code.
+    assert not [p for p in opened if "passwd" in p or "example.invalid" in p]
+    return [p for p in opened
+            if not p.startswith(str(REPO / "resources")) and "site-packages" not in p
+            and "/lib/python" not in p and Path(p).name != ".reportlab_settings"]
+
+
 def test_corpus_through_every_report_kind(hostile_desk, opened_files):
     reports = pytest.importorskip("app.reports")
     pypdf = pytest.importorskip("pypdf")
@@ -162,24 +199,95 @@ def test_corpus_through_every_report_kind(hostile_desk, opened_files):
             assert type(exc).__name__ == "AuthError", exc
     assert built
     for kind, name, report in built:
-        reader = pypdf.PdfReader(io.BytesIO(report.data))
-        assert len(reader.pages) == report.page_count
-        text = "".join(page.extract_text() or "" for page in reader.pages)
-        for page in reader.pages:
-            annots = [a.get_object() for a in page.get("/Annots", []) or []]
-            assert not [a for a in annots if a.get("/Subtype") == "/Link"], (kind, name)
-            xobjects = page.get("/Resources", {}).get("/XObject", {}) or {}
-            assert not [x for x in xobjects.values() if x.get_object().get("/Subtype") == "/Image"], (kind, name)
+        text = _pdf_text(kind, name, report, pypdf)
         if kind == "request" and name in ("markup", "sql", "csv"):
             # Markup and SQL are printed as the characters typed (line breaks aside).
             assert _squash(CORPUS[name]) in _squash(text), (kind, name)
         if kind == "request" and name == "long":
             # All of both 10,000-character fields, across page breaks (with their page furniture).
             assert _squash(text).count("Tenthousandcharacters.") >= 800
-    # reportlab looks for its own settings file in the user's home at first use (rl_settings):
-    # not driven by user text; everything else read is our fonts and installed code.
-    outside = [p for p in opened_files
-               if not p.startswith(str(REPO / "resources")) and "site-packages" not in p
-               and "/lib/python" not in p and Path(p).name != ".reportlab_settings"]
-    assert not [p for p in opened_files if "passwd" in p or "example.invalid" in p]
-    assert outside == [], outside
+    assert _outside(opened_files) == []
+
+
+def _short(text: str, limit: int = 500) -> str:
+    return text[:limit] or "x"
+
+
+def test_corpus_through_response_meeting_pack_and_breach_reports(hostile_desk, opened_files):
+    """The other kinds: a response (REF request/AGENCY) whose every text field is the entry, a
+    meeting pack with the entry in attendee names, case titles and notes, decisions, actions and
+    further-disclosure decisions, and (as the DPM) a breach report (facts, consequences,
+    containment, updates) and the breach register (the reason for not telling the ICO)."""
+    reports = pytest.importorskip("app.reports")
+    pypdf = pytest.importorskip("pypdf")
+    from app import breaches
+    from app import meetings as mt
+    from app.requests import get_request, send_to_agencies
+    from app.responses import receive_response
+    from desk_helpers import reopen_as, response_data
+
+    vault, made = hostile_desk
+    built = []
+    opened_by_builds: list[str] = []  # only while a document is built (the vault's own files aside)
+
+    def build(vault, kind, ref):
+        start = len(opened_files)
+        report = reports.build_report(vault, kind, ref)
+        opened_by_builds.extend(opened_files[start:])
+        return report
+
+    # responses
+    for reference, name in made.items():
+        text = CORPUS[name]
+        request = get_request(vault, reference, audit=False)
+        send_to_agencies(vault, request.id, ["HMRC"])
+        dispatch = next(d for d in get_request(vault, reference, audit=False).dispatches if d.agency == "HMRC")
+        receive_response(vault, dispatch.id, response_data(
+            responder_name=_short(text, 200), responder_role=_short(text, 200), held_text=text, disclosed_text=text,
+            necessary=text, proportionate=text, accurate=text, partnership_answer=text))
+        built.append(("response", name, build(vault, "response", f"{reference}/HMRC")))
+    # one meeting pack holding every entry
+    meeting = mt.create_meeting(vault, {"held_at": "20/11/2026 10:00", "place": _short(CORPUS["markup"]),
+                                        "chair": _short(CORPUS["sql"]), "notes": CORPUS["bidi"]})
+    for n, (reference, name) in enumerate(made.items()):
+        text = CORPUS[name]
+        attendee = mt.add_attendee(vault, meeting.reference, {"name": _short(text), "role_title": _short(text),
+                                                              "agency": ("DCON", "DCC", "GLAA")[n % 3]})
+        mt.record_acceptance(vault, meeting.reference, attendee.id)
+        request_item = mt.add_agenda_request(vault, meeting.reference, reference, notes=text)
+        case = mt.add_agenda_case(vault, meeting.reference, _short(text), notes=text)
+        for item in (request_item, case):
+            mt.add_decision(vault, meeting.reference, text, agenda_item_id=item.id)
+            mt.add_action(vault, meeting.reference, {"category": "protect", "text": text, "owner_agency": "DCC",
+                                                     "due_date": "2026-12-10", "agenda_item_id": item.id})
+        mt.record_permission(vault, meeting.reference, {
+            "requested_by": _short(text), "requested_by_agency": "DCON", "to_agency": "GLAA", "what": text,
+            "reason": text, "granted": n % 2 == 0, "agenda_item_id": case.id})
+    built.append(("meeting-pack", None, build(vault, "meeting-pack", meeting.reference)))
+    # breaches, as the data protection manager
+    vault = reopen_as(vault, "dora", "dpm")
+    try:
+        references = {}
+        for name, text in CORPUS.items():
+            breach = breaches.create_breach(vault, {
+                "reporter": _short(text), "agency": "DCON", "category": "device-loss",
+                "aware_at": "28/11/2026 08:30", "facts": text, "data_categories": text, "consequences": text,
+                "containment": text, "remedial": text})
+            breaches.add_update(vault, breach.reference, "note", {"text": text})
+            breaches.add_update(vault, breach.reference, "risk-assessed", {"risk": "unlikely", "reasons": text})
+            # the register's one free-text column: the reason for not telling the ICO
+            breaches.add_update(vault, breach.reference, "ico-decision", {"notify": False, "reason": text})
+            references[name] = breach.reference
+            built.append(("breach", name, build(vault, "breach", breach.reference)))
+            # The newest breach heads the register (so its row is whole on the first page, not
+            # split around another row's page break).
+            built.append(("breach-register", name, build(vault, "breach-register", "all")))
+    finally:
+        vault.close()
+
+    for kind, name, report in built:
+        text = _pdf_text(kind, name, report, pypdf)
+        for entry in ([name] if name else list(CORPUS)):
+            _printed_as_typed(text, entry, kind, report.page_count)
+    assert {k for k, _, _ in built} == {"response", "meeting-pack", "breach", "breach-register"}
+    assert _outside(opened_by_builds) == []

@@ -22,7 +22,8 @@ from app.vault import Vault
 from app.vault.backup import restore_backup
 from app.vault.lockfile import lock_path
 
-from conftest import PASSPHRASE, REPO
+from conftest import OTHER_PASSPHRASE, PASSPHRASE, REPO
+from desk_helpers import make_desk
 
 from faults import files_under as _files_under, rng_for, trial_count
 
@@ -194,6 +195,90 @@ def test_no_plaintext_canary_in_any_file(tmp_path, isolated_dirs, file_logging):
         for form, needle in CANARY_FORMS.items():
             if needle in data:
                 found.append(f"{path} ({form})")
+    assert found == []
+
+
+def _scan(folders_new: dict[Path, set[Path]], folders_all: list[Path], skip: Path) -> tuple[set[Path], list[str]]:
+    """Every file under `folders_all`, and every file under each of `folders_new` not in its
+    `before` set, except under `skip` (the user's own outputs); returns them and the canary hits."""
+    scanned = set()
+    for folder in folders_all:
+        scanned |= _files_under(folder)
+    for folder, before in folders_new.items():
+        scanned |= _files_under(folder) - before
+    scanned = {p for p in scanned if skip not in p.parents}
+    found = []
+    for path in sorted(scanned):
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        for form, needle in CANARY_FORMS.items():
+            if needle in data:
+                found.append(f"{path} ({form})")
+    return scanned, found
+
+
+def test_no_plaintext_canary_after_a_full_session_and_a_crash(tmp_path, isolated_dirs, file_logging):
+    """A session in its own process (create, send, search, export, print and save, a response),
+    killed with SIGKILL while it holds the vault open and writes; then the desk reopens it,
+    verifies it and searches again. The exchange file and the saved PDF are the user's files,
+    saved where the user chose (they are meant to hold the data); nothing else may: not the
+    vault's folder, the temp folder, the config or the log folder."""
+    from app.search import search
+
+    tmp_root = Path(tempfile.gettempdir())
+    session_tmp = tmp_path / "session-tmp"  # the session's own TMPDIR, scanned whole
+    session_tmp.mkdir()
+    tmp_before = _files_under(tmp_root)
+    folder = tmp_path / "desk"
+    folder.mkdir()
+    chosen = tmp_path / "user-chose-this"  # the user's outputs, away from the vault
+    chosen.mkdir()
+    vault_path = folder / "desk.vault"
+    make_desk(vault_path).close()  # admin alice made it; bob is its SPOC
+
+    env = {**os.environ, "PYTHONPATH": str(REPO), "SPOCDESK_TEST_PASSPHRASE": OTHER_PASSPHRASE,
+           "TMPDIR": str(session_tmp)}
+    proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("helpers_session.py")), str(vault_path),
+                             "bob", str(chosen), CANARY], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env, cwd=REPO)
+    try:
+        ready = proc.stdout.readline().split()
+        assert ready[:1] == ["READY"], proc.stderr.read() if proc.poll() is not None else ready
+        reference = ready[1]
+        assert proc.stdout.readline().strip() == "1"  # writing on: the crash lands mid-session
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        proc.stdout.close()
+        proc.stderr.close()
+    assert proc.returncode == -signal.SIGKILL
+    assert lock_path(vault_path).exists()  # it died holding the vault
+
+    # The user's two files are there and hold the data (so the canary would be seen if leaked).
+    outputs = sorted(p.name for p in chosen.iterdir())
+    assert outputs == sorted(["exchange.json", f"{reference}-request.pdf"]), outputs
+    assert CANARY.encode("utf-8") in (chosen / "exchange.json").read_bytes()
+
+    # The desk after the crash: the stale lock recovered, the vault whole, the data found.
+    vault = Vault.open(vault_path, user="bob", passphrase=OTHER_PASSPHRASE)
+    try:
+        assert any(h.reference == reference for h in search(vault, "Wharfinger").hits)
+    finally:
+        vault.close()
+    admin = Vault.open(vault_path, user="alice", passphrase=PASSPHRASE)
+    try:
+        assert admin.verify().ok
+    finally:
+        admin.close()
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+
+    profile = [Path(os.environ[f"SPOCDESK_{name}_DIR"]) for name in ("CONFIG", "DATA", "LOG")]
+    scanned, found = _scan({tmp_root: tmp_before}, [folder, session_tmp, *profile], skip=chosen)
+    assert any(p.name == "desk.vault" for p in scanned)
+    assert any(p.name.endswith(".log") for p in scanned), "the log file was not written"
     assert found == []
 
 
