@@ -175,6 +175,17 @@ def test_hidden_characters_are_shown_not_obeyed():
     assert clean("Ion\u202ePopescu") == "Ion\u27e6U+202E\u27e7Popescu"
     assert clean("a\x00b") == "a\u27e6U+0000\u27e7b"
     assert clean("\ud800x") == "\ufffdx"
+    assert clean("line one\r\nline two\rthree") == "line one\nline two\nthree"  # line ends are not hidden
+
+
+def test_characters_the_fonts_cannot_draw_print_as_their_codes_not_blanks(desk):
+    """A Chinese name must not print as blank boxes: the reader sees where each character is."""
+    vault, request, _, _ = desk
+    assert clean("王秀英 (Wang Xiuying)") == "\u27e6U+738B\u27e7\u27e6U+79C0\u27e7\u27e6U+82F1\u27e7 (Wang Xiuying)"
+    subject = request.subjects[0]
+    vault.db.execute("UPDATE subjects SET name = ? WHERE id = ?", ("王秀英 (Wang Xiuying)", subject.id))
+    text = "".join("".join(pages_text(build_report(vault, "request", request.reference).data)).split())
+    assert "\u27e6U+738B\u27e7\u27e6U+79C0\u27e7\u27e6U+82F1\u27e7(WangXiuying)" in text  # wrapped in its cell
 
 
 def test_each_kind_needs_the_right_role(desk):

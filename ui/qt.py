@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt, Signal, Slot  # noqa: F401
 
 _ON_FIRST_USE = ("QtPdf", "QtPdfWidgets", "QtPrintSupport")
 
-__all__ = ["QtCore", "QtGui", "QtPdf", "QtPdfWidgets", "QtPrintSupport", "QtWidgets", "Qt", "Signal", "Slot"]
+__all__ = ["QtCore", "QtGui", "QtWidgets", "Qt", "Signal", "Slot"]  # and the modules in _ON_FIRST_USE
 
 
 def __getattr__(name: str):

@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.drafts import discard_draft, load_draft, save_draft
 from app.errors import SpocError
 from app.policy import get_policy
 from ui import clipboard, config
 from ui.idle import IdleWatcher
-from ui.main_window import MainWindow
 from ui.qt import QtCore, QtWidgets, Qt
 from ui.screenlock import ScreenLockWatcher
 from ui.session import Session
 from ui.start import StartWindow
 from ui.unlock import UnlockWindow
+
+if TYPE_CHECKING:  # loaded at the first unlock, not before the start screen shows
+    from ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +139,8 @@ class Shell(QtCore.QObject):
         policy = get_policy(vault)
         config.set_vault_setting(self.path, "keyring_allowed", bool(policy.keyring_allowed))
         self._close_windows()
+        from ui.main_window import MainWindow
+
         main = MainWindow(session, self.area_classes)
         main.lock_requested.connect(self.lock)
         main.quit_requested.connect(self._quit_from_window)

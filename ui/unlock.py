@@ -15,7 +15,6 @@ from app.unlock_throttle import seconds_left
 from app.vault import keyring_slot
 from app.vault.keyslots import KeyslotFile, keyslot_path
 from app.vault.lockfile import busy_message
-from app.vault.vault import Vault
 from ui import config
 from ui.qt import QtCore, QtWidgets, Signal
 from ui.widgets import heading, HINT_STYLE, MarkingBanner, plain_label
@@ -234,6 +233,8 @@ class UnlockWindow(QtWidgets.QWidget):
             return
         remember = self.remember_box.isChecked()
         path = self.path
+        from app.vault.vault import Vault  # here, not at the top: the screen shows before the database code loads
+
         self._start(lambda: Vault.open(path, user=user, passphrase=secret), user, remember)
 
     def attempt_remembered_unlock(self) -> None:
@@ -241,6 +242,8 @@ class UnlockWindow(QtWidgets.QWidget):
         if self._busy or not user:
             return
         path = self.path
+        from app.vault.vault import Vault
+
         self._start(lambda: Vault.open_with_keyring(path, user=user), user, False)
 
     def _start(self, work, user: str, remember: bool) -> None:

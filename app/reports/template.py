@@ -17,6 +17,7 @@ end and then stamps the header and footer on all of them (one layout pass, not t
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import io
 import re
 import threading
@@ -77,21 +78,41 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
+@functools.lru_cache(maxsize=1)
+def _printable() -> frozenset[int]:
+    """The characters the shipped fonts can draw (bold has slightly fewer: take both)."""
+    register_fonts()
+    regular = pdfmetrics.getFont(FONT).face.charToGlyph
+    bold = pdfmetrics.getFont(FONT_BOLD).face.charToGlyph
+    return frozenset(regular) & frozenset(bold)
+
+
+def _marker(char: str) -> str:
+    return f"\u27e6U+{ord(char):04X}\u27e7"
+
+
 def clean(value) -> str:
     """User text as it should appear on paper: hidden characters made visible (as on screen),
-    other control characters marked, lone surrogates (which no PDF can hold) replaced."""
+    other control characters marked, lone surrogates (which no PDF can hold) replaced, and any
+    character the fonts cannot draw (CJK, for one) shown as its code, ⟦U+4E2D⟧, rather than
+    printed as a blank: a reader must see that part of a name is there."""
     if value is None:
         return ""
-    value = visible(str(value))
-    value = _CONTROL.sub(lambda m: f"\u27e6U+{ord(m.group()):04X}\u27e7", value)
+    value = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    value = visible(value)
+    value = _CONTROL.sub(lambda m: _marker(m.group()), value)
     value = _SURROGATE.sub("\ufffd", value)
-    return unicodedata.normalize("NFC", value)
+    value = unicodedata.normalize("NFC", value)
+    printable = _printable()
+    if all(ord(c) in printable for c in value):
+        return value
+    return "".join(c if ord(c) in printable or c in "\n\t" else _marker(c) for c in value)
 
 
 def text(value) -> str:
     """User text made safe for Paragraph markup: escaped, line breaks kept."""
     escaped = escape(clean(value))
-    return escaped.replace("\r\n", "\n").replace("\t", "    ").replace("\n", "<br/>")
+    return escaped.replace("\t", "    ").replace("\n", "<br/>")
 
 
 def para(value, style: "ParagraphStyle | None" = None) -> Paragraph:
