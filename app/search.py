@@ -7,6 +7,13 @@ What the user types is never passed to FTS5 as syntax: it is split into words, e
 quoted (a double quote doubled) and matched as a prefix, and the words are ANDed. Input with no
 searchable word is refused with a clear `InvalidInput`. Every search is audited with the number
 of hits, never the words searched for. Pure Python, no Qt; run it in a worker for large vaults.
+
+Hits come newest first (the FTS rowid is the record's `seq`), not by bm25 rank: SPOCs look for a
+name or a reference and want the recent requests first, and `ORDER BY rowid DESC LIMIT n` lets
+FTS5 walk its doclists backwards and stop after n matches, where `ORDER BY rank` scored every
+match of a common word first (224 ms for one word over 100,000 requests, against about 7 ms).
+A typed reference is looked up through the index too (the phrase in the reference column, then
+the exact reference), so it is as quick at 100,000 requests as at 100.
 """
 
 from __future__ import annotations
@@ -56,22 +63,29 @@ def build_query(text: str) -> str:
 
 _REFERENCE = re.compile(r"^[A-Za-z]{2,8}-\d{4}-\d{1,7}$")
 
+# The reference column's phrase narrows to a few rows through the index; the comparison keeps the
+# exact (case-blind) match. A plain `reference = ?` scans the table: its unique index is
+# (origin_agency, reference).
+_REFERENCE_SQL = ("SELECT r.id, r.reference FROM requests_fts JOIN requests r ON r.seq = requests_fts.rowid"
+                  " WHERE requests_fts MATCH ? AND r.reference = ? COLLATE NOCASE"
+                  " ORDER BY requests_fts.rowid DESC")
+
 _SQL = {
     "request": "SELECT r.id AS record_id, r.id AS request_id, r.reference AS reference, r.reference AS label"
                " FROM requests_fts JOIN requests r ON r.seq = requests_fts.rowid"
-               " WHERE requests_fts MATCH ? ORDER BY rank LIMIT ?",
+               " WHERE requests_fts MATCH ? ORDER BY requests_fts.rowid DESC LIMIT ?",
     "subject": "SELECT s.id AS record_id, s.name AS label,"
                " (SELECT rs.request_id FROM request_subjects rs JOIN requests r ON r.id = rs.request_id"
                "   WHERE rs.subject_id = s.id ORDER BY r.seq DESC LIMIT 1) AS request_id,"
                " (SELECT r.reference FROM request_subjects rs JOIN requests r ON r.id = rs.request_id"
                "   WHERE rs.subject_id = s.id ORDER BY r.seq DESC LIMIT 1) AS reference"
                " FROM subjects_fts JOIN subjects s ON s.seq = subjects_fts.rowid"
-               " WHERE subjects_fts MATCH ? ORDER BY rank LIMIT ?",
+               " WHERE subjects_fts MATCH ? ORDER BY subjects_fts.rowid DESC LIMIT ?",
     "response": "SELECT p.id AS record_id, r.id AS request_id, r.reference AS reference,"
                 " 'Response from ' || d.agency AS label"
                 " FROM responses_fts JOIN responses p ON p.seq = responses_fts.rowid"
                 " JOIN dispatches d ON d.id = p.dispatch_id JOIN requests r ON r.id = d.request_id"
-                " WHERE responses_fts MATCH ? ORDER BY rank LIMIT ?",
+                " WHERE responses_fts MATCH ? ORDER BY responses_fts.rowid DESC LIMIT ?",
 }
 
 
@@ -85,8 +99,8 @@ def search(vault, text: str, limit: int = 50, *, kinds=KINDS) -> SearchResult:
     seen: set[tuple[str, str]] = set()
     stripped = text.strip()
     if "request" in kinds and _REFERENCE.match(stripped):
-        for row in vault.db.query("SELECT id, reference FROM requests WHERE reference = ? COLLATE NOCASE",
-                                  (stripped,)):
+        phrase = 'reference : "' + stripped + '"'  # the pattern admits no quote
+        for row in vault.db.query(_REFERENCE_SQL, (phrase, stripped)):
             hits.append(SearchHit("request", row["id"], row["id"], row["reference"], row["reference"]))
             seen.add(("request", row["id"]))
     for kind in kinds:

@@ -132,7 +132,8 @@ def measure_search(vault_path: Path) -> dict:
     vault = Vault.open(vault_path, user=seed.USER, passphrase=seed.PASSPHRASE)
     try:
         words = search_words(vault)
-        raw_sql = [f"SELECT rowid FROM {t}_fts WHERE {t}_fts MATCH ? ORDER BY rank LIMIT 51"
+        # the floor is the raw FTS5 query of the same form as the app's: newest first, 51 rows
+        raw_sql = [f"SELECT rowid FROM {t}_fts WHERE {t}_fts MATCH ? ORDER BY rowid DESC LIMIT 51"
                    for t in ("requests", "subjects", "responses")]
         for word in words[:5]:  # warm the page cache for both sides alike
             search(vault, word)

@@ -14,30 +14,59 @@ from ui.qt import QtCore, QtWidgets, Qt, Signal
 from ui.request_form import RequestForm, iso_to_uk
 from ui.request_view import REQUEST_STATUS_TITLES, RequestView
 from ui.widgets import Area, ErrorSummary, heading, hint_label, HINT_STYLE, plain_label, SUCCESS_STYLE
-from ui.worker import run_in_background
+from ui.worker import emit, run_in_background
 
-PAGE_SIZE = 200
+PAGE_SIZE = 200  # the first page: enough to fill the window, fast to show
+MAX_PAGE_SIZE = 5000  # each further page doubles, up to this (list_requests' own cap)
 COLUMNS = ("Reference", "Request date", "Status", "Requested by", "Subjects", "Agencies answered", "Overdue")
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 ID_ROLE = Qt.ItemDataRole.UserRole
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_NATURAL = (0, Qt.SortOrder.DescendingOrder)  # newest first, the order pages arrive in
+
+
+def _sort_key(column: int):
+    """What each column sorts on (the reference sorts as the request's sequence number)."""
+    return (lambda item: item.seq, lambda item: item.request_date, lambda item: item.status,
+            lambda item: item.requester_name.casefold(), lambda item: item.subjects,
+            lambda item: item.answered, lambda item: item.overdue)[column]
+
+
+def row_texts(item) -> tuple[str, ...]:
+    """The seven cells of one row, as shown (computed with the page, in the worker)."""
+    return (item.reference, iso_to_uk(item.request_date), REQUEST_STATUS_TITLES.get(item.status, item.status),
+            textcheck.visible(item.requester_name), str(item.subjects),
+            f"{item.answered} of {item.agencies}" if item.agencies else "Not sent",
+            f"{item.overdue} overdue" if item.overdue else "—")
 
 
 class RequestListModel(QtCore.QAbstractTableModel):
-    """Request summaries, newest first, fetched PAGE_SIZE at a time (keyset on seq) in a worker."""
+    """Request summaries, newest first, fetched page by page (keyset on seq) in a worker.
+
+    The first page is `page_size` rows and each further one twice the last, up to MAX_PAGE_SIZE,
+    so scrolling to the end of 100,000 requests takes about 25 pages rather than 500 (each page
+    costs a worker round trip, an insert and a repaint). The cells' text is made in the worker
+    with the page, so `data()` only looks it up. Sorting by a column orders the rows loaded so far
+    (the model sorts itself: a QSortFilterProxyModel on top placed each arriving row by a binary
+    search of Python `lessThan` calls and made every page slower than the last)."""
 
     loading_changed = Signal(bool)
     failed = Signal(str)
 
-    def __init__(self, vault, parent: QtCore.QObject | None = None, page_size: int = PAGE_SIZE):
+    def __init__(self, vault, parent: QtCore.QObject | None = None, page_size: int = PAGE_SIZE,
+                 max_page_size: int = MAX_PAGE_SIZE):
         super().__init__(parent)
         self.vault = vault
         self.page_size = page_size
+        self.max_page_size = max(page_size, max_page_size)
         self.status: str | None = None
         self._rows: list = []
+        self._texts: list[tuple[str, ...]] = []
         self._next_after: int | None = None
+        self._next_size = page_size
         self._more = False
         self._loading = False
         self._generation = 0
+        self._sort = _NATURAL
 
     # ---- loading ---------------------------------------------------------------------------
 
@@ -45,7 +74,8 @@ class RequestListModel(QtCore.QAbstractTableModel):
         self.status = status
         self._generation += 1
         self.beginResetModel()
-        self._rows, self._next_after, self._more, self._loading = [], None, True, False
+        self._rows, self._texts, self._next_after, self._more, self._loading = [], [], None, True, False
+        self._next_size = self.page_size
         self.endResetModel()
         self._fetch()
 
@@ -53,14 +83,19 @@ class RequestListModel(QtCore.QAbstractTableModel):
         if self._loading or not self._more:
             return
         self._loading = True
-        self.loading_changed.emit(True)
-        vault, after, status, limit, generation = self.vault, self._next_after, self.status, self.page_size, \
+        emit(self.loading_changed, True)
+        vault, after, status, limit, generation = self.vault, self._next_after, self.status, self._next_size, \
             self._generation
-        run_in_background(lambda: list_requests(vault, after=after, limit=limit, status=status),
-                          lambda page: self._arrived(generation, page),
+        self._next_size = min(self._next_size * 2, self.max_page_size)
+
+        def work():
+            page = list_requests(vault, after=after, limit=limit, status=status)
+            return page, [row_texts(item) for item in page.items]
+
+        run_in_background(work, lambda got: self._arrived(generation, *got),
                           lambda exc: self._failed(generation, exc))
 
-    def _arrived(self, generation: int, page) -> None:
+    def _arrived(self, generation: int, page, texts=None) -> None:
         try:
             if generation != self._generation:
                 return
@@ -71,8 +106,11 @@ class RequestListModel(QtCore.QAbstractTableModel):
                 first = len(self._rows)
                 self.beginInsertRows(QtCore.QModelIndex(), first, first + len(page.items) - 1)
                 self._rows.extend(page.items)
+                self._texts.extend(texts if texts is not None else [row_texts(item) for item in page.items])
                 self.endInsertRows()
-            self.loading_changed.emit(False)
+                if self._sort != _NATURAL:
+                    self._apply_sort()
+            emit(self.loading_changed, False)
         except RuntimeError:  # the area was destroyed (locked) while the page loaded
             return
 
@@ -81,9 +119,9 @@ class RequestListModel(QtCore.QAbstractTableModel):
             if generation != self._generation:
                 return
             self._loading, self._more = False, False
-            self.loading_changed.emit(False)
-            self.failed.emit(str(exc.args[0]) if isinstance(exc, SpocError) and exc.args else
-                             "The list could not be read. Try again.")
+            emit(self.loading_changed, False)
+            emit(self.failed, str(exc.args[0]) if isinstance(exc, SpocError) and exc.args else
+                 "The list could not be read. Try again.")
         except RuntimeError:
             return
 
@@ -100,8 +138,34 @@ class RequestListModel(QtCore.QAbstractTableModel):
     def clear(self) -> None:
         self._generation += 1
         self.beginResetModel()
-        self._rows, self._more, self._loading = [], False, False
+        self._rows, self._texts, self._more, self._loading = [], [], False, False
         self.endResetModel()
+
+    # ---- sorting (the rows loaded so far) ----------------------------------------------------
+
+    def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(COLUMNS):
+            return
+        self._sort = (column, Qt.SortOrder(order))
+        self._apply_sort()
+
+    def _apply_sort(self) -> None:
+        column, order = self._sort
+        key = _sort_key(column)
+        rows = self._rows
+        # stable, and ties stay newest first whichever way the column sorts
+        natural = sorted(range(len(rows)), key=lambda i: rows[i].seq, reverse=True)
+        ordered = sorted(natural, key=lambda i: key(rows[i]), reverse=order == Qt.SortOrder.DescendingOrder)
+        if ordered == list(range(len(rows))):
+            return
+        emit(self.layoutAboutToBeChanged)
+        position = {old: new for new, old in enumerate(ordered)}
+        old_indexes = self.persistentIndexList()
+        self._rows = [rows[i] for i in ordered]
+        self._texts = [self._texts[i] for i in ordered]
+        self.changePersistentIndexList(old_indexes, [self.index(position[i.row()], i.column())
+                                                     for i in old_indexes])
+        emit(self.layoutChanged)
 
     # ---- Qt's model interface --------------------------------------------------------------
 
@@ -120,34 +184,15 @@ class RequestListModel(QtCore.QAbstractTableModel):
         return self._rows[row]
 
     def text(self, row: int, column: int) -> str:
-        item = self._rows[row]
-        if column == 0:
-            return item.reference
-        if column == 1:
-            return iso_to_uk(item.request_date)
-        if column == 2:
-            return REQUEST_STATUS_TITLES.get(item.status, item.status)
-        if column == 3:
-            return textcheck.visible(item.requester_name)
-        if column == 4:
-            return str(item.subjects)
-        if column == 5:
-            return f"{item.answered} of {item.agencies}" if item.agencies else "Not sent"
-        if column == 6:
-            return f"{item.overdue} overdue" if item.overdue else "—"
-        return ""
+        return self._texts[row][column]
 
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        item = self._rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self.text(index.row(), index.column())
+    def data(self, index, role=_DISPLAY):
+        if role == _DISPLAY:
+            row = index.row()
+            return self._texts[row][index.column()] if row >= 0 else None
         if role == ID_ROLE:
-            return item.id
-        if role == SORT_ROLE:
-            return (item.seq, item.request_date, item.status, item.requester_name.casefold(), item.subjects,
-                    item.answered, item.overdue)[index.column()]
+            row = index.row()
+            return self._rows[row].id if row >= 0 else None
         return None
 
 
@@ -257,11 +302,8 @@ class RequestsArea(Area):
         self.model.loading_changed.connect(self._update_showing)
         self.model.rowsInserted.connect(lambda *_a: self._update_showing())
         self.model.failed.connect(lambda text: self.list_summary.show_problems([(self.filter, text)]))
-        self.proxy = QtCore.QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SORT_ROLE)
         self.table = QtWidgets.QTableView()
-        self.table.setModel(self.proxy)
+        self.table.setModel(self.model)
         self.table.setAccessibleName("Requests")
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)

@@ -13,7 +13,7 @@ from conftest import OTHER_PASSPHRASE
 from desk_helpers import make_desk, reopen_as, request_data, response_data
 from ui.qt import QtCore, QtWidgets, Qt
 from ui.request_form import RequestForm
-from ui.requests_area import RequestsArea
+from ui.requests_area import ID_ROLE, RequestsArea
 from fake_session import FakeSession
 
 HOSTILE_NAME = "Ana\u202eMaria 'O\"Brien' <b>x 😀"
@@ -273,17 +273,37 @@ def test_the_list_pages_lazily_over_450_requests(qtbot, area, desk):
     model = area.model
     qtbot.waitUntil(lambda: model.rowCount() == 200, timeout=10_000)
     assert model.canFetchMore()
-    model.fetchMore()
-    qtbot.waitUntil(lambda: model.rowCount() == 400, timeout=10_000)
-    model.fetchMore()
+    model.fetchMore()  # each further page is twice the last: 400 asked for, 250 left
     qtbot.waitUntil(lambda: model.rowCount() == 450, timeout=10_000)
     assert not model.canFetchMore()
     refs = [model.summary(r).reference for r in range(450)]
     assert refs[0] == "MSR-2026-0450" and refs[-1] == "MSR-2026-0001" and len(set(refs)) == 450
+    assert area.table.model() is model and model.index(0, 0).data() == "MSR-2026-0450"
     # the status filter reloads from the first page
     area.filter.setCurrentIndex(area.filter.findData("open"))
     qtbot.waitUntil(lambda: not model.is_loading(), timeout=10_000)
     assert model.rowCount() == 0
+
+
+def test_sorting_orders_the_loaded_rows_and_pages_arriving_later(qtbot, area, desk):
+    for n in range(7):
+        create_request(desk, request_data(subjects=[], requester_name=f"DS {'GECBFDA'[n]} Officer"))
+    area.show_list()
+    model, table = area.model, area.table
+    qtbot.waitUntil(lambda: model.rowCount() == 7 and not model.is_loading(), timeout=10_000)
+    table.selectRow(0)  # the newest: DS A Officer
+    table.sortByColumn(3, Qt.SortOrder.DescendingOrder)
+    assert [model.index(r, 3).data() for r in range(7)] == [f"DS {c} Officer" for c in "GFEDCBA"]
+    assert table.currentIndex().row() == 6  # the selection moves with its row
+    # pages arriving later take their places in the order chosen
+    model.page_size = 3
+    model.reload(None)
+    qtbot.waitUntil(lambda: model.rowCount() == 7 and not model.is_loading(), timeout=10_000)
+    assert [model.index(r, 3).data() for r in range(7)] == [f"DS {c} Officer" for c in "GFEDCBA"]
+    table.sortByColumn(0, Qt.SortOrder.DescendingOrder)  # back to newest first
+    refs = [model.index(r, 0).data() for r in range(7)]
+    assert refs == sorted(refs, reverse=True) and model.index(0, 3).data() == "DS A Officer"
+    assert model.index(0, 0).data(ID_ROLE) == model.summary(0).id
 
 
 def test_a_half_filled_form_survives_a_lock_as_a_draft(qtbot, tmp_path, make_shell, unlock_with):
