@@ -4,7 +4,9 @@ Keeping the binding behind one import means a change of binding or version touch
 The PDF and printing modules load on first use (PEP 562), so they do not slow the start screen.
 """
 
+import ctypes
 import importlib
+import sys
 
 from PySide6 import QtCore, QtGui, QtWidgets  # noqa: F401
 from PySide6.QtCore import Qt, Signal, Slot  # noqa: F401
@@ -20,3 +22,39 @@ def __getattr__(name: str):
         globals()[name] = module
         return module
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _emit_returns_a_borrowed_bool() -> bool:
+    """PySide6 6.12 returns True from `SignalInstance.emit()` without a new reference, so every
+    emit from Python leaves True's reference count one lower (Python 3.11 has no immortal
+    objects). After some hundreds of emits — an ordinary session — the interpreter aborts with
+    "bool_dealloc: deallocating True or False". Measured, so a fixed PySide6 is left alone."""
+
+    class Probe(QtCore.QObject):
+        ping = Signal()
+
+    probe = Probe()
+    before = sys.getrefcount(True)
+    for _ in range(8):
+        probe.ping.emit()
+    after = sys.getrefcount(True)
+    if after < before:  # give back what the probe took
+        for _ in range(before - after):
+            ctypes.pythonapi.Py_IncRef(ctypes.py_object(True))
+    return after < before
+
+
+def _give_back_emit_references() -> None:
+    original = QtCore.SignalInstance.emit
+
+    def emit(self, *args):
+        result = original(self, *args)
+        if result is True or result is False:
+            ctypes.pythonapi.Py_IncRef(ctypes.py_object(result))
+        return result
+
+    QtCore.SignalInstance.emit = emit
+
+
+if _emit_returns_a_borrowed_bool():
+    _give_back_emit_references()

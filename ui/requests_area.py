@@ -14,7 +14,7 @@ from ui.qt import QtCore, QtWidgets, Qt, Signal
 from ui.request_form import RequestForm, iso_to_uk
 from ui.request_view import REQUEST_STATUS_TITLES, RequestView
 from ui.widgets import Area, ErrorSummary, heading, hint_label, HINT_STYLE, plain_label, SUCCESS_STYLE
-from ui.worker import emit, run_in_background
+from ui.worker import run_in_background
 
 PAGE_SIZE = 200  # the first page: enough to fill the window, fast to show
 MAX_PAGE_SIZE = 5000  # each further page doubles, up to this (list_requests' own cap)
@@ -83,7 +83,7 @@ class RequestListModel(QtCore.QAbstractTableModel):
         if self._loading or not self._more:
             return
         self._loading = True
-        emit(self.loading_changed, True)
+        self.loading_changed.emit(True)
         vault, after, status, limit, generation = self.vault, self._next_after, self.status, self._next_size, \
             self._generation
         self._next_size = min(self._next_size * 2, self.max_page_size)
@@ -110,7 +110,7 @@ class RequestListModel(QtCore.QAbstractTableModel):
                 self.endInsertRows()
                 if self._sort != _NATURAL:
                     self._apply_sort()
-            emit(self.loading_changed, False)
+            self.loading_changed.emit(False)
         except RuntimeError:  # the area was destroyed (locked) while the page loaded
             return
 
@@ -119,8 +119,8 @@ class RequestListModel(QtCore.QAbstractTableModel):
             if generation != self._generation:
                 return
             self._loading, self._more = False, False
-            emit(self.loading_changed, False)
-            emit(self.failed, str(exc.args[0]) if isinstance(exc, SpocError) and exc.args else
+            self.loading_changed.emit(False)
+            self.failed.emit(str(exc.args[0]) if isinstance(exc, SpocError) and exc.args else
                  "The list could not be read. Try again.")
         except RuntimeError:
             return
@@ -158,14 +158,14 @@ class RequestListModel(QtCore.QAbstractTableModel):
         ordered = sorted(natural, key=lambda i: key(rows[i]), reverse=order == Qt.SortOrder.DescendingOrder)
         if ordered == list(range(len(rows))):
             return
-        emit(self.layoutAboutToBeChanged)
+        self.layoutAboutToBeChanged.emit()
         position = {old: new for new, old in enumerate(ordered)}
         old_indexes = self.persistentIndexList()
         self._rows = [rows[i] for i in ordered]
         self._texts = [self._texts[i] for i in ordered]
         self.changePersistentIndexList(old_indexes, [self.index(position[i.row()], i.column())
                                                      for i in old_indexes])
-        emit(self.layoutChanged)
+        self.layoutChanged.emit()
 
     # ---- Qt's model interface --------------------------------------------------------------
 

@@ -3,8 +3,6 @@ result or exception back as a signal on the GUI thread."""
 
 from __future__ import annotations
 
-import ctypes
-import sys
 from typing import Any, Callable
 
 from ui.qt import QtCore, Signal
@@ -15,32 +13,6 @@ _running: set["Task"] = set()  # keeps tasks (and their signal objects) alive un
 class _Signals(QtCore.QObject):
     done = Signal(object)
     failed = Signal(object)
-
-
-def _emit_drops_a_reference_to_true() -> bool:
-    """PySide6 6.12 returns True from `SignalInstance.emit()` without a new reference, so each
-    call leaves True's reference count one lower (Python 3.11 has no immortal objects). A long
-    session of background work drove it to zero: "bool_dealloc: deallocating True or False" and
-    an abort at exit (seen after scrolling 100,000 requests). Measured once, here."""
-
-    class Probe(QtCore.QObject):
-        ping = Signal()
-
-    probe = Probe()
-    before = sys.getrefcount(True)
-    for _ in range(8):
-        probe.ping.emit()
-    return sys.getrefcount(True) < before
-
-
-_EMIT_DROPS_TRUE = _emit_drops_a_reference_to_true()
-
-
-def emit(signal, *args) -> None:
-    """`signal.emit(*args)`, giving back the reference to True a broken PySide6 takes."""
-    signal.emit(*args)
-    if _EMIT_DROPS_TRUE:
-        ctypes.pythonapi.Py_IncRef(ctypes.py_object(True))
 
 
 class Task(QtCore.QRunnable):
@@ -54,9 +26,9 @@ class Task(QtCore.QRunnable):
         try:
             result = self.work()
         except BaseException as exc:  # reported to the GUI thread, which shows a clear message
-            emit(self.signals.failed, exc)
+            self.signals.failed.emit(exc)
         else:
-            emit(self.signals.done, result)
+            self.signals.done.emit(result)
 
 
 def run_in_background(work: Callable[[], Any], on_done: Callable[[Any], None],
