@@ -258,3 +258,16 @@ def test_v6_adds_meetings_and_keeps_the_disclosure_register(monkeypatch, vault_p
         assert vault.verify().ok
     finally:
         vault.close()
+
+
+def test_v7_list_counts_come_from_the_index_alone(vault_path):
+    """The request list's per-request dispatch counts are answered from the covering index."""
+    vault, _ = Vault.create(vault_path, user="alice", passphrase=PASSPHRASE, agency="DCON")
+    try:
+        assert schema_version(vault.db) == LATEST >= 7
+        plan = " ".join(str(tuple(r)) for r in vault.db.query(
+            "EXPLAIN QUERY PLAN SELECT count(*) FROM dispatches d WHERE d.request_id = ?"
+            " AND +d.status IN ('sent','acknowledged') AND d.due_date < ?", ("x", "2026-01-01")))
+        assert "COVERING INDEX dispatches_request_status" in plan
+    finally:
+        vault.close()
