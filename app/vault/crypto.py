@@ -14,10 +14,8 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+# `cryptography` is imported where it is used: the unlock screen reads the keyslot file (to list
+# the users) before anyone unlocks, and should not wait for the library to load.
 
 DEK_BYTES = 32
 NONCE_BYTES = 12
@@ -81,15 +79,23 @@ def derive_from_passphrase(passphrase: str, salt: bytes, params: ScryptParams) -
 
 def derive_from_secret(secret: bytes, salt: bytes, info: bytes) -> bytes:
     """For high-entropy secrets (recovery key, keyring key) a slow KDF adds nothing."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=info).derive(secret)
 
 
 def wrap(wrapping_key: bytes, dek: bytes | bytearray, aad: bytes) -> tuple[bytes, bytes]:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     nonce = secrets.token_bytes(NONCE_BYTES)
     return nonce, AESGCM(wrapping_key).encrypt(nonce, bytes(dek), aad)
 
 
 def unwrap(wrapping_key: bytes, nonce: bytes, wrapped: bytes, aad: bytes) -> bytearray:
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     try:
         return bytearray(AESGCM(wrapping_key).decrypt(nonce, wrapped, aad))
     except InvalidTag as exc:
