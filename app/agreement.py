@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from app.errors import AgreementError  # noqa: F401 (raised here; defined with the other errors)
 from app.paths import resource_path
 
 FORMAT = "spocdesk-agreement/1"
@@ -32,15 +33,6 @@ PREFIX_PATTERN = re.compile(r"^[A-Z]{2,8}$")
 SUFFIX_PATTERN = re.compile(r"^@[a-z0-9-]+(\.[a-z0-9-]+)+$", re.IGNORECASE)
 
 
-class AgreementError(ValueError):
-    """The agreement file is unreadable or wrong; the message names the file and field path."""
-
-    def __init__(self, file: str, field: str, problem: str) -> None:
-        self.file = file
-        self.field = field
-        self.problem = problem
-        location = f"{file}: {field}" if field else file
-        super().__init__(f"{location}: {problem}")
 
 
 # --- the data ---------------------------------------------------------------------------------

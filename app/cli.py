@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from app import __version__
-from app.agreement import AgreementError
-from app.errors import InvalidInput as InvalidInputError, SpocError, UsageError
+from app.errors import AgreementError, InvalidInput as InvalidInputError, SpocError, UsageError
 
 EXIT_CODES = """exit codes:
   0  success

@@ -35,3 +35,16 @@ class VaultBusy(SpocError):
     """Another process has the vault open."""
 
     exit_code = 6
+
+
+class AgreementError(ValueError):
+    """The agreement file is unreadable or wrong; the message names the file and field path.
+    (Raised by app.agreement; kept here so the command line can catch it without loading the
+    agreement code before it is needed.)"""
+
+    def __init__(self, file: str, field: str, problem: str) -> None:
+        self.file = file
+        self.field = field
+        self.problem = problem
+        location = f"{file}: {field}" if field else file
+        super().__init__(f"{location}: {problem}")

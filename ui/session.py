@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.agreement import load_agreement
 from app.roles import ROLES, can
 from ui import clipboard
 
@@ -29,6 +28,8 @@ class Session:
 
     @property
     def agency_name(self) -> str:
+        from app.agreement import load_agreement
+
         for partner in load_agreement().partners:
             if partner.code == self.vault.agency:
                 return partner.name

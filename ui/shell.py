@@ -20,11 +20,11 @@ from ui.idle import IdleWatcher
 from ui.qt import QtCore, QtWidgets, Qt
 from ui.screenlock import ScreenLockWatcher
 from ui.session import Session
-from ui.start import StartWindow
 from ui.unlock import UnlockWindow
 
-if TYPE_CHECKING:  # loaded at the first unlock, not before the start screen shows
+if TYPE_CHECKING:  # loaded when first needed, not before the first window shows
     from ui.main_window import MainWindow
+    from ui.start import StartWindow
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +101,8 @@ class Shell(QtCore.QObject):
 
     def show_start(self) -> None:
         self._close_windows()
+        from ui.start import StartWindow
+
         self.start_window = StartWindow()
         self.start_window.open_vault.connect(self.show_unlock)
         self.start_window.create_vault.connect(self.show_create)
