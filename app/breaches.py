@@ -26,16 +26,15 @@ from typing import Any
 
 from app.agreement import load_agreement
 from app.errors import InvalidInput
-from app.records import MAX_TEXT, Invalid, Problem, check_text, dumps, loads, new_id, raise_if
+from app.records import MAX_TEXT, Invalid, Problem, check_text, check_time, dumps, loads, new_id, raise_if
 from app.roles import can, require
-from app.timeutil import LONDON, london_display, parse_london, parse_utc, utc_now, utc_now_iso
+from app.timeutil import LONDON, london_display, parse_utc, utc_now, utc_now_iso
 from app.vault.migrations import BREACH_UPDATE_KINDS
 
 PREFIX = "BR"
 RISKS = {"unlikely": "Unlikely to result in a risk to people",
          "risk": "A risk to people's rights and freedoms",
          "high-risk": "A high risk to people's rights and freedoms"}
-FUTURE_LEEWAY = _dt.timedelta(minutes=5)
 
 # What each kind of update records. `at` (when it happened) is common to all and defaults to now.
 UPDATE_KINDS: dict[str, str] = {
@@ -315,40 +314,6 @@ def derive_state(updates) -> BreachState:
 # ---- validation -------------------------------------------------------------------------------
 
 
-def _check_time(problems: list[Problem], key: str, value: Any, *, required: bool, missing: str, what: str,
-                now: _dt.datetime) -> str | None:
-    """A time typed as dd/mm/yyyy HH:MM (UK local) or given as UTC ISO text -> UTC ISO text."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            problems.append(Problem(key, missing))
-        return None
-    generic = "must be a real date and 24-hour time, like 29/03/2026 14:05"
-    try:
-        if isinstance(value, _dt.datetime):
-            if value.tzinfo is None:
-                raise ValueError(generic)
-            moment = value.astimezone(_dt.timezone.utc)
-        elif isinstance(value, str) and "/" in value:
-            moment = parse_london(value)  # its messages are written for the user
-        elif isinstance(value, str):
-            try:
-                moment = parse_utc(value)
-            except ValueError:
-                raise ValueError(generic) from None
-        else:
-            raise ValueError(generic)
-    except ValueError as exc:
-        problems.append(Problem(key, f"{what} {exc}"))
-        return None
-    if moment > now + FUTURE_LEEWAY:
-        problems.append(Problem(key, f"{what} must be now or in the past"))
-        return None
-    if moment.year < 1900:
-        problems.append(Problem(key, f"{what} must be after 1900"))
-        return None
-    return moment.isoformat(timespec="microseconds")
-
-
 def _check_count(problems: list[Problem], key: str, value: Any, what: str) -> int | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
@@ -396,9 +361,9 @@ def validate_breach(data: dict, *, now: _dt.datetime | None = None) -> tuple[lis
     elif category not in {c.id for c in agreement.breach_categories}:
         problems.append(Problem("category", f"{category!r} is not a kind of breach in the agreement"))
     clean["category"] = category
-    clean["occurred_at"] = _check_time(problems, "occurred_at", data.get("occurred_at"), required=False, missing="",
+    clean["occurred_at"] = check_time(problems, "occurred_at", data.get("occurred_at"), required=False, missing="",
                                        what="The time the breach happened", now=now)
-    clean["aware_at"] = _check_time(problems, "aware_at", data.get("aware_at"), required=True,
+    clean["aware_at"] = check_time(problems, "aware_at", data.get("aware_at"), required=True,
                                     missing="Enter the date and time the agency became aware of the breach",
                                     what="The time the agency became aware", now=now)
     if clean["occurred_at"] and clean["aware_at"] and clean["occurred_at"] > clean["aware_at"]:
@@ -514,7 +479,7 @@ def validate_update(breach: Breach, kind: str, data: dict, *,
     if kind not in UPDATE_KINDS:
         raise InvalidInput(f"Unknown kind of breach update {kind!r}; choose one of: {', '.join(UPDATE_KINDS)}.")
     problems: list[Problem] = []
-    at = _check_time(problems, "at", data.get("at"), required=False, missing="", what="The date and time", now=now)
+    at = check_time(problems, "at", data.get("at"), required=False, missing="", what="The date and time", now=now)
     if at is None and not problems:
         at = now.astimezone(_dt.timezone.utc).isoformat(timespec="microseconds")
     if at is not None and at < breach.aware_at and kind not in ("note",):

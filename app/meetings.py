@@ -30,16 +30,15 @@ from typing import Any
 from app.agreement import load_agreement
 from app.disclosures import record as record_disclosure, refuse_if_suspended
 from app.errors import InvalidInput
-from app.records import Problem, check_date, check_text, new_id, raise_if
+from app.records import TIME_FUTURE_LEEWAY, Problem, check_date, check_text, check_time, new_id, raise_if
 from app.roles import require
-from app.timeutil import LONDON, london_display, parse_london, parse_utc, utc_now, utc_now_iso
+from app.timeutil import LONDON, london_display, parse_utc, utc_now, utc_now_iso
 from app.vault.migrations import ACTION_STATUSES, MEETING_STATUSES
 
 PREFIX = "TM"
 STATUS_LABELS = {"planned": "Planned", "held": "Held", "closed": "Closed"}
 ACTION_STATUS_LABELS = {"open": "Open", "done": "Done", "cancelled": "Cancelled"}
 assert tuple(STATUS_LABELS) == MEETING_STATUSES and tuple(ACTION_STATUS_LABELS) == ACTION_STATUSES
-FUTURE_LEEWAY = _dt.timedelta(minutes=5)
 SHORT = 500  # names, places, titles
 
 # Plain-English labels for forms and error summaries, by field key.
@@ -254,40 +253,6 @@ def _row(cls, row, **extra):
 # ---- validation -------------------------------------------------------------------------------
 
 
-def _check_time(problems: list[Problem], key: str, value: Any, *, required: bool, missing: str, what: str,
-                future_ok: bool, now: _dt.datetime) -> str | None:
-    """A time typed as dd/mm/yyyy HH:MM (UK local) or UTC ISO text -> UTC ISO text."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            problems.append(Problem(key, missing))
-        return None
-    generic = "must be a real date and 24-hour time, like 29/03/2026 14:05"
-    try:
-        if isinstance(value, _dt.datetime):
-            if value.tzinfo is None:
-                raise ValueError(generic)
-            moment = value.astimezone(_dt.timezone.utc)
-        elif isinstance(value, str) and "/" in value:
-            moment = parse_london(value)
-        elif isinstance(value, str):
-            try:
-                moment = parse_utc(value)
-            except ValueError:
-                raise ValueError(generic) from None
-        else:
-            raise ValueError(generic)
-    except ValueError as exc:
-        problems.append(Problem(key, f"{what} {exc}"))
-        return None
-    if not future_ok and moment > now + FUTURE_LEEWAY:
-        problems.append(Problem(key, f"{what} must be now or in the past"))
-        return None
-    if moment.year < 1900:
-        problems.append(Problem(key, f"{what} must be after 1900"))
-        return None
-    return moment.isoformat(timespec="microseconds")
-
-
 def _check_partner(problems: list[Problem], key: str, value: Any, missing: str) -> str:
     code = value if isinstance(value, str) else ""
     if not code:
@@ -302,7 +267,7 @@ def validate_meeting(data: dict, *, now: _dt.datetime | None = None) -> tuple[li
     now = now or utc_now()
     problems: list[Problem] = []
     clean: dict[str, Any] = {}
-    clean["held_at"] = _check_time(problems, "held_at", data.get("held_at"), required=True,
+    clean["held_at"] = check_time(problems, "held_at", data.get("held_at"), required=True,
                                    missing="Enter the date and time of the meeting",
                                    what="The date and time of the meeting", future_ok=True, now=now)
     clean["place"] = check_text(problems, "place", data.get("place"), required=True,
@@ -373,7 +338,7 @@ def validate_permission(data: dict, *, now: _dt.datetime | None = None) -> tuple
     else:
         clean["granted"] = None
         problems.append(Problem("granted", "Choose whether the chair granted or refused permission"))
-    clean["decided_at"] = _check_time(problems, "decided_at", data.get("decided_at"), required=False, missing="",
+    clean["decided_at"] = check_time(problems, "decided_at", data.get("decided_at"), required=False, missing="",
                                       what="The time of the decision", future_ok=False, now=now)
     clean["agenda_item_id"] = data.get("agenda_item_id") or None
     return problems, clean
@@ -597,7 +562,7 @@ def set_status(vault, ref_or_id: str, status: str, *, now: _dt.datetime | None =
     if status == meeting.status:
         problems.append(Problem("status", f"{meeting.reference} is already {meeting.status_label.lower()}"))
     elif status in ("held", "closed"):
-        if parse_utc(meeting.held_at) > now + FUTURE_LEEWAY:
+        if parse_utc(meeting.held_at) > now + TIME_FUTURE_LEEWAY:
             problems.append(Problem("status", f"{meeting.reference} is planned for {meeting.held_at_display}; "
                                               "it can be marked held once that time has come"))
         if not meeting.attendees:
@@ -673,7 +638,7 @@ def record_acceptance(vault, ref_or_id: str, attendee_id: str, accepted_at: Any 
     if attendee.accepted:
         problems.append(Problem("accepted_at", f"{attendee.name}'s acceptance is already recorded "
                                                f"({london_display(attendee.accepted_at)})"))
-    at = _check_time(problems, "accepted_at", accepted_at, required=False, missing="",
+    at = check_time(problems, "accepted_at", accepted_at, required=False, missing="",
                      what="The time of acceptance", future_ok=False, now=now)
     raise_if(problems, "The acceptance was not recorded")
     at = at or now.astimezone(_dt.timezone.utc).isoformat(timespec="microseconds")

@@ -88,6 +88,46 @@ def check_date(problems: list[Problem], field: str, value: Any, *, required: boo
     return parsed.isoformat()
 
 
+TIME_FUTURE_LEEWAY = _dt.timedelta(minutes=5)  # clocks on two workstations differ a little
+
+
+def check_time(problems: list[Problem], key: str, value: Any, *, required: bool, missing: str, what: str,
+               now: _dt.datetime, future_ok: bool = False) -> str | None:
+    """A time typed as dd/mm/yyyy HH:MM (UK local) or given as UTC ISO text -> UTC ISO text.
+    Unless `future_ok`, a time more than a few minutes ahead of `now` is refused."""
+    from app.timeutil import parse_london, parse_utc
+
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            problems.append(Problem(key, missing))
+        return None
+    generic = "must be a real date and 24-hour time, like 29/03/2026 14:05"
+    try:
+        if isinstance(value, _dt.datetime):
+            if value.tzinfo is None:
+                raise ValueError(generic)
+            moment = value.astimezone(_dt.timezone.utc)
+        elif isinstance(value, str) and "/" in value:
+            moment = parse_london(value)  # its messages are written for the user
+        elif isinstance(value, str):
+            try:
+                moment = parse_utc(value)
+            except ValueError:
+                raise ValueError(generic) from None
+        else:
+            raise ValueError(generic)
+    except ValueError as exc:
+        problems.append(Problem(key, f"{what} {exc}"))
+        return None
+    if not future_ok and moment > now + TIME_FUTURE_LEEWAY:
+        problems.append(Problem(key, f"{what} must be now or in the past"))
+        return None
+    if moment.year < 1900:
+        problems.append(Problem(key, f"{what} must be after 1900"))
+        return None
+    return moment.isoformat(timespec="microseconds")
+
+
 def text(data: dict, key: str, default: str = "") -> str:
     value = data.get(key, default)
     if value is None:
