@@ -345,6 +345,15 @@ def write_file(doc: dict, path: Path) -> None:
 
 
 def read_file(path: Path) -> dict:
+    return _read(path)[0]
+
+
+# A JSON text can hold an unpaired surrogate only as a \uD800-\uDFFF escape (UTF-8 text cannot).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _read(path: Path) -> tuple[dict, bool]:
+    """The document, and whether its text has any surrogate escape (if not, none can be unpaired)."""
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -353,7 +362,8 @@ def read_file(path: Path) -> dict:
     except IsADirectoryError:
         raise InvalidInput(f"{path} is a folder, not an exchange file.") from None
     try:
-        return json.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+        return json.loads(text), bool(_SURROGATE_ESCAPE.search(text))
     except UnicodeDecodeError:
         raise InvalidInput(f"{path.name} is not UTF-8 text; it is not a SPOC Desk exchange file.") from None
     except json.JSONDecodeError as exc:
@@ -419,7 +429,7 @@ class _Bad(Exception):
         self.path, self.message = path, message
 
 
-def validate_document(doc) -> None:
+def validate_document(doc, *, may_hold_surrogates: bool = True) -> None:
     """Schema first (jsonschema), then the agreement's codes and the links between records."""
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         found = doc.get("format") if isinstance(doc, dict) else None
@@ -438,7 +448,7 @@ def validate_document(doc) -> None:
         raise InvalidInput(f"Import refused, nothing was changed: {_where(doc, list(error.absolute_path))}: "
                            f"{_short(error.message)}{more}.")
     try:
-        if _has_surrogates(doc):
+        if may_hold_surrogates and _has_surrogates(doc):
             _no_surrogates(doc, [])  # find and name where
         _domain_checks(doc)
     except _Bad as bad:
@@ -775,14 +785,15 @@ def _response_arrived(vault, disclosures, request: dict, dispatch_id: str, respo
                        lawful_bases=response["lawful_bases"], originator=response["origin_agency"])
 
 
-def import_document(vault, doc, progress: Progress | None = None) -> ImportSummary:
+def import_document(vault, doc, progress: Progress | None = None, *,
+                    may_hold_surrogates: bool = True) -> ImportSummary:
     """Validate and import an exchange document, all or nothing."""
     from app import disclosures
     from app.requests import keep_counter_beyond
     from app.responses import DISPATCH_STATUS_FOR
 
     require(vault.role, "import", "import exchange files")
-    validate_document(doc)
+    validate_document(doc, may_hold_surrogates=may_hold_surrogates)
     if doc["scope"] == "vault" and vault.role != "admin":
         raise AuthError("A whole-vault file can only be imported by an administrator.")
     summary = ImportSummary()
@@ -1061,7 +1072,8 @@ def _existing_in(vault, table: str, ids: list[str]) -> set[str]:
 
 
 def import_file(vault, path: Path, progress: Progress | None = None) -> ImportSummary:
-    return import_document(vault, read_file(path), progress)
+    doc, escapes = _read(path)
+    return import_document(vault, doc, progress, may_hold_surrogates=escapes)
 
 
 def _guarded(function):
