@@ -148,49 +148,17 @@ def _fonts() -> Check:
     return Check("Report fonts", True, f"{len(FONT_FILES)} DejaVu Sans faces register with reportlab")
 
 
-# Run in a child process because a broken platform plugin aborts the process that loads it.
-# The probe never imports app/ (which must not load Qt); it prints one `key=value` a line.
-QT_PROBE = r"""
-import os, sys
-headless = sys.platform.startswith('linux') and not (os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY'))
-if headless and not os.environ.get('QT_QPA_PLATFORM'):
-    os.environ['QT_QPA_PLATFORM'] = 'offscreen'
-from PySide6.QtWidgets import QApplication
-app = QApplication([sys.argv[0]])
-print('platform=' + app.platformName(), flush=True)
-try:
-    from PySide6 import QtPdfWidgets  # noqa: F401  (the report preview's view)
-    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
-    from PySide6.QtPdf import QPdfDocument
-except ImportError as exc:
-    print('qtpdf=missing ' + (exc.name or 'QtPdf'), flush=True)
-    sys.exit(0)
-objects = [b'<< /Type /Catalog /Pages 2 0 R >>', b'<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
-           b'<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>']
-pdf, offsets = bytearray(b'%PDF-1.4\n'), []
-for number, body in enumerate(objects, 1):
-    offsets.append(len(pdf))
-    pdf += b'%d 0 obj\n%s\nendobj\n' % (number, body)
-xref = len(pdf)
-pdf += b'xref\n0 4\n0000000000 65535 f \n' + b''.join(b'%010d 00000 n \n' % o for o in offsets)
-pdf += b'trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n' % xref
-buffer = QBuffer()
-buffer.setData(QByteArray(bytes(pdf)))
-buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-document = QPdfDocument()
-document.load(buffer)
-print('qtpdf=pages %d' % document.pageCount(), flush=True)
-"""
-
-# Set in the child's environment when the probe runs inside a frozen bundle, whose executable
-# cannot take `-c`: the bundle's launcher (installer/spocdesk_launcher.py) runs QT_PROBE instead.
+# Qt is probed in a child process (ui/qt_probe.py; a broken platform plugin aborts the process that
+# loads it, and app/ never loads Qt). This is set in the child's environment for a frozen bundle,
+# whose executable cannot take `-m`: the bundle's launcher (installer/spocdesk_launcher.py) then
+# runs the probe instead of the command line.
 PROBE_ENV = "SPOCDESK_SELFTEST_PROBE"
 
 
 def _probe_command() -> list[str]:
     if getattr(sys, "frozen", False):
         return [sys.executable]
-    return [sys.executable, "-c", QT_PROBE]
+    return [sys.executable, "-m", "ui.qt_probe"]
 
 
 def _run_qt_probe() -> tuple[dict[str, str] | None, Check | None]:

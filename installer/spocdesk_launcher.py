@@ -1,8 +1,8 @@
 """The frozen bundle's entry point: `app.cli:main`, as the `spocdesk` console script runs it.
 
 One extra duty: `spocdesk self-test` probes Qt in a child process (a broken platform plugin
-aborts the process that loads it). From Python the child is `python -c PROBE`; a frozen
-executable cannot take `-c`, so the self-test starts this launcher again with
+aborts the process that loads it). From Python the child is `python -m ui.qt_probe`; a frozen
+executable cannot take `-m`, so the self-test starts this launcher again with
 SPOCDESK_SELFTEST_PROBE=qt in its environment and the launcher runs the probe instead.
 """
 
@@ -12,10 +12,9 @@ import sys
 
 def _launch() -> int:
     if os.environ.pop("SPOCDESK_SELFTEST_PROBE", "") == "qt":
-        from app.selftest import QT_PROBE
+        from ui.qt_probe import main as probe
 
-        exec(compile(QT_PROBE, "<spocdesk-qt-probe>", "exec"), {"__name__": "__spocdesk_probe__"})
-        return 0
+        return probe()
     from app.cli import main
 
     return main()
