@@ -283,6 +283,19 @@ class Agreement:
     def partner(self, code: str) -> Partner:
         return _find(self.partners, "code", code, "partner")
 
+    def partner_name(self, code: str, sub_service: str = "") -> str:
+        """The partner's name (with the sub-service's, if any) for display; an unknown code as given."""
+        try:
+            partner = self.partner(code)
+        except KeyError:
+            return code
+        if not sub_service:
+            return partner.name
+        try:
+            return f"{partner.name} – {partner.sub_service(sub_service).name}"
+        except KeyError:
+            return f"{partner.name} – {sub_service}"
+
     def partner_codes(self) -> tuple[str, ...]:
         return tuple(p.code for p in self.partners)
 

@@ -224,10 +224,7 @@ class Breach:
 
 
 def _partner_name(code: str) -> str:
-    try:
-        return load_agreement().partner(code).name
-    except Exception:
-        return code
+    return load_agreement().partner_name(code)
 
 
 # ---- clocks -----------------------------------------------------------------------------------

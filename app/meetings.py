@@ -58,10 +58,7 @@ LABELS = {
 
 
 def partner_name(code: str) -> str:
-    try:
-        return load_agreement().partner(code).name
-    except KeyError:
-        return code
+    return load_agreement().partner_name(code)
 
 
 def four_p_name(category: str) -> str:

@@ -100,10 +100,7 @@ class Dispatch:
 
     @property
     def agency_name(self) -> str:
-        partner = load_agreement().partner(self.agency)
-        if self.sub_service:
-            return f"{partner.name} – {partner.sub_service(self.sub_service).name}"
-        return partner.name
+        return load_agreement().partner_name(self.agency, self.sub_service)
 
     @property
     def target(self) -> str:

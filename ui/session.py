@@ -30,10 +30,7 @@ class Session:
     def agency_name(self) -> str:
         from app.agreement import load_agreement
 
-        for partner in load_agreement().partners:
-            if partner.code == self.vault.agency:
-                return partner.name
-        return self.vault.agency
+        return load_agreement().partner_name(self.vault.agency)
 
     def can(self, permission: str) -> bool:
         return can(self.role, permission)

@@ -45,16 +45,7 @@ class Content:
 
 
 def partner_name(code: str, sub_service: str = "") -> str:
-    try:
-        partner = load_agreement().partner(code)
-    except KeyError:
-        return code
-    if sub_service:
-        try:
-            return f"{partner.name} – {partner.sub_service(sub_service).name}"
-        except KeyError:
-            return f"{partner.name} – {sub_service}"
-    return partner.name
+    return load_agreement().partner_name(code, sub_service)
 
 
 def _named(items, key: str, value_attr: str):
