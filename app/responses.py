@@ -313,6 +313,14 @@ def responses_of_dispatch(vault, dispatch_id: str) -> list[Response]:
     return [Response.from_row(r) for r in rows]
 
 
+def latest_response(vault, dispatch_id: str, *, drafts: bool = True) -> Response | None:
+    """The answer that counts for a dispatch: its latest sent or received response, else (with
+    `drafts`) this desk's latest draft, else None."""
+    found = responses_of_dispatch(vault, dispatch_id)
+    final = [r for r in found if r.status != "draft"]
+    return (final or (found if drafts else []) or [None])[-1]
+
+
 @dataclass(frozen=True)
 class CollationRow:
     dispatch: Dispatch
@@ -335,9 +343,6 @@ def collation(vault, request_id: str) -> Collation:
     request = get_request(vault, request_id, audit=False)
     rows = []
     for dispatch in request.dispatches:
-        found = responses_of_dispatch(vault, dispatch.id)
-        final = [r for r in found if r.status != "draft"]
-        chosen = (final or found or [None])[-1]
-        rows.append(CollationRow(dispatch, chosen, dispatch.is_overdue()))
+        rows.append(CollationRow(dispatch, latest_response(vault, dispatch.id), dispatch.is_overdue()))
     vault.audit("request.collation_viewed", record_type="request", record_id=request.reference)
     return Collation(request, tuple(rows))

@@ -19,7 +19,7 @@ from app.disclosures import list_disclosures
 from app.errors import InvalidInput
 from app.records import parse_date
 from app.requests import Request, get_request
-from app.responses import Response, collation, responses_of_dispatch
+from app.responses import Response, collation, latest_response
 from app.subjects import ROLES as SUBJECT_ROLES
 from app.timeutil import london_display
 from app.reports.template import (CONTENT_WIDTH, INK, RULE, SHADE, STYLES, field_block, grid, heading, markup,
@@ -299,9 +299,7 @@ def response_doc(vault, reference: str) -> Content:
     if dispatch is None:
         asked = ", ".join(d.target for d in request.dispatches) or "none"
         raise InvalidInput(f"Request {request.reference} was not sent to {target} (agencies asked: {asked}).")
-    found = responses_of_dispatch(vault, dispatch.id)
-    final = [r for r in found if r.status != "draft"]
-    response = (final or found or [None])[-1]
+    response = latest_response(vault, dispatch.id)
     story = [Paragraph(escape("Response to a personal data request"), STYLES.title),
              Paragraph(escape(f"Request {request.reference} of {date_text(request.request_date)} from "
                               f"{partner_name(request.origin_agency)}"), STYLES.subtitle)]

@@ -19,7 +19,7 @@ from app.agreement import load_agreement
 from app.disclosures import Disclosure
 from app.meetings import ACTION_STATUS_LABELS, by_four_p, get_meeting, open_actions_before
 from app.requests import get_request
-from app.responses import responses_of_dispatch
+from app.responses import latest_response
 from app.reports.documents import (MOVEMENTS, Content, basis_title, channel_name, date_text, dispatch_words,
                                    partner_name, subjects_table, time_text)
 from app.reports.template import (STYLES, field_block, grid, heading, markup, para, spacer, subheading,
@@ -100,9 +100,7 @@ def _request_summary(vault, request_id: str) -> list:
     story += [subheading("Subjects"), subjects_table(request.subjects)]
     rows = []
     for dispatch in request.dispatches:
-        found = responses_of_dispatch(vault, dispatch.id)
-        final = [r for r in found if r.status != "draft"]
-        response = final[-1] if final else None
+        response = latest_response(vault, dispatch.id, drafts=False)
         if response is None:
             rows.append([dispatch.agency_name, dispatch_words(dispatch.status), "", "", ""])
             continue
