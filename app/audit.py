@@ -118,10 +118,15 @@ def verify_chain(db: Database, key: bytes, *, max_problems: int = 20) -> ChainRe
 AUDIT_FIELDS = ("seq", "at", "actor", "action", "record_type", "record_id", "reason")
 
 
-def page(db: Database, *, before: int | None = None, limit: int = 500, action_contains: str = "") -> list[tuple]:
+def page(db: Database, *, before: int | None = None, limit: int = 500, action_contains: str = "",
+         record_ids: tuple[str, ...] = ()) -> list[tuple]:
     """Audit events newest first, `limit` at a time below sequence `before` (keyset paging),
-    optionally only actions containing a text (taken literally, wildcards escaped)."""
+    optionally only actions containing a text (taken literally, wildcards escaped) and only events
+    about the given record ids."""
     where, params = [], []
+    if record_ids:
+        where.append("record_id IN (" + ", ".join("?" for _ in record_ids) + ")")  # markers only
+        params.extend(record_ids)
     if before is not None:
         where.append("seq < ?")
         params.append(int(before))

@@ -323,3 +323,12 @@ def test_passphrase_typed_as_user_name_is_not_stored(vault_path):
         vault.close()
     assert CANARY not in slots_text
     assert CANARY not in events
+
+
+def test_a_page_can_be_limited_to_some_records(vault_with_events):
+    vault = vault_with_events
+    for n in range(6):
+        vault.audit("test.event", record_type="thing", record_id=f"r{n % 3}")
+    rows = audit.page(vault.db, record_ids=("r1", "r2"))
+    assert [row[5] for row in rows] == ["r2", "r1", "r2", "r1"]
+    assert audit.page(vault.db, record_ids=("r1",), limit=1)[0][5] == "r1"

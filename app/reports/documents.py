@@ -407,12 +407,10 @@ def audit_doc(vault, reference: str) -> Content:
     ids = None if key.lower() == "all" else _record_ids_for(vault, key.upper())
     rows, before = [], None
     while True:
-        batch = audit.page(vault.db, before=before, limit=5000)
+        batch = audit.page(vault.db, before=before, limit=5000, record_ids=ids or ())
         if not batch:
             break
         for seq, at, actor, action, record_type, record_id, reason in batch:
-            if ids is not None and record_id not in ids:
-                continue
             rows.append([str(seq), time_text(at), actor, action, f"{record_type or ''} {record_id or ''}".strip(),
                          reason or ""])
         before = batch[-1][0]
