@@ -3,12 +3,47 @@
 from __future__ import annotations
 
 import logging
-import logging.handlers
+import os
 import traceback
+from pathlib import Path
 
 from app.paths import log_dir
 
 _configured = False
+MAX_LOG_BYTES = 1_000_000
+LOG_BACKUPS = 3
+
+
+class RollingLog(logging.FileHandler):
+    """spocdesk.log rolled to spocdesk.log.1 … .3 when it would pass `max_bytes`.
+
+    What logging.handlers.RotatingFileHandler does, without that module's imports (socket,
+    pickle, queue): the log is set up before the unlock screen shows."""
+
+    def __init__(self, path: Path, max_bytes: int = MAX_LOG_BYTES, backups: int = LOG_BACKUPS):
+        super().__init__(path, encoding="utf-8")
+        self.max_bytes = max_bytes
+        self.backups = backups
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            if self.stream is not None and self.stream.tell() + len(self.format(record)) + 1 > self.max_bytes:
+                self._roll()
+        except Exception:  # noqa: BLE001 - logging must never stop the desk
+            self.handleError(record)
+            return
+        super().emit(record)
+
+    def _roll(self) -> None:
+        self.stream.close()
+        self.stream = None
+        base = self.baseFilename
+        for number in range(self.backups - 1, 0, -1):
+            older = f"{base}.{number}"
+            if os.path.exists(older):
+                os.replace(older, f"{base}.{number + 1}")
+        os.replace(base, f"{base}.1")
+        self.stream = self._open()
 
 
 def setup_logging() -> None:
@@ -17,9 +52,7 @@ def setup_logging() -> None:
         return
     _configured = True
     try:
-        handler = logging.handlers.RotatingFileHandler(
-            log_dir() / "spocdesk.log", maxBytes=1_000_000, backupCount=3, encoding="utf-8"
-        )
+        handler = RollingLog(log_dir() / "spocdesk.log")
     except OSError:
         return  # an unwritable log folder must not stop the desk
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))

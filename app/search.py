@@ -74,11 +74,7 @@ _SQL = {
     "request": "SELECT r.id AS record_id, r.id AS request_id, r.reference AS reference, r.reference AS label"
                " FROM requests_fts JOIN requests r ON r.seq = requests_fts.rowid"
                " WHERE requests_fts MATCH ? ORDER BY requests_fts.rowid DESC LIMIT ?",
-    "subject": "SELECT s.id AS record_id, s.name AS label,"
-               " (SELECT rs.request_id FROM request_subjects rs JOIN requests r ON r.id = rs.request_id"
-               "   WHERE rs.subject_id = s.id ORDER BY r.seq DESC LIMIT 1) AS request_id,"
-               " (SELECT r.reference FROM request_subjects rs JOIN requests r ON r.id = rs.request_id"
-               "   WHERE rs.subject_id = s.id ORDER BY r.seq DESC LIMIT 1) AS reference"
+    "subject": "SELECT s.id AS record_id, s.name AS label"
                " FROM subjects_fts JOIN subjects s ON s.seq = subjects_fts.rowid"
                " WHERE subjects_fts MATCH ? ORDER BY subjects_fts.rowid DESC LIMIT ?",
     "response": "SELECT p.id AS record_id, r.id AS request_id, r.reference AS reference,"
@@ -87,6 +83,20 @@ _SQL = {
                 " JOIN dispatches d ON d.id = p.dispatch_id JOIN requests r ON r.id = d.request_id"
                 " WHERE responses_fts MATCH ? ORDER BY responses_fts.rowid DESC LIMIT ?",
 }
+
+
+# Each subject hit names its newest request: one grouped query for all the hits (SQLite gives the
+# bare columns of the row that holds MAX(r.seq)), not two correlated subqueries per hit.
+_NEWEST_REQUEST_SQL = ("SELECT rs.subject_id, r.id AS request_id, r.reference, MAX(r.seq)"
+                       " FROM request_subjects rs JOIN requests r ON r.id = rs.request_id"
+                       " WHERE rs.subject_id IN ({marks}) GROUP BY rs.subject_id")
+
+
+def _newest_requests(vault, subject_ids: list[str]) -> dict[str, tuple[str, str]]:
+    if not subject_ids:
+        return {}
+    sql = _NEWEST_REQUEST_SQL.format(marks=", ".join("?" * len(subject_ids)))
+    return {row["subject_id"]: (row["request_id"], row["reference"]) for row in vault.db.query(sql, subject_ids)}
 
 
 def search(vault, text: str, limit: int = 50, *, kinds=KINDS) -> SearchResult:
@@ -109,6 +119,12 @@ def search(vault, text: str, limit: int = 50, *, kinds=KINDS) -> SearchResult:
         rows = vault.db.query(_SQL[kind], (query, limit + 1))
         if len(rows) > limit:
             truncated, rows = True, rows[:limit]
+        if kind == "subject":
+            newest = _newest_requests(vault, [row["record_id"] for row in rows])
+            for row in rows:
+                request_id, reference = newest.get(row["record_id"], (None, None))
+                hits.append(SearchHit(kind, row["record_id"], request_id, reference, row["label"]))
+            continue
         for row in rows:
             if (kind, row["record_id"]) in seen:
                 continue

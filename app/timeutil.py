@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
+from datetime import datetime, timezone, tzinfo
 
-LONDON = ZoneInfo("Europe/London")
+
+def london_zone() -> tzinfo:
+    """Europe/London, loaded on first use (the unlock screen shows no local times)."""
+    zone = globals().get("LONDON")
+    if zone is None:
+        from zoneinfo import ZoneInfo
+
+        zone = globals()["LONDON"] = ZoneInfo("Europe/London")
+    return zone
+
+
+def __getattr__(name: str):
+    # `from app.timeutil import LONDON` still works: the zone loads on that first use
+    if name == "LONDON":
+        return london_zone()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def utc_now() -> datetime:
@@ -26,7 +40,7 @@ def parse_utc(text: str) -> datetime:
 def london_display(text_or_time: str | datetime) -> str:
     """`28/11/2026 14:05` in UK local time (GMT or BST as it was on that day)."""
     value = parse_utc(text_or_time) if isinstance(text_or_time, str) else text_or_time
-    return value.astimezone(LONDON).strftime("%d/%m/%Y %H:%M")
+    return value.astimezone(london_zone()).strftime("%d/%m/%Y %H:%M")
 
 
 def parse_london(text: str) -> datetime:
@@ -48,10 +62,10 @@ def parse_london(text: str) -> datetime:
         raise ValueError("must be a real date and 24-hour time, like 29/03/2026 14:05") from None
     if local.year < 1900:
         raise ValueError("must be after 1900")
-    first = local.replace(tzinfo=LONDON, fold=0)
-    second = local.replace(tzinfo=LONDON, fold=1)
+    first = local.replace(tzinfo=london_zone(), fold=0)
+    second = local.replace(tzinfo=london_zone(), fold=1)
     for candidate in (first, second):
-        back = candidate.astimezone(timezone.utc).astimezone(LONDON)
+        back = candidate.astimezone(timezone.utc).astimezone(london_zone())
         if back.replace(tzinfo=None) == local:
             break
     else:

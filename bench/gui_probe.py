@@ -59,35 +59,64 @@ def _exit_now(code: int) -> None:
 
 
 class PaintWatch:
-    """Calls `on_paint(widget)` for Paint events of widgets `want(widget)` accepts."""
+    """Calls `on_paint(widget)` for Paint events of widgets `want(widget)` accepts.
+
+    The application-wide filter is installed only while a hook waits: a filter in Python costs
+    every event of every widget a trip through Python (far more when the event's wrapper type is
+    made on first use), which would charge the app for the probe the more widgets it builds."""
 
     def __init__(self, app, QtCore):
+        self.app = app
         self.hooks: list = []
+        watch = self
 
         class Filter(QtCore.QObject):
             def eventFilter(inner, obj, event):  # noqa: N802,N805 - Qt's name
-                if event.type() == QtCore.QEvent.Type.Paint and self.hooks:
-                    for hook in list(self.hooks):
+                if event.type() == QtCore.QEvent.Type.Paint and watch.hooks:
+                    for hook in list(watch.hooks):
                         want, on_paint = hook
                         if want(obj):
-                            self.hooks.remove(hook)
+                            watch.hooks.remove(hook)
                             # after this paint is done
                             QtCore.QTimer.singleShot(0, lambda o=obj, f=on_paint: f(o))
+                    if not watch.hooks:
+                        app.removeEventFilter(inner)
                 return False
 
         self.filter = Filter()
-        app.installEventFilter(self.filter)
 
     def once(self, want, on_paint) -> None:
+        if not self.hooks:
+            self.app.installEventFilter(self.filter)
         self.hooks.append((want, on_paint))
+
+
+def on_first_paint(window_class, QtCore, on_paint) -> None:
+    """Calls `on_paint(window)` once, after the first paint of a `window_class` window is done.
+
+    A paintEvent on the class itself (set before the window exists) sees only that window's
+    own paints, so watching costs the app nothing while it builds its widgets."""
+    inherited = window_class.paintEvent
+    state = {"done": False}
+
+    def paintEvent(self, event):  # noqa: N802 - Qt's name
+        inherited(self, event)
+        if not state["done"]:
+            state["done"] = True
+            QtCore.QTimer.singleShot(0, lambda: on_paint(self))
+
+    window_class.paintEvent = paintEvent
 
 
 def bare_window() -> int:
     from PySide6 import QtCore, QtWidgets
 
     app = QtWidgets.QApplication([sys.argv[0]])
-    watch = PaintWatch(app, QtCore)
-    window = QtWidgets.QWidget()
+
+    class BareWindow(QtWidgets.QWidget):
+        pass
+
+    window = BareWindow()
     window.setWindowTitle("bare")
     layout = QtWidgets.QVBoxLayout(window)
     layout.addWidget(QtWidgets.QLabel("Unlock"))
@@ -99,31 +128,29 @@ def bare_window() -> int:
         _emit({"shown_s": _now() - T0})
         app.quit()
 
-    watch.once(lambda w: w is window, painted)
+    on_first_paint(BareWindow, QtCore, painted)
     window.show()
     return app.exec()
 
 
 def app_unlock(vault: str, with_list: bool, user: str, passphrase: str) -> int:
+    """The app makes its own QApplication, as it does for a user; the probe only watches."""
     from PySide6 import QtCore, QtWidgets
 
-    app = QtWidgets.QApplication([sys.argv[0]])
-    watch = PaintWatch(app, QtCore)
     result: dict = {}
     state: dict = {}
 
-    def is_unlock(w):
-        return w.objectName() == "unlockWindow"
-
     def unlock_shown(window):
         result["shown_s"] = _now() - T0
+        app = state["app"] = QtWidgets.QApplication.instance()
+        state["watch"] = PaintWatch(app, QtCore)
         if not with_list:
             _emit(result)
-            app.quit()
+            state["app"].quit()
             return
         from ui.main_window import MainWindow
 
-        watch.once(lambda w: isinstance(w, MainWindow), main_shown)
+        on_first_paint(MainWindow, QtCore, main_shown)
         window.user_box.setCurrentText(user)
         window.passphrase.setText(passphrase)
         state["unlock_t"] = _now()
@@ -135,7 +162,7 @@ def app_unlock(vault: str, with_list: bool, user: str, passphrase: str) -> int:
         area = main.area("requests")
         state["area"] = area
         viewport = area.table.viewport()
-        watch.once(lambda w: w is viewport and area.model.rowCount() > 0, list_painted)
+        state["watch"].once(lambda w: w is viewport and area.model.rowCount() > 0, list_painted)
         state["list_t"] = _now()
         main.show_area("requests")
 
@@ -159,7 +186,7 @@ def app_unlock(vault: str, with_list: bool, user: str, passphrase: str) -> int:
             QtCore.QTimer.singleShot(0, scroll_step)
             return
         viewport = table.viewport()
-        watch.once(lambda w: w is viewport, scrolled)
+        state["watch"].once(lambda w: w is viewport, scrolled)
         viewport.update()
 
     def scrolled(_viewport):
@@ -167,9 +194,11 @@ def app_unlock(vault: str, with_list: bool, user: str, passphrase: str) -> int:
         result["scroll_to_end_s"] = _now() - state["scroll_t"]
         result["rows"] = area.model.rowCount()
         _emit(result)
-        app.quit()
+        state["app"].quit()
 
-    watch.once(is_unlock, unlock_shown)
+    from ui.unlock import UnlockWindow
+
+    on_first_paint(UnlockWindow, QtCore, unlock_shown)
     from app.cli import main as cli_main
 
     return cli_main(["open", vault])
@@ -212,7 +241,10 @@ def bare_table(vault_path: str, user: str, passphrase: str) -> int:
             column = index.column()
             return str(row[column + 1]) if column < 4 else ""
 
-    window = QtWidgets.QWidget()
+    class BareWindow(QtWidgets.QWidget):
+        pass
+
+    window = BareWindow()
     layout = QtWidgets.QVBoxLayout(window)
     table = QtWidgets.QTableView()
     layout.addWidget(table)
@@ -242,7 +274,7 @@ def bare_table(vault_path: str, user: str, passphrase: str) -> int:
         _emit(result)
         app.quit()
 
-    watch.once(lambda w: w is window, window_shown)
+    on_first_paint(BareWindow, QtCore, window_shown)
     window.show()
     return app.exec()
 

@@ -184,6 +184,20 @@ def test_unknown_command_is_a_usage_error(spocdesk):
     assert_error(spocdesk("frobnicate"), 2, "frobnicate")
 
 
+def test_an_unknown_command_is_answered_with_every_command_there_is(spocdesk):
+    """Only the command asked for is built (a quicker start); a wrong one still lists them all."""
+    result = spocdesk("frobnicate")
+    assert result.code == 2
+    choices = set(re.findall(r"'([a-z-]+)'", result.err.split("choose from", 1)[1]))
+    assert choices == COMMANDS
+
+
+def test_a_command_s_help_is_that_command_s(spocdesk):
+    result = assert_ok(spocdesk("report", "--help"))
+    assert result.out.startswith("usage: spocdesk report ")
+    assert "--out FILE.pdf" in result.out and "OFFICIAL-SENSITIVE" in result.out
+
+
 @pytest.mark.parametrize("args", [
     ("status",),                                            # no vault
     ("status", "x.vault"),                                  # no --user

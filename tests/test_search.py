@@ -38,6 +38,19 @@ def test_finds_subject_by_alias(desk):
     assert hit.reference == "MSR-2026-0001" and hit.request_id
 
 
+def test_subject_on_several_requests_opens_the_newest(desk):
+    subject = next(h for h in sr.search(desk, "johnny").hits if h.label == "Ion Popescu")
+    third = rq.create_request(desk, request_data(information="Seen again at a car wash.", subjects=[
+        {"subject_id": subject.record_id, "role": "potential-victim"}]))
+    again = next(h for h in sr.search(desk, "johnny").hits if h.label == "Ion Popescu")
+    assert (again.request_id, again.reference) == (third.id, third.reference) == (third.id, "MSR-2026-0003")
+    # a subject on no request any more is still found, with nothing to open
+    for request_id in (subject.request_id, third.id):
+        rq.remove_subject(desk, request_id, subject.record_id)
+    alone = next(h for h in sr.search(desk, "johnny").hits if h.label == "Ion Popescu")
+    assert (alone.request_id, alone.reference) == (None, None)
+
+
 def test_diacritics_cyrillic_and_prefix(desk):
     assert ("subject", "Nguyễn Văn An") in labels(sr.search(desk, "nguyen van"))
     assert ("subject", "Олександр Шевченко") in labels(sr.search(desk, "шевч"))

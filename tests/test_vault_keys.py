@@ -24,7 +24,7 @@ from app.errors import AuthError, InvalidInput, VaultBusy, VaultDamaged
 from app.vault import Vault, keyring_slot, recovery
 from app.vault.connection import PAGE_SIZE
 from app.vault.keyslots import keyslot_path
-from app.vault.lockfile import lock_path
+from app.vault.lockfile import busy_message, lock_path
 from app.vault.verify import verify_database
 from app.vault.vault import WRONG_CREDENTIALS
 
@@ -705,6 +705,24 @@ def test_open_in_another_process_is_busy_and_stale_lock_is_recovered_after_kill(
     finally:
         vault.close()
     assert not lock_path(vault_path).exists()
+
+
+def test_the_unlock_screen_s_busy_check_only_looks(vault_path):
+    closed_vault(vault_path)
+    assert busy_message(vault_path) is None
+    assert not lock_path(vault_path).exists()  # no lock file written just to look
+    holder = busy_holder(vault_path)
+    try:
+        message = busy_message(vault_path)
+        assert message is not None and "already open in another SPOC Desk" in message
+        assert f"(process {holder.pid})" in message
+        held = lock_path(vault_path).read_bytes()
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(timeout=10)
+    # the crashed holder's file is left behind: not busy, and not touched by looking
+    assert busy_message(vault_path) is None
+    assert lock_path(vault_path).read_bytes() == held
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")

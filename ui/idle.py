@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from ui.qt import QtCore, QtWidgets, Signal
 
-_ACTIVITY = {
-    QtCore.QEvent.Type.KeyPress,
-    QtCore.QEvent.Type.MouseButtonPress,
-    QtCore.QEvent.Type.MouseMove,
-    QtCore.QEvent.Type.Wheel,
-    QtCore.QEvent.Type.TouchBegin,
-}
+_ACTIVITY_NAMES = ("KeyPress", "MouseButtonPress", "MouseMove", "Wheel", "TouchBegin")
 
 
 class IdleWatcher(QtCore.QObject):
@@ -22,10 +16,12 @@ class IdleWatcher(QtCore.QObject):
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self.idle)
         self._installed = False
+        self._activity: frozenset = frozenset()  # QEvent types; filled on start, not at import
 
     def start(self, minutes: float) -> None:
         self.timer.setInterval(max(1, int(minutes * 60_000)))
         if not self._installed:
+            self._activity = frozenset(getattr(QtCore.QEvent.Type, name) for name in _ACTIVITY_NAMES)
             QtWidgets.QApplication.instance().installEventFilter(self)
             self._installed = True
         self.timer.start()
@@ -37,6 +33,6 @@ class IdleWatcher(QtCore.QObject):
             self._installed = False
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
-        if event.type() in _ACTIVITY and self.timer.isActive():
+        if event.type() in self._activity and self.timer.isActive():
             self.timer.start()
         return False

@@ -71,11 +71,19 @@ class Shell(QtCore.QObject):
         self._return_to: tuple[str, str] | None = None   # (user, area key)
         self.idle = IdleWatcher(self)
         self.idle.idle.connect(lambda: self.lock("idle"))
-        self.screen = ScreenLockWatcher(self)
-        self.screen.screen_locked.connect(lambda: self.lock("screen"))
+        self._screen: ScreenLockWatcher | None = None
+        # D-Bus is asked for the screensaver just after the first window shows, not before.
+        QtCore.QTimer.singleShot(0, lambda: self.screen)
         app = QtWidgets.QApplication.instance()
         app.applicationStateChanged.connect(self._application_state)
         app.aboutToQuit.connect(self.shutdown)
+
+    @property
+    def screen(self) -> ScreenLockWatcher:
+        if self._screen is None:
+            self._screen = ScreenLockWatcher(self)
+            self._screen.screen_locked.connect(lambda: self.lock("screen"))
+        return self._screen
 
     @property
     def area_classes(self) -> list:

@@ -134,11 +134,13 @@ class UnlockWindow(QtWidgets.QWidget):
         """Fill the user list, check the vault is not open elsewhere, and arm the wait."""
         slots = self._slots()
         users = sorted({s.user for s in slots.slots_of("passphrase") if s.user}, key=str.casefold) if slots else []
+        self.user_box.blockSignals(True)  # one _update_remembered below, not one per change
         self.user_box.clear()
         self.user_box.addItems(users)
         last = config.vault_setting(self.path, "last_user")
         if last and last in users:
             self.user_box.setCurrentText(last)
+        self.user_box.blockSignals(False)
         self._update_remembered()
         busy = busy_message(self.path)
         if busy:

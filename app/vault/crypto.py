@@ -8,14 +8,13 @@ key (HKDF: the recovery key already has 160 random bits) or a key kept in the OS
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
-import secrets
+import os
 import unicodedata
 from dataclasses import dataclass
 
-# `cryptography` is imported where it is used: the unlock screen reads the keyslot file (to list
-# the users) before anyone unlocks, and should not wait for the library to load.
+# `cryptography`, hashlib and hmac are imported where they are used: the unlock screen reads the
+# keyslot file (to list the users) before anyone unlocks, and should not wait for them to load.
+# Random bytes come from os.urandom, the CSPRNG that `secrets` wraps.
 
 DEK_BYTES = 32
 NONCE_BYTES = 12
@@ -47,7 +46,7 @@ def unb64(text: str) -> bytes:
 
 def new_data_key() -> bytearray:
     # bytearray so that close() can overwrite it; bytes cannot be cleared.
-    return bytearray(secrets.token_bytes(DEK_BYTES))
+    return bytearray(os.urandom(DEK_BYTES))
 
 
 def normalise_passphrase(passphrase: str) -> bytes:
@@ -66,6 +65,8 @@ class ScryptParams:
 
 
 def derive_from_passphrase(passphrase: str, salt: bytes, params: ScryptParams) -> bytes:
+    import hashlib
+
     return hashlib.scrypt(
         normalise_passphrase(passphrase),
         salt=salt,
@@ -88,7 +89,7 @@ def derive_from_secret(secret: bytes, salt: bytes, info: bytes) -> bytes:
 def wrap(wrapping_key: bytes, dek: bytes | bytearray, aad: bytes) -> tuple[bytes, bytes]:
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-    nonce = secrets.token_bytes(NONCE_BYTES)
+    nonce = os.urandom(NONCE_BYTES)
     return nonce, AESGCM(wrapping_key).encrypt(nonce, bytes(dek), aad)
 
 
@@ -110,7 +111,9 @@ def audit_key(dek: bytes | bytearray) -> bytes:
 
 
 def mac(key: bytes, message: bytes) -> bytes:
-    return hmac.new(key, message, hashlib.sha256).digest()
+    import hmac
+
+    return hmac.digest(key, message, "sha256")
 
 
 def clear(buffer: bytearray | None) -> None:

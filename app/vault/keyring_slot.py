@@ -7,7 +7,7 @@ backends such as those of keyrings.alt, are refused with a reason a person can a
 from __future__ import annotations
 
 import base64
-import secrets
+import os
 from dataclasses import dataclass
 
 SERVICE = "SPOC Desk"
@@ -72,7 +72,7 @@ def status() -> KeyringStatus:
 
 
 def new_secret() -> bytes:
-    return secrets.token_bytes(32)
+    return os.urandom(32)  # the CSPRNG behind `secrets`, without its imports
 
 
 def _account(vault_id: str, slot_id: str) -> str:

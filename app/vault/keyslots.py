@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -102,7 +100,7 @@ class KeyslotFile:
             "failed_unlocks": self.failed_unlocks[-_MAX_PENDING_FAILURES:],
         }
         text = json.dumps(data, indent=2, ensure_ascii=False)
-        tmp = path.with_name(f"{path.name}.{secrets.token_hex(4)}.tmp")
+        tmp = path.with_name(f"{path.name}.{os.urandom(4).hex()}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -142,16 +140,18 @@ class KeyslotFile:
     def add_passphrase_slot(
         self, user: str, passphrase: str, dek: bytearray, params: crypto.ScryptParams
     ) -> Slot:
-        salt = secrets.token_bytes(crypto.SALT_BYTES)
+        salt = os.urandom(crypto.SALT_BYTES)  # the CSPRNG behind `secrets`, without its imports
         key = crypto.derive_from_passphrase(passphrase, salt, params)
         return self._add("passphrase", user, params.as_dict(salt), key, dek)
 
     def add_secret_slot(self, kind: str, user: str | None, secret: bytes, dek: bytearray, **extra) -> Slot:
-        salt = secrets.token_bytes(crypto.SALT_BYTES)
+        salt = os.urandom(crypto.SALT_BYTES)  # the CSPRNG behind `secrets`, without its imports
         key = crypto.derive_from_secret(secret, salt, info=f"spocdesk {kind} slot".encode())
         return self._add(kind, user, {"name": "hkdf-sha256", "salt": crypto.b64(salt)}, key, dek, extra)
 
     def _add(self, kind, user, kdf, wrapping_key, dek, extra=None) -> Slot:
+        import uuid  # here, not at the top: the unlock screen only reads slots
+
         slot = Slot(
             id=str(uuid.uuid4()),
             kind=kind,

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import socket
 from pathlib import Path
 
 from app.errors import VaultBusy
@@ -65,10 +64,7 @@ class VaultLock:
             if not _try_lock(fd):
                 holder = _read_holder(fd)
                 os.close(fd)
-                raise VaultBusy(
-                    f"This vault is already open in another SPOC Desk{holder}; "
-                    "close it there first (one window per vault)."
-                )
+                raise VaultBusy(_busy_text(holder))
             # The file may have been removed and recreated by its last holder between our open
             # and our lock: then we hold a lock on an orphan and must try again.
             try:
@@ -82,7 +78,7 @@ class VaultLock:
             if stale:
                 log.info("vault.lock.stale_recovered")
             os.ftruncate(fd, 0)
-            os.write(fd, json.dumps({"pid": os.getpid(), "host": socket.gethostname()}).encode())
+            os.write(fd, json.dumps({"pid": os.getpid(), "host": _host_name()}).encode())
             os.fsync(fd)
             self._fd = fd
             return
@@ -100,6 +96,17 @@ class VaultLock:
             os.close(fd)
 
 
+def _host_name() -> str:
+    """This machine's name, as socket.gethostname() gives it; without loading the socket module
+    where the system can say it (the unlock screen checks the lock before it shows)."""
+    uname = getattr(os, "uname", None)
+    if uname is not None:
+        return uname().nodename
+    import socket
+
+    return socket.gethostname()
+
+
 def _read_holder(fd: int) -> str:
     try:
         os.lseek(fd, 0, os.SEEK_SET)
@@ -107,19 +114,28 @@ def _read_holder(fd: int) -> str:
         pid, host = int(info["pid"]), str(info["host"])
     except (OSError, ValueError, KeyError, TypeError):
         return ""
-    if host == socket.gethostname():
+    if host == _host_name():
         return f" window (process {pid})"
     return f" window on {host} (process {pid})"
 
 
+def _busy_text(holder: str) -> str:
+    return f"This vault is already open in another SPOC Desk{holder}; close it there first (one window per vault)."
+
+
 def busy_message(vault_path: Path) -> str | None:
-    """Why the vault cannot be opened here because another process holds it, or None."""
-    probe = VaultLock(Path(vault_path))
+    """Why the vault cannot be opened here because another process holds it, or None.
+
+    Only looks: no lock file means no holder; an unlocked one is left as it is (nothing written,
+    no fsync, so the unlock screen does not wait on the disk)."""
     try:
-        probe.acquire()
-    except VaultBusy as busy:
-        return str(busy)
+        fd = os.open(lock_path(Path(vault_path)), os.O_RDWR)
     except OSError:
-        return None  # a folder we cannot write: the unlock itself will say what is wrong
-    probe.release()
-    return None
+        return None  # none there, or a folder we cannot use: the unlock itself will say what is wrong
+    try:
+        if _try_lock(fd):
+            _unlock(fd)
+            return None
+        return _busy_text(_read_holder(fd))
+    finally:
+        os.close(fd)
