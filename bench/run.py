@@ -258,9 +258,10 @@ def run(sizes, out: Path | None, reps: int, import_sizes, log=print) -> dict:
             seeding.setdefault(size, secs)
             log(f"measuring {size:,} requests …")
             vault = seed.working_copy(cached, work / f"n{size}")
-            # start to unlock screen shown, cold processes, floor and app alternating
+            # start to unlock screen shown, cold processes, floor and app alternating; a start is
+            # cheap to repeat and a shared machine's noise is a good part of it: 4× the samples
             bare, app = [], []
-            for _ in range(reps):
+            for _ in range(4 * reps):
                 bare.append(probes.run("bare-window")["shown_s"])
                 app.append(probes.run("app-unlock", str(vault))["shown_s"])
             rows.append(Row("start → unlock screen shown", size, median(app), median(bare), "s", "≤ 1.5×",
@@ -305,10 +306,12 @@ def run(sizes, out: Path | None, reps: int, import_sizes, log=print) -> dict:
             # import
             if size in import_sizes:
                 imp = measure_import(vault, work)
+                # the target is the issue's: an import of 10,000 requests
                 r = Row(f"import of {imp['requests']:,} requests (throughput)", size, imp["app_per_s"],
-                        imp["floor_per_s"], "req/s", "≥ 50 % of floor",
+                        imp["floor_per_s"], "req/s", "≥ 50 % of floor" if size == 10_000 else "—",
                         note=f"app {imp['app_s']:.1f} s, floor {imp['floor_s']:.1f} s").finish()
-                r.met = r.ratio >= 0.5
+                if size == 10_000:
+                    r.met = r.ratio >= 0.5
                 rows.append(r)
             for extra in ("", ".keys", "-wal", "-shm", ".lock"):
                 Path(str(vault) + extra).unlink(missing_ok=True)

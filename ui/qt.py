@@ -4,7 +4,6 @@ Keeping the binding behind one import means a change of binding or version touch
 The PDF and printing modules load on first use (PEP 562), so they do not slow the start screen.
 """
 
-import ctypes
 import importlib
 import io
 import sys
@@ -39,19 +38,27 @@ def _emit_returns_a_borrowed_bool() -> bool:
     for _ in range(8):
         probe.ping.emit()
     after = sys.getrefcount(True)
-    if after < before:  # give back what the probe took
-        for _ in range(before - after):
-            ctypes.pythonapi.Py_IncRef(ctypes.py_object(True))
+    if after < before:  # give back what the probe took: references held here for good
+        global _PROBE_TOOK
+        _PROBE_TOOK = (True,) * (before - after)
     return after < before
+
+
+_PROBE_TOOK: tuple = ()
 
 
 def _give_back_emit_references() -> None:
     original = QtCore.SignalInstance.emit
+    give_back = []  # ctypes' Py_IncRef, loaded at the first emit (not before the first window)
 
     def emit(self, *args):
         result = original(self, *args)
         if result is True or result is False:
-            ctypes.pythonapi.Py_IncRef(ctypes.py_object(result))
+            if not give_back:
+                import ctypes
+
+                give_back.append(lambda value: ctypes.pythonapi.Py_IncRef(ctypes.py_object(value)))
+            give_back[0](result)
         return result
 
     QtCore.SignalInstance.emit = emit

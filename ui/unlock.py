@@ -12,7 +12,6 @@ from pathlib import Path
 from app.errors import AuthError, SpocError, VaultBusy
 from app.timeutil import utc_now
 from app.unlock_throttle import seconds_left
-from app.vault import keyring_slot
 from app.vault.keyslots import KeyslotFile, keyslot_path
 from app.vault.lockfile import busy_message
 from ui import config
@@ -173,7 +172,12 @@ class UnlockWindow(QtWidgets.QWidget):
         # Asking the platform for its credential store costs a few hundred milliseconds (keyring
         # loads its backends); where the policy forbids remembered keys and this user has none,
         # the answer changes nothing on this screen, so it is not asked (a faster unlock screen).
-        status = keyring_slot.status() if allowed or has_slot else None
+        if allowed or has_slot:
+            from app.vault import keyring_slot  # only then: the screen shows before it loads
+
+            status = keyring_slot.status()
+        else:
+            status = None
         if status is not None and not status.usable:
             reason = f"Not available: {status.reason}."
         elif not allowed:
