@@ -17,7 +17,7 @@ from app.errors import SpocError
 from app.policy import get_policy
 from ui import clipboard, config
 from ui.idle import IdleWatcher
-from ui.qt import QtCore, QtWidgets, Qt
+from ui.qt import QtCore, QtWidgets
 from ui.screenlock import ScreenLockWatcher
 from ui.session import Session
 from ui.unlock import UnlockWindow
@@ -27,6 +27,10 @@ if TYPE_CHECKING:  # loaded when first needed, not before the first window shows
     from ui.start import StartWindow
 
 log = logging.getLogger(__name__)
+
+# Set-up that no first window needs waits this long after start (a zero timer could run before
+# the first paint); an unlock does it at once if it comes sooner.
+AFTER_FIRST_WINDOW_MS = 250
 
 LOCK_NOTICES = {
     "manual": "Locked. Unlock to carry on where you were.",
@@ -72,11 +76,20 @@ class Shell(QtCore.QObject):
         self.idle = IdleWatcher(self)
         self.idle.idle.connect(lambda: self.lock("idle"))
         self._screen: ScreenLockWatcher | None = None
-        # D-Bus is asked for the screensaver just after the first window shows, not before.
-        QtCore.QTimer.singleShot(0, lambda: self.screen)
-        app = QtWidgets.QApplication.instance()
-        app.applicationStateChanged.connect(self._application_state)
-        app.aboutToQuit.connect(self.shutdown)
+        self._watching_state = False
+        QtCore.QTimer.singleShot(AFTER_FIRST_WINDOW_MS, self._watch_after_first_window)
+        QtWidgets.QApplication.instance().aboutToQuit.connect(self.shutdown)
+
+    def _watch_after_first_window(self) -> None:
+        """The D-Bus screensaver and the application's state are watched from just after the first
+        window shows (and at the latest from the first unlock). applicationStateChanged carries a
+        Qt-namespace enum, which PySide can hand to Python only once it has built the namespace's
+        enums (ui/qt.py): built here, not before the first window."""
+        self.screen  # noqa: B018 - the property connects the watcher
+        if not self._watching_state:
+            self._watching_state = True
+            QtCore.Qt  # noqa: B018 - the namespace, so its enums can be passed to the slot
+            QtWidgets.QApplication.instance().applicationStateChanged.connect(self._application_state)
 
     @property
     def screen(self) -> ScreenLockWatcher:
@@ -143,6 +156,7 @@ class Shell(QtCore.QObject):
     # ---- unlock ----------------------------------------------------------------------------
 
     def unlocked(self, vault) -> None:
+        self._watch_after_first_window()
         self.path = Path(vault.path).absolute()
         session = Session(self.path, vault)
         self.session = session
@@ -281,7 +295,7 @@ class Shell(QtCore.QObject):
                 widget.deleteLater()
 
     def _application_state(self, state) -> None:
-        if state == Qt.ApplicationState.ApplicationSuspended:
+        if state == QtCore.Qt.ApplicationState.ApplicationSuspended:
             self.lock("suspended")
 
     def _quit_from_window(self) -> None:

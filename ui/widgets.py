@@ -5,22 +5,35 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ui.qt import QtGui, QtWidgets, Qt, Signal
+from ui.qt import QtCore, QtGui, QtWidgets, Signal
 
 MARKING = "OFFICIAL-SENSITIVE"
 HINT_STYLE = "color: #505a5f;"        # GOV.UK secondary text: 7:1 on the window background
 SUCCESS_STYLE = "color: #00703c; font-weight: bold;"
+
+# The labels of the unlock screen (the first window shown) are set through their Qt properties by
+# value: naming Qt.TextFormat.PlainText would make PySide build the Python enums of the whole Qt
+# namespace (~30 ms) before the screen can show. Qt's own values; tests/ui/test_widgets.py checks
+# them against the enums.
+PLAIN_TEXT = 0               # Qt.TextFormat.PlainText
+SELECTABLE_BY_MOUSE = 1      # Qt.TextInteractionFlag.TextSelectableByMouse
+ALIGN_CENTER = 0x84          # Qt.AlignmentFlag.AlignCenter (AlignHCenter | AlignVCenter)
+
+
+def _set_property(widget: QtWidgets.QWidget, name: str, value: int) -> None:
+    if not widget.setProperty(name, value):  # a label must never fall back to rich text unnoticed
+        raise RuntimeError(f"Qt did not take {name} = {value} for {type(widget).__name__}")
 
 
 def plain_label(text: str = "", parent: QtWidgets.QWidget | None = None, *, wrap: bool = True,
                 selectable: bool = False) -> QtWidgets.QLabel:
     """A label that never interprets its text as rich text (user text is data, not markup)."""
     label = QtWidgets.QLabel(parent)
-    label.setTextFormat(Qt.TextFormat.PlainText)
+    _set_property(label, "textFormat", PLAIN_TEXT)
     label.setWordWrap(wrap)
     label.setText(text)
     if selectable:
-        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        _set_property(label, "textInteractionFlags", SELECTABLE_BY_MOUSE)
     return label
 
 
@@ -42,7 +55,7 @@ def hint_label(text: str = "") -> QtWidgets.QLabel:
 def bold_label(text: str, parent: QtWidgets.QWidget | None = None) -> QtWidgets.QLabel:
     """A field or list label: bold, plain text (its '&' marks the mnemonic of its buddy)."""
     label = QtWidgets.QLabel(text, parent)
-    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setTextFormat(QtCore.Qt.TextFormat.PlainText)
     font = label.font()
     font.setBold(True)
     label.setFont(font)
@@ -71,8 +84,8 @@ class MarkingBanner(QtWidgets.QLabel):
     def __init__(self, parent: QtWidgets.QWidget | None = None):
         super().__init__(MARKING, parent)
         self.setObjectName("markingBanner")
-        self.setTextFormat(Qt.TextFormat.PlainText)
-        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        _set_property(self, "textFormat", PLAIN_TEXT)
+        _set_property(self, "alignment", ALIGN_CENTER)
         self.setAccessibleName("Protective marking: OFFICIAL-SENSITIVE")
         font = self.font()
         font.setBold(True)
@@ -149,10 +162,10 @@ class ErrorSummary(QtWidgets.QFrame):
             link = QtWidgets.QPushButton(no_mnemonic(message))   # "HM Revenue & Customs" stays whole
             link.setAccessibleName(message)
             link.setFlat(True)
-            link.setCursor(Qt.CursorShape.PointingHandCursor)
+            link.setCursor(QtCore.Qt.CursorShape.PointingHandCursor)
             link.setStyleSheet("text-align: left; color: #b10e1e; text-decoration: underline;")
             if field is not None:
-                link.clicked.connect(lambda _=False, f=field: f.setFocus(Qt.FocusReason.OtherFocusReason))
+                link.clicked.connect(lambda _=False, f=field: f.setFocus(QtCore.Qt.FocusReason.OtherFocusReason))
             self._layout.addWidget(link)
             self._links.append(link)
         self.setVisible(bool(problems))
@@ -165,7 +178,7 @@ def message(parent: QtWidgets.QWidget | None, title: str, text: str,
             icon=QtWidgets.QMessageBox.Icon.Warning) -> QtWidgets.QMessageBox:
     """A non-modal-safe message box whose text is plain (never rich text)."""
     box = QtWidgets.QMessageBox(icon, title, text, QtWidgets.QMessageBox.StandardButton.Ok, parent)
-    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setTextFormat(QtCore.Qt.TextFormat.PlainText)
     return box
 
 

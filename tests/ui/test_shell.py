@@ -344,6 +344,17 @@ def test_a_locked_workstation_screen_locks_the_vault(qtbot, closed_vault, make_s
     assert "screen was locked" in shell.unlock_window.notice.text()
 
 
+def test_a_suspended_session_locks_the_vault(qtbot, closed_vault, make_shell, unlock_with):
+    shell = make_shell()
+    shell.start(closed_vault)
+    unlock_with(shell)
+    vault = shell.session.vault
+    app = QtWidgets.QApplication.instance()
+    app.applicationStateChanged.emit(Qt.ApplicationState.ApplicationSuspended)
+    assert vault.db.closed and shell.main_window is None
+    assert "session was suspended" in shell.unlock_window.notice.text()
+
+
 def test_unlock_still_succeeds_and_says_why_when_the_key_cannot_be_remembered(
         qtbot, closed_vault, make_shell, unlock_with, memory_keyring):
     config.set_vault_setting(closed_vault, "keyring_allowed", True)   # stale: the policy now says no
