@@ -85,11 +85,14 @@ _SQL = {
 }
 
 
-# Each subject hit names its newest request: one grouped query for all the hits (SQLite gives the
-# bare columns of the row that holds MAX(r.seq)), not two correlated subqueries per hit.
-_NEWEST_REQUEST_SQL = ("SELECT rs.subject_id, r.id AS request_id, r.reference, MAX(r.seq)"
-                       " FROM request_subjects rs JOIN requests r ON r.id = rs.request_id"
-                       " WHERE rs.subject_id IN ({marks}) GROUP BY rs.subject_id")
+# Each subject hit names its newest request: one query for all the hits, not two correlated
+# subqueries per hit. The newest seq per subject comes from indexes alone (request_subjects by
+# subject, requests' id index holds the seq); only the winning request rows are then read.
+_NEWEST_REQUEST_SQL = ("SELECT newest.subject_id, r.id AS request_id, r.reference"
+                       " FROM (SELECT rs.subject_id, MAX(q.seq) AS seq"
+                       "       FROM request_subjects rs JOIN requests q ON q.id = rs.request_id"
+                       "       WHERE rs.subject_id IN ({marks}) GROUP BY rs.subject_id) newest"
+                       " JOIN requests r ON r.seq = newest.seq")
 
 
 def _newest_requests(vault, subject_ids: list[str]) -> dict[str, tuple[str, str]]:
