@@ -12,6 +12,7 @@ from app.vault import Vault
 from app.vault.keyslots import KeyslotFile, keyslot_path
 from conftest import PASSPHRASE
 from ui import clipboard, config
+from PySide6.QtTest import QTest  # QTest's QWindow overloads: input as the window system gives it
 from ui.qt import QtCore, QtGui, QtWidgets, Qt
 
 CANARY = "Zofia Kowalczyk-CANARY-7f3a"
@@ -140,11 +141,32 @@ def test_idle_lock_fires_after_the_policy_time_and_activity_postpones_it(qtbot, 
     timer.setInterval(400)
     timer.start()
     qtbot.wait(250)
-    qtbot.keyClick(main.nav, Qt.Key.Key_Down)
+    # as the window system delivers it: to the window, which hands it to the focused widget
+    QTest.keyClick(main.windowHandle(), Qt.Key.Key_Down)
     assert timer.remainingTime() > 300
     qtbot.waitUntil(lambda: shell.main_window is None, timeout=3000)
     assert shell.unlock_window is not None
     assert "without use" in shell.unlock_window.notice.text()
+
+
+def test_activity_in_a_dialog_opened_later_postpones_the_idle_lock(qtbot, closed_vault, make_shell, unlock_with):
+    shell = make_shell()
+    shell.start(closed_vault)
+    main = unlock_with(shell)
+    dialog = QtWidgets.QDialog(main)
+    dialog.setLayout(QtWidgets.QVBoxLayout())
+    dialog.layout().addWidget(QtWidgets.QLineEdit())
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QtGui.QGuiApplication.focusWindow() is dialog.windowHandle(), timeout=3000)
+    timer = shell.idle.timer
+    timer.setInterval(400)
+    timer.start()
+    qtbot.wait(250)
+    QTest.mouseMove(dialog.windowHandle(), QtCore.QPoint(5, 5))
+    QTest.keyClick(dialog.windowHandle(), Qt.Key.Key_A)
+    assert timer.remainingTime() > 300
+    dialog.close()
 
 
 def test_a_draft_typed_before_an_idle_lock_comes_back_after_unlock(qtbot, closed_vault, make_shell, unlock_with):
