@@ -77,7 +77,8 @@ class Shell(QtCore.QObject):
         self.idle.idle.connect(lambda: self.lock("idle"))
         self._screen: ScreenLockWatcher | None = None
         self._watching_state = False
-        QtCore.QTimer.singleShot(AFTER_FIRST_WINDOW_MS, self._watch_after_first_window)
+        # with the shell as context: a shell gone by then is not called
+        QtCore.QTimer.singleShot(AFTER_FIRST_WINDOW_MS, self, self._watch_after_first_window)
         QtWidgets.QApplication.instance().aboutToQuit.connect(self.shutdown)
 
     def _watch_after_first_window(self) -> None:
