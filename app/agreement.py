@@ -308,6 +308,13 @@ class Agreement:
     def secure_channel(self, id: str) -> SecureChannel:
         return _find(self.secure_channels, "id", id, "secure channel")
 
+    def channel_name(self, id: str) -> str:
+        """The secure channel's name for display; an unknown (or empty) id as given."""
+        try:
+            return self.secure_channel(id).name
+        except KeyError:
+            return id
+
     def breach_category(self, id: str) -> BreachCategory:
         return _find(self.breach_categories, "id", id, "breach category")
 

@@ -27,12 +27,16 @@ class RollingLog(logging.FileHandler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            if self.stream is not None and self.stream.tell() + len(self.format(record)) + 1 > self.max_bytes:
+            line = self.format(record) + self.terminator
+            if self.stream is None:
+                self.stream = self._open()
+            written = self.stream.tell()
+            if written and written + len(line) > self.max_bytes:
                 self._roll()
+            self.stream.write(line)
+            self.flush()
         except Exception:  # noqa: BLE001 - logging must never stop the desk
             self.handleError(record)
-            return
-        super().emit(record)
 
     def _roll(self) -> None:
         self.stream.close()

@@ -30,7 +30,8 @@ from typing import Any
 from app.agreement import load_agreement
 from app.disclosures import record as record_disclosure, refuse_if_suspended
 from app.errors import InvalidInput
-from app.records import TIME_FUTURE_LEEWAY, Problem, check_date, check_text, check_time, new_id, raise_if
+from app.records import (TIME_FUTURE_LEEWAY, Problem, check_date, check_text, check_time, new_id, raise_if,
+                         today_london)
 from app.roles import require
 from app.timeutil import LONDON, london_display, parse_utc, utc_now, utc_now_iso
 from app.vault.migrations import ACTION_STATUSES, MEETING_STATUSES
@@ -153,7 +154,7 @@ class Action:
         return partner_name(self.owner_agency)
 
     def is_overdue(self, today: _dt.date | None = None) -> bool:
-        today = today or utc_now().astimezone(LONDON).date()
+        today = today or today_london()
         return self.status == "open" and _dt.date.fromisoformat(self.due_date) < today
 
 

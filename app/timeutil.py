@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone, tzinfo
+from functools import cache
 
 
+@cache
 def london_zone() -> tzinfo:
     """Europe/London, loaded on first use (the unlock screen shows no local times)."""
-    zone = globals().get("LONDON")
-    if zone is None:
-        from zoneinfo import ZoneInfo
+    from zoneinfo import ZoneInfo
 
-        zone = globals()["LONDON"] = ZoneInfo("Europe/London")
-    return zone
+    return ZoneInfo("Europe/London")
 
 
 def __getattr__(name: str):

@@ -491,3 +491,13 @@ def test_json_level_problems(tmp_path: Path) -> None:
         load_agreement(tmp_path / "missing.json")
 
     assert issubclass(AgreementError, ValueError)
+
+
+def test_names_for_display_give_an_unknown_code_back_as_given(agreement: Agreement) -> None:
+    channel = agreement.secure_channels[0]
+    assert agreement.channel_name(channel.id) == channel.name
+    assert agreement.channel_name("carrier-pigeon") == "carrier-pigeon"
+    assert agreement.channel_name("") == ""
+    partner = agreement.partners[0]
+    assert agreement.partner_name(partner.code) == partner.name
+    assert agreement.partner_name("NOPE") == "NOPE"

@@ -13,10 +13,10 @@ from app import breaches as core
 from app.agreement import load_agreement
 from app.errors import SpocError
 from app.records import Invalid
-from app.timeutil import LONDON, utc_now
+from app.timeutil import london_display, utc_now
 from ui.qt import QtWidgets, Qt, Signal
 from ui.response_form import LineBox, TextBox, error_text
-from ui.widgets import ErrorSummary, FieldRow, frameless_scroll, heading, hint_label, MarkingBanner, plain_label
+from ui.widgets import ErrorSummary, FieldRow, frameless_scroll, heading, hint_label, MarkingBanner, plain_label, show_field_problems
 
 LABELS = {
     "reporter": "Who is reporting the breach",
@@ -36,10 +36,6 @@ LABELS = {
 TIME_HINT = "Day/month/year and 24-hour time in UK time, for example 28/11/2026 14:05"
 DRAFT_FIELDS = ("reporter", "occurred_at", "aware_at", "facts", "request_refs", "data_categories", "people_count",
                 "records_count", "consequences", "containment", "remedial")
-
-
-def now_text() -> str:
-    return utc_now().astimezone(LONDON).strftime("%d/%m/%Y %H:%M")
 
 
 class BreachDialog(QtWidgets.QDialog):
@@ -125,7 +121,7 @@ class BreachDialog(QtWidgets.QDialog):
         aware_layout.setContentsMargins(0, 0, 0, 0)
         aware_layout.addWidget(self.aware_at)
         self.now_button = QtWidgets.QPushButton("Use the time &now")
-        self.now_button.clicked.connect(lambda: self.aware_at.setText(now_text()))
+        self.now_button.clicked.connect(lambda: self.aware_at.setText(london_display(utc_now())))
         aware_layout.addWidget(self.now_button)
         aware_layout.addStretch(1)
         row = FieldRow(LABELS["aware_at"], aware_line, TIME_HINT + ". The 24-hour and 72-hour clocks start here.")
@@ -263,18 +259,7 @@ class BreachDialog(QtWidgets.QDialog):
         self._show_linked()
 
     def show_problems(self, problems) -> None:
-        for row in self.rows.values():
-            row.set_error(None)
-        entries = []
-        seen = set()
-        for field, text in problems:
-            row = self.rows.get(field)
-            message = text if text[:1].isupper() else f"{LABELS.get(field, field)} {text}"
-            if row is not None and field not in seen:
-                row.set_error(message)
-                seen.add(field)
-            entries.append((row.field if row is not None else None, message))
-        self.summary.show_problems(entries)
+        entries = show_field_problems(self.rows, self.summary, problems, LABELS)
         self.scroll.verticalScrollBar().setValue(0)
         if entries and entries[0][0] is not None:
             entries[0][0].setFocus(Qt.FocusReason.OtherFocusReason)

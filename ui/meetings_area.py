@@ -18,21 +18,17 @@ from app import meetings as core
 from app.agreement import load_agreement
 from app.errors import SpocError
 from app.records import Invalid
-from app.timeutil import LONDON, london_display, utc_now
+from app.timeutil import london_display
 from ui.qt import QtWidgets, Qt, Signal
 from ui.response_form import DateField, LineBox, TextBox, error_text
 from ui.widgets import (Area, ErrorSummary, FieldRow, MarkingBanner, frameless_scroll, heading, hint_label,
-                        plain_label)
+                        plain_label, show_field_problems)
 
 LIST_COLUMNS = ("Reference", "Date (UK time)", "Status", "Accepted")
 ATTENDEE_COLUMNS = ("Name", "Role or title", "Agency", "Appendix 1 statement")
 ACTION_COLUMNS = ("4P", "Action", "Owner", "Due", "Status")
 EARLIER_COLUMNS = ("4P", "Meeting", "Action", "Owner", "Due", "Status")
 TIME_HINT = "Day/month/year and 24-hour UK time, for example 28/11/2026 14:05"
-
-
-def now_text() -> str:
-    return utc_now().astimezone(LONDON).strftime("%d/%m/%Y %H:%M")
 
 
 def display_date(iso: str | None) -> str:
@@ -160,18 +156,7 @@ class Form(QtWidgets.QFrame):
                 and not isinstance(self.inputs[k], QtWidgets.QComboBox)}
 
     def show_problems(self, problems) -> None:
-        for row in self.rows.values():
-            row.set_error(None)
-        entries, seen = [], set()
-        for key, text in problems:
-            row = self.rows.get(key)
-            label = core.LABELS.get(key, key)
-            message = text if text[:1].isupper() else f"{label} {text}"
-            if row is not None and key not in seen:
-                row.set_error(message)
-                seen.add(key)
-            entries.append((row.field if row is not None else None, message))
-        self.summary.show_problems(entries)
+        entries = show_field_problems(self.rows, self.summary, problems, core.LABELS)
         if entries and entries[0][0] is not None:
             entries[0][0].setFocus(Qt.FocusReason.OtherFocusReason)
 

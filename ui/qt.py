@@ -54,16 +54,13 @@ _PROBE_TOOK: tuple = ()
 
 def _give_back_emit_references() -> None:
     original = QtCore.SignalInstance.emit
-    give_back = []  # ctypes' Py_IncRef, loaded at the first emit (not before the first window)
 
     def emit(self, *args):
         result = original(self, *args)
         if result is True or result is False:
-            if not give_back:
-                import ctypes
+            import ctypes  # loaded at the first emit, not before the first window; then a lookup
 
-                give_back.append(lambda value: ctypes.pythonapi.Py_IncRef(ctypes.py_object(value)))
-            give_back[0](result)
+            ctypes.pythonapi.Py_IncRef(ctypes.py_object(result))
         return result
 
     QtCore.SignalInstance.emit = emit

@@ -63,10 +63,7 @@ def _short(text: str, limit: int = CELL_LIMIT) -> str:
 
 
 def channel_name(code: str) -> str:
-    try:
-        return load_agreement().secure_channel(code).name
-    except KeyError:
-        return code or "—"
+    return load_agreement().channel_name(code) or "—"
 
 
 def default_channel(agency: str) -> str:

@@ -223,19 +223,11 @@ def summary_row(label: str, value: QtWidgets.QWidget | str) -> QtWidgets.QWidget
 
 
 def agency_name(code: str) -> str:
-    try:
-        return load_agreement().partner(code).name
-    except Exception:
-        return code
+    return load_agreement().partner_name(code)
 
 
 def channel_name(channel_id: str) -> str:
-    if not channel_id:
-        return ""
-    try:
-        return load_agreement().secure_channel(channel_id).name
-    except Exception:
-        return channel_id
+    return load_agreement().channel_name(channel_id)
 
 
 def safe_file_stem(text: str) -> str:

@@ -137,6 +137,24 @@ class FieldRow(QtWidgets.QWidget):
         self.field.setProperty("invalid", bool(message))
 
 
+def show_field_problems(rows: dict, summary: "ErrorSummary", problems, labels: dict) -> list:
+    """Each (field key, text) problem on its FieldRow (the first for each field) and in the
+    summary; a text in the core's lower-case style ("is required") gets the field's label in
+    front. Returns the summary's entries, (field widget or None, message)."""
+    for row in rows.values():
+        row.set_error(None)
+    entries, seen = [], set()
+    for key, text in problems:
+        row = rows.get(key)
+        message = text if text[:1].isupper() else f"{labels.get(key, key)} {text}"
+        if row is not None and key not in seen:
+            row.set_error(message)
+            seen.add(key)
+        entries.append((row.field if row is not None else None, message))
+    summary.show_problems(entries)
+    return entries
+
+
 class ErrorSummary(QtWidgets.QFrame):
     """'There is a problem': every error as a link that moves focus to its field."""
 

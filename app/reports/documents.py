@@ -76,10 +76,7 @@ def basis_title(code: str) -> str:
 
 
 def channel_name(code: str) -> str:
-    try:
-        return load_agreement().secure_channel(code).name
-    except KeyError:
-        return code
+    return load_agreement().channel_name(code)
 
 
 MOVEMENTS = {("request", "sent"): "Request sent", ("request", "received"): "Request received",

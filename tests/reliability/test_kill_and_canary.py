@@ -185,9 +185,13 @@ def test_no_plaintext_canary_in_any_file(tmp_path, isolated_dirs, file_logging):
     scanned |= _files_under(tmp_root) - tmp_before
     assert any(p.name == "desk.vault" for p in scanned)
     assert any(p.name.endswith(".log") for p in scanned), "the log file was not written"
+    assert _canary_hits(scanned) == []
 
+
+def _canary_hits(paths) -> list[str]:
+    """'path (form)' for every file that holds the canary in any of its forms."""
     found = []
-    for path in sorted(scanned):
+    for path in sorted(paths):
         try:
             data = path.read_bytes()
         except OSError:
@@ -195,7 +199,7 @@ def test_no_plaintext_canary_in_any_file(tmp_path, isolated_dirs, file_logging):
         for form, needle in CANARY_FORMS.items():
             if needle in data:
                 found.append(f"{path} ({form})")
-    assert found == []
+    return found
 
 
 def _scan(folders_new: dict[Path, set[Path]], folders_all: list[Path], skip: Path) -> tuple[set[Path], list[str]]:
@@ -207,16 +211,7 @@ def _scan(folders_new: dict[Path, set[Path]], folders_all: list[Path], skip: Pat
     for folder, before in folders_new.items():
         scanned |= _files_under(folder) - before
     scanned = {p for p in scanned if skip not in p.parents}
-    found = []
-    for path in sorted(scanned):
-        try:
-            data = path.read_bytes()
-        except OSError:
-            continue
-        for form, needle in CANARY_FORMS.items():
-            if needle in data:
-                found.append(f"{path} ({form})")
-    return scanned, found
+    return scanned, _canary_hits(scanned)
 
 
 def test_no_plaintext_canary_after_a_full_session_and_a_crash(tmp_path, isolated_dirs, file_logging):
