@@ -1,0 +1,93 @@
+"""Rows of the vault <-> JSON objects of the exchange format: the columns each record kind
+carries and the one encoder for them (also used by the demo and the benchmarks)."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from app.records import dumps, loads
+
+Progress = Callable[[int, int], None]  # (done, total)
+
+FORMAT = "spocdesk/1"
+SCHEMA_FILE = ("schema", "spocdesk-1.schema.json")
+
+STAMPS = ("created_at", "created_by", "updated_at", "updated_by")
+REQUEST_COLS = ("id", "origin_agency", "reference", "status", "request_date", "requester_name", "requester_rank",
+                "requester_number", "requester_team", "requester_contact", "reasons", "information_date",
+                "information", "check_request", "partnership_question", "exploitation_types", "purposes",
+                "info_types", "declaration", "declared_at", "declared_by", *STAMPS, "retention_rule",
+                "last_reviewed_at")
+SUBJECT_COLS = ("id", "origin_agency", "kind", "name", "aliases", "date_of_birth", "addresses", "identifiers",
+                "description", *STAMPS, "retention_rule", "last_reviewed_at")
+DISPATCH_COLS = ("id", "request_id", "agency", "sub_service", "status", "sent_at", "due_date", "acknowledged_at",
+                 "closed_at", "decline_reason", *STAMPS)
+RESPONSE_COLS = ("id", "dispatch_id", "origin_agency", "kind", "status", "responder_name", "responder_role",
+                 "responder_contact", "response_date", "held_text", "disclosed_text", "info_types", "lawful_bases",
+                 "necessary", "proportionate", "accurate", "partnership_answer", "decline_reason",
+                 "conditions_of_use", "sent_at", "received_at", *STAMPS)
+DISCLOSURE_COLS = ("id", "kind", "direction", "from_agency", "to_agency", "at", "request_id", "response_id",
+                   "subject_ids", "what", "lawful_bases", "channel", "originator", "recorded_by", "recorded_at")
+CONTACT_COLS = ("id", "partner", "sub_service", "team", "name", "role", "email", "telephone", "channel", "active",
+                *STAMPS)
+SUSPENSION_COLS = ("id", "partner", "from_at", "reason", "suspended_by", "lifted_at", "lifted_by", "lifted_reason")
+BREACH_COLS = ("id", "origin_agency", "reference", "reporter", "agency", "category", "occurred_at", "aware_at", "facts",
+               "request_ids", "subject_ids", "disclosure_ids", "data_categories", "people_count", "records_count",
+               "consequences", "containment", "remedial", "created_at", "created_by")
+BREACH_UPDATE_COLS = ("id", "breach_id", "kind", "at", "details", "recorded_at", "recorded_by")
+MEETING_COLS = ("id", "origin_agency", "reference", "held_at", "place", "chair", "chair_agency", "status", "notes",
+                *STAMPS)
+ATTENDEE_COLS = ("id", "meeting_id", "name", "role_title", "agency", "accepted_at", "accepted_recorded_by",
+                 "accepted_recorded_at", "created_at", "created_by")
+AGENDA_COLS = ("id", "meeting_id", "position", "kind", "request_id", "title", "notes", "created_at", "created_by")
+DECISION_COLS = ("id", "meeting_id", "agenda_item_id", "text", "recorded_at", "recorded_by")
+ACTION_COLS = ("id", "meeting_id", "agenda_item_id", "category", "text", "owner_agency", "due_date", "status",
+               *STAMPS)
+ACTION_UPDATE_COLS = ("id", "action_id", "status", "note", "at", "recorded_by")
+PERMISSION_COLS = ("id", "meeting_id", "agenda_item_id", "requested_by", "requested_by_agency", "to_agency", "what",
+                   "reason", "granted", "decided_by", "decided_at", "disclosure_id", "recorded_at", "recorded_by")
+# A meeting's parts in the file: (key in the meeting object, table, columns, ORDER BY of the table).
+MEETING_PARTS = (("attendees", "meeting_attendees", ATTENDEE_COLS, "seq"),
+                 ("agenda", "meeting_agenda_items", AGENDA_COLS, "position, seq"),
+                 ("decisions", "meeting_decisions", DECISION_COLS, "seq"),
+                 ("actions", "meeting_actions", ACTION_COLS, "seq"),
+                 ("permissions", "meeting_permissions", PERMISSION_COLS, "seq"))
+JSON_COLS = {"reasons", "exploitation_types", "purposes", "info_types", "declaration", "aliases", "addresses",
+             "identifiers", "lawful_bases", "conditions_of_use", "subject_ids", "request_ids", "disclosure_ids",
+             "details"}
+BOOL_COLS = {"active", "granted"}
+
+
+def to_json(row, cols) -> dict:
+    out = {}
+    for col in cols:
+        value = row[col]
+        if col in JSON_COLS:
+            value = loads(value)
+        elif col in BOOL_COLS:
+            value = bool(value)
+        out[col] = value
+    return out
+
+
+def to_params(obj: dict, cols) -> tuple:
+    values = []
+    for col in cols:
+        value = obj.get(col)
+        if col in JSON_COLS:
+            value = dumps(value if value is not None else ({} if col == "details" else []))
+        elif col in BOOL_COLS:
+            value = 1 if value else 0
+        values.append(value)
+    return tuple(values)
+
+
+def insert_sql(table: str, cols, *, upsert: bool = False) -> str:
+    # Table and column names are this module's constants, never input.
+    sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})"
+    if upsert:
+        sql += " ON CONFLICT(id) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in cols if c != "id")
+    return sql
+
+
+# ---- export ---------------------------------------------------------------------------------

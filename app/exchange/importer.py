@@ -1,0 +1,391 @@
+"""Import: a checked exchange document written in one transaction (all or nothing)."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from app.errors import AuthError, InvalidInput
+from app.exchange.columns import (REQUEST_COLS, SUBJECT_COLS, DISPATCH_COLS, RESPONSE_COLS, DISCLOSURE_COLS,
+                                  CONTACT_COLS, SUSPENSION_COLS, BREACH_COLS, BREACH_UPDATE_COLS,
+                                  MEETING_COLS, DECISION_COLS, ACTION_UPDATE_COLS, PERMISSION_COLS,
+                                  MEETING_PARTS, Progress, to_json, to_params, insert_sql)
+from app.exchange.export import _meetings_json
+from app.exchange.validate import _read, _register_mismatch, _where, validate_document
+from app.roles import require
+from app.timeutil import utc_now_iso
+
+@dataclass
+class ImportSummary:
+    requests_added: int = 0
+    requests_updated: int = 0
+    subjects_added: int = 0
+    dispatches_added: int = 0
+    responses_added: int = 0
+    responses_received: int = 0
+    disclosures_added: int = 0
+    contacts_added: int = 0
+    suspensions_added: int = 0
+    breaches_added: int = 0
+    breach_updates_added: int = 0
+    meetings_added: int = 0
+    meetings_updated: int = 0
+    unchanged: int = 0
+    references: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        return (f"{self.requests_added} requests added, {self.requests_updated} updated, "
+                f"{self.subjects_added} subjects, {self.dispatches_added} dispatches, "
+                f"{self.responses_added} responses ({self.responses_received} newly received), "
+                f"{self.disclosures_added} disclosures, {self.contacts_added} contacts, "
+                f"{self.breaches_added} breaches ({self.breach_updates_added} breach updates), "
+                f"{self.meetings_added} meetings added, {self.meetings_updated} updated; "
+                f"{self.unchanged} records already held")
+
+
+
+def _existing(vault, table: str) -> set[str]:
+    return {r[0] for r in vault.db.query(f"SELECT id FROM {table}")}  # our constant table names
+
+
+LINK_SQL = "INSERT INTO request_subjects (request_id, subject_id, role, position) VALUES (?, ?, ?, ?)"
+
+
+def _note_counter(counters: dict, here: str, origin: str, reference: str) -> None:
+    """Remember the highest imported number of this desk's own references, per year."""
+    if origin != here:
+        return
+    try:
+        _prefix, year, number = reference.rsplit("-", 2)
+        key, value = (origin, int(year)), int(number)
+    except ValueError:
+        return
+    counters[key] = max(counters.get(key, 0), value)
+
+
+def _response_arrived(vault, disclosures, request: dict, dispatch_id: str, response: dict, status: str) -> None:
+    """A partner's answer came in: settle its dispatch, audit it, and enter it in the register."""
+    now = utc_now_iso()
+    vault.db.execute("UPDATE dispatches SET status = ?, closed_at = ?, decline_reason = ?,"
+                     " updated_at = ?, updated_by = ? WHERE id = ?",
+                     (status, now, response["decline_reason"] or None, now, vault.actor, dispatch_id))
+    vault.audit("response.received", record_type="response", record_id=response["id"], reason=request["reference"])
+    disclosures.record(vault, kind="response", direction="received", from_agency=response["origin_agency"],
+                       to_agency=vault.agency, request_id=request["id"], response_id=response["id"],
+                       subject_ids=[s["subject_id"] for s in request["subjects"]]
+                       if response["kind"] == "disclosure" else [],
+                       what=f"{response['kind']} response to {request['reference']}",
+                       lawful_bases=response["lawful_bases"], originator=response["origin_agency"])
+
+
+def import_document(vault, doc, progress: Progress | None = None, *,
+                    may_hold_surrogates: bool = True) -> ImportSummary:
+    """Validate and import an exchange document, all or nothing."""
+    from app import disclosures
+    from app.requests import keep_counter_beyond
+    from app.responses import DISPATCH_STATUS_FOR
+
+    require(vault.role, "import", "import exchange files")
+    validate_document(doc, may_hold_surrogates=may_hold_surrogates)
+    if doc["scope"] == "vault" and vault.role != "admin":
+        raise AuthError("A whole-vault file can only be imported by an administrator.")
+    summary = ImportSummary()
+    from_desk = doc["desk"]["agency"]
+    here = vault.agency
+    acting = doc["scope"] == "request"  # act on arrivals; a vault file is a plain restore
+    db = vault.db
+    total = len(doc["requests"])
+
+    def file_wins(origin: str) -> bool:
+        return from_desk == origin and origin != here
+
+    with db.transaction():
+        have_requests = _existing(vault, "requests")
+        have_subjects = _existing(vault, "subjects")
+        have_dispatches = _existing(vault, "dispatches")
+        have_responses = _existing(vault, "responses")
+        refs = {(r["origin_agency"], r["reference"]): r["id"]
+                for r in db.query("SELECT id, origin_agency, reference FROM requests")}
+        for i, request in enumerate(doc["requests"]):
+            other = refs.get((request["origin_agency"], request["reference"]))
+            if other is not None and other != request["id"]:
+                raise InvalidInput(f"Import refused, nothing was changed: {_where(doc, ['requests', i, 'reference'])}: "
+                                   f"this vault already holds a different request with that reference.")
+        # New rows are gathered and inserted with executemany, parents before children (the
+        # foreign keys are checked at once); what depends on them (counters, audit events,
+        # register rows, dispatch statuses) runs afterwards, in the file's order.
+        new_subjects, new_requests, new_links, new_dispatches, new_responses = [], [], [], [], []
+        afterwards: list[Callable[[], None]] = []
+        counters: dict[tuple[str, int], int] = {}
+        for subject in doc["subjects"]:
+            if subject["id"] not in have_subjects:
+                new_subjects.append(to_params(subject, SUBJECT_COLS))
+                summary.subjects_added += 1
+            elif file_wins(subject["origin_agency"]):
+                db.execute(insert_sql("subjects", SUBJECT_COLS, upsert=True), to_params(subject, SUBJECT_COLS))
+            else:
+                summary.unchanged += 1
+        db.executemany(insert_sql("subjects", SUBJECT_COLS), new_subjects)
+        for i, request in enumerate(doc["requests"]):
+            rid = request["id"]
+            is_new = rid not in have_requests
+            if is_new or file_wins(request["origin_agency"]):
+                links = [(rid, link["subject_id"], link["role"], n) for n, link in enumerate(request["subjects"])]
+                if is_new:
+                    new_requests.append(to_params(request, REQUEST_COLS))
+                    new_links.extend(links)
+                    summary.requests_added += 1
+                else:
+                    db.execute(insert_sql("requests", REQUEST_COLS, upsert=True), to_params(request, REQUEST_COLS))
+                    db.execute("DELETE FROM request_subjects WHERE request_id = ?", (rid,))
+                    db.executemany(LINK_SQL, links)
+                    summary.requests_updated += 1
+                _note_counter(counters, here, request["origin_agency"], request["reference"])
+                summary.references.append(request["reference"])
+                if acting:
+                    afterwards.append(functools.partial(
+                        vault.audit, "request.imported", record_type="request", record_id=request["reference"]))
+                if acting and is_new and request["origin_agency"] != here:
+                    afterwards.append(functools.partial(
+                        disclosures.record, vault, kind="request", direction="received", from_agency=from_desk,
+                        to_agency=here, request_id=rid, subject_ids=[s["subject_id"] for s in request["subjects"]],
+                        what=f"Personal data request {request['reference']}", originator=request["origin_agency"]))
+            else:
+                summary.unchanged += 1
+            for dispatch in request["dispatches"]:
+                row = dict(dispatch, request_id=rid)
+                if dispatch["id"] not in have_dispatches:
+                    new_dispatches.append(to_params(row, DISPATCH_COLS))
+                    summary.dispatches_added += 1
+                elif file_wins(request["origin_agency"]):
+                    db.execute(insert_sql("dispatches", DISPATCH_COLS, upsert=True), to_params(row, DISPATCH_COLS))
+                for response in dispatch["responses"]:
+                    resp = dict(response, dispatch_id=dispatch["id"])
+                    if response["id"] in have_responses:
+                        if file_wins(response["origin_agency"]) and response["status"] == "draft":
+                            db.execute(insert_sql("responses", RESPONSE_COLS, upsert=True),
+                                       to_params(resp, RESPONSE_COLS))
+                        else:
+                            summary.unchanged += 1
+                        continue
+                    arriving = acting and response["origin_agency"] != here and response["status"] == "sent"
+                    if arriving:
+                        resp["status"] = "received"
+                        resp["received_at"] = utc_now_iso()
+                    new_responses.append(to_params(resp, RESPONSE_COLS))
+                    summary.responses_added += 1
+                    if arriving:
+                        summary.responses_received += 1
+                        afterwards.append(functools.partial(
+                            _response_arrived, vault, disclosures, request, dispatch["id"], response,
+                            DISPATCH_STATUS_FOR[response["kind"]]))
+            if progress and i % 500 == 0:
+                progress(i, total)
+        db.executemany(insert_sql("requests", REQUEST_COLS), new_requests)
+        db.executemany(LINK_SQL, new_links)
+        db.executemany(insert_sql("dispatches", DISPATCH_COLS), new_dispatches)
+        db.executemany(insert_sql("responses", RESPONSE_COLS), new_responses)
+        for (agency, year), number in counters.items():
+            keep_counter_beyond(vault, agency, year, number)
+        for step in afterwards:
+            step()
+        for name, table, cols, counter in (
+                ("disclosures", "disclosures", DISCLOSURE_COLS, "disclosures_added"),
+                ("contacts", "contacts", CONTACT_COLS, "contacts_added"),
+                ("partner_suspensions", "partner_suspensions", SUSPENSION_COLS, "suspensions_added")):
+            rows = doc.get(name) or []
+            if not rows:
+                continue
+            have = _existing(vault, table)
+            fresh = [to_params(r, cols) for r in rows if r["id"] not in have]
+            db.executemany(insert_sql(table, cols), fresh)
+            setattr(summary, counter, getattr(summary, counter) + len(fresh))
+            summary.unchanged += len(rows) - len(fresh)
+        _import_breaches(vault, doc, summary)
+        _import_meetings(vault, doc, summary, file_wins)
+        vault.audit("import", record_type="exchange", record_id=doc["scope"],
+                    reason=f"from {from_desk}: {summary.requests_added} requests added, "
+                           f"{summary.requests_updated} updated, {summary.responses_added} responses")
+    if progress:
+        progress(total, total)
+    return summary
+
+
+def _import_breaches(vault, doc: dict, summary: ImportSummary) -> None:
+    """Breaches are append-only: a new one is added with its updates; one already held must be
+    the same record, and only updates it does not hold yet are appended (in the file's order)."""
+    db = vault.db
+    for i, breach in enumerate(doc.get("breaches", [])):
+        held = db.one("SELECT * FROM breaches WHERE id = ?", (breach["id"],))
+        if held is None:
+            clash = db.one("SELECT 1 FROM breaches WHERE origin_agency = ? AND reference = ?",
+                           (breach["origin_agency"], breach["reference"]))
+            if clash is not None:
+                raise InvalidInput(f"Import refused, nothing was changed: {_where(doc, ['breaches', i, 'reference'])}:"
+                                   " this vault already holds a different breach with that reference.")
+            db.execute(insert_sql("breaches", BREACH_COLS), to_params(breach, BREACH_COLS))
+            summary.breaches_added += 1
+            vault.audit("breach.imported", record_type="breach", record_id=breach["id"], reason=breach["reference"])
+        else:
+            if to_json(held, BREACH_COLS) != {c: breach[c] for c in BREACH_COLS}:
+                raise InvalidInput(f"Import refused, nothing was changed: {_where(doc, ['breaches', i])}: differs "
+                                   "from the breach this vault holds with the same id; a breach is never rewritten.")
+            summary.unchanged += 1
+        have = {r["id"]: to_json(r, BREACH_UPDATE_COLS)
+                for r in db.query("SELECT * FROM breach_updates WHERE breach_id = ?", (breach["id"],))}
+        for j, update in enumerate(breach["updates"]):
+            if update["id"] in have:
+                if have[update["id"]] != dict(update, breach_id=breach["id"]):
+                    raise InvalidInput(f"Import refused, nothing was changed: {_where(doc, ['breaches', i, 'updates', j])}:"
+                                       " differs from the update this vault holds with the same id; breach updates"
+                                       " are never rewritten.")
+                summary.unchanged += 1
+                continue
+            row = dict(update, breach_id=breach["id"])
+            db.execute(insert_sql("breach_updates", BREACH_UPDATE_COLS), to_params(row, BREACH_UPDATE_COLS))
+            summary.breach_updates_added += 1
+
+
+def _refused(doc: dict, where: list, message: str) -> InvalidInput:
+    return InvalidInput(f"Import refused, nothing was changed: {_where(doc, where)}: {message}.")
+
+
+def _import_meetings(vault, doc: dict, summary: ImportSummary, file_wins: Callable[[str], bool]) -> None:
+    """After the requests and the register: a new meeting is added with all its parts. A meeting
+    already held is left as it is (like a request), unless the file was written by its originating
+    desk and this desk is not that desk: then the file's copy replaces its details, attendees,
+    agenda and actions. Either way decisions, action status history and permission decisions are
+    append-only: one already held must be the same in the file (or nothing is imported), and
+    those not held yet are appended only when the meeting is added or replaced. A granted
+    permission keeps the register row it names (from the file or already in the vault); no
+    second row is written."""
+    db = vault.db
+    for i, meeting in enumerate(doc.get("meetings", [])):
+        where = ["meetings", i]
+        items = {item["id"]: item for item in meeting["agenda"]}
+        for j, item in enumerate(meeting["agenda"]):
+            if item["request_id"] is not None and db.one("SELECT 1 FROM requests WHERE id = ?",
+                                                         (item["request_id"],)) is None:
+                raise _refused(doc, where + ["agenda", j, "request_id"],
+                               "links a request that is neither in the file nor in this vault")
+        for j, permission in enumerate(meeting["permissions"]):
+            if permission["disclosure_id"] is None:
+                continue
+            pwhere = where + ["permissions", j, "disclosure_id"]
+            row = db.one("SELECT * FROM disclosures WHERE id = ?", (permission["disclosure_id"],))
+            if row is None:
+                raise _refused(doc, pwhere, "names a disclosure register row that is neither in the file nor "
+                                            "in this vault")
+            problem = _register_mismatch(permission, to_json(row, DISCLOSURE_COLS), items)
+            if problem:
+                raise _refused(doc, pwhere, problem)
+            other = db.one("SELECT id FROM meeting_permissions WHERE disclosure_id = ? AND id != ?",
+                           (permission["disclosure_id"], permission["id"]))
+            if other is not None:
+                raise _refused(doc, pwhere, "another permission in this vault names the same register row")
+        held = db.one("SELECT * FROM meetings WHERE id = ?", (meeting["id"],))
+        if held is None:
+            clash = db.one("SELECT 1 FROM meetings WHERE origin_agency = ? AND reference = ?",
+                           (meeting["origin_agency"], meeting["reference"]))
+            if clash is not None:
+                raise _refused(doc, where + ["reference"],
+                               "this vault already holds a different meeting with that reference")
+            db.execute(insert_sql("meetings", MEETING_COLS), to_params(meeting, MEETING_COLS))
+            _write_meeting_parts(vault, meeting, replace=False)
+            summary.meetings_added += 1
+            vault.audit("meeting.imported", record_type="meeting", record_id=meeting["id"],
+                        reason=meeting["reference"])
+            continue
+        _same_append_only(vault, doc, where, meeting)
+        if _meetings_json(vault, meeting["id"]) == [meeting] or not file_wins(meeting["origin_agency"]):
+            summary.unchanged += 1
+            continue
+        db.execute(insert_sql("meetings", MEETING_COLS, upsert=True), to_params(meeting, MEETING_COLS))
+        _write_meeting_parts(vault, meeting, replace=True)
+        summary.meetings_updated += 1
+        vault.audit("meeting.imported", record_type="meeting", record_id=meeting["id"], reason=meeting["reference"])
+
+
+def _same_append_only(vault, doc: dict, where: list, meeting: dict) -> None:
+    """Decisions, action updates and permissions are never rewritten: one this vault holds must be
+    exactly the same in the file."""
+    db = vault.db
+    checks = [(["decisions", j], "meeting_decisions", DECISION_COLS, dict(d, meeting_id=meeting["id"]))
+              for j, d in enumerate(meeting["decisions"])]
+    checks += [(["permissions", j], "meeting_permissions", PERMISSION_COLS, dict(p, meeting_id=meeting["id"]))
+               for j, p in enumerate(meeting["permissions"])]
+    checks += [(["actions", j, "updates", k], "meeting_action_updates", ACTION_UPDATE_COLS,
+                dict(u, action_id=a["id"]))
+               for j, a in enumerate(meeting["actions"]) for k, u in enumerate(a["updates"])]
+    for path, table, cols, expected in checks:
+        row = db.one(f"SELECT * FROM {table} WHERE id = ?", (expected["id"],))  # our constant table names
+        if row is not None and to_json(row, cols) != {c: expected[c] for c in cols}:
+            raise _refused(doc, where + path, "differs from the record this vault holds with the same id; "
+                                              "decisions, action history and permissions are never rewritten")
+
+
+def _write_meeting_parts(vault, meeting: dict, *, replace: bool) -> None:
+    """Write a meeting's parts. `replace`: the file's copy replaces the held attendees, agenda and
+    actions (ones it no longer has are removed, as its desk removed them) and adds the decisions,
+    action updates and permissions not held yet."""
+    db = vault.db
+    mid = meeting["id"]
+    if replace:
+        keep_items = [i["id"] for i in meeting["agenda"]]
+        keep_people = [a["id"] for a in meeting["attendees"]]
+        for table, keep in (("meeting_attendees", keep_people), ("meeting_agenda_items", keep_items)):
+            marks = ", ".join("?" for _ in keep) or "NULL"
+            # Our constant table names, and placeholders only.
+            db.execute(f"DELETE FROM {table} WHERE meeting_id = ? AND id NOT IN ({marks})", (mid, *keep))
+    for key, table, cols, _ in MEETING_PARTS:
+        append_only = key in ("decisions", "permissions")
+        have = _existing_in(vault, table, [r["id"] for r in meeting[key]]) if replace else set()
+        for part in meeting[key]:
+            row = dict(part, meeting_id=mid)
+            if part["id"] in have:
+                if not append_only:
+                    db.execute(insert_sql(table, cols, upsert=True), to_params(row, cols))
+                continue
+            db.execute(insert_sql(table, cols), to_params(row, cols))
+    for action in meeting["actions"]:
+        ids = [u["id"] for u in action["updates"]]
+        have = _existing_in(vault, "meeting_action_updates", ids) if replace else set()
+        fresh = [to_params(dict(u, action_id=action["id"]), ACTION_UPDATE_COLS)
+                 for u in action["updates"] if u["id"] not in have]
+        db.executemany(insert_sql("meeting_action_updates", ACTION_UPDATE_COLS), fresh)
+
+
+def _existing_in(vault, table: str, ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        found.update(r[0] for r in vault.db.query(f"SELECT id FROM {table} WHERE id IN ({marks})", chunk))  # ours
+    return found
+
+
+def import_file(vault, path: Path, progress: Progress | None = None) -> ImportSummary:
+    doc, escapes = _read(path)
+    return import_document(vault, doc, progress, may_hold_surrogates=escapes)
+
+
+def _guarded(function):
+    """A clash the checks did not foresee (a constraint of the vault) is refused like any other."""
+    import functools
+
+    from app.vault.connection import IntegrityError
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except IntegrityError as exc:
+            raise InvalidInput("Import refused, nothing was changed: a record in the file clashes with one "
+                               f"already in this vault ({str(exc).split(':')[0]}).") from None
+
+    return wrapper
+
+
+import_document = _guarded(import_document)

@@ -1,0 +1,417 @@
+"""Validation of an exchange document: reading the file, the JSON Schema (fastjsonschema first,
+jsonschema to word a refusal) and the domain checks that name the record and field."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from app.agreement import load_agreement
+from app.errors import InvalidInput
+from app.exchange.columns import (FORMAT, SCHEMA_FILE)
+from app.paths import resource_path
+
+# A JSON text can hold an unpaired surrogate only as a \uD800-\uDFFF escape (UTF-8 text cannot).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _read(path: Path) -> tuple[dict, bool]:
+    """The document, and whether its text has any surrogate escape (if not, none can be unpaired)."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InvalidInput(f"There is no file {path}.") from None
+    except IsADirectoryError:
+        raise InvalidInput(f"{path} is a folder, not an exchange file.") from None
+    try:
+        text = raw.decode("utf-8")
+        return json.loads(text), bool(_SURROGATE_ESCAPE.search(text))
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{path.name} is not UTF-8 text; it is not a SPOC Desk exchange file.") from None
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"{path.name} is not valid JSON (line {exc.lineno}, column {exc.colno}).") from None
+
+
+# ---- validation -----------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _validator():
+    import jsonschema
+
+    schema = json.loads(resource_path(*SCHEMA_FILE).read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
+
+
+@lru_cache(maxsize=1)
+def _fast_check():
+    """The same schema compiled to Python by fastjsonschema: about ten times quicker on a large
+    file, so a file that passes is not slowed by jsonschema; a file that fails is re-checked
+    with jsonschema, whose messages and paths name the record and field. The schema uses no
+    keyword that differs between draft 7 and 2020-12 (a test checks both agree)."""
+    import fastjsonschema
+
+    schema = dict(_validator().schema)
+    schema["$schema"] = "http://json-schema.org/draft-07/schema#"
+    return fastjsonschema.compile(schema), fastjsonschema.JsonSchemaException
+
+
+def schema() -> dict:
+    return _validator().schema
+
+
+def _short(value: str, limit: int = 200) -> str:
+    return value if len(value) <= limit else value[:limit] + "…"
+
+
+def _where(doc: dict, path: list) -> str:
+    """'requests[3] MSR-2026-0004: dispatches[0].status' for a path into the document."""
+    if not path:
+        return "the file"
+    head, rest = path[0], list(path[1:])
+    label = str(head)
+    if rest and isinstance(rest[0], int):
+        index = rest.pop(0)
+        label = f"{head}[{index}]"
+        try:
+            item = doc[head][index]
+            name = item.get("reference") if head in ("requests", "breaches", "meetings") else None
+            if name and isinstance(name, str):
+                label += f" {_short(name, 40)}"
+        except Exception:
+            pass
+    tail = ""
+    for part in rest:
+        tail += f"[{part}]" if isinstance(part, int) else (f".{part}" if tail else str(part))
+    return f"{label}: {tail}" if tail else label
+
+
+class _Bad(Exception):
+    def __init__(self, path: list, message: str):
+        self.path, self.message = path, message
+
+
+def validate_document(doc, *, may_hold_surrogates: bool = True) -> None:
+    """Schema first (jsonschema), then the agreement's codes and the links between records."""
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        found = doc.get("format") if isinstance(doc, dict) else None
+        raise InvalidInput(f"This is not a SPOC Desk exchange file (format {found!r}; expected {FORMAT!r}).")
+    check, failure = _fast_check()
+    try:
+        check(doc)
+        errors = []
+    except failure as fast_error:
+        errors = sorted(_validator().iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
+        if not errors:  # the two disagree: stay strict and say what the quick check found
+            raise InvalidInput(f"Import refused, nothing was changed: {_short(str(fast_error))}.") from None
+    if errors:
+        error = errors[0]
+        more = f" ({len(errors) - 1} more problem{'s' if len(errors) > 2 else ''} in the file)" if len(errors) > 1 else ""
+        raise InvalidInput(f"Import refused, nothing was changed: {_where(doc, list(error.absolute_path))}: "
+                           f"{_short(error.message)}{more}.")
+    try:
+        if may_hold_surrogates and _has_surrogates(doc):
+            _no_surrogates(doc, [])  # find and name where
+        _domain_checks(doc)
+    except _Bad as bad:
+        raise InvalidInput(f"Import refused, nothing was changed: {_where(doc, bad.path)}: {bad.message}.") from None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _has_surrogates(doc) -> bool:
+    """Quick test for any unpaired surrogate: UTF-8 cannot encode one (done in C, not a Python walk)."""
+    try:
+        json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _no_surrogates(value, path: list) -> None:
+    """Refuse unpaired surrogates (a JSON escape such as "\\ud800"): no UTF-8 text can hold them,
+    so the vault could not store them and another desk could not read them back."""
+    if isinstance(value, str):
+        if _SURROGATE.search(value):
+            raise _Bad(path, "holds an unpaired surrogate character, which cannot be stored as text")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _no_surrogates(key, path)
+            _no_surrogates(item, path + [key])
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _no_surrogates(item, path + [index])
+
+
+def _domain_checks(doc: dict) -> None:
+    from app.requests import validate_request
+    from app.responses import validate_response
+    from app.subjects import validate_subject
+
+    agreement = load_agreement()
+    codes = set(agreement.partner_codes())
+    if doc["desk"]["agency"] not in codes:
+        raise _Bad(["desk", "agency"], f"unknown agency {doc['desk']['agency']!r}")
+    subject_ids = set()
+    for i, subject in enumerate(doc["subjects"]):
+        if subject["origin_agency"] not in codes:
+            raise _Bad(["subjects", i, "origin_agency"], "unknown agency")
+        if subject["id"] in subject_ids:
+            raise _Bad(["subjects", i, "id"], "appears twice in the file")
+        subject_ids.add(subject["id"])
+        problems, _ = validate_subject(subject)
+        if problems:
+            raise _Bad(["subjects", i, problems[0].field], problems[0].message)
+    seen_ids: set[str] = set()
+    seen_refs: set[tuple[str, str]] = set()
+    for i, request in enumerate(doc["requests"]):
+        where = ["requests", i]
+        if request["origin_agency"] not in codes:
+            raise _Bad(where + ["origin_agency"], f"unknown agency {request['origin_agency']!r}")
+        key = (request["origin_agency"], request["reference"])
+        if key in seen_refs or request["id"] in seen_ids:
+            raise _Bad(where + ["reference"], "the same request appears twice in the file")
+        seen_refs.add(key)
+        seen_ids.add(request["id"])
+        problems, _ = validate_request({k: request[k] for k in request if k not in ("subjects", "dispatches")})
+        if problems:
+            raise _Bad(where + [problems[0].field], problems[0].message)
+        for j, link in enumerate(request["subjects"]):
+            if link["subject_id"] not in subject_ids:
+                raise _Bad(where + ["subjects", j, "subject_id"], "names a subject that is not in the file")
+        targets = set()
+        for j, dispatch in enumerate(request["dispatches"]):
+            dwhere = where + ["dispatches", j]
+            if dispatch["agency"] not in codes:
+                raise _Bad(dwhere + ["agency"], f"unknown agency {dispatch['agency']!r}")
+            if dispatch["sub_service"] and dispatch["sub_service"] not in {
+                    s.code for s in agreement.partner(dispatch["agency"]).sub_services}:
+                raise _Bad(dwhere + ["sub_service"], f"{dispatch['agency']} has no sub-service {dispatch['sub_service']!r}")
+            target = (dispatch["agency"], dispatch["sub_service"])
+            if target in targets or dispatch["id"] in seen_ids:
+                raise _Bad(dwhere, "the same agency appears twice")
+            targets.add(target)
+            seen_ids.add(dispatch["id"])
+            for k, response in enumerate(dispatch["responses"]):
+                rwhere = dwhere + ["responses", k]
+                if response["origin_agency"] != dispatch["agency"]:
+                    raise _Bad(rwhere + ["origin_agency"], "a response must come from the agency it was sent to")
+                if response["id"] in seen_ids:
+                    raise _Bad(rwhere + ["id"], "appears twice in the file")
+                seen_ids.add(response["id"])
+                data = {k2: v for k2, v in response.items()}
+                problems, _ = validate_response(data, for_sending=response["status"] != "draft")
+                if problems:
+                    raise _Bad(rwhere + [problems[0].field], problems[0].message)
+    bases = {b.id for b in agreement.lawful_bases}
+    for i, row in enumerate(doc.get("disclosures", [])):
+        for col in ("from_agency", "to_agency", "originator"):
+            if row[col] not in codes:
+                raise _Bad(["disclosures", i, col], f"unknown agency {row[col]!r}")
+        for basis in row["lawful_bases"]:
+            if basis not in bases:
+                raise _Bad(["disclosures", i, "lawful_bases"], f"unknown lawful basis {basis!r}")
+    for name in ("contacts", "partner_suspensions"):
+        for i, row in enumerate(doc.get(name, [])):
+            if row["partner"] not in codes:
+                raise _Bad([name, i, "partner"], f"unknown agency {row['partner']!r}")
+    _check_breaches(doc, codes)
+    _check_meetings(doc, codes)
+
+
+def _check_breaches(doc: dict, codes: set[str]) -> None:
+    from app.breaches import validate_breach
+    from app.timeutil import parse_utc
+
+    seen: set[str] = set()
+    refs: set[tuple[str, str]] = set()
+    if doc.get("breaches") and doc["scope"] != "vault":
+        raise _Bad(["breaches"], "breaches travel only in a whole-vault file")
+    for i, breach in enumerate(doc.get("breaches", [])):
+        where = ["breaches", i]
+        for col in ("origin_agency", "agency"):
+            if breach[col] not in codes:
+                raise _Bad(where + [col], f"unknown agency {breach[col]!r}")
+        key = (breach["origin_agency"], breach["reference"])
+        if breach["id"] in seen or key in refs:
+            raise _Bad(where + ["reference"], "the same breach appears twice in the file")
+        seen.add(breach["id"])
+        refs.add(key)
+        problems, _ = validate_breach({k: breach[k] for k in breach if k != "updates"},
+                                      now=parse_utc("9999-12-31T00:00:00+00:00"))
+        if problems:
+            raise _Bad(where + [problems[0].field], problems[0].message)
+        for j, update in enumerate(breach["updates"]):
+            if update["id"] in seen:
+                raise _Bad(where + ["updates", j, "id"], "appears twice in the file")
+            seen.add(update["id"])
+            for col in ("at", "recorded_at"):
+                try:
+                    parse_utc(update[col])
+                except ValueError:
+                    raise _Bad(where + ["updates", j, col], "must be a UTC time like 2026-03-02T10:15:00+00:00") \
+                        from None
+            for code in [update["details"].get("partner")] + list(update["details"].get("partners", [])):
+                if code is not None and code not in codes:
+                    raise _Bad(where + ["updates", j, "details"], f"unknown agency {code!r}")
+
+
+def _check_utc(where: list, value, *, nullable: bool = False) -> None:
+    if value is None and nullable:
+        return
+    from app.timeutil import parse_utc
+
+    try:
+        parse_utc(value)
+    except (ValueError, TypeError):
+        raise _Bad(where, "must be a UTC time like 2026-03-02T10:15:00+00:00") from None
+
+
+def _check_meetings(doc: dict, codes: set[str]) -> None:
+    """Each meeting and its parts: the agreement's partner codes and 4P categories, real times and
+    dates, agenda links inside the meeting, an action's history that starts 'open' and ends at its
+    status, and a register row named by a granted permission only (and agreeing with it, when
+    the row is in the file). Links to requests and to register rows outside the file are checked
+    against the vault on import."""
+    from app.meetings import validate_action, validate_attendee, validate_meeting, validate_permission
+    from app.records import check_text
+    from app.timeutil import parse_utc
+
+    meetings = doc.get("meetings", [])
+    if meetings and doc["scope"] != "vault":
+        raise _Bad(["meetings"], "meetings travel only in a whole-vault file")
+    far = parse_utc("9999-12-31T00:00:00+00:00")
+    register = {d["id"]: d for d in doc.get("disclosures", [])}
+    seen: set[str] = set()
+    refs: set[tuple[str, str]] = set()
+    claimed: set[str] = set()
+
+    def once(where: list, record_id: str) -> None:
+        if record_id in seen:
+            raise _Bad(where + ["id"], "appears twice in the file")
+        seen.add(record_id)
+
+    def first(where: list, problems) -> None:
+        if problems:
+            raise _Bad(where + [problems[0].field], problems[0].message)
+
+    for i, meeting in enumerate(meetings):
+        where = ["meetings", i]
+        if meeting["origin_agency"] not in codes:
+            raise _Bad(where + ["origin_agency"], f"unknown agency {meeting['origin_agency']!r}")
+        key = (meeting["origin_agency"], meeting["reference"])
+        if meeting["id"] in seen or key in refs:
+            raise _Bad(where + ["reference"], "the same meeting appears twice in the file")
+        seen.add(meeting["id"])
+        refs.add(key)
+        for col in ("held_at", "created_at", "updated_at"):
+            _check_utc(where + [col], meeting[col])
+        first(where, validate_meeting(meeting, now=far)[0])
+        for j, attendee in enumerate(meeting["attendees"]):
+            awhere = where + ["attendees", j]
+            once(awhere, attendee["id"])
+            first(awhere, validate_attendee(attendee)[0])
+            _check_utc(awhere + ["created_at"], attendee["created_at"])
+            accepted = [attendee[c] is not None for c in ("accepted_at", "accepted_recorded_by",
+                                                           "accepted_recorded_at")]
+            if any(accepted) and not all(accepted):
+                raise _Bad(awhere + ["accepted_at"], "an acceptance needs its time, who recorded it and when")
+            for col in ("accepted_at", "accepted_recorded_at"):
+                _check_utc(awhere + [col], attendee[col], nullable=True)
+        items: dict[str, dict] = {}
+        positions: set[int] = set()
+        linked: set[str] = set()
+        for j, item in enumerate(meeting["agenda"]):
+            iwhere = where + ["agenda", j]
+            once(iwhere, item["id"])
+            items[item["id"]] = item
+            if item["position"] in positions:
+                raise _Bad(iwhere + ["position"], "two agenda items have the same position")
+            positions.add(item["position"])
+            _check_utc(iwhere + ["created_at"], item["created_at"])
+            if item["kind"] == "request":
+                if item["request_id"] is None:
+                    raise _Bad(iwhere + ["request_id"], "a request item must name its request")
+                if item["request_id"] in linked:
+                    raise _Bad(iwhere + ["request_id"], "the request is already on this agenda")
+                linked.add(item["request_id"])
+            else:
+                if item["request_id"] is not None:
+                    raise _Bad(iwhere + ["request_id"], "a case has no request (put the request on the agenda)")
+                problems: list = []
+                check_text(problems, "title", item["title"], required=True, missing="a case needs a title",
+                           limit=500)
+                first(iwhere, problems)
+
+        def on_agenda(pwhere: list, item_id) -> None:
+            if item_id is not None and item_id not in items:
+                raise _Bad(pwhere + ["agenda_item_id"], "is not an item of this meeting's agenda")
+
+        for j, decision in enumerate(meeting["decisions"]):
+            dwhere = where + ["decisions", j]
+            once(dwhere, decision["id"])
+            on_agenda(dwhere, decision["agenda_item_id"])
+            problems = []
+            check_text(problems, "text", decision["text"], required=True, missing="a decision needs its text")
+            first(dwhere, problems)
+            _check_utc(dwhere + ["recorded_at"], decision["recorded_at"])
+        for j, action in enumerate(meeting["actions"]):
+            xwhere = where + ["actions", j]
+            once(xwhere, action["id"])
+            first(xwhere, validate_action(action)[0])
+            on_agenda(xwhere, action["agenda_item_id"])
+            for col in ("created_at", "updated_at"):
+                _check_utc(xwhere + [col], action[col])
+            history = action["updates"]
+            if not history or history[0]["status"] != "open":
+                raise _Bad(xwhere + ["updates"], "an action's history starts with 'open' when it was agreed")
+            if history[-1]["status"] != action["status"]:
+                raise _Bad(xwhere + ["status"], f"is {action['status']!r} but its history ends "
+                                                f"{history[-1]['status']!r}")
+            for k, update in enumerate(history):
+                once(xwhere + ["updates", k], update["id"])
+                _check_utc(xwhere + ["updates", k, "at"], update["at"])
+        for j, permission in enumerate(meeting["permissions"]):
+            pwhere = where + ["permissions", j]
+            once(pwhere, permission["id"])
+            first(pwhere, validate_permission(permission, now=far)[0])
+            on_agenda(pwhere, permission["agenda_item_id"])
+            for col in ("decided_at", "recorded_at"):
+                _check_utc(pwhere + [col], permission[col])
+            did = permission["disclosure_id"]
+            if not permission["granted"]:
+                if did is not None:
+                    raise _Bad(pwhere + ["disclosure_id"], "a refused permission has no disclosure register row")
+                continue
+            if did is None:
+                raise _Bad(pwhere + ["disclosure_id"], "a granted permission names its disclosure register row")
+            if did in claimed:
+                raise _Bad(pwhere + ["disclosure_id"], "another permission names the same register row")
+            claimed.add(did)
+            if did in register:
+                problem = _register_mismatch(permission, register[did], items)
+                if problem:
+                    raise _Bad(pwhere + ["disclosure_id"], problem)
+
+
+def _register_mismatch(permission: dict, row: dict, items: dict[str, dict]) -> str | None:
+    """Why the register row of a granted permission does not record that grant (None if it does):
+    kind 'meeting', sent from the asking agency to `to_agency` at the decision time, linked to the
+    request of the permission's agenda item (if any) - as app.meetings.record_permission writes it."""
+    item = items.get(permission["agenda_item_id"]) if permission["agenda_item_id"] else None
+    expected = {"kind": "meeting", "direction": "sent", "from_agency": permission["requested_by_agency"],
+                "to_agency": permission["to_agency"], "at": permission["decided_at"],
+                "request_id": item["request_id"] if item is not None else None}
+    for col, value in expected.items():
+        if row[col] != value:
+            return (f"the disclosure register row {row['id']} does not record this grant "
+                    f"(its {col} is {row[col]!r}, not {value!r})")
+    return None
+
+
+# ---- import ---------------------------------------------------------------------------------
+
