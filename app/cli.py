@@ -345,19 +345,16 @@ def cmd_self_test(args) -> int:
 # ---- parser -------------------------------------------------------------------------------
 
 
-def cmd_desktop(vault: str | None) -> int:
-    """The desktop app; Qt is imported only here, so the headless commands never load it."""
+def cmd_desktop(vault: str | None, desktop: Callable[[str | None], int] | None) -> int:
+    """The desktop app, started by the launcher above app/ and ui/ (spocdesk.launcher), which
+    passes `desktop`; app/ never imports the screens."""
     from app.errors import InvalidInput
-    from app.logsetup import setup_logging
 
     if vault is not None and not Path(vault).is_file():
         raise InvalidInput(f"There is no vault at {vault}.")
-    setup_logging()
-    try:
-        from ui.app import run
-    except ImportError as exc:
-        raise SpocError(f"The desktop app cannot start: Qt is not installed here ({exc.name}).") from None
-    return run(Path(vault) if vault else None)
+    if desktop is None:
+        raise UsageError("The desktop app is started by the spocdesk command (python -m spocdesk), not app.cli.")
+    return desktop(vault)
 
 
 def _auth(parser: argparse.ArgumentParser, *, user_required: bool = True) -> None:
@@ -458,7 +455,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     q.add_argument("value", metavar="VALUE")
     _auth(q)
 
-    p = command("open", lambda args: cmd_desktop(args.vault), "open the desktop app at this vault's unlock screen")
+    p = command("open", lambda args: cmd_desktop(args.vault, args.desktop), "open the desktop app at this vault's unlock screen")
     p.add_argument("vault", metavar="VAULT")
 
     p = command("import", cmd_import, "import an exchange file (spocdesk/1); all or nothing")
@@ -498,15 +495,16 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, desktop: Callable[[str | None], int] | None = None) -> int:
     from app.logsetup import log_crash, setup_logging
 
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(only=argv[0] if argv and not argv[0].startswith("-") else None)
     try:
         if not argv:
-            return cmd_desktop(None)
+            return cmd_desktop(None, desktop)
         args = parser.parse_args(argv)
+        args.desktop = desktop
         if getattr(args, "handler", None) is None:
             parser.print_help()
             return 2
@@ -525,11 +523,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 1
-    except Exception as exc:  # never a traceback on the terminal
+    except Exception as exc:  # noqa: BLE001 - never a traceback on the terminal
         log_crash(exc)
         print(f"spocdesk: internal error ({type(exc).__name__}); details are in the log folder.", file=sys.stderr)
         return 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main())  # headless only: the desktop starts from spocdesk.launcher
