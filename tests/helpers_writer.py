@@ -17,12 +17,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.vault import crypto  # noqa: E402
+from app.vault import crypto
 
 # The same fast KDF as the in-process tests (conftest.fast_kdf).
 crypto.SCRYPT_N = 2**10
 
-from app.vault import Vault  # noqa: E402
+from app.vault import Vault
 
 
 def payload(n: int) -> str:
