@@ -495,10 +495,29 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _actions_of(parser: argparse.ArgumentParser, command: str) -> set[str]:
+    """The actions a command takes (`users`: list, add, ...), or none."""
+    for action in parser._subparsers._group_actions if parser._subparsers else ():
+        sub = action.choices.get(command)
+        if sub is not None and sub._subparsers is not None:
+            return {name for group in sub._subparsers._group_actions for name in group.choices}
+    return set()
+
+
+def _vault_first(argv: list[str]) -> list[str]:
+    """Both orders work (DESIGN.md, the command line): `users VAULT list`, as the docs write it,
+    is read as `users list VAULT`."""
+    if len(argv) >= 3 and not argv[1].startswith("-"):
+        actions = _actions_of(build_parser(only=argv[0]), argv[0])
+        if actions and argv[1] not in actions and (argv[2] in actions or Path(argv[1]).exists()):
+            argv[1], argv[2] = argv[2], argv[1]
+    return argv
+
+
 def main(argv: Sequence[str] | None = None, *, desktop: Callable[[str | None], int] | None = None) -> int:
     from app.logsetup import log_crash, setup_logging
 
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = _vault_first(list(sys.argv[1:] if argv is None else argv))
     parser = build_parser(only=argv[0] if argv and not argv[0].startswith("-") else None)
     try:
         if not argv:

@@ -180,6 +180,24 @@ def test_version(spocdesk):
     assert re.fullmatch(r"spocdesk \d+\.\d+\.\d+\S*\n", result.out)
 
 
+def test_users_and_policy_take_the_vault_before_or_after_the_action(spocdesk, fresh):
+    for args in (("users", fresh, "list"), ("users", "list", fresh)):
+        result = spocdesk(*args, "--user", "alice", "--passphrase-stdin", "--json", stdin=f"{PASSPHRASE}\n")
+        assert result.code == 0, result.err
+        assert [u["name"] for u in json.loads(result.out)] == ["alice", "bob"]
+    for args in (("policy", fresh, "show"), ("policy", "show", fresh)):
+        result = spocdesk(*args, "--user", "alice", "--passphrase-stdin", stdin=f"{PASSPHRASE}\n")
+        assert result.code == 0, result.err
+        assert json.loads(result.out)["idle_lock_minutes"] == 5
+
+
+def test_an_unknown_action_is_named_whichever_the_order(spocdesk, fresh):
+    result = spocdesk("users", fresh, "frob")
+    assert result.code == 2
+    assert "'frob'" in result.err and str(fresh) not in result.err
+    assert result.err.count("\n") == 1
+
+
 def test_unknown_command_is_a_usage_error(spocdesk):
     assert_error(spocdesk("frobnicate"), 2, "frobnicate")
 
