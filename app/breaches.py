@@ -6,8 +6,9 @@ subjects and disclosures, categories, approximate numbers of people and records)
 consequences, and the containment and remedial actions. Saving needs the facts, the awareness
 time and at least one action; `validate_breach` names exactly what is missing.
 
-Two clocks run from awareness (`clocks`): 24 hours to the Data Protection Manager (10.1) and
-72 hours to the ICO (Art 33). Times are stored in UTC and the arithmetic is done on aware UTC
+Two clocks run from awareness (`clocks`): to the Data Protection Manager (10.1; 24 hours in the
+agreement data) and to the ICO (Art 33; 72 hours). `clock_heading` words each clock from those
+deadlines for screens and reports. Times are stored in UTC and the arithmetic is done on aware UTC
 datetimes, so the Europe/London daylight-saving changes neither add nor lose an hour; they only
 change the local time at which a deadline is shown.
 
@@ -269,6 +270,71 @@ def clocks(aware_at: str, state: BreachState, now: _dt.datetime | None = None) -
     else:
         ico = _clock("ico", ico_deadline, state.ico_notified_at, now)
     return dpm, ico
+
+
+# The clocks' words come from the agreement's deadlines (resources/agreement/*.json), so another
+# partnership's hours show wherever a screen or report names a clock.
+CLOCK_NAMES = ("dpm", "ico")
+_CLOCK_WORDS = {  # name: (the Deadlines field, who is told, who in a table heading)
+    "dpm": ("breach_dpm_hours", "Data Protection Manager", "DPM"),
+    "ico": ("breach_ico_hours", "ICO", "ICO"),
+}
+ICO_LAW = "UK GDPR Art 33"  # the ICO clock is law, not a clause of the agreement
+
+
+def _clock_words(name: str) -> tuple[str, str, str]:
+    try:
+        return _CLOCK_WORDS[name]
+    except KeyError:
+        raise InvalidInput(f"Unknown breach clock {name!r}; choose one of: {', '.join(CLOCK_NAMES)}.") from None
+
+
+def clock_hours(name: str) -> int:
+    """The hours a breach clock runs from awareness ('dpm': clause 10.1, 'ico': UK GDPR Art 33)."""
+    return getattr(load_agreement().deadlines, _clock_words(name)[0])
+
+
+def clock_authority(name: str) -> str:
+    """Where the clock's deadline comes from: 'clause 10.1', or the law for one outside the agreement."""
+    rule = load_agreement().deadlines.rule(_clock_words(name)[0])
+    return f"clause {rule.clause}" if rule.clause else ICO_LAW
+
+
+def clock_heading(name: str, form: str = "full") -> str:
+    """A breach clock's heading worded from the agreement's deadline. `form`:
+    "full" 'Data Protection Manager, 24 hours'; "short" 'DPM: 24 hours' (a table column);
+    "hours" 'Data Protection Manager (24 hours)'; "cited" 'Data Protection Manager (24 hours, clause 10.1)';
+    "column" 'DPM (24 h)' (a narrow printed column)."""
+    _field, who, short = _clock_words(name)
+    hours = f"{clock_hours(name)} hours"
+    if form == "full":
+        return f"{who}, {hours}"
+    if form == "short":
+        return f"{short}: {hours}"
+    if form == "hours":
+        return f"{who} ({hours})"
+    if form == "cited":
+        return f"{who} ({hours}, {clock_authority(name)})"
+    if form == "column":
+        return f"{short} ({clock_hours(name)} h)"
+    raise ValueError(f"unknown clock heading form {form!r}")
+
+
+def clock_rule(name: str | None = None) -> str:
+    """The breach deadlines in one sentence (the breach log); with `name` only that clock's
+    ('dpm': 'The Data Protection Manager must be told within 24 hours of ...')."""
+    if name is not None:
+        who = _clock_words(name)[1]
+        return (f"The {who} must be told within {clock_hours(name)} hours of the agency becoming aware "
+                f"({clock_authority(name)}).")
+    return (f"Every breach must reach the Data Protection Manager within {clock_hours('dpm')} hours of the agency "
+            f"becoming aware ({clock_authority('dpm')}), and the ICO within {clock_hours('ico')} hours where it is "
+            f"a risk to people ({clock_authority('ico')}).")
+
+
+def clocks_start_here() -> str:
+    """'The 24-hour and 72-hour clocks start here.' (beside the awareness time)."""
+    return f"The {clock_hours('dpm')}-hour and {clock_hours('ico')}-hour clocks start here."
 
 
 def derive_state(updates) -> BreachState:

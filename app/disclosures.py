@@ -122,13 +122,17 @@ def record_onward(vault, request_id: str, to_agency: str, *, what: str, lawful_b
 
 
 def list_disclosures(vault, *, request_id: str | None = None, after: int | None = None,
-                     limit: int = 200) -> Page:
-    """The register, newest first, keyset paged on `seq`."""
+                     limit: int = 200, agency: str | None = None) -> Page:
+    """The register, newest first, keyset paged on `seq`; with `agency`, only the movements sent by
+    or to that agency (a condition of the query, so every page is a full page of matches)."""
     require(vault.role, "disclosures.read", "see the disclosure register")
     where, params = [], []
     if request_id is not None:
         where.append("request_id = ?")
         params.append(request_id)
+    if agency:
+        where.append("(from_agency = ? OR to_agency = ?)")
+        params += [agency, agency]
     if after is not None:
         where.append("seq < ?")
         params.append(int(after))

@@ -27,8 +27,9 @@ from app.errors import InvalidInput
 from app.policy import get_policy
 from app.records import (Page, Problem, check_codes, check_date, check_text, dumps, loads, new_id,
                          parse_date, raise_if, today_london)
-from app.roles import require
+from app.roles import can, require
 from app.subjects import Subject, check_role, create_subject, subjects_of_request, validate_subject
+from app.suspensions import current as current_suspension
 from app.suspensions import is_suspended
 from app.timeutil import utc_now_iso
 
@@ -109,6 +110,11 @@ class Dispatch:
     def is_overdue(self, today: _dt.date | None = None) -> bool:
         today = today or today_london()
         return self.status in AWAITING and bool(self.due_date) and parse_date(self.due_date) < today
+
+    def days_overdue(self, today: _dt.date | None = None) -> int:
+        """Whole days past the due date of an answer still awaited; 0 when it is not overdue."""
+        today = today or today_london()
+        return (today - parse_date(self.due_date)).days if self.is_overdue(today) else 0
 
 
 @dataclass(frozen=True)
@@ -590,7 +596,7 @@ def send_to_agencies(vault, request_id: str, targets=None, *, due_date=None, cha
     raise_if(problems)
     now = utc_now_iso()
     today = today_london()
-    due = due or (today + _dt.timedelta(days=get_policy(vault).response_due_days)).isoformat()
+    due = due or default_due_date(vault, today)
     subject_ids = [s.id for s in request.subjects]
     with vault.db.transaction():
         for agency, sub in chosen:
@@ -609,15 +615,34 @@ def send_to_agencies(vault, request_id: str, targets=None, *, due_date=None, cha
             disclosures.record(vault, kind="request", direction="sent", from_agency=vault.agency, to_agency=agency,
                                request_id=request_id, subject_ids=subject_ids,
                                what=f"Personal data request {request.reference}",
-                               channel=channel or _default_channel(agency), originator=request.origin_agency)
+                               channel=channel or default_channel(agency), originator=request.origin_agency)
         vault.db.execute("UPDATE requests SET status = 'open', updated_at = ?, updated_by = ?"
                          " WHERE id = ? AND status = 'draft'", (now, vault.actor, request_id))
     return dispatches_of(vault, request_id)
 
 
-def _default_channel(agency: str) -> str:
+def default_channel(agency: str) -> str:
+    """The secure channel a request to (or an answer for) `agency` goes by unless one is chosen:
+    the first the agreement lists for that partner (Appendix 4), or '' when it lists none."""
     channels = load_agreement().partner(agency).secure_channels
     return channels[0] if channels else ""
+
+
+def channels_for(agency: str) -> list[str]:
+    """Every approved secure channel (9.5, Appendix 4), the ones `agency` normally uses first;
+    an agency the agreement does not name gets the agreement-wide list."""
+    agreement = load_agreement()
+    try:
+        channels = list(agreement.partner(agency).secure_channels)
+    except KeyError:
+        channels = []
+    return channels + [c.id for c in agreement.secure_channels if c.id not in channels]
+
+
+def default_due_date(vault, today: _dt.date | None = None) -> str:
+    """When an answer to a request sent today is due unless set by hand: today plus the
+    policy's response_due_days (ISO date)."""
+    return ((today or today_london()) + _dt.timedelta(days=get_policy(vault).response_due_days)).isoformat()
 
 
 def get_dispatch(vault, dispatch_id: str) -> Dispatch:
@@ -734,3 +759,227 @@ def save_request(vault, request_id: str | None, data: dict, entries: list[dict],
         if dropped:
             remove_agencies(vault, request.id, dropped)
         return get_request(vault, request.id, audit=False), ids
+
+
+# ---- what a user may do, and how a request goes -----------------------------------------------
+# Screens ask these instead of weighing status, role, desk and suspensions themselves; the
+# functions that act (send_to_agencies, acknowledge_dispatch, ...) still refuse on their own.
+
+
+@dataclass(frozen=True)
+class Can:
+    """May this user do that, now? `offered`: the action is this user's to take on this record at
+    all (their role, their desk), so a screen shows it; `ok`: it may be done in the record's
+    current state; `reason`: why not, in words ('' when ok)."""
+
+    ok: bool
+    reason: str = ""
+    offered: bool = True
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def _yes(offered: bool = True) -> Can:
+    return Can(True, "", offered)
+
+
+def _no(reason: str, offered: bool = True) -> Can:
+    return Can(False, reason, offered)
+
+
+def _partner(code: str) -> str:
+    return load_agreement().partner_name(code)
+
+
+@dataclass(frozen=True)
+class RequestAllowed:
+    """What this user may do with one request as it stands (the request view's actions)."""
+
+    own: bool                # raised on this desk (only that desk may change it)
+    edit: Can
+    send: Can                # send to the agencies chosen and not yet sent (see send_plan)
+    export: Can              # make the exchange file for sending
+    close: Can
+    record_onward: Can       # record an onward disclosure of its information (5.3, section 6)
+    notes: tuple[str, ...]   # what the screen says under the actions (why the main ones are not open)
+    export_to: tuple[str, ...] = ()  # the agencies an export is recorded as sent to (app.exchange)
+
+
+def allowed(vault, request: Request) -> RequestAllowed:
+    """What `vault`'s user may do with `request` now, each with the reason when not."""
+    role = vault.role
+    own = request.origin_agency == vault.agency
+    writer = can(role, "requests.write")
+    unsent = any(d.status == "draft" for d in request.dispatches)
+    not_own = f"Received from {_partner(request.origin_agency)}: only that desk may change it."
+    closed = f"{request.reference} is closed and cannot be changed."
+
+    if not writer:
+        edit = _no(f"Your role ({role}) may not edit requests.", False)
+    elif not own:
+        edit = _no(not_own, False)
+    elif request.status == "closed":
+        edit = _no(closed)
+    elif request.status != "draft":
+        edit = _no("Only a draft can be edited; this request has been sent.")
+    else:
+        edit = _yes()
+
+    if not writer:
+        send = _no(f"Your role ({role}) may not send requests.", False)
+    elif not own:
+        send = _no(not_own, False)
+    elif request.status == "closed":
+        send = _no(f"{request.reference} is closed; it can no longer be sent to more agencies.")
+    elif not unsent and request.status == "draft":
+        send = _no("Choose agencies to ask (Edit request) before sending.")
+    elif not unsent:
+        send = _no(f"{request.reference} has been sent to every agency chosen.")
+    else:
+        send = _yes()
+
+    if not can(role, "export.request"):
+        export = _no(f"Your role ({role}) may not export requests.", False)
+    elif own and not any(d.status != "draft" for d in request.dispatches):
+        export = _no(f"{request.reference} has not been sent to any agency yet; send it first")
+    else:
+        export = _yes()
+
+    if not writer:
+        close = _no(f"Your role ({role}) may not close requests.", False)
+    elif not own:
+        close = _no(not_own, False)
+    elif request.status == "closed":
+        close = _no(f"{request.reference} is already closed.")
+    else:
+        close = _yes()
+
+    if not can(role, "disclosures.write"):
+        onward = _no(f"Your role ({role}) may not record disclosures.", False)
+    elif not own:
+        onward = _no(f"Onward disclosures of {request.reference} are recorded by the desk that raised it.", False)
+    else:
+        onward = _yes()
+
+    notes = []
+    if edit.offered and not edit.ok:
+        notes.append(edit.reason)
+    if send.offered and not send.ok and request.status == "draft":
+        notes.append(send.reason)
+    if not own:
+        notes.append(not_own)
+    export_to = (tuple(sorted({d.agency for d in request.dispatches if d.status != "draft"})) if own
+                 else (request.origin_agency,))
+    return RequestAllowed(own, edit, send, export, close, onward, tuple(notes), export_to)
+
+
+@dataclass(frozen=True)
+class DispatchAllowed:
+    """What this user may do with one agency's dispatch of a request (the collation's row actions)."""
+
+    acknowledge: Can
+    change_due: Can
+    record_received: Can     # key in an answer the agency sent by another route (the requesting desk)
+    respond: Can             # answer it, when it is addressed to this desk's own agency
+
+
+def allowed_dispatch(vault, request: Request, dispatch: Dispatch | None) -> DispatchAllowed:
+    """What `vault`'s user may do with `dispatch` (one of `request`'s) now. With no dispatch (none
+    chosen yet) each action says whether it is offered and is not open."""
+    role = vault.role
+    own = request.origin_agency == vault.agency
+    writer = can(role, "requests.write")
+    answerer = can(role, "responses.write")
+    ours = any(d.agency == vault.agency for d in request.dispatches)
+    choose = "Choose an agency in the table first."
+
+    def state(offered: bool, wanted) -> Can:
+        if dispatch is None:
+            return _no(choose, offered)
+        name = dispatch.agency_name
+        if dispatch.status == "draft":
+            return _no(f"{request.reference} has not been sent to {name} yet.", offered)
+        if dispatch.status not in wanted:
+            if dispatch.status == "acknowledged":
+                return _no(f"{name} has already acknowledged it.", offered)
+            return _no(f"{name} has already answered.", offered)
+        return _yes(offered)
+
+    acknowledge = state(writer and own, ("sent",))
+    change_due = state(writer and own, AWAITING)
+    received = state(own and answerer, AWAITING)
+    if received.ok and dispatch.agency == vault.agency:
+        received = _no("It is addressed to this desk: answer it with Respond.", received.offered)
+    respond = state(ours and answerer, AWAITING)
+    if dispatch is not None and dispatch.agency != vault.agency:
+        respond = _no(f"This request was sent to {dispatch.agency_name}. Only that agency's desk can answer it.",
+                      respond.offered)
+    return DispatchAllowed(acknowledge, change_due, received, respond)
+
+
+@dataclass(frozen=True)
+class DispatchPlan:
+    """How one agency chosen and not yet sent the request would receive it, if sent now."""
+
+    dispatch_id: str
+    target: str              # "HMRC" or "DCC/CSIS", as send_to_agencies takes it
+    agency: str
+    sub_service: str
+    agency_name: str
+    channel: str             # the default secure channel's id (Appendix 4); '' when none is listed
+    channel_name: str
+    due_date: str            # ISO date the answer would be due by
+    may_send: bool
+    why_not: str = ""        # e.g. "suspended under clause 13.2; nothing can be sent to them"
+    detail: str = ""         # more on why not (the suspension's reason), for a tooltip
+
+
+@dataclass(frozen=True)
+class AgencyChoice:
+    """A partner a request of this desk may be addressed to (the request form's list)."""
+
+    code: str
+    name: str
+    may_ask: bool
+    why_not: str = ""        # "suspended under clause 13.2: <reason>. Nothing can be sent to them."
+    suspension_reason: str = ""
+
+
+def agencies_to_ask(vault) -> list[AgencyChoice]:
+    """Every partner of the agreement except this desk's own agency (a request goes to other
+    partners), in the agreement's order; a partner suspended under 13.2 is listed, not choosable."""
+    out = []
+    for partner in load_agreement().partners:
+        if partner.code == vault.agency:
+            continue
+        suspension = current_suspension(vault, partner.code)
+        if suspension is None:
+            out.append(AgencyChoice(partner.code, partner.name, True))
+        else:
+            reason = suspension.reason.replace("\n", " ")
+            out.append(AgencyChoice(partner.code, partner.name, False,
+                                    f"suspended under clause 13.2: {reason}. Nothing can be sent to them.", reason))
+    return out
+
+
+def send_plan(vault, request: Request, today: _dt.date | None = None) -> list[DispatchPlan]:
+    """One plan per dispatch of `request` not yet sent: to whom, by which channel, due when, and
+    whether it may go now (the request itself and each partner's suspension, 13.2). Whether the
+    request is complete enough to send is `problems_for_sending`."""
+    agreement = load_agreement()
+    due = default_due_date(vault, today)
+    whole = allowed(vault, request).send
+    plans = []
+    for dispatch in request.dispatches:
+        if dispatch.status != "draft":
+            continue
+        channel = default_channel(dispatch.agency)
+        may, why, detail = whole.ok, whole.reason, ""
+        suspension = current_suspension(vault, dispatch.agency)
+        if may and suspension is not None:
+            may, why, detail = False, "suspended under clause 13.2; nothing can be sent to them", suspension.reason
+        plans.append(DispatchPlan(dispatch.id, dispatch.target, dispatch.agency, dispatch.sub_service,
+                                  dispatch.agency_name, channel, agreement.channel_name(channel) or "—", due,
+                                  may, why, detail))
+    return plans

@@ -26,9 +26,10 @@ from app.agreement import load_agreement
 from app.errors import InvalidInput
 from app.records import (Problem, check_codes, check_date, check_text, dumps, loads, new_id, raise_if,
                          today_london)
-from app.requests import Dispatch, Request, get_dispatch, get_request
-from app.roles import require
-from app.timeutil import utc_now_iso
+from app.requests import (Can, Dispatch, Request, allowed_dispatch, default_channel, get_dispatch,
+                          get_request)
+from app.roles import can, require
+from app.timeutil import london_display, utc_now_iso
 
 KINDS = ("disclosure", "nil-return", "declined")
 DISPATCH_STATUS_FOR = {"disclosure": "responded", "nil-return": "nil-return", "declined": "declined"}
@@ -287,8 +288,63 @@ def receive_response(vault, dispatch_id: str, data: dict, *, channel: str = "") 
 
 
 def _channel_for(agency: str) -> str:
-    channels = load_agreement().partner(agency).secure_channels
-    return channels[0] if channels else ""
+    return default_channel(agency)
+
+
+# ---- what a user may do with an answer ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnswerAllowed:
+    """What this user may do with the answer to one dispatch (the response form's actions)."""
+
+    edit: Can     # save this desk's draft answer, or (received) key in the answer the agency sent
+    send: Can     # mark this desk's answer as sent (never offered for an answer received)
+    export: Can   # make the exchange file carrying the sent answer to the requesting desk
+
+
+def answer_allowed(vault, request: Request, dispatch: Dispatch, response: Response | None = None, *,
+                   received: bool = False) -> AnswerAllowed:
+    """What `vault`'s user may do with `response` (None: not made yet) to `dispatch` of `request`.
+    `received`: the requesting desk keys in an answer the agency sent by another route."""
+    agreement = load_agreement()
+    origin = agreement.partner_name(request.origin_agency)
+    if received:
+        record = allowed_dispatch(vault, request, dispatch).record_received
+        if not record.offered and request.origin_agency != vault.agency:
+            record = Can(False, "Only the desk that sent the request records the answers it receives.", False)
+        elif not record.offered:
+            record = Can(False, f"Your role ({vault.role}) may read this request but not record answers.", False)
+        elif response is not None:
+            record = Can(False, f"The answer from {dispatch.agency_name} is already recorded.")
+        no = Can(False, "An answer received is recorded, not sent or exported, on this desk.", False)
+        return AnswerAllowed(record, no, no)
+    if dispatch.agency != vault.agency:
+        edit = Can(False, f"This request was sent to {dispatch.agency_name}. Only that agency's desk can answer "
+                          "it here.", False)
+    elif response is not None and (response.status != "draft" or response.origin_agency != vault.agency):
+        when = london_display(response.sent_at) if response.sent_at else "—"
+        edit = Can(False, f"Sent to {origin} on {when}. A sent response cannot be changed.", False)
+    elif not can(vault.role, "responses.write"):
+        edit = Can(False, "Your role may read this request but not answer it.", False)
+    else:
+        edit = Can(True)
+    send = edit
+    if edit.ok:
+        from app.suspensions import current
+
+        suspension = current(vault, request.origin_agency)
+        if suspension is not None:
+            send = Can(False, f"{origin} is suspended under clause 13.2 (since {london_display(suspension.from_at)}); "
+                              "nothing can be disclosed to them until the suspension is lifted.")
+    sent = response is not None and response.status != "draft"
+    if not can(vault.role, "export.request"):
+        export = Can(False, f"Your role ({vault.role}) may not export requests.")
+    elif not sent:
+        export = Can(False, f"Mark the response as sent first; the file then carries it to {origin}.")
+    else:
+        export = Can(True)
+    return AnswerAllowed(edit, send, export)
 
 
 # ---- reading --------------------------------------------------------------------------------

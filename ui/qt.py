@@ -7,7 +7,6 @@ it (about 170, some 30 ms), which the unlock screen does without (see ui/kit/wid
 """
 
 import importlib
-import io
 import sys
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -68,30 +67,3 @@ def _give_back_emit_references() -> None:
 
 if _emit_returns_a_borrowed_bool():
     _give_back_emit_references()
-
-
-def _quicker_pyside_import_check() -> None:
-    """After PySide6 loads, its import hook asks of every module imported whether the module's
-    source mentions "PySide6" (for `from __feature__ import …`), through inspect.getsource —
-    tokenizer and line cache for each of the ~150 modules the desk imports. Reading the file's
-    bytes gives the same answer several times faster; anything else goes to PySide's own check."""
-    feature = sys.modules.get("shibokensupport.feature")
-    original = getattr(feature, "_mod_uses_pyside", None)
-    if original is None or getattr(original, "quicker", False):
-        return
-
-    def uses_pyside(module) -> bool:
-        path = getattr(module, "__file__", None)
-        if isinstance(path, str) and path.endswith(".py"):
-            try:
-                with io.open_code(path) as source:  # how importers read code: no user file
-                    return b"PySide6" in source.read()
-            except OSError:
-                pass
-        return original(module)
-
-    uses_pyside.quicker = True
-    feature._mod_uses_pyside = uses_pyside
-
-
-_quicker_pyside_import_check()

@@ -9,7 +9,7 @@ from xml.sax.saxutils import escape
 
 from reportlab.platypus import Paragraph
 
-from app.breaches import RISKS, get_breach, linked_labels, list_breaches
+from app.breaches import RISKS, clock_heading, get_breach, linked_labels, list_breaches
 from app.errors import InvalidInput
 from app.reports.documents import Content, partner_name, time_text
 from app.reports.template import STYLES, field_block, grid, heading, summary_table
@@ -42,8 +42,8 @@ def breach_doc(vault, reference: str) -> Content:
                  ("Happened", time_text(breach.occurred_at) or "Not known"),
                  ("Agency became aware", time_text(breach.aware_at)),
                  ("Logged", f"{time_text(breach.created_at)} by {breach.created_by}"),
-                 ("Data Protection Manager (24 hours)", dpm.text()),
-                 ("ICO (72 hours)", ico.text()),
+                 (clock_heading("dpm", "hours"), dpm.text()),
+                 (clock_heading("ico", "hours"), ico.text()),
                  ("Risk", RISKS.get(state.risk or "", "Not assessed")),
                  ("ICO decision", _ico_decision(breach)),
                  ("Linked records", "; ".join(linked_labels(vault, breach)) or "None"),
@@ -84,8 +84,9 @@ def register_doc(vault, reference: str = "all") -> Content:
              Paragraph(escape(f"{len(breaches)} {'open ' if scope == 'open' else ''}breaches, {overdue} with a clock "
                               f"overdue. Every breach is listed, including decisions not to tell the ICO."),
                        STYLES.subtitle)]
-    story.append(grid(["Reference", "Category", "Agency", "Aware", "DPM (24 h)", "ICO (72 h)", "Risk", "ICO decision",
-                       "Status"], rows, [1.5, 1.9, 1.7, 1.4, 2.2, 2.2, 1.6, 3, 0.9], wide=True)
+    story.append(grid(["Reference", "Category", "Agency", "Aware", clock_heading("dpm", "column"),
+                       clock_heading("ico", "column"), "Risk", "ICO decision", "Status"], rows,
+                      [1.5, 1.9, 1.7, 1.4, 2.2, 2.2, 1.6, 3, 0.9], wide=True)
                  if rows else Paragraph("No breaches are recorded.", STYLES.body))
     today = _dt.date.today().strftime("%Y%m%d")
     return Content("Breach register", f"BREACHES-{scope.upper()}-{today}", story, file_suffix="register",

@@ -361,10 +361,8 @@ def disclosures_doc(vault, reference: str) -> Content:
     rows, after = [], None
     references = dict(vault.db.query("SELECT id, reference FROM requests"))  # id -> reference, for the table
     while True:
-        page = list_disclosures(vault, request_id=request_id, after=after, limit=2000)
+        page = list_disclosures(vault, request_id=request_id, after=after, limit=2000, agency=agency or None)
         for d in page.items:
-            if agency and agency not in (d.from_agency, d.to_agency):
-                continue
             rows.append([time_text(d.at), MOVEMENTS.get((d.kind, d.direction), f"{d.kind} ({d.direction})"),
                          f"{d.from_agency} → {d.to_agency}", references.get(d.request_id, ""), d.what,
                          "\n".join(basis_title(b) for b in d.lawful_bases), channel_name(d.channel), d.originator])

@@ -118,15 +118,26 @@ class Database:
         self.path = path
         self._lock = threading.RLock()
         self._depth = 0
+        self._only_thread: int | None = None  # set by interrupt(): the one thread still served
 
     @property
     def closed(self) -> bool:
         return self._conn is None
 
     def _live(self) -> sqlcipher3.Connection:
-        if self._conn is None:
+        if self._conn is None or (self._only_thread is not None and threading.get_ident() != self._only_thread):
             raise SpocError("The vault is locked.")
         return self._conn
+
+    def interrupt(self) -> None:
+        """Before a lock closes the connection, from the locking thread: stop the statement another
+        thread is running now (SQLite's interrupt; the lock is not needed for it) and refuse every
+        statement other threads start from now on, so their transactions roll back at their next
+        statement and closing waits for no work."""
+        self._only_thread = threading.get_ident()
+        conn = self._conn
+        if conn is not None:
+            conn.interrupt()
 
     def execute(self, sql: str, params: Iterable[Any] | dict = ()) -> StatementResult:
         with self._lock, _translated():

@@ -413,6 +413,11 @@ class Vault:
 
     # ---- closing ---------------------------------------------------------------------------
 
+    def interrupt(self) -> None:
+        """A lock is coming while work runs in other threads: stop it at its next statement (see
+        Database.interrupt); this thread may still write its drafts and the logout event."""
+        self.db.interrupt()
+
     def close(self, *, record: bool = True, reason: str = "closed") -> None:
         """Lock: record it, close the connection, overwrite the key, release the lock file."""
         if self.db.closed:

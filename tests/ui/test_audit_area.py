@@ -8,6 +8,7 @@ from app.roles import can
 from ui.audit.area import COLUMNS, AuditArea, AuditModel
 from ui.qt import QtCore, Qt
 from fake_session import FakeSession
+from settle import settle
 
 
 @pytest.fixture
@@ -17,6 +18,7 @@ def area(qtbot, new_vault):
     qtbot.addWidget(widget)
     widget.show()
     widget.refresh()
+    settle(qtbot)
     return widget
 
 
@@ -35,9 +37,11 @@ def test_lists_events_newest_first_with_readable_columns(area):
 def test_filter_by_action(qtbot, area):
     area.filter.setText("user.")
     area.apply_filter()
+    settle(qtbot)
     assert area.model.actions() == ["user.added"]
     area.filter.setText("no_such%")          # LIKE wildcards are taken literally
     area.apply_filter()
+    settle(qtbot)
     assert area.model.rowCount() == 0
 
 
@@ -55,9 +59,12 @@ def test_pages_are_fetched_as_the_user_scrolls(qtbot, new_vault):
         vault.audit("test.event", record_type="thing", record_id=str(n))
     model = AuditModel(vault, page_size=4)
     model.reload()
+    settle(qtbot)
     assert model.rowCount() == 4 and model.canFetchMore(QtCore.QModelIndex())
     model.fetchMore(QtCore.QModelIndex())
+    settle(qtbot)
     model.fetchMore(QtCore.QModelIndex())
+    settle(qtbot)
     total = vault.chain_head().seq
     assert model.rowCount() == total == 10
     assert model.seqs() == list(range(total, 0, -1))

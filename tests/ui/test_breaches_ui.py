@@ -12,6 +12,7 @@ from app import suspensions
 from app.timeutil import LONDON
 from desk_helpers import make_desk, reopen_as, request_data
 from fake_session import FakeSession
+from settle import settle
 from ui.breaches.dialog import BreachDialog, open_breach_dialog
 from ui.breaches.area import DpmArea
 from ui.partners.area import PartnersArea
@@ -120,6 +121,7 @@ def make_area(qtbot, vault) -> DpmArea:
     area.resize(1100, 800)
     area.show()
     area.refresh()
+    settle(qtbot)
     return area
 
 
@@ -132,9 +134,11 @@ def test_desk_shows_overdue_first_in_words(qtbot, dpm_desk):
     assert "left (due" in area.table.item(1, 4).text()
     assert area.counts.text() == "2 open, 1 overdue"
     area.overdue_only.setChecked(True)
+    settle(qtbot)
     assert area.table.rowCount() == 1
     area.overdue_only.setChecked(False)
     area.category_filter.setCurrentIndex(area.category_filter.findData("security-incident"))
+    settle(qtbot)
     assert [area.table.item(r, 0).text() for r in range(area.table.rowCount())] == [fresh.reference]
     # Overdue responses (app.requests.overdue_dispatches).
     assert area.overdue_table.rowCount() == 1 and area.overdue_table.item(0, 0).text() == "MSR-2026-0001"
@@ -151,6 +155,7 @@ def test_desk_records_updates_and_suspends_with_confirmation(qtbot, dpm_desk):
     area.form.inputs["who"].setText("Dora Jones, DPM")
     area.form.submit()
     assert "Data Protection Manager notified" in area.timeline.text() and "Dora Jones, DPM" in area.timeline.text()
+    settle(qtbot)
     row = next(r for r in range(area.table.rowCount()) if area.table.item(r, 0).text() == late.reference)
     assert "hours late" in area.table.item(row, 4).text() and area.counts.text() == "2 open, 0 overdue"
     assert area.current.id == late.id  # still selected after the list re-sorted
@@ -191,6 +196,7 @@ def test_log_button_opens_the_dialog_from_the_desk(qtbot, dpm_desk):
     fill(dialog)
     breach = dialog.submit()
     assert [u.kind for u in breach.updates] == ["dpm-notified"]
+    settle(qtbot)
     assert area.table.rowCount() == 3
 
 

@@ -15,6 +15,7 @@ from app import requests as rq
 from app.timeutil import LONDON
 from desk_helpers import make_desk, reopen_as, request_data
 from fake_session import FakeSession
+from settle import settle
 from ui.meetings.area import MeetingsArea
 from ui.qt import Qt, QtPrintSupport, QtWidgets
 
@@ -41,6 +42,7 @@ def make_area(qtbot, vault) -> MeetingsArea:
     area.resize(1300, 900)
     area.show()
     area.refresh()
+    settle(qtbot)
     return area
 
 
@@ -79,6 +81,7 @@ def test_a_chair_runs_a_meeting_with_three_agencies_and_two_cases(qtbot, chair, 
     meeting = area.current
     assert meeting.reference == "TM-2026-0001" or meeting.reference.startswith("TM-")
     assert area.page.isVisible() and meeting.reference in area.meeting_title.text()
+    settle(qtbot)
     assert area.table.rowCount() == 1
 
     # The Appendix 1 statement is on the screen, as plain text.
@@ -191,6 +194,7 @@ def test_a_chair_runs_a_meeting_with_three_agencies_and_two_cases(qtbot, chair, 
     click(qtbot, area.close_button)
     assert area.current.status == "closed"
     assert not area.attendee_form.isVisible() and area.reopen_button.isVisible()
+    settle(qtbot)
     assert area.table.item(0, 2).text() == "Closed" and area.table.item(0, 3).text() == "3 of 3"
 
     # The meeting pack: previewed, then printed to a PDF printer; both are audited.

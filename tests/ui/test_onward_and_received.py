@@ -14,6 +14,7 @@ from desk_helpers import make_desk, request_data, response_data
 from ui.qt import QtCore, QtWidgets, Qt
 from ui.requests.area import RequestsArea
 from fake_session import FakeSession
+from settle import settle
 
 SHOTS = "/tmp/shots-extra"
 
@@ -216,6 +217,7 @@ def test_record_an_onward_disclosure_end_to_end(qtbot, area, desk, tmp_path):
     qtbot.addWidget(register)
     register.show()
     register.refresh()
+    settle(qtbot)
     assert register.model.text(0, 1) == "Onward disclosure" and register.model.text(0, 3) == "DCC"
 
     # a suspended partner is refused with the core's message

@@ -41,19 +41,3 @@ def test_many_background_tasks_do_not_wear_the_interpreter_down(qtbot):
         gc.enable()
     assert sorted(done) == list(range(300))
     assert after > before - 100  # with the bug: 300 lower (one per task)
-
-
-def test_pyside_s_import_hook_reads_sources_quickly_with_the_same_answers():
-    """PySide asks of each module imported whether its source mentions PySide6; the shim answers
-    from the file's bytes (the start screen imports ~150 modules), and agrees with PySide."""
-    import app.errors
-    import ui.kit.widgets
-
-    import inspect
-
-    feature = sys.modules["shibokensupport.feature"]
-    quick = feature._mod_uses_pyside
-    assert getattr(quick, "quicker", False)
-    for module, uses in ((ui.kit.widgets, False), (sys.modules["ui.qt"], True), (app.errors, False)):
-        assert quick(module) is uses is ("PySide6" in inspect.getsource(module))
-    assert quick(sys) is False  # a built-in module has no source: PySide's own answer

@@ -14,6 +14,7 @@ from app import requests as rq
 from app import responses as rs
 from desk_helpers import make_desk, reopen_as, request_data, response_data
 from fake_session import FakeSession
+from settle import settle
 from ui.audit.area import AuditArea
 from ui.disclosures.area import DisclosuresArea
 from ui.qt import QtPrintSupport, QtWidgets, Qt
@@ -159,6 +160,7 @@ def test_breach_reported_from_a_screen_links_what_is_on_it(qtbot, police):
     qtbot.addWidget(register)
     register.show()
     register.refresh()
+    settle(qtbot)
     assert register.breach_context() is None
     register.open_row(0)
     context = register.breach_context()

@@ -15,6 +15,7 @@ from ui.disclosures.area import DisclosuresArea
 from ui.qt import QtCore, QtWidgets, Qt
 from ui.requests.response_form import ResponseForm
 from fake_session import FakeSession
+from settle import settle
 
 HOSTILE = [
     "<b>bold</b><script>alert('x')</script>",
@@ -121,6 +122,7 @@ def test_disclosure_needs_the_54_tests_then_is_sent_and_registered(qtbot, desks)
     area = DisclosuresArea(FakeSession(partner))
     qtbot.addWidget(area)
     area.refresh()
+    settle(qtbot)
     top = [area.model.text(0, c) for c in range(area.model.columnCount())]
     assert top[1:4] == ["Response sent", "DCC", "DCON"]
     assert top[5] == "Section 29(3), Data Protection Act 1998"

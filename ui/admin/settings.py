@@ -9,6 +9,7 @@ from app.drafts import discard_draft
 from app.errors import SpocError
 from app.policy import Policy, get_policy, set_policy
 from app.vault import keyring_slot
+from ui.kit.dialogs import error_text
 from ui.qt import QtWidgets, Signal
 from ui.kit.widgets import Area, ErrorSummary, FieldRow, frameless_scroll, heading, plain_label, SUCCESS_STYLE
 
@@ -166,7 +167,7 @@ class SettingsArea(Area):
                 text = ("yes" if value else "no") if isinstance(value, bool) else str(value)
                 policy = set_policy(vault, key, text)
         except SpocError as exc:
-            message = str(exc.args[0]) if exc.args else "The settings were not saved."
+            message = error_text(exc, "The settings were not saved.")
             self.summary.show_problems([(self.save_button, message)])
             self._loaded = get_policy(vault)
             return False

@@ -6,35 +6,22 @@ from __future__ import annotations
 from app.drafts import discard_draft
 from app.errors import SpocError
 from app.roles import ROLES
-from app.timeutil import london_display
 from app.users import add_user, disable_user, list_users
 from app.vault.vault import user_name_problem
+from ui.kit.dialogs import error_text
+from ui.kit.fields import LineBox
+from ui.kit.formatting import uk_time
 from ui.kit.passphrase_dialog import ChangePassphraseDialog, FittedDialog
 from ui.kit.passphrase import NewPassphraseFields
 from ui.qt import QtWidgets, Qt, Signal
 from ui.kit.widgets import Area, ErrorSummary, FieldRow, frameless_scroll, heading, plain_label, SUCCESS_STYLE
-from ui.worker import run_in_background
+from ui.worker import Op
 
 COLUMNS = ("User name", "Role", "Active", "Created", "Passphrase changed")
 
 
 def role_title(role: str) -> str:
     return ROLES.get(role, role).split(":")[0]
-
-
-def _when(text: str | None) -> str:
-    if not text:
-        return "—"
-    try:
-        return london_display(text)
-    except ValueError:
-        return text
-
-
-def _error_text(exc: BaseException, fallback: str) -> str:
-    if isinstance(exc, SpocError) and exc.args:
-        return str(exc.args[0])
-    return fallback
 
 
 class DisableUserDialog(FittedDialog):
@@ -60,8 +47,7 @@ class DisableUserDialog(FittedDialog):
             "in, add them again under a new user name."))
         self.summary = ErrorSummary()
         layout.addWidget(self.summary)
-        self.reason = QtWidgets.QLineEdit()
-        self.reason.setMaxLength(200)
+        self.reason = LineBox(max_length=200)
         self.reason_row = FieldRow("&Reason", self.reason,
                                    "Recorded in the audit trail, for example 'left the team'. "
                                    "Do not name anyone other than the user.")
@@ -87,7 +73,7 @@ class DisableUserDialog(FittedDialog):
         try:
             disable_user(self.vault, self.user.name, reason)
         except SpocError as exc:
-            self.summary.show_problems([(self.reason, _error_text(exc, "The user was not disabled."))])
+            self.summary.show_problems([(self.reason, error_text(exc, "The user was not disabled."))])
             return
         self.disabled.emit(self.user.name)
         self.accept()
@@ -159,8 +145,7 @@ class UsersArea(Area):
         layout.addWidget(heading("Add a user", 2))
         self.summary = ErrorSummary()
         layout.addWidget(self.summary)
-        self.name = QtWidgets.QLineEdit()
-        self.name.setMaxLength(64)
+        self.name = LineBox(max_length=64)
         self.name_row = FieldRow("User &name", self.name,
                                  "2 to 64 letters, digits, dots, hyphens or underscores, such as j.smith.")
         self.name.textChanged.connect(lambda _t: self.name_row.set_error(None))
@@ -203,7 +188,7 @@ class UsersArea(Area):
         self.table.setRowCount(len(self._users))
         for r, user in enumerate(self._users):
             cells = (user.name, role_title(user.role), "Yes" if user.active else "No (disabled)",
-                     _when(user.created_at), _when(user.passphrase_changed_at))
+                     uk_time(user.created_at), uk_time(user.passphrase_changed_at))
             for c, text in enumerate(cells):
                 item = QtWidgets.QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, user.name)
@@ -296,8 +281,8 @@ class UsersArea(Area):
             found[0][0].setFocus()
             return
         vault, role, passphrase = self.session.vault, self.role.currentData(), self.fields.value()
-        self._set_busy(True)
-        run_in_background(lambda: add_user(vault, name, role, passphrase), self._added, self._add_failed)
+        Op(self, lambda: add_user(vault, name, role, passphrase), "The user was not added; nothing was saved.") \
+            .busy(self._set_busy).success(self._added).failure(self._add_failed).run()
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
@@ -306,10 +291,6 @@ class UsersArea(Area):
             widget.setEnabled(not busy)
 
     def _added(self, user) -> None:
-        try:
-            self._set_busy(False)
-        except RuntimeError:  # the area was destroyed (the app locked) while the work ran
-            return
         self.clear_form()
         self.refresh()
         self.select_user(user.name)
@@ -318,11 +299,7 @@ class UsersArea(Area):
         self.changed.emit()
 
     def _add_failed(self, exc: BaseException) -> None:
-        try:
-            self._set_busy(False)
-        except RuntimeError:
-            return
-        text = _error_text(exc, "The user was not added; nothing was saved. Try again.")
+        text = error_text(exc, "The user was not added; nothing was saved. Try again.")
         field = self.name if "user" in text.lower() and "passphrase" not in text.lower() else self.fields.passphrase
         if field is self.name:
             self.name_row.set_error(text)

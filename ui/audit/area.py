@@ -5,106 +5,64 @@ database (app.vault.Vault.verify)."""
 from __future__ import annotations
 
 from app import audit
-from app.errors import SpocError
 from app.users import list_users
 from app.roles import ROLES
-from app.timeutil import london_display
 from ui.qt import QtCore, QtWidgets, Qt, Signal
+from ui.kit.formatting import uk_time
 from ui.kit.widgets import Area, bold_label, heading, HINT_STYLE, plain_label
-from ui.worker import run_in_background
+from ui.kit.paged import PagedTableModel
+from ui.worker import Op
 
 PAGE_SIZE = 500
 COLUMNS = ("No.", "When (UK time)", "Who", "Action", "Record type", "Record id", "Reason")
-class AuditModel(QtCore.QAbstractTableModel):
-    """Audit events, newest first, fetched PAGE_SIZE at a time by sequence number."""
+class AuditModel(PagedTableModel):
+    """Audit events, newest first, fetched PAGE_SIZE at a time by sequence number through the
+    worker (ui/kit/paged.py); the action filter is a condition of app.audit.page's query."""
+
+    columns = COLUMNS
+    natural_sort = None  # the trail is shown in its own order only
+    fallback = "The audit trail could not be read."
 
     def __init__(self, vault, parent: QtCore.QObject | None = None, page_size: int = PAGE_SIZE):
-        super().__init__(parent)
-        self.vault = vault
-        self.page_size = page_size
-        self._rows: list[tuple] = []
-        self._filter = ""
-        self._more = True
-        self._roles: dict[str, str] = {}
+        super().__init__(vault, parent, page_size)
 
-    # ---- loading ---------------------------------------------------------------------------
+    def read_page(self, vault, query, after, limit):
+        rows = audit.page(vault.db, before=after, limit=limit, action_contains=query.get("action", ""))
+        roles = {user.name: user.role for user in list_users(vault)} if rows else {}
+        items = [row + (roles.get(row[2]),) for row in rows]  # the actor's role, for the "Who" column
+        return items, (rows[-1][0] if len(rows) == limit else None)
 
-    def _page(self, before: int | None) -> list[tuple]:
-        return audit.page(self.vault.db, before=before, limit=self.page_size, action_contains=self._filter)
+    def row_texts(self, item) -> tuple[str, ...]:
+        return tuple(_cell(item, column) for column in range(len(COLUMNS)))
 
-    def reload(self) -> None:
-        self.beginResetModel()
-        self._roles = {user.name: user.role for user in list_users(self.vault)}
-        self._rows = self._page(None)
-        self._more = len(self._rows) == self.page_size
-        self.endResetModel()
+    def item_id(self, item):
+        return item[0]
+
+    def alignment(self, column: int):
+        return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter) if column == 0 else None
 
     def set_filter(self, text: str) -> None:
-        self._filter = text.strip()
-        self.reload()
-
-    def canFetchMore(self, parent=QtCore.QModelIndex()) -> bool:  # noqa: N802 - Qt's name
-        return not parent.isValid() and self._more and bool(self._rows)
-
-    def fetchMore(self, parent=QtCore.QModelIndex()) -> None:  # noqa: N802 - Qt's name
-        if parent.isValid() or not self._more or not self._rows:
-            return
-        rows = self._page(self._rows[-1][0])
-        self._more = len(rows) == self.page_size
-        if rows:
-            first = len(self._rows)
-            self.beginInsertRows(QtCore.QModelIndex(), first, first + len(rows) - 1)
-            self._rows.extend(rows)
-            self.endInsertRows()
-
-    def clear(self) -> None:
-        self.beginResetModel()
-        self._rows, self._roles, self._more = [], {}, False
-        self.endResetModel()
-
-    # ---- Qt's model interface --------------------------------------------------------------
-
-    def rowCount(self, parent=QtCore.QModelIndex()) -> int:  # noqa: N802 - Qt's name
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent=QtCore.QModelIndex()) -> int:  # noqa: N802 - Qt's name
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section]
-        return None
-
-    def text(self, row: int, column: int) -> str:
-        value = self._rows[row][column]
-        if value is None:
-            return ""
-        if column == 0:
-            return str(value)
-        if column == 1:
-            try:
-                return london_display(value)
-            except ValueError:
-                return str(value)
-        if column == 2:
-            role = self._roles.get(value)
-            return f"{value} ({ROLES[role].split(':')[0]})" if role in ROLES else str(value)
-        return str(value)
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return self.text(index.row(), index.column())
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == 0:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
+        self.reload(action=text.strip())
 
     def seqs(self) -> list[int]:
-        return [r[0] for r in self._rows]
+        return [r[0] for r in self.items()]
 
     def actions(self) -> list[str]:
-        return [r[3] for r in self._rows]
+        return [r[3] for r in self.items()]
+
+
+def _cell(item: tuple, column: int) -> str:
+    value = item[column]
+    if value is None:
+        return ""
+    if column == 0:
+        return str(value)
+    if column == 1:
+        return uk_time(value, "")
+    if column == 2:
+        role = item[len(COLUMNS)]
+        return f"{value} ({ROLES[role].split(':')[0]})" if role in ROLES else str(value)
+    return str(value)
 
 
 class AuditArea(Area):
@@ -144,6 +102,10 @@ class AuditArea(Area):
         self.filter.returnPressed.connect(self.apply_filter)
 
         self.model = AuditModel(session.vault, self)
+        self.model.failed.connect(self._show_failure)
+        self.model.loading_changed.connect(self._loading_changed)
+        self._head_op: Op | None = None
+        self._verified_ok: bool | None = None
         self.table = QtWidgets.QTableView()
         self.table.setModel(self.model)
         self.table.setAccessibleName("Audit events")
@@ -189,9 +151,15 @@ class AuditArea(Area):
         self._reload()
 
     def _reload(self) -> None:
-        self.model.reload()
-        head = self.session.vault.chain_head()
-        self.count.setText(f"{head.seq} events in all; chain head {head.short()}")
+        """The first page and the chain head, both read off the GUI thread."""
+        self.model.set_filter(self.filter.text())
+        vault = self.session.vault
+        if self._head_op is not None:
+            self._head_op.cancel()
+        self.count.setText("Reading the audit trail…")
+        self._head_op = Op(self, vault.chain_head, "The audit trail could not be read.") \
+            .success(lambda head: self.count.setText(f"{head.seq} events in all; chain head {head.short()}")) \
+            .error_to(self.count).run()
 
     def apply_filter(self) -> None:
         self._filter_timer.stop()
@@ -202,15 +170,16 @@ class AuditArea(Area):
         result is shown and `verified` emitted when it is done. The gateway serialises the
         statements, so the window stays usable meanwhile."""
         vault = self.session.vault
-        self.verify_button.setEnabled(False)
         self.result.setStyleSheet("")
         self.result.setText("Checking every encrypted page and replaying the audit chain…")
         self.result.show()
-        run_in_background(vault.verify, self._verified, self._verify_failed)
+        Op(self, vault.verify, "The vault could not be verified.").busy(self.verify_button) \
+            .success(self._verified).error_to(lambda text: self._show_verification(False, text)).run()
 
-    def _verify_failed(self, exc: BaseException) -> None:
-        text = str(exc.args[0]) if isinstance(exc, SpocError) and exc.args else "The vault could not be verified."
-        self._show_verification(False, text)
+    def _show_failure(self, text: str) -> None:
+        self.result.setStyleSheet("color: #b10e1e; font-weight: bold;")
+        self.result.setText(text)
+        self.result.show()
 
     def _verified(self, report) -> None:
         info = report.as_dict()
@@ -225,10 +194,14 @@ class AuditArea(Area):
     def _show_verification(self, ok: bool, text: str) -> None:
         if self.session.vault is None:  # locked while checking: nothing to show
             return
-        self.verify_button.setEnabled(True)
         colour = "#00703c" if ok else "#b10e1e"
         self.result.setStyleSheet(f"color: {colour}; font-weight: bold;")
         self.result.setText(text)
         self.result.show()
         self._reload()
-        self.verified.emit(ok)
+        self._verified_ok = ok  # `verified` once the trail, with the check's own event, is read again
+
+    def _loading_changed(self, loading: bool) -> None:
+        if not loading and self._verified_ok is not None:
+            ok, self._verified_ok = self._verified_ok, None
+            self.verified.emit(ok)

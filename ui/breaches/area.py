@@ -14,14 +14,21 @@ from app.errors import SpocError
 from app.records import Invalid
 from app.requests import overdue_dispatches
 from app.suspensions import history as suspension_history
-from app.timeutil import london_display
 from ui.qt import QtGui, QtWidgets, Qt
 from ui.kit.dialogs import error_text, question_box
 from ui.kit.fields import LineBox, TextBox
+from ui.kit.formatting import plural, uk_date, uk_time
+from ui.worker import Op
 from ui.kit.widgets import (Area, ErrorSummary, FieldRow, frameless_scroll, heading, hint_label,
                         no_mnemonic, plain_label)
 
-COLUMNS = ("Reference", "Kind", "Agency", "Aware (UK time)", "DPM: 24 hours", "ICO: 72 hours", "Status")
+
+def columns() -> tuple[str, ...]:
+    """The breach log's headings; the clocks' hours come from the agreement (app.breaches)."""
+    return ("Reference", "Kind", "Agency", "Aware (UK time)", core.clock_heading("dpm", "short"),
+            core.clock_heading("ico", "short"), "Status")
+
+
 OVERDUE_COLUMNS = ("Request", "Agency", "Due", "Days overdue", "Status")
 OVERDUE_BRUSH = QtGui.QColor("#b10e1e")
 
@@ -217,6 +224,8 @@ class DpmArea(Area):
         self.agreement = load_agreement()
         self.items: list = []
         self.current = None
+        self._list_op: Op | None = None
+        self._overdue_op: Op | None = None
         self.confirm = None  # tests set a callable(box) -> bool instead of exec()
         self._dialog = None
         layout = QtWidgets.QVBoxLayout(self)
@@ -234,10 +243,7 @@ class DpmArea(Area):
         top.addWidget(self.register_button)
         layout.addLayout(top)
         layout.addWidget(plain_label(
-            f"Every breach must reach the Data Protection Manager within {self.agreement.deadlines.breach_dpm_hours} "
-            f"hours of the agency becoming aware (clause 10.1), and the ICO within "
-            f"{self.agreement.deadlines.breach_ico_hours} hours where it is a risk to people (UK GDPR Art 33). "
-            "Overdue breaches are listed first."))
+            f"{core.clock_rule()} Overdue breaches are listed first."))
         self.tabs = QtWidgets.QTabWidget()
         layout.addWidget(self.tabs, 1)
         self.tabs.addTab(self._breaches_tab(), "Breach &log")
@@ -276,8 +282,9 @@ class DpmArea(Area):
 
         split = QtWidgets.QSplitter(Qt.Orientation.Vertical)
         layout.addWidget(split, 1)
-        self.table = QtWidgets.QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        headings = columns()
+        self.table = QtWidgets.QTableWidget(0, len(headings))
+        self.table.setHorizontalHeaderLabels(headings)
         self.table.setAccessibleName("Breaches")
         self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
@@ -285,7 +292,7 @@ class DpmArea(Area):
         self.table.verticalHeader().hide()
         self.table.setWordWrap(True)
         header = self.table.horizontalHeader()
-        for col in range(len(COLUMNS)):
+        for col in range(len(headings)):
             header.setSectionResizeMode(col, QtWidgets.QHeaderView.ResizeMode.ResizeToContents if col in (0, 3, 6)
                                         else QtWidgets.QHeaderView.ResizeMode.Stretch)
         self.table.itemSelectionChanged.connect(self._selected)
@@ -331,15 +338,24 @@ class DpmArea(Area):
         return page
 
     def refresh(self) -> None:
+        """Read the breach log (with the filters chosen) and the overdue responses off the GUI
+        thread; the breach shown stays selected when the list comes back."""
         vault = self.session.vault
-        try:
-            self.items = core.list_breaches(vault, status=self.status_filter.currentData() or None,
-                                            category=self.category_filter.currentData() or None,
-                                            overdue_only=self.overdue_only.isChecked())
-            all_open = core.list_breaches(vault, status="open", audit=False)
-        except SpocError as exc:
-            self.counts.setText(error_text(exc, "The breach log could not be read."))
-            return
+        status, category = self.status_filter.currentData() or None, self.category_filter.currentData() or None
+        overdue_only = self.overdue_only.isChecked()
+
+        def work():
+            items = core.list_breaches(vault, status=status, category=category, overdue_only=overdue_only)
+            return items, core.list_breaches(vault, status="open", audit=False)
+
+        if self._list_op is not None:
+            self._list_op.cancel()
+        self._list_op = Op(self, work, "The breach log could not be read.").error_to(self.counts) \
+            .success(lambda got: self._list_arrived(*got)).run()
+        self._overdue_refresh()
+
+    def _list_arrived(self, items: list, all_open: list) -> None:
+        self.items = items
         overdue = sum(1 for b in all_open if b.is_overdue())
         self.counts.setText(f"{len(all_open)} open, {overdue} overdue")
         keep = self.current.id if self.current is not None else None
@@ -348,7 +364,7 @@ class DpmArea(Area):
         bold.setBold(True)
         for row, breach in enumerate(self.items):
             dpm, ico = breach.clocks()
-            values = (breach.reference, breach.category_name, breach.agency_name, london_display(breach.aware_at),
+            values = (breach.reference, breach.category_name, breach.agency_name, uk_time(breach.aware_at),
                       dpm.text(), ico.text(), breach.state.status.capitalize())
             for col, value in enumerate(values):
                 item = QtWidgets.QTableWidgetItem(value)
@@ -359,7 +375,6 @@ class DpmArea(Area):
                     item.setFont(bold)
                 self.table.setItem(row, col, item)
         self.table.resizeRowsToContents()
-        self._overdue_refresh()
         if keep is not None:
             for row, breach in enumerate(self.items):
                 if breach.id == keep:
@@ -397,13 +412,13 @@ class DpmArea(Area):
         state = breach.state
         dpm, ico = breach.clocks()
         self.detail_title.setText(f"{breach.reference}: {breach.category_name} ({state.status})")
-        self.clock_text.setText(f"Data Protection Manager, 24 hours: {dpm.text()}\n"
-                                f"ICO, 72 hours: {ico.text()}")
-        lines = [f"Reported by {breach.reporter} on {london_display(breach.created_at)} "
+        self.clock_text.setText(f"{core.clock_heading('dpm')}: {dpm.text()}\n"
+                                f"{core.clock_heading('ico')}: {ico.text()}")
+        lines = [f"Reported by {breach.reporter} on {uk_time(breach.created_at)} "
                  f"(logged by {breach.created_by}).",
                  f"Agency: {breach.agency_name}.",
-                 "Happened: " + (london_display(breach.occurred_at) if breach.occurred_at else "not known")
-                 + f". Agency aware: {london_display(breach.aware_at)} (UK time).",
+                 "Happened: " + (uk_time(breach.occurred_at) if breach.occurred_at else "not known")
+                 + f". Agency aware: {uk_time(breach.aware_at)} (UK time).",
                  "", "What happened:", breach.facts]
         links = core.linked_labels(self.session.vault, breach)
         data = [f"Linked: {', '.join(links)}" if links else "",
@@ -420,23 +435,20 @@ class DpmArea(Area):
         if state.risk:
             lines += ["", f"Risk: {core.RISKS[state.risk]}"]
         self.facts.setText("\n".join(lines))
-        entries = [f"{london_display(u.at)}  {u.label} — recorded by {u.recorded_by} at "
-                   f"{london_display(u.recorded_at)}\n    {u.summary()}" for u in breach.updates]
+        entries = [f"{uk_time(u.at)}  {u.label} — recorded by {u.recorded_by} at "
+                   f"{uk_time(u.recorded_at)}\n    {u.summary()}" for u in breach.updates]
         self.timeline.setText("\n\n".join(entries) if entries else "Nothing recorded yet: record when you, the Data "
                               "Protection Manager, were told.")
         if not breach.updates:
             self.form.set_kind("dpm-notified")
         rows = [s for s in suspension_history(self.session.vault) if s.lifted_at is None]
         self.suspensions.setText("\n".join(
-            f"{self.agreement.partner(s.partner).name}: suspended since {london_display(s.from_at)} by "
+            f"{self.agreement.partner(s.partner).name}: suspended since {uk_time(s.from_at)} by "
             f"{s.suspended_by}. {s.reason}" for s in rows) or "No partner is suspended.")
 
     def after_update(self, breach) -> None:
-        self.current = None
-        self.refresh()
-        self.select(breach.id)
-        if self.current is None or self.current.id != breach.id:
-            self._show_detail(core.get_breach(self.session.vault, breach.id, audit=False))
+        self._show_detail(core.get_breach(self.session.vault, breach.id, audit=False))
+        self.refresh()  # the list re-sorts off the GUI thread; this breach stays selected
         self.changed.emit()
 
     def print_register(self):
@@ -483,25 +495,20 @@ class DpmArea(Area):
         if not self.session.can("requests.read"):
             self.overdue_note.setText("Your role does not read requests.")
             return
-        try:
-            rows = overdue_dispatches(self.session.vault)
-        except SpocError as exc:
-            self.overdue_note.setText(error_text(exc, "The overdue list could not be read."))
-            return
+        vault = self.session.vault
+        if self._overdue_op is not None:
+            self._overdue_op.cancel()
+        self._overdue_op = Op(self, lambda: overdue_dispatches(vault), "The overdue list could not be read.") \
+            .error_to(self.overdue_note).success(self._overdue_arrived).run()
+
+    def _overdue_arrived(self, rows: list) -> None:
         rows = sorted(rows, key=lambda r: -r.days_overdue)
         self.overdue_table.setRowCount(len(rows))
         for row, item in enumerate(rows):
             d = item.dispatch
-            values = (item.reference, d.agency_name, london_display_date(d.due_date),
-                      f"{item.days_overdue} day{'s' if item.days_overdue != 1 else ''}", d.status)
+            values = (item.reference, d.agency_name, uk_date(d.due_date),
+                      plural(item.days_overdue, "day"), d.status)
             for col, value in enumerate(values):
                 self.overdue_table.setItem(row, col, QtWidgets.QTableWidgetItem(value))
-        self.overdue_note.setText(f"{len(rows)} response{'s' if len(rows) != 1 else ''} overdue.")
+        self.overdue_note.setText(f"{plural(len(rows), 'response')} overdue.")
         self.tabs.setTabText(1, no_mnemonic(f"Overdue responses ({len(rows)})").replace("Overdue", "&Overdue", 1))
-
-
-def london_display_date(iso: str | None) -> str:
-    if not iso:
-        return ""
-    year, month, day = iso.split("-")
-    return f"{day}/{month}/{year}"

@@ -14,10 +14,11 @@ from app.agreement import load_agreement
 from app.errors import SpocError
 from app.records import Invalid
 from app.requests import reference_of_requests
-from app.timeutil import london_display, utc_now
+from app.timeutil import utc_now
 from ui.qt import QtWidgets, Qt, Signal
 from ui.kit.dialogs import error_text
 from ui.kit.fields import LineBox, TextBox
+from ui.kit.formatting import plural, uk_time
 from ui.kit.widgets import ErrorSummary, FieldRow, frameless_scroll, heading, hint_label, MarkingBanner, plain_label, show_field_problems
 
 LABELS = {
@@ -90,8 +91,7 @@ class BreachDialog(QtWidgets.QDialog):
         form.addWidget(heading("Log a breach"))
         form.addWidget(plain_label(
             "Use this for any breach of the agreement, a lost or stolen device or papers, a disclosure to the "
-            "wrong person, a security incident or an equipment failure. The Data Protection Manager must be told "
-            f"within {agreement.deadlines.breach_dpm_hours} hours of the agency becoming aware."))
+            f"wrong person, a security incident or an equipment failure. {core.clock_rule('dpm')}"))
         self.summary = ErrorSummary()
         form.addWidget(self.summary)
         self.rows: dict[str, FieldRow] = {}
@@ -123,10 +123,10 @@ class BreachDialog(QtWidgets.QDialog):
         aware_layout.setContentsMargins(0, 0, 0, 0)
         aware_layout.addWidget(self.aware_at)
         self.now_button = QtWidgets.QPushButton("Use the time &now")
-        self.now_button.clicked.connect(lambda: self.aware_at.setText(london_display(utc_now())))
+        self.now_button.clicked.connect(lambda: self.aware_at.setText(uk_time(utc_now())))
         aware_layout.addWidget(self.now_button)
         aware_layout.addStretch(1)
-        row = FieldRow(LABELS["aware_at"], aware_line, TIME_HINT + ". The 24-hour and 72-hour clocks start here.")
+        row = FieldRow(LABELS["aware_at"], aware_line, f"{TIME_HINT}. {core.clocks_start_here()}")
         self.aware_at.setAccessibleName(LABELS["aware_at"])
         row.label.setBuddy(self.aware_at)
         row.field = self.aware_at
@@ -201,9 +201,9 @@ class BreachDialog(QtWidgets.QDialog):
         for reference in reference_of_requests(vault, self.linked.get("request_ids", [])):
             parts.append(f"request {reference}" if reference else "a request")
         if self.linked.get("subject_ids"):
-            parts.append(f"{len(self.linked['subject_ids'])} subject(s)")
+            parts.append(plural(len(self.linked["subject_ids"]), "subject"))
         if self.linked.get("disclosure_ids"):
-            parts.append(f"{len(self.linked['disclosure_ids'])} disclosure register row(s)")
+            parts.append(plural(len(self.linked["disclosure_ids"]), "disclosure register row"))
         self.linked_label.setText("Linked from the screen you were on: " + ", ".join(parts) if parts else "")
         self.linked_label.setVisible(bool(parts))
 
@@ -281,7 +281,6 @@ class BreachDialog(QtWidgets.QDialog):
             return None
         self.breach = breach
         dpm, ico = breach.clocks()
-        agreement = load_agreement()
         next_step = ("You are the Data Protection Manager: the notification is recorded. Record your risk "
                      "assessment and the decision on telling the ICO in the Breaches area."
                      if self.session.vault.role == "dpm" else
@@ -291,9 +290,8 @@ class BreachDialog(QtWidgets.QDialog):
         self.done_text.setText(
             f"Reference: {breach.reference}\n"
             f"Kind: {breach.category_name}\n\n"
-            f"Data Protection Manager ({agreement.deadlines.breach_dpm_hours} hours, clause 10.1): {dpm.text()}\n"
-            f"ICO, where the breach is a risk to people ({agreement.deadlines.breach_ico_hours} hours, "
-            f"UK GDPR Art 33): {ico.text()}\n\n{next_step}")
+            f"{core.clock_heading('dpm', 'cited')}: {dpm.text()}\n"
+            f"{core.clock_heading('ico', 'cited')}, where the breach is a risk to people: {ico.text()}\n\n{next_step}")
         self.pages.setCurrentIndex(1)
         self.close_button.setFocus()
         self.saved.emit(breach)

@@ -3,9 +3,9 @@ for sending and every onward disclosure: from whom, to whom, when, what, on whic
 through which channel, and which agency originated the information (whose written consent governs
 any onward disclosure, 6.2-6.3).
 
-Read newest first in pages through app.disclosures.list_disclosures (keyset paging), so a large
-register never freezes the window. The agency filter keeps rows sent by or to one agency; pages
-are read until enough rows match, a bounded number of pages at a time.
+Read newest first in pages through app.disclosures.list_disclosures (keyset paging) off the GUI
+thread (ui/kit/paged.py), so a large register never freezes the window. The agency filter (rows
+sent by or to one agency) is a condition of that query.
 """
 
 from __future__ import annotations
@@ -16,16 +16,16 @@ from app.errors import SpocError
 from app.requests import get_request
 from app.responses import explain_lawful_basis
 from app.textcheck import visible
-from app.timeutil import london_display
 from ui.kit import config
 from ui.qt import QtCore, QtWidgets, Qt
 from ui.kit.dialogs import error_text
 from ui.kit.fields import readonly_text, summary_row
-from ui.kit.formatting import agency_name, channel_name
+from ui.kit.formatting import agency_name, channel_name, plural, uk_time
 from ui.kit.widgets import Area, bold_label, frameless_scroll, heading, hint_label, plain_label
+from ui.kit.paged import PagedTableModel
+from ui.worker import Op
 
 PAGE_SIZE = 200
-SCAN_PAGES = 10  # raw pages read per fetch while a filter is on, so one fetch stays short
 COLUMNS = ("When (UK time)", "Kind", "From", "To", "What", "Lawful basis", "Channel", "Originator")
 KIND_TEXT = {
     ("request", "sent"): "Request sent", ("request", "received"): "Request received",
@@ -47,120 +47,45 @@ def basis_titles(codes) -> str:
     return "; ".join(out)
 
 
-class DisclosureModel(QtCore.QAbstractTableModel):
-    """Register rows, newest first, fetched a page at a time; optionally only one agency's."""
+class DisclosureModel(PagedTableModel):
+    """Register rows, newest first, paged through the worker (ui/kit/paged.py); optionally only
+    one agency's, a condition of app.disclosures.list_disclosures' query."""
+
+    columns = COLUMNS
+    fallback = "The register could not be read."
 
     def __init__(self, vault, parent: QtCore.QObject | None = None, page_size: int = PAGE_SIZE):
-        super().__init__(parent)
-        self.vault = vault
-        self.page_size = page_size
-        self._rows: list[register.Disclosure] = []
-        self._after: int | None = None  # keyset cursor into the register (seq)
-        self._more = False
-        self._agency = ""
+        super().__init__(vault, parent, page_size)
 
-    # ---- loading ---------------------------------------------------------------------------
+    @property
+    def agency(self) -> str:
+        return self.query.get("agency") or ""
 
-    def _matches(self, item) -> bool:
-        return not self._agency or self._agency in (item.from_agency, item.to_agency)
+    def read_page(self, vault, query, after, limit):
+        page = register.list_disclosures(vault, after=after, limit=limit, agency=query.get("agency") or None)
+        return page.items, page.next_after
 
-    def _read(self) -> list:
-        """Read raw pages until a page of matches is found, the end is reached, or SCAN_PAGES
-        pages were read (the view asks again when it needs more)."""
-        found = []
-        for _ in range(SCAN_PAGES if self._agency else 1):
-            page = register.list_disclosures(self.vault, after=self._after, limit=self.page_size)
-            found.extend(item for item in page.items if self._matches(item))
-            self._after = page.next_after
-            self._more = page.next_after is not None
-            if not self._more or len(found) >= self.page_size:
-                break
-        return found
+    def row_texts(self, item) -> tuple[str, ...]:
+        return (uk_time(item.at, ""), KIND_TEXT.get((item.kind, item.direction), f"{item.kind} {item.direction}"),
+                item.from_agency, item.to_agency, " ".join(item.what.split())[:300],
+                basis_titles(item.lawful_bases) or "—", channel_name(item.channel) or "—", item.originator)
 
-    def reload(self) -> None:
-        self.beginResetModel()
-        self._rows, self._after, self._more = [], None, True
-        self._rows = self._read()
-        self.endResetModel()
+    def sort_key(self, column: int):
+        if column == 0:  # time sorts by sequence
+            return lambda item, _texts: item.seq
+        return super().sort_key(column)
 
     def set_agency(self, code: str) -> None:
-        self._agency = code or ""
-        self.reload()
-
-    def canFetchMore(self, parent=QtCore.QModelIndex()) -> bool:  # noqa: N802 - Qt's name
-        return not parent.isValid() and self._more
-
-    def fetchMore(self, parent=QtCore.QModelIndex()) -> None:  # noqa: N802 - Qt's name
-        if parent.isValid() or not self._more:
-            return
-        rows = self._read()
-        if rows:
-            first = len(self._rows)
-            self.beginInsertRows(QtCore.QModelIndex(), first, first + len(rows) - 1)
-            self._rows.extend(rows)
-            self.endInsertRows()
-
-    def clear(self) -> None:
-        self.beginResetModel()
-        self._rows, self._more = [], False
-        self.endResetModel()
-
-    def item(self, row: int) -> register.Disclosure:
-        return self._rows[row]
-
-    # ---- Qt's model interface --------------------------------------------------------------
-
-    def rowCount(self, parent=QtCore.QModelIndex()) -> int:  # noqa: N802 - Qt's name
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent=QtCore.QModelIndex()) -> int:  # noqa: N802 - Qt's name
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section]
-        return None
-
-    def text(self, row: int, column: int) -> str:
-        item = self._rows[row]
-        if column == 0:
-            try:
-                return london_display(item.at)
-            except ValueError:
-                return item.at
-        if column == 1:
-            return KIND_TEXT.get((item.kind, item.direction), f"{item.kind} {item.direction}")
-        if column == 2:
-            return item.from_agency
-        if column == 3:
-            return item.to_agency
-        if column == 4:
-            return " ".join(item.what.split())[:300]
-        if column == 5:
-            return basis_titles(item.lawful_bases) or "—"
-        if column == 6:
-            return channel_name(item.channel) or "—"
-        return item.originator
+        self.reload(agency=code or "")
 
     def tooltip(self, row: int, column: int) -> str:
-        item = self._rows[row]
+        item = self.item(row)
         if column in (2, 3, 7):
             code = (item.from_agency, item.to_agency, item.originator)[(2, 3, 7).index(column)]
             return f"{agency_name(code)} ({code})"
         if column == 4:
             return item.what[:2000]
         return self.text(row, column)
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self.text(index.row(), index.column())
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self.tooltip(index.row(), index.column())
-        if role == Qt.ItemDataRole.UserRole:  # sort key: time sorts by sequence
-            return self._rows[index.row()].seq if index.column() == 0 else self.text(index.row(), index.column())
-        return None
 
 
 class DisclosureDetails(QtWidgets.QFrame):
@@ -192,7 +117,7 @@ class DisclosureDetails(QtWidgets.QFrame):
                 subjects = [visible(s.name) for s in request.subjects if s.id in wanted]
         self.values = {
             "What happened": KIND_TEXT.get((item.kind, item.direction), item.kind),
-            "When (UK time)": london_display(item.at),
+            "When (UK time)": uk_time(item.at),
             "From": f"{agency_name(item.from_agency)} ({item.from_agency})",
             "To": f"{agency_name(item.to_agency)} ({item.to_agency})",
             "Request": request_line,
@@ -202,7 +127,7 @@ class DisclosureDetails(QtWidgets.QFrame):
             "Channel": channel_name(item.channel) or "Not recorded",
             "Originator": (f"{agency_name(item.originator)} ({item.originator}): their written consent is needed "
                            "before this information goes any further (6.2, 6.3)"),
-            "Recorded by": f"{item.recorded_by}, {london_display(item.recorded_at)}",
+            "Recorded by": f"{item.recorded_by}, {uk_time(item.recorded_at)}",
         }
         self._layout.addWidget(heading("Register entry", 2))
         for key, value in self.values.items():
@@ -255,11 +180,9 @@ class DisclosuresArea(Area):
         self.agency_filter.currentIndexChanged.connect(lambda _i: self.apply_filter())
 
         self.model = DisclosureModel(session.vault, self)
-        self.proxy = QtCore.QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(Qt.ItemDataRole.UserRole)
+        self.model.failed.connect(self._failed)
         self.table = QtWidgets.QTableView()
-        self.table.setModel(self.proxy)
+        self.table.setModel(self.model)
         self.table.setAccessibleName("Disclosure register entries")
         self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
@@ -309,43 +232,48 @@ class DisclosuresArea(Area):
         self.details_scroll.hide()
         layout.addWidget(self.details_scroll, 2)
         self._total = 0
-        self.model.rowsInserted.connect(lambda *_a: self._show_count())
+        self._failure = ""
+        self._count_op: Op | None = None
+        self.model.loading_changed.connect(lambda _loading: self._show_count())
         self._update_buttons()
 
     def refresh(self) -> None:
         self._reload()
 
     def _reload(self) -> None:
-        try:
-            self.model.reload()
-            total = register.count_disclosures(self.session.vault)
-        except SpocError as exc:
-            self.model.clear()
-            self.count.setText(error_text(exc, "The register could not be read."))
-            return
-        self._show_count(total)
+        """The first page (of the agency chosen) and the register's size, read off the GUI thread."""
+        self._failure = ""
+        self.model.set_agency(self.agency_filter.currentData() or "")
+        vault = self.session.vault
+        if self._count_op is not None:
+            self._count_op.cancel()
+        self._count_op = Op(self, lambda: register.count_disclosures(vault), "The register could not be read.") \
+            .success(self._show_count).failure(lambda _exc: self._show_count(0)).run()
+        self._show_count()
         self.details_scroll.hide()
         self._update_buttons()
+
+    def _failed(self, text: str) -> None:
+        self._failure = text
+        self.count.setText(text)
 
     def _show_count(self, total: int | None = None) -> None:
         if total is not None:
             self._total = total
+        if self._failure:
+            return
         total = self._total
         shown = self.model.rowCount()
-        more = "; scroll to load more" if self.model.canFetchMore() else ""
+        if self.model.is_loading():
+            more = "; loading…"
+        else:
+            more = "; scroll to load more" if self.model.canFetchMore() else ""
         code = self.agency_filter.currentData()
         which = f" involving {code}" if code else ""
-        self.count.setText(f"{shown} entries{which} shown of {total} in the register{more}")
+        self.count.setText(f"{plural(shown, 'entry', 'entries')}{which} shown of {total} in the register{more}")
 
     def apply_filter(self) -> None:
-        self.model.set_agency(self.agency_filter.currentData() or "")
-        try:
-            total = register.count_disclosures(self.session.vault)
-        except SpocError:
-            total = 0
-        self._show_count(total)
-        self.details_scroll.hide()
-        self._update_buttons()
+        self._reload()
 
     def _update_buttons(self) -> None:
         self.open_button.setEnabled(self.table.selectionModel().currentIndex().isValid())
@@ -353,8 +281,7 @@ class DisclosuresArea(Area):
     def open_index(self, index) -> None:
         if not index.isValid():
             return
-        source = self.proxy.mapToSource(index)
-        self.details.show_item(self.session.vault, self.model.item(source.row()))
+        self.details.show_item(self.session.vault, self.model.item(index.row()))
         self.details_scroll.show()
 
     def print_extract(self):
@@ -366,7 +293,7 @@ class DisclosuresArea(Area):
         index = self.table.selectionModel().currentIndex()
         if not index.isValid():
             return None
-        item = self.model.item(self.proxy.mapToSource(index).row())
+        item = self.model.item(index.row())
         linked = {"disclosure_ids": [item.id], "subject_ids": list(item.subject_ids)}
         if item.request_id:
             linked["request_ids"] = [item.request_id]
@@ -377,7 +304,7 @@ class DisclosuresArea(Area):
 
     def open_row(self, row: int) -> None:
         """Show the entry in the view's `row` (tests and keyboard users)."""
-        index = self.proxy.index(row, 0)
+        index = self.model.index(row, 0)
         self.table.setCurrentIndex(index)
         self.open_index(index)
 

@@ -18,9 +18,9 @@ from app import exchange
 from app.errors import SpocError
 from ui.qt import QtGui, QtWidgets, Qt, Signal
 from ui.kit.dialogs import error_text, info_box
-from ui.kit.formatting import documents_folder, EXCHANGE_FILTER, safe_file_stem
+from ui.kit.formatting import documents_folder, EXCHANGE_FILTER, plural, safe_file_stem
 from ui.kit.widgets import heading, plain_label
-from ui.worker import run_in_background
+from ui.worker import Op
 
 
 class _WorkDialog(QtWidgets.QDialog):
@@ -100,7 +100,8 @@ class ImportDialog(_WorkDialog):
                              "wrong, nothing is changed.")
         vault = self.session.vault
         path = self.path
-        run_in_background(lambda: exchange.import_file(vault, path), self._done, self._failed)
+        Op(self, lambda: exchange.import_file(vault, path), "The file could not be imported.") \
+            .success(self._done).failure(self._failed).run()
 
     def _done(self, summary) -> None:
         self._set_busy(False, f"From {self.path.name}:")
@@ -111,7 +112,7 @@ class ImportDialog(_WorkDialog):
             more = f" and {len(summary.references) - 20} more" if len(summary.references) > 20 else ""
             lines.append(f"Requests: {shown}{more}.")
         if summary.responses_received:
-            lines.append(f"{summary.responses_received} response(s) received are in the disclosure register.")
+            lines.append(f"{plural(summary.responses_received, 'response')} received, now in the disclosure register.")
         self._show_result(True, "Imported", "\n".join(lines))
         self.imported.emit(summary)
 
@@ -188,7 +189,7 @@ class ExportVaultDialog(_WorkDialog):
             exchange.write_file(exchange.export_vault(vault), path)
             return path
 
-        run_in_background(work, self._done, self._failed)
+        Op(self, work, "The vault could not be exported.").success(self._done).failure(self._failed).run()
 
     def _done(self, path) -> None:
         self._set_busy(False, "")

@@ -6,8 +6,8 @@ from app.drafts import list_drafts
 from app.requests import count_requests, overdue_dispatches
 from app.users import list_users
 from app.roles import PERMISSIONS
-from app.timeutil import london_display
 from ui.qt import QtWidgets
+from ui.kit.formatting import plural, uk_time
 from ui.kit.widgets import Area, heading, plain_label
 
 
@@ -49,14 +49,14 @@ class HomeArea(Area):
         if session.can("requests.read"):
             overdue = overdue_dispatches(vault)
             lines.append(f"Requests: {count_requests(vault, 'open')} open, {count_requests(vault, 'draft')} draft; "
-                         f"{len(overdue)} agency answers overdue")
+                         f"{plural(len(overdue), 'agency answer')} overdue")
         lines.append(f"Audit trail: {head.seq} events, chain head {head.short()}")
         self.summary.setText("\n".join(lines))
         allowed = sorted(p for p in PERMISSIONS if session.can(p))
         self.permissions.setText("\n".join(f"• {_describe(p)}" for p in allowed) or "Nothing yet.")
         drafts = list_drafts(vault) if session.user else []
         self.drafts.setText(
-            "\n".join(f"• {d.form.replace('_', ' ')} (kept {london_display(d.saved_at)})" for d in drafts)
+            "\n".join(f"• {d.form.replace('_', ' ')} (kept {uk_time(d.saved_at)})" for d in drafts)
             or "None."
         )
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from app.errors import SpocError
 from app.users import WRONG_CURRENT, WrongCurrentPassphrase, change_passphrase, check_current_passphrase
+from ui.kit.dialogs import error_text
 from ui.kit.passphrase import NewPassphraseFields, harden
 from ui.qt import QtCore, QtWidgets, Qt, Signal
 from ui.kit.widgets import ErrorSummary, FieldRow, heading, plain_label
-from ui.worker import run_in_background
+from ui.worker import Op
 
 class FittedDialog(QtWidgets.QDialog):
     """A dialog that grows to the height its word-wrapped labels need at its current width
@@ -115,8 +116,8 @@ class ChangePassphraseDialog(FittedDialog):
             change_passphrase(vault, name, new)
             return name
 
-        self._set_busy(True)
-        run_in_background(work, self._done, self._failed)
+        Op(self, work, "The passphrase could not be changed; nothing was saved. Try again.").busy(self._set_busy) \
+            .success(self._done).failure(self._failed).run()
 
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy
@@ -128,21 +129,13 @@ class ChangePassphraseDialog(FittedDialog):
             self.current.setEnabled(not busy)
 
     def _done(self, name: str) -> None:
-        try:
-            self._set_busy(False)
-            self.fields.clear()
-            if self.current is not None:
-                self.current.clear()
-            self.passphrase_changed.emit(name)
-            self.accept()
-        except RuntimeError:  # the dialog was destroyed (the app locked) while the work ran
-            pass
+        self.fields.clear()
+        if self.current is not None:
+            self.current.clear()
+        self.passphrase_changed.emit(name)
+        self.accept()
 
     def _failed(self, exc: BaseException) -> None:
-        try:
-            self._set_busy(False)
-        except RuntimeError:
-            return
         if isinstance(exc, WrongCurrentPassphrase):
             self.current.clear()
             self.current_row.set_error(WRONG_CURRENT)
@@ -154,9 +147,8 @@ class ChangePassphraseDialog(FittedDialog):
             except SpocError:
                 pass
             return
-        text = exc.args[0] if isinstance(exc, SpocError) and exc.args else (
-            "The passphrase could not be changed; nothing was saved. Try again.")
-        self.summary.show_problems([(self.fields.passphrase, str(text))])
+        text = error_text(exc, "The passphrase could not be changed; nothing was saved. Try again.")
+        self.summary.show_problems([(self.fields.passphrase, text)])
 
     def reject(self) -> None:
         if self.busy:

@@ -8,17 +8,20 @@ dialog, so locking the vault closes it with the others, and closing it drops the
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 
 from app.errors import AuthError, SpocError
 from app.reports import Report, build_report, record_use, save_pdf
-from ui.kit.formatting import documents_folder
+from ui.kit.formatting import documents_folder, plural
 from ui.qt import QtCore, QtGui, QtPdf, QtPdfWidgets, QtPrintSupport, QtWidgets, Qt
-from ui.kit.widgets import MarkingBanner, hint_label, message, plain_label
-from ui.worker import run_in_background
+from ui.kit.dialogs import info_box
+from ui.kit.widgets import MarkingBanner, hint_label, plain_label
+from ui.worker import Op
 
 log = logging.getLogger(__name__)
+message = functools.partial(info_box, warning=True)  # how a refusal is told (the kit's one box)
 
 PDF_FILTER = "PDF documents (*.pdf)"
 
@@ -80,7 +83,7 @@ class ReportPreview(QtWidgets.QDialog):
         bar.addWidget(title)
         bar.addSpacing(12)
         pages = report.page_count
-        self.pages_label = hint_label(f"{pages} page{'s' if pages != 1 else ''}")
+        self.pages_label = hint_label(plural(pages, "page"))
         bar.addWidget(self.pages_label)
         bar.addStretch(1)
         self.zoom = QtWidgets.QComboBox()
@@ -154,7 +157,7 @@ class ReportPreview(QtWidgets.QDialog):
             self._say("The document could not be sent to the printer. Check the printer and try again.", error=True)
             return False
         self._audit("printed")
-        self._say(f"Sent {sent} page{'s' if sent != 1 else ''} to the printer. Collect the pages at once "
+        self._say(f"Sent {plural(sent, 'page')} to the printer. Collect the pages at once "
                   "and keep them secure (OFFICIAL-SENSITIVE).")
         return True
 
@@ -241,8 +244,9 @@ def show_report(parent: QtWidgets.QWidget, session, kind: str, reference: str):
         else:
             log.error("report.failed kind=%s error=%s", kind, type(exc).__name__)
             text = "The document could not be prepared. Nothing was printed or saved."
-        message(parent, "Could not prepare the document", text)
+        message(parent, "Could not prepare the document", text).open()
 
     busy.preview = None
-    run_in_background(lambda: build_report(vault, kind, reference), done, failed)
+    Op(busy, lambda: build_report(vault, kind, reference), "The document could not be prepared.") \
+        .success(done).failure(failed).run()
     return busy

@@ -192,14 +192,6 @@ class ErrorSummary(QtWidgets.QFrame):
         return list(getattr(self, "_messages", []))
 
 
-def message(parent: QtWidgets.QWidget | None, title: str, text: str,
-            icon=QtWidgets.QMessageBox.Icon.Warning) -> QtWidgets.QMessageBox:
-    """A non-modal-safe message box whose text is plain (never rich text)."""
-    box = QtWidgets.QMessageBox(icon, title, text, QtWidgets.QMessageBox.StandardButton.Ok, parent)
-    box.setTextFormat(QtCore.Qt.TextFormat.PlainText)
-    return box
-
-
 class Area(QtWidgets.QWidget):
     """One navigable part of the main window (Home, Users, Requests, ...).
 

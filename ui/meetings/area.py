@@ -9,6 +9,10 @@ actions under Pursue, Prevent, Protect or Prepare, the chair's decisions on furt
 Every rule is in app.meetings; this only shows and asks. Each small form validates with the core's
 `validate_*` or save function and shows an error summary naming the field; nothing is half-saved
 (each save is one core call, one transaction). User text is shown as plain text only.
+
+Longer than 600 lines on purpose: it is one screen, whose detail panel's small forms are each built
+beside the handler that saves them and refilled together from one Meeting; the shared form, tables
+and the new-meeting dialog are in ui/meetings/forms.py.
 """
 
 from __future__ import annotations
@@ -18,213 +22,18 @@ from app import meetings as core
 from app.agreement import load_agreement
 from app.errors import SpocError
 from app.records import Invalid
-from app.timeutil import london_display
-from ui.qt import QtWidgets, Qt, Signal
+from ui.qt import QtWidgets, Qt
 from ui.kit.dialogs import error_text
 from ui.kit.fields import DateField, LineBox, TextBox
-from ui.kit.widgets import (Area, ErrorSummary, FieldRow, MarkingBanner, frameless_scroll, heading, hint_label,
-                        plain_label, show_field_problems)
+from ui.kit.formatting import plural, uk_date, uk_time
+from ui.meetings.forms import Form, NewMeetingDialog, combo, fill_rows, make_table, partner_items, selected_key
+from ui.worker import Op
+from ui.kit.widgets import Area, ErrorSummary, FieldRow, frameless_scroll, heading, hint_label, plain_label
 
 LIST_COLUMNS = ("Reference", "Date (UK time)", "Status", "Accepted")
 ATTENDEE_COLUMNS = ("Name", "Role or title", "Agency", "Appendix 1 statement")
 ACTION_COLUMNS = ("4P", "Action", "Owner", "Due", "Status")
 EARLIER_COLUMNS = ("4P", "Meeting", "Action", "Owner", "Due", "Status")
-TIME_HINT = "Day/month/year and 24-hour UK time, for example 28/11/2026 14:05"
-
-
-def display_date(iso: str | None) -> str:
-    if not iso:
-        return ""
-    year, month, day = iso.split("-")
-    return f"{day}/{month}/{year}"
-
-
-def _combo(items, name: str) -> QtWidgets.QComboBox:
-    box = QtWidgets.QComboBox()
-    for value, text in items:
-        box.addItem(text, value)
-    box.setAccessibleName(name)
-    return box
-
-
-def partner_items(first: str | None = None):
-    items = [("", first)] if first else []
-    return items + [(p.code, p.name) for p in load_agreement().partners]
-
-
-def _table(columns, name: str) -> QtWidgets.QTableWidget:
-    table = QtWidgets.QTableWidget(0, len(columns))
-    table.setHorizontalHeaderLabels(columns)
-    table.setAccessibleName(name)
-    table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
-    table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move within it
-    table.verticalHeader().hide()
-    table.setWordWrap(True)
-    return table
-
-
-def _fill(table: QtWidgets.QTableWidget, rows, ids) -> None:
-    table.setRowCount(len(rows))
-    for r, (values, key) in enumerate(zip(rows, ids)):
-        for c, value in enumerate(values):
-            item = QtWidgets.QTableWidgetItem(value)  # QTableWidgetItem text is never rich text
-            item.setData(Qt.ItemDataRole.UserRole, key)
-            table.setItem(r, c, item)
-    table.resizeRowsToContents()
-    table.setMinimumHeight(min(80 + 30 * max(1, len(rows)), 260))
-
-
-def _selected_key(table: QtWidgets.QTableWidget):
-    row = table.currentRow()
-    if row < 0 or not table.selectionModel().hasSelection():
-        return None
-    item = table.item(row, 0)
-    return item.data(Qt.ItemDataRole.UserRole) if item else None
-
-
-class Form(QtWidgets.QFrame):
-    """A small titled form: an error summary, field rows by key, and one action button.
-
-    `show_problems([(key, message)])` puts each message on its row and in the summary (a link
-    that moves focus to the field)."""
-
-    def __init__(self, title: str, hint: str = "", button: str = "&Save"):
-        super().__init__()
-        self.setObjectName("meetingForm")
-        self.setStyleSheet("QFrame#meetingForm { border: 1px solid #b1b4b6; }")
-        self.layout_ = QtWidgets.QVBoxLayout(self)
-        self.layout_.setContentsMargins(12, 8, 12, 8)
-        self.layout_.setSpacing(2)
-        self.layout_.addWidget(heading(title, 2))
-        if hint:
-            self.layout_.addWidget(hint_label(hint))
-        self.summary = ErrorSummary()
-        self.layout_.addWidget(self.summary)
-        self.rows: dict[str, FieldRow] = {}
-        self.inputs: dict[str, QtWidgets.QWidget] = {}
-        self.buttons = QtWidgets.QHBoxLayout()
-        self.button = QtWidgets.QPushButton(button)
-        self.buttons.addWidget(self.button)
-        self.buttons.addStretch(1)
-        self._button_row = QtWidgets.QWidget()
-        self._button_row.setLayout(self.buttons)
-        self.layout_.addWidget(self._button_row)
-
-    def add(self, key: str, label: str, field: QtWidgets.QWidget, hint: str = "", width: int = 560) -> QtWidgets.QWidget:
-        row = FieldRow(label, field, hint)
-        if not isinstance(field, QtWidgets.QPlainTextEdit):
-            field.setMaximumWidth(width)
-        if isinstance(field, DateField):
-            row.field = field.edit
-            row.label.setBuddy(field.edit)
-        self.rows[key] = row
-        self.inputs[key] = field
-        self.layout_.insertWidget(self.layout_.indexOf(self._button_row), row)
-        return field
-
-    def value(self, key: str):
-        field = self.inputs[key]
-        if isinstance(field, QtWidgets.QComboBox):
-            return field.currentData() or ""
-        if isinstance(field, DateField):
-            return field.edit.text().strip()
-        return field.value()
-
-    def values(self) -> dict:
-        return {key: self.value(key) for key in self.inputs}
-
-    def set_value(self, key: str, value) -> None:
-        field = self.inputs[key]
-        if isinstance(field, QtWidgets.QComboBox):
-            index = field.findData(value or "")
-            field.setCurrentIndex(max(0, index))
-        elif isinstance(field, DateField):
-            field.edit.setText(value or "")
-        else:
-            field.set_value(value or "")
-
-    def clear(self, keep=()) -> None:
-        for key in self.inputs:
-            if key not in keep:
-                self.set_value(key, "")
-        self.show_problems([])
-
-    def typed(self) -> dict:
-        """What the user typed (text fields only), for a draft."""
-        return {k: v for k, v in self.values().items() if isinstance(v, str) and v.strip()
-                and not isinstance(self.inputs[k], QtWidgets.QComboBox)}
-
-    def show_problems(self, problems) -> None:
-        entries = show_field_problems(self.rows, self.summary, problems, core.LABELS)
-        if entries and entries[0][0] is not None:
-            entries[0][0].setFocus(Qt.FocusReason.OtherFocusReason)
-
-
-class NewMeetingDialog(QtWidgets.QDialog):
-    """Convene a meeting: date and time, place, chair and the chair's agency."""
-
-    saved = Signal(object)
-
-    def __init__(self, session, parent: QtWidgets.QWidget | None = None):
-        super().__init__(parent)
-        self.session = session
-        self.meeting = None
-        self.setWindowTitle("New tactical meeting – SPOC Desk")
-        self.resize(620, 560)
-        outer = QtWidgets.QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.setSpacing(0)
-        outer.addWidget(MarkingBanner())
-        scroll = frameless_scroll()
-        outer.addWidget(scroll, 1)
-        body = QtWidgets.QWidget()
-        scroll.setWidget(body)
-        layout = QtWidgets.QVBoxLayout(body)
-        layout.setContentsMargins(24, 12, 24, 12)
-        layout.addWidget(heading("New tactical meeting"))
-        layout.addWidget(plain_label("Relevant partners convene to agree a response (clause 2.7, Appendix 2a). "
-                                     "You add the attendees, the agenda and the actions once the meeting is saved."))
-        self.form = Form("Details", button="&Save meeting")
-        self.form.setStyleSheet("")
-        self.form.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
-        self.held_at = self.form.add("held_at", "Date and time", LineBox(), TIME_HINT, width=240)
-        self.held_at.setPlaceholderText("dd/mm/yyyy HH:MM")
-        self.place = self.form.add("place", "Place", LineBox(), "The building and room, or the secure call used")
-        self.chair = self.form.add("chair", "Chair", LineBox(), "The name of the person chairing the meeting")
-        self.chair.set_value(getattr(session.vault, "actor", "") if session.vault.role == "chair" else "")
-        self.chair_agency = self.form.add("chair_agency", "Chair's agency",
-                                          _combo(partner_items(), "Chair's agency"))
-        self.form.set_value("chair_agency", session.vault.agency)
-        layout.addWidget(self.form)
-        layout.addStretch(1)
-        self.save_button = self.form.button
-        self.save_button.setDefault(True)
-        self.save_button.clicked.connect(self.submit)
-        self.cancel_button = QtWidgets.QPushButton("Cancel")
-        self.cancel_button.clicked.connect(self.reject)
-        self.form.buttons.insertWidget(1, self.cancel_button)
-        outer.addWidget(MarkingBanner())
-
-    def submit(self):
-        data = self.form.values()
-        problems, _clean = core.validate_meeting(data)
-        if problems:
-            self.form.show_problems(problems)
-            return None
-        try:
-            meeting = core.create_meeting(self.session.vault, data)
-        except Invalid as exc:
-            self.form.show_problems(exc.problems)
-            return None
-        except SpocError as exc:
-            self.form.show_problems([("", error_text(exc, "The meeting was not saved."))])
-            return None
-        self.meeting = meeting
-        self.saved.emit(meeting)
-        self.accept()
-        return meeting
 
 
 class MeetingsArea(Area):
@@ -237,6 +46,7 @@ class MeetingsArea(Area):
         self.agreement = load_agreement()
         self.manage = session.can("meetings.manage")
         self.summaries: list = []
+        self._list_op: Op | None = None
         self.current: core.Meeting | None = None
         self.earlier: list = []
         self.dialog: NewMeetingDialog | None = None
@@ -262,7 +72,7 @@ class MeetingsArea(Area):
         left = QtWidgets.QWidget()
         lv = QtWidgets.QVBoxLayout(left)
         lv.setContentsMargins(0, 0, 0, 4)
-        self.status_filter = _combo((("", "All meetings"), *core.STATUS_LABELS.items()), "Show meetings")
+        self.status_filter = combo((("", "All meetings"), *core.STATUS_LABELS.items()), "Show meetings")
         show_label = QtWidgets.QLabel("&Show")
         show_label.setBuddy(self.status_filter)
         row = QtWidgets.QHBoxLayout()
@@ -274,7 +84,7 @@ class MeetingsArea(Area):
         row.addWidget(self.list_note)
         lv.addLayout(row)
         self.status_filter.currentIndexChanged.connect(lambda _i: self.refresh())
-        self.table = _table(LIST_COLUMNS, "Meetings")
+        self.table = make_table(LIST_COLUMNS, "Meetings")
         header = self.table.horizontalHeader()
         for col in range(len(LIST_COLUMNS)):
             header.setSectionResizeMode(col, QtWidgets.QHeaderView.ResizeMode.Stretch if col == 1
@@ -343,7 +153,7 @@ class MeetingsArea(Area):
         self.statement.set_value(f"{statement.title} ({statement.clause})\n\n{core.confidentiality_statement_text()}")
         self.statement.setAccessibleName("Appendix 1 confidentiality statement")
         p.addWidget(self.statement)
-        self.attendees = _table(ATTENDEE_COLUMNS, "Attendees")
+        self.attendees = make_table(ATTENDEE_COLUMNS, "Attendees")
         ah = self.attendees.horizontalHeader()
         ah.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Stretch)
         p.addWidget(self.attendees)
@@ -362,7 +172,7 @@ class MeetingsArea(Area):
         self.attendee_form = Form("Add an attendee", button="Add a&ttendee")
         self.attendee_form.add("name", "Name", LineBox(), width=420)
         self.attendee_form.add("role_title", "Role or title (optional)", LineBox(), width=420)
-        self.attendee_form.add("agency", "Agency", _combo(partner_items("Choose an agency"), "Agency"))
+        self.attendee_form.add("agency", "Agency", combo(partner_items("Choose an agency"), "Agency"))
         self.attendee_form.button.clicked.connect(self.add_attendee)
         p.addWidget(self.attendee_form)
 
@@ -407,7 +217,7 @@ class MeetingsArea(Area):
         search_row.label.setBuddy(self.request_search)
         self.request_form.layout_.insertWidget(self.request_form.layout_.indexOf(self.request_form._button_row),
                                                search_row)
-        self.request_pick = self.request_form.add("request", "Request", _combo((), "Request"),
+        self.request_pick = self.request_form.add("request", "Request", combo((), "Request"),
                                                   "Choose from what was found")
         self.request_form.add("notes", "Notes for the agenda (optional)", LineBox())
         self.request_form.button.clicked.connect(self.add_request)
@@ -426,29 +236,29 @@ class MeetingsArea(Area):
         self.decisions.setAccessibleName("Decisions")
         p.addWidget(self.decisions)
         self.decision_form = Form("Record a decision", button="Record d&ecision")
-        self.decision_form.add("agenda_item_id", "Agenda item", _combo((), "Agenda item"))
+        self.decision_form.add("agenda_item_id", "Agenda item", combo((), "Agenda item"))
         self.decision_form.add("text", "Decision", TextBox(3))
         self.decision_form.button.clicked.connect(self.add_decision)
         p.addWidget(self.decision_form)
 
         # Actions
         p.addWidget(heading("Actions (Pursue, Prevent, Protect, Prepare)", 2))
-        self.actions = _table(ACTION_COLUMNS, "Actions of this meeting")
+        self.actions = make_table(ACTION_COLUMNS, "Actions of this meeting")
         self._action_header(self.actions, 1)
         p.addWidget(self.actions)
         self.action_form = Form("Agree an action", "Each action sits under one of the four Ps of the agreement "
                                                   "(4.3(8)); hover over a choice for its meaning.",
                                 button="Add ac&tion")
-        category = _combo((("", "Choose Pursue, Prevent, Protect or Prepare"),
+        category = combo((("", "Choose Pursue, Prevent, Protect or Prepare"),
                            *((f.id, f.name) for f in self.agreement.four_p)), "Pursue, Prevent, Protect or Prepare")
         for index, f in enumerate(self.agreement.four_p, start=1):
             category.setItemData(index, f"{f.clause}: {f.meaning}", Qt.ItemDataRole.ToolTipRole)
         self.action_form.add("category", "Pursue, Prevent, Protect or Prepare", category, width=420)
         self.action_form.add("text", "What is to be done", TextBox(3))
-        self.action_form.add("owner_agency", "Owner agency", _combo(partner_items("Choose an agency"), "Owner agency"))
+        self.action_form.add("owner_agency", "Owner agency", combo(partner_items("Choose an agency"), "Owner agency"))
         due = self.action_form.add("due_date", "Due date", DateField(), "Day/month/year, for example 27/3/2026")
         due.edit.setPlaceholderText("dd/mm/yyyy")
-        self.action_form.add("agenda_item_id", "Agenda item", _combo((), "Agenda item"))
+        self.action_form.add("agenda_item_id", "Agenda item", combo((), "Agenda item"))
         self.action_form.button.clicked.connect(self.add_action)
         p.addWidget(self.action_form)
 
@@ -463,15 +273,15 @@ class MeetingsArea(Area):
         self.permission_form = Form("Record the chair's decision", button="Record the chair's decisio&n")
         self.permission_form.add("requested_by", "Who asked", LineBox(), width=420)
         self.permission_form.add("requested_by_agency", "Their agency",
-                                 _combo(partner_items("Choose an agency"), "Their agency"))
-        self.permission_form.add("to_agency", "Disclose to", _combo(partner_items("Choose an agency"), "Disclose to"),
+                                 combo(partner_items("Choose an agency"), "Their agency"))
+        self.permission_form.add("to_agency", "Disclose to", combo(partner_items("Choose an agency"), "Disclose to"),
                                  "The agency the information would go to")
         self.permission_form.add("what", "What would be disclosed", TextBox(2))
         self.permission_form.add("reason", "Justifiable need to know", TextBox(2),
                                  "The reason for the decision, whether granted or refused")
-        self.permission_form.add("granted", "Chair's decision", _combo(
+        self.permission_form.add("granted", "Chair's decision", combo(
             (("", "Choose"), ("granted", "Granted"), ("refused", "Refused")), "Chair's decision"), width=240)
-        self.permission_form.add("agenda_item_id", "Agenda item", _combo((), "Agenda item"))
+        self.permission_form.add("agenda_item_id", "Agenda item", combo((), "Agenda item"))
         self.permission_form.button.clicked.connect(self.record_permission)
         p.addWidget(self.permission_form)
 
@@ -479,7 +289,7 @@ class MeetingsArea(Area):
         p.addWidget(heading("Open actions from earlier meetings", 2))
         self.earlier_note = hint_label("")
         p.addWidget(self.earlier_note)
-        self.earlier_table = _table(EARLIER_COLUMNS, "Open actions from earlier meetings")
+        self.earlier_table = make_table(EARLIER_COLUMNS, "Open actions from earlier meetings")
         self._action_header(self.earlier_table, 2)
         p.addWidget(self.earlier_table)
 
@@ -489,7 +299,7 @@ class MeetingsArea(Area):
         self.update_target = plain_label("No action chosen.")
         self.update_target.setAccessibleName("Action being updated")
         self.update_form.layout_.insertWidget(2, self.update_target)
-        self.update_form.add("status", "Status", _combo(core.ACTION_STATUS_LABELS.items(), "Status"), width=240)
+        self.update_form.add("status", "Status", combo(core.ACTION_STATUS_LABELS.items(), "Status"), width=240)
         self.update_form.add("note", "Note", TextBox(2), "What was done, why it is cancelled, or progress so far")
         self.update_form.button.clicked.connect(self.update_action)
         self.history = plain_label("", selectable=True)
@@ -523,36 +333,45 @@ class MeetingsArea(Area):
     # ---- list ------------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        keep = self.current.id if self.current else None
-        try:
-            self.summaries = core.list_meetings(self.session.vault, status=self.status_filter.currentData() or None)
-        except SpocError as exc:
-            self.list_note.setText(error_text(exc, "The meetings could not be read."))
-            return
+        """The list of meetings is read off the GUI thread; the meeting shown is read again at once
+        (not audited as a new view), and stays selected when the list comes back."""
+        if self.current is not None:
+            self.load(self.current.id, audit=False)
+        vault, status = self.session.vault, self.status_filter.currentData() or None
+        if self._list_op is not None:
+            self._list_op.cancel()
+        self._list_op = Op(self, lambda: core.list_meetings(vault, status=status), "The meetings could not be read.") \
+            .error_to(self.list_note).success(self._list_arrived).run()
+
+    def _list_arrived(self, summaries: list) -> None:
+        self.summaries = summaries
         self._fill_list()
-        self.list_note.setText(f"{len(self.summaries)} meeting{'s' if len(self.summaries) != 1 else ''}.")
-        if keep:
-            self.select(keep, audit=False)
+        self.list_note.setText(f"{plural(len(self.summaries), 'meeting')}.")
+        if self.current is not None:
+            self._select_row(self.current.id)
 
     def _fill_list(self) -> None:
         self.table.blockSignals(True)
         rows = [(m.reference, m.held_at_display, core.STATUS_LABELS[m.status], f"{m.accepted} of {m.attendees}")
                 for m in self.summaries]
-        _fill(self.table, rows, [m.id for m in self.summaries])
+        fill_rows(self.table, rows, [m.id for m in self.summaries])
         self.table.setMinimumHeight(96)
         self.table.blockSignals(False)
 
     def select(self, meeting_id: str, *, audit: bool = True) -> None:
+        self._select_row(meeting_id)
+        self.load(meeting_id, audit=audit)
+
+    def _select_row(self, meeting_id: str) -> None:
         for row, m in enumerate(self.summaries):
             if m.id == meeting_id:
                 self.table.blockSignals(True)
                 self.table.selectRow(row)
                 self.table.blockSignals(False)
                 break
-        self.load(meeting_id, audit=audit)
 
     def _selected(self) -> None:
-        key = _selected_key(self.table)
+        key = selected_key(self.table)
         if key and (self.current is None or self.current.id != key):
             self.load(key)
 
@@ -583,7 +402,7 @@ class MeetingsArea(Area):
         self.meeting_title.setText(f"{m.reference} — {m.status_label}")
         self.facts.setText(f"Date and time: {m.held_at_display} (UK time)\nPlace: {m.place}\n"
                            f"Chair: {m.chair}, {core.partner_name(m.chair_agency)}\n"
-                           f"Convened by {m.created_by}; last changed {london_display(m.updated_at)} by {m.updated_by}.")
+                           f"Convened by {m.created_by}; last changed {uk_time(m.updated_at)} by {m.updated_by}.")
         closed = m.status == "closed"
         self.held_button.setVisible(self.manage and m.status == "planned")
         self.close_button.setVisible(self.manage and m.status == "held")
@@ -598,13 +417,13 @@ class MeetingsArea(Area):
         self.attendee_summary.show_problems([])
         self.agenda_summary.show_problems([])
 
-        _fill(self.attendees, [(a.name, a.role_title, a.agency_name,
-                                f"Accepted {london_display(a.accepted_at)} (recorded by {a.accepted_recorded_by})"
+        fill_rows(self.attendees, [(a.name, a.role_title, a.agency_name,
+                                f"Accepted {uk_time(a.accepted_at)} (recorded by {a.accepted_recorded_by})"
                                 if a.accepted else "Not yet accepted") for a in m.attendees],
               [a.id for a in m.attendees])
         agencies = len(m.agencies)
         accepted = sum(a.accepted for a in m.attendees)
-        self.attendees.setToolTip(f"{len(m.attendees)} attendees from {agencies} agencies; {accepted} accepted")
+        self.attendees.setToolTip(f"{plural(len(m.attendees), 'attendee')} from {plural(agencies, 'agency', 'agencies')}; {accepted} accepted")
 
         self.agenda.clear()
         for item in m.agenda:
@@ -628,11 +447,11 @@ class MeetingsArea(Area):
             return f" (agenda {item.position}. {item.label})" if item else ""
 
         self.decisions.setText("\n\n".join(
-            f"{n}. {d.text}{under(d.agenda_item_id)}\n    Recorded {london_display(d.recorded_at)} by {d.recorded_by}"
+            f"{n}. {d.text}{under(d.agenda_item_id)}\n    Recorded {uk_time(d.recorded_at)} by {d.recorded_by}"
             for n, d in enumerate(m.decisions, start=1)) or "No decisions recorded yet.")
-        _fill(self.actions, [self._action_row(a) for a in m.actions], [a.id for a in m.actions])
+        fill_rows(self.actions, [self._action_row(a) for a in m.actions], [a.id for a in m.actions])
         self.permissions.setText("\n\n".join(
-            f"{'GRANTED' if p.granted else 'REFUSED'} by {p.decided_by} on {london_display(p.decided_at)}: "
+            f"{'GRANTED' if p.granted else 'REFUSED'} by {p.decided_by} on {uk_time(p.decided_at)}: "
             f"{p.requested_by} ({core.partner_name(p.requested_by_agency)}) asked to disclose to "
             f"{core.partner_name(p.to_agency)}{under(p.agenda_item_id)}.\n    What: {p.what}\n    "
             f"Need to know: {p.reason}" + ("\n    In the disclosure register." if p.disclosure_id else "")
@@ -640,12 +459,12 @@ class MeetingsArea(Area):
         rows, ids = [], []
         for _cat, name, actions in core.by_four_p(self.earlier):
             for a in actions:
-                rows.append((name, a.meeting_reference, a.text, a.owner_name, display_date(a.due_date)
+                rows.append((name, a.meeting_reference, a.text, a.owner_name, uk_date(a.due_date)
                              + (" (overdue)" if a.is_overdue() else ""), core.ACTION_STATUS_LABELS[a.status]))
                 ids.append(a.id)
-        _fill(self.earlier_table, rows, ids)
+        fill_rows(self.earlier_table, rows, ids)
         groups = [f"{name} {len(actions)}" for _c, name, actions in core.by_four_p(self.earlier)]
-        self.earlier_note.setText(f"{len(self.earlier)} open action{'s' if len(self.earlier) != 1 else ''} from "
+        self.earlier_note.setText(f"{plural(len(self.earlier), 'open action')} from "
                                   f"meetings before this one: {', '.join(groups)}." if self.earlier else
                                   "No open actions from earlier meetings.")
         self._show_chosen()
@@ -653,7 +472,7 @@ class MeetingsArea(Area):
     @staticmethod
     def _action_row(a) -> tuple:
         return (a.category_name, a.text, a.owner_name,
-                display_date(a.due_date) + (" (overdue)" if a.is_overdue() else ""),
+                uk_date(a.due_date) + (" (overdue)" if a.is_overdue() else ""),
                 core.ACTION_STATUS_LABELS[a.status])
 
     # ---- status and the pack -----------------------------------------------------------------
@@ -713,7 +532,7 @@ class MeetingsArea(Area):
         return found
 
     def _chosen_attendee(self):
-        key = _selected_key(self.attendees)
+        key = selected_key(self.attendees)
         if key is None:
             self.attendee_summary.show_problems([(self.attendees, "Choose an attendee in the table first")])
         return key
@@ -759,8 +578,8 @@ class MeetingsArea(Area):
         for r in found:
             if r["id"] in on_agenda:
                 continue
-            self.request_pick.addItem(f"{r['reference']} — {r['status']}, {display_date(r['request_date'])}, "
-                                      f"{r['subjects']} subject{'s' if r['subjects'] != 1 else ''}", r["id"])
+            self.request_pick.addItem(f"{r['reference']} — {r['status']}, {uk_date(r['request_date'])}, "
+                                      f"{plural(r['subjects'], 'subject')}", r["id"])
         count = self.request_pick.count()
         self.request_form.show_problems([] if count else
                                         [("request", f"No request found for {self.request_search.text().strip()!r} "
@@ -861,7 +680,7 @@ class MeetingsArea(Area):
         return found
 
     def _action_chosen(self, table) -> None:
-        key = _selected_key(table)
+        key = selected_key(table)
         if key is None:
             return
         other = self.earlier_table if table is self.actions else self.actions
@@ -884,9 +703,9 @@ class MeetingsArea(Area):
             self.history.hide()
             return
         self.update_target.setText(f"{action.category_name}, from {action.meeting_reference}, owner "
-                                   f"{action.owner_name}, due {display_date(action.due_date)}:\n{action.text}")
+                                   f"{action.owner_name}, due {uk_date(action.due_date)}:\n{action.text}")
         self.history.setText("\n".join(
-            f"{london_display(u.at)}  {core.ACTION_STATUS_LABELS[u.status]} — {u.recorded_by}"
+            f"{uk_time(u.at)}  {core.ACTION_STATUS_LABELS[u.status]} — {u.recorded_by}"
             + (f": {u.note}" if u.note else "") for u in action.updates))
         self.history.show()
 

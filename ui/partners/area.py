@@ -12,10 +12,10 @@ from app.agreement import load_agreement
 from app.errors import SpocError
 from app.records import Invalid
 from app.suspensions import current as current_suspension
-from app.timeutil import london_display
 from ui.qt import QtWidgets, Qt, Signal
 from ui.kit.dialogs import error_text, question_box
 from ui.kit.fields import LineBox
+from ui.kit.formatting import channel_name, uk_time
 from ui.kit.widgets import Area, bold_label, ErrorSummary, FieldRow, frameless_scroll, heading, hint_label, plain_label
 
 CONTACT_COLUMNS = ("Name", "Team", "Role", "E-mail", "Telephone", "Channel", "Check")
@@ -348,7 +348,7 @@ class PartnersArea(Area):
         self.partner_facts.setText("\n".join(facts))
         if entry.suspended:
             found = current_suspension(self.session.vault, entry.code)
-            since = london_display(found.from_at) if found else ""
+            since = uk_time(found.from_at, "") if found else ""
             self.suspended.setText(f"Suspended since {since} (clause 13.2): {entry.suspension_reason or ''}\n"
                                    "Nothing can be sent to this partner until the suspension is lifted.")
             self.suspended.show()
@@ -379,7 +379,8 @@ class PartnersArea(Area):
                 warnings.append(f"Warning: {warning}")
             team = contact.team or subs.get(contact.sub_service, "")
             values = (contact.name, team, contact.role, contact.email, contact.telephone,
-                      self._channel_name(contact.channel), "Warning: check the e-mail address" if warning else "OK")
+                      channel_name(contact.channel) or "Not recorded",
+                      "Warning: check the e-mail address" if warning else "OK")
             for column, value in enumerate(values):
                 item = QtWidgets.QTableWidgetItem(value)
                 item.setToolTip(warning if (warning and column in (3, 6)) else value)
@@ -390,14 +391,6 @@ class PartnersArea(Area):
         self.contact_warnings.setText("\n".join(warnings))
         self.contact_warnings.setVisible(bool(warnings))
         self._update_buttons()
-
-    def _channel_name(self, channel_id: str) -> str:
-        if not channel_id:
-            return "Not recorded"
-        try:
-            return self.agreement.secure_channel(channel_id).name
-        except Exception:  # noqa: BLE001 - a channel the agreement no longer has shows as stored
-            return channel_id
 
     def _update_buttons(self) -> None:
         has = self.selected_contact() is not None

@@ -8,20 +8,20 @@ from __future__ import annotations
 from app import textcheck
 from app.drafts import discard_draft
 from app.errors import SpocError
-from app.requests import get_request, list_requests, overdue_dispatches
+from app.requests import allowed, get_request, list_requests, overdue_dispatches
 from app.search import search
-from ui.qt import QtCore, QtWidgets, Qt, Signal
-from ui.requests.form import RequestForm, iso_to_uk
+from ui.qt import QtCore, QtWidgets, Qt
+from ui.kit.dialogs import error_text
+from ui.kit.formatting import plural, uk_date
+from ui.requests.form import RequestForm
 from ui.requests.view import REQUEST_STATUS_TITLES, RequestView
 from ui.kit.widgets import Area, ErrorSummary, heading, hint_label, HINT_STYLE, plain_label, SUCCESS_STYLE
-from ui.worker import run_in_background
+from ui.kit.paged import ID_ROLE, PagedTableModel
+from ui.worker import Op
 
 PAGE_SIZE = 200  # the first page: enough to fill the window, fast to show
 MAX_PAGE_SIZE = 5000  # each further page doubles, up to this (list_requests' own cap)
 COLUMNS = ("Reference", "Request date", "Status", "Requested by", "Subjects", "Agencies answered", "Overdue")
-ID_ROLE = Qt.ItemDataRole.UserRole
-_DISPLAY = Qt.ItemDataRole.DisplayRole
-_NATURAL = (0, Qt.SortOrder.DescendingOrder)  # newest first, the order pages arrive in
 
 
 def _sort_key(column: int):
@@ -33,167 +33,44 @@ def _sort_key(column: int):
 
 def row_texts(item) -> tuple[str, ...]:
     """The seven cells of one row, as shown (computed with the page, in the worker)."""
-    return (item.reference, iso_to_uk(item.request_date), REQUEST_STATUS_TITLES.get(item.status, item.status),
+    return (item.reference, uk_date(item.request_date), REQUEST_STATUS_TITLES.get(item.status, item.status),
             textcheck.visible(item.requester_name), str(item.subjects),
             f"{item.answered} of {item.agencies}" if item.agencies else "Not sent",
             f"{item.overdue} overdue" if item.overdue else "—")
 
 
-class RequestListModel(QtCore.QAbstractTableModel):
-    """Request summaries, newest first, fetched page by page (keyset on seq) in a worker.
+class RequestListModel(PagedTableModel):
+    """Request summaries, newest first (keyset on seq), paged through the worker (ui/kit/paged.py);
+    the status filter is a condition of app.requests.list_requests. Sorting by a column orders
+    the rows loaded so far, the reference as the request's sequence number."""
 
-    The first page is `page_size` rows and each further one twice the last, up to MAX_PAGE_SIZE,
-    so scrolling to the end of 100,000 requests takes about 25 pages rather than 500 (each page
-    costs a worker round trip, an insert and a repaint). The cells' text is made in the worker
-    with the page, so `data()` only looks it up. Sorting by a column orders the rows loaded so far
-    (the model sorts itself: a QSortFilterProxyModel on top placed each arriving row by a binary
-    search of Python `lessThan` calls and made every page slower than the last)."""
-
-    loading_changed = Signal(bool)
-    failed = Signal(str)
+    columns = COLUMNS
+    fallback = "The list could not be read. Try again."
 
     def __init__(self, vault, parent: QtCore.QObject | None = None, page_size: int = PAGE_SIZE,
                  max_page_size: int = MAX_PAGE_SIZE):
-        super().__init__(parent)
-        self.vault = vault
-        self.page_size = page_size
-        self.max_page_size = max(page_size, max_page_size)
-        self.status: str | None = None
-        self._rows: list = []
-        self._texts: list[tuple[str, ...]] = []
-        self._next_after: int | None = None
-        self._next_size = page_size
-        self._more = False
-        self._loading = False
-        self._generation = 0
-        self._sort = _NATURAL
+        super().__init__(vault, parent, page_size, max_page_size)
 
-    # ---- loading ---------------------------------------------------------------------------
+    @property
+    def status(self) -> str | None:
+        return self.query.get("status")
 
     def reload(self, status: str | None = None) -> None:
-        self.status = status
-        self._generation += 1
-        self.beginResetModel()
-        self._rows, self._texts, self._next_after, self._more, self._loading = [], [], None, True, False
-        self._next_size = self.page_size
-        self.endResetModel()
-        self._fetch()
+        super().reload(status=status)
 
-    def _fetch(self) -> None:
-        if self._loading or not self._more:
-            return
-        self._loading = True
-        self.loading_changed.emit(True)
-        vault, after, status, limit, generation = self.vault, self._next_after, self.status, self._next_size, \
-            self._generation
-        self._next_size = min(self._next_size * 2, self.max_page_size)
+    def read_page(self, vault, query, after, limit):
+        page = list_requests(vault, after=after, limit=limit, status=query.get("status"))
+        return page.items, page.next_after
 
-        def work():
-            page = list_requests(vault, after=after, limit=limit, status=status)
-            return page, [row_texts(item) for item in page.items]
+    def row_texts(self, item) -> tuple[str, ...]:
+        return row_texts(item)
 
-        run_in_background(work, lambda got: self._arrived(generation, *got),
-                          lambda exc: self._failed(generation, exc))
-
-    def _arrived(self, generation: int, page, texts=None) -> None:
-        try:
-            if generation != self._generation:
-                return
-            self._loading = False
-            self._next_after = page.next_after
-            self._more = page.next_after is not None
-            if page.items:
-                first = len(self._rows)
-                self.beginInsertRows(QtCore.QModelIndex(), first, first + len(page.items) - 1)
-                self._rows.extend(page.items)
-                self._texts.extend(texts if texts is not None else [row_texts(item) for item in page.items])
-                self.endInsertRows()
-                if self._sort != _NATURAL:
-                    self._apply_sort()
-            self.loading_changed.emit(False)
-        except RuntimeError:  # the area was destroyed (locked) while the page loaded
-            return
-
-    def _failed(self, generation: int, exc: BaseException) -> None:
-        try:
-            if generation != self._generation:
-                return
-            self._loading, self._more = False, False
-            self.loading_changed.emit(False)
-            self.failed.emit(str(exc.args[0]) if isinstance(exc, SpocError) and exc.args else
-                 "The list could not be read. Try again.")
-        except RuntimeError:
-            return
-
-    def is_loading(self) -> bool:
-        return self._loading
-
-    def canFetchMore(self, parent=QtCore.QModelIndex()) -> bool:  # noqa: N802 - Qt's name
-        return not parent.isValid() and self._more and not self._loading and bool(self._rows)
-
-    def fetchMore(self, parent=QtCore.QModelIndex()) -> None:  # noqa: N802 - Qt's name
-        if not parent.isValid():
-            self._fetch()
-
-    def clear(self) -> None:
-        self._generation += 1
-        self.beginResetModel()
-        self._rows, self._texts, self._more, self._loading = [], [], False, False
-        self.endResetModel()
-
-    # ---- sorting (the rows loaded so far) ----------------------------------------------------
-
-    def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
-        if not 0 <= column < len(COLUMNS):
-            return
-        self._sort = (column, Qt.SortOrder(order))
-        self._apply_sort()
-
-    def _apply_sort(self) -> None:
-        column, order = self._sort
+    def sort_key(self, column: int):
         key = _sort_key(column)
-        rows = self._rows
-        # stable, and ties stay newest first whichever way the column sorts
-        natural = sorted(range(len(rows)), key=lambda i: rows[i].seq, reverse=True)
-        ordered = sorted(natural, key=lambda i: key(rows[i]), reverse=order == Qt.SortOrder.DescendingOrder)
-        if ordered == list(range(len(rows))):
-            return
-        self.layoutAboutToBeChanged.emit()
-        position = {old: new for new, old in enumerate(ordered)}
-        old_indexes = self.persistentIndexList()
-        self._rows = [rows[i] for i in ordered]
-        self._texts = [self._texts[i] for i in ordered]
-        self.changePersistentIndexList(old_indexes, [self.index(position[i.row()], i.column())
-                                                     for i in old_indexes])
-        self.layoutChanged.emit()
-
-    # ---- Qt's model interface --------------------------------------------------------------
-
-    def rowCount(self, parent=QtCore.QModelIndex()) -> int:  # noqa: N802 - Qt's name
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent=QtCore.QModelIndex()) -> int:  # noqa: N802 - Qt's name
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section]
-        return None
+        return lambda item, _texts: key(item)
 
     def summary(self, row: int):
-        return self._rows[row]
-
-    def text(self, row: int, column: int) -> str:
-        return self._texts[row][column]
-
-    def data(self, index, role=_DISPLAY):
-        if role == _DISPLAY:
-            row = index.row()
-            return self._texts[row][index.column()] if row >= 0 else None
-        if role == ID_ROLE:
-            row = index.row()
-            return self._rows[row].id if row >= 0 else None
-        return None
+        return self.item(row)
 
 
 def _table(columns) -> QtWidgets.QTableWidget:
@@ -218,6 +95,7 @@ class RequestsArea(Area):
         super().__init__(session, parent)
         self.form: RequestForm | None = None
         self.response_form = None
+        self._list_op: Op | None = None
         self._response_for: tuple[str, str] | None = None
         self._response_baseline = None
         outer = QtWidgets.QVBoxLayout(self)
@@ -348,7 +226,7 @@ class RequestsArea(Area):
             if self.views.currentWidget() is not self.table:
                 return
             count = self.model.rowCount()
-            text = f"Showing {count} request{'s' if count != 1 else ''}"
+            text = f"Showing {plural(count, 'request')}"
             if self.model.is_loading():
                 text += " — loading more…"
             elif self.model.canFetchMore():
@@ -359,6 +237,8 @@ class RequestsArea(Area):
 
     def _filter_changed(self) -> None:
         value = self.filter.currentData()
+        if self._list_op is not None:
+            self._list_op.cancel()
         self.list_summary.show_problems([])
         self.back_to_all.hide()
         if value == "overdue":
@@ -375,7 +255,7 @@ class RequestsArea(Area):
         self.views.setCurrentWidget(self.overdue_table)
         self.showing.setText("Loading overdue answers…")
         vault = self.session.vault
-        run_in_background(lambda: overdue_dispatches(vault), self._overdue_arrived, self._list_failed)
+        self._run_list_op(lambda: overdue_dispatches(vault), self._overdue_arrived)
 
     def _overdue_arrived(self, items) -> None:
         try:
@@ -384,7 +264,7 @@ class RequestsArea(Area):
             table.setRowCount(len(items))
             for r, item in enumerate(items):
                 d = item.dispatch
-                cells = (item.reference, d.agency_name, d.status.capitalize(), iso_to_uk(d.due_date),
+                cells = (item.reference, d.agency_name, d.status.capitalize(), uk_date(d.due_date),
                          item.days_overdue)
                 for c, value in enumerate(cells):
                     cell = QtWidgets.QTableWidgetItem()
@@ -393,15 +273,8 @@ class RequestsArea(Area):
                     table.setItem(r, c, cell)
             table.setSortingEnabled(True)
             table.resizeColumnsToContents()
-            self.showing.setText(f"{len(items)} answer{'s are' if len(items) != 1 else ' is'} overdue, oldest "
+            self.showing.setText(f"{plural(len(items), 'answer')} {'is' if len(items) == 1 else 'are'} overdue, oldest "
                                  "first. Open one to chase it or change its due date.")
-        except RuntimeError:
-            return
-
-    def _list_failed(self, exc: BaseException) -> None:
-        try:
-            text = str(exc.args[0]) if isinstance(exc, SpocError) and exc.args else "That could not be read."
-            self.list_summary.show_problems([(self.search_box, text)])
         except RuntimeError:
             return
 
@@ -413,7 +286,14 @@ class RequestsArea(Area):
             return
         vault = self.session.vault
         self.showing.setText("Searching…")
-        run_in_background(lambda: search(vault, text, 200), self._search_arrived, self._list_failed)
+        self._run_list_op(lambda: search(vault, text, 200), self._search_arrived)
+
+    def _run_list_op(self, work, arrived) -> None:
+        """The overdue list or a search, off the GUI thread; a newer one replaces it."""
+        if self._list_op is not None:
+            self._list_op.cancel()
+        self._list_op = Op(self, work, "That could not be read.").busy(self.search_button).success(arrived) \
+            .error_to(lambda text: self.list_summary.show_problems([(self.search_box, text)])).run()
 
     def _search_arrived(self, result) -> None:
         try:
@@ -434,7 +314,7 @@ class RequestsArea(Area):
             table.resizeColumnsToContents()
             self.views.setCurrentWidget(table)
             count = len(result.hits)
-            text = f"{count} match{'es' if count != 1 else ''}"
+            text = plural(count, "match", "matches")
             if result.truncated:
                 text += " (more exist: add words to narrow the search)"
             self.showing.setText(text + ". Open one to see its request.")
@@ -503,8 +383,7 @@ class RequestsArea(Area):
             self.view.load(request_id)
         except SpocError as exc:
             self.stack.setCurrentWidget(self.list_page)
-            self.list_summary.show_problems([(self.search_box, str(exc.args[0]) if exc.args else
-                                              "The request could not be opened.")])
+            self.list_summary.show_problems([(self.search_box, error_text(exc, "The request could not be opened."))])
             return False
         self.stack.setCurrentWidget(self.view)
         return True
@@ -627,8 +506,7 @@ class RequestsArea(Area):
             return
         if payload.get("page") != "form":
             return
-        if request is not None and (request.origin_agency != self.session.vault.agency
-                                    or not self.session.can("requests.write")):
+        if request is not None and not allowed(self.session.vault, request).edit.ok:
             return
         if request is None and not self.session.can("requests.write"):
             return

@@ -20,10 +20,10 @@ from app.errors import SpocError
 from app.responses import lawful_bases
 from app.suspensions import current as current_suspension
 from ui.qt import QtWidgets, Signal
-from ui.requests.form import CheckGroup, iso_to_uk, subject_name_display
-from ui.kit.dialogs import question_box
-from ui.kit.fields import LineBox, TextBox
-from ui.kit.formatting import agency_name, channel_name
+from ui.kit.dialogs import error_text, question_box
+from ui.kit.fields import CheckList, LineBox, TextBox
+from ui.kit.formatting import agency_name, channel_name, one_line, uk_date, uk_time
+from ui.requests.subjects import subject_name_display
 from ui.kit.widgets import ErrorSummary, FieldRow, heading, hint_label, plain_label
 
 
@@ -31,12 +31,6 @@ from ui.kit.widgets import ErrorSummary, FieldRow, heading, hint_label, plain_la
 _FIELD_FOR = (("suspended", "to_agency"), ("Unknown agency", "to_agency"), ("lawful basis", "lawful_bases"),
               ("channel", "channel"), ("Describe what", "what"), ("consent", "consent_note"),
               ("originated", "originator"))
-
-
-
-def _one_line(text: str, limit: int = 80) -> str:
-    text = " ".join((text or "").split())
-    return text if len(text) <= limit else text[:limit] + "…"
 
 
 class OnwardDisclosurePanel(QtWidgets.QFrame):
@@ -87,24 +81,24 @@ class OnwardDisclosurePanel(QtWidgets.QFrame):
         self.what = TextBox(4)
         self._row("what", self.what, "&What is disclosed",
                   "Say what goes, in words: only what the partner needs to consider action (7.1).")
-        answers = [(r.response.id, f"{r.dispatch.agency_name}'s answer of {iso_to_uk(r.response.response_date)}",
-                    _one_line(r.response.disclosed_text or r.response.held_text, 160), 0)
+        answers = [(r.response.id, f"{r.dispatch.agency_name}'s answer of {uk_date(r.response.response_date)}",
+                    one_line(r.response.disclosed_text or r.response.held_text, 160), 0)
                    for r in collation.rows
                    if r.response is not None and r.response.status != "draft" and r.response.kind == "disclosure"]
         self._answers = {r.response.id: r.response for r in collation.rows if r.response is not None}
-        self.responses = CheckGroup(answers)
+        self.responses = CheckList(answers)
         self.responses.changed.connect(self._answers_changed)
         if answers:
             self._row("responses", self.responses, "Partners' answers it draws on",
                       "Tick each answer whose information you pass on. Its agency is the originator.")
-        self.subjects = CheckGroup([(s.id, subject_name_display(s.name), "", 0) for s in self.request.subjects])
+        self.subjects = CheckList([(s.id, subject_name_display(s.name), "", 0) for s in self.request.subjects])
         if self.request.subjects:
             self._row("subjects", self.subjects, "Subjects it is about",
                       "Tick each person, location or business whose personal data goes.")
 
         # lawful basis
         self._bases = {view.id: view for view in lawful_bases()}
-        self.bases = CheckGroup([(view.id, view.title, f"Cite today: {view.cite_today}", 0)
+        self.bases = CheckList([(view.id, view.title, f"Cite today: {view.cite_today}", 0)
                                  for view in self._bases.values()])
         self._row("lawful_bases", self.bases, "&Lawful basis",
                   "Section 5.4.1 and Appendix 3. Where the agreement cites the Data Protection Act 1998, the "
@@ -232,7 +226,7 @@ class OnwardDisclosurePanel(QtWidgets.QFrame):
         subjects = [textcheck.visible(s.name) for s in self.request.subjects if s.id in set(values["subject_ids"])]
         text = (f"You are recording that this desk, {agency_name(self.vault.agency)}, discloses to {to} "
                 f"({values['to_agency']}) through {channel_name(values['channel']) or 'no channel chosen'}:\n\n"
-                f"{_one_line(values['what'], 400)}\n\n")
+                f"{one_line(values['what'], 400)}\n\n")
         if subjects:
             text += "About: " + "; ".join(subjects) + ".\n"
         text += f"From {self.request.reference}, on the lawful basis: {bases}.\n"
@@ -240,7 +234,7 @@ class OnwardDisclosurePanel(QtWidgets.QFrame):
             text += "The information is this desk's own.\n"
         else:
             text += (f"The information came from {agency_name(values['originator'])}, whose written consent you "
-                     f"record as: {_one_line(values['consent_note'], 200)}.\n")
+                     f"record as: {one_line(values['consent_note'], 200)}.\n")
         text += "\nIt is written to the disclosure register and cannot be changed afterwards."
         return text
 
@@ -278,14 +272,14 @@ class OnwardDisclosurePanel(QtWidgets.QFrame):
         drawn = [self._answers[rid] for rid in values["responses"]]
         if drawn:
             what += " [from: " + "; ".join(f"{agency_name(r.origin_agency)}'s answer of "
-                                          f"{iso_to_uk(r.response_date)}" for r in drawn) + "]"
+                                          f"{uk_date(r.response_date)}" for r in drawn) + "]"
         try:
             found = record_onward(self.vault, self.request.id, values["to_agency"], what=what if values["what"].strip()
                                   else values["what"], lawful_bases=values["lawful_bases"],
                                   channel=values["channel"], originator=values["originator"],
                                   consent_note=values["consent_note"], subject_ids=values["subject_ids"])
         except SpocError as exc:
-            text = str(exc.args[0]) if exc.args else "The disclosure was not recorded."
+            text = error_text(exc, "The disclosure was not recorded.")
             key = next((k for needle, k in _FIELD_FOR if needle in text), "")
             self.show_problems([(key, text)])
             return None
@@ -295,15 +289,13 @@ class OnwardDisclosurePanel(QtWidgets.QFrame):
 
 def onward_lines(disclosure) -> str:
     """One onward disclosure as plain text for the request view."""
-    from app.timeutil import london_display
-
     bases = []
     for basis in disclosure.lawful_bases:
         try:
             bases.append(load_agreement().lawful_basis(basis).title)
         except Exception:  # noqa: BLE001 - a basis the agreement no longer has shows as stored
             bases.append(basis)
-    return (f"{london_display(disclosure.at)}: to {agency_name(disclosure.to_agency)} by "
+    return (f"{uk_time(disclosure.at)}: to {agency_name(disclosure.to_agency)} by "
             f"{channel_name(disclosure.channel) or 'no channel recorded'}, recorded by {disclosure.recorded_by}\n"
             f"{disclosure.what}\n"
             f"Lawful basis: {'; '.join(bases)}. Originator: {agency_name(disclosure.originator)}.")

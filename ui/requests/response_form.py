@@ -9,6 +9,9 @@ message). Three kinds of answer, as the core has them:
 - nil return: "we hold nothing": only who answers and when (no personal data goes, so no basis);
 - declined: with the reason.
 The section 6 conditions of use are shown read-only: they travel with every response.
+
+Longer than 600 lines on purpose: it is one form, the Appendix 2 response in the form's order,
+whose draft state, validation and sending each work over all of its fields at once.
 """
 
 from __future__ import annotations
@@ -18,14 +21,16 @@ from pathlib import Path
 from app import exchange
 from app.agreement import load_agreement
 from app.errors import SpocError
-from app.records import Invalid, parse_date, today_london
-from app.responses import (LABELS, Response, conditions_of_use, lawful_bases, mark_response_sent, receive_response,
-                           record_response, responses_of_dispatch, update_response, validate_response)
+from app.records import Invalid, today_london
+from app.requests import channels_for
+from app.responses import (LABELS, Response, answer_allowed, conditions_of_use, lawful_bases, mark_response_sent,
+                           receive_response, record_response, responses_of_dispatch, update_response,
+                           validate_response)
 from app.textcheck import visible
-from app.timeutil import london_display
 from ui.kit.dialogs import error_text, info_box, question_box
 from ui.kit.fields import CheckList, DateField, LineBox, TextBox, readonly_text, summary_row
-from ui.kit.formatting import EXCHANGE_FILTER, agency_name, channel_name, documents_folder, safe_file_stem
+from ui.kit.formatting import (EXCHANGE_FILTER, agency_name, channel_name, documents_folder, one_line,
+                               safe_file_stem, uk_date, uk_time)
 from ui.qt import QtGui, QtWidgets, Qt, Signal
 from ui.kit.widgets import (ErrorSummary, FieldRow, frameless_scroll, heading, hint_label, HINT_STYLE,
                         plain_label)
@@ -240,9 +245,9 @@ class ResponseForm(QtWidgets.QWidget):
         requester = ", ".join(v for v in (request.requester_name, request.requester_rank,
                                           request.requester_team) if v)
         layout.addWidget(summary_row("Requested by", readonly_text(requester, 2)))
-        dates = _display_date(request.request_date)
+        dates = uk_date(request.request_date, "—")
         if self.dispatch.due_date:
-            dates += f"; answer due by {_display_date(self.dispatch.due_date)}"
+            dates += f"; answer due by {uk_date(self.dispatch.due_date)}"
         layout.addWidget(summary_row("Request date", dates))
         layout.addWidget(summary_row("Sent to", self.dispatch.agency_name))
         self.summary_asked = readonly_text(request.check_request, 4)
@@ -259,7 +264,7 @@ class ResponseForm(QtWidgets.QWidget):
             if subject.role:
                 line += f" ({subject.role.replace('-', ' ')})"
             if subject.date_of_birth:
-                line += f", born {_display_date(subject.date_of_birth)}"
+                line += f", born {uk_date(subject.date_of_birth)}"
             if subject.aliases:
                 line += "; also known as " + ", ".join(visible(a) for a in subject.aliases)
             subjects.append(line)
@@ -307,7 +312,7 @@ class ResponseForm(QtWidgets.QWidget):
         self.responder_contact = LineBox()
         self._row("responder_contact", self.responder_contact,
                   hint_text="A telephone number or secure e-mail address the requester can use (9.5)")
-        self.response_date = DateField()
+        self.response_date = DateField(latest=today_london)
         self._row("response_date", self.response_date, hint_text="For example 27/3/2026")
 
     def _build_disclosure(self) -> None:
@@ -391,7 +396,7 @@ class ResponseForm(QtWidgets.QWidget):
         prompt = self.request.partnership_question or self.agreement.request_form.partnership_working_prompt
         self.partnership_answer = TextBox(3)
         self._row("partnership_answer", self.partnership_answer, "Partnership working answer",
-                  _one_line(prompt, 400))
+                  one_line(prompt, 400))
 
     def _build_sending(self) -> None:
         if self.received:
@@ -402,14 +407,7 @@ class ResponseForm(QtWidgets.QWidget):
                           "you are speaking to by calling through their switchboard.")
         self.channel = QtWidgets.QComboBox()
         origin = self.dispatch.agency if self.received else self.request.origin_agency
-        try:
-            channels = list(self.agreement.partner(origin).secure_channels)
-        except Exception:  # noqa: BLE001 - an unknown partner offers the agreement-wide channels
-            channels = []
-        for extra in self.agreement.secure_channels:
-            if extra.id not in channels:
-                channels.append(extra.id)
-        for channel_id in channels:
+        for channel_id in channels_for(origin):   # the ones `origin` normally uses first
             self.channel.addItem(channel_name(channel_id), channel_id)
         self._row("channel", self.channel, "Channel it came through" if self.received else "Secure channel",
                   f"The channels {agency_name(origin)} normally uses are listed first")
@@ -547,7 +545,7 @@ class ResponseForm(QtWidgets.QWidget):
             if key in state:
                 getattr(self, key).set_value(str(state.get(key) or ""))
         if "response_date" in state:
-            self.response_date.set_text(str(state.get("response_date") or ""))
+            self.response_date.setText(str(state.get("response_date") or ""))
         self.info_types.set_values(state.get("info_types") or [])
         self.set_lawful_bases(state.get("lawful_bases") or [])
         if state.get("current_basis"):
@@ -593,18 +591,16 @@ class ResponseForm(QtWidgets.QWidget):
                   "declined": "&Mark as sent…"}
         self.send_button.setText(labels[kind])
 
-    def _editable(self) -> bool:
-        if self.received:
-            from app.requests import AWAITING
+    def allowed(self):
+        """The core's answer: what this user may do with this answer now, and why not."""
+        return answer_allowed(self.vault, self.request, self.dispatch, self.response, received=self.received)
 
-            return (self.session.can("responses.write") and self.request.origin_agency == self.vault.agency
-                    and self.response is None and self.dispatch.status in AWAITING)
-        return (self.session.can("responses.write") and self.dispatch.agency == self.vault.agency
-                and (self.response is None or self.response.status == "draft"))
+    def _editable(self) -> bool:
+        return self.allowed().edit.ok
 
     def _update_state(self) -> None:
-        editable = self._editable()
-        sent = self.response is not None and self.response.status != "draft"
+        may = self.allowed()
+        editable = may.edit.ok
         for key, row in self.rows.items():
             field = row.field
             if isinstance(field, (QtWidgets.QLineEdit, QtWidgets.QPlainTextEdit)):
@@ -620,37 +616,28 @@ class ResponseForm(QtWidgets.QWidget):
             else:
                 item.setFlags(flags & ~Qt.ItemFlag.ItemIsUserCheckable)
         self.save_button.setVisible(editable)
-        self.send_button.setVisible(editable and not self.received)
-        self.export_button.setVisible(not self.received)
-        self.export_button.setEnabled(sent and self.session.can("export.request"))
+        self.send_button.setVisible(editable and may.send.offered)
+        self.export_button.setVisible(may.export.offered)
+        self.export_button.setEnabled(may.export.ok)
         if self.received:
             name = self.dispatch.agency_name
             if self.response is not None:
                 self.status.setText(f"{name}'s answer was recorded as received on "
-                                    f"{_display_time(self.response.received_at)}. It shows in the collation.")
+                                    f"{uk_time(self.response.received_at)}. It shows in the collation.")
             elif not editable:
-                self.status.setText(f"An answer from {name} cannot be recorded here now: the request has not been "
-                                    "sent to them, they have already answered, or your role may not record it.")
+                self.status.setText(f"An answer from {name} cannot be recorded here now. {may.edit.reason}")
             else:
                 self.status.setText(f"Record here the answer {name} sent by another route (for example secure "
                                     "e-mail). It goes in the collation and the disclosure register as received "
                                     "from them, with the section 6 conditions of use.")
             return
-        if not sent:
-            self.export_button.setToolTip("Mark the response as sent first; the file then carries it to "
-                                          f"{agency_name(self.request.origin_agency)}.")
-        if self.dispatch.agency != self.vault.agency:
-            self.status.setText(f"This request was sent to {self.dispatch.agency_name}. Only that agency's desk "
-                                "can answer it here.")
-        elif sent:
-            when = _display_time(self.response.sent_at)
-            self.status.setText(f"Sent to {agency_name(self.request.origin_agency)} on {when}. A sent response "
-                                "cannot be changed. Use Export for sending to make the file for the requesting "
-                                "desk.")
+        if not may.export.ok:
+            self.export_button.setToolTip(may.export.reason)
+        if not editable:
+            self.status.setText(may.edit.reason + (" Use Export for sending to make the file for the requesting "
+                                                   "desk." if may.export.ok else ""))
         elif self.response is not None:
-            self.status.setText(f"Draft saved {_display_time(self.response.updated_at)}. Not sent yet.")
-        elif not self.session.can("responses.write"):
-            self.status.setText("Your role may read this request but not answer it.")
+            self.status.setText(f"Draft saved {uk_time(self.response.updated_at)}. Not sent yet.")
         else:
             self.status.setText("Not saved yet. Save a draft at any time; nothing is sent until you mark it "
                                 "as sent.")
@@ -739,7 +726,10 @@ class ResponseForm(QtWidgets.QWidget):
     def mark_sent(self) -> QtWidgets.QMessageBox | None:
         """Check the response for sending; if complete, ask (naming agency and channel) and return
         the confirmation box. Problems go to the error summary and each field."""
-        if not self._editable():
+        may = self.allowed().send
+        if not may.ok:
+            if may.offered:   # e.g. the requesting partner is suspended (13.2)
+                self.show_problems([("", may.reason)])
             return None
         problems, _clean = validate_response(self.data(), for_sending=True)
         if problems:
@@ -784,7 +774,7 @@ class ResponseForm(QtWidgets.QWidget):
 
     def export_for_sending(self) -> QtWidgets.QMessageBox | None:
         """Say what the file holds and for whom; on "Choose file…" ask where, then export."""
-        if self.response is None or self.response.status == "draft":
+        if not self.allowed().export.ok:
             return None
         to = agency_name(self.request.origin_agency)
         text = (f"This makes an exchange file of {self.request.reference} with your response, for {to} "
@@ -841,28 +831,6 @@ class ResponseForm(QtWidgets.QWidget):
 # ---- helpers --------------------------------------------------------------------------------
 
 
-def _display_date(value) -> str:
-    try:
-        parsed = parse_date(value)
-    except (ValueError, TypeError):
-        return str(value or "")
-    return parsed.strftime("%d/%m/%Y") if parsed else "—"
-
-
-def _display_time(value) -> str:
-    if not value:
-        return "—"
-    try:
-        return london_display(value)
-    except ValueError:
-        return str(value)
-
-
 def _sentence(text: str) -> str:
     text = text.strip().rstrip(";.")
     return text[:1].upper() + text[1:]
-
-
-def _one_line(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit] + "…"

@@ -6,28 +6,32 @@ Actions by role and state: Edit (a draft of this desk), Send to agencies… (say
 will receive it and through which channel first), Mark acknowledged, Change due date…, Export
 for sending… (recorded in the disclosure register), Copy reference, and Respond… when a dispatch
 is addressed to this desk's own agency (a request received from another desk).
+
+Longer than 600 lines on purpose: one screen whose body (the request and its collation) and whose
+actions share the request and collation on show, and whose small dialogs are opened only from here;
+what each action may do is app.requests' answer (`allowed`, `send_plan`), not this file's.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import re
 from pathlib import Path
 
 from app import textcheck
 from app.agreement import load_agreement
 from app.errors import SpocError
-from app.policy import get_policy
-from app.records import Invalid, parse_date, today_london
-from app.requests import (AWAITING, CLOSE_REASONS, LABELS, acknowledge_dispatch, close_request, problems_for_sending,
-                          send_to_agencies, set_due_date)
+from app.records import Invalid
+from app.requests import (CLOSE_REASONS, LABELS, acknowledge_dispatch, allowed, allowed_dispatch, close_request,
+                          default_due_date, problems_for_sending, send_plan, send_to_agencies, set_due_date)
 from app.responses import LABELS as RESPONSE_LABELS
 from app.responses import collation, explain_lawful_basis
 from app.subjects import ROLES as SUBJECT_ROLES
-from app.suspensions import current as current_suspension
-from app.timeutil import london_display
 from ui.qt import QtGui, QtWidgets, Qt, Signal
-from ui.requests.form import DateField, KIND_TITLES, iso_to_uk, subject_name_display
+from ui.kit.dialogs import error_text, question_box
+from ui.kit.fields import DateField
+from ui.kit.formatting import (EXCHANGE_FILTER, documents_folder, plural, safe_file_stem, uk_date,
+                               uk_time)
+from ui.requests.subjects import KIND_TITLES, subject_name_display
 from ui.kit.widgets import (bold_label, ErrorSummary, FieldRow, frameless_scroll, heading, hint_label,
                         no_mnemonic, plain_label, SUCCESS_STYLE)
 
@@ -42,47 +46,17 @@ COLLATION_COLUMNS = ("Agency", "Status", "Answer and lawful basis", "Held and di
 CELL_LIMIT = 300
 
 
-def _error_text(exc: BaseException, fallback: str) -> str:
-    if isinstance(exc, SpocError) and exc.args:
-        return str(exc.args[0])
-    return fallback
-
-
-def _when(value: str | None) -> str:
-    if not value:
-        return "—"
-    try:
-        return london_display(value)
-    except ValueError:
-        return value
-
-
 def _short(text: str, limit: int = CELL_LIMIT) -> str:
     text = text or ""
     return text if len(text) <= limit else text[:limit] + "… (see below)"
 
 
-def channel_name(code: str) -> str:
-    return load_agreement().channel_name(code) or "—"
-
-
-def default_channel(agency: str) -> str:
-    channels = load_agreement().partner(agency).secure_channels
-    return channels[0] if channels else ""
-
-
-def safe_file_name(reference: str) -> str:
-    """A file name from the reference only (never personal data)."""
-    return (re.sub(r"[^A-Za-z0-9-]+", "_", reference or "request").strip("_") or "request") + ".spocdesk.json"
-
-
 def due_text(dispatch, today: _dt.date | None = None) -> str:
     if not dispatch.due_date:
         return "—"
-    text = iso_to_uk(dispatch.due_date)
+    text = uk_date(dispatch.due_date)
     if dispatch.is_overdue(today):
-        days = ((today or today_london()) - parse_date(dispatch.due_date)).days
-        text += f" — OVERDUE by {days} day{'s' if days != 1 else ''}"
+        text += f" — OVERDUE by {plural(dispatch.days_overdue(today), 'day')}"
     return text
 
 
@@ -91,7 +65,7 @@ def response_parts(response) -> dict[str, str]:
     if response is None:
         return {"answer": "No answer yet", "held": "", "basis": "", "tests": "", "partnership": ""}
     answer = ANSWER_TITLES.get(response.kind, response.kind)
-    answer += f"\n{response.responder_name}, {iso_to_uk(response.response_date)}"
+    answer += f"\n{response.responder_name}, {uk_date(response.response_date)}"
     if response.status == "draft":
         answer += "\n(this desk's draft, not sent)"
     if response.kind == "declined" and response.decline_reason:
@@ -129,30 +103,27 @@ class SendDialog(QtWidgets.QDialog):
         layout.setContentsMargins(20, 16, 20, 16)
         layout.addWidget(heading(f"Send {request.reference} to these agencies?"))
         subjects = len(request.subjects)
-        due = (today_london() + _dt.timedelta(days=get_policy(vault).response_due_days))
+        self.plans = send_plan(vault, request)
+        due = self.plans[0].due_date if self.plans else default_due_date(vault)
         layout.addWidget(plain_label(
-            f"The request and the personal data of its {subjects} subject{'s' if subjects != 1 else ''} will be "
+            f"The request and the personal data of its {plural(subjects, 'subject')} will be "
             "recorded as sent to each agency ticked below, in the disclosure register, with today's date and the "
-            f"secure channel shown. Each answer will be due by {due.strftime('%d/%m/%Y')}. The request cannot be "
+            f"secure channel shown. Each answer will be due by {uk_date(due)}. The request cannot be "
             "changed for an agency once sent. Then use “Export for sending…” to make the file you send by "
             "that channel."))
         self.checks: dict[str, QtWidgets.QCheckBox] = {}
-        for dispatch in request.dispatches:
-            if dispatch.status != "draft":
-                continue
-            channel = channel_name(default_channel(dispatch.agency))
-            box = QtWidgets.QCheckBox(no_mnemonic(f"{dispatch.agency_name} — by {channel}"))
-            suspension = current_suspension(vault, dispatch.agency)
-            if suspension is not None:
+        for plan in self.plans:   # app.requests.send_plan: who, by which channel, and whether it may go
+            box = QtWidgets.QCheckBox(no_mnemonic(f"{plan.agency_name} — by {plan.channel_name}"))
+            if not plan.may_send:
                 box.setChecked(False)
                 box.setEnabled(False)
-                box.setText(f"{dispatch.agency_name} — suspended under clause 13.2; nothing can be sent to them")
-                box.setToolTip(suspension.reason)
+                box.setText(no_mnemonic(f"{plan.agency_name} — {plan.why_not}"))
+                box.setToolTip(plan.detail or plan.why_not)
             else:
                 box.setChecked(True)
             box.toggled.connect(self._update)
             layout.addWidget(box)
-            self.checks[dispatch.target] = box
+            self.checks[plan.target] = box
         buttons = QtWidgets.QDialogButtonBox()
         self.send_button = buttons.addButton("Send", QtWidgets.QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton(QtWidgets.QDialogButtonBox.StandardButton.Cancel)
@@ -166,28 +137,8 @@ class SendDialog(QtWidgets.QDialog):
 
     def _update(self) -> None:
         count = len(self.targets())
-        self.send_button.setText(f"Send to {count} agenc{'y' if count == 1 else 'ies'}")
+        self.send_button.setText(f"Send to {plural(count, 'agency', 'agencies')}")
         self.send_button.setEnabled(count > 0)
-
-
-class ConfirmDialog(QtWidgets.QDialog):
-    """A plain-text question with a named action button (export, and the like)."""
-
-    def __init__(self, title: str, text: str, action: str, parent: QtWidgets.QWidget | None = None):
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.setModal(True)
-        self.setMinimumWidth(520)
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(20, 16, 20, 16)
-        layout.addWidget(heading(title))
-        layout.addWidget(plain_label(text))
-        buttons = QtWidgets.QDialogButtonBox()
-        self.ok_button = buttons.addButton(action, QtWidgets.QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton(QtWidgets.QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
 
 
 class DueDateDialog(QtWidgets.QDialog):
@@ -205,7 +156,7 @@ class DueDateDialog(QtWidgets.QDialog):
         self.summary = ErrorSummary()
         layout.addWidget(self.summary)
         self.date = DateField()
-        self.date.set_iso(dispatch.due_date)
+        self.date.set_date(dispatch.due_date)
         self.row = FieldRow("Due date", self.date, "For example, 27/03/2026.")
         layout.addWidget(self.row)
         buttons = QtWidgets.QDialogButtonBox()
@@ -225,7 +176,7 @@ class DueDateDialog(QtWidgets.QDialog):
             self.adjustSize()  # room for the error summary
             return
         except SpocError as exc:
-            self.summary.show_problems([(self.date, _error_text(exc, "The due date was not changed."))])
+            self.summary.show_problems([(self.date, error_text(exc, "The due date was not changed."))])
             self.adjustSize()
             return
         self.changed.emit(dispatch)
@@ -276,7 +227,7 @@ class CloseRequestDialog(QtWidgets.QDialog):
         try:
             request = close_request(self.vault, self.request.id, chosen)
         except SpocError as exc:
-            self.summary.show_problems([(self.close_button, _error_text(exc, "The request was not closed."))])
+            self.summary.show_problems([(self.close_button, error_text(exc, "The request was not closed."))])
             self.adjustSize()
             return
         self.closed.emit(request)
@@ -398,6 +349,7 @@ class RequestView(QtWidgets.QWidget):
         self.receive_button.setToolTip("The agency answered by another route (for example secure e-mail): "
                                        "record what they sent.")
         self.receive_button.clicked.connect(self.receive_selected)
+        self._row_tips = {self.receive_button: self.receive_button.toolTip()}
         for button in (self.ack_button, self.due_button, self.respond_button, self.receive_button):
             row_actions.addWidget(button)
         row_actions.addStretch(1)
@@ -475,39 +427,29 @@ class RequestView(QtWidgets.QWidget):
 
     def _show(self) -> None:
         request, vault = self.request, self.session.vault
-        own = request.origin_agency == vault.agency
         self.title.setText(f"Request {request.reference}")
         sent = [d for d in request.dispatches if d.status != "draft"]
         status = REQUEST_STATUS_TITLES.get(request.status, request.status)
         line = f"{status}. From {self._agency(request.origin_agency)}."
         if sent:
-            line += f" Sent to {len(sent)} agenc{'y' if len(sent) == 1 else 'ies'}, {self.collation.answered} answered."
+            line += f" Sent to {plural(len(sent), 'agency', 'agencies')}, {self.collation.answered} answered."
         overdue = sum(1 for r in self.collation.rows if r.overdue)
         if overdue:
             line += f" {overdue} overdue."
         self.status_line.setText(line)
-        writer = self.session.can("requests.write")
-        self.edit_button.setVisible(writer and own)
-        self.edit_button.setEnabled(own and request.status == "draft")
-        self.send_button.setVisible(writer and own)
-        self.send_button.setEnabled(own and request.status != "closed"
-                                    and any(d.status == "draft" for d in request.dispatches))
-        self.export_button.setVisible(self.session.can("export.request"))
-        self.onward_button.setVisible(own and self.session.can("disclosures.write"))
-        self.onward_button.setEnabled(self.onward_panel is None)
-        self.close_button.setVisible(writer and own)
-        self.close_button.setEnabled(own and request.status != "closed")
+        may = allowed(vault, request)   # the core says what this user may do now, and why not
+        for button, answer in ((self.edit_button, may.edit), (self.send_button, may.send),
+                               (self.close_button, may.close)):
+            button.setVisible(answer.offered)
+            button.setEnabled(answer.ok)
+            button.setToolTip(answer.reason)
+        self.export_button.setVisible(may.export.offered)
+        self.onward_button.setVisible(may.record_onward.offered)
+        self.onward_button.setEnabled(may.record_onward.ok and self.onward_panel is None)
         if self.onward_panel is not None and self.onward_panel.request.id != request.id:
             self.close_onward()
-        hints = []
-        if writer and own and request.status != "draft":
-            hints.append("Only a draft can be edited; this request has been sent.")
-        if writer and own and not any(d.status == "draft" for d in request.dispatches) and request.status == "draft":
-            hints.append("Choose agencies to ask (Edit request) before sending.")
-        if not own:
-            hints.append(f"Received from {self._agency(request.origin_agency)}: only that desk may change it.")
-        self.action_hint.setText(" ".join(hints))
-        self.action_hint.setVisible(bool(hints))
+        self.action_hint.setText(" ".join(may.notes))
+        self.action_hint.setVisible(bool(may.notes))
         self._fill_table()
         self._fill_body()
         self._row_chosen()
@@ -528,7 +470,7 @@ class RequestView(QtWidgets.QWidget):
         for r, row in enumerate(rows):
             dispatch = row.dispatch
             parts = response_parts(row.response)
-            status = (f"{STATUS_TITLES.get(dispatch.status, dispatch.status)}\nSent: {_when(dispatch.sent_at)}"
+            status = (f"{STATUS_TITLES.get(dispatch.status, dispatch.status)}\nSent: {uk_time(dispatch.sent_at)}"
                       f"\nDue: {due_text(dispatch)}")
             answer = parts["answer"] + (f"\nLawful basis: {parts['basis']}" if parts["basis"] else "")
             tests = parts["tests"]
@@ -594,14 +536,14 @@ class RequestView(QtWidgets.QWidget):
         body.addWidget(heading("The request", 2))
         grid = self._grid()
         self._kv(grid, "Reference", request.reference)
-        self._kv(grid, LABELS["request_date"], iso_to_uk(request.request_date))
+        self._kv(grid, LABELS["request_date"], uk_date(request.request_date))
         self._kv(grid, "Person making the request", "\n".join(v for v in (
             request.requester_name, request.requester_rank,
             f"Collar or staff number: {request.requester_number}" if request.requester_number else "",
             request.requester_team) if v))
         self._kv(grid, LABELS["requester_contact"], request.requester_contact)
         self._kv(grid, LABELS["reasons"], names(agreement.request_reasons, request.reasons))
-        self._kv(grid, LABELS["information_date"], iso_to_uk(request.information_date))
+        self._kv(grid, LABELS["information_date"], uk_date(request.information_date))
         self._kv(grid, LABELS["information"], request.information)
         self._kv(grid, "Request", request.check_request)
         self._kv(grid, LABELS["partnership_question"], request.partnership_question)
@@ -626,7 +568,7 @@ class RequestView(QtWidgets.QWidget):
             if subject.aliases:
                 self._kv(grid, "Aliases", "\n".join(textcheck.visible(a) for a in subject.aliases))
             if subject.date_of_birth:
-                self._kv(grid, "Date of birth", iso_to_uk(subject.date_of_birth))
+                self._kv(grid, "Date of birth", uk_date(subject.date_of_birth))
             if subject.addresses:
                 self._kv(grid, "Addresses", "\n".join(subject.addresses))
             if subject.identifiers:
@@ -669,7 +611,7 @@ class RequestView(QtWidgets.QWidget):
             mark = "✔ Confirmed" if confirmation.id in ticked else "✘ Not confirmed"
             body.addWidget(plain_label(f"{mark}: {confirmation.text}"))
         if request.declared_at:
-            body.addWidget(hint_label(f"Confirmed by {request.declared_by} on {_when(request.declared_at)}."))
+            body.addWidget(hint_label(f"Confirmed by {request.declared_by} on {uk_time(request.declared_at)}."))
         else:
             body.addWidget(hint_label("The declaration has not been confirmed in full."))
 
@@ -692,20 +634,13 @@ class RequestView(QtWidgets.QWidget):
 
     def _row_chosen(self) -> None:
         row = self.selected_row()
-        vault = self.session.vault
-        own = self.request is not None and self.request.origin_agency == vault.agency
-        writer = self.session.can("requests.write")
-        status = row.dispatch.status if row else None
-        self.ack_button.setVisible(writer and own)
-        self.due_button.setVisible(writer and own)
-        self.ack_button.setEnabled(row is not None and status == "sent")
-        self.due_button.setEnabled(row is not None and status in AWAITING)
-        self.receive_button.setVisible(own and self.session.can("responses.write"))
-        self.receive_button.setEnabled(row is not None and status in AWAITING and row.dispatch.agency != vault.agency)
-        ours = any(r.dispatch.agency == vault.agency for r in (self.collation.rows if self.collation else ()))
-        self.respond_button.setVisible(ours and self.session.can("responses.write"))
-        self.respond_button.setEnabled(row is not None and row.dispatch.agency == vault.agency
-                                       and status in AWAITING)
+        if self.request is not None:
+            may = allowed_dispatch(self.session.vault, self.request, row.dispatch if row else None)
+            for button, answer in ((self.ack_button, may.acknowledge), (self.due_button, may.change_due),
+                                   (self.receive_button, may.record_received), (self.respond_button, may.respond)):
+                button.setVisible(answer.offered)
+                button.setEnabled(answer.ok)
+                button.setToolTip(answer.reason or self._row_tips.get(button, ""))
         self._fill_detail(row)
 
     def _fill_detail(self, row) -> None:
@@ -717,17 +652,17 @@ class RequestView(QtWidgets.QWidget):
         self.detail.addWidget(heading(dispatch.agency_name, 2))
         grid = self._grid()
         self._kv(grid, "Status", STATUS_TITLES.get(dispatch.status, dispatch.status))
-        self._kv(grid, "Sent", _when(dispatch.sent_at))
+        self._kv(grid, "Sent", uk_time(dispatch.sent_at))
         self._kv(grid, "Due", due_text(dispatch))
         if dispatch.acknowledged_at:
-            self._kv(grid, "Acknowledged", _when(dispatch.acknowledged_at))
+            self._kv(grid, "Acknowledged", uk_time(dispatch.acknowledged_at))
         if response is None:
             self._kv(grid, "Answer", "No answer yet")
         else:
             self._kv(grid, RESPONSE_LABELS["kind"], ANSWER_TITLES.get(response.kind, response.kind))
             self._kv(grid, RESPONSE_LABELS["responder_name"], "\n".join(
                 v for v in (response.responder_name, response.responder_role, response.responder_contact) if v))
-            self._kv(grid, RESPONSE_LABELS["response_date"], iso_to_uk(response.response_date))
+            self._kv(grid, RESPONSE_LABELS["response_date"], uk_date(response.response_date))
             if response.kind == "declined":
                 self._kv(grid, RESPONSE_LABELS["decline_reason"], response.decline_reason)
             if response.kind == "disclosure":
@@ -800,8 +735,9 @@ class RequestView(QtWidgets.QWidget):
             self.action_hint.setText("Edit the request to put these right, then send it.")
             self.action_hint.show()
             return None
-        if not any(d.status == "draft" for d in request.dispatches):
-            self.summary.show_problems([(self.edit_button, "Choose the agencies to ask first (Edit request)")])
+        may = allowed(self.session.vault, request).send
+        if not may.ok:
+            self.summary.show_problems([(self.edit_button, may.reason)])
             return None
         dialog = SendDialog(request, self.session.vault, self)
         dialog.accepted.connect(lambda: self.send(dialog.targets()))
@@ -820,7 +756,7 @@ class RequestView(QtWidgets.QWidget):
                                         for p in exc.problems])
             return False
         except SpocError as exc:
-            self.summary.show_problems([(self.send_button, _error_text(exc, "Nothing was sent."))])
+            self.summary.show_problems([(self.send_button, error_text(exc, "Nothing was sent."))])
             return False
         names = [d.agency_name for d in dispatches if d.target in set(targets)]
         self.reload()
@@ -829,30 +765,26 @@ class RequestView(QtWidgets.QWidget):
         self.changed.emit()
         return True
 
-    def confirm_export(self) -> ConfirmDialog | None:
+    def confirm_export(self) -> QtWidgets.QMessageBox | None:
         self.clear_messages()
         request = self.request
         if request is None:
             return None
         vault = self.session.vault
-        if request.origin_agency == vault.agency:
-            recipients = sorted({d.agency for d in request.dispatches if d.status != "draft"})
-            if not recipients:
-                self.summary.show_problems([(self.send_button, f"{request.reference} has not been sent to any "
-                                             "agency yet; send it first")])
-                return None
-        else:
-            recipients = [request.origin_agency]
-        names = ", ".join(self._agency(code) for code in recipients)
+        may = allowed(vault, request)
+        if not may.export.ok:
+            self.summary.show_problems([(self.send_button, may.export.reason)])
+            return None
+        names = ", ".join(self._agency(code) for code in may.export_to)
         count = len(request.subjects)
         text = (f"The file will hold {request.reference}"
                 + (" with this desk's answer" if request.origin_agency != vault.agency else "")
-                + f" and the personal data of its {count} subject{'s' if count != 1 else ''}. "
+                + f" and the personal data of its {plural(count, 'subject')}. "
                 f"It will be recorded in the disclosure register as sent to: {names}. "
                 "Send it only by the agreed secure channel, then delete any copy you do not need. "
                 "The file name is the reference only.")
-        dialog = ConfirmDialog(f"Export {request.reference} for sending", text, "Choose where to save…", self)
-        dialog.accepted.connect(self._choose_and_export)
+        dialog = question_box(self, f"Export {request.reference} for sending", text, "Choose where to save…")
+        dialog.finished.connect(lambda _r, b=dialog: b.clickedButton() is b.accept_button and self._choose_and_export())
         dialog.finished.connect(lambda _r: dialog.deleteLater())
         self.dialog = dialog
         dialog.open()
@@ -860,11 +792,11 @@ class RequestView(QtWidgets.QWidget):
 
     def choose_export_path(self, suggested: str) -> str:
         path, _filter = QtWidgets.QFileDialog.getSaveFileName(
-            self, "Export for sending", str(Path.home() / suggested), "SPOC Desk exchange files (*.json)")
+            self, "Export for sending", str(documents_folder() / suggested), EXCHANGE_FILTER)
         return path
 
     def _choose_and_export(self) -> None:
-        path = self.choose_export_path(safe_file_name(self.request.reference))
+        path = self.choose_export_path(f"{safe_file_stem(self.request.reference)}.spocdesk.json")
         if path:
             self.export_to(Path(path))
 
@@ -876,7 +808,7 @@ class RequestView(QtWidgets.QWidget):
             doc = export_request(self.session.vault, self.request.id)
             write_file(doc, Path(path))
         except SpocError as exc:
-            self.summary.show_problems([(self.export_button, _error_text(exc, "Nothing was exported."))])
+            self.summary.show_problems([(self.export_button, error_text(exc, "Nothing was exported."))])
             return False
         self.say(f"Exported to {path}. Recorded in the disclosure register.")
         self.changed.emit()
@@ -890,7 +822,7 @@ class RequestView(QtWidgets.QWidget):
         try:
             acknowledge_dispatch(self.session.vault, row.dispatch.id)
         except SpocError as exc:
-            self.summary.show_problems([(self.ack_button, _error_text(exc, "Not recorded."))])
+            self.summary.show_problems([(self.ack_button, error_text(exc, "Not recorded."))])
             return False
         self.reload()
         self.say(f"{row.dispatch.agency_name} has acknowledged the request.")
@@ -904,7 +836,7 @@ class RequestView(QtWidgets.QWidget):
         self.clear_messages()
         dialog = DueDateDialog(self.session.vault, row.dispatch, self)
         dialog.changed.connect(lambda d: (self.reload(), self.say(
-            f"{d.agency_name}'s answer is now due by {iso_to_uk(d.due_date)}."), self.changed.emit()))
+            f"{d.agency_name}'s answer is now due by {uk_date(d.due_date)}."), self.changed.emit()))
         dialog.finished.connect(lambda _r: dialog.deleteLater())
         self.dialog = dialog
         dialog.open()
@@ -912,10 +844,10 @@ class RequestView(QtWidgets.QWidget):
 
     def receive_selected(self) -> None:
         row = self.selected_row()
-        if row is not None and row.dispatch.status in AWAITING:
+        if row is not None and allowed_dispatch(self.session.vault, self.request, row.dispatch).record_received.ok:
             self.receive_requested.emit(self.request, row.dispatch)
 
     def respond_selected(self) -> None:
         row = self.selected_row()
-        if row is not None and row.dispatch.agency == self.session.vault.agency:
+        if row is not None and allowed_dispatch(self.session.vault, self.request, row.dispatch).respond.ok:
             self.respond_requested.emit(self.request, row.dispatch)

@@ -14,10 +14,12 @@ from app.vault.keyslots import keyslot_path
 from app.vault.vault import user_name_problem
 from ui.kit import config
 from ui.kit.clipboard import copy_text
+from ui.kit.dialogs import error_text
+from ui.kit.fields import LineBox
 from ui.kit.passphrase import NewPassphraseFields
 from ui.qt import QtCore, QtGui, QtPdf, QtPrintSupport, QtWidgets, Qt, Signal
 from ui.kit.widgets import ErrorSummary, FieldRow, frameless_scroll, plain_label
-from ui.worker import run_in_background
+from ui.worker import Op
 
 VAULT_SUFFIX = ".vault"
 FILE_FILTER = "SPOC Desk vaults (*.vault);;All files (*)"
@@ -153,8 +155,7 @@ class AdminPage(QtWidgets.QWizardPage):
         layout = _page_layout(self)
         self.summary = ErrorSummary()
         layout.addWidget(self.summary)
-        self.name = QtWidgets.QLineEdit()
-        self.name.setMaxLength(64)
+        self.name = LineBox(max_length=64)
         self.name_row = FieldRow("Your &user name", self.name,
                                  "2 to 64 letters, digits, dots, hyphens or underscores, such as j.smith. "
                                  "It is recorded in the audit trail with everything you do.")
@@ -340,7 +341,8 @@ class CreateVaultWizard(QtWidgets.QWizard):
         def work():
             return Vault.create(path, user=user, passphrase=passphrase, agency=agency)
 
-        run_in_background(work, self._created, self._failed)
+        Op(self, work, "Something went wrong while creating the vault; nothing was kept. Try again.") \
+            .success(self._created).failure(self._failed).abandoned(_close_created).run()
 
     def _created(self, result) -> None:
         vault, recovery_key = result
@@ -361,10 +363,7 @@ class CreateVaultWizard(QtWidgets.QWizard):
     def _failed(self, exc: BaseException) -> None:
         self._creating = False
         self.button(QtWidgets.QWizard.WizardButton.CancelButton).setEnabled(True)
-        if isinstance(exc, SpocError) and exc.args:
-            text = str(exc.args[0])
-        else:
-            text = "Something went wrong while creating the vault; nothing was kept. Try again."
+        text = error_text(exc, "Something went wrong while creating the vault; nothing was kept. Try again.")
         self.creating_page.show_failure(text)
 
     # ---- the recovery key ------------------------------------------------------------------
@@ -451,3 +450,9 @@ class CreateVaultWizard(QtWidgets.QWizard):
         self._forget_key()
         self.admin_page.fields.clear()
         super().reject()
+
+
+def _close_created(result) -> None:
+    """A vault created after its wizard had gone: close it (it stays on disk, listed nowhere)."""
+    vault, _recovery_key = result
+    vault.close(reason="create wizard cancelled")

@@ -7,7 +7,8 @@ from app import __version__
 from app.errors import SpocError
 from ui.kit import config
 from ui.qt import QtCore, QtGui, QtWidgets, Qt, Signal
-from ui.kit.widgets import Area, frameless_scroll, MarkingBanner, message, plain_label
+from ui.kit.dialogs import info_box
+from ui.kit.widgets import Area, frameless_scroll, MarkingBanner, plain_label
 
 WINDOW_STATE = "main_window"
 
@@ -105,7 +106,9 @@ class MainWindow(QtWidgets.QMainWindow):
             self.report_breach_action = QtGui.QAction("&Report a breach or complaint…", self)
             self.report_breach_action.setShortcut(QtGui.QKeySequence("Ctrl+Shift+B"))
             self.report_breach_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
-            self.report_breach_action.setToolTip("Log a breach for the Data Protection Manager (clause 10: within 24 hours)")
+            from app.breaches import clock_rule   # the deadline's hours from the agreement
+
+            self.report_breach_action.setToolTip(f"Log a breach for the Data Protection Manager. {clock_rule('dpm')}")
             self.report_breach_action.triggered.connect(self.report_breach)
             breach_menu.addAction(self.report_breach_action)
 
@@ -175,7 +178,7 @@ class MainWindow(QtWidgets.QMainWindow):
         try:
             self._areas[key].refresh()
         except SpocError as exc:  # a refusal or a full disk is told, not fatal to the window
-            message(self, "SPOC Desk", str(exc)).open()
+            info_box(self, "SPOC Desk", str(exc), warning=True).open()
 
     # ---- actions ---------------------------------------------------------------------------
 
@@ -211,10 +214,9 @@ class MainWindow(QtWidgets.QMainWindow):
             area.data_changed()
 
     def _about(self) -> None:
-        message(self, "About SPOC Desk",
-                f"SPOC Desk {__version__}\nAn offline desk for the Single Points of Contact of a Modern "
-                "Slavery information sharing agreement.\nEverything it holds is OFFICIAL-SENSITIVE.",
-                QtWidgets.QMessageBox.Icon.Information).open()
+        info_box(self, "About SPOC Desk",
+                 f"SPOC Desk {__version__}\nAn offline desk for the Single Points of Contact of a Modern "
+                 "Slavery information sharing agreement.\nEverything it holds is OFFICIAL-SENSITIVE.").open()
 
     # ---- locking ---------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from app.errors import SpocError
 from app.policy import get_policy
 from ui.kit import clipboard
 from ui.kit import config
+from ui import worker
 from ui.shell.idle import IdleWatcher
 from ui.qt import QtCore, QtWidgets
 from ui.shell.screenlock import ScreenLockWatcher
@@ -118,6 +119,7 @@ class Shell(QtCore.QObject):
         for attr in ("start_window", "unlock_window"):
             window = getattr(self, attr)
             if window is not None:
+                worker.abandon_within(window)  # an unlock still running opens nothing now
                 window.hide()
                 window.deleteLater()
                 setattr(self, attr, None)
@@ -225,13 +227,39 @@ class Shell(QtCore.QObject):
     # ---- lock ------------------------------------------------------------------------------
 
     def lock(self, reason: str = "manual", *, show_unlock: bool = True) -> None:
-        session, main = self.session, self.main_window
+        session = self.session
         if session is None:
             return
+        # No wait for work already running on the vault (adding a user, a search, a page): no new
+        # work starts while locking, every running op's result is dropped, and the vault stops
+        # serving other threads, so their work fails at its next statement in the pool and the
+        # lock goes ahead at once (DESIGN.md, Layers: long work off the GUI thread).
+        with worker.refusing_new_work():
+            if worker.abandon_all():
+                try:
+                    session.vault.interrupt()
+                except SpocError:
+                    pass
+            kept_drafts = self._lock(session, reason)
+        if show_unlock and self.path is not None:
+            notice = LOCK_NOTICES.get(reason, LOCK_NOTICES["manual"])
+            if reason == "idle":
+                from ui.kit.formatting import plural  # at lock time: the start-up path does without it
+
+                minutes = self.idle.timer.interval() / 60_000
+                shown = plural(minutes, "minute")
+                notice = notice.replace("{minutes} minutes", shown)
+            if kept_drafts is False:
+                notice += "\nYour unsaved input could not be kept: the vault could not be written."
+            elif kept_drafts:
+                notice += "\nYour unsaved input was kept, encrypted in the vault, and comes back when you unlock."
+            self.show_unlock(self.path, notice)
+
+    def _lock(self, session: Session, reason: str):
+        """Keep the drafts, close dialogs and the main window, close the vault; returns what
+        _keep_drafts said."""
+        main = self.main_window
         self.idle.stop()
-        # Work already running on the vault (adding a user, a search) finishes before the
-        # connection closes under it; its result then finds its widget gone and is dropped.
-        QtCore.QThreadPool.globalInstance().waitForDone(30_000)
         kept_drafts = self._keep_drafts(session, main)
         self._close_dialogs()
         clipboard.guard().clear_if_ours()
@@ -251,17 +279,7 @@ class Shell(QtCore.QObject):
         session.vault.close(reason=reason)
         session.vault = None
         log.info("session.locked reason=%s", reason)
-        if show_unlock and self.path is not None:
-            notice = LOCK_NOTICES.get(reason, LOCK_NOTICES["manual"])
-            if reason == "idle":
-                minutes = self.idle.timer.interval() / 60_000
-                shown = f"{minutes:g} minute" if minutes == 1 else f"{minutes:g} minutes"
-                notice = notice.replace("{minutes} minutes", shown)
-            if kept_drafts is False:
-                notice += "\nYour unsaved input could not be kept: the vault could not be written."
-            elif kept_drafts:
-                notice += "\nYour unsaved input was kept, encrypted in the vault, and comes back when you unlock."
-            self.show_unlock(self.path, notice)
+        return kept_drafts
 
     def _keep_drafts(self, session: Session, main: MainWindow | None):
         """True if drafts were kept, None if there were none, False if keeping them failed."""

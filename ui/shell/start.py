@@ -6,6 +6,7 @@ from pathlib import Path
 
 from app import __version__
 from ui.kit import config
+from ui.kit.dialogs import info_box
 from ui.qt import QtWidgets, Qt, Signal
 from ui.kit.widgets import bold_label, heading, HINT_STYLE, MarkingBanner, plain_label
 
@@ -93,11 +94,8 @@ class StartWindow(QtWidgets.QWidget):
             return
         path = Path(item.data(Qt.ItemDataRole.UserRole))
         if not path.exists():
-            box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Warning, "Vault not found",
-                                        f"There is no vault at {path}. It may have been moved, or be on a "
-                                        "drive that is not connected.", QtWidgets.QMessageBox.StandardButton.Ok, self)
-            box.setTextFormat(Qt.TextFormat.PlainText)
-            box.open()
+            info_box(self, "Vault not found", f"There is no vault at {path}. It may have been moved, or be on a "
+                     "drive that is not connected.", warning=True).open()
             return
         self.open_vault.emit(path)
 

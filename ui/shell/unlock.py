@@ -17,7 +17,7 @@ from app.vault import busy_message
 from ui.kit import config
 from ui.qt import QtCore, QtWidgets, Signal
 from ui.kit.widgets import heading, HINT_STYLE, MarkingBanner, plain_label
-from ui.worker import run_in_background
+from ui.worker import Op
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,7 @@ class UnlockWindow(QtWidgets.QWidget):
         self.setWindowTitle(f"Unlock {self.path.name} — SPOC Desk")
         self.setObjectName("unlockWindow")
         self._busy = False
+        self._op: Op | None = None
         self._wait_timer = QtCore.QTimer(self)
         self._wait_timer.setInterval(1000)
         self._wait_timer.timeout.connect(self._update_wait)
@@ -98,7 +99,7 @@ class UnlockWindow(QtWidgets.QWidget):
 
         buttons = QtWidgets.QHBoxLayout()
         self.other_button = QtWidgets.QPushButton("&Choose another vault")
-        self.other_button.clicked.connect(self.choose_other_vault)
+        self.other_button.clicked.connect(self._choose_other)
         self.remembered_button = QtWidgets.QPushButton("Unlock with remembered &key")
         self.remembered_button.clicked.connect(self.attempt_remembered_unlock)
         self.unlock_button = QtWidgets.QPushButton("&Unlock")
@@ -220,7 +221,7 @@ class UnlockWindow(QtWidgets.QWidget):
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
         target = self.passphrase if self.user_box.currentText() else self.user_box
-        QtCore.QTimer.singleShot(0, target.setFocus)
+        QtCore.QTimer.singleShot(0, target, target.setFocus)  # not called once the screen has gone
 
     # ---- unlocking -------------------------------------------------------------------------
 
@@ -253,15 +254,25 @@ class UnlockWindow(QtWidgets.QWidget):
         self._start(lambda: Vault.open_with_keyring(path, user=user), user, False)
 
     def _start(self, work, user: str, remember: bool) -> None:
-        self._busy = True
-        self._set_inputs_enabled(False)
         self.error.hide()
-        self.busy.show()
-        run_in_background(work, lambda vault: self._opened(vault, user, remember), self._failed)
+        self._op = Op(self, work).busy(self._show_busy).success(lambda vault: self._opened(vault, user, remember)) \
+            .failure(self._failed).abandoned(_let_go).run()
+
+    def _show_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self.busy.setVisible(busy)
+        if busy:
+            self._set_inputs_enabled(False)
+
+    def _choose_other(self) -> None:
+        """The user leaves this vault: an unlock still running is dropped (the vault it opens is
+        closed again, quietly), never shown or opened."""
+        if self._op is not None:
+            self._op.cancel()
+            self._op = None
+        self.choose_other_vault.emit()
 
     def _opened(self, vault, user: str, remember: bool) -> None:
-        self._busy = False
-        self.busy.hide()
         self.passphrase.clear()
         config.set_vault_setting(self.path, "last_user", user)
         config.remember_vault(self.path)
@@ -276,8 +287,6 @@ class UnlockWindow(QtWidgets.QWidget):
         self.unlocked.emit(vault)
 
     def _failed(self, exc: BaseException) -> None:
-        self._busy = False
-        self.busy.hide()
         self.passphrase.clear()
         if isinstance(exc, VaultBusy):
             self._show_error(f"{exc}")
@@ -292,8 +301,17 @@ class UnlockWindow(QtWidgets.QWidget):
         self.passphrase.setFocus()
 
 
-def _tell(parent, text: str) -> None:
-    from ui.kit.widgets import message
+def _let_go(vault) -> None:
+    """An unlock that finished after its screen had gone: close the vault it opened."""
+    try:
+        vault.close(reason="unlock abandoned")
+    except SpocError:
+        pass
+    log.info("unlock.abandoned")
 
-    box = message(parent, "SPOC Desk", text, QtWidgets.QMessageBox.Icon.Information)
+
+def _tell(parent, text: str) -> None:
+    from ui.kit.dialogs import info_box
+
+    box = info_box(parent, "SPOC Desk", text)
     box.open()
