@@ -243,13 +243,15 @@ def _parse_ref(vault, ref: str):
     return row, None
 
 
-def _file_name(reference: str, kind: str, sender: str, agency: str) -> str:
+def _file_name(reference: str, kind: str, sender: str, agency: str, package_id: str = "") -> str:
+    """From the reference and agencies only, never personal data (a receipt adds the start of its
+    own package id: one desk writes many receipts for one reference into one folder)."""
     if kind == "request":
         return f"{reference}_to_{agency}{SUFFIX}"
     if kind == "response":
         return f"{reference}_{sender}_response_to_{agency}{SUFFIX}"
     if kind == "receipt":
-        return f"{reference}_receipt_{sender}_to_{agency}{SUFFIX}"
+        return f"{reference}_receipt_{sender}_to_{agency}_{package_id[:8]}{SUFFIX}"
     return f"vault_{sender}{SUFFIX}"
 
 
@@ -837,7 +839,7 @@ def _write_receipt(vault, manifest: dict, received_at: str, folder: Path) -> Pat
     document = _receipt_document(manifest, received_at, vault)
     data = seal(vault, kind="receipt", document=document, recipient_card=card, reference=manifest["reference"],
                 package_id=package_id, head=head)
-    name = _file_name(manifest["reference"], "receipt", vault.agency, sender)
+    name = _file_name(manifest["reference"], "receipt", vault.agency, sender, package_id)
     _record_made(vault, package_id=package_id, kind="receipt", card=card, reference=manifest["reference"],
                  request_id=None, document=document, head=head, file_name=name, receipt_for=manifest["package_id"])
     path = folder / name
