@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import weakref
 from pathlib import Path
 
 from app.agreement import load_agreement
@@ -78,13 +79,28 @@ def _card_from_row(vault, row, previous=None) -> dict:
     return card
 
 
+# This desk's card, fingerprint and signing key per open vault, made once: only this process
+# can change a vault's keys while it is open (one instance per vault), and rotate_keys drops it.
+_OWN: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def own(vault) -> tuple[dict, str, object]:
+    """(card, fingerprint, Ed25519 private key object) of this desk's current keys."""
+    found = _OWN.get(vault)
+    if found is None:
+        rows = _key_rows(vault)
+        current = current_keys(vault)
+        previous = next((r for r in reversed(rows) if r["version"] < current["version"]), None)
+        card = _card_from_row(vault, current, previous)
+        found = (card, fingerprint(card), k.signing_key(current["signing_key"]))
+        _OWN[vault] = found
+    return found
+
+
 def desk_card(vault) -> dict:
     """This desk's public card, self-signed (Ed25519 signatures are deterministic, so the same
     keys always give the same card)."""
-    rows = _key_rows(vault)
-    current = current_keys(vault)
-    previous = next((r for r in reversed(rows) if r["version"] < current["version"]), None)
-    return _card_from_row(vault, current, previous)
+    return json.loads(json.dumps(own(vault)[0]))
 
 
 def fingerprint(card: dict) -> str:
@@ -338,12 +354,14 @@ def rotate_keys(vault) -> dict:
 
     current = current_keys(vault)
     row = new_key_row(version=current["version"] + 1)
+    _OWN.pop(vault, None)
     with vault.db.transaction():
         vault.db.execute("UPDATE desk_keys SET retired_at = ? WHERE id = ?", (row["created_at"], current["id"]))
         vault.db.execute("INSERT INTO desk_keys (id, version, signing_key, age_identity, created_at)"
                          " VALUES (?, ?, ?, ?, ?)",
                          (row["id"], row["version"], row["signing_key"], row["age_identity"], row["created_at"]))
         vault.audit("desk.keys_rotated", record_type="desk", record_id=vault.vault_id, reason=f"v{row['version']}")
+    _OWN.pop(vault, None)
     return desk_card(vault)
 
 

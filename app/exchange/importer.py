@@ -60,6 +60,7 @@ def _existing(vault, table: str) -> set[str]:
     return {r[0] for r in vault.db.query(f"SELECT id FROM {table}")}  # our constant table names
 
 
+FLUSH_EVERY = 1000  # requests whose rows are written together
 LINK_SQL = "INSERT INTO request_subjects (request_id, subject_id, role, position) VALUES (?, ?, ?, ?)"
 
 
@@ -179,6 +180,16 @@ def import_document(vault, doc, progress: Progress | None = None, *,
         afterwards: list[Callable[[], None]] = []
         counters: dict[tuple[str, int], int] = {}
 
+        def flush() -> None:
+            """Write the rows gathered so far, parents before children, and let them go: a large
+            file's rows are not all held as parameters at once."""
+            db.executemany(insert_sql("requests", REQUEST_COLS), new_requests)
+            db.executemany(LINK_SQL, new_links)
+            db.executemany(insert_sql("dispatches", DISPATCH_COLS), new_dispatches)
+            db.executemany(insert_sql("responses", RESPONSE_COLS), new_responses)
+            for rows in (new_requests, new_links, new_dispatches, new_responses):
+                rows.clear()
+
         def later(action: str, record_type: str, record_id: str, reason: str | None = None) -> None:
             afterwards.append(functools.partial(vault.audit, action, record_type=record_type, record_id=record_id,
                                                 reason=reason))
@@ -208,6 +219,7 @@ def import_document(vault, doc, progress: Progress | None = None, *,
             else:
                 summary.unchanged += 1
         db.executemany(insert_sql("subjects", SUBJECT_COLS), new_subjects)
+        new_subjects.clear()
         for i, request in enumerate(doc["requests"]):
             rid = request["id"]
             held = have_requests.get(rid)
@@ -291,12 +303,11 @@ def import_document(vault, doc, progress: Progress | None = None, *,
                         afterwards.append(functools.partial(
                             _response_arrived, vault, disclosures, request, dispatch["id"], response,
                             DISPATCH_STATUS_FOR[response["kind"]]))
+            if len(new_requests) >= FLUSH_EVERY:
+                flush()
             if progress and i % 500 == 0:
                 progress(i, total)
-        db.executemany(insert_sql("requests", REQUEST_COLS), new_requests)
-        db.executemany(LINK_SQL, new_links)
-        db.executemany(insert_sql("dispatches", DISPATCH_COLS), new_dispatches)
-        db.executemany(insert_sql("responses", RESPONSE_COLS), new_responses)
+        flush()
         for (agency, year), number in counters.items():
             keep_counter_beyond(vault, agency, year, number)
         for step in afterwards:

@@ -9,6 +9,7 @@ that a card's signature covers, and the fingerprint read aloud on the telephone 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import uuid
@@ -75,6 +76,7 @@ def verify(public_key_b64: str, signature: bytes, data: bytes) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=1024)
 def fingerprint_of(agency: str, vault_id: str, signing_key_b64: str, recipient: str) -> str:
     """Eight groups of five digits, like Signal's safety numbers: SHA-512 of the canonical public
     parts of a card, each group the next 5 bytes of the digest as a number modulo 100000."""

@@ -47,6 +47,7 @@ SUFFIX = ".spocpkg"
 MAX_PACKAGE_BYTES = MAX_FILE_BYTES
 MAX_MANIFEST_BYTES = 256 * 1024
 MAX_RECIPIENTS = 50
+DEFLATE_FROM = 256 * 1024
 MEMBERS = ("manifest.json", "manifest.sig", "document.json")
 AGE_MAGIC = b"age-encryption.org/v1\n"
 SAFE_REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,39}$")
@@ -143,32 +144,35 @@ def _recipient_entry(card: dict) -> dict:
     return {"agency": card["agency"], "vault_id": card["vault_id"], "fingerprint": desks.fingerprint(card)}
 
 
+
 def seal(vault, *, kind: str, document: bytes, recipient_card: dict, reference: str, package_id: str,
          head) -> bytes:
     """The package bytes: the signed manifest and the document in a ZIP, encrypted with age to
     the recipient card. Pure: it writes nothing."""
     import pyrage
 
-    own = desks.desk_card(vault)
-    keys_row = desks.current_keys(vault)
+    card, own_fingerprint, signer = desks.own(vault)
     manifest = {
         "format": PACKAGE_FORMAT, "kind": kind, "package_id": package_id, "created": utc_now_iso(),
         "reference": reference,
-        "sender": {"agency": own["agency"], "vault_id": own["vault_id"], "fingerprint": desks.fingerprint(own),
-                   "card": own},
+        "sender": {"agency": card["agency"], "vault_id": card["vault_id"], "fingerprint": own_fingerprint,
+                   "card": card},
         "recipients": [_recipient_entry(recipient_card)],
         "document": {"name": "document.json", "sha256": hashlib.sha256(document).hexdigest(), "size": len(document)},
         "sender_audit_head": {"seq": head.seq, "mac": head.mac},
     }
-    manifest_bytes = json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False).encode("utf-8")
-    signature = k.signing_key(keys_row["signing_key"]).sign(manifest_bytes)
+    manifest_bytes = json.dumps(manifest, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    signature = signer.sign(manifest_bytes)
+    # Small documents (a request, a response, a receipt) are stored: deflating them costs more
+    # than it saves; a whole vault is deflated (JSON shrinks several times).
+    method = zipfile.ZIP_DEFLATED if len(document) > DEFLATE_FROM else zipfile.ZIP_STORED
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+    with zipfile.ZipFile(buffer, "w") as archive:
         for name, data in (("manifest.json", manifest_bytes), ("manifest.sig", signature), ("document.json", document)):
             info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
+            info.compress_type = method if name == "document.json" else zipfile.ZIP_STORED
             info.external_attr = 0o600 << 16
-            archive.writestr(info, data)
+            archive.writestr(info, data, compresslevel=6 if info.compress_type == zipfile.ZIP_DEFLATED else None)
     return pyrage.encrypt(buffer.getvalue(), [pyrage.x25519.Recipient.from_str(recipient_card["age_recipient"])])
 
 
@@ -715,6 +719,10 @@ def receive(vault, path, receipt_out=None, progress: Progress | None = None) -> 
     require(vault.role, "import", "receive packages")
     path = Path(path)
     manifest, document, rotated = open_package(vault, path, progress=progress)
+    # The document's bytes are handed on in a list the parser empties, so they are freed as soon
+    # as they are decoded (a whole vault's document is large).
+    holder = [document]
+    del document
     names = load_agreement()
     sender = manifest["sender"]["agency"]
     who = names.partner(sender).name
@@ -737,11 +745,11 @@ def receive(vault, path, receipt_out=None, progress: Progress | None = None) -> 
             if rotated is not None:
                 desks.accept_rotation(vault, rotated)
             if kind == "receipt":
-                result = _receive_receipt(vault, manifest, document, path.name)
+                result = _receive_receipt(vault, manifest, holder.pop(), path.name)
             elif kind == "vault":
-                result = _receive_vault(vault, manifest, document, path.name, progress)
+                result = _receive_vault(vault, manifest, holder, path.name, progress)
             else:
-                result = _receive_exchange(vault, manifest, document, path.name, progress)
+                result = _receive_exchange(vault, manifest, holder, path.name, progress)
             result.rotated = rotated is not None
             now = utc_now_iso()
             vault.db.execute(
@@ -769,11 +777,11 @@ def receive(vault, path, receipt_out=None, progress: Progress | None = None) -> 
     return result
 
 
-def _document(document: bytes, name: str) -> tuple[dict, bool]:
-    return parse_document(document, f"{name}'s document")
+def _document(holder: list, name: str) -> tuple[dict, bool]:
+    return parse_document(holder, f"{name}'s document")
 
 
-def _receive_exchange(vault, manifest: dict, document: bytes, name: str, progress) -> Received:
+def _receive_exchange(vault, manifest: dict, document: list, name: str, progress) -> Received:
     from app.exchange.importer import import_document
     from app.timeutil import london_display
 
@@ -810,7 +818,7 @@ def _receive_exchange(vault, manifest: dict, document: bytes, name: str, progres
                     summary=summary, extra={"made": london_display(manifest["created"])})
 
 
-def _receive_vault(vault, manifest: dict, document: bytes, name: str, progress) -> Received:
+def _receive_vault(vault, manifest: dict, document: list, name: str, progress) -> Received:
     from app.exchange.importer import import_document
 
     if vault.role != "admin":

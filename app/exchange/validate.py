@@ -67,10 +67,13 @@ def _depth_over(raw: bytes, limit: int) -> bool:
     return False
 
 
-def parse_document(raw: bytes, name: str) -> tuple[dict, bool]:
+def parse_document(raw: bytes | list, name: str) -> tuple[dict, bool]:
     """Parse an exchange document's bytes within the stated limits: size, nesting depth and the
     number of values its size allows, all refused in words before json.loads builds anything.
-    Returns the document and whether its text holds any surrogate escape."""
+    Returns the document and whether its text holds any surrogate escape. Given a one-item list
+    instead of bytes, it takes the bytes out of it, so they are freed once decoded."""
+    if isinstance(raw, list):
+        raw = raw.pop()
     check_size(len(raw), name)
     if _depth_over(raw, MAX_DEPTH):
         raise InvalidInput(f"{name} nests lists and objects more than {MAX_DEPTH} levels deep; no SPOC Desk "
@@ -84,6 +87,7 @@ def parse_document(raw: bytes, name: str) -> tuple[dict, bool]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidInput(f"{name} is not UTF-8 text; it is not a SPOC Desk exchange file.") from None
+    del raw
     escapes = bool(_SURROGATE_ESCAPE.search(text))
     try:
         doc = json.loads(text)
@@ -91,6 +95,7 @@ def parse_document(raw: bytes, name: str) -> tuple[dict, bool]:
         raise InvalidInput(f"{name} is not valid JSON (line {exc.lineno}, column {exc.colno}).") from None
     except RecursionError:
         raise InvalidInput(f"{name} nests lists and objects too deeply; it was not read.") from None
+    del text
     check_lengths(doc, name)
     return doc, escapes
 
@@ -126,12 +131,12 @@ def _read(path: Path) -> tuple[dict, bool]:
         if path.is_dir():
             raise IsADirectoryError
         check_size(path.stat().st_size, path.name)
-        raw = path.read_bytes()
+        holder = [path.read_bytes()]
     except FileNotFoundError:
         raise InvalidInput(f"There is no file {path}.") from None
     except IsADirectoryError:
         raise InvalidInput(f"{path} is a folder, not an exchange file.") from None
-    return parse_document(raw, path.name)
+    return parse_document(holder, path.name)
 
 
 # ---- validation -----------------------------------------------------------------------------
