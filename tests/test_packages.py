@@ -660,3 +660,21 @@ def test_a_bare_request_file_is_refused_by_import(desks3, tmp_path):
     with pytest.raises(InvalidInput, match="only inside a sealed package"):
         import_document(dwp, doc)
     assert state(dwp) == before
+
+
+def test_import_takes_only_a_whole_vault_package_and_only_a_spoc_receives_requests(desks3):
+    from app.errors import AuthError
+
+    police, dwp, _, out = desks3
+    _, made = sent_to_dwp(police, out)
+    admin = reopen_as(dwp, "alice")
+    before = state(admin)
+    with pytest.raises(InvalidInput, match="is a request package; this takes vault packages only"):
+        packages.import_whole_vault(admin, made.path)
+    with pytest.raises(AuthError):
+        packages.receive(admin, made.path, receipt_out=out)  # need to know: requests are SPOC work
+    assert state(admin) == before
+    chair = reopen_as(admin, "carol", "chair")
+    with pytest.raises(AuthError):
+        packages.receive(chair, made.path, receipt_out=out)
+    chair.close()

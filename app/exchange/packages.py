@@ -712,13 +712,22 @@ def open_package(vault, path, *, progress: Progress | None = None):
     return manifest, opened.document, rotated
 
 
-def receive(vault, path, receipt_out=None, progress: Progress | None = None) -> Received:
+def receive(vault, path, receipt_out=None, progress: Progress | None = None, *,
+            kinds: tuple[str, ...] = KINDS) -> Received:
     """Verify, open and import a package all or nothing; write a signed receipt for the sender
     (into `receipt_out`, or beside the package). A receipt package marks the dispatch delivered.
-    A package already received changes nothing and says when it was received."""
+    A package already received changes nothing and says when it was received. `kinds` limits
+    what is accepted (checked before anything is written)."""
     require(vault.role, "import", "receive packages")
     path = Path(path)
     manifest, document, rotated = open_package(vault, path, progress=progress)
+    if manifest["kind"] not in kinds:
+        raise InvalidInput(f"{path.name} is a {manifest['kind']} package; this takes "
+                           f"{' or '.join(kinds)} packages only (nothing was changed).")
+    if manifest["kind"] == "vault":
+        require(vault.role, "export.all", "import a whole vault")
+    else:
+        require(vault.role, "requests.write", "receive request and response packages")
     # The document's bytes are handed on in a list the parser empties, so they are freed as soon
     # as they are decoded (a whole vault's document is large).
     holder = [document]
@@ -801,7 +810,8 @@ def _receive_exchange(vault, manifest: dict, document: list, name: str, progress
         raise InvalidInput(f"Import refused, nothing was changed: {name}: a response package answers another "
                            "desk's request.")
     if isinstance(request, dict) and request.get("reference") != manifest["reference"]:
-        raise PackageDamaged(f"{name} has been altered: its document is not for {manifest['reference']}.")
+        raise InvalidInput(f"Import refused, nothing was changed: {name}: its document is not for the reference "
+                           f"its manifest names ({manifest['reference']}).")
     summary = import_document(vault, doc, may_hold_surrogates=escapes, sender=sender)
     rid = request["id"]
     reference = request["reference"]
@@ -897,11 +907,7 @@ def import_whole_vault(vault, path, progress: Progress | None = None):
     except IsADirectoryError:
         raise InvalidInput(f"{path} is a folder, not an exchange file.") from None
     if start == AGE_MAGIC[:4]:
-        received = receive(vault, path, progress=progress)
-        if received.kind != "vault":
-            raise InvalidInput(f"{path.name} is a {received.kind} package; `import` takes a whole vault "
-                               "(use `receive` for packages from partners).")
-        return received.summary
+        return receive(vault, path, progress=progress, kinds=("vault",)).summary
     doc, escapes = _read(path)
     if isinstance(doc, dict) and doc.get("scope") != "vault":
         raise InvalidInput(f"{path.name} is not a whole-vault file; requests and responses arrive only as sealed "
