@@ -35,7 +35,8 @@ def two(tmp_path):
 def state(vault) -> tuple:
     """What a refusal must leave untouched: the audit head and every trust and call row."""
     return (vault.chain_head(), vault.db.scalar("SELECT count(*) FROM partner_desks"),
-            vault.db.scalar("SELECT count(*) FROM telephone_calls"), vault.db.scalar("SELECT count(*) FROM disclosures"))
+            vault.db.scalar("SELECT count(*) FROM telephone_calls"),
+            vault.db.scalar("SELECT count(*) FROM disclosures"))
 
 
 def test_a_new_vault_has_its_desk_keys_and_a_self_signed_card(two):

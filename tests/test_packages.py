@@ -162,7 +162,8 @@ def test_request_package_response_package_and_receipts(desks3):
     plan = packages.send_plan(police, request.reference, ["DWP", "HMRC"])
     assert [(p.agency, p.problem) for p in plan] == [("DWP", None), ("HMRC", None)]
     made = packages.send(police, request.reference, "DWP,HMRC", out)
-    assert [m.file_name for m in made] == [f"{request.reference}_to_DWP.spocpkg", f"{request.reference}_to_HMRC.spocpkg"]
+    assert [m.file_name for m in made] == [f"{request.reference}_to_DWP.spocpkg",
+                                           f"{request.reference}_to_HMRC.spocpkg"]
     for m in made:
         assert stat.S_IMODE(os.stat(m.path).st_mode) == 0o600
         assert CANARY.encode() not in m.path.read_bytes()

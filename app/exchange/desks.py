@@ -272,7 +272,8 @@ def trust_partner(vault, card: dict, *, fingerprint: str, checked_by: str, via: 
     if not given:
         raise InvalidInput("The fingerprint read on the telephone must be 8 groups of 5 digits; nothing was trusted.")
     if given != expected:
-        raise InvalidInput(f"The fingerprint read on the telephone does not match {names.partner(card['agency']).name}'s "
+        who = names.partner(card["agency"]).name
+        raise InvalidInput(f"The fingerprint read on the telephone does not match {who}'s "
                            "card; it is not trusted. Do not use this card: call again through the switchboard.")
     held = partner_by_fingerprint(vault, expected)
     if held is not None and held["revoked_at"]:
@@ -304,7 +305,8 @@ def _insert_partner(vault, pid: str, card: dict, fp: str, *, checked_by: str, vi
                     how: str) -> None:
     vault.db.execute(
         "INSERT INTO partner_desks (id, agency, vault_id, signing_key, age_recipient, fingerprint, card, card_version,"
-        " checked_by, via_number, checked_at, checked_by_user, trusted_how) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " checked_by, via_number, checked_at, checked_by_user, trusted_how)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (pid, card["agency"], card["vault_id"], card["signing_key"], card["age_recipient"], fp,
          json.dumps(card, sort_keys=True), card["card_version"], checked_by, via, checked_at, vault.actor, how))
 

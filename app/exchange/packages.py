@@ -881,7 +881,8 @@ def _receive_receipt(vault, manifest: dict, document: bytes, name: str) -> Recei
         raise InvalidInput(f"{name} is not a valid receipt; nothing was changed.")
     made = vault.db.one("SELECT * FROM packages WHERE package_id = ? AND direction = 'made'", (receipt["package_id"],))
     if made is None or not any(r["agency"] == sender for r in json.loads(made["recipients"])):
-        raise InvalidInput(f"{name} is a receipt for a package this desk did not send to {sender}; nothing was changed.")
+        raise InvalidInput(f"{name} is a receipt for a package this desk did not send to {sender}; "
+                           "nothing was changed.")
     if made["doc_sha256"] != receipt["document_sha256"]:
         raise InvalidInput(f"{name} is a receipt for a different document than the one sent; nothing was changed.")
     at = receipt["received_at"]
