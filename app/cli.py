@@ -22,7 +22,7 @@ EXIT_CODES = """exit codes:
   2  usage: the command line is wrong
   3  wrong user name or passphrase, disabled user, or not permitted for your role
   4  invalid input: nothing was written
-  5  the vault (or backup) is damaged or has been tampered with
+  5  the vault, backup or package is damaged, or was tampered with or forged
   6  the vault is open in another SPOC Desk process"""
 
 
@@ -217,11 +217,11 @@ def cmd_policy(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from app.exchange import import_file
+    from app.exchange.packages import import_whole_vault
 
     vault = _open(args)
     try:
-        summary = import_file(vault, Path(args.file))
+        summary = import_whole_vault(vault, Path(args.file))
     finally:
         vault.close()
     print(f"Imported {Path(args.file).name}: {summary.line()}.")
@@ -237,26 +237,125 @@ def _check_new_file(out: Path) -> None:
 
 
 def cmd_export(args) -> int:
-    from app.exchange import export_request, export_vault, write_file
+    from app.exchange import desks, packages
 
+    if args.request or args.to:
+        raise UsageError("export --request is replaced by `spocdesk send VAULT REF --to CODE --out DIR`, which "
+                         "makes sealed packages.")
+    if bool(args.to_card) == bool(args.unencrypted):
+        raise UsageError("Choose --to-card FILE (sealed to the new vault's card) or --unencrypted (an "
+                         "administrator's explicit choice, audited).")
     out = Path(args.out)
     _check_new_file(out)
+    card = desks.read_card(Path(args.to_card)) if args.to_card else None
     vault = _open(args)
     try:
-        if args.request:
-            doc = export_request(vault, args.request, to=args.to or None)
+        if card is not None:
+            made = packages.export_sealed(vault, card, out)
+            head = vault.chain_head()
+            print(f"Exported the whole vault to {out}, sealed to the card of vault {card['vault_id']} "
+                  f"(fingerprint {desks.fingerprint(card)}; audit chain head {head.short()}).")
+            print(f"Package id {made.package_id}. Import it into the new vault with `spocdesk import`.")
         else:
-            if args.to:
-                raise UsageError("--to goes with --request; a whole-vault export has no recipient.")
-            doc = export_vault(vault)
-        write_file(doc, out)
+            doc = packages.export_unencrypted(vault, out)
+            print(f"Exported the whole vault ({len(doc['requests'])} requests) UNENCRYPTED to {out} (audit chain "
+                  f"head {doc['audit_chain_head']['seq']}:{doc['audit_chain_head']['mac'][:16]}).")
+            print("Anyone who can read that file reads every record: move it at once and delete it; "
+                  "this export is recorded and shown to the Data Protection Manager.")
     finally:
         vault.close()
-    what = f"request {args.request}" if args.request else f"the whole vault ({len(doc['requests'])} requests)"
-    print(f"Exported {what} to {out} (audit chain head {doc['audit_chain_head']['seq']}:"
-          f"{doc['audit_chain_head']['mac'][:16]}).")
-    if args.request:
-        print("Send it only through an approved secure channel (Appendix 4); the disclosure is recorded.")
+    return 0
+
+
+
+
+def cmd_keys(args) -> int:
+    from app.exchange import desks
+    from app.timeutil import london_display
+
+    card = None
+    if args.action == "card":
+        _check_new_file(Path(args.out))
+    elif args.action == "trust":
+        card = desks.read_card(Path(args.file))
+        given = [args.fingerprint, args.checked_by, args.via]
+        if any(given) and not all(given):
+            raise UsageError("Trusting a card needs all of --fingerprint FP, --checked-by NAME and --via NUMBER.")
+    vault = _open(args)
+    try:
+        if args.action == "card":
+            fp = desks.write_card(vault, Path(args.out))
+            print(f"Desk card of {vault.agency} written to {args.out}.")
+            print(f"Fingerprint (read it to partners on the telephone): {fp}")
+        elif args.action == "trust":
+            if args.fingerprint:
+                partner = desks.trust_partner(vault, card, fingerprint=args.fingerprint, checked_by=args.checked_by,
+                                              via=args.via)
+                print(f"Trusted the desk card of {partner['agency_name']} ({partner['agency']}), fingerprint "
+                      f"{partner['fingerprint']}, checked by {partner['checked_by']} via {partner['via_number']}.")
+            else:
+                partner = desks.accept_rotation(vault, card)
+                if partner is None:
+                    raise InvalidInputError("That card is not a rotation of a card this desk trusts: check its "
+                                            "fingerprint on the telephone and give --fingerprint, --checked-by and "
+                                            "--via; nothing was trusted.")
+                print(f"Accepted the rotated desk card of {partner['agency_name']} ({partner['agency']}), "
+                      f"fingerprint {partner['fingerprint']}: it is signed by the card this desk trusted.")
+        elif args.action == "list":
+            rows = desks.partner_desks(vault)
+            vault.audit("partners.listed", record_type="partner_desk", reason=f"{len(rows)} shown")
+            if args.json:
+                _print_json(rows)
+            else:
+                print(f"{'AGENCY':8}{'STATE':12}{'FINGERPRINT':49}CHECKED (UK time), BY, VIA")
+                for p in rows:
+                    print(f"{p['agency']:8}{p['state']:12}{p['fingerprint']:49}{london_display(p['checked_at'])}, "
+                          f"{p['checked_by']}, {p['via_number']}" + (" (rotation)" if p["trusted_how"] == "rotation"
+                                                                      else ""))
+        elif args.action == "rotate":
+            new = desks.rotate_keys(vault)
+            print(f"New desk keys made (card version {new['card_version']}); fingerprint {desks.fingerprint(new)}.")
+            print("Save the new card (keys card) and send it to partners: it is signed by the old key, so "
+                  "desks that trust the old card accept it without a new call.")
+        elif args.action == "revoke":
+            done = desks.revoke_partner(vault, args.agency, args.reason)
+            print(f"Revoked {len(done)} desk card(s) of {args.agency}: its packages are refused from now on.")
+    finally:
+        vault.close()
+    return 0
+
+
+def cmd_send(args) -> int:
+    from app.exchange import packages
+
+    out = Path(args.out)
+    if not out.is_dir():
+        raise InvalidInputError(f"The folder {out} does not exist; nothing was made.")
+    vault = _open(args)
+    try:
+        made = packages.send(vault, args.ref, args.to, out)
+    finally:
+        vault.close()
+    for package in made:
+        where = f"attach it to a secure e-mail to {package.email}" if package.email else \
+            "attach it to a secure e-mail to their SPOC (no address in the partners directory)"
+        print(f"Package made for {package.agency}: {package.path} ({where}).")
+    print("Nothing has been sent yet: each dispatch says 'package made' until the partner's receipt arrives.")
+    return 0
+
+
+def cmd_receive(args) -> int:
+    from app.exchange import packages
+
+    vault = _open(args)
+    try:
+        received = packages.receive(vault, Path(args.package),
+                                    receipt_out=Path(args.receipt_out) if args.receipt_out else None)
+    finally:
+        vault.close()
+    print(received.line + ("" if received.already_received_at else "."))
+    if received.receipt_path:
+        print(f"Receipt written: {received.receipt_path} (send it back to {received.sender_agency} by secure e-mail).")
     return 0
 
 
@@ -458,18 +557,58 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p = command("open", lambda args: cmd_desktop(args.vault, args.desktop), "open the desktop app at this vault's unlock screen")
     p.add_argument("vault", metavar="VAULT")
 
-    p = command("import", cmd_import, "import an exchange file (spocdesk/1); all or nothing")
+    p = command("import", cmd_import, "import a whole-vault file or vault package into an empty vault (a move)")
     p.add_argument("vault", metavar="VAULT")
     p.add_argument("file", metavar="FILE")
     _auth(p)
 
     p = command("export", cmd_export,
-                "export one request for sending (SPOC), or the whole vault (admin), as an exchange file")
+                "export the whole vault (admin): sealed to the new vault's card, or unencrypted by explicit choice")
     p.add_argument("vault", metavar="VAULT")
-    p.add_argument("--out", metavar="FILE", required=True, help="the JSON file to write (must not exist)")
-    p.add_argument("--request", metavar="REF", help="the request reference, e.g. MSR-2026-0001")
-    p.add_argument("--to", metavar="CODE", action="append",
-                   help="recipient agency (repeatable); default: the agencies it was sent to, or its requester")
+    p.add_argument("--out", metavar="FILE", required=True, help="the file to write (must not exist)")
+    p.add_argument("--to-card", metavar="FILE", help="the desk card of the new, empty vault to seal it to")
+    p.add_argument("--unencrypted", action="store_true", help="write readable JSON (audited; avoid)")
+    p.add_argument("--request", metavar="REF", help=argparse.SUPPRESS)
+    p.add_argument("--to", metavar="CODE", action="append", help=argparse.SUPPRESS)
+    _auth(p)
+
+    p = command("keys", cmd_keys, "this desk's card and keys; partner desks trusted after a telephone check")
+    keys_sub = p.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
+    q = keys_sub.add_parser("card", help="write this desk's card to a file; prints its fingerprint")
+    q.add_argument("vault", metavar="VAULT")
+    q.add_argument("--out", metavar="FILE", required=True, help="the card file to write (must not exist)")
+    _auth(q)
+    q = keys_sub.add_parser("trust", help="trust a partner's card after reading its fingerprint back by telephone")
+    q.add_argument("vault", metavar="VAULT")
+    q.add_argument("file", metavar="FILE")
+    q.add_argument("--fingerprint", metavar="FP", help="the fingerprint read back on the call (8 groups of 5 digits)")
+    q.add_argument("--checked-by", metavar="NAME", help="who made the call")
+    q.add_argument("--via", metavar="NUMBER", help="the switchboard or known number the call went through")
+    _auth(q)
+    q = keys_sub.add_parser("list", help="partner desks: agency, fingerprint, when and how checked")
+    q.add_argument("vault", metavar="VAULT")
+    q.add_argument("--json", action="store_true")
+    _auth(q)
+    q = keys_sub.add_parser("rotate", help="make new desk keys; the new card is signed by the old key")
+    q.add_argument("vault", metavar="VAULT")
+    _auth(q)
+    q = keys_sub.add_parser("revoke", help="revoke a partner's desk card: its packages are refused")
+    q.add_argument("vault", metavar="VAULT")
+    q.add_argument("agency", metavar="AGENCY")
+    q.add_argument("--reason", default="compromised", help="compromised (default), left-partnership, replaced, error")
+    _auth(q)
+
+    p = command("send", cmd_send, "make one sealed package per recipient desk for a request or a response")
+    p.add_argument("vault", metavar="VAULT")
+    p.add_argument("ref", metavar="REF", help="MSR-2026-0001 (a request) or MSR-2026-0001/DWP (this desk's response)")
+    p.add_argument("--to", metavar="CODE[,CODE...]", action="append", help="recipient agencies")
+    p.add_argument("--out", metavar="DIR", required=True, help="the folder to write the packages into")
+    _auth(p)
+
+    p = command("receive", cmd_receive, "verify, open and import a package; writes a signed receipt for the sender")
+    p.add_argument("vault", metavar="VAULT")
+    p.add_argument("package", metavar="PACKAGE")
+    p.add_argument("--receipt-out", metavar="DIR", help="where to write the receipt (default: beside the package)")
     _auth(p)
 
     p = command("report", cmd_report, "print a document to a PDF file, marked OFFICIAL-SENSITIVE on every page")

@@ -31,6 +31,13 @@ class VaultDamaged(SpocError):
     exit_code = 5
 
 
+class PackageDamaged(SpocError):
+    """A package (or a file inside one) was altered, damaged or forged: its encryption, signature
+    or document hash does not check out. Nothing was written."""
+
+    exit_code = 5
+
+
 class VaultBusy(SpocError):
     """Another process has the vault open."""
 

@@ -94,10 +94,16 @@ class Dispatch:
     created_by: str
     updated_at: str
     updated_by: str
+    # Issue 15, the honest states: when this desk made a sealed package of it, which, and when the
+    # partner's receipt came back (app.exchange.packages.dispatch_state words them).
+    package_made_at: str | None = None
+    package_id: str | None = None
+    delivered_at: str | None = None
 
     @classmethod
     def from_row(cls, row) -> "Dispatch":
-        return cls(**{k: row[k] for k in cls.__dataclass_fields__})
+        keys = row.keys()
+        return cls(**{k: row[k] for k in cls.__dataclass_fields__ if k in keys})
 
     @property
     def agency_name(self) -> str:

@@ -50,6 +50,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # the auditor see no meeting (need to know).
     "meetings.read": frozenset({"chair", "spoc", "dpm"}),
     "meetings.manage": frozenset({"chair", "spoc"}),
+    # Issue 15 (9.5): the SPOC (or the administrator setting up a desk) trusts partners' desk
+    # cards after the telephone check and rotates this desk's keys; everyone may see which
+    # partner desks are trusted (cards are public). Sending and receiving packages are request
+    # work (export.request / import); a whole-vault package stays with the administrator.
+    "partners.read": frozenset(ROLES),
+    "partners.trust": frozenset({"spoc", "admin"}),
+    "desk.keys": frozenset({"spoc", "admin"}),
 }
 
 

@@ -68,6 +68,23 @@ def _fts5() -> Check:
     return Check("Full-text search", True, "FTS5 available")
 
 
+def _packages() -> Check:
+    """The packages between desks: age X25519 (pyrage) and Ed25519 (cryptography) round trips."""
+    try:
+        import pyrage
+    except ImportError:
+        return Check("Sealed packages", False, "pyrage is not installed: packages cannot be sealed or opened")
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    identity = pyrage.x25519.Identity.generate()
+    sealed = pyrage.encrypt(b"self test", [identity.to_public()])
+    if not sealed.startswith(b"age-encryption.org/v1\n") or pyrage.decrypt(sealed, [identity]) != b"self test":
+        return Check("Sealed packages", False, "the age round trip failed")
+    key = Ed25519PrivateKey.generate()
+    key.public_key().verify(key.sign(b"self test"), b"self test")
+    return Check("Sealed packages", True, "age v1 (X25519) and Ed25519 signatures ok")
+
+
 def _key_derivation() -> Check:
     from app.vault import crypto
 
@@ -193,7 +210,7 @@ def _qt_checks() -> list[Check]:
 
 
 CHECKS: tuple[Callable[[], Check | list[Check]], ...] = (
-    _sqlcipher, _encrypted_roundtrip, _fts5, _key_derivation, _agreement, _schema, _timezone, _fonts,
+    _sqlcipher, _encrypted_roundtrip, _fts5, _key_derivation, _packages, _agreement, _schema, _timezone, _fonts,
     _keyring, _qt_checks)
 
 

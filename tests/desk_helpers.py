@@ -80,3 +80,17 @@ def response_data(**overrides) -> dict:
     }
     data.update(overrides)
     return data
+
+
+def trust_each_other(*vaults: Vault) -> None:
+    """Every desk trusts every other desk's card, as after the telephone checks (9.5)."""
+    from app.exchange import desks
+
+    cards = {v.path: desks.desk_card(v) for v in vaults}
+    for vault in vaults:
+        for other in vaults:
+            if other is vault:
+                continue
+            card = cards[other.path]
+            desks.trust_partner(vault, card, fingerprint=desks.fingerprint(card), checked_by="DS Jane Smith",
+                                via="01773 420100 (switchboard)")

@@ -54,3 +54,12 @@ def test_unlock_to_the_requests_list_scrolled_to_its_end(small_vault):
     assert result["rows"] == 60
     assert 0 < result["unlock_to_main_s"] <= result["unlock_to_list_s"]
     assert result["list_first_paint_s"] > 0 and result["scroll_to_end_s"] > 0
+
+
+def test_the_package_bench_seals_against_its_raw_floor(tmp_path):
+    """bench/packages.py still measures the app's seal and its floor on the same bytes (the
+    figures themselves are the bench's business, never asserted here)."""
+    from bench import packages as bench_packages
+
+    result = bench_packages.measure_seal(tmp_path, rounds=3)
+    assert result["app_s"] > 0 and result["floor_s"] > 0 and result["document_bytes"] > 5_000

@@ -86,37 +86,43 @@ def test_cli_demo_export_import(spocdesk, tmp_path):
     passwords = dict(re.findall(r"^(admin|spoc|dpm|chair)\s+\w+\s+(.+)$", result.out, re.M))
     assert set(passwords) == {"admin", "spoc", "dpm", "chair"}
     out = tmp_path / "all.json"
-    result = spocdesk("export", tmp_path / "demo.vault", "--out", out, "--user", "admin", "--passphrase-stdin",
-                      stdin=passwords["admin"] + "\n")
+    result = spocdesk("export", tmp_path / "demo.vault", "--out", out, "--unencrypted", "--user", "admin",
+                      "--passphrase-stdin", stdin=passwords["admin"] + "\n")
     assert result.code == 0, result.err
+    assert "UNENCRYPTED" in result.out
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert doc["format"] == "spocdesk/1" and len(doc["requests"]) == 30
     # A SPOC may not export the whole vault; an existing --out is refused.
-    result = spocdesk("export", tmp_path / "demo.vault", "--out", tmp_path / "x.json", "--user", "spoc",
-                      "--passphrase-stdin", stdin=passwords["spoc"] + "\n")
+    result = spocdesk("export", tmp_path / "demo.vault", "--out", tmp_path / "x.json", "--unencrypted", "--user",
+                      "spoc", "--passphrase-stdin", stdin=passwords["spoc"] + "\n")
     assert result.code == 3 and "export the whole vault" in result.err
+    assert spocdesk("export", tmp_path / "demo.vault", "--out", out, "--unencrypted", "--user", "admin",
+                    "--passphrase-stdin", stdin=passwords["admin"] + "\n").code == 4
+    # One request for sending is a sealed package now (`send`), never a readable file.
     sent = next(r for r in doc["requests"] if r["status"] != "draft" and r["dispatches"])
-    one = tmp_path / "one.json"
-    result = spocdesk("export", tmp_path / "demo.vault", "--out", one, "--request", sent["reference"],
-                      "--user", "spoc", "--passphrase-stdin", stdin=passwords["spoc"] + "\n")
-    assert result.code == 0 and "secure channel" in result.out, result.err
-    assert spocdesk("export", tmp_path / "demo.vault", "--out", one, "--request", sent["reference"], "--user",
-                    "spoc", "--passphrase-stdin", stdin=passwords["spoc"] + "\n").code == 4
-    # Import into a fresh HMRC desk, then a broken file is refused with exit 4.
-    assert spocdesk("init", tmp_path / "hmrc.vault", "--user", "alice", "--agency", "HMRC",
+    result = spocdesk("export", tmp_path / "demo.vault", "--out", tmp_path / "one.json", "--request",
+                      sent["reference"], "--user", "spoc", "--passphrase-stdin", stdin=passwords["spoc"] + "\n")
+    assert result.code == 2 and "spocdesk send" in result.err and not (tmp_path / "one.json").exists()
+    # The whole file moves into a new, empty desk of the same agency; never into a live one.
+    assert spocdesk("init", tmp_path / "new.vault", "--user", "alice", "--agency", "DCON",
                     "--passphrase-stdin", stdin=f"{PASSPHRASE}\n{PASSPHRASE}\n").code == 0
-    result = spocdesk("import", tmp_path / "hmrc.vault", one, "--user", "alice", "--passphrase-stdin",
+    result = spocdesk("import", tmp_path / "new.vault", out, "--user", "alice", "--passphrase-stdin",
                       stdin=PASSPHRASE + "\n")
-    assert result.code == 0 and "1 requests added" in result.out, result.err
-    bad = json.loads(one.read_text(encoding="utf-8"))
+    assert result.code == 0 and "30 requests added" in result.out, result.err
+    result = spocdesk("import", tmp_path / "new.vault", out, "--user", "alice", "--passphrase-stdin",
+                      stdin=PASSPHRASE + "\n")
+    assert result.code == 4 and "never merged into a live desk" in result.err
+    assert spocdesk("init", tmp_path / "other.vault", "--user", "alice", "--agency", "DCON",
+                    "--passphrase-stdin", stdin=f"{PASSPHRASE}\n{PASSPHRASE}\n").code == 0
+    bad = json.loads(out.read_text(encoding="utf-8"))
     bad["requests"][0]["colour"] = "red"
     (tmp_path / "bad.json").write_text(json.dumps(bad), encoding="utf-8")
-    result = spocdesk("import", tmp_path / "hmrc.vault", tmp_path / "bad.json", "--user", "alice",
+    result = spocdesk("import", tmp_path / "other.vault", tmp_path / "bad.json", "--user", "alice",
                       "--passphrase-stdin", stdin=PASSPHRASE + "\n")
-    assert result.code == 4 and sent["reference"] in result.err and "colour" in result.err
+    assert result.code == 4 and bad["requests"][0]["reference"] in result.err and "colour" in result.err
     assert len(result.err.strip().splitlines()) == 1
     (tmp_path / "junk.json").write_text("{not json", encoding="utf-8")
-    result = spocdesk("import", tmp_path / "hmrc.vault", tmp_path / "junk.json", "--user", "alice",
+    result = spocdesk("import", tmp_path / "other.vault", tmp_path / "junk.json", "--user", "alice",
                       "--passphrase-stdin", stdin=PASSPHRASE + "\n")
     assert result.code == 4 and "not valid JSON" in result.err
 

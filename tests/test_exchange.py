@@ -12,7 +12,8 @@ from app import requests as rq
 from app import responses as rs
 from app import contacts, suspensions
 from app.errors import AuthError, InvalidInput
-from desk_helpers import make_desk, reopen_as, request_data, response_data
+from app.exchange import packages
+from desk_helpers import make_desk, reopen_as, request_data, response_data, trust_each_other
 
 HOSTILE = [
     "<b>bold</b><script>alert('x')</script>",
@@ -73,10 +74,12 @@ def test_whole_vault_round_trip_gives_equal_data(police, tmp_path):
     texts = json.dumps(again, ensure_ascii=False)
     for value in HOSTILE:
         assert json.dumps(value, ensure_ascii=False)[1:-1] in texts
-    # Re-importing is idempotent.
+    # A whole-vault file goes only into an empty vault: importing it again is refused, nothing changes.
     before = exchange.export_vault(other)
-    summary = exchange.import_file(other, path)
-    assert summary.requests_added == 0 and summary.unchanged > 0
+    head = other.chain_head()
+    with pytest.raises(InvalidInput, match="never merged into a live desk"):
+        exchange.import_file(other, path)
+    assert other.chain_head() == head
     assert clean(exchange.export_vault(other)) == clean(before)
     other.close()
     admin.close()
@@ -144,53 +147,62 @@ def test_unknown_top_level_field_and_wrong_format(police):
 
 
 def test_reference_clash_is_an_error(police, tmp_path):
-    populate(police)
-    admin = reopen_as(police, "alice")
-    doc = exchange.export_vault(admin)
-    doc["requests"][0]["id"] = "22222222-2222-2222-2222-222222222222"
+    """A package from the requesting desk with a new record under a reference already held."""
+    request = rq.create_request(police, request_data())
+    partner = make_desk(tmp_path / "hmrc.vault", agency="HMRC")
+    trust_each_other(police, partner)
+    packages.send(police, request.reference, ["HMRC"], tmp_path)
+    doc = json.loads(json.dumps(exchange.export_request(police, request.reference)))
+    packages.receive(partner, tmp_path / f"{request.reference}_to_HMRC.spocpkg")
+    doc["requests"][0]["id"] = "22222222-2222-4222-8222-222222222222"
     for d in doc["requests"][0]["dispatches"]:
         d["id"] = d["id"][:-4] + "ffff"
-        for r in d["responses"]:
-            r["id"] = r["id"][:-4] + "eeee"
+    head = partner.chain_head()
     with pytest.raises(InvalidInput, match=r"requests\[0\] MSR-2026-0001: reference: this vault already holds"):
-        exchange.import_document(admin, doc)
-    admin.close()
+        exchange.import_document(partner, doc, sender="DCON")
+    assert partner.chain_head() == head
+    partner.close()
 
 
 def test_police_to_partner_and_back(tmp_path):
-    """A police SPOC raises a request to three partners; HMRC imports and answers; police collates."""
+    """A police SPOC raises a request to three partners; HMRC receives its package and answers;
+    police collates. Each package carries only its recipient's dispatch."""
     police = make_desk(tmp_path / "dcon.vault")
-    request = rq.create_request(police, request_data(information=HOSTILE[3]))
-    rq.send_to_agencies(police, request.id, ["HMRC", "GLAA", "DCC/CSIS"])
-    outgoing = exchange.export_request(police, request.reference)
-    assert outgoing["scope"] == "request" and len(outgoing["requests"][0]["dispatches"]) == 3
-    exported = [d for d in disclosures.list_disclosures(police).items if d.kind == "export"]
-    assert sorted(d.to_agency for d in exported) == ["DCC", "GLAA", "HMRC"]
-    exchange.write_file(outgoing, tmp_path / "to-partners.json")
-
     partner = make_desk(tmp_path / "hmrc.vault", agency="HMRC")
-    summary = exchange.import_file(partner, tmp_path / "to-partners.json")
-    assert summary.requests_added == 1
+    glaa = make_desk(tmp_path / "glaa.vault", agency="GLAA")
+    dcc = make_desk(tmp_path / "dcc.vault", agency="DCC")
+    trust_each_other(police, partner, glaa, dcc)
+    glaa.close()
+    dcc.close()
+    request = rq.create_request(police, request_data(information=HOSTILE[3]))
+    rq.add_agencies(police, request.id, ["HMRC", "GLAA", "DCC/CSIS"])
+    out = tmp_path / "out"
+    out.mkdir()
+    made = packages.send(police, request.reference, ["HMRC", "GLAA", "DCC"], out)
+    assert [(m.agency, m.sub_service) for m in made] == [("HMRC", ""), ("GLAA", ""), ("DCC", "CSIS")]
+    sent = [d for d in disclosures.list_disclosures(police).items if d.kind == "request"]
+    assert sorted(d.to_agency for d in sent) == ["DCC", "GLAA", "HMRC"]
+
+    received = packages.receive(partner, made[0].path, receipt_out=out)
+    assert received.summary.requests_added == 1 and received.receipt_path.exists()
     copy_ = rq.get_request(partner, request.reference)
     assert copy_.id == request.id and copy_.origin_agency == "DCON" and copy_.information == HOSTILE[3]
-    received = disclosures.list_disclosures(partner).items
-    assert [(d.kind, d.direction, d.from_agency) for d in received] == [("request", "received", "DCON")]
+    assert [d.agency for d in copy_.dispatches] == ["HMRC"]  # only its own dispatch
+    register = disclosures.list_disclosures(partner).items
+    assert [(d.kind, d.direction, d.from_agency) for d in register] == [("request", "received", "DCON")]
     with pytest.raises(InvalidInput, match="only that desk"):
         rq.update_request(partner, request.id, {"information": "changed"})
-    mine = next(d for d in copy_.dispatches if d.agency == "HMRC")
+    mine = copy_.dispatches[0]
     answer = rs.record_response(partner, mine.id, response_data())
-    draft_only = exchange.export_request(partner, request.reference)
-    assert all(not d["responses"] for d in draft_only["requests"][0]["dispatches"])  # drafts stay home
-    rs.mark_response_sent(partner, answer.id)
-    back = exchange.export_request(partner, request.reference)
-    assert [r["id"] for d in back["requests"][0]["dispatches"] for r in d["responses"]] == [answer.id]
-    exchange.write_file(back, tmp_path / "to-police.json")
-    # Re-importing the police file on the partner desk changes nothing.
-    assert exchange.import_file(partner, tmp_path / "to-partners.json").requests_added == 0
+    back = packages.send(partner, f"{request.reference}/HMRC", None, out)
+    assert rs.get_response(partner, answer.id).status == "sent"
+    # Receiving the police package again on the partner desk changes nothing.
+    again = packages.receive(partner, made[0].path, receipt_out=out)
+    assert again.already_received_at is not None
     partner.close()
 
-    summary = exchange.import_file(police, tmp_path / "to-police.json")
-    assert summary.responses_received == 1
+    arrived = packages.receive(police, back[0].path, receipt_out=out)
+    assert arrived.summary.responses_received == 1
     collated = rs.collation(police, request.id)
     rows = {r.dispatch.agency: r for r in collated.rows}
     assert rows["HMRC"].dispatch.status == "responded"
@@ -198,12 +210,15 @@ def test_police_to_partner_and_back(tmp_path):
     assert rows["GLAA"].response is None
     register = disclosures.list_disclosures(police).items
     assert any(d.kind == "response" and d.direction == "received" and d.from_agency == "HMRC" for d in register)
-    # Importing the same answer again is idempotent.
-    again = exchange.import_file(police, tmp_path / "to-police.json")
-    assert again.responses_added == 0 and again.unchanged > 0
-    # The police export for sending carries no partner's answers (section 6).
-    resend = exchange.export_request(police, request.reference, to=["NCA"])
-    assert all(not d["responses"] for d in resend["requests"][0]["dispatches"])
+    # The same answer again changes nothing.
+    assert packages.receive(police, back[0].path, receipt_out=out).already_received_at is not None
+    # A package from the police carries no partner's answers (section 6).
+    nca = make_desk(tmp_path / "nca.vault", agency="NCA")
+    trust_each_other(police, nca)
+    resend = packages.send(police, request.reference, ["NCA"], out)
+    opened = packages.receive(nca, resend[0].path, receipt_out=out)
+    assert opened.summary.responses_added == 0
+    nca.close()
     police.close()
 
 
@@ -234,15 +249,14 @@ def test_schema_rejects_unknown_fields_everywhere():
 def test_a_clash_with_a_vault_constraint_is_refused_cleanly(police, tmp_path):
     request = rq.create_request(police, request_data())
     rq.send_to_agencies(police, request.id, ["HMRC"])
-    doc = exchange.export_request(police, request.reference)
+    doc = json.loads(json.dumps(exchange.export_request(police, request.reference)))
     partner = make_desk(tmp_path / "hmrc.vault", agency="HMRC")
-    exchange.import_document(partner, doc)
+    exchange.import_document(partner, copy.deepcopy(doc), sender="DCON")
     # The same request again, but its dispatch under a new id: the vault's own constraint refuses it.
     doc["requests"][0]["dispatches"][0]["id"] = "33333333-3333-4333-8333-333333333333"
-    doc["desk"]["agency"] = "DCON"
     before = partner.db.scalar("SELECT count(*) FROM audit_events")
     with pytest.raises(InvalidInput, match="clashes"):
-        exchange.import_document(partner, doc)
+        exchange.import_document(partner, doc, sender="DCON")
     assert partner.db.scalar("SELECT count(*) FROM dispatches") == 1
     assert partner.db.scalar("SELECT count(*) FROM audit_events") == before
     partner.close()

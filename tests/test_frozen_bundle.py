@@ -106,7 +106,8 @@ def test_frozen_self_test_passes(installed):
     assert result.returncode == 0, result.stdout + result.stderr
     for pattern in (r"^ok\s+SQLCipher\s+version 4\.", r"^ok\s+Agreement data\s+\d+ partners",
                     r"^ok\s+Qt platform\s+plugin \w+ loads", r"^ok\s+QtPdf\s", r"^ok\s+Report fonts\s+3 ",
-                    r"^ok\s+Exchange schema", r"^ok\s+Time zone", r"^(ok|warn)\s+Credential store\s"):
+                    r"^ok\s+Exchange schema", r"^ok\s+Sealed packages\s", r"^ok\s+Time zone",
+                    r"^(ok|warn)\s+Credential store\s"):
         assert re.search(pattern, result.stdout, re.M), (pattern, result.stdout)
     assert "FAIL" not in result.stdout
 

@@ -20,8 +20,8 @@ def by_name(checks):
 
 def test_every_check_passes_in_the_development_environment():
     checks = by_name(selftest.run_checks())
-    expected = {"SQLCipher", "Encrypted storage", "Full-text search", "Key wrapping", "Agreement data",
-                "Exchange schema", "Time zone", "Report fonts", "Credential store", "Qt platform", "QtPdf"}
+    expected = {"SQLCipher", "Encrypted storage", "Full-text search", "Key wrapping", "Sealed packages",
+                "Agreement data", "Exchange schema", "Time zone", "Report fonts", "Credential store", "Qt platform", "QtPdf"}
     assert expected <= set(checks)
     failed = [c for c in checks.values() if c.required and not c.ok]
     assert not failed, failed

@@ -32,7 +32,9 @@ Append-only records (breaches and their updates; a meeting's decisions, action h
 permissions) are never rewritten: one already held must be the same in the file, or nothing is
 imported.
 
-The package: `columns` (record kinds and their encoding), `export`, `validate`, `importer`.
+The package: `columns` (record kinds and their encoding), `export`, `validate`, `importer`,
+`keys` (the standard primitives), `desks` (desk cards, trusted partner desks, the telephone log)
+and `packages` (sealed, signed packages and receipts: the only way requests and responses travel).
 """
 
 from app.exchange.columns import (ACTION_COLS, ACTION_UPDATE_COLS, AGENDA_COLS, ATTENDEE_COLS, BOOL_COLS,  # noqa: F401

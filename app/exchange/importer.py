@@ -22,8 +22,11 @@ class ImportSummary:
     requests_added: int = 0
     requests_updated: int = 0
     subjects_added: int = 0
+    subjects_updated: int = 0
     dispatches_added: int = 0
+    dispatches_updated: int = 0
     responses_added: int = 0
+    responses_updated: int = 0
     responses_received: int = 0
     disclosures_added: int = 0
     contacts_added: int = 0
@@ -37,12 +40,19 @@ class ImportSummary:
 
     def line(self) -> str:
         return (f"{self.requests_added} requests added, {self.requests_updated} updated, "
-                f"{self.subjects_added} subjects, {self.dispatches_added} dispatches, "
-                f"{self.responses_added} responses ({self.responses_received} newly received), "
+                f"{self.subjects_added} subjects ({self.subjects_updated} updated), "
+                f"{self.dispatches_added} dispatches ({self.dispatches_updated} updated), "
+                f"{self.responses_added} responses ({self.responses_received} newly received, "
+                f"{self.responses_updated} updated), "
                 f"{self.disclosures_added} disclosures, {self.contacts_added} contacts, "
+                f"{self.suspensions_added} suspensions, "
                 f"{self.breaches_added} breaches ({self.breach_updates_added} breach updates), "
                 f"{self.meetings_added} meetings added, {self.meetings_updated} updated; "
                 f"{self.unchanged} records already held")
+
+    def counts(self) -> str:
+        """Every count, as codes and numbers only (for the audit trail)."""
+        return ", ".join(f"{name}={value}" for name, value in self.__dict__.items() if isinstance(value, int))
 
 
 
@@ -50,6 +60,7 @@ def _existing(vault, table: str) -> set[str]:
     return {r[0] for r in vault.db.query(f"SELECT id FROM {table}")}  # our constant table names
 
 
+FLUSH_EVERY = 1000  # requests whose rows are written together
 LINK_SQL = "INSERT INTO request_subjects (request_id, subject_id, role, position) VALUES (?, ?, ?, ?)"
 
 
@@ -80,38 +91,87 @@ def _response_arrived(vault, disclosures, request: dict, dispatch_id: str, respo
                        lawful_bases=response["lawful_bases"], originator=response["origin_agency"])
 
 
+PACKAGE_ONLY = ("disclosures", "contacts", "partner_suspensions", "breaches", "meetings")
+PACKAGE_ONLY_WORDS = {"disclosures": "the disclosure register", "contacts": "the partners directory",
+                      "partner_suspensions": "partner suspensions", "breaches": "breaches", "meetings": "meetings"}
+
+
+def holds_records(vault) -> bool:
+    """True when the vault holds any record a whole-vault file would bring (it is a live desk)."""
+    for table in ("requests", "subjects", "breaches", "meetings", "disclosures", "contacts"):
+        if vault.db.one(f"SELECT 1 FROM {table} LIMIT 1") is not None:  # our constant table names
+            return True
+    return False
+
+
+def _newer(file_value, held_value) -> bool:
+    """An older (or the same) version never overwrites a newer one: UTC ISO times compare as text
+    only when both are present."""
+    return bool(file_value) and bool(held_value) and str(file_value) > str(held_value)
+
+
 def import_document(vault, doc, progress: Progress | None = None, *,
-                    may_hold_surrogates: bool = True) -> ImportSummary:
-    """Validate and import an exchange document, all or nothing."""
+                    may_hold_surrogates: bool = True, sender: str | None = None) -> ImportSummary:
+    """Validate and import an exchange document, all or nothing.
+
+    `sender` is the agency whose desk signed the package the document came in (verified by
+    app.exchange.packages), never a field of the document. A request-scope document is accepted
+    only with a sender; a whole-vault document only into an empty vault (a move, by an
+    administrator).
+    """
     from app import disclosures
     from app.requests import keep_counter_beyond
     from app.responses import DISPATCH_STATUS_FOR
 
     require(vault.role, "import", "import exchange files")
     validate_document(doc, may_hold_surrogates=may_hold_surrogates)
-    if doc["scope"] == "vault" and vault.role != "admin":
-        raise AuthError("A whole-vault file can only be imported by an administrator.")
+    refused = "Import refused, nothing was changed"
+    if doc["scope"] == "vault":
+        if vault.role != "admin":
+            raise AuthError("A whole-vault file can only be imported by an administrator.")
+        if sender is not None and sender != vault.agency:
+            raise InvalidInput(f"{refused}: this whole-vault package is from {sender}'s desk; a whole-vault move "
+                               f"goes only to a new desk of the same agency ({vault.agency}).")
+        if doc["desk"]["agency"] != vault.agency:
+            raise InvalidInput(f"{refused}: the file is the vault of {doc['desk']['agency']}, and this vault is "
+                               f"{vault.agency}'s; a whole-vault file moves a desk to a new vault of the same agency.")
+        if holds_records(vault):
+            raise InvalidInput(f"{refused}: this vault already holds records; a whole-vault file is imported only "
+                               "into a new, empty vault (a move), never merged into a live desk.")
+    else:
+        if sender is None:
+            raise InvalidInput(f"{refused}: a request or response file is accepted only inside a sealed package "
+                               "from a trusted partner desk (`spocdesk receive`).")
+        if doc["desk"]["agency"] != sender:
+            raise InvalidInput(f"{refused}: the document says it is from {doc['desk']['agency']}, but the package "
+                               f"is signed by {sender}'s desk.")
+        for name in PACKAGE_ONLY:
+            if doc.get(name):
+                raise InvalidInput(f"{refused}: {name}: a request or response package carries only requests, their "
+                                   f"subjects, dispatches and responses; {PACKAGE_ONLY_WORDS[name]} travel only "
+                                   "in a whole-vault file.")
     summary = ImportSummary()
-    from_desk = doc["desk"]["agency"]
+    from_desk = sender or doc["desk"]["agency"]
     here = vault.agency
     acting = doc["scope"] == "request"  # act on arrivals; a vault file is a plain restore
     db = vault.db
     total = len(doc["requests"])
 
-    def file_wins(origin: str) -> bool:
-        return from_desk == origin and origin != here
+    def origin_refusal(where: list, origin: str) -> InvalidInput:
+        return InvalidInput(f"{refused}: {_where(doc, where)}: a record of {origin} can be created or changed "
+                            f"only by {origin}'s own desk, and this package is from {from_desk}.")
 
     with db.transaction():
-        have_requests = _existing(vault, "requests")
-        have_subjects = _existing(vault, "subjects")
-        have_dispatches = _existing(vault, "dispatches")
-        have_responses = _existing(vault, "responses")
+        have_requests = {r["id"]: r for r in db.query("SELECT id, origin_agency, updated_at FROM requests")}
+        have_subjects = {r["id"]: r for r in db.query("SELECT id, origin_agency, updated_at FROM subjects")}
+        have_dispatches = {r["id"]: r for r in db.query("SELECT id, request_id, updated_at FROM dispatches")}
+        have_responses = {r["id"]: r for r in db.query("SELECT id, origin_agency, updated_at FROM responses")}
         refs = {(r["origin_agency"], r["reference"]): r["id"]
                 for r in db.query("SELECT id, origin_agency, reference FROM requests")}
         for i, request in enumerate(doc["requests"]):
             other = refs.get((request["origin_agency"], request["reference"]))
             if other is not None and other != request["id"]:
-                raise InvalidInput(f"Import refused, nothing was changed: {_where(doc, ['requests', i, 'reference'])}: "
+                raise InvalidInput(f"{refused}: {_where(doc, ['requests', i, 'reference'])}: "
                                    f"this vault already holds a different request with that reference.")
         # New rows are gathered and inserted with executemany, parents before children (the
         # foreign keys are checked at once); what depends on them (counters, audit events,
@@ -119,19 +179,56 @@ def import_document(vault, doc, progress: Progress | None = None, *,
         new_subjects, new_requests, new_links, new_dispatches, new_responses = [], [], [], [], []
         afterwards: list[Callable[[], None]] = []
         counters: dict[tuple[str, int], int] = {}
-        for subject in doc["subjects"]:
-            if subject["id"] not in have_subjects:
+
+        def flush() -> None:
+            """Write the rows gathered so far, parents before children, and let them go: a large
+            file's rows are not all held as parameters at once."""
+            db.executemany(insert_sql("requests", REQUEST_COLS), new_requests)
+            db.executemany(LINK_SQL, new_links)
+            db.executemany(insert_sql("dispatches", DISPATCH_COLS), new_dispatches)
+            db.executemany(insert_sql("responses", RESPONSE_COLS), new_responses)
+            for rows in (new_requests, new_links, new_dispatches, new_responses):
+                rows.clear()
+
+        def later(action: str, record_type: str, record_id: str, reason: str | None = None) -> None:
+            afterwards.append(functools.partial(vault.audit, action, record_type=record_type, record_id=record_id,
+                                                reason=reason))
+
+        def may_change(where: list, held, origin_in_file: str, updated_at: str) -> bool:
+            """Whether the file's copy replaces a record held (origin rules), refusing a claim
+            to move a held record to another origin."""
+            if held["origin_agency"] != origin_in_file:
+                raise InvalidInput(f"{refused}: {_where(doc, where)}: the origin of a record never changes "
+                                   f"(this vault holds it as {held['origin_agency']}'s).")
+            return acting and held["origin_agency"] == from_desk and from_desk != here \
+                and _newer(updated_at, held["updated_at"])
+
+        for i, subject in enumerate(doc["subjects"]):
+            held = have_subjects.get(subject["id"])
+            if held is None:
+                if acting and subject["origin_agency"] != from_desk:
+                    raise origin_refusal(["subjects", i, "origin_agency"], subject["origin_agency"])
                 new_subjects.append(to_params(subject, SUBJECT_COLS))
                 summary.subjects_added += 1
-            elif file_wins(subject["origin_agency"]):
+                if acting:
+                    later("subject.imported", "subject", subject["id"], from_desk)
+            elif may_change(["subjects", i, "origin_agency"], held, subject["origin_agency"], subject["updated_at"]):
                 db.execute(insert_sql("subjects", SUBJECT_COLS, upsert=True), to_params(subject, SUBJECT_COLS))
+                summary.subjects_updated += 1
+                later("subject.updated_by_origin", "subject", subject["id"], from_desk)
             else:
                 summary.unchanged += 1
         db.executemany(insert_sql("subjects", SUBJECT_COLS), new_subjects)
+        new_subjects.clear()
         for i, request in enumerate(doc["requests"]):
             rid = request["id"]
-            is_new = rid not in have_requests
-            if is_new or file_wins(request["origin_agency"]):
+            held = have_requests.get(rid)
+            is_new = held is None
+            origin = request["origin_agency"]
+            if is_new and acting and origin != from_desk:
+                raise origin_refusal(["requests", i, "origin_agency"], origin)
+            changes = is_new or may_change(["requests", i, "origin_agency"], held, origin, request["updated_at"])
+            if changes:
                 links = [(rid, link["subject_id"], link["role"], n) for n, link in enumerate(request["subjects"])]
                 if is_new:
                     new_requests.append(to_params(request, REQUEST_COLS))
@@ -142,31 +239,56 @@ def import_document(vault, doc, progress: Progress | None = None, *,
                     db.execute("DELETE FROM request_subjects WHERE request_id = ?", (rid,))
                     db.executemany(LINK_SQL, links)
                     summary.requests_updated += 1
-                _note_counter(counters, here, request["origin_agency"], request["reference"])
+                _note_counter(counters, here, origin, request["reference"])
                 summary.references.append(request["reference"])
-                if acting:
-                    afterwards.append(functools.partial(
-                        vault.audit, "request.imported", record_type="request", record_id=request["reference"]))
-                if acting and is_new and request["origin_agency"] != here:
+                later("request.imported" if is_new else "request.updated_by_origin", "request", request["reference"],
+                      from_desk)
+                if acting and is_new and origin != here:
                     afterwards.append(functools.partial(
                         disclosures.record, vault, kind="request", direction="received", from_agency=from_desk,
                         to_agency=here, request_id=rid, subject_ids=[s["subject_id"] for s in request["subjects"]],
-                        what=f"Personal data request {request['reference']}", originator=request["origin_agency"]))
+                        what=f"Personal data request {request['reference']}", originator=origin,
+                        channel="package"))
             else:
                 summary.unchanged += 1
-            for dispatch in request["dispatches"]:
+            for j, dispatch in enumerate(request["dispatches"]):
                 row = dict(dispatch, request_id=rid)
-                if dispatch["id"] not in have_dispatches:
+                held_dispatch = have_dispatches.get(dispatch["id"])
+                if held_dispatch is not None and held_dispatch["request_id"] != rid:
+                    raise InvalidInput(f"{refused}: {_where(doc, ['requests', i, 'dispatches', j, 'id'])}: this vault "
+                                       "holds that dispatch under another request.")
+                if held_dispatch is None:
+                    if acting and origin != from_desk:
+                        raise origin_refusal(["requests", i, "dispatches", j], origin)
                     new_dispatches.append(to_params(row, DISPATCH_COLS))
                     summary.dispatches_added += 1
-                elif file_wins(request["origin_agency"]):
+                    if acting:
+                        later("dispatch.imported", "dispatch", dispatch["id"], request["reference"])
+                elif acting and origin == from_desk and from_desk != here and \
+                        _newer(dispatch["updated_at"], held_dispatch["updated_at"]):
                     db.execute(insert_sql("dispatches", DISPATCH_COLS, upsert=True), to_params(row, DISPATCH_COLS))
-                for response in dispatch["responses"]:
+                    summary.dispatches_updated += 1
+                    later("dispatch.updated_by_origin", "dispatch", dispatch["id"], request["reference"])
+                for k, response in enumerate(dispatch["responses"]):
+                    rwhere = ["requests", i, "dispatches", j, "responses", k]
                     resp = dict(response, dispatch_id=dispatch["id"])
-                    if response["id"] in have_responses:
-                        if file_wins(response["origin_agency"]) and response["status"] == "draft":
+                    if acting and response["origin_agency"] != from_desk:
+                        raise InvalidInput(f"{refused}: {_where(doc, rwhere + ['origin_agency'])}: a package may carry "
+                                           f"only its sender's own responses ({from_desk}'s), not "
+                                           f"{response['origin_agency']}'s.")
+                    if acting and response["status"] == "draft":
+                        raise InvalidInput(f"{refused}: {_where(doc, rwhere + ['status'])}: a draft response is "
+                                           "never sent.")
+                    held_response = have_responses.get(response["id"])
+                    if held_response is not None:
+                        if may_change(rwhere + ["origin_agency"], held_response, response["origin_agency"],
+                                      response["updated_at"]):
+                            resp["status"] = "received"
+                            resp["received_at"] = utc_now_iso()
                             db.execute(insert_sql("responses", RESPONSE_COLS, upsert=True),
                                        to_params(resp, RESPONSE_COLS))
+                            summary.responses_updated += 1
+                            later("response.updated_by_origin", "response", response["id"], request["reference"])
                         else:
                             summary.unchanged += 1
                         continue
@@ -181,12 +303,11 @@ def import_document(vault, doc, progress: Progress | None = None, *,
                         afterwards.append(functools.partial(
                             _response_arrived, vault, disclosures, request, dispatch["id"], response,
                             DISPATCH_STATUS_FOR[response["kind"]]))
+            if len(new_requests) >= FLUSH_EVERY:
+                flush()
             if progress and i % 500 == 0:
                 progress(i, total)
-        db.executemany(insert_sql("requests", REQUEST_COLS), new_requests)
-        db.executemany(LINK_SQL, new_links)
-        db.executemany(insert_sql("dispatches", DISPATCH_COLS), new_dispatches)
-        db.executemany(insert_sql("responses", RESPONSE_COLS), new_responses)
+        flush()
         for (agency, year), number in counters.items():
             keep_counter_beyond(vault, agency, year, number)
         for step in afterwards:
@@ -204,10 +325,9 @@ def import_document(vault, doc, progress: Progress | None = None, *,
             setattr(summary, counter, getattr(summary, counter) + len(fresh))
             summary.unchanged += len(rows) - len(fresh)
         _import_breaches(vault, doc, summary)
-        _import_meetings(vault, doc, summary, file_wins)
+        _import_meetings(vault, doc, summary, lambda origin: False)
         vault.audit("import", record_type="exchange", record_id=doc["scope"],
-                    reason=f"from {from_desk}: {summary.requests_added} requests added, "
-                           f"{summary.requests_updated} updated, {summary.responses_added} responses")
+                    reason=f"from {from_desk}: " + summary.counts())
     if progress:
         progress(total, total)
     return summary

@@ -3,6 +3,7 @@ jsonschema to word a refusal) and the domain checks that name the record and fie
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from functools import lru_cache
@@ -17,22 +18,125 @@ from app.paths import resource_path
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
+# Limits, stated in docs/exchange-format.md, each checked before parsing can grow memory.
+MAX_FILE_BYTES = 200 * 1024 * 1024  # an exchange file or package, and the document inside one
+MAX_DEPTH = 24  # the schema's deepest path is 7 levels (a breach update's details); room to spare
+MEMORY_SLACK = 100 * 1024 * 1024
+BYTES_PER_VALUE = 64  # what one parsed JSON value costs at most, about (a pointer and a small object)
+MAX_ITEMS = {"requests": 100_000, "subjects": 1_000_000, "disclosures": 2_000_000, "contacts": 100_000,
+             "partner_suspensions": 10_000, "breaches": 100_000, "meetings": 100_000}
+MAX_PER_REQUEST = {"subjects": 1_000, "dispatches": 200}
+MAX_RESPONSES_PER_DISPATCH = 200
+_BRACKETS = b"[]{}"
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in _BRACKETS)
+_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def check_size(size: int, name: str, limit: int = MAX_FILE_BYTES) -> None:
+    if size > limit:
+        raise InvalidInput(f"{name} is {size / 1024 / 1024:.0f} MB; the limit is {limit // 1024 // 1024} MB, so it "
+                           "was not read (nothing was changed).")
+
+
+def _depth_over(raw: bytes, limit: int) -> bool:
+    """Whether the JSON text nests lists and objects deeper than `limit`, without parsing it.
+    Quick bound first: each pass that removes every empty [] then every empty {} takes at most two
+    levels off, so a text emptied in limit/2 passes nests no deeper than `limit`. Only when that
+    leaves something (a bracket inside a text value, or a deep file) is it scanned exactly, strings
+    skipped, stopping at the first level too deep."""
+    rest = raw.translate(None, _NOT_BRACKETS)
+    for _ in range(limit // 2):
+        if not rest:
+            return False
+        shorter = rest.replace(b"[]", b"").replace(b"{}", b"")
+        if len(shorter) == len(rest):
+            break
+        rest = shorter
+    if not rest:
+        return False
+    del rest
+    depth = 0
+    for match in _TOKEN.finditer(raw):
+        token = match.group()
+        if token in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        elif token in (b"]", b"}"):
+            depth -= 1
+    return False
+
+
+def parse_document(raw: bytes | list, name: str) -> tuple[dict, bool]:
+    """Parse an exchange document's bytes within the stated limits: size, nesting depth and the
+    number of values its size allows, all refused in words before json.loads builds anything.
+    Returns the document and whether its text holds any surrogate escape. Given a one-item list
+    instead of bytes, it takes the bytes out of it, so they are freed once decoded."""
+    if isinstance(raw, list):
+        raw = raw.pop()
+    check_size(len(raw), name)
+    if _depth_over(raw, MAX_DEPTH):
+        raise InvalidInput(f"{name} nests lists and objects more than {MAX_DEPTH} levels deep; no SPOC Desk "
+                           "exchange file does, so it was not read (nothing was changed).")
+    values = raw.count(b",") + raw.count(b"[") + raw.count(b"{") + 1
+    allowed = (len(raw) + MEMORY_SLACK) // BYTES_PER_VALUE
+    if values > allowed:
+        raise InvalidInput(f"{name} holds about {values:,} values, more than a file of its size may "
+                           f"({allowed:,}); it was not read (nothing was changed).")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{name} is not UTF-8 text; it is not a SPOC Desk exchange file.") from None
+    del raw
+    escapes = bool(_SURROGATE_ESCAPE.search(text))
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"{name} is not valid JSON (line {exc.lineno}, column {exc.colno}).") from None
+    except RecursionError:
+        raise InvalidInput(f"{name} nests lists and objects too deeply; it was not read.") from None
+    del text
+    check_lengths(doc, name)
+    return doc, escapes
+
+
+def check_lengths(doc, name: str = "the file") -> None:
+    """Arrays over the stated lengths are refused before the schema walks them."""
+    if not isinstance(doc, dict):
+        return
+    for key, limit in MAX_ITEMS.items():
+        items = doc.get(key)
+        if isinstance(items, list) and len(items) > limit:
+            raise InvalidInput(f"Import refused, nothing was changed: {name}: {key} has {len(items):,} entries; "
+                               f"the limit is {limit:,}.")
+    for i, request in enumerate(doc.get("requests") or []):
+        if not isinstance(request, dict):
+            continue
+        for key, limit in MAX_PER_REQUEST.items():
+            items = request.get(key)
+            if isinstance(items, list) and len(items) > limit:
+                raise InvalidInput(f"Import refused, nothing was changed: requests[{i}]: {key} has {len(items):,} "
+                                   f"entries; the limit is {limit:,}.")
+        for j, dispatch in enumerate(request.get("dispatches") or []):
+            items = dispatch.get("responses") if isinstance(dispatch, dict) else None
+            if isinstance(items, list) and len(items) > MAX_RESPONSES_PER_DISPATCH:
+                raise InvalidInput(f"Import refused, nothing was changed: requests[{i}]: dispatches[{j}].responses "
+                                   f"has {len(items):,} entries; the limit is {MAX_RESPONSES_PER_DISPATCH:,}.")
+
+
 def _read(path: Path) -> tuple[dict, bool]:
     """The document, and whether its text has any surrogate escape (if not, none can be unpaired)."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        if path.is_dir():
+            raise IsADirectoryError
+        check_size(path.stat().st_size, path.name)
+        holder = [path.read_bytes()]
     except FileNotFoundError:
         raise InvalidInput(f"There is no file {path}.") from None
     except IsADirectoryError:
         raise InvalidInput(f"{path} is a folder, not an exchange file.") from None
-    try:
-        text = raw.decode("utf-8")
-        return json.loads(text), bool(_SURROGATE_ESCAPE.search(text))
-    except UnicodeDecodeError:
-        raise InvalidInput(f"{path.name} is not UTF-8 text; it is not a SPOC Desk exchange file.") from None
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(f"{path.name} is not valid JSON (line {exc.lineno}, column {exc.colno}).") from None
+    return parse_document(holder, path.name)
 
 
 # ---- validation -----------------------------------------------------------------------------
@@ -104,14 +208,14 @@ def validate_document(doc, *, may_hold_surrogates: bool = True) -> None:
         check(doc)
         errors = []
     except failure as fast_error:
-        errors = sorted(_validator().iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
+        # Only the first problem is named (every error of a large bad file would cost gigabytes).
+        errors = [e for e in itertools.islice(_validator().iter_errors(doc), 1)]
         if not errors:  # the two disagree: stay strict and say what the quick check found
             raise InvalidInput(f"Import refused, nothing was changed: {_short(str(fast_error))}.") from None
     if errors:
         error = errors[0]
-        more = f" ({len(errors) - 1} more problem{'s' if len(errors) > 2 else ''} in the file)" if len(errors) > 1 else ""
         raise InvalidInput(f"Import refused, nothing was changed: {_where(doc, list(error.absolute_path))}: "
-                           f"{_short(error.message)}{more}.")
+                           f"{_short(error.message)}.")
     try:
         if may_hold_surrogates and _has_surrogates(doc):
             _no_surrogates(doc, [])  # find and name where

@@ -518,6 +518,99 @@ def _v7_list_counts(db: Database) -> None:
                " requester_name)")
 
 
+def _v8_desk_keys(db: Database) -> None:
+    # Issue 15: this desk's keys (Ed25519 signing, age X25519 encryption), kept only inside the
+    # encrypted vault and carried by backups; a vault made before this step gets its keys here.
+    # Partner desks trusted after the telephone check of 9.5; packages made and received (with
+    # the audit heads partners' packages carried, for the joint audit); the telephone log; and
+    # the honest states of a dispatch (package made, delivered).
+    from app.exchange.keys import new_key_row
+
+    for statement in (
+        """CREATE TABLE desk_keys (
+               seq           INTEGER PRIMARY KEY,
+               id            TEXT NOT NULL UNIQUE,
+               version       INTEGER NOT NULL,
+               signing_key   BLOB NOT NULL,
+               age_identity  TEXT NOT NULL,
+               created_at    TEXT NOT NULL,
+               retired_at    TEXT,
+               card          TEXT
+           )""",
+        """CREATE TABLE partner_desks (
+               seq             INTEGER PRIMARY KEY,
+               id              TEXT NOT NULL UNIQUE,
+               agency          TEXT NOT NULL,
+               vault_id        TEXT NOT NULL,
+               signing_key     TEXT NOT NULL,
+               age_recipient   TEXT NOT NULL,
+               fingerprint     TEXT NOT NULL,
+               card            TEXT NOT NULL,
+               card_version    INTEGER NOT NULL,
+               checked_by      TEXT NOT NULL,
+               via_number      TEXT NOT NULL,
+               checked_at      TEXT NOT NULL,
+               checked_by_user TEXT NOT NULL,
+               trusted_how     TEXT NOT NULL CHECK (trusted_how IN ('telephone','rotation')),
+               revoked_at      TEXT,
+               revoked_by      TEXT,
+               revoke_reason   TEXT,
+               superseded_at   TEXT,
+               superseded_by   TEXT
+           )""",
+        "CREATE INDEX partner_desks_agency ON partner_desks(agency)",
+        "CREATE UNIQUE INDEX partner_desks_fingerprint ON partner_desks(fingerprint)",
+        """CREATE TABLE packages (
+               seq             INTEGER PRIMARY KEY,
+               package_id      TEXT NOT NULL UNIQUE,
+               direction       TEXT NOT NULL CHECK (direction IN ('made','received')),
+               kind            TEXT NOT NULL CHECK (kind IN ('request','response','receipt','vault')),
+               sender_agency   TEXT NOT NULL,
+               sender_vault_id TEXT NOT NULL,
+               recipients      TEXT NOT NULL DEFAULT '[]',
+               reference       TEXT NOT NULL DEFAULT '',
+               request_id      TEXT,
+               doc_sha256      TEXT NOT NULL,
+               sender_head_seq INTEGER NOT NULL,
+               sender_head_mac TEXT NOT NULL,
+               file_name       TEXT NOT NULL DEFAULT '',
+               created         TEXT NOT NULL,
+               made_at         TEXT,
+               received_at     TEXT,
+               receipt_state   TEXT NOT NULL DEFAULT 'none'
+                               CHECK (receipt_state IN ('none','awaiting','received','written')),
+               receipt_at      TEXT,
+               receipt_for     TEXT
+           )""",
+        "CREATE INDEX packages_request ON packages(request_id)",
+        """CREATE TABLE telephone_calls (
+               seq            INTEGER PRIMARY KEY,
+               id             TEXT NOT NULL UNIQUE,
+               at             TEXT NOT NULL,
+               direction      TEXT NOT NULL CHECK (direction IN ('given','received','check')),
+               caller         TEXT NOT NULL,
+               caller_agency  TEXT NOT NULL,
+               callee         TEXT NOT NULL,
+               callee_agency  TEXT NOT NULL,
+               via_number     TEXT NOT NULL,
+               identity_check TEXT NOT NULL,
+               what           TEXT NOT NULL,
+               request_id     TEXT,
+               disclosure_id  TEXT,
+               partner_desk_id TEXT,
+               recorded_by    TEXT NOT NULL,
+               recorded_at    TEXT NOT NULL
+           )""",
+        "ALTER TABLE dispatches ADD COLUMN package_made_at TEXT",
+        "ALTER TABLE dispatches ADD COLUMN package_id TEXT",
+        "ALTER TABLE dispatches ADD COLUMN delivered_at TEXT",
+    ):
+        db.execute(statement)
+    row = new_key_row(version=1)
+    db.execute("INSERT INTO desk_keys (id, version, signing_key, age_identity, created_at) VALUES (?, ?, ?, ?, ?)",
+               (row["id"], row["version"], row["signing_key"], row["age_identity"], row["created_at"]))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "vault metadata, users and the audit trail", _v1_core),
     Migration(2, "vault policy settings", _v2_policy),
@@ -527,6 +620,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "tactical meetings: attendees, agenda, decisions, 4P actions, further-disclosure permissions",
               _v6_meetings),
     Migration(7, "indexes for the request list: its columns and its per-request counts", _v7_list_counts),
+    Migration(8, "desk keys, trusted partner desks, sealed packages, the telephone log", _v8_desk_keys),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -121,7 +121,7 @@ def test_the_command_line_reports_damage_with_exit_5(pristine, tmp_path, spocdes
             handle.truncate(size - 4096)
     out = tmp_path / "out.json"
     verify = spocdesk("verify", copy, "--user", "alice", "--passphrase-stdin", stdin=PASSPHRASE + "\n")
-    export = spocdesk("export", copy, "--out", out, "--user", "alice", "--passphrase-stdin",
+    export = spocdesk("export", copy, "--out", out, "--unencrypted", "--user", "alice", "--passphrase-stdin",
                       stdin=PASSPHRASE + "\n")
     assert verify.code == 5, (verify.code, verify.err)
     for result in (verify, export):

@@ -8,7 +8,7 @@ import pytest
 
 from app import exchange
 from app import requests as rq
-from desk_helpers import make_desk, request_data
+from desk_helpers import make_desk, reopen_as, request_data
 from ui.exchange.actions import ExportVaultDialog, ImportDialog, export_whole_vault, import_exchange_file
 from ui.qt import QtWidgets, Qt
 from fake_session import FakeSession
@@ -19,9 +19,9 @@ def files(tmp_path):
     police = make_desk(tmp_path / "dcon.vault")
     request = rq.create_request(police, request_data())
     rq.send_to_agencies(police, request.id, ["HMRC", "DCC/CSIS"])
-    doc = exchange.export_request(police, request.reference)
-    good = tmp_path / "good.json"
-    exchange.write_file(doc, good)
+    good = tmp_path / "good.json"       # a whole-vault file, as for moving this desk
+    police = reopen_as(police, "alice")  # the administrator exports the whole vault
+    exchange.write_file(exchange.export_vault(police), good)
     bad_doc = json.loads(good.read_text(encoding="utf-8"))
     bad_doc["requests"][0]["dispatches"][1]["status"] = "lost-in-the-post"
     bad = tmp_path / "bad.json"
@@ -43,8 +43,9 @@ def choose_file(monkeypatch, path):
                         staticmethod(lambda *a, **k: (str(path), "")))
 
 
-def test_bad_record_changes_nothing_and_is_named(qtbot, monkeypatch, files, partner):
+def test_bad_record_changes_nothing_and_is_named(qtbot, monkeypatch, files, tmp_path):
     _good, bad = files
+    partner = make_desk(tmp_path / "new-dcon.vault", role="admin")   # the new, empty vault of the same desk
     before = partner.chain_head().seq
     choose_file(monkeypatch, bad)
     dialog = import_exchange_file(None, FakeSession(partner))
@@ -56,13 +57,15 @@ def test_bad_record_changes_nothing_and_is_named(qtbot, monkeypatch, files, part
     assert "nothing was changed" in text.lower()
     assert "requests[0] MSR-2026-0001: dispatches[1].status" in text
     assert dialog.heading.text() == "The file was not imported"
-    assert rq.count_requests(partner) == 0
+    assert partner.db.scalar("SELECT count(*) FROM requests") == 0
     assert partner.chain_head().seq == before     # not even an import event
     assert dialog.close_button.isEnabled()
+    partner.close()
 
 
-def test_good_file_is_imported_off_the_gui_thread(qtbot, monkeypatch, files, partner):
+def test_good_file_is_imported_off_the_gui_thread(qtbot, monkeypatch, files, tmp_path):
     good, _bad = files
+    partner = make_desk(tmp_path / "new-dcon.vault", role="admin")   # the new, empty vault of the same desk
     choose_file(monkeypatch, good)
     dialog = import_exchange_file(None, FakeSession(partner))
     qtbot.addWidget(dialog)
@@ -72,12 +75,15 @@ def test_good_file_is_imported_off_the_gui_thread(qtbot, monkeypatch, files, par
     assert signal.args[0].requests_added == 1
     assert dialog.ok is True and "MSR-2026-0001" in dialog.result.text()
     assert not dialog.progress.isVisible()
-    assert rq.count_requests(partner) == 1
+    assert partner.db.scalar("SELECT count(*) FROM requests") == 1
+    partner.close()
 
 
-def test_cancelled_file_choice_does_nothing(monkeypatch, partner, qtbot):
+def test_cancelled_file_choice_does_nothing(monkeypatch, tmp_path, qtbot):
+    partner = make_desk(tmp_path / "new-dcon.vault", role="admin")
     monkeypatch.setattr(QtWidgets.QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: ("", "")))
     assert import_exchange_file(None, FakeSession(partner)) is None
+    partner.close()
 
 
 def test_whole_vault_export_is_for_administrators(qtbot, monkeypatch, partner, tmp_path):
@@ -90,6 +96,8 @@ def test_whole_vault_export_is_for_administrators(qtbot, monkeypatch, partner, t
     qtbot.addWidget(dialog)
     assert isinstance(dialog, ExportVaultDialog)
     assert "NOT encrypted" in dialog.text.text() and "personal data" in dialog.text.text()
+    assert not dialog.choose_button.isEnabled()          # an unencrypted file needs the typed word
+    qtbot.keyClicks(dialog.confirm, "UNENCRYPTED")
     name = dialog.default_name()
     assert name.startswith("spocdesk-DCC-vault-") and name.endswith(".json")
     asked = {}

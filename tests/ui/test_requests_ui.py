@@ -126,7 +126,21 @@ def _saved_request(vault, **overrides):
     return get_request(vault, request.id)
 
 
-def test_send_to_three_agencies_after_confirming(qtbot, area, desk):
+def trust_partner_desks(vault, tmp_path, *agencies):
+    """`vault` trusts a new desk of each agency, as after the telephone checks (9.5)."""
+    from app.exchange import desks
+
+    for agency in agencies:
+        partner = make_desk(tmp_path / f"{agency.lower()}.vault", agency=agency)
+        try:
+            card = desks.desk_card(partner)
+        finally:
+            partner.close()
+        desks.trust_partner(vault, card, fingerprint=desks.fingerprint(card), checked_by="DS Jane Smith",
+                            via="01773 420100")
+
+
+def test_send_to_three_agencies_after_confirming(qtbot, area, desk, tmp_path):
     request = _saved_request(desk)
     assert area.open_request(request.id)
     view = area.view
@@ -142,14 +156,26 @@ def test_send_to_three_agencies_after_confirming(qtbot, area, desk):
         "HM Revenue & Customs — by Government Connect (GC)",
         "National Crime Agency — by Criminal Justice Secure Messaging Service (CJSM)"])
     assert dialog.send_button.text() == "Send to 3 agencies"
+    trust_partner_desks(desk, tmp_path, "DCC", "HMRC", "NCA")
     qtbot.mouseClick(dialog.send_button, Qt.MouseButton.LeftButton)
+    packages_dialog = view.dialog           # next: one sealed package per desk, said before it is made
+    qtbot.addWidget(packages_dialog)
+    labels = " ".join(label.text() for label in packages_dialog.findChildren(QtWidgets.QLabel))
+    assert "HM Revenue & Customs" in labels and "National Crime Agency" in labels and "Cannot be made" not in labels
+    out = tmp_path / "packages"
+    out.mkdir()
+    packages_dialog.folder.setText(str(out))
+    assert packages_dialog.make_button.text() == "&Make 3 packages"
+    with qtbot.waitSignal(packages_dialog.made, timeout=10_000):
+        qtbot.mouseClick(packages_dialog.make_button, Qt.MouseButton.LeftButton)
+    assert sorted(p.name for p in out.iterdir()) == sorted(m.file_name for m in packages_dialog.result)
     after = get_request(desk, request.id)
     assert {d.status for d in after.dispatches} == {"sent"}
     assert after.status == "open"
-    assert "Recorded as sent to" in view.notice.text()
+    assert "3 packages made" in view.notice.text() and "attach each to a secure e-mail" in view.notice.text()
     assert not view.edit_button.isEnabled()
     statuses = [view.table.item(r, 1).text() for r in range(3)]
-    assert all(s.startswith("Sent, awaiting acknowledgement") for s in statuses)
+    assert all(s.startswith("Package made") and "attach to secure e-mail" in s for s in statuses)
     # acknowledge one and change a due date through the view
     view.select_dispatch(after.dispatches[0].id)
     assert view.acknowledge_selected()
@@ -361,18 +387,19 @@ def test_export_for_sending_says_to_whom_and_writes_the_file(qtbot, area, desk, 
     area.open_request(request.id)
     assert area.view.confirm_export() is None   # not sent yet: says so
     assert any("has not been sent" in m for m in area.view.summary.messages())
-    area.view.send(["HMRC", "NCA"])
+    area.view.send(["HMRC", "NCA"])      # recorded as sent by another route, no package yet
+    trust_partner_desks(desk, tmp_path, "HMRC", "NCA")
     chosen = tmp_path / "out"
     chosen.mkdir()
-    suggested = []
-    monkeypatch.setattr(area.view, "choose_export_path",
-                        lambda name: suggested.append(name) or str(chosen / name))
-    dialog = area.view.confirm_export()
+    dialog = area.view.confirm_export()   # Make packages again…: for the agencies already sent to
+    qtbot.addWidget(dialog)
     text = " ".join(label.text() for label in dialog.findChildren(QtWidgets.QLabel))
-    assert "HM Revenue & Customs, National Crime Agency" in text and "disclosure register" in text
-    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
-    assert suggested == [f"{request.reference}.spocdesk.json"]
-    assert (chosen / suggested[0]).exists()
+    assert "HM Revenue & Customs" in text and "National Crime Agency" in text and "disclosure register" in text
+    dialog.folder.setText(str(chosen))
+    with qtbot.waitSignal(dialog.made, timeout=10_000):
+        qtbot.mouseClick(dialog.make_button, Qt.MouseButton.LeftButton)
+    names = sorted(p.name for p in chosen.iterdir())
+    assert len(names) == 2 and all(name.startswith(request.reference) for name in names)
     assert "Recorded in the disclosure register" in area.view.notice.text()
 
 
@@ -388,7 +415,7 @@ def test_respond_opens_the_response_form_for_a_request_received(qtbot, tmp_path)
     police.close()
     partner = make_desk(tmp_path / "hmrc.vault", "HMRC", "spoc")
     try:
-        import_document(partner, doc)
+        import_document(partner, doc, sender="DCON")   # as the police desk's package brings it
         area = RequestsArea(FakeSession(partner))
         qtbot.addWidget(area)
         received = get_request(partner, request.reference)

@@ -8,9 +8,10 @@ import json
 import pytest
 
 from app import disclosures, exchange
+from app.exchange import packages
 from app import requests as rq
 from app import responses as rs
-from desk_helpers import make_desk, request_data
+from desk_helpers import make_desk, request_data, trust_each_other
 from ui.disclosures.area import DisclosuresArea
 from ui.qt import QtCore, QtWidgets, Qt
 from ui.requests.response_form import ResponseForm
@@ -37,7 +38,8 @@ def desks(tmp_path):
     rq.send_to_agencies(police, request.id, ["HMRC", "GLAA", "DCC/CSIS"])
     exchange.write_file(exchange.export_request(police, request.reference), tmp_path / "to-partners.json")
     partner = make_desk(tmp_path / "dcc.vault", agency="DCC")
-    exchange.import_file(partner, tmp_path / "to-partners.json")
+    # As a package from the police desk would bring it: the sender is the verified signer.
+    exchange.import_document(partner, exchange.read_file(tmp_path / "to-partners.json"), sender="DCON")
     yield police, partner, request.id
     for vault in (police, partner):
         if vault.is_open:
@@ -197,28 +199,25 @@ def test_hostile_strings_round_trip_exactly_and_show_as_plain_text(qtbot, desks,
     assert form.summary_from.textFormat() == Qt.TextFormat.PlainText
     assert form.status.textFormat() == Qt.TextFormat.PlainText
 
-    # Sent, exported for sending, imported by the police desk: still exact.
+    # Sent, sealed as a package for the police desk, received there: still exact.
     form.necessary.setFocus()
     box = form.mark_sent()
     with qtbot.waitSignal(form.saved):
         confirm(qtbot, box)
+    trust_each_other(police, partner)
     target = tmp_path / "out"
     target.mkdir()
-    asked = {}
-
-    def fake_save(parent, caption, start, filters):
-        asked["start"] = start
-        return str(target / "MSR-2026-0001-response.json"), filters
-
-    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", staticmethod(fake_save))
-    box = form.export_for_sending()
-    assert "Derbyshire Constabulary" in box.text() and "not encrypted" in box.text()
-    confirm(qtbot, box)
-    assert asked["start"].endswith("MSR-2026-0001-response.json")
-    assert form.exported_path == target / "MSR-2026-0001-response.json" and form.exported_path.exists()
-    assert "Exported" in form.last_message.windowTitle()
-    summary = exchange.import_file(police, form.exported_path)
-    assert summary.responses_received == 1
+    dialog = form.export_for_sending()
+    qtbot.addWidget(dialog)
+    labels = " ".join(label.text() for label in dialog.findChildren(QtWidgets.QLabel))
+    assert "Derbyshire Constabulary" in labels and "secure e-mail" in labels
+    dialog.folder.setText(str(target))
+    with qtbot.waitSignal(dialog.made, timeout=10_000):
+        qtbot.mouseClick(dialog.make_button, Qt.MouseButton.LeftButton)
+    assert form.exported_path is not None and form.exported_path.parent == target and form.exported_path.exists()
+    assert "made" in dialog.title.text() and "attach to secure e-mail" in dialog.title.text()
+    arrived = packages.receive(police, form.exported_path)
+    assert arrived.summary.responses_received == 1
     received = next(r.response for r in rs.collation(police, request_id).rows if r.dispatch.agency == "DCC")
     for key, value in values.items():
         assert getattr(received, key) == value, key

@@ -1,10 +1,13 @@
-"""File > Import and File > Export whole vault: the main window calls these.
+"""File > Import a whole-vault file and File > Export whole vault (moving a desk): the main
+window calls these. Requests and responses between desks travel as sealed packages instead
+(ui/exchange/packages.py, File > Receive package).
 
-- `import_exchange_file(parent, session)`: choose a `.json` exchange file, import it off the GUI
-  thread with a busy indicator (app.exchange.import_file, all or nothing), then say what arrived;
-  a refused file names the record and field and says nothing was changed.
-- `export_whole_vault(parent, session)` (administrators): says what will be exported and that the
-  file is not encrypted, asks where to save it (a file name with no personal data), then exports.
+- `import_exchange_file(parent, session)`: choose a whole-vault file or sealed vault package and
+  import it into this EMPTY vault off the GUI thread (app.exchange.packages.import_whole_vault, all
+  or nothing; a live desk refuses it), then say what arrived; a refused file names the record and
+  field and says nothing was changed.
+- `export_whole_vault(parent, session)` (administrators): says what will be exported, then seals it
+  to the new vault's card or, typed UNENCRYPTED, writes an unencrypted file (audited).
 
 Both return their dialog (shown with open(), never exec()) so tests and callers can drive it.
 """
@@ -14,7 +17,7 @@ from __future__ import annotations
 import datetime as _dt
 from pathlib import Path
 
-from app import exchange
+from app.exchange import desks, packages
 from app.errors import SpocError
 from ui.qt import QtGui, QtWidgets, Qt, Signal
 from ui.kit.dialogs import error_text, info_box
@@ -100,7 +103,7 @@ class ImportDialog(_WorkDialog):
                              "wrong, nothing is changed.")
         vault = self.session.vault
         path = self.path
-        Op(self, lambda: exchange.import_file(vault, path), "The file could not be imported.") \
+        Op(self, lambda: packages.import_whole_vault(vault, path), "The file could not be imported.") \
             .success(self._done).failure(self._failed).run()
 
     def _done(self, summary) -> None:
@@ -126,13 +129,15 @@ class ImportDialog(_WorkDialog):
 
 def import_exchange_file(parent, session):
     """Ask for a file and import it; returns the ImportDialog, a message box, or None if cancelled."""
-    if not session.can("import"):
-        box = info_box(parent, "Import", "Your role may not import exchange files; ask a SPOC or an "
-                                         "administrator.", warning=True)
+    if not session.can("export.all"):
+        box = info_box(parent, "Import", "Only an administrator imports a whole-vault file (moving a desk). "
+                                         "Packages from partner desks come in by File ▸ Receive package.",
+                       warning=True)
         box.open()
         return box
     chosen, _filter = QtWidgets.QFileDialog.getOpenFileName(
-        parent, "Import an exchange file", str(documents_folder()), EXCHANGE_FILTER)
+        parent, "Import a whole-vault file", str(documents_folder()),
+        "SPOC Desk whole-vault files (*.age *.json);;All files (*)")
     if not chosen:
         return None
     dialog = ImportDialog(session, Path(chosen), parent)
@@ -142,7 +147,11 @@ def import_exchange_file(parent, session):
 
 
 class ExportVaultDialog(_WorkDialog):
+    """Moving a desk: the whole vault sealed to the new vault's card (the standard way), or, as an
+    administrator's explicit and audited choice, an unencrypted file (typed confirmation)."""
+
     exported = Signal(object)  # the Path written
+    CONFIRM_WORD = "UNENCRYPTED"
 
     def __init__(self, session, parent: QtWidgets.QWidget | None = None):
         super().__init__("Export the whole vault", parent)
@@ -151,42 +160,79 @@ class ExportVaultDialog(_WorkDialog):
         agency = session.vault.agency
         self.text.setText(
             f"This writes everything in this vault of {agency} to one file: every request and its subjects "
-            "(personal data), every response, the disclosure register, the partners directory and any partner "
-            "suspensions.\n\n"
-            "The file is NOT encrypted. Use it only to move or restore this desk. Keep it on encrypted storage "
-            "and delete it when done. The export is recorded in the audit trail.")
-        self.choose_button = self.buttons.addButton("&Choose file and export…",
-                                                    QtWidgets.QDialogButtonBox.ButtonRole.AcceptRole)
+            "(personal data), every response, the disclosure register, the partners directory, breaches, "
+            "meetings and any partner suspensions. Use it only to move or restore this desk.\n\n"
+            "Seal it to the new vault's card (Partners ▸ This desk's card… on the new desk): only that vault "
+            "can open it. An unencrypted file is NOT encrypted; it is recorded in the audit trail and shown "
+            "to the Data Protection Manager.")
+        self.confirm = QtWidgets.QLineEdit()
+        self.confirm.setAccessibleName(f"Type {self.CONFIRM_WORD} to make an unencrypted file")
+        self.confirm.setPlaceholderText(f"Type {self.CONFIRM_WORD} to make an unencrypted file")
+        self.layout().insertWidget(2, self.confirm)
+        self.seal_button = self.buttons.addButton("&Seal to the new vault's card…",
+                                                  QtWidgets.QDialogButtonBox.ButtonRole.AcceptRole)
+        self.seal_button.clicked.connect(lambda: self.seal_to_card())
+        self.choose_button = self.buttons.addButton("&Unencrypted file…", QtWidgets.QDialogButtonBox.ButtonRole.ActionRole)
         self.choose_button.setDefault(False)
+        self.choose_button.setEnabled(False)
+        self.confirm.textChanged.connect(lambda t: self.choose_button.setEnabled(t.strip() == self.CONFIRM_WORD))
         self.choose_button.clicked.connect(self.choose_and_export)
         self.cancel_button = self.buttons.addButton(QtWidgets.QDialogButtonBox.StandardButton.Cancel)
         self.cancel_button.setDefault(True)
         self.cancel_button.clicked.connect(self.reject)
 
-    def default_name(self) -> str:
+    def default_name(self, sealed: bool = False) -> str:
         today = _dt.date.today().strftime("%Y%m%d")
-        return f"spocdesk-{safe_file_stem(self.session.vault.agency)}-vault-{today}.json"
+        return f"spocdesk-{safe_file_stem(self.session.vault.agency)}-vault-{today}" + (".age" if sealed else ".json")
 
-    def choose_and_export(self) -> None:
+    def _target(self, sealed: bool) -> Path | None:
         chosen, _filter = QtWidgets.QFileDialog.getSaveFileName(
-            self, "Export the whole vault", str(documents_folder() / self.default_name()), EXCHANGE_FILTER)
+            self, "Export the whole vault", str(documents_folder() / self.default_name(sealed)),
+            "SPOC Desk packages (*.age)" if sealed else EXCHANGE_FILTER)
         if not chosen:
-            return
+            return None
         path = Path(chosen)
-        if path.suffix.lower() != ".json":
-            path = path.with_name(path.name + ".json")
+        suffix = ".age" if sealed else ".json"
+        if path.suffix.lower() != suffix:
+            path = path.with_name(path.name + suffix)
         if path.exists():
             self._show_result(False, "Not exported", f"{path.name} already exists; choose a new file name.")
-            return
+            return None
         if not path.parent.is_dir():
             self._show_result(False, "Not exported", f"The folder {path.parent} does not exist.")
+            return None
+        return path
+
+    def seal_to_card(self, card_path: str | None = None) -> None:
+        if card_path is None:
+            card_path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "The new vault's card", str(documents_folder()),
+                                                                 "SPOC Desk desk cards (*.card.json *.json)")
+        if not card_path:
             return
+        try:
+            card = desks.read_card(Path(card_path))
+        except SpocError as exc:
+            self._show_result(False, "Not exported", error_text(exc, "That file is not a desk card."))
+            return
+        path = self._target(True)
+        if path is None:
+            return
+        self._run(path, lambda vault: packages.export_sealed(vault, card, path))
+
+    def choose_and_export(self) -> None:
+        if self.confirm.text().strip() != self.CONFIRM_WORD:
+            return
+        path = self._target(False)
+        if path is not None:
+            self._run(path, lambda vault: packages.export_unencrypted(vault, path))
+
+    def _run(self, path: Path, export) -> None:
         self.path = path
         self._set_busy(True, f"Exporting to {path.name}…")
         vault = self.session.vault
 
         def work():
-            exchange.write_file(exchange.export_vault(vault), path)
+            export(vault)
             return path
 
         Op(self, work, "The vault could not be exported.").success(self._done).failure(self._failed).run()
@@ -194,9 +240,13 @@ class ExportVaultDialog(_WorkDialog):
     def _done(self, path) -> None:
         self._set_busy(False, "")
         self.choose_button.hide()
+        self.seal_button.hide()
+        self.confirm.hide()
         self.cancel_button.setText("Close")
-        self._show_result(True, "Exported", f"Saved {Path(path).name} in {Path(path).parent}. It is not encrypted: "
-                                            "move it to where it is needed and delete other copies.")
+        sealed = Path(path).suffix == ".age"
+        self._show_result(True, "Exported", f"Saved {Path(path).name} in {Path(path).parent}. " + (
+            "It is sealed: only the new vault can open it (File ▸ Import a whole-vault file there)." if sealed else
+            "It is not encrypted: move it to where it is needed and delete other copies."))
         self.exported.emit(path)
 
     def _failed(self, exc: BaseException) -> None:
@@ -213,7 +263,7 @@ def export_whole_vault(parent, session):
     if not session.can("export.all"):
         box = info_box(parent, "Export the whole vault",
                        "Only an administrator can export the whole vault. To send one request or response, "
-                       "use Export for sending on it.", warning=True)
+                       "use Send to agencies on it.", warning=True)
         box.open()
         return box
     dialog = ExportVaultDialog(session, parent)

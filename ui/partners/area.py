@@ -12,6 +12,7 @@ from app.agreement import load_agreement
 from app.errors import SpocError
 from app.records import Invalid
 from app.suspensions import current as current_suspension
+from ui.partners.desks import PartnerDeskSection, ThisDeskDialog
 from ui.qt import QtWidgets, Qt, Signal
 from ui.kit.dialogs import error_text, question_box
 from ui.kit.fields import LineBox
@@ -201,7 +202,14 @@ class PartnersArea(Area):
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(24, 16, 24, 16)
         layout.setSpacing(6)
-        layout.addWidget(heading("Partners"))
+        top = QtWidgets.QHBoxLayout()
+        top.addWidget(heading("Partners"))
+        top.addStretch(1)
+        self.desk_button = QtWidgets.QPushButton("&This desk's card…")
+        self.desk_button.setToolTip("This desk's card and fingerprint, to e-mail to partners and read on the telephone")
+        self.desk_button.clicked.connect(lambda: self.show_this_desk())
+        top.addWidget(self.desk_button)
+        layout.addLayout(top)
         layout.addWidget(plain_label(
             "The agreement's partners, the secure channels they use (Appendix 4) and this desk's contacts for "
             "each (Appendix 4a). Personal data goes only through an approved secure channel (9.5)."))
@@ -249,6 +257,8 @@ class PartnersArea(Area):
         self.teams = plain_label("", selectable=True)
         self.teams.setAccessibleName("Teams")
         detail.addWidget(self.teams)
+        self.desk_section = PartnerDeskSection(session)
+        detail.addWidget(self.desk_section)
         detail.addWidget(heading("This desk's contacts", 2))
         self.no_contacts = hint_label("No contacts recorded for this partner yet.")
         detail.addWidget(self.no_contacts)
@@ -320,6 +330,12 @@ class PartnersArea(Area):
         self.partner_list.setCurrentRow(codes.index(code) if code in codes else (0 if codes else -1))
         self._show_partner()
 
+    def show_this_desk(self) -> QtWidgets.QDialog:
+        dialog = ThisDeskDialog(self.session, self)
+        dialog.open()
+        self._dialog = dialog
+        return dialog
+
     def current_code(self) -> str:
         item = self.partner_list.currentItem()
         return item.data(Qt.ItemDataRole.UserRole) if item is not None else ""
@@ -366,6 +382,9 @@ class PartnersArea(Area):
                                      for _code, name, spoc in entry.sub_services))
         self.teams_heading.setVisible(bool(entry.sub_services))
         self.teams.setVisible(bool(entry.sub_services))
+        self.desk_section.setVisible(entry.code != self.session.vault.agency)
+        if entry.code != self.session.vault.agency:
+            self.desk_section.show_partner(entry.code)
         self._fill_contacts(entry)
 
     def _fill_contacts(self, entry) -> None:

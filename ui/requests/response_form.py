@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app import exchange
 from app.agreement import load_agreement
 from app.errors import SpocError
 from app.records import Invalid, today_london
@@ -29,9 +28,9 @@ from app.responses import (LABELS, Response, answer_allowed, conditions_of_use, 
 from app.textcheck import visible
 from ui.kit.dialogs import error_text, info_box, question_box
 from ui.kit.fields import CheckList, DateField, LineBox, TextBox, readonly_text, summary_row
-from ui.kit.formatting import (EXCHANGE_FILTER, agency_name, channel_name, documents_folder, one_line,
-                               safe_file_stem, uk_date, uk_time)
-from ui.qt import QtGui, QtWidgets, Qt, Signal
+from ui.kit.formatting import (agency_name, channel_name, one_line,
+                               uk_date, uk_time)
+from ui.qt import QtWidgets, Qt, Signal
 from ui.kit.widgets import (ErrorSummary, FieldRow, frameless_scroll, heading, hint_label, HINT_STYLE,
                         plain_label)
 
@@ -182,9 +181,8 @@ class ResponseForm(QtWidgets.QWidget):
         self.send_button.setToolTip("Checks the response, says to whom it goes, then records it as sent "
                                     "in the disclosure register.")
         self.send_button.clicked.connect(self.mark_sent)
-        self.export_button = QtWidgets.QPushButton("&Export for sending…")
-        self.export_button.setToolTip("Makes an exchange file of the request with your response, for the "
-                                      "requesting desk.")
+        self.export_button = QtWidgets.QPushButton("&Make package…")
+        self.export_button.setToolTip("Seals your response for the requesting desk, to attach to secure e-mail")
         self.export_button.clicked.connect(self.export_for_sending)
         if received:
             self.save_button.setText("&Record answer received")
@@ -634,8 +632,8 @@ class ResponseForm(QtWidgets.QWidget):
         if not may.export.ok:
             self.export_button.setToolTip(may.export.reason)
         if not editable:
-            self.status.setText(may.edit.reason + (" Use Export for sending to make the file for the requesting "
-                                                   "desk." if may.export.ok else ""))
+            self.status.setText(may.edit.reason + (" Use Make package to seal it for the requesting desk."
+                                                   if may.export.ok else ""))
         elif self.response is not None:
             self.status.setText(f"Draft saved {uk_time(self.response.updated_at)}. Not sent yet.")
         else:
@@ -744,7 +742,7 @@ class ResponseForm(QtWidgets.QWidget):
                 f"({self.request.origin_agency}) through {channel}.\n\n"
                 f"It is written to the disclosure register as going from {agency_name(self.vault.agency)} to "
                 f"{to}, with the section 6 conditions of use. After this the response cannot be changed.\n\n"
-                "Then use Export for sending to make the file, and send it through that channel.")
+                "Then use Make package to seal it for them, and attach the package to a secure e-mail.")
         box = question_box(self, "Mark the response as sent", text, "Mark as sent")
         box.finished.connect(lambda _r, b=box: self._send_confirmed(b))
         self._dialog = box
@@ -769,58 +767,25 @@ class ResponseForm(QtWidgets.QWidget):
         self._update_state()
         self.saved.emit(response)
 
-    def default_export_name(self) -> str:
-        return f"{safe_file_stem(self.request.reference)}-response.json"
-
-    def export_for_sending(self) -> QtWidgets.QMessageBox | None:
-        """Say what the file holds and for whom; on "Choose file…" ask where, then export."""
+    def export_for_sending(self):
+        """Make the sealed package of this desk's response for the requesting desk: the dialog
+        says what goes to whom first (app.exchange.packages)."""
         if not self.allowed().export.ok:
             return None
-        to = agency_name(self.request.origin_agency)
-        text = (f"This makes an exchange file of {self.request.reference} with your response, for {to} "
-                f"({self.request.origin_agency}), to send through {self.channel.currentText()}.\n\n"
-                "The file is not encrypted: send it only through that secure channel and delete your copy "
-                "once sent. The export is recorded in the disclosure register and the audit trail.")
-        box = question_box(self, "Export for sending", text, "Choose file…")
-        box.finished.connect(lambda _r, b=box: self._export_confirmed(b))
-        self._dialog = box
-        box.open()
-        return box
+        from ui.requests.send import SendPackagesDialog
 
-    def _export_confirmed(self, box: QtWidgets.QMessageBox) -> None:
-        if box.clickedButton() is not box.accept_button:
-            return
-        start = documents_folder() / self.default_export_name()
-        chosen, _filter = QtWidgets.QFileDialog.getSaveFileName(
-            self, "Export response for sending", str(start), EXCHANGE_FILTER)
-        if not chosen:
-            return
-        path = Path(chosen)
-        if path.suffix.lower() != ".json":
-            path = path.with_name(path.name + ".json")
-        if path.exists():
-            self._tell("File not saved", f"{path.name} already exists. Export again and choose a new name.", True)
-            return
-        if not path.parent.is_dir():
-            self._tell("File not saved", f"The folder {path.parent} does not exist.", True)
-            return
-        QtWidgets.QApplication.setOverrideCursor(QtGui.QCursor(Qt.CursorShape.WaitCursor))
         try:
-            doc = exchange.export_request(self.vault, self.request.id, channel=self.channel.currentData() or "")
-            exchange.write_file(doc, path)
+            dialog = SendPackagesDialog(self.session, f"{self.request.reference}/{self.dispatch.agency}", None, self)
         except SpocError as exc:
-            QtWidgets.QApplication.restoreOverrideCursor()
-            self._tell("File not saved", error_text(exc, "The file could not be made."), True)
-            return
-        except OSError as exc:
-            QtWidgets.QApplication.restoreOverrideCursor()
-            self._tell("File not saved", f"The file could not be written: {exc.strerror or exc}.", True)
-            return
-        QtWidgets.QApplication.restoreOverrideCursor()
-        self.exported_path = path
-        self._tell("Exported for sending",
-                   f"Saved {path.name} in {path.parent}.\n\nSend it to {agency_name(self.request.origin_agency)} "
-                   f"through {self.channel.currentText()}. The export is in the disclosure register.")
+            self._tell("No package made", error_text(exc, "The package could not be made."), True)
+            return None
+        dialog.made.connect(self._package_made)
+        self._dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _package_made(self, made: list) -> None:
+        self.exported_path = made[0].path if made else None
 
     def _tell(self, title: str, text: str, warning: bool = False) -> None:
         box = info_box(self, title, text, warning=warning)

@@ -15,7 +15,6 @@ what each action may do is app.requests' answer (`allowed`, `send_plan`), not th
 from __future__ import annotations
 
 import datetime as _dt
-from pathlib import Path
 
 from app import textcheck
 from app.agreement import load_agreement
@@ -23,14 +22,17 @@ from app.errors import SpocError
 from app.records import Invalid
 from app.requests import (CLOSE_REASONS, LABELS, acknowledge_dispatch, allowed, allowed_dispatch, close_request,
                           default_due_date, problems_for_sending, send_plan, send_to_agencies, set_due_date)
+from app.exchange.packages import dispatch_state
 from app.responses import LABELS as RESPONSE_LABELS
 from app.responses import collation, explain_lawful_basis
 from app.subjects import ROLES as SUBJECT_ROLES
+from app.timeutil import utc_now_iso
 from ui.qt import QtGui, QtWidgets, Qt, Signal
-from ui.kit.dialogs import error_text, question_box
+from ui.kit.dialogs import error_text
 from ui.kit.fields import DateField
-from ui.kit.formatting import (EXCHANGE_FILTER, documents_folder, plural, safe_file_stem, uk_date,
+from ui.kit.formatting import (plural, uk_date,
                                uk_time)
+from ui.requests.send import SendPackagesDialog
 from ui.requests.subjects import KIND_TITLES, subject_name_display
 from ui.kit.widgets import (bold_label, ErrorSummary, FieldRow, frameless_scroll, heading, hint_label,
                         no_mnemonic, plain_label, SUCCESS_STYLE)
@@ -38,6 +40,14 @@ from ui.kit.widgets import (bold_label, ErrorSummary, FieldRow, frameless_scroll
 STATUS_TITLES = {"draft": "Draft (not sent)", "sent": "Sent, awaiting acknowledgement",
                  "acknowledged": "Acknowledged, awaiting answer", "responded": "Responded",
                  "nil-return": "Nil return (nothing held)", "declined": "Declined"}
+def dispatch_words(dispatch) -> str:
+    """A dispatch's honest state (app.exchange.packages.dispatch_state): a package made is not
+    "sent" until its receipt says it was delivered."""
+    if dispatch.status in ("sent", "acknowledged"):
+        return dispatch_state(dispatch).words
+    return STATUS_TITLES.get(dispatch.status, dispatch.status)
+
+
 REQUEST_STATUS_TITLES = {"draft": "Draft", "open": "Open", "closed": "Closed"}
 ANSWER_TITLES = {"disclosure": "Information disclosed", "nil-return": "Nil return: nothing held",
                  "declined": "Declined"}
@@ -106,11 +116,11 @@ class SendDialog(QtWidgets.QDialog):
         self.plans = send_plan(vault, request)
         due = self.plans[0].due_date if self.plans else default_due_date(vault)
         layout.addWidget(plain_label(
-            f"The request and the personal data of its {plural(subjects, 'subject')} will be "
-            "recorded as sent to each agency ticked below, in the disclosure register, with today's date and the "
-            f"secure channel shown. Each answer will be due by {uk_date(due)}. The request cannot be "
-            "changed for an agency once sent. Then use “Export for sending…” to make the file you send by "
-            "that channel."))
+            f"Next, a sealed package of the request and the personal data of its {plural(subjects, 'subject')} is "
+            "made for each agency ticked below (only that agency's part), recorded in the disclosure register "
+            f"with today's date and the secure channel shown. Each answer will be due by {uk_date(due)}. The "
+            "request cannot be changed for an agency once its package is made; you then attach each package to "
+            "a secure e-mail."))
         self.checks: dict[str, QtWidgets.QCheckBox] = {}
         for plan in self.plans:   # app.requests.send_plan: who, by which channel, and whether it may go
             box = QtWidgets.QCheckBox(no_mnemonic(f"{plan.agency_name} — by {plan.channel_name}"))
@@ -280,7 +290,8 @@ class RequestView(QtWidgets.QWidget):
         self.edit_button.clicked.connect(lambda: self.request and self.edit_requested.emit(self.request))
         self.send_button = QtWidgets.QPushButton("&Send to agencies…")
         self.send_button.clicked.connect(self.confirm_send)
-        self.export_button = QtWidgets.QPushButton("E&xport for sending…")
+        self.export_button = QtWidgets.QPushButton("Make packages a&gain…")
+        self.export_button.setToolTip("Seal a new package for each agency already sent to, e.g. when a file was lost")
         self.export_button.clicked.connect(self.confirm_export)
         self.copy_button = QtWidgets.QPushButton("&Copy reference")
         self.copy_button.clicked.connect(self.copy_reference)
@@ -470,7 +481,7 @@ class RequestView(QtWidgets.QWidget):
         for r, row in enumerate(rows):
             dispatch = row.dispatch
             parts = response_parts(row.response)
-            status = (f"{STATUS_TITLES.get(dispatch.status, dispatch.status)}\nSent: {uk_time(dispatch.sent_at)}"
+            status = (f"{dispatch_words(dispatch)}\nSent: {uk_time(dispatch.sent_at)}"
                       f"\nDue: {due_text(dispatch)}")
             answer = parts["answer"] + (f"\nLawful basis: {parts['basis']}" if parts["basis"] else "")
             tests = parts["tests"]
@@ -651,7 +662,7 @@ class RequestView(QtWidgets.QWidget):
         dispatch, response = row.dispatch, row.response
         self.detail.addWidget(heading(dispatch.agency_name, 2))
         grid = self._grid()
-        self._kv(grid, "Status", STATUS_TITLES.get(dispatch.status, dispatch.status))
+        self._kv(grid, "Status", dispatch_words(dispatch))
         self._kv(grid, "Sent", uk_time(dispatch.sent_at))
         self._kv(grid, "Due", due_text(dispatch))
         if dispatch.acknowledged_at:
@@ -740,14 +751,37 @@ class RequestView(QtWidgets.QWidget):
             self.summary.show_problems([(self.edit_button, may.reason)])
             return None
         dialog = SendDialog(request, self.session.vault, self)
-        dialog.accepted.connect(lambda: self.send(dialog.targets()))
+        dialog.accepted.connect(lambda: self.make_packages(dialog.targets()))
         dialog.finished.connect(lambda _r: dialog.deleteLater())
         self.dialog = dialog
         dialog.open()
         return dialog
 
+    def make_packages(self, targets) -> SendPackagesDialog | None:
+        """One sealed package per agency in `targets` (app.exchange.packages.send), into a folder
+        the user chooses; the dialog says what will go to whom before anything is made."""
+        self.clear_messages()
+        agencies = list(dict.fromkeys(t.split("/")[0] for t in targets))
+        try:
+            dialog = SendPackagesDialog(self.session, self.request.reference, agencies, self)
+        except SpocError as exc:
+            self.summary.show_problems([(self.send_button, error_text(exc, "No package was made."))])
+            return None
+        dialog.made.connect(self._packages_made)
+        dialog.finished.connect(lambda _r: dialog.deleteLater())
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _packages_made(self, made: list) -> None:
+        self.reload()
+        self.say(f"{plural(len(made), 'package')} made {uk_time(utc_now_iso())} — attach each to a secure e-mail "
+                 "to the address shown. Recorded in the disclosure register; a partner's receipt marks it delivered.")
+        self.changed.emit()
+
     def send(self, targets) -> bool:
-        """Send to `targets` with the core; show its message if it refuses (e.g. a suspension)."""
+        """Record `targets` as sent without a package (the core's send_to_agencies; used where the
+        information went by another route). The screen's Send makes packages instead."""
         self.clear_messages()
         try:
             dispatches = send_to_agencies(self.session.vault, self.request.id, list(targets))
@@ -760,59 +794,21 @@ class RequestView(QtWidgets.QWidget):
             return False
         names = [d.agency_name for d in dispatches if d.target in set(targets)]
         self.reload()
-        self.say(f"Recorded as sent to {', '.join(names)}, in the disclosure register. "
-                 "Now use “Export for sending…” to make the file to send by secure e-mail.")
+        self.say(f"Recorded as sent to {', '.join(names)}, in the disclosure register, without a package.")
         self.changed.emit()
         return True
 
-    def confirm_export(self) -> QtWidgets.QMessageBox | None:
+    def confirm_export(self) -> SendPackagesDialog | None:
+        """Make the packages again for the agencies already sent to (a lost or expired file)."""
         self.clear_messages()
         request = self.request
         if request is None:
             return None
-        vault = self.session.vault
-        may = allowed(vault, request)
+        may = allowed(self.session.vault, request)
         if not may.export.ok:
             self.summary.show_problems([(self.send_button, may.export.reason)])
             return None
-        names = ", ".join(self._agency(code) for code in may.export_to)
-        count = len(request.subjects)
-        text = (f"The file will hold {request.reference}"
-                + (" with this desk's answer" if request.origin_agency != vault.agency else "")
-                + f" and the personal data of its {plural(count, 'subject')}. "
-                f"It will be recorded in the disclosure register as sent to: {names}. "
-                "Send it only by the agreed secure channel, then delete any copy you do not need. "
-                "The file name is the reference only.")
-        dialog = question_box(self, f"Export {request.reference} for sending", text, "Choose where to save…")
-        dialog.finished.connect(lambda _r, b=dialog: b.clickedButton() is b.accept_button and self._choose_and_export())
-        dialog.finished.connect(lambda _r: dialog.deleteLater())
-        self.dialog = dialog
-        dialog.open()
-        return dialog
-
-    def choose_export_path(self, suggested: str) -> str:
-        path, _filter = QtWidgets.QFileDialog.getSaveFileName(
-            self, "Export for sending", str(documents_folder() / suggested), EXCHANGE_FILTER)
-        return path
-
-    def _choose_and_export(self) -> None:
-        path = self.choose_export_path(f"{safe_file_stem(self.request.reference)}.spocdesk.json")
-        if path:
-            self.export_to(Path(path))
-
-    def export_to(self, path: Path) -> bool:
-        from app.exchange import export_request, write_file
-
-        self.clear_messages()
-        try:
-            doc = export_request(self.session.vault, self.request.id)
-            write_file(doc, Path(path))
-        except SpocError as exc:
-            self.summary.show_problems([(self.export_button, error_text(exc, "Nothing was exported."))])
-            return False
-        self.say(f"Exported to {path}. Recorded in the disclosure register.")
-        self.changed.emit()
-        return True
+        return self.make_packages(list(may.export_to))
 
     def acknowledge_selected(self) -> bool:
         row = self.selected_row()

@@ -79,12 +79,20 @@ class MainWindow(QtWidgets.QMainWindow):
         self.lock_action.setToolTip("Lock the vault now (Ctrl+L)")
         self.lock_action.triggered.connect(lambda: self.lock_requested.emit("manual"))
         file_menu.addAction(self.lock_action)
-        if self.session.can("import"):
-            import_action = QtGui.QAction("&Import exchange file…", self)
+        if self.session.can("export.all"):   # moving a desk: the administrator
+            import_action = QtGui.QAction("&Import a whole-vault file…", self)
             import_action.setShortcut(QtGui.QKeySequence("Ctrl+I"))
-            import_action.setToolTip("Bring in requests or responses another desk sent (spocdesk/1 file)")
+            import_action.setToolTip("Move a desk: a whole-vault file or sealed vault package into this empty vault")
             import_action.triggered.connect(self._import_file)
             file_menu.addAction(import_action)
+        if self.session.can("import") and self.session.can("responses.write"):
+            receive_action = QtGui.QAction("&Receive package…", self)
+            receive_action.setShortcut(QtGui.QKeySequence("Ctrl+R"))
+            receive_action.setToolTip("Open a sealed package a partner desk sent: verified, then imported whole or "
+                                      "not at all (you can also drop it on this window)")
+            receive_action.triggered.connect(lambda: self.receive_package())
+            file_menu.addAction(receive_action)
+            self.setAcceptDrops(True)
         if self.session.can("export.all"):
             export_action = QtGui.QAction("&Export whole vault…", self)
             export_action.triggered.connect(self._export_vault)
@@ -203,6 +211,36 @@ class MainWindow(QtWidgets.QMainWindow):
         signal = getattr(dialog, "imported", None)
         if signal is not None:
             signal.connect(lambda _summary: self._data_changed())
+
+    def receive_package(self, path=None):
+        from ui.exchange.packages import receive_package
+
+        dialog = receive_package(self, self.session, path)
+        if dialog is not None:
+            dialog.received.connect(lambda _result: self._data_changed())
+            dialog.open_request.connect(self._open_request)
+        return dialog
+
+    def _open_request(self, request_id: str) -> None:
+        if self.show_area("requests"):
+            area = self._areas.get("requests")
+            opener = getattr(area, "open_request", None)
+            if opener is not None:
+                opener(request_id)
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        from ui.exchange.packages import dropped_package
+
+        if self.acceptDrops() and dropped_package(event.mimeData()) is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        from ui.exchange.packages import dropped_package
+
+        path = dropped_package(event.mimeData())
+        if path is not None:
+            event.acceptProposedAction()
+            self.receive_package(path)
 
     def _export_vault(self) -> None:
         from ui.exchange.actions import export_whole_vault

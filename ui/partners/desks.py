@@ -1,0 +1,252 @@
+"""Desk cards and trust (DESIGN.md, "Desks and trust"; clause 9.5): this desk's card with its
+fingerprint to read aloud, "Save card…" for e-mailing, and for each partner its trusted card,
+the telephone check that trusted it, "Trust a card…" and "Revoke…". The rules are app.exchange.desks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.exchange import desks
+from ui.kit.dialogs import error_text, info_box, question_box
+from ui.kit.fields import LineBox
+from ui.kit.formatting import agency_name, documents_folder, uk_time
+from ui.kit.widgets import ErrorSummary, FieldRow, bold_label, heading, hint_label, plain_label
+from ui.qt import QtWidgets, Signal
+
+CARD_FILTER = "SPOC Desk desk cards (*.card.json *.json)"
+FINGERPRINT_STYLE = "QLabel { font-family: monospace; font-size: 15pt; font-weight: bold; letter-spacing: 1px; }"
+
+
+class ThisDeskPage(QtWidgets.QWidget):
+    """This desk's card: agency, vault, fingerprint in groups to read on the telephone."""
+
+    def __init__(self, session, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.session = session
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(heading("This desk", 1))
+        layout.addWidget(plain_label(
+            "Partners trust packages from this desk once they hold its card and have checked its fingerprint "
+            "with you on the telephone. E-mail the card to each partner's SPOC; when they call back through "
+            "your switchboard, read them the fingerprint below."))
+        self.facts = plain_label("", selectable=True)
+        self.facts.setAccessibleName("This desk's card")
+        layout.addWidget(self.facts)
+        layout.addWidget(bold_label("Fingerprint"))
+        self.fingerprint = plain_label("", selectable=True)
+        self.fingerprint.setStyleSheet(FINGERPRINT_STYLE)
+        self.fingerprint.setAccessibleName("This desk's fingerprint")
+        layout.addWidget(self.fingerprint)
+        row = QtWidgets.QHBoxLayout()
+        self.save_button = QtWidgets.QPushButton("&Save card…")
+        self.save_button.setToolTip("Write this desk's public card to a file to attach to secure e-mail")
+        self.save_button.clicked.connect(self.save_card)
+        row.addWidget(self.save_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.status = plain_label("", selectable=True)
+        self.status.setAccessibleName("Result")
+        layout.addWidget(self.status)
+        layout.addStretch(1)
+
+    def refresh(self) -> None:
+        card = desks.desk_card(self.session.vault)
+        self.card = card
+        self.facts.setText(f"Agency: {agency_name(card['agency'])} ({card['agency']})\n"
+                           f"Vault: {card['vault_id']}\n"
+                           f"Card version {card['card_version']}, keys made {uk_time(card['created'])}")
+        self.fingerprint.setText(desks.fingerprint(card))
+
+    def default_path(self) -> Path:
+        return documents_folder() / f"spocdesk-{self.card['agency']}-desk.card.json"
+
+    def save_card(self, path: str | None = None) -> str | None:
+        if path is None:
+            path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save this desk's card", str(self.default_path()),
+                                                            CARD_FILTER)
+        if not path:
+            return None
+        try:
+            fp = desks.write_card(self.session.vault, Path(path))
+        except Exception as exc:  # noqa: BLE001 - shown in words, nothing is half-written
+            self.status.setText(error_text(exc, "The card was not saved."))
+            return None
+        self.status.setText(f"Card saved to {path}. Attach it to secure e-mail to each partner's SPOC, then read "
+                            f"them the fingerprint {fp} when they call back through your switchboard.")
+        return path
+
+
+class ThisDeskDialog(QtWidgets.QDialog):
+    """Partners ▸ This desk's card…: the card page in a window of its own."""
+
+    def __init__(self, session, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("This desk's card")
+        self.setMinimumWidth(600)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(20, 16, 20, 16)
+        self.page = ThisDeskPage(session)
+        layout.addWidget(self.page)
+        close = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        layout.addWidget(close)
+        self.page.refresh()
+
+
+class TrustCardDialog(QtWidgets.QDialog):
+    """Trust a partner's card after the telephone check: the agency and fingerprint the card
+    claims, then who checked, the number called and the fingerprint read back."""
+
+    trusted = Signal(dict)
+
+    def __init__(self, session, card: dict, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.session = session
+        self.card = card
+        self.setWindowTitle("Trust a partner's desk card")
+        self.setModal(True)
+        self.setMinimumWidth(560)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(20, 16, 20, 16)
+        layout.addWidget(heading(f"Check the card of {agency_name(card['agency'])}", 2))
+        self.summary = ErrorSummary()
+        layout.addWidget(self.summary)
+        layout.addWidget(plain_label(
+            "Call them through their switchboard or a number you already know (never a number from the e-mail "
+            "that brought the card), and ask them to read their fingerprint to you. Type what they read."))
+        layout.addWidget(bold_label("The card says its fingerprint is"))
+        shown = plain_label(desks.fingerprint(card), selectable=True)
+        shown.setStyleSheet(FINGERPRINT_STYLE)
+        shown.setAccessibleName("Fingerprint on the card")
+        layout.addWidget(shown)
+        self.read_back = LineBox()
+        self.checked_by = LineBox()
+        self.checked_by.setText(getattr(session.vault.user, "name", "") or "")
+        self.via = LineBox()
+        self.rows = {
+            "fingerprint": FieldRow("&Fingerprint they read to you", self.read_back,
+                                    "Eight groups of five digits; spaces do not matter"),
+            "checked_by": FieldRow("&Checked by", self.checked_by, "Who made the call"),
+            "via": FieldRow("&Number called", self.via, "Their switchboard or a number you already know"),
+        }
+        for row in self.rows.values():
+            layout.addWidget(row)
+        buttons = QtWidgets.QDialogButtonBox()
+        self.trust_button = buttons.addButton("&Trust this card", QtWidgets.QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(QtWidgets.QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.submit)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def submit(self) -> dict | None:
+        problems = []
+        for key, box, text in (("fingerprint", self.read_back, "Enter the fingerprint they read to you"),
+                               ("checked_by", self.checked_by, "Enter who made the call"),
+                               ("via", self.via, "Enter the number you called")):
+            if not box.text().strip():
+                problems.append((key, text))
+        if not problems:
+            try:
+                partner = desks.trust_partner(self.session.vault, self.card, fingerprint=self.read_back.text(),
+                                              checked_by=self.checked_by.text(), via=self.via.text())
+            except Exception as exc:  # noqa: BLE001 - a mismatch or bad entry is shown in words
+                problems.append(("fingerprint", error_text(exc, "The card was not trusted.")))
+            else:
+                self.trusted.emit(partner)
+                self.accept()
+                return partner
+        entries = []
+        for row in self.rows.values():
+            row.set_error(None)
+        for key, text in problems:
+            self.rows[key].set_error(text)
+            entries.append((self.rows[key].field, text))
+        self.summary.show_problems(entries)
+        self.summary.setFocus()
+        return None
+
+
+class PartnerDeskSection(QtWidgets.QWidget):
+    """One partner's desk card on its Partners page: trusted or not, how it was checked."""
+
+    changed = Signal()
+
+    def __init__(self, session, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.session = session
+        self.code = ""
+        self._dialog = None
+        self.can_trust = session.can("partners.trust")
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(heading("Desk card", 2))
+        self.state = plain_label("", selectable=True)
+        self.state.setAccessibleName("Desk card")
+        layout.addWidget(self.state)
+        row = QtWidgets.QHBoxLayout()
+        self.trust_button = QtWidgets.QPushButton("Trust a &card…")
+        self.trust_button.setToolTip("Open a card this partner e-mailed, and check its fingerprint by telephone")
+        self.trust_button.clicked.connect(lambda: self.trust_card())
+        self.revoke_button = QtWidgets.QPushButton("&Revoke card…")
+        self.revoke_button.clicked.connect(lambda: self.revoke())
+        for button in (self.trust_button, self.revoke_button):
+            button.setVisible(self.can_trust)
+            row.addWidget(button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        if not self.can_trust:
+            layout.addWidget(hint_label("A SPOC or administrator trusts partners' cards."))
+
+    def show_partner(self, code: str) -> None:
+        self.code = code
+        held = [p for p in desks.partner_desks(self.session.vault) if p["agency"] == code]
+        current = next((p for p in held if p["state"] == "trusted"), None)
+        if current is not None:
+            self.state.setText(
+                f"Trusted. Fingerprint {current['fingerprint']}\n"
+                f"Checked by {current['checked_by']} on {current['via_number']}, "
+                f"{uk_time(current['checked_at'])} ({current['trusted_how']})")
+        elif held and held[0]["state"] == "revoked":
+            self.state.setText(f"Revoked {uk_time(held[0]['revoked_at'])}: packages signed with that card are "
+                               "refused. Trust a new card after a telephone check.")
+        else:
+            self.state.setText("No card trusted yet: packages cannot be sent to or received from this partner's "
+                               "desk until you trust its card after a telephone check.")
+        self.revoke_button.setEnabled(current is not None)
+
+    def trust_card(self, path: str | None = None):
+        if path is None:
+            path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open a partner's desk card", str(documents_folder()),
+                                                            CARD_FILTER)
+        if not path:
+            return None
+        try:
+            card = desks.read_card(Path(path))
+        except Exception as exc:  # noqa: BLE001 - a malformed card is refused in words
+            info_box(self, "Not a desk card", error_text(exc, "That file is not a SPOC Desk desk card."),
+                     warning=True).exec()
+            return None
+        self._dialog = TrustCardDialog(self.session, card, self)
+        self._dialog.trusted.connect(lambda _p: (self.show_partner(self.code), self.changed.emit()))
+        self._dialog.open()
+        return self._dialog
+
+    def revoke(self):
+        box = question_box(self, "Revoke this card?",
+                           f"Packages signed with {agency_name(self.code)}'s current card will be refused from now on, "
+                           "and nothing more can be sealed to it. Do this when their key may be known to someone else "
+                           "or their desk has been replaced.", "Revoke card")
+        box.accept_button.clicked.connect(self._revoke_confirmed)
+        box.open()
+        self._dialog = box
+        return box
+
+    def _revoke_confirmed(self) -> None:
+        try:
+            desks.revoke_partner(self.session.vault, self.code, "revoked-by-spoc")
+        except Exception as exc:  # noqa: BLE001 - shown in words
+            self.state.setText(error_text(exc, "The card was not revoked."))
+            return
+        self.show_partner(self.code)
+        self.changed.emit()
