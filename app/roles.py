@@ -50,6 +50,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # the auditor see no meeting (need to know).
     "meetings.read": frozenset({"chair", "spoc", "dpm"}),
     "meetings.manage": frozenset({"chair", "spoc"}),
+    # Issue 19 (8.1, 9.3, 12): retention review and disposal, and subject access and FOI requests,
+    # are the Data Protection Manager's work alone; nothing is disposed of without their approval.
+    "retention.review": frozenset({"dpm"}),
+    "retention.decide": frozenset({"dpm"}),
+    "retention.dispose": frozenset({"dpm"}),
+    "info_requests.read": frozenset({"dpm"}),
+    "info_requests.manage": frozenset({"dpm"}),
 }
 
 
