@@ -186,3 +186,28 @@ def test_hostile_text_through_every_field(desk, text):
     assert next(i for i in sar.items if i.id == item.id).note == text
     for row in vault.db.query("SELECT reason, record_id FROM audit_events"):
         assert text not in (row["reason"] or "") and text not in (row["record_id"] or "")
+
+
+@pytest.mark.parametrize("text", HOSTILE[:4])
+def test_the_documents_are_marked_and_take_hostile_text(desk, text):
+    from test_reports import check_template, no_links_or_images
+
+    from app.reports import build_report
+
+    vault, ion, refs = desk
+    sar = sa.log_request(vault, {"kind": "sar-gdpr", "received_on": dt.date.today().isoformat(),
+                                 "requester_name": text, "about": text, "subject_ids": [ion.id]})
+    sar = sa.gather_items(vault, sar.reference)
+    sa.add_event(vault, sar.reference, "note", {"text": text})
+    for item in sar.items:
+        if item.partner_provided:
+            sa.consult_partner(vault, sar.reference, item.id, via="note", who=text, answer=text)
+        sa.decide_item(vault, sar.reference, item.id, "withhold" if item.item_type == "disclosure" else "disclose",
+                       exemption="dpa-sch2-p1-2", note=text)
+    for kind in ("subject-file", "response-pack", "exemption-schedule"):
+        report = build_report(vault, kind, sar.reference)
+        texts = check_template(report)
+        no_links_or_images(report.data)
+        assert "Conditions of use" in "".join(texts)  # partner items are in each
+    pack = "".join(check_template(build_report(vault, "response-pack", sar.reference)))
+    assert "Nguy" not in pack and "third party redacted" in pack and "Sch 2 Pt 1 para 2" in pack
