@@ -514,46 +514,107 @@ class DisposalPlan:
         return bool(self.items) and not self.problems
 
 
-def _plan_item(vault, row, review_item: ReviewItem | None) -> PlannedItem:
-    rid = row["id"]
-    subject_rows = vault.db.query(
-        "SELECT rs.subject_id, (SELECT count(*) FROM request_subjects o WHERE o.subject_id = rs.subject_id"
-        " AND o.request_id != rs.request_id) AS others FROM request_subjects rs WHERE rs.request_id = ?", (rid,))
-    going = sum(1 for r in subject_rows if not r["others"])
-    dispatches = vault.db.query("SELECT id, agency, status FROM dispatches WHERE request_id = ?", (rid,))
-    responses = vault.db.scalar("SELECT count(*) FROM responses WHERE dispatch_id IN"
-                                " (SELECT id FROM dispatches WHERE request_id = ?)", (rid,))
-    sent = {d["agency"] for d in dispatches if d["status"] != "draft"}
-    received: set[str] = set()
-    for d in vault.db.query("SELECT direction, from_agency, to_agency FROM disclosures WHERE request_id = ?", (rid,)):
-        if d["direction"] == "sent":
-            sent.add(d["to_agency"])
-        else:
-            received.add(d["from_agency"])
-    if row["origin_agency"] != vault.agency:
-        received.add(row["origin_agency"])
-    sent.discard(vault.agency)
-    received.discard(vault.agency)
-    return PlannedItem(rid, row["reference"], review_item.rule.id if review_item else "", 
-                       review_item.due_on if review_item else None, going, len(subject_rows) - going,
-                       len(dispatches), int(responses or 0), tuple(sorted(sent)), tuple(sorted(received)))
+def _marks(values) -> str:
+    return ", ".join("?" for _ in values)  # markers only: the values are parameters
+
+
+def _chunks(values: list, size: int = 500):
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def _grouped(vault, sql: str, ids: list[str]) -> list:
+    """Run `sql` (with one {marks}) over `ids` in chunks; all rows."""
+    rows: list = []
+    for chunk in _chunks(ids):
+        rows.extend(vault.db.query(sql.format(marks=_marks(chunk)), tuple(chunk)))
+    return rows
+
+
+def _plan_items(vault, rows, by_id: dict[str, ReviewItem]) -> list[PlannedItem]:
+    """What goes with each request, read in a few queries for all of them (a bulk disposal)."""
+    ids = [r["id"] for r in rows]
+    chosen = set(ids)
+    subjects_of: dict[str, list[str]] = {}
+    for r in _grouped(vault, "SELECT request_id, subject_id FROM request_subjects WHERE request_id IN ({marks})", ids):
+        subjects_of.setdefault(r["request_id"], []).append(r["subject_id"])
+    all_subjects = sorted({s for v in subjects_of.values() for s in v})
+    named_by: dict[str, set[str]] = {}
+    for r in _grouped(vault, "SELECT subject_id, request_id FROM request_subjects WHERE subject_id IN ({marks})",
+                      all_subjects):
+        named_by.setdefault(r["subject_id"], set()).add(r["request_id"])
+    dispatches: dict[str, list] = {}
+    for r in _grouped(vault, "SELECT id, request_id, agency, status FROM dispatches WHERE request_id IN ({marks})", ids):
+        dispatches.setdefault(r["request_id"], []).append(r)
+    responses: dict[str, int] = {}
+    for r in _grouped(vault, "SELECT d.request_id, count(*) AS n FROM responses p JOIN dispatches d"
+                             " ON d.id = p.dispatch_id WHERE d.request_id IN ({marks}) GROUP BY d.request_id", ids):
+        responses[r["request_id"]] = r["n"]
+    moves: dict[str, list] = {}
+    for r in _grouped(vault, "SELECT request_id, direction, from_agency, to_agency FROM disclosures"
+                             " WHERE request_id IN ({marks})", ids):
+        moves.setdefault(r["request_id"], []).append(r)
+    items = []
+    for row in rows:
+        rid = row["id"]
+        subjects = subjects_of.get(rid, [])
+        # A subject goes with the record when no request outside this disposal names it.
+        going = sum(1 for sid in subjects if named_by.get(sid, set()) <= chosen)
+        sent = {d["agency"] for d in dispatches.get(rid, []) if d["status"] != "draft"}
+        received: set[str] = set()
+        for d in moves.get(rid, []):
+            if d["direction"] == "sent":
+                sent.add(d["to_agency"])
+            else:
+                received.add(d["from_agency"])
+        if row["origin_agency"] != vault.agency:
+            received.add(row["origin_agency"])
+        sent.discard(vault.agency)
+        received.discard(vault.agency)
+        review_item = by_id.get(rid)
+        items.append(PlannedItem(rid, row["reference"], review_item.rule.id if review_item else "",
+                                 review_item.due_on if review_item else None, going, len(subjects) - going,
+                                 len(dispatches.get(rid, [])), int(responses.get(rid, 0)), tuple(sorted(sent)),
+                                 tuple(sorted(received))))
+    return items
+
+
+def _rows_by_reference(vault, refs: list[str]) -> dict[str, Any]:
+    """Each typed reference (or id) -> its request row; this desk's own where two agencies share one."""
+    texts = [str(r).strip() for r in refs]
+    uppers = sorted({t.upper() for t in texts} | set(texts))
+    found: dict[str, Any] = {}
+    rows = []
+    for chunk in _chunks(uppers):
+        marks = _marks(chunk)
+        rows.extend(vault.db.query(f"SELECT id, reference, status, origin_agency FROM requests WHERE reference IN"
+                                   f" ({marks}) OR id IN ({marks})", tuple(chunk) * 2))
+    for r in rows:
+        for key in (r["id"], r["reference"]):
+            if key in found and found[key]["origin_agency"] == vault.agency:
+                continue
+            found[key] = r
+    return found
 
 
 def plan_disposal(vault, refs, *, today: _dt.date | None = None) -> DisposalPlan:
     """What disposing of these records would remove, and anything that stops it; changes nothing."""
     require(vault.role, "retention.dispose", "dispose of records")
-    refs = [r for r in (refs or []) if str(r).strip()]
+    refs = [str(r) for r in (refs or []) if str(r).strip()]
     problems: list[Problem] = []
     if not refs:
         problems.append(Problem("refs", "Choose at least one record to dispose of"))
     by_id = {i.record_id: i for i in review(vault, today=today, audit=False)}
-    items: list[PlannedItem] = []
+    found = _rows_by_reference(vault, refs)
+    rows = []
     seen: set[str] = set()
     for ref in refs:
-        try:
-            row = _request_row(vault, str(ref))
-        except InvalidInput as exc:
-            problems.append(Problem(str(ref), str(exc)))
+        row = found.get(ref.strip()) or found.get(ref.strip().upper())
+        if row is None:
+            try:
+                _request_row(vault, ref)  # says "already disposed of" or "no such request"
+            except InvalidInput as exc:
+                problems.append(Problem(ref.strip(), str(exc)))
             continue
         if row["id"] in seen:
             continue
@@ -568,8 +629,8 @@ def plan_disposal(vault, refs, *, today: _dt.date | None = None) -> DisposalPlan
         if item is not None and item.state == "kept":
             problems.append(Problem(row["reference"], item.why + " Release it first to dispose of it."))
             continue
-        items.append(_plan_item(vault, row, item))
-    return DisposalPlan(tuple(items), tuple(problems))
+        rows.append(row)
+    return DisposalPlan(tuple(_plan_items(vault, rows, by_id)), tuple(problems))
 
 
 @dataclass(frozen=True)
@@ -607,40 +668,47 @@ def _next_certificate_reference(vault, year: int) -> str:
     return f"{CERTIFICATE_PREFIX}-{year}-{last + 1:04d}"
 
 
-def _remove_request(vault, item: PlannedItem, certificate_ref: str) -> None:
+def _remove_requests(vault, items: list[PlannedItem], certificate_ref: str,
+                     progress: Callable[[int, int], None] | None = None) -> None:
+    """Delete the requests and what hangs only off them; call inside the disposal's transaction."""
     db = vault.db
-    rid = item.record_id
-    dispatch_ids = [r["id"] for r in db.query("SELECT id FROM dispatches WHERE request_id = ?", (rid,))]
-    response_ids = [r["id"] for r in db.query(
-        "SELECT id FROM responses WHERE dispatch_id IN (SELECT id FROM dispatches WHERE request_id = ?)", (rid,))]
-    orphan_subjects = [r["subject_id"] for r in db.query(
-        "SELECT subject_id FROM request_subjects rs WHERE request_id = ? AND NOT EXISTS (SELECT 1 FROM"
-        " request_subjects o WHERE o.subject_id = rs.subject_id AND o.request_id != rs.request_id)", (rid,))]
+    ids = [i.record_id for i in items]
+    chosen = set(ids)
+    dispatch_ids = [r["id"] for r in _grouped(vault, "SELECT id FROM dispatches WHERE request_id IN ({marks})", ids)]
+    response_ids = [r["id"] for r in _grouped(vault, "SELECT id FROM responses WHERE dispatch_id IN ({marks})",
+                                              dispatch_ids)]
+    subject_ids = sorted({r["subject_id"] for r in _grouped(
+        vault, "SELECT subject_id FROM request_subjects WHERE request_id IN ({marks})", ids)})
+    named_by: dict[str, set[str]] = {}
+    for r in _grouped(vault, "SELECT subject_id, request_id FROM request_subjects WHERE subject_id IN ({marks})",
+                      subject_ids):
+        named_by.setdefault(r["subject_id"], set()).add(r["request_id"])
+    orphans = [s for s in subject_ids if named_by.get(s, set()) <= chosen]
+    by_id = {i.record_id: i for i in items}
     # The registers keep ids and references only: the free text of a movement goes.
-    db.execute("UPDATE disclosures SET what = ? WHERE request_id = ?", (f"Disposed of ({certificate_ref})", rid))
+    for chunk in _chunks(ids):
+        db.execute(f"UPDATE disclosures SET what = ? WHERE request_id IN ({_marks(chunk)})",
+                   (f"Disposed of ({certificate_ref})", *chunk))
     # A meeting keeps its agenda line, by reference only.
-    db.execute("UPDATE meeting_agenda_items SET kind = 'case', request_id = NULL, title = ? WHERE request_id = ?",
-               (f"{item.reference} (disposed of, {certificate_ref})", rid))
-    for ids, table, column in ((response_ids, "responses", "id"), (dispatch_ids, "dispatches", "id")):
-        for chunk in _chunks(ids):
-            marks = ", ".join("?" for _ in chunk)  # markers only
-            db.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", tuple(chunk))
-    db.execute("DELETE FROM request_subjects WHERE request_id = ?", (rid,))
-    for chunk in _chunks(orphan_subjects):
-        marks = ", ".join("?" for _ in chunk)
-        db.execute(f"DELETE FROM subjects WHERE id IN ({marks})", tuple(chunk))
-    for key in [rid, *dispatch_ids, *response_ids]:
-        db.execute("DELETE FROM drafts WHERE record_key = ? OR instr(form, ?) > 0 OR instr(payload, ?) > 0",
-                   (key, key, key))
-    db.execute("DELETE FROM retention_events WHERE record_id = ?", (rid,))
-    db.execute("DELETE FROM retention_decisions WHERE record_id = ?", (rid,))
-    db.execute("DELETE FROM requests WHERE id = ?", (rid,))
-    vault.audit("retention.disposed", record_type="request", record_id=item.reference, reason=certificate_ref)
-
-
-def _chunks(values: list[str], size: int = 500):
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
+    for r in _grouped(vault, "SELECT id, request_id FROM meeting_agenda_items WHERE request_id IN ({marks})", ids):
+        db.execute("UPDATE meeting_agenda_items SET kind = 'case', request_id = NULL, title = ? WHERE id = ?",
+                   (f"{by_id[r['request_id']].reference} (disposed of, {certificate_ref})", r["id"]))
+    db.executemany("DELETE FROM responses WHERE id = ?", [(i,) for i in response_ids])
+    db.executemany("DELETE FROM dispatches WHERE id = ?", [(i,) for i in dispatch_ids])
+    db.executemany("DELETE FROM request_subjects WHERE request_id = ?", [(i,) for i in ids])
+    db.executemany("DELETE FROM subjects WHERE id = ?", [(i,) for i in orphans])
+    keys = set(ids) | set(dispatch_ids) | set(response_ids)
+    for draft in db.query("SELECT user_id, form, record_key, payload FROM drafts"):
+        if draft["record_key"] in keys or any(k in draft["form"] or k in draft["payload"] for k in keys):
+            db.execute("DELETE FROM drafts WHERE user_id = ? AND form = ? AND record_key = ?",
+                       (draft["user_id"], draft["form"], draft["record_key"]))
+    db.executemany("DELETE FROM retention_events WHERE record_id = ?", [(i,) for i in ids])
+    db.executemany("DELETE FROM retention_decisions WHERE record_id = ?", [(i,) for i in ids])
+    db.executemany("DELETE FROM requests WHERE id = ?", [(i,) for i in ids])
+    for n, item in enumerate(items, start=1):
+        vault.audit("retention.disposed", record_type="request", record_id=item.reference, reason=certificate_ref)
+        if progress:
+            progress(n, len(items))
 
 
 def dispose(vault, refs, *, approve: bool, today: _dt.date | None = None,
@@ -656,10 +724,7 @@ def dispose(vault, refs, *, approve: bool, today: _dt.date | None = None,
     year = today_london().year
     with vault.db.transaction():
         reference = _next_certificate_reference(vault, year)
-        for n, item in enumerate(plan.items, start=1):
-            _remove_request(vault, item, reference)
-            if progress:
-                progress(n, len(plan.items))
+        _remove_requests(vault, list(plan.items), reference, progress)
         for table in ("requests", "subjects", "responses"):
             # Merge the full-text index into one segment: deleted rows' tokens leave its pages.
             vault.db.execute(f"INSERT INTO {table}_fts({table}_fts) VALUES ('optimize')")  # our own names

@@ -316,6 +316,7 @@ def run(sizes, out: Path | None, reps: int, import_sizes, log=print) -> dict:
             for extra in ("", ".keys", "-wal", "-shm", ".lock"):
                 Path(str(vault) + extra).unlink(missing_ok=True)
         _meeting_pack_rows(rows, log)
+        _disposal_rows(rows, log)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     _growth(rows)
@@ -341,6 +342,12 @@ def _meeting_pack_rows(rows, log) -> None:
     except ImportError:
         return
     rows.extend(meeting_pack.measure(log))
+
+
+def _disposal_rows(rows, log) -> None:
+    from bench import disposal
+
+    rows.extend(disposal.measure(log))
 
 
 def _growth(rows: list[Row]) -> None:
