@@ -316,13 +316,15 @@ def review(vault, *, today: _dt.date | None = None, due_only: bool = False, audi
     recorded = _recorded_events(vault)
     holds = automatic_holds(vault)
     subs: dict[str, set[str]] = {}
-    for row in vault.db.query("SELECT request_id, sub_service FROM dispatches WHERE agency = ?", (vault.agency,)):
-        subs.setdefault(row["request_id"], set()).add(row["sub_service"])
+    if any(r.sub_service for r in rules):  # only where a rule of this desk's agency names a sub-service
+        for row in vault.db.query("SELECT request_id, sub_service FROM dispatches WHERE agency = ?", (vault.agency,)):
+            subs.setdefault(row["request_id"], set()).add(row["sub_service"])
     last_contact: dict[str, str] = {}
-    for row in vault.db.query("SELECT d.request_id, max(max(coalesce(d.updated_at, '')), max(coalesce(r.updated_at, '')))"
-                              " AS at FROM dispatches d LEFT JOIN responses r ON r.dispatch_id = d.id"
-                              " GROUP BY d.request_id"):
-        last_contact[row["request_id"]] = row["at"]
+    if any(r.counts_from == "last-contact" for r in rules):
+        for row in vault.db.query("SELECT d.request_id, max(max(coalesce(d.updated_at, '')),"
+                                  " max(coalesce(r.updated_at, ''))) AS at FROM dispatches d"
+                                  " LEFT JOIN responses r ON r.dispatch_id = d.id GROUP BY d.request_id"):
+            last_contact[row["request_id"]] = row["at"]
     items: list[ReviewItem] = []
     for row in vault.db.query("SELECT id, reference, status, updated_at FROM requests ORDER BY seq"):
         rid = row["id"]

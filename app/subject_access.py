@@ -647,9 +647,16 @@ def subject_file(vault, subject_ids, *, audit: bool = True) -> SubjectFile:
                                       r["origin_agency"] != here, "Tactical meeting that discussed a request naming them",
                                       r["held_at"]))
     wanted_subjects, wanted_requests = set(ids), set(request_ids)
+    # The request's index finds most; a LIKE over the JSON list (checked exactly below) the rest.
+    where = " OR ".join(["d.subject_ids LIKE ?"] * len(ids))
+    params: list[str] = [f'%"{sid}"%' for sid in ids]
+    if request_ids:
+        where = f"d.request_id IN ({', '.join('?' for _ in request_ids)}) OR " + where
+        params = list(request_ids) + params
     for r in vault.db.query("SELECT d.id, d.kind, d.direction, d.from_agency, d.to_agency, d.at, d.request_id,"
                             " d.subject_ids, d.originator, q.reference FROM disclosures d"
-                            " LEFT JOIN requests q ON q.id = d.request_id ORDER BY d.seq"):
+                            f" LEFT JOIN requests q ON q.id = d.request_id WHERE {where} ORDER BY d.seq",
+                            tuple(params)):
         if r["request_id"] in wanted_requests or wanted_subjects & set(loads(r["subject_ids"])):
             out.items.append(FileItem(
                 "disclosure", r["id"], f"Disclosure {r['direction']} {r['from_agency']} to {r['to_agency']}"
