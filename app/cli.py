@@ -379,6 +379,48 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_retention(args) -> int:
+    """The DPM's retention review (JSON of what is due) and approved disposal with its certificate."""
+    from app import retention
+    from app.reports import build_report, record_use, save_pdf
+
+    if args.action == "review":
+        vault = _open(args)
+        try:
+            items = retention.review(vault, due_only=not args.all)
+        finally:
+            vault.close()
+        _print_json([i.as_json() for i in items])
+        return 0
+    out = Path(args.certificate_out) if args.certificate_out else None
+    if out is not None:
+        if out.suffix.lower() != ".pdf":
+            raise UsageError(f"--certificate-out must name a .pdf file (got {out.name}).")
+        _check_new_file(out)
+    vault = _open(args)
+    try:
+        plan = retention.plan_disposal(vault, args.refs)
+        if plan.problems:
+            raise InvalidInputError("Nothing was disposed of: " + "; ".join(
+                p.message if p.message.startswith(p.field) else f"{p.field} {p.message}" for p in plan.problems[:5]))
+        if not args.approve:
+            for item in plan.items:
+                print(f"{item.reference}: {item.counts_text()}; sent to {', '.join(item.sent_to) or 'no partner'}")
+            raise UsageError(f"Nothing was disposed of: {len(plan.items)} record(s) listed above; add --approve to "
+                             "dispose of them as the Data Protection Manager.")
+        cert = retention.dispose(vault, args.refs, approve=True)
+        if out is not None:
+            report = build_report(vault, "disposal-certificate", cert.reference)
+            save_pdf(report.data, out)
+            record_use(vault, report, "saved")
+    finally:
+        vault.close()
+    partners = ", ".join(cert.partners) or "none"
+    print(f"Disposed of {len(cert.items)} record(s) under certificate {cert.reference} (audit chain head "
+          f"{cert.head_short}); partners to tell: {partners}." + (f" Certificate written to {out}." if out else ""))
+    return 0
+
+
 DEMO_USERS = (("admin", "admin"), ("spoc", "spoc"), ("dpm", "dpm"), ("chair", "chair"))
 DEMO_WORDS = ("amber", "beacon", "cobalt", "drizzle", "ember", "falcon", "glacier", "harbour", "indigo",
               "juniper", "kestrel", "lantern", "meadow", "nectar", "orchid", "pebble", "quartz", "ripple",
@@ -614,12 +656,25 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p = command("report", cmd_report, "print a document to a PDF file, marked OFFICIAL-SENSITIVE on every page")
     p.add_argument("vault", metavar="VAULT")
     p.add_argument("kind", metavar="KIND", help="request, response, collation, disclosures, audit, meeting-pack, "
-                   "breach or breach-register")
+                   "breach, breach-register, disposal-certificate, subject-file, response-pack or exemption-schedule")
     p.add_argument("ref", metavar="REF", nargs="?", default="all",
                    help="the reference: MSR-2026-0001, MSR-2026-0001/DWP for a response, TM-2026-0001, BR-2026-0001;"
                    " 'all' (the default) for the registers and the audit trail")
     p.add_argument("--out", metavar="FILE.pdf", required=True, help="the PDF file to write (must not exist)")
     _auth(p)
+
+    p = command("retention", cmd_retention, "the DPM's retention review and approved disposal (8.1, 9.3)")
+    retention_sub = p.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
+    q = retention_sub.add_parser("review", help="print JSON of the retained records due for review, oldest first")
+    q.add_argument("vault", metavar="VAULT")
+    q.add_argument("--all", action="store_true", help="every retained record with its rule and state, not only those due")
+    _auth(q)
+    q = retention_sub.add_parser("dispose", help="dispose of records (DPM); without --approve it lists them only")
+    q.add_argument("vault", metavar="VAULT")
+    q.add_argument("refs", metavar="REF", nargs="+", help="request references, e.g. MSR-2026-0001")
+    q.add_argument("--approve", action="store_true", help="the Data Protection Manager approves disposing of them")
+    q.add_argument("--certificate-out", metavar="FILE.pdf", help="write the marked disposal certificate here (new file)")
+    _auth(q)
 
     p = command("demo", cmd_demo, "create a vault full of realistic fictitious data; prints its users' passphrases")
     p.add_argument("vault", metavar="VAULT")

@@ -57,6 +57,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "partners.read": frozenset(ROLES),
     "partners.trust": frozenset({"spoc", "admin"}),
     "desk.keys": frozenset({"spoc", "admin"}),
+    # Issue 19 (8.1, 9.3, 12): retention review and disposal, and subject access and FOI requests,
+    # are the Data Protection Manager's work alone; nothing is disposed of without their approval.
+    "retention.review": frozenset({"dpm"}),
+    "retention.decide": frozenset({"dpm"}),
+    "retention.dispose": frozenset({"dpm"}),
+    "info_requests.read": frozenset({"dpm"}),
+    "info_requests.manage": frozenset({"dpm"}),
 }
 
 

@@ -317,6 +317,7 @@ def run(sizes, out: Path | None, reps: int, import_sizes, log=print) -> dict:
                 Path(str(vault) + extra).unlink(missing_ok=True)
         _meeting_pack_rows(rows, log)
         _package_rows(rows, log, sorted(s for s in import_sizes if s in sizes) or [sizes[0]])
+        _disposal_rows(rows, log)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     _growth(rows)
@@ -348,6 +349,10 @@ def _package_rows(rows, log, sizes) -> None:
     from bench import packages
 
     rows.extend(packages.measure(log, sizes=tuple(sizes)))
+def _disposal_rows(rows, log) -> None:
+    from bench import disposal
+
+    rows.extend(disposal.measure(log))
 
 
 def _growth(rows: list[Row]) -> None:

@@ -14,6 +14,10 @@ Kinds and their REF:
   meeting-pack   a meeting reference, TM-2026-0001
   breach         a breach reference, BR-2026-0001
   breach-register  all or open
+  disposal-certificate  a certificate reference, DC-2026-0001, or a reference it disposed of
+  subject-file   a subject access reference (SAR-2026-0001), a subject id, or a name finding one subject
+  response-pack  a subject access or FOI reference: what the DPM decided to disclose
+  exemption-schedule  the same reference: every item's decision, exemption and consultation
 """
 
 from __future__ import annotations
@@ -38,6 +42,13 @@ KINDS: dict[str, tuple[str, str, str]] = {
     "meeting-pack": ("app.reports.meeting_pack:meeting_pack", "meetings.read", "print meeting packs"),
     "breach": ("app.reports.breach_reports:breach_doc", "breaches.read", "print breach reports"),
     "breach-register": ("app.reports.breach_reports:register_doc", "breaches.read", "print the breach register"),
+    "disposal-certificate": ("app.reports.information_rights:disposal_certificate", "retention.review",
+                             "print disposal certificates"),
+    "subject-file": ("app.reports.information_rights:subject_file_doc", "info_requests.read", "print a subject file"),
+    "response-pack": ("app.reports.information_rights:response_pack", "info_requests.read",
+                      "print subject access response packs"),
+    "exemption-schedule": ("app.reports.information_rights:exemption_schedule", "info_requests.read",
+                           "print schedules of exemptions"),
 }
 USES = ("previewed", "printed", "saved")
 

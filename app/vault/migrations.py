@@ -611,6 +611,125 @@ def _v8_desk_keys(db: Database) -> None:
                (row["id"], row["version"], row["signing_key"], row["age_identity"], row["created_at"]))
 
 
+def _v9_reserved(db: Database) -> None:
+    # Reserved for vault hardening (built on another branch); replaced at merge.
+    pass
+
+
+RETENTION_DECISIONS = ("keep", "hold", "release")
+INFO_REQUEST_KINDS = ("sar-gdpr", "sar-part3", "foi")
+INFO_REQUEST_EVENTS = ("identity-requested", "identity-confirmed", "clarification-requested",
+                       "clarification-received", "extended", "dpo-consulted", "partner-consulted",
+                       "responded", "closed", "reopened", "note")
+ITEM_DECISIONS = ("undecided", "disclose", "withhold")
+
+
+def _v10_retention(db: Database) -> None:
+    # Issue 19: retention, review and disposal (8.1, 9.3); subject access and FOI requests (12).
+    # The DPM's decisions on each retained record (keep until a date, legal hold, release) and the
+    # dated events a retention rule counts from (a subject's death, the end of proceedings) hang off
+    # the record and go with it. A disposal leaves only its certificate: references, kinds, rule
+    # codes, agency codes and the audit chain head after it, never names or free text. Subject
+    # access and FOI requests are a log with an append-only history (the clocks are derived from
+    # it) and one row per item found, with the decision and exemption and the 12.2 consultation.
+    decisions = ", ".join(f"'{d}'" for d in RETENTION_DECISIONS)  # our own constants
+    kinds = ", ".join(f"'{k}'" for k in INFO_REQUEST_KINDS)
+    events = ", ".join(f"'{e}'" for e in INFO_REQUEST_EVENTS)
+    item_decisions = ", ".join(f"'{d}'" for d in ITEM_DECISIONS)
+    for statement in (
+        """CREATE TABLE retention_events (
+               seq         INTEGER PRIMARY KEY,
+               id          TEXT NOT NULL UNIQUE,
+               record_type TEXT NOT NULL CHECK (record_type IN ('request')),
+               record_id   TEXT NOT NULL,
+               event       TEXT NOT NULL,
+               on_date     TEXT NOT NULL,
+               recorded_by TEXT NOT NULL,
+               recorded_at TEXT NOT NULL
+           )""",
+        "CREATE INDEX retention_events_record ON retention_events(record_type, record_id)",
+        f"""CREATE TABLE retention_decisions (
+               seq         INTEGER PRIMARY KEY,
+               id          TEXT NOT NULL UNIQUE,
+               record_type TEXT NOT NULL CHECK (record_type IN ('request')),
+               record_id   TEXT NOT NULL,
+               decision    TEXT NOT NULL CHECK (decision IN ({decisions})),
+               until_date  TEXT,
+               reason_code TEXT NOT NULL DEFAULT '',
+               reason      TEXT NOT NULL DEFAULT '',
+               decided_by  TEXT NOT NULL,
+               decided_at  TEXT NOT NULL
+           )""",
+        "CREATE INDEX retention_decisions_record ON retention_decisions(record_type, record_id, seq)",
+        """CREATE TABLE disposals (
+               seq          INTEGER PRIMARY KEY,
+               id           TEXT NOT NULL UNIQUE,
+               reference    TEXT NOT NULL UNIQUE,
+               disposed_at  TEXT NOT NULL,
+               approved_by  TEXT NOT NULL,
+               items        TEXT NOT NULL DEFAULT '[]',
+               head_seq     INTEGER NOT NULL,
+               head_mac     TEXT NOT NULL
+           )""",
+        """CREATE TRIGGER disposals_no_update BEFORE UPDATE ON disposals
+           BEGIN SELECT RAISE(ABORT, 'disposal certificates are append-only'); END""",
+        """CREATE TRIGGER disposals_no_delete BEFORE DELETE ON disposals
+           BEGIN SELECT RAISE(ABORT, 'disposal certificates are append-only'); END""",
+        f"""CREATE TABLE info_requests (
+               seq                  INTEGER PRIMARY KEY,
+               id                   TEXT NOT NULL UNIQUE,
+               origin_agency        TEXT NOT NULL,
+               reference            TEXT NOT NULL,
+               kind                 TEXT NOT NULL CHECK (kind IN ({kinds})),
+               received_on          TEXT NOT NULL,
+               requester_name       TEXT NOT NULL,
+               requester_contact    TEXT NOT NULL DEFAULT '',
+               about                TEXT NOT NULL DEFAULT '',
+               subject_ids          TEXT NOT NULL DEFAULT '[]',
+               asks_for_request_form INTEGER NOT NULL DEFAULT 0 CHECK (asks_for_request_form IN (0, 1)),
+               created_at           TEXT NOT NULL,
+               created_by           TEXT NOT NULL,
+               UNIQUE (origin_agency, reference)
+           )""",
+        f"""CREATE TABLE info_request_events (
+               seq         INTEGER PRIMARY KEY,
+               id          TEXT NOT NULL UNIQUE,
+               info_request_id TEXT NOT NULL REFERENCES info_requests(id),
+               kind        TEXT NOT NULL CHECK (kind IN ({events})),
+               on_date     TEXT NOT NULL,
+               details     TEXT NOT NULL DEFAULT '{{}}',
+               recorded_by TEXT NOT NULL,
+               recorded_at TEXT NOT NULL
+           )""",
+        "CREATE INDEX info_request_events_request ON info_request_events(info_request_id, seq)",
+        """CREATE TRIGGER info_request_events_no_update BEFORE UPDATE ON info_request_events
+           BEGIN SELECT RAISE(ABORT, 'request history is append-only'); END""",
+        f"""CREATE TABLE info_request_items (
+               seq             INTEGER PRIMARY KEY,
+               id              TEXT NOT NULL UNIQUE,
+               info_request_id TEXT NOT NULL REFERENCES info_requests(id),
+               item_type       TEXT NOT NULL,
+               item_id         TEXT NOT NULL,
+               label           TEXT NOT NULL,
+               origin_agency   TEXT NOT NULL,
+               decision        TEXT NOT NULL DEFAULT 'undecided' CHECK (decision IN ({item_decisions})),
+               exemption       TEXT NOT NULL DEFAULT '',
+               redact_third_parties INTEGER NOT NULL DEFAULT 1 CHECK (redact_third_parties IN (0, 1)),
+               note            TEXT NOT NULL DEFAULT '',
+               decided_by      TEXT,
+               decided_at      TEXT,
+               consulted_on    TEXT,
+               consulted_via   TEXT NOT NULL DEFAULT '',
+               consulted_who   TEXT NOT NULL DEFAULT '',
+               consult_answer  TEXT NOT NULL DEFAULT '',
+               UNIQUE (info_request_id, item_type, item_id)
+           )""",
+        "CREATE INDEX info_request_items_request ON info_request_items(info_request_id, seq)",
+        "CREATE INDEX info_request_items_item ON info_request_items(item_id)",
+    ):
+        db.execute(statement)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "vault metadata, users and the audit trail", _v1_core),
     Migration(2, "vault policy settings", _v2_policy),
@@ -621,6 +740,8 @@ MIGRATIONS: tuple[Migration, ...] = (
               _v6_meetings),
     Migration(7, "indexes for the request list: its columns and its per-request counts", _v7_list_counts),
     Migration(8, "desk keys, trusted partner desks, sealed packages, the telephone log", _v8_desk_keys),
+    Migration(9, "reserved (vault hardening)", _v9_reserved),
+    Migration(10, "retention decisions, disposal certificates, subject access and FOI requests", _v10_retention),
 )
 LATEST = MIGRATIONS[-1].version
 

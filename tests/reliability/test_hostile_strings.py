@@ -291,3 +291,61 @@ def test_corpus_through_response_meeting_pack_and_breach_reports(hostile_desk, o
             _printed_as_typed(text, entry, kind, report.page_count)
     assert {k for k, _, _ in built} == {"response", "meeting-pack", "breach", "breach-register"}
     assert _outside(opened_by_builds) == []
+
+
+def test_corpus_through_subject_access_and_disposal(hostile_desk, opened_files):
+    """Issue 19: the corpus through every field of a subject access request (who asked, contact,
+    what they asked for, the history, each item's note) and its documents — the subject file, the
+    response pack (the request's own text, disclosed) and the schedule of exemptions — then the
+    disposal certificate of the same hostile requests, which prints none of their text."""
+    reports = pytest.importorskip("app.reports")
+    pypdf = pytest.importorskip("pypdf")
+    from app import retention, subject_access as sa
+    from app.requests import close_request, get_request
+    from desk_helpers import reopen_as
+
+    vault, made = hostile_desk
+    subjects = {}
+    for reference, name in made.items():
+        request = get_request(vault, reference, audit=False)
+        subjects[name] = request.subjects[0].id
+        close_request(vault, request.id)
+    vault = reopen_as(vault, "dora", "dpm")
+    built = []
+    opened_by_builds: list[str] = []  # only while a document is built (the vault's own files aside)
+
+    def build(kind, ref):
+        start = len(opened_files)
+        report = reports.build_report(vault, kind, ref)
+        opened_by_builds.extend(opened_files[start:])
+        return report
+
+    try:
+        for name, text in CORPUS.items():
+            sar = sa.log_request(vault, {"kind": "sar-gdpr", "received_on": "2026-11-30",
+                                         "requester_name": _short(text, 500), "requester_contact": _short(text, 2000),
+                                         "about": text, "subject_ids": [subjects[name]]})
+            sa.add_event(vault, sar.reference, "note", {"text": text[:5000], "on_date": "2026-11-30"})
+            sar = sa.gather_items(vault, sar.reference)
+            for item in sar.items:
+                sa.decide_item(vault, sar.reference, item.id, "disclose", note=text[:5000])
+            stored = sa.get_request(vault, sar.reference, audit=False)
+            assert (stored.requester_name, stored.about) == (_short(text, 500), text)
+            for kind in ("subject-file", "response-pack", "exemption-schedule"):
+                built.append((kind, name, build(kind, sar.reference)))
+            sa.add_event(vault, sar.reference, "closed", {"on_date": "2026-11-30"})
+        cert = retention.dispose(vault, list(made), approve=True, today=__import__("datetime").date(2031, 1, 1))
+        certificate = build("disposal-certificate", cert.reference)
+    finally:
+        vault.close()
+    for kind, name, report in built:
+        text = _pdf_text(kind, name, report, pypdf)
+        if kind == "response-pack":
+            _printed_as_typed(text, name, kind, report.page_count)  # the request's information, disclosed
+        if kind == "exemption-schedule" and name != "long":
+            _printed_as_typed(text, name, kind, report.page_count)  # the item notes
+    printed = _pdf_text("disposal-certificate", None, certificate, pypdf)
+    assert all(ref in printed for ref in made)
+    for name in ("markup", "sql", "bidi", "csv"):
+        assert _squash(CORPUS[name][:40]) not in _squash(printed)
+    assert _outside(opened_by_builds) == []

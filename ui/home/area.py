@@ -24,6 +24,12 @@ class HomeArea(Area):
         layout.addWidget(self.welcome)
         self.summary = plain_label("")
         layout.addWidget(self.summary)
+        self.due_heading = heading("What is due", 2)
+        layout.addSpacing(12)
+        layout.addWidget(self.due_heading)
+        self.due = plain_label("")
+        self.due.setAccessibleName("What is due")
+        layout.addWidget(self.due)
         layout.addSpacing(12)
         layout.addWidget(heading("What your role lets you do", 2))
         self.permissions = plain_label("")
@@ -52,6 +58,10 @@ class HomeArea(Area):
                          f"{plural(len(overdue), 'agency answer')} overdue")
         lines.append(f"Audit trail: {head.seq} events, chain head {head.short()}")
         self.summary.setText("\n".join(lines))
+        due = _due_lines(session)
+        self.due_heading.setVisible(bool(due))
+        self.due.setVisible(bool(due))
+        self.due.setText("\n".join(due))
         allowed = sorted(p for p in PERMISSIONS if session.can(p))
         self.permissions.setText("\n".join(f"• {_describe(p)}" for p in allowed) or "Nothing yet.")
         drafts = list_drafts(vault) if session.user else []
@@ -59,6 +69,27 @@ class HomeArea(Area):
             "\n".join(f"• {d.form.replace('_', ' ')} (kept {uk_time(d.saved_at)})" for d in drafts)
             or "None."
         )
+
+
+def _due_lines(session) -> list[str]:
+    """The Data Protection Manager's clocks: subject access and FOI answers due or stopped, and
+    retained records due for review (12, 8.1)."""
+    lines: list[str] = []
+    vault = session.vault
+    if session.can("info_requests.read"):
+        from app.subject_access import due_summary, list_requests
+
+        open_count = len(list_requests(vault, status="open", audit=False))
+        soon = due_summary(vault)
+        lines.append(f"Subject access and FOI: {open_count} open; {len(soon)} due within 7 days, overdue or "
+                     "with the clock stopped")
+        for request, clock in soon[:8]:
+            lines.append(f"  • {request.reference} ({request.kind_label}): {clock.text()}")
+    if session.can("retention.review"):
+        from app.retention import due_count
+
+        lines.append(f"Retention: {due_count(vault)} retained records due for review (clause 8.1)")
+    return lines
 
 
 _DESCRIPTIONS = {
@@ -89,6 +120,11 @@ _DESCRIPTIONS = {
     "meetings.read": "Read tactical meetings: attendance, agenda, decisions and 4P actions",
     "meetings.manage": "Run tactical meetings: attendees and their confidentiality acceptance, agenda, decisions, "
                        "4P actions, the chair's permissions for further disclosure",
+    "retention.review": "Review retained records against the retention rules (clause 8.1)",
+    "retention.decide": "Keep a record until a date, put it on legal hold, or record the event its rule counts from",
+    "retention.dispose": "Approve disposal of records, with a disposal certificate (clause 9.3)",
+    "info_requests.read": "Read subject access and FOI requests and subject files (clause 12)",
+    "info_requests.manage": "Log subject access and FOI requests, consult partners (12.2), decide each item",
 }
 
 

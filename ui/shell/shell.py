@@ -56,11 +56,13 @@ def default_areas() -> list:
     from ui.meetings.area import MeetingsArea
     from ui.partners.area import PartnersArea
     from ui.requests.area import RequestsArea
+    from ui.retention.area import RetentionArea
+    from ui.subject_access.area import SubjectAccessArea
     from ui.admin.settings import SettingsArea
     from ui.admin.users import UsersArea
 
-    return [HomeArea, RequestsArea, MeetingsArea, DpmArea, DisclosuresArea, PartnersArea, UsersArea, SettingsArea,
-            AuditArea]
+    return [HomeArea, RequestsArea, MeetingsArea, DpmArea, SubjectAccessArea, RetentionArea, DisclosuresArea,
+            PartnersArea, UsersArea, SettingsArea, AuditArea]
 
 
 class Shell(QtCore.QObject):
