@@ -518,6 +518,33 @@ def _v7_list_counts(db: Database) -> None:
                " requester_name)")
 
 
+def _v8_reserved(db: Database) -> None:
+    # Reserved for the desk keys and packages step of another branch; replaced when merged.
+    pass
+
+
+def _v9_account_notices(db: Database) -> None:
+    # Free text typed when disabling a user stays here, in the access-controlled record; the audit
+    # trail carries codes and ids only.
+    db.execute("ALTER TABLE users ADD COLUMN disabled_reason TEXT")
+    # An administrator creating a casework account or resetting a casework user's passphrase is
+    # shown to the Data Protection Manager until acknowledged.
+    db.execute(
+        """CREATE TABLE account_notices (
+               id              TEXT PRIMARY KEY,
+               kind            TEXT NOT NULL CHECK (kind IN ('account-created', 'passphrase-reset')),
+               user_id         TEXT NOT NULL REFERENCES users(id),
+               role            TEXT NOT NULL,
+               detail          TEXT,
+               at              TEXT NOT NULL,
+               by_user         TEXT NOT NULL,
+               acknowledged_at TEXT,
+               acknowledged_by TEXT
+           )"""
+    )
+    db.execute("CREATE INDEX account_notices_open ON account_notices(acknowledged_at, at)")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "vault metadata, users and the audit trail", _v1_core),
     Migration(2, "vault policy settings", _v2_policy),
@@ -527,6 +554,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "tactical meetings: attendees, agenda, decisions, 4P actions, further-disclosure permissions",
               _v6_meetings),
     Migration(7, "indexes for the request list: its columns and its per-request counts", _v7_list_counts),
+    Migration(8, "reserved", _v8_reserved),
+    Migration(9, "disable reasons kept with the user; account notices for the Data Protection Manager",
+              _v9_account_notices),
 )
 LATEST = MIGRATIONS[-1].version
 
