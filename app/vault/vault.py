@@ -103,6 +103,7 @@ class Vault:
         self._lock = lock
         self.user = user
         self.last_rekey_seconds: float | None = None
+        self.location_warning: str | None = None
         self.audit_key = audit.chain_key(db, dek)
         self.vault_id = self.meta("vault_id")
         self.agency = self.meta("agency")
@@ -162,6 +163,11 @@ class Vault:
             )
         if not path.parent.is_dir():
             raise InvalidInput(f"The folder {path.parent} does not exist.")
+        from app.vault import location
+
+        synced = location.synced_reason(path.parent)
+        if synced:
+            raise InvalidInput(location.refusal(path.parent, synced))
         slots_path = keyslot_path(path)
         if path.exists() or slots_path.exists():
             raise InvalidInput(f"{path} already exists; choose a new file name for the vault.")
@@ -305,6 +311,12 @@ class Vault:
         except BaseException:
             lock.release()
             raise
+        from app.vault import location
+
+        synced = location.synced_reason(path.parent)
+        if synced:
+            vault.location_warning = location.warning(path, synced)
+            log.warning("vault.location.synced")
         return vault
 
     @classmethod
