@@ -84,6 +84,8 @@ def render(vault, kind: str, content, *, progress: Callable[[int], None] | None 
     """Lay out a document's Content on the marked template for this vault's user."""
     from app.reports.template import Marking, build_pdf
 
+    # The document's own audit event first, so the head on its footer covers the making of it.
+    vault.audit("report.generated", record_type=kind, record_id=content.reference)
     marking = Marking(title=content.title, reference=content.reference, printed_by=printed_by(vault),
                       printed_at=utc_now(), chain_head=vault.chain_head().short(),
                       partner_information=content.partner_information, names_subjects=content.names_subjects,
