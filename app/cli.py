@@ -67,7 +67,10 @@ def _open(args, secrets: Secrets | None = None):
         raise UsageError("Say who you are with --user NAME.")
     secrets = secrets or _secrets(args)
     passphrase = secrets.read(f"Passphrase for {args.user}")
-    return _waiting(lambda: Vault.open(Path(args.vault), user=args.user, passphrase=passphrase))
+    vault = _waiting(lambda: Vault.open(Path(args.vault), user=args.user, passphrase=passphrase))
+    if vault.location_warning:
+        print(f"spocdesk: warning: {vault.location_warning}", file=sys.stderr)
+    return vault
 
 
 def _waiting(unlock):
