@@ -52,3 +52,12 @@ def test_unlock_to_the_requests_list_scrolled_to_its_end(small_vault):
     assert result["rows"] == 60
     assert 0 < result["unlock_to_main_s"] <= result["unlock_to_list_s"]
     assert result["list_first_paint_s"] > 0 and result["scroll_to_end_s"] > 0
+
+
+def test_the_key_rows_measure_unlock_and_rekey(small_vault, tmp_path):
+    from bench.run import key_rows
+
+    unlock, rekey = key_rows(60, small_vault, tmp_path, reps=1)
+    assert unlock.figure > 0 and unlock.floor > 0 and unlock.target == "≤ 1.2×"
+    assert rekey.figure > 0 and rekey.floor > 0 and "rekey of 60 requests" in rekey.measure
+    Vault.open(small_vault, user=seed.USER, passphrase=seed.PASSPHRASE).close()  # opens under its new key
