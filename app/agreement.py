@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from app.errors import AgreementError  # noqa: F401 (raised here; defined with the other errors)
+from app.errors import AgreementError
 from app.paths import resource_path
 
 FORMAT = "spocdesk-agreement/1"
@@ -621,7 +621,7 @@ def _parse_info(obj: _Obj) -> AgreementInfo:
         try:
             date = _dt.date.fromisoformat(date_text)
         except ValueError:
-            raise _Invalid(obj.at("date"), f"expected a date as YYYY-MM-DD, found {date_text!r}")
+            raise _Invalid(obj.at("date"), f"expected a date as YYYY-MM-DD, found {date_text!r}") from None
     return AgreementInfo(
         title=obj.text("title"),
         short_name=obj.text("short_name"),

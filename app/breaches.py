@@ -205,7 +205,7 @@ class Breach:
     def category_name(self) -> str:
         try:
             return load_agreement().breach_category(self.category).name
-        except Exception:
+        except Exception:  # noqa: BLE001 - a category the agreement no longer has shows as stored
             return self.category
 
     @property
@@ -538,7 +538,7 @@ def validate_update(breach: Breach, kind: str, data: dict, *,
     elif kind == "alternative-exchange":
         try:
             needs = load_agreement().breach_category(breach.category).needs_alternative_exchange
-        except Exception:
+        except Exception:  # noqa: BLE001 - a category the agreement no longer has needs no alternative exchange
             needs = False
         if not needs:
             problems.append(Problem("kind", "An alternative exchange is recorded for equipment malfunction (10.2)"))

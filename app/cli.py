@@ -386,19 +386,16 @@ def cmd_self_test(args) -> int:
 # ---- parser -------------------------------------------------------------------------------
 
 
-def cmd_desktop(vault: str | None) -> int:
-    """The desktop app; Qt is imported only here, so the headless commands never load it."""
+def cmd_desktop(vault: str | None, desktop: Callable[[str | None], int] | None) -> int:
+    """The desktop app, started by the launcher above app/ and ui/ (spocdesk.launcher), which
+    passes `desktop`; app/ never imports the screens."""
     from app.errors import InvalidInput
-    from app.logsetup import setup_logging
 
     if vault is not None and not Path(vault).is_file():
         raise InvalidInput(f"There is no vault at {vault}.")
-    setup_logging()
-    try:
-        from ui.app import run
-    except ImportError as exc:
-        raise SpocError(f"The desktop app cannot start: Qt is not installed here ({exc.name}).") from None
-    return run(Path(vault) if vault else None)
+    if desktop is None:
+        raise UsageError("The desktop app is started by the spocdesk command (python -m spocdesk), not app.cli.")
+    return desktop(vault)
 
 
 def _auth(parser: argparse.ArgumentParser, *, user_required: bool = True) -> None:
@@ -504,7 +501,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     q.add_argument("value", metavar="VALUE")
     _auth(q)
 
-    p = command("open", lambda args: cmd_desktop(args.vault), "open the desktop app at this vault's unlock screen")
+    p = command("open", lambda args: cmd_desktop(args.vault, args.desktop), "open the desktop app at this vault's unlock screen")
     p.add_argument("vault", metavar="VAULT")
 
     p = command("import", cmd_import, "import an exchange file (spocdesk/1); all or nothing")
@@ -544,15 +541,35 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _actions_of(parser: argparse.ArgumentParser, command: str) -> set[str]:
+    """The actions a command takes (`users`: list, add, ...), or none."""
+    for action in parser._subparsers._group_actions if parser._subparsers else ():
+        sub = action.choices.get(command)
+        if sub is not None and sub._subparsers is not None:
+            return {name for group in sub._subparsers._group_actions for name in group.choices}
+    return set()
+
+
+def _vault_first(argv: list[str]) -> list[str]:
+    """Both orders work (DESIGN.md, the command line): `users VAULT list`, as the docs write it,
+    is read as `users list VAULT`."""
+    if len(argv) >= 3 and not argv[1].startswith("-"):
+        actions = _actions_of(build_parser(only=argv[0]), argv[0])
+        if actions and argv[1] not in actions and (argv[2] in actions or Path(argv[1]).exists()):
+            argv[1], argv[2] = argv[2], argv[1]
+    return argv
+
+
+def main(argv: Sequence[str] | None = None, *, desktop: Callable[[str | None], int] | None = None) -> int:
     from app.logsetup import log_crash, setup_logging
 
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = _vault_first(list(sys.argv[1:] if argv is None else argv))
     parser = build_parser(only=argv[0] if argv and not argv[0].startswith("-") else None)
     try:
         if not argv:
-            return cmd_desktop(None)
+            return cmd_desktop(None, desktop)
         args = parser.parse_args(argv)
+        args.desktop = desktop
         if getattr(args, "handler", None) is None:
             parser.print_help()
             return 2
@@ -571,11 +588,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 1
-    except Exception as exc:  # never a traceback on the terminal
+    except Exception as exc:  # noqa: BLE001 - never a traceback on the terminal
         log_crash(exc)
         print(f"spocdesk: internal error ({type(exc).__name__}); details are in the log folder.", file=sys.stderr)
         return 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main())  # headless only: the desktop starts from spocdesk.launcher

@@ -475,6 +475,15 @@ def list_requests(vault, *, after: int | None = None, limit: int = 200, status: 
     return Page(items, items[-1].seq if len(items) == limit else None)
 
 
+def reference_of_requests(vault, request_ids) -> list[str | None]:
+    """Each request's reference, or None for one not held (no audit: references name no one)."""
+    out = []
+    for rid in request_ids:
+        row = vault.db.one("SELECT reference FROM requests WHERE id = ?", (rid,))
+        out.append(row["reference"] if row else None)
+    return out
+
+
 def count_requests(vault, status: str | None = None) -> int:
     require(vault.role, "requests.read", "count requests")
     if status is None:
@@ -664,3 +673,64 @@ def overdue_dispatches(vault, *, today: _dt.date | None = None, limit: int = 100
         (today.isoformat(), int(limit)))
     return [OverdueDispatch(Dispatch.from_row(r), r["request_id"], r["ref"],
                             (today - parse_date(r["due_date"])).days) for r in rows]
+
+
+# ---- saving a whole request form ------------------------------------------------------------
+
+
+def _same_subject(fields: dict, subject: Subject) -> bool:
+    """Whether the form's subject fields say what the held subject already says (both cleaned)."""
+    held = {"kind": subject.kind, "name": subject.name, "aliases": list(subject.aliases),
+            "date_of_birth": subject.date_of_birth, "addresses": list(subject.addresses),
+            "identifiers": [dict(i) for i in subject.identifiers], "description": subject.description}
+    return validate_subject(fields)[1] == validate_subject(held)[1]
+
+
+def save_request(vault, request_id: str | None, data: dict, entries: list[dict], agencies) -> tuple[Request, list[str]]:
+    """Save a request form in one transaction: the request, its subjects (each entry a dict of
+    `role`, `subject` fields and, for one already held, `subject_id`) and the agencies to ask
+    (draft dispatches only are added or dropped). All or nothing: an Invalid or SpocError leaves
+    the vault as it was. Returns the request as saved and the subject id of each entry in order
+    (new subjects get theirs here; the caller's entries are not changed)."""
+    from app.subjects import get_subject, update_subject
+
+    wanted = list(agencies)
+    with vault.db.transaction():
+        if request_id is None:
+            request = create_request(vault, {**data, "subjects": [
+                {"subject_id": e["subject_id"], "role": e["role"]} if e.get("subject_id")
+                else {"subject": e["subject"], "role": e["role"]} for e in entries]})
+            ids = [s.id for s in request.subjects]
+            for entry, subject in zip(entries, request.subjects):
+                if entry.get("subject_id") == subject.id and not _same_subject(entry["subject"], subject):
+                    update_subject(vault, subject.id, entry["subject"])
+        else:
+            request = update_request(vault, request_id, data)
+            before = {s.id: s for s in request.subjects}
+            ids = []
+            for entry in entries:
+                sid, role, fields = entry.get("subject_id"), entry.get("role", "unknown"), entry["subject"]
+                if sid and sid in before:
+                    if not _same_subject(fields, before[sid]):
+                        update_subject(vault, sid, fields)
+                    if role != before[sid].role:
+                        add_subject(vault, request.id, sid, role)
+                elif sid:   # a subject already in the vault, added from "Add an existing subject…"
+                    if not _same_subject(fields, get_subject(vault, sid)):
+                        update_subject(vault, sid, fields)
+                    add_subject(vault, request.id, sid, role)
+                else:
+                    sid = create_subject(vault, fields).id
+                    add_subject(vault, request.id, sid, role)
+                ids.append(sid)
+            for sid in before:
+                if sid not in ids:
+                    remove_subject(vault, request.id, sid)
+        have = {d.target for d in request.dispatches}
+        new = [t for t in wanted if t not in have]
+        if new:
+            add_agencies(vault, request.id, new)
+        dropped = [d.target for d in request.dispatches if d.status == "draft" and d.target not in wanted]
+        if dropped:
+            remove_agencies(vault, request.id, dropped)
+        return get_request(vault, request.id, audit=False), ids

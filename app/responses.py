@@ -106,7 +106,7 @@ class LawfulBasisView:
 def explain_lawful_basis(basis_id: str) -> LawfulBasisView:
     try:
         basis = load_agreement().lawful_basis(basis_id)
-    except Exception:
+    except Exception:  # noqa: BLE001 - any lookup failure is an unknown basis
         raise InvalidInput(f"Unknown lawful basis {basis_id!r}.") from None
     return LawfulBasisView(basis.id, basis.title, basis.appendix3_text, basis.in_force, basis.current,
                            basis.note, basis.clause)

@@ -141,24 +141,24 @@ def _fonts() -> Check:
         try:
             font = TTFont(f"SelfTest-{name[:-4]}", str(resource_path("fonts", name)))
             pdfmetrics.registerFont(font)
-        except Exception as exc:  # reportlab raises its own TTFError, or struct errors on junk
+        except Exception as exc:  # noqa: BLE001 - reportlab raises its own TTFError, or struct errors on junk
             return Check("Report fonts", False, f"{name} cannot be used ({type(exc).__name__})")
         if font.stringWidth("OFFICIAL-SENSITIVE £", 10) <= 0:
             return Check("Report fonts", False, f"{name} has no glyph widths")
     return Check("Report fonts", True, f"{len(FONT_FILES)} DejaVu Sans faces register with reportlab")
 
 
-# Qt is probed in a child process (ui/qt_probe.py; a broken platform plugin aborts the process that
-# loads it, and app/ never loads Qt). This is set in the child's environment for a frozen bundle,
-# whose executable cannot take `-m`: the bundle's launcher (installer/spocdesk_launcher.py) then
-# runs the probe instead of the command line.
+# Qt is probed in a child process (a broken platform plugin aborts the process that loads it, and
+# app/ never loads Qt): the launcher above app/ and ui/ (spocdesk.launcher, also the frozen
+# bundle's entry point, whose executable cannot take `-m`) runs the probe instead of the command
+# line when this is set in its environment.
 PROBE_ENV = "SPOCDESK_SELFTEST_PROBE"
 
 
 def _probe_command() -> list[str]:
     if getattr(sys, "frozen", False):
         return [sys.executable]
-    return [sys.executable, "-m", "ui.qt_probe"]
+    return [sys.executable, "-m", "spocdesk"]
 
 
 def _run_qt_probe() -> tuple[dict[str, str] | None, Check | None]:
@@ -202,7 +202,7 @@ def run_checks() -> list[Check]:
     for check in CHECKS:
         try:
             outcome = check()
-        except Exception as exc:  # a self-test reports every failure; it never stops at the first
+        except Exception as exc:  # noqa: BLE001 - a self-test reports every failure; it never stops at the first
             name = check.__name__.strip("_").replace("_", " ")
             outcome = Check(name, False, f"failed with {type(exc).__name__}")
         results.extend(outcome if isinstance(outcome, list) else [outcome])

@@ -137,6 +137,28 @@ def disable_user(vault: Vault, name: str, reason: str | None = None) -> Outcome:
     return Outcome(find_user(vault, name), rekeyed, why_not)
 
 
+WRONG_CURRENT = "The current passphrase is wrong; type it again"
+
+
+class WrongCurrentPassphrase(InvalidInput):
+    """The current passphrase given to confirm a change does not open the user's keyslot."""
+
+
+def check_current_passphrase(vault: Vault, name: str, current: str) -> None:
+    """Raise WrongCurrentPassphrase unless `current` unwraps `name`'s keyslot (slow: runs the KDF).
+    The unwrapped key is wiped at once."""
+    from app.vault import crypto
+
+    slot = vault.keyslots.passphrase_slot(name)
+    if slot is None:
+        raise WrongCurrentPassphrase(WRONG_CURRENT)
+    try:
+        key = vault.keyslots.unwrap_with_passphrase(slot, current)
+    except crypto.UnwrapError:
+        raise WrongCurrentPassphrase(WRONG_CURRENT) from None
+    crypto.clear(key)
+
+
 def change_passphrase(vault: Vault, name: str, new_passphrase: str, *, reset_reason: str | None = None) -> Outcome:
     """Your own passphrase, or (admin, or a recovery-key session) anyone's. `reset_reason`
     "may-be-known" rekeys the vault; otherwise one slot is rewrapped."""

@@ -148,7 +148,7 @@ def app_unlock(vault: str, with_list: bool, user: str, passphrase: str) -> int:
             _emit(result)
             state["app"].quit()
             return
-        from ui.main_window import MainWindow
+        from ui.shell.main_window import MainWindow
 
         on_first_paint(MainWindow, QtCore, main_shown)
         window.user_box.setCurrentText(user)
@@ -196,12 +196,12 @@ def app_unlock(vault: str, with_list: bool, user: str, passphrase: str) -> int:
         _emit(result)
         state["app"].quit()
 
-    from ui.unlock import UnlockWindow
+    from ui.shell.unlock import UnlockWindow
 
     on_first_paint(UnlockWindow, QtCore, unlock_shown)
-    from app.cli import main as cli_main
+    from spocdesk.launcher import main as launcher_main
 
-    return cli_main(["open", vault])
+    return launcher_main(["open", vault])
 
 
 def bare_table(vault_path: str, user: str, passphrase: str) -> int:

@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bench import seed  # noqa: E402
+from bench import seed
 
 SIZES = (1_000, 10_000, 100_000)
 

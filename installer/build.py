@@ -77,7 +77,7 @@ def fresh_venv(work: Path) -> Path:
 
 
 def check_tools(python: str) -> None:
-    probe = "import PyInstaller, app.cli, ui.app"
+    probe = "import PyInstaller, app.cli, spocdesk.launcher, ui.shell.app"
     result = subprocess.run([python, "-c", probe], capture_output=True, text=True, cwd=REPO)
     if result.returncode != 0:
         sys.exit("build: this Python lacks PyInstaller or SPOC Desk's dependencies; run "

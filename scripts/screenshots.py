@@ -19,7 +19,7 @@ for name in ("CONFIG", "DATA", "LOG"):
     os.environ[f"SPOCDESK_{name}_DIR"] = str(work / name.lower())
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.vault import Vault, crypto  # noqa: E402
+from app.vault import Vault, crypto
 
 crypto.lowered_cost().apply()  # throwaway vault: a quick key derivation keeps the tour fast
 PASS = "kettle orbit marble 42"
@@ -36,15 +36,15 @@ try:
 finally:
     vault.close()
 
-from ui.qt import QtCore, QtGui, QtWidgets  # noqa: E402
+from ui.qt import QtCore, QtGui, QtWidgets
 
 app = QtWidgets.QApplication(sys.argv[:1])
 app.setStyle("Fusion")
-from ui import config  # noqa: E402
-from ui.shell import Shell  # noqa: E402
+from ui.kit import config
+from ui.shell.shell import Shell
 
 config.remember_vault(vault_path)
-from ui.home_area import HomeArea  # noqa: E402
+from ui.home.area import HomeArea
 
 shell = Shell([HomeArea]) if os.environ.get("SHOTS_HOME_ONLY") else Shell()
 steps = []

@@ -22,7 +22,7 @@ fi
 # pip's own chatter goes to a log; it is shown only if the install fails.
 log=.venv/setup.log
 if ! { .venv/bin/python -m pip install --disable-pip-version-check --upgrade pip &&
-       .venv/bin/python -m pip install --disable-pip-version-check -e '.[test]'; } >"$log" 2>&1; then
+       .venv/bin/python -m pip install --disable-pip-version-check -e '.[test,dev]'; } >"$log" 2>&1; then
   tail -n 40 "$log" >&2
   echo "setup: installing SPOC Desk failed; the whole log is in $log" >&2
   exit 1

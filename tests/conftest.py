@@ -104,7 +104,7 @@ def spocdesk(isolated_dirs):
     def run(*args: str, stdin: str = "", timeout: float = 120) -> CliResult:
         env = {**os.environ, "PYTHONPATH": str(REPO)}
         proc = subprocess.run(
-            [sys.executable, "-m", "app.cli", *map(str, args)],
+            [sys.executable, "-m", "spocdesk", *map(str, args)],
             input=stdin, capture_output=True, text=True, timeout=timeout, env=env, cwd=REPO,
         )
         return CliResult(proc.returncode, proc.stdout, proc.stderr)
@@ -125,8 +125,8 @@ def closed_vault(vault_path):
 @pytest.fixture
 def make_shell(qtbot):
     from notes_area import NotesArea
-    from ui.home_area import HomeArea
-    from ui.shell import Shell
+    from ui.home.area import HomeArea
+    from ui.shell.shell import Shell
 
     shells = []
 

@@ -19,13 +19,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.vault import crypto  # noqa: E402
+from app.vault import crypto
 
 # The same fast KDF as the in-process tests (conftest.fast_kdf).
 crypto.SCRYPT_N = 2**10
 crypto.ARGON2_MEMORY_KIB, crypto.ARGON2_ITERATIONS = 64, 1
 
-from app.vault import Vault  # noqa: E402
+from app.vault import Vault
 
 
 def payload(n: int) -> str:

@@ -236,7 +236,7 @@ def test_triggers_survive_close_and_reopen(vault_path, vault_with_events):
 def test_head_changes_with_every_event(new_vault):
     vault, _ = new_vault
     heads = [audit.head(vault.db)]
-    for i in range(10):
+    for _ in range(10):
         seq = vault.audit("case.viewed", record_type="request", record_id="REQ-001")
         head = audit.head(vault.db)
         assert head.seq == seq == heads[-1].seq + 1

@@ -279,7 +279,7 @@ def test_backup_under_concurrent_writes_is_a_consistent_snapshot(new_vault, tmp_
                 n += 1
                 vault.audit("case.viewed", record_type="request", record_id=f"W-{n}")
                 written.append(n)
-        except BaseException as exc:  # reported by the main thread
+        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
             errors.append(exc)
 
     thread = threading.Thread(target=writer, daemon=True)

@@ -17,6 +17,8 @@ from app import demo, users
 from app.vault import Vault
 from bench import seed
 
+pytestmark = pytest.mark.slow  # the bench probes start the whole desktop several times
+
 REPO = Path(__file__).resolve().parents[1]
 
 

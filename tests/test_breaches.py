@@ -338,7 +338,7 @@ def test_overdue_dpm_notification_in_status(spoc):
 
 def test_register_orders_overdue_first_and_filters(dpm):
     now = dt.datetime.now(UTC)
-    local = lambda hours: (now - dt.timedelta(hours=hours)).astimezone(br.LONDON).strftime("%d/%m/%Y %H:%M")  # noqa
+    local = lambda hours: (now - dt.timedelta(hours=hours)).astimezone(br.LONDON).strftime("%d/%m/%Y %H:%M")
     admin = reopen_as(dpm, "alice")  # a non-DPM reporter, so no automatic DPM notification
     fresh = br.create_breach(admin, breach_data(aware_at=local(1), occurred_at=""))
     late = br.create_breach(admin, breach_data(aware_at=local(40), occurred_at="", category="security-incident"))
@@ -372,7 +372,7 @@ def test_export_import_round_trip_with_breaches_and_hostile_strings(dpm, tmp_pat
     summary = exchange.import_file(other, path)
     assert summary.breaches_added == 1 and summary.breach_updates_added == 3
     again = exchange.export_vault(other)
-    strip = lambda d: {k: v for k, v in d.items() if k not in ("exported_at", "exported_by", "audit_chain_head",  # noqa
+    strip = lambda d: {k: v for k, v in d.items() if k not in ("exported_at", "exported_by", "audit_chain_head",
                                                                 "desk")}
     assert strip(again) == strip(original)
     texts = json.dumps(again["breaches"], ensure_ascii=False)

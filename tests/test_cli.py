@@ -65,7 +65,7 @@ def profile_env(base: Path) -> dict[str, str]:
 
 def run_cli(*args, stdin: str = "", env: dict[str, str], timeout: float = 120) -> CliResult:
     proc = subprocess.run(
-        [sys.executable, "-m", "app.cli", *map(str, args)],
+        [sys.executable, "-m", "spocdesk", *map(str, args)],
         input=stdin, capture_output=True, text=True, timeout=timeout, env=env, cwd=REPO,
     )
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
@@ -151,7 +151,7 @@ def test_no_arguments_opens_the_desktop_app_and_it_closes_cleanly(spocdesk, monk
 def test_a_terminate_signal_closes_the_desktop_cleanly(fresh, isolated_dirs):
     """Logoff or shutdown sends SIGTERM: the app quits through Qt and releases the vault."""
     env = {**os.environ, "PYTHONPATH": str(REPO), "QT_QPA_PLATFORM": "offscreen"}
-    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "open", str(fresh)], env=env, cwd=REPO,
+    proc = subprocess.Popen([sys.executable, "-m", "spocdesk", "open", str(fresh)], env=env, cwd=REPO,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lock = Path(f"{fresh}.lock")
     try:
@@ -178,6 +178,24 @@ def test_open_names_a_missing_vault_in_one_line(spocdesk, tmp_path):
 def test_version(spocdesk):
     result = assert_ok(spocdesk("--version"))
     assert re.fullmatch(r"spocdesk \d+\.\d+\.\d+\S*\n", result.out)
+
+
+def test_users_and_policy_take_the_vault_before_or_after_the_action(spocdesk, fresh):
+    for args in (("users", fresh, "list"), ("users", "list", fresh)):
+        result = spocdesk(*args, "--user", "alice", "--passphrase-stdin", "--json", stdin=f"{PASSPHRASE}\n")
+        assert result.code == 0, result.err
+        assert [u["name"] for u in json.loads(result.out)] == ["alice", "bob"]
+    for args in (("policy", fresh, "show"), ("policy", "show", fresh)):
+        result = spocdesk(*args, "--user", "alice", "--passphrase-stdin", stdin=f"{PASSPHRASE}\n")
+        assert result.code == 0, result.err
+        assert json.loads(result.out)["idle_lock_minutes"] == 5
+
+
+def test_an_unknown_action_is_named_whichever_the_order(spocdesk, fresh):
+    result = spocdesk("users", fresh, "frob")
+    assert result.code == 2
+    assert "'frob'" in result.err and str(fresh) not in result.err
+    assert result.err.count("\n") == 1
 
 
 def test_unknown_command_is_a_usage_error(spocdesk):
@@ -487,7 +505,7 @@ def test_restore_gives_a_vault_that_verifies_with_the_same_users(spocdesk, templ
     assert HEAD.search(result.out)
     assert restored.is_file() and keys_of(restored).is_file()
     assert_ok(verify(spocdesk, restored))
-    summary = lambda rows: sorted((u["name"], u["role"], u["active"]) for u in rows)  # noqa: E731
+    summary = lambda rows: sorted((u["name"], u["role"], u["active"]) for u in rows)
     assert summary(users_json(spocdesk, restored)) == summary(users_json(spocdesk, template.path))
     assert_ok(status_as(spocdesk, restored, "bob", OTHER_PASSPHRASE))
 

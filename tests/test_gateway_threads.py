@@ -31,7 +31,7 @@ def test_reads_in_a_worker_while_the_gui_thread_writes(new_vault):
                 db.query("SELECT count(*), max(n) FROM scratch")
                 for row in db.execute("SELECT n FROM scratch ORDER BY n DESC LIMIT 20"):
                     assert row["n"] >= 0
-        except BaseException as exc:  # reported to the main thread
+        except BaseException as exc:  # noqa: BLE001 - reported to the main thread
             failures.append(exc)
 
     threads = [threading.Thread(target=reader) for _ in range(2)]

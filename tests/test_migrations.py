@@ -14,6 +14,7 @@ from app import audit
 from app.errors import InvalidInput
 from app.vault import Vault
 from app.vault.backup import read_header, restore_backup
+from app.vault.connection import IntegrityError
 from app.vault.keyslots import keyslot_path
 from app.vault.migrations import LATEST, MIGRATIONS, Migration, migrate, schema_version
 
@@ -239,7 +240,7 @@ def test_v6_adds_meetings_and_keeps_the_disclosure_register(monkeypatch, vault_p
                 "INSERT INTO disclosures (id, kind, direction, from_agency, to_agency, at, what, originator,"
                 " recorded_by, recorded_at) VALUES ('00000000-0000-4000-8000-000000000001', 'onward', 'sent',"
                 " 'DCON', 'DCC', '2026-01-02T10:00:00+00:00', 'kept', 'DCON', 'alice', '2026-01-02T10:00:00+00:00')")
-            with pytest.raises(Exception):
+            with pytest.raises(IntegrityError):
                 vault.db.execute(
                     "INSERT INTO disclosures (id, kind, direction, from_agency, to_agency, at, originator,"
                     " recorded_by, recorded_at) VALUES ('x', 'meeting', 'sent', 'A', 'B', 't', 'A', 'a', 't')")

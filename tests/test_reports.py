@@ -119,7 +119,7 @@ def test_every_kind_carries_the_marking_reference_and_page_count(desk):
     built["audit"] = build_report(vault, "audit", "all")
     built["audit-one"] = build_report(vault, "audit", request.reference)
     built["recovery"] = recovery_key_sheet(vault, "3AY2-M5YW-HPHZ-ACXR-6RA3-QMKR-ZMZJ-5SF0-XTCJ")
-    for name, report in built.items():
+    for report in built.values():
         check_template(report)
         assert report.filename.endswith(".pdf") and report.filename.startswith(report.reference.replace("/", "-"))
     assert {k for k in KINDS if k != "meeting-pack"} <= {r.kind for r in built.values()}

@@ -3,15 +3,15 @@
 Keeping the binding behind one import means a change of binding or version touches one file.
 The PDF and printing modules load on first use (PEP 562), so they do not slow the start screen;
 so does `Qt`: the first touch of the Qt namespace makes PySide build the Python enums of all of
-it (about 170, some 30 ms), which the unlock screen does without (see ui/widgets.py).
+it (about 170, some 30 ms), which the unlock screen does without (see ui/kit/widgets.py).
 """
 
 import importlib
 import io
 import sys
 
-from PySide6 import QtCore, QtGui, QtWidgets  # noqa: F401
-from PySide6.QtCore import Signal, Slot  # noqa: F401
+from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6.QtCore import Signal, Slot
 
 _ON_FIRST_USE = ("QtPdf", "QtPdfWidgets", "QtPrintSupport")
 

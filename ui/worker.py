@@ -25,7 +25,7 @@ class Task(QtCore.QRunnable):
     def run(self) -> None:
         try:
             result = self.work()
-        except BaseException as exc:  # reported to the GUI thread, which shows a clear message
+        except BaseException as exc:  # noqa: BLE001 - reported to the GUI thread, which shows a clear message
             self.signals.failed.emit(exc)
         else:
             self.signals.done.emit(result)

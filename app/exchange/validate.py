@@ -81,7 +81,7 @@ def _where(doc: dict, path: list) -> str:
             name = item.get("reference") if head in ("requests", "breaches", "meetings") else None
             if name and isinstance(name, str):
                 label += f" {_short(name, 40)}"
-        except Exception:
+        except Exception:  # noqa: BLE001 - naming the record is best effort; the refusal stands
             pass
     tail = ""
     for part in rest:
@@ -347,7 +347,7 @@ def _check_meetings(doc: dict, codes: set[str]) -> None:
                            limit=500)
                 first(iwhere, problems)
 
-        def on_agenda(pwhere: list, item_id) -> None:
+        def on_agenda(pwhere: list, item_id, items=items) -> None:
             if item_id is not None and item_id not in items:
                 raise _Bad(pwhere + ["agenda_item_id"], "is not an item of this meeting's agenda")
 

@@ -390,7 +390,7 @@ def _record_ids_for(vault, key: str) -> tuple[str, ...]:
     for table in ("requests", "breaches", "meetings"):  # constant names
         try:
             row = vault.db.one(f"SELECT id, reference FROM {table} WHERE reference = ?", (key,))
-        except Exception:  # a table from a later schema may not exist in an older vault
+        except Exception:  # noqa: BLE001 - a table from a later schema may not exist in an older vault
             row = None
         if row:
             return (row["id"], row["reference"])

@@ -347,7 +347,7 @@ def _marked_canvas(page: _Page, progress: Callable[[int], None] | None):
             super().__init__(*args, **kwargs)
             self._held: list[dict] = []
 
-        def showPage(self):
+        def showPage(self):  # noqa: N802 - reportlab's name
             self._held.append(dict(self.__dict__))
             if progress:
                 progress(len(self._held))

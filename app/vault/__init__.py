@@ -4,12 +4,13 @@
 (the unlock screen's user list) does not pay for the database code before it shows.
 """
 
-__all__ = ["User", "Vault"]
+__all__ = ["User", "Vault", "busy_message"]
+_HOME = {"User": "vault", "Vault": "vault", "busy_message": "lockfile"}  # what screens may use, and where it lives
 
 
 def __getattr__(name: str):
-    if name in __all__:
-        from app.vault import vault
+    if name in _HOME:
+        import importlib
 
-        return getattr(vault, name)
+        return getattr(importlib.import_module(f"app.vault.{_HOME[name]}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -56,7 +56,7 @@ def _active_backend():
 def status() -> KeyringStatus:
     try:
         backend, accepted = _active_backend()
-    except Exception as exc:  # keyring can fail on import-time platform probing
+    except Exception as exc:  # noqa: BLE001 - keyring can fail on import-time platform probing
         return KeyringStatus(False, "none", f"the credential store could not be reached ({type(exc).__name__})")
     name = _describe(backend)
     if accepted:

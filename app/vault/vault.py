@@ -773,7 +773,7 @@ def _restrict(path: Path) -> None:
 def _forget_keyring(vault_id: str, slot_id: str) -> None:
     try:
         keyring_slot.delete(vault_id, slot_id)
-    except Exception:  # the slot is gone from the file either way; the stray secret opens nothing
+    except Exception:  # noqa: BLE001 - the slot is gone from the file either way; the stray secret opens nothing
         log.warning("keyring.delete_failed")
 
 

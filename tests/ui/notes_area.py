@@ -4,7 +4,7 @@ holds personal data, so lock discipline can be checked on real widgets."""
 from __future__ import annotations
 
 from ui.qt import QtGui, QtWidgets
-from ui.widgets import Area
+from ui.kit.widgets import Area
 
 
 class NotesArea(Area):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.roles import can
-from ui.audit_area import COLUMNS, AuditArea, AuditModel
+from ui.audit.area import COLUMNS, AuditArea, AuditModel
 from ui.qt import QtCore, Qt
 from fake_session import FakeSession
 

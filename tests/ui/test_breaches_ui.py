@@ -12,11 +12,11 @@ from app import suspensions
 from app.timeutil import LONDON
 from desk_helpers import make_desk, reopen_as, request_data
 from fake_session import FakeSession
-from ui.breach_dialog import BreachDialog, open_breach_dialog
-from ui.dpm_area import DpmArea
-from ui.partners_area import PartnersArea
+from ui.breaches.dialog import BreachDialog, open_breach_dialog
+from ui.breaches.area import DpmArea
+from ui.partners.area import PartnersArea
 from ui.qt import Qt
-from ui.requests_area import RequestsArea
+from ui.requests.area import RequestsArea
 
 UTC = dt.timezone.utc
 

@@ -12,8 +12,8 @@ from pypdf import PdfReader
 from app.vault import Vault
 from app.vault.keyslots import keyslot_path
 from conftest import PASSPHRASE
-from ui.create_wizard import CreateVaultWizard, default_vault_path, display_recovery_key
-from ui.passphrase_meter import PassphraseMeter
+from ui.shell.create_wizard import CreateVaultWizard, default_vault_path, display_recovery_key
+from ui.kit.passphrase import PassphraseMeter
 from ui.qt import QtGui, QtPrintSupport, QtWidgets, Qt
 
 Button = QtWidgets.QWizard.WizardButton

@@ -8,7 +8,7 @@ from app import disclosures
 from app import requests as rq
 from app.roles import can
 from desk_helpers import make_desk, request_data
-from ui.disclosures_area import COLUMNS, DisclosureModel, DisclosuresArea
+from ui.disclosures.area import COLUMNS, DisclosureModel, DisclosuresArea
 from ui.qt import QtCore, Qt
 from fake_session import FakeSession
 

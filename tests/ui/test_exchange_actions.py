@@ -9,7 +9,7 @@ import pytest
 from app import exchange
 from app import requests as rq
 from desk_helpers import make_desk, request_data
-from ui.exchange_actions import ExportVaultDialog, ImportDialog, export_whole_vault, import_exchange_file
+from ui.exchange.actions import ExportVaultDialog, ImportDialog, export_whole_vault, import_exchange_file
 from ui.qt import QtWidgets, Qt
 from fake_session import FakeSession
 

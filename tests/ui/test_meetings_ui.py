@@ -15,7 +15,7 @@ from app import requests as rq
 from app.timeutil import LONDON
 from desk_helpers import make_desk, reopen_as, request_data
 from fake_session import FakeSession
-from ui.meetings_area import MeetingsArea
+from ui.meetings.area import MeetingsArea
 from ui.qt import Qt, QtPrintSupport, QtWidgets
 
 UTC = dt.timezone.utc

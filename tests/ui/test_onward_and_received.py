@@ -12,7 +12,7 @@ from app.responses import receive_response
 from app.subjects import count_subjects, get_subject
 from desk_helpers import make_desk, request_data, response_data
 from ui.qt import QtCore, QtWidgets, Qt
-from ui.requests_area import RequestsArea
+from ui.requests.area import RequestsArea
 from fake_session import FakeSession
 
 SHOTS = "/tmp/shots-extra"
@@ -210,7 +210,7 @@ def test_record_an_onward_disclosure_end_to_end(qtbot, area, desk, tmp_path):
 
 
     # the disclosure register shows it
-    from ui.disclosures_area import DisclosuresArea
+    from ui.disclosures.area import DisclosuresArea
 
     register = DisclosuresArea(FakeSession(desk))
     qtbot.addWidget(register)

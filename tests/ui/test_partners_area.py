@@ -6,7 +6,7 @@ import pytest
 
 from app import contacts, suspensions
 from desk_helpers import make_desk, reopen_as
-from ui.partners_area import PartnersArea
+from ui.partners.area import PartnersArea
 from ui.qt import Qt
 from fake_session import FakeSession
 

@@ -47,13 +47,13 @@ def test_pyside_s_import_hook_reads_sources_quickly_with_the_same_answers():
     """PySide asks of each module imported whether its source mentions PySide6; the shim answers
     from the file's bytes (the start screen imports ~150 modules), and agrees with PySide."""
     import app.errors
-    import ui.widgets
+    import ui.kit.widgets
 
     import inspect
 
     feature = sys.modules["shibokensupport.feature"]
     quick = feature._mod_uses_pyside
     assert getattr(quick, "quicker", False)
-    for module, uses in ((ui.widgets, False), (sys.modules["ui.qt"], True), (app.errors, False)):
+    for module, uses in ((ui.kit.widgets, False), (sys.modules["ui.qt"], True), (app.errors, False)):
         assert quick(module) is uses is ("PySide6" in inspect.getsource(module))
     assert quick(sys) is False  # a built-in module has no source: PySide's own answer

@@ -14,11 +14,11 @@ from app import requests as rq
 from app import responses as rs
 from desk_helpers import make_desk, reopen_as, request_data, response_data
 from fake_session import FakeSession
-from ui.audit_area import AuditArea
-from ui.disclosures_area import DisclosuresArea
+from ui.audit.area import AuditArea
+from ui.disclosures.area import DisclosuresArea
 from ui.qt import QtPrintSupport, QtWidgets, Qt
-from ui.report_preview import ReportPreview
-from ui.requests_area import RequestsArea
+from ui.kit.preview import ReportPreview
+from ui.requests.area import RequestsArea
 
 
 @pytest.fixture
@@ -114,9 +114,9 @@ def test_print_menu_offers_the_chosen_agencys_response(qtbot, police):
 def test_a_refusal_is_a_message_not_a_preview(qtbot, police, monkeypatch):
     vault, _ = police
     shown = []
-    monkeypatch.setattr("ui.report_preview.message", lambda parent, title, text: shown.append(text) or
+    monkeypatch.setattr("ui.kit.preview.message", lambda parent, title, text: shown.append(text) or
                         type("Box", (), {"open": lambda self: None})())
-    from ui.report_preview import show_report
+    from ui.kit.preview import show_report
 
     area = QtWidgets.QWidget()
     qtbot.addWidget(area)

@@ -12,8 +12,8 @@ from app.suspensions import suspend
 from conftest import OTHER_PASSPHRASE
 from desk_helpers import make_desk, reopen_as, request_data, response_data
 from ui.qt import QtCore, QtWidgets, Qt
-from ui.request_form import RequestForm
-from ui.requests_area import ID_ROLE, RequestsArea
+from ui.requests.form import RequestForm
+from ui.requests.area import ID_ROLE, RequestsArea
 from fake_session import FakeSession
 
 HOSTILE_NAME = "Ana\u202eMaria 'O\"Brien' <b>x 😀"
@@ -377,7 +377,7 @@ def test_export_for_sending_says_to_whom_and_writes_the_file(qtbot, area, desk, 
 
 
 def test_respond_opens_the_response_form_for_a_request_received(qtbot, tmp_path):
-    pytest.importorskip("ui.response_form")
+    pytest.importorskip("ui.requests.response_form")
     from app.exchange import export_request, import_document
 
     police = make_desk(tmp_path / "police.vault", "DCON", "spoc")

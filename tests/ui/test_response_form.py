@@ -11,9 +11,9 @@ from app import disclosures, exchange
 from app import requests as rq
 from app import responses as rs
 from desk_helpers import make_desk, request_data
-from ui.disclosures_area import DisclosuresArea
+from ui.disclosures.area import DisclosuresArea
 from ui.qt import QtCore, QtWidgets, Qt
-from ui.response_form import ResponseForm
+from ui.requests.response_form import ResponseForm
 from fake_session import FakeSession
 
 HOSTILE = [

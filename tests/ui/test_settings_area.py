@@ -7,7 +7,7 @@ import pytest
 from app.policy import get_policy
 from app.roles import can
 from ui.qt import Qt
-from ui.settings_area import SettingsArea
+from ui.admin.settings import SettingsArea
 from fake_session import FakeSession
 
 

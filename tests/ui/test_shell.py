@@ -11,7 +11,8 @@ from app.unlock_throttle import FREE_ATTEMPTS
 from app.vault import Vault
 from app.vault.keyslots import KeyslotFile, keyslot_path
 from conftest import PASSPHRASE
-from ui import clipboard, config
+from ui.kit import clipboard
+from ui.kit import config
 from PySide6.QtTest import QTest  # QTest's QWindow overloads: input as the window system gives it
 from ui.qt import QtCore, QtGui, QtWidgets, Qt
 
@@ -309,7 +310,7 @@ def _unnamed_inputs(root: QtWidgets.QWidget) -> list[str]:
 
 
 def test_every_input_on_every_screen_has_an_accessible_name(qtbot, closed_vault, make_shell, unlock_with):
-    from ui.shell import default_areas
+    from ui.shell.shell import default_areas
 
     shell = make_shell(default_areas())
     shell.start()
@@ -419,7 +420,7 @@ def _open_note_dialog(parent, session):
 
 def test_a_dialog_typed_in_before_a_lock_reopens_with_its_input(
         qtbot, closed_vault, make_shell, unlock_with, monkeypatch):
-    from ui import shell as shell_module
+    from ui.shell import shell as shell_module
 
     monkeypatch.setitem(shell_module.DIALOG_DRAFTS, _NoteDialog.draft_key, f"{__name__}:_open_note_dialog")
     shell = make_shell()
@@ -437,8 +438,8 @@ def test_a_dialog_typed_in_before_a_lock_reopens_with_its_input(
 def test_a_breach_can_be_reported_from_any_screen_and_survives_a_lock(qtbot, closed_vault, make_shell, unlock_with):
     from app.users import add_user
     from conftest import OTHER_PASSPHRASE
-    from ui.breach_dialog import BreachDialog
-    from ui.shell import default_areas
+    from ui.breaches.dialog import BreachDialog
+    from ui.shell.shell import default_areas
 
     with Vault.open(closed_vault, user="alice", passphrase=PASSPHRASE) as vault:
         add_user(vault, "sam", "spoc", OTHER_PASSPHRASE)
@@ -465,6 +466,6 @@ def test_a_breach_can_be_reported_from_any_screen_and_survives_a_lock(qtbot, clo
 
 def test_home_describes_every_permission_in_plain_words():
     from app.roles import PERMISSIONS
-    from ui.home_area import _DESCRIPTIONS
+    from ui.home.area import _DESCRIPTIONS
 
     assert set(PERMISSIONS) <= set(_DESCRIPTIONS)

@@ -12,9 +12,9 @@ from app.roles import can
 from app.users import add_user, find_user
 from app.vault import Vault
 from conftest import OTHER_PASSPHRASE, PASSPHRASE
-from ui.passphrase_dialog import ChangePassphraseDialog
+from ui.kit.passphrase_dialog import ChangePassphraseDialog
 from ui.qt import QtWidgets, Qt
-from ui.users_area import UsersArea
+from ui.admin.users import UsersArea
 from fake_session import FakeSession
 
 

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ui import widgets
+from ui.kit import widgets
 from ui.qt import Qt
 
 REPO = Path(__file__).resolve().parents[2]
@@ -50,9 +50,9 @@ def test_the_unlock_screen_shows_without_building_the_qt_namespace(tmp_path):
         "from pathlib import Path\n"
         "from ui.qt import QtCore, QtWidgets\n"
         "app = QtWidgets.QApplication([sys.argv[0]])\n"
-        "import ui.shell\n"
+        "import ui.shell.shell\n"
         "state = QtCore.SIGNAL('applicationStateChanged(Qt::ApplicationState)')\n"
-        "shell = ui.shell.Shell()\n"
+        "shell = ui.shell.shell.Shell()\n"
         "shell.show_unlock(Path(sys.argv[1]))\n"
         "print('Qt' in vars(QtCore), app.receivers(state), shell.unlock_window.user_box.count())\n"
         "QtCore.QTimer.singleShot(400, app.quit)\n"

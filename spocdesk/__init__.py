@@ -1,0 +1,1 @@
+"""The `spocdesk` launcher: the one entry point above both layers (DESIGN.md, Layers)."""

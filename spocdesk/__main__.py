@@ -1,0 +1,5 @@
+import sys
+
+from spocdesk.launcher import main
+
+sys.exit(main())

@@ -1,0 +1,358 @@
+"""Users (administrators only): who may unlock this desk, with which role; add a user, disable
+one, reset a passphrase. The rules (who may, what is allowed) are in app.users."""
+
+from __future__ import annotations
+
+from app.drafts import discard_draft
+from app.errors import SpocError
+from app.roles import ROLES
+from app.timeutil import london_display
+from app.users import add_user, disable_user, list_users
+from app.vault.vault import user_name_problem
+from ui.kit.passphrase_dialog import ChangePassphraseDialog, FittedDialog
+from ui.kit.passphrase import NewPassphraseFields
+from ui.qt import QtWidgets, Qt, Signal
+from ui.kit.widgets import Area, ErrorSummary, FieldRow, frameless_scroll, heading, plain_label, SUCCESS_STYLE
+from ui.worker import run_in_background
+
+COLUMNS = ("User name", "Role", "Active", "Created", "Passphrase changed")
+
+
+def role_title(role: str) -> str:
+    return ROLES.get(role, role).split(":")[0]
+
+
+def _when(text: str | None) -> str:
+    if not text:
+        return "—"
+    try:
+        return london_display(text)
+    except ValueError:
+        return text
+
+
+def _error_text(exc: BaseException, fallback: str) -> str:
+    if isinstance(exc, SpocError) and exc.args:
+        return str(exc.args[0])
+    return fallback
+
+
+class DisableUserDialog(FittedDialog):
+    """Says what disabling does, asks for a reason, and disables on "Disable user"."""
+
+    disabled = Signal(str)
+
+    def __init__(self, vault, user, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.vault = vault
+        self.user = user
+        self.setWindowTitle(f"Disable {user.name}")
+        self.setModal(True)
+        self.setMinimumWidth(460)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(20, 16, 20, 16)
+        layout.setSpacing(8)
+        layout.addWidget(heading(f"Disable {user.name}?"))
+        layout.addWidget(plain_label(
+            f"{user.name} ({role_title(user.role)}) will no longer be able to unlock this vault. "
+            "Their passphrase and any key remembered on a workstation are removed at once. "
+            "Everything they did stays in the audit trail. This cannot be undone: to let them back "
+            "in, add them again under a new user name."))
+        self.summary = ErrorSummary()
+        layout.addWidget(self.summary)
+        self.reason = QtWidgets.QLineEdit()
+        self.reason.setMaxLength(200)
+        self.reason_row = FieldRow("&Reason", self.reason,
+                                   "Recorded in the audit trail, for example 'left the team'. "
+                                   "Do not name anyone other than the user.")
+        self.reason.textChanged.connect(lambda _t: self.reason_row.set_error(None))
+        layout.addWidget(self.reason_row)
+        buttons = QtWidgets.QDialogButtonBox()
+        self.ok_button = buttons.addButton("&Disable user", QtWidgets.QDialogButtonBox.ButtonRole.AcceptRole)
+        self.ok_button.setDefault(True)
+        buttons.addButton(QtWidgets.QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.submit)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.reason.setFocus()
+
+    def submit(self) -> None:
+        reason = self.reason.text().strip()
+        if not reason:
+            message = "Enter why the user is being disabled"
+            self.reason_row.set_error(message)
+            self.summary.show_problems([(self.reason, message)])
+            self.reason.setFocus()
+            return
+        try:
+            disable_user(self.vault, self.user.name, reason)
+        except SpocError as exc:
+            self.summary.show_problems([(self.reason, _error_text(exc, "The user was not disabled."))])
+            return
+        self.disabled.emit(self.user.name)
+        self.accept()
+
+
+class UsersArea(Area):
+    key = "users"
+    title = "Users"
+    permission = "users.manage"
+
+    user_added = Signal(str)
+
+    def __init__(self, session, parent: QtWidgets.QWidget | None = None):
+        super().__init__(session, parent)
+        self._users: list = []
+        self._busy = False
+        self._dialog: QtWidgets.QDialog | None = None
+        outer = QtWidgets.QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = frameless_scroll()
+        outer.addWidget(scroll)
+        content = QtWidgets.QWidget()
+        scroll.setWidget(content)
+        layout = QtWidgets.QVBoxLayout(content)
+        layout.setContentsMargins(24, 16, 24, 16)
+        layout.setSpacing(8)
+
+        layout.addWidget(heading("Users"))
+        layout.addWidget(plain_label(
+            "Only the people approved to use this desk should have a user (clauses 6.4 and 9.4). "
+            "Each role sees only what it needs."))
+        self.table = QtWidgets.QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setAccessibleName("Users of this vault")
+        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setMinimumHeight(200)
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+        layout.addWidget(self.table)
+
+        actions = QtWidgets.QHBoxLayout()
+        self.disable_button = QtWidgets.QPushButton("&Disable user…")
+        self.disable_button.clicked.connect(self.disable_selected)
+        self.reset_button = QtWidgets.QPushButton("R&eset passphrase…")
+        self.reset_button.clicked.connect(self.reset_selected)
+        actions.addWidget(self.disable_button)
+        actions.addWidget(self.reset_button)
+        actions.addStretch(1)
+        layout.addLayout(actions)
+        self.notice = plain_label("")
+        self.notice.setStyleSheet(SUCCESS_STYLE)
+        self.notice.hide()
+        layout.addWidget(self.notice)
+
+        layout.addSpacing(16)
+        form = QtWidgets.QWidget()
+        form.setMaximumWidth(680)
+        table_layout, layout = layout, QtWidgets.QVBoxLayout(form)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(8)
+        table_layout.addWidget(form)
+        table_layout.addStretch(1)
+        layout.addWidget(heading("Add a user", 2))
+        self.summary = ErrorSummary()
+        layout.addWidget(self.summary)
+        self.name = QtWidgets.QLineEdit()
+        self.name.setMaxLength(64)
+        self.name_row = FieldRow("User &name", self.name,
+                                 "2 to 64 letters, digits, dots, hyphens or underscores, such as j.smith.")
+        self.name.textChanged.connect(lambda _t: self.name_row.set_error(None))
+        layout.addWidget(self.name_row)
+        self.role = QtWidgets.QComboBox()
+        for role, description in ROLES.items():
+            self.role.addItem(description, role)
+        self.role.setCurrentIndex(max(self.role.findData("spoc"), 0))
+        self.role_row = FieldRow("&Role", self.role, "What the user may see and do on this desk.")
+        layout.addWidget(self.role_row)
+        self.fields = NewPassphraseFields(
+            label="&Passphrase",
+            hint="A first passphrase to give the user in person; they should change it when they first sign in.")
+        layout.addWidget(self.fields)
+        self.progress = QtWidgets.QProgressBar()
+        self.progress.setRange(0, 0)
+        self.progress.setAccessibleName("Adding the user")
+        self.progress.hide()
+        layout.addWidget(self.progress)
+        add_row = QtWidgets.QHBoxLayout()
+        self.add_button = QtWidgets.QPushButton("&Add user")
+        self.add_button.clicked.connect(self.submit)
+        self.clear_button = QtWidgets.QPushButton("C&lear the form")
+        self.clear_button.clicked.connect(self.clear_form)
+        add_row.addWidget(self.add_button)
+        add_row.addWidget(self.clear_button)
+        add_row.addStretch(1)
+        layout.addLayout(add_row)
+        for field in (self.name, self.fields.passphrase, self.fields.confirm):
+            field.returnPressed.connect(self.submit)
+        self._update_buttons()
+
+    # ---- the table -------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        vault = self.session.vault
+        self._users = list_users(vault)
+        selected = self.selected_user()
+        self.table.setSortingEnabled(False)
+        self.table.setRowCount(len(self._users))
+        for r, user in enumerate(self._users):
+            cells = (user.name, role_title(user.role), "Yes" if user.active else "No (disabled)",
+                     _when(user.created_at), _when(user.passphrase_changed_at))
+            for c, text in enumerate(cells):
+                item = QtWidgets.QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, user.name)
+                if c == 1:
+                    item.setToolTip(ROLES.get(user.role, user.role))
+                self.table.setItem(r, c, item)
+        self.table.setSortingEnabled(True)
+        self.table.resizeColumnsToContents()
+        if selected is not None:
+            self.select_user(selected.name)
+        self._update_buttons()
+
+    def users(self) -> list:
+        return list(self._users)
+
+    def select_user(self, name: str) -> None:
+        for r in range(self.table.rowCount()):
+            item = self.table.item(r, 0)
+            if item is not None and item.data(Qt.ItemDataRole.UserRole) == name:
+                self.table.selectRow(r)
+                return
+
+    def selected_user(self):
+        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        if not rows:
+            return None
+        item = self.table.item(rows[0].row(), 0)
+        name = item.data(Qt.ItemDataRole.UserRole) if item else None
+        return next((u for u in self._users if u.name == name), None)
+
+    def _update_buttons(self) -> None:
+        user = self.selected_user()
+        me = self.session.vault.user
+        usable = user is not None and user.active
+        self.disable_button.setEnabled(usable and (me is None or user.id != me.id))
+        self.reset_button.setEnabled(usable)
+
+    def _say(self, text: str) -> None:
+        self.notice.setText(text)
+        self.notice.setVisible(bool(text))
+
+    # ---- disable and reset -----------------------------------------------------------------
+
+    def disable_selected(self) -> DisableUserDialog | None:
+        user = self.selected_user()
+        if user is None:
+            return None
+        dialog = DisableUserDialog(self.session.vault, user, self)
+        dialog.disabled.connect(lambda name: (self.refresh(), self._say(f"{name} has been disabled.")))
+        dialog.finished.connect(lambda _r: dialog.deleteLater())
+        self._dialog = dialog
+        dialog.open()
+        return dialog
+
+    def reset_selected(self) -> ChangePassphraseDialog | None:
+        user = self.selected_user()
+        if user is None:
+            return None
+        me = self.session.vault.user
+        own = me is not None and user.id == me.id
+        dialog = ChangePassphraseDialog(self.session.vault, user.name, reset=not own, parent=self)
+        dialog.passphrase_changed.connect(
+            lambda name: (self.refresh(), self._say(f"The passphrase for {name} has been changed.")))
+        dialog.finished.connect(lambda _r: dialog.deleteLater())
+        self._dialog = dialog
+        dialog.open()
+        return dialog
+
+    # ---- adding ----------------------------------------------------------------------------
+
+    def submit(self) -> None:
+        if self._busy:
+            return
+        self._say("")
+        found = []
+        name = self.name.text().strip()
+        message = None
+        if not name:
+            message = "Enter a user name"
+        else:
+            message = user_name_problem(name)
+            if message is None and any(u.name.casefold() == name.casefold() for u in self._users):
+                message = f"A user called {name} already exists; choose another user name"
+        self.name_row.set_error(message)
+        if message:
+            found.append((self.name, message))
+        found += self.fields.validate()
+        self.summary.show_problems(found)
+        if found:
+            found[0][0].setFocus()
+            return
+        vault, role, passphrase = self.session.vault, self.role.currentData(), self.fields.value()
+        self._set_busy(True)
+        run_in_background(lambda: add_user(vault, name, role, passphrase), self._added, self._add_failed)
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self.progress.setVisible(busy)
+        for widget in (self.name, self.role, self.fields, self.add_button, self.clear_button):
+            widget.setEnabled(not busy)
+
+    def _added(self, user) -> None:
+        try:
+            self._set_busy(False)
+        except RuntimeError:  # the area was destroyed (the app locked) while the work ran
+            return
+        self.clear_form()
+        self.refresh()
+        self.select_user(user.name)
+        self._say(f"{user.name} has been added as {role_title(user.role)}. Give them their passphrase in person.")
+        self.user_added.emit(user.name)
+        self.changed.emit()
+
+    def _add_failed(self, exc: BaseException) -> None:
+        try:
+            self._set_busy(False)
+        except RuntimeError:
+            return
+        text = _error_text(exc, "The user was not added; nothing was saved. Try again.")
+        field = self.name if "user" in text.lower() and "passphrase" not in text.lower() else self.fields.passphrase
+        if field is self.name:
+            self.name_row.set_error(text)
+        self.summary.show_problems([(field, text)])
+        field.setFocus()
+
+    def clear_form(self) -> None:
+        self.name.clear()
+        self.role.setCurrentIndex(max(self.role.findData("spoc"), 0))
+        self.fields.clear()
+        self.name_row.set_error(None)
+        self.summary.show_problems([])
+        try:
+            if self.session.vault.user is not None:
+                discard_draft(self.session.vault, self.key)
+        except SpocError:
+            pass
+
+    # ---- drafts ----------------------------------------------------------------------------
+
+    def draft_state(self) -> dict | None:
+        name = self.name.text().strip()
+        if not name:
+            return None
+        return {"name": name, "role": self.role.currentData()}
+
+    def restore_draft_state(self, payload: dict) -> None:
+        name = payload.get("name")
+        if isinstance(name, str):
+            self.name.setText(name[:64])
+        index = self.role.findData(payload.get("role"))
+        if index >= 0:
+            self.role.setCurrentIndex(index)

@@ -1,0 +1,507 @@
+"""The Data Protection Manager's desk (clause 10, 13.2): open breaches with both clocks (overdue
+first, said in words, not colour only), filters, the register of all breaches, one breach's
+timeline of dated, attributed updates with a form for each kind of update (including suspending
+sharing with a partner and lifting it, with reasons), and the requests whose responses are overdue.
+
+Everything it does is a function of app.breaches / app.requests; this only shows and asks.
+"""
+
+from __future__ import annotations
+
+from app import breaches as core
+from app.agreement import load_agreement
+from app.errors import SpocError
+from app.records import Invalid
+from app.requests import overdue_dispatches
+from app.suspensions import history as suspension_history
+from app.timeutil import london_display
+from ui.qt import QtGui, QtWidgets, Qt
+from ui.kit.dialogs import error_text, question_box
+from ui.kit.fields import LineBox, TextBox
+from ui.kit.widgets import (Area, ErrorSummary, FieldRow, frameless_scroll, heading, hint_label,
+                        no_mnemonic, plain_label)
+
+COLUMNS = ("Reference", "Kind", "Agency", "Aware (UK time)", "DPM: 24 hours", "ICO: 72 hours", "Status")
+OVERDUE_COLUMNS = ("Request", "Agency", "Due", "Days overdue", "Status")
+OVERDUE_BRUSH = QtGui.QColor("#b10e1e")
+
+# The fields each kind of update asks for (keys of UpdateForm.rows), in order.
+KIND_FIELDS = {
+    "dpm-notified": ("who", "at"),
+    "controller-informed": ("who", "at"),
+    "risk-assessed": ("risk", "reasons", "at"),
+    "ico-decision": ("notify", "reason", "at"),
+    "ico-notified": ("ico_reference", "at"),
+    "subjects-told": ("told", "how", "reason", "at"),
+    "partners-notified": ("partners", "note", "at"),
+    "review": ("outcome", "lessons", "at"),
+    "alternative-exchange": ("arrangement", "at"),
+    "suspension-recommended": ("partner", "reason", "at"),
+    "suspension-decided": ("partner", "suspend", "reason", "at"),
+    "suspension-lifted": ("partner", "reason", "at"),
+    "note": ("text", "at"),
+    "closed": ("reason", "at"),
+    "reopened": ("reason", "at"),
+}
+FIELD_LABELS = {
+    "who": "Who", "at": "When (optional)", "risk": "Risk to people", "reasons": "Reasons",
+    "notify": "Tell the ICO?", "reason": "Reason", "ico_reference": "ICO reference", "told": "Were the data subjects told?",
+    "how": "How and when they were told (optional)", "partners": "Partners told", "note": "Note (optional)",
+    "outcome": "Review outcome", "lessons": "Lessons learned (optional)",
+    "arrangement": "Alternative exchange arranged until repair", "partner": "Partner",
+    "suspend": "Suspend sharing with this partner?", "text": "Note",
+}
+FIELD_HINTS = {
+    "at": "dd/mm/yyyy HH:MM in UK time; leave blank for now. Kept in UTC.",
+    "reason": "Needed either way, and kept in the breach record (UK GDPR Art 33(5))",
+    "suspend": "Clause 13.2. A suspended partner is refused new requests, responses and disclosures "
+               "until the suspension is lifted",
+    "told": "If not, say why in the reason",
+}
+
+
+def _combo(items) -> QtWidgets.QComboBox:
+    box = QtWidgets.QComboBox()
+    for value, text in items:
+        box.addItem(text, value)
+    return box
+
+
+class UpdateForm(QtWidgets.QFrame):
+    """Add one update to the selected breach; shows only the fields its kind needs."""
+
+    def __init__(self, area: "DpmArea"):
+        super().__init__()
+        self.area = area
+        self.setObjectName("updateForm")
+        self.setStyleSheet("QFrame#updateForm { border: 1px solid #b1b4b6; }")
+        agreement = load_agreement()
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 8)
+        layout.addWidget(heading("Add to the record", 2))
+        layout.addWidget(hint_label("Each entry is dated and signed with your name. Nothing already recorded is changed."))
+        self.summary = ErrorSummary()
+        layout.addWidget(self.summary)
+        self.kind = _combo(core.UPDATE_KINDS.items())
+        self.kind.setMaximumWidth(420)
+        kind_row = FieldRow("What to record", self.kind)
+        layout.addWidget(kind_row)
+        self.rows: dict[str, FieldRow] = {}
+        self.inputs: dict[str, QtWidgets.QWidget] = {}
+        yes_no = (("", "Choose"), ("yes", "Yes"), ("no", "No"))
+        for key in ("who", "risk", "partner", "partners", "notify", "told", "suspend", "ico_reference", "reasons",
+                    "reason", "how", "outcome", "lessons", "arrangement", "note", "text", "at"):
+            if key in ("notify", "told", "suspend"):
+                field = _combo(yes_no)
+            elif key == "risk":
+                field = _combo((("", "Choose"), *core.RISKS.items()))
+            elif key == "partner":
+                field = _combo((("", "Choose a partner"), *((p.code, p.name) for p in agreement.partners)))
+            elif key == "partners":
+                field = QtWidgets.QListWidget()
+                for p in agreement.partners:
+                    item = QtWidgets.QListWidgetItem(p.name)
+                    item.setData(Qt.ItemDataRole.UserRole, p.code)
+                    item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                    item.setCheckState(Qt.CheckState.Unchecked)
+                    field.addItem(item)
+                field.setMaximumHeight(150)
+            elif key in ("reasons", "reason", "how", "outcome", "lessons", "arrangement", "note", "text"):
+                field = TextBox(3)
+            else:
+                field = LineBox()
+                if key == "at":
+                    field.setPlaceholderText("dd/mm/yyyy HH:MM")
+            field.setMaximumWidth(200 if key == "at" else 560)
+            row = FieldRow(FIELD_LABELS[key], field, FIELD_HINTS.get(key, ""))
+            self.rows[key] = row
+            self.inputs[key] = field
+            layout.addWidget(row)
+        buttons = QtWidgets.QHBoxLayout()
+        self.save_button = QtWidgets.QPushButton("&Record")
+        self.save_button.clicked.connect(self.submit)
+        buttons.addWidget(self.save_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        self.kind.currentIndexChanged.connect(lambda _i: self._show_fields())
+        self._show_fields()
+
+    def _show_fields(self) -> None:
+        wanted = KIND_FIELDS.get(self.kind.currentData(), ())  # none while the form is scrubbed at lock
+        for key, row in self.rows.items():
+            row.setVisible(key in wanted)
+            row.set_error(None)
+        self.summary.show_problems([])
+
+    def set_kind(self, kind: str) -> None:
+        self.kind.setCurrentIndex(self.kind.findData(kind))
+
+    def value(self, key: str):
+        field = self.inputs[key]
+        if isinstance(field, QtWidgets.QComboBox):
+            return field.currentData() or ""
+        if isinstance(field, QtWidgets.QListWidget):
+            return [field.item(i).data(Qt.ItemDataRole.UserRole) for i in range(field.count())
+                    if field.item(i).checkState() == Qt.CheckState.Checked]
+        return field.value()
+
+    def data(self) -> dict:
+        return {key: self.value(key) for key in KIND_FIELDS[self.kind.currentData()]}
+
+    def clear(self) -> None:
+        for field in self.inputs.values():
+            if isinstance(field, QtWidgets.QComboBox):
+                field.setCurrentIndex(0)
+            elif isinstance(field, QtWidgets.QListWidget):
+                for i in range(field.count()):
+                    field.item(i).setCheckState(Qt.CheckState.Unchecked)
+            else:
+                field.set_value("")
+        self._show_fields()
+
+    def show_problems(self, problems) -> None:
+        for row in self.rows.values():
+            row.set_error(None)
+        entries = []
+        for field, text in problems:
+            row = self.rows.get(field)
+            message = text if text[:1].isupper() else f"{FIELD_LABELS.get(field, field)} {text}"
+            if row is not None:
+                row.set_error(message)
+            entries.append((row.field if row is not None else None, message))
+        self.summary.show_problems(entries)
+
+    def submit(self):
+        breach = self.area.current
+        if breach is None:
+            return None
+        kind = self.kind.currentData()
+        data = self.data()
+        problems, _at, _details = core.validate_update(breach, kind, data)
+        if problems:
+            self.show_problems(problems)
+            return None
+        if kind == "suspension-decided" and data.get("suspend") == "yes":
+            name = load_agreement().partner(data["partner"]).name
+            box = question_box(self, "Suspend sharing",
+                               f"Suspend sharing with {name}?\n\nUntil the suspension is lifted, nobody at this desk "
+                               f"can send {name} a request, a response or an onward disclosure (clause 13.2).",
+                               "Suspend sharing")
+            if getattr(self.area, "confirm", None) is not None:
+                if not self.area.confirm(box):
+                    return None
+            else:
+                box.exec()
+                if box.clickedButton() is not box.accept_button:
+                    return None
+        try:
+            saved = core.add_update(self.area.session.vault, breach.id, kind, data)
+        except Invalid as exc:
+            self.show_problems(exc.problems)
+            return None
+        except SpocError as exc:
+            self.show_problems([("", error_text(exc, "The update was not saved."))])
+            return None
+        self.clear()
+        self.area.after_update(saved)
+        return saved
+
+
+class DpmArea(Area):
+    key = "breaches"
+    title = "Breaches"
+    permission = "breaches.read"
+
+    def __init__(self, session, parent: QtWidgets.QWidget | None = None):
+        super().__init__(session, parent)
+        self.agreement = load_agreement()
+        self.items: list = []
+        self.current = None
+        self.confirm = None  # tests set a callable(box) -> bool instead of exec()
+        self._dialog = None
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(24, 16, 24, 16)
+        layout.setSpacing(6)
+        top = QtWidgets.QHBoxLayout()
+        top.addWidget(heading("Breaches"), 1)
+        self.log_button = QtWidgets.QPushButton("&Log a breach…")
+        self.log_button.clicked.connect(self.open_dialog)
+        top.addWidget(self.log_button)
+        self.register_button = QtWidgets.QPushButton("Print the &register…")
+        self.register_button.setToolTip("Every breach, including decisions not to tell the ICO (UK GDPR Art 33(5)), "
+                                        "with both clocks, marked OFFICIAL-SENSITIVE.")
+        self.register_button.clicked.connect(self.print_register)
+        top.addWidget(self.register_button)
+        layout.addLayout(top)
+        layout.addWidget(plain_label(
+            f"Every breach must reach the Data Protection Manager within {self.agreement.deadlines.breach_dpm_hours} "
+            f"hours of the agency becoming aware (clause 10.1), and the ICO within "
+            f"{self.agreement.deadlines.breach_ico_hours} hours where it is a risk to people (UK GDPR Art 33). "
+            "Overdue breaches are listed first."))
+        self.tabs = QtWidgets.QTabWidget()
+        layout.addWidget(self.tabs, 1)
+        self.tabs.addTab(self._breaches_tab(), "Breach &log")
+        self.tabs.addTab(self._overdue_tab(), "&Overdue responses")
+
+    # ---- the breach log ------------------------------------------------------------------
+
+    def _breaches_tab(self) -> QtWidgets.QWidget:
+        page = QtWidgets.QWidget()
+        layout = QtWidgets.QVBoxLayout(page)
+        layout.setContentsMargins(8, 8, 8, 8)
+        filters = QtWidgets.QHBoxLayout()
+        self.status_filter = _combo((("open", "Open breaches"), ("closed", "Closed breaches"),
+                                     ("", "All breaches (the register)")))
+        self.status_filter.setAccessibleName("Show")
+        show_label = QtWidgets.QLabel("&Show")
+        show_label.setBuddy(self.status_filter)
+        filters.addWidget(show_label)
+        filters.addWidget(self.status_filter)
+        self.category_filter = _combo((("", "Any kind"), *((c.id, c.name) for c in self.agreement.breach_categories)))
+        self.category_filter.setAccessibleName("Kind of breach")
+        kind_label = QtWidgets.QLabel("&Kind")
+        kind_label.setBuddy(self.category_filter)
+        filters.addWidget(kind_label)
+        filters.addWidget(self.category_filter)
+        self.overdue_only = QtWidgets.QCheckBox("Overdue &only")
+        filters.addWidget(self.overdue_only)
+        filters.addStretch(1)
+        self.counts = plain_label("", wrap=False)
+        self.counts.setAccessibleName("Breach counts")
+        filters.addWidget(self.counts)
+        layout.addLayout(filters)
+        for widget in (self.status_filter, self.category_filter):
+            widget.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.overdue_only.toggled.connect(lambda _b: self.refresh())
+
+        split = QtWidgets.QSplitter(Qt.Orientation.Vertical)
+        layout.addWidget(split, 1)
+        self.table = QtWidgets.QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setAccessibleName("Breaches")
+        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.setWordWrap(True)
+        header = self.table.horizontalHeader()
+        for col in range(len(COLUMNS)):
+            header.setSectionResizeMode(col, QtWidgets.QHeaderView.ResizeMode.ResizeToContents if col in (0, 3, 6)
+                                        else QtWidgets.QHeaderView.ResizeMode.Stretch)
+        self.table.itemSelectionChanged.connect(self._selected)
+        split.addWidget(self.table)
+
+        self.detail_scroll = frameless_scroll()
+        detail = QtWidgets.QWidget()
+        self.detail_scroll.setWidget(detail)
+        d = QtWidgets.QVBoxLayout(detail)
+        d.setContentsMargins(0, 8, 8, 8)
+        self.empty = hint_label("Choose a breach to see its record and timeline.")
+        d.addWidget(self.empty)
+        title_row = QtWidgets.QHBoxLayout()
+        self.detail_title = heading("", 2)
+        title_row.addWidget(self.detail_title, 1)
+        self.print_breach_button = QtWidgets.QPushButton("&Print breach report…")
+        self.print_breach_button.clicked.connect(self.print_breach)
+        title_row.addWidget(self.print_breach_button, 0, Qt.AlignmentFlag.AlignTop)
+        d.addLayout(title_row)
+        self.clock_text = plain_label("", selectable=True)
+        self.clock_text.setAccessibleName("Clocks")
+        self.clock_text.setStyleSheet("QLabel { border-left: 5px solid #1d70b8; padding-left: 8px; }")
+        d.addWidget(self.clock_text)
+        self.facts = plain_label("", selectable=True)
+        self.facts.setAccessibleName("The breach as reported")
+        d.addWidget(self.facts)
+        self.timeline_heading = heading("Timeline", 2)
+        d.addWidget(self.timeline_heading)
+        self.timeline = plain_label("", selectable=True)
+        self.timeline.setAccessibleName("Timeline of updates")
+        d.addWidget(self.timeline)
+        self.form = UpdateForm(self)
+        d.addWidget(self.form)
+        self.suspensions_heading = heading("Partner suspensions (13.2)", 2)
+        d.addWidget(self.suspensions_heading)
+        self.suspensions = plain_label("", selectable=True)
+        self.suspensions.setAccessibleName("Partner suspensions")
+        d.addWidget(self.suspensions)
+        d.addStretch(1)
+        split.addWidget(self.detail_scroll)
+        split.setSizes([260, 420])
+        self._show_detail(None)
+        return page
+
+    def refresh(self) -> None:
+        vault = self.session.vault
+        try:
+            self.items = core.list_breaches(vault, status=self.status_filter.currentData() or None,
+                                            category=self.category_filter.currentData() or None,
+                                            overdue_only=self.overdue_only.isChecked())
+            all_open = core.list_breaches(vault, status="open", audit=False)
+        except SpocError as exc:
+            self.counts.setText(error_text(exc, "The breach log could not be read."))
+            return
+        overdue = sum(1 for b in all_open if b.is_overdue())
+        self.counts.setText(f"{len(all_open)} open, {overdue} overdue")
+        keep = self.current.id if self.current is not None else None
+        self.table.setRowCount(len(self.items))
+        bold = self.table.font()
+        bold.setBold(True)
+        for row, breach in enumerate(self.items):
+            dpm, ico = breach.clocks()
+            values = (breach.reference, breach.category_name, breach.agency_name, london_display(breach.aware_at),
+                      dpm.text(), ico.text(), breach.state.status.capitalize())
+            for col, value in enumerate(values):
+                item = QtWidgets.QTableWidgetItem(value)
+                item.setData(Qt.ItemDataRole.UserRole, breach.id)
+                clock = dpm if col == 4 else ico if col == 5 else None
+                if clock is not None and clock.overdue and breach.state.status == "open":
+                    item.setForeground(OVERDUE_BRUSH)
+                    item.setFont(bold)
+                self.table.setItem(row, col, item)
+        self.table.resizeRowsToContents()
+        self._overdue_refresh()
+        if keep is not None:
+            for row, breach in enumerate(self.items):
+                if breach.id == keep:
+                    self.table.selectRow(row)
+                    return
+        self._show_detail(None)
+
+    def _selected(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return
+        breach_id = self.table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
+        if self.current is not None and self.current.id == breach_id:
+            return
+        try:
+            self._show_detail(core.get_breach(self.session.vault, breach_id))
+        except SpocError as exc:
+            self.facts.setText(error_text(exc, "The breach could not be read."))
+
+    def select(self, ref_or_id: str) -> None:
+        for row, breach in enumerate(self.items):
+            if ref_or_id in (breach.id, breach.reference):
+                self.table.selectRow(row)
+                return
+
+    def _show_detail(self, breach) -> None:
+        self.current = breach
+        shown = breach is not None
+        self.empty.setVisible(not shown)
+        for widget in (self.detail_title, self.print_breach_button, self.clock_text, self.facts,
+                       self.timeline_heading, self.timeline, self.form, self.suspensions_heading, self.suspensions):
+            widget.setVisible(shown)
+        if not shown:
+            return
+        state = breach.state
+        dpm, ico = breach.clocks()
+        self.detail_title.setText(f"{breach.reference}: {breach.category_name} ({state.status})")
+        self.clock_text.setText(f"Data Protection Manager, 24 hours: {dpm.text()}\n"
+                                f"ICO, 72 hours: {ico.text()}")
+        lines = [f"Reported by {breach.reporter} on {london_display(breach.created_at)} "
+                 f"(logged by {breach.created_by}).",
+                 f"Agency: {breach.agency_name}.",
+                 "Happened: " + (london_display(breach.occurred_at) if breach.occurred_at else "not known")
+                 + f". Agency aware: {london_display(breach.aware_at)} (UK time).",
+                 "", "What happened:", breach.facts]
+        links = core.linked_labels(self.session.vault, breach)
+        data = [f"Linked: {', '.join(links)}" if links else "",
+                f"Kinds of data: {breach.data_categories}" if breach.data_categories else "",
+                f"About {breach.people_count} people" if breach.people_count is not None else "",
+                f"About {breach.records_count} records" if breach.records_count is not None else ""]
+        data = [x for x in data if x]
+        if data:
+            lines += ["", "Data involved:", *data]
+        for title, value in (("Likely consequences:", breach.consequences), ("Containment:", breach.containment),
+                             ("Remedial action:", breach.remedial)):
+            if value.strip():
+                lines += ["", title, value]
+        if state.risk:
+            lines += ["", f"Risk: {core.RISKS[state.risk]}"]
+        self.facts.setText("\n".join(lines))
+        entries = [f"{london_display(u.at)}  {u.label} — recorded by {u.recorded_by} at "
+                   f"{london_display(u.recorded_at)}\n    {u.summary()}" for u in breach.updates]
+        self.timeline.setText("\n\n".join(entries) if entries else "Nothing recorded yet: record when you, the Data "
+                              "Protection Manager, were told.")
+        if not breach.updates:
+            self.form.set_kind("dpm-notified")
+        rows = [s for s in suspension_history(self.session.vault) if s.lifted_at is None]
+        self.suspensions.setText("\n".join(
+            f"{self.agreement.partner(s.partner).name}: suspended since {london_display(s.from_at)} by "
+            f"{s.suspended_by}. {s.reason}" for s in rows) or "No partner is suspended.")
+
+    def after_update(self, breach) -> None:
+        self.current = None
+        self.refresh()
+        self.select(breach.id)
+        if self.current is None or self.current.id != breach.id:
+            self._show_detail(core.get_breach(self.session.vault, breach.id, audit=False))
+        self.changed.emit()
+
+    def print_register(self):
+        from ui.kit.preview import show_report
+
+        return show_report(self, self.session, "breach-register", "all")
+
+    def print_breach(self):
+        from ui.kit.preview import show_report
+
+        if self.current is None:
+            return None
+        return show_report(self, self.session, "breach", self.current.reference)
+
+    def open_dialog(self):
+        from ui.breaches.dialog import open_breach_dialog
+
+        self._dialog = open_breach_dialog(self, self.session)
+        self._dialog.saved.connect(lambda _b: self.refresh())
+        return self._dialog
+
+    # ---- overdue responses ---------------------------------------------------------------
+
+    def _overdue_tab(self) -> QtWidgets.QWidget:
+        page = QtWidgets.QWidget()
+        layout = QtWidgets.QVBoxLayout(page)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(plain_label("Requests sent by this desk whose responses are past their due date, the "
+                                     "longest overdue first."))
+        self.overdue_table = QtWidgets.QTableWidget(0, len(OVERDUE_COLUMNS))
+        self.overdue_table.setHorizontalHeaderLabels(OVERDUE_COLUMNS)
+        self.overdue_table.setAccessibleName("Overdue responses")
+        self.overdue_table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.overdue_table.verticalHeader().hide()
+        self.overdue_table.horizontalHeader().setStretchLastSection(True)
+        for col, width in enumerate((150, 320, 120, 120)):
+            self.overdue_table.setColumnWidth(col, width)
+        layout.addWidget(self.overdue_table, 1)
+        self.overdue_note = hint_label("")
+        layout.addWidget(self.overdue_note)
+        return page
+
+    def _overdue_refresh(self) -> None:
+        if not self.session.can("requests.read"):
+            self.overdue_note.setText("Your role does not read requests.")
+            return
+        try:
+            rows = overdue_dispatches(self.session.vault)
+        except SpocError as exc:
+            self.overdue_note.setText(error_text(exc, "The overdue list could not be read."))
+            return
+        rows = sorted(rows, key=lambda r: -r.days_overdue)
+        self.overdue_table.setRowCount(len(rows))
+        for row, item in enumerate(rows):
+            d = item.dispatch
+            values = (item.reference, d.agency_name, london_display_date(d.due_date),
+                      f"{item.days_overdue} day{'s' if item.days_overdue != 1 else ''}", d.status)
+            for col, value in enumerate(values):
+                self.overdue_table.setItem(row, col, QtWidgets.QTableWidgetItem(value))
+        self.overdue_note.setText(f"{len(rows)} response{'s' if len(rows) != 1 else ''} overdue.")
+        self.tabs.setTabText(1, no_mnemonic(f"Overdue responses ({len(rows)})").replace("Overdue", "&Overdue", 1))
+
+
+def london_display_date(iso: str | None) -> str:
+    if not iso:
+        return ""
+    year, month, day = iso.split("-")
+    return f"{day}/{month}/{year}"

@@ -1,0 +1,388 @@
+"""The disclosure register (SPOC, DPM): every request and response sent or received, every export
+for sending and every onward disclosure: from whom, to whom, when, what, on which lawful basis,
+through which channel, and which agency originated the information (whose written consent governs
+any onward disclosure, 6.2-6.3).
+
+Read newest first in pages through app.disclosures.list_disclosures (keyset paging), so a large
+register never freezes the window. The agency filter keeps rows sent by or to one agency; pages
+are read until enough rows match, a bounded number of pages at a time.
+"""
+
+from __future__ import annotations
+
+from app import disclosures as register
+from app.agreement import load_agreement
+from app.errors import SpocError
+from app.requests import get_request
+from app.responses import explain_lawful_basis
+from app.textcheck import visible
+from app.timeutil import london_display
+from ui.kit import config
+from ui.qt import QtCore, QtWidgets, Qt
+from ui.kit.dialogs import error_text
+from ui.kit.fields import readonly_text, summary_row
+from ui.kit.formatting import agency_name, channel_name
+from ui.kit.widgets import Area, bold_label, frameless_scroll, heading, hint_label, plain_label
+
+PAGE_SIZE = 200
+SCAN_PAGES = 10  # raw pages read per fetch while a filter is on, so one fetch stays short
+COLUMNS = ("When (UK time)", "Kind", "From", "To", "What", "Lawful basis", "Channel", "Originator")
+KIND_TEXT = {
+    ("request", "sent"): "Request sent", ("request", "received"): "Request received",
+    ("response", "sent"): "Response sent", ("response", "received"): "Response received",
+    ("export", "sent"): "Exported for sending", ("export", "received"): "Export received",
+    ("onward", "sent"): "Onward disclosure", ("onward", "received"): "Onward disclosure received",
+    ("meeting", "sent"): "Further disclosure permitted by a meeting chair (App. 1 para 4)",
+}
+HEADER_STATE = "disclosures.table"
+
+
+def basis_titles(codes) -> str:
+    out = []
+    for code in codes:
+        try:
+            out.append(explain_lawful_basis(code).title)
+        except SpocError:
+            out.append(code)
+    return "; ".join(out)
+
+
+class DisclosureModel(QtCore.QAbstractTableModel):
+    """Register rows, newest first, fetched a page at a time; optionally only one agency's."""
+
+    def __init__(self, vault, parent: QtCore.QObject | None = None, page_size: int = PAGE_SIZE):
+        super().__init__(parent)
+        self.vault = vault
+        self.page_size = page_size
+        self._rows: list[register.Disclosure] = []
+        self._after: int | None = None  # keyset cursor into the register (seq)
+        self._more = False
+        self._agency = ""
+
+    # ---- loading ---------------------------------------------------------------------------
+
+    def _matches(self, item) -> bool:
+        return not self._agency or self._agency in (item.from_agency, item.to_agency)
+
+    def _read(self) -> list:
+        """Read raw pages until a page of matches is found, the end is reached, or SCAN_PAGES
+        pages were read (the view asks again when it needs more)."""
+        found = []
+        for _ in range(SCAN_PAGES if self._agency else 1):
+            page = register.list_disclosures(self.vault, after=self._after, limit=self.page_size)
+            found.extend(item for item in page.items if self._matches(item))
+            self._after = page.next_after
+            self._more = page.next_after is not None
+            if not self._more or len(found) >= self.page_size:
+                break
+        return found
+
+    def reload(self) -> None:
+        self.beginResetModel()
+        self._rows, self._after, self._more = [], None, True
+        self._rows = self._read()
+        self.endResetModel()
+
+    def set_agency(self, code: str) -> None:
+        self._agency = code or ""
+        self.reload()
+
+    def canFetchMore(self, parent=QtCore.QModelIndex()) -> bool:  # noqa: N802 - Qt's name
+        return not parent.isValid() and self._more
+
+    def fetchMore(self, parent=QtCore.QModelIndex()) -> None:  # noqa: N802 - Qt's name
+        if parent.isValid() or not self._more:
+            return
+        rows = self._read()
+        if rows:
+            first = len(self._rows)
+            self.beginInsertRows(QtCore.QModelIndex(), first, first + len(rows) - 1)
+            self._rows.extend(rows)
+            self.endInsertRows()
+
+    def clear(self) -> None:
+        self.beginResetModel()
+        self._rows, self._more = [], False
+        self.endResetModel()
+
+    def item(self, row: int) -> register.Disclosure:
+        return self._rows[row]
+
+    # ---- Qt's model interface --------------------------------------------------------------
+
+    def rowCount(self, parent=QtCore.QModelIndex()) -> int:  # noqa: N802 - Qt's name
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent=QtCore.QModelIndex()) -> int:  # noqa: N802 - Qt's name
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section]
+        return None
+
+    def text(self, row: int, column: int) -> str:
+        item = self._rows[row]
+        if column == 0:
+            try:
+                return london_display(item.at)
+            except ValueError:
+                return item.at
+        if column == 1:
+            return KIND_TEXT.get((item.kind, item.direction), f"{item.kind} {item.direction}")
+        if column == 2:
+            return item.from_agency
+        if column == 3:
+            return item.to_agency
+        if column == 4:
+            return " ".join(item.what.split())[:300]
+        if column == 5:
+            return basis_titles(item.lawful_bases) or "—"
+        if column == 6:
+            return channel_name(item.channel) or "—"
+        return item.originator
+
+    def tooltip(self, row: int, column: int) -> str:
+        item = self._rows[row]
+        if column in (2, 3, 7):
+            code = (item.from_agency, item.to_agency, item.originator)[(2, 3, 7).index(column)]
+            return f"{agency_name(code)} ({code})"
+        if column == 4:
+            return item.what[:2000]
+        return self.text(row, column)
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.text(index.row(), index.column())
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.tooltip(index.row(), index.column())
+        if role == Qt.ItemDataRole.UserRole:  # sort key: time sorts by sequence
+            return self._rows[index.row()].seq if index.column() == 0 else self.text(index.row(), index.column())
+        return None
+
+
+class DisclosureDetails(QtWidgets.QFrame):
+    """One register row in full, as a summary list."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("disclosureDetails")
+        self.setStyleSheet("QFrame#disclosureDetails { border-left: 5px solid #1d70b8; }")
+        self._layout = QtWidgets.QVBoxLayout(self)
+        self._layout.setContentsMargins(12, 4, 4, 4)
+        self.values: dict[str, str] = {}
+        self.hide()
+
+    def show_item(self, vault, item) -> None:
+        while self._layout.count():
+            child = self._layout.takeAt(0).widget()
+            if child is not None:
+                child.deleteLater()
+        request_line, subjects = "—", []
+        if item.request_id:
+            try:
+                request = get_request(vault, item.request_id)  # audited as a view of the request
+            except SpocError as exc:
+                request_line = error_text(exc, "The request is not in this vault.")
+            else:
+                request_line = f"{request.reference} from {agency_name(request.origin_agency)}"
+                wanted = set(item.subject_ids)
+                subjects = [visible(s.name) for s in request.subjects if s.id in wanted]
+        self.values = {
+            "What happened": KIND_TEXT.get((item.kind, item.direction), item.kind),
+            "When (UK time)": london_display(item.at),
+            "From": f"{agency_name(item.from_agency)} ({item.from_agency})",
+            "To": f"{agency_name(item.to_agency)} ({item.to_agency})",
+            "Request": request_line,
+            "Subjects": "\n".join(subjects) if subjects else "None (no personal data about subjects)",
+            "What": item.what,
+            "Lawful basis": "\n".join(self._basis_lines(item.lawful_bases)) or "None recorded",
+            "Channel": channel_name(item.channel) or "Not recorded",
+            "Originator": (f"{agency_name(item.originator)} ({item.originator}): their written consent is needed "
+                           "before this information goes any further (6.2, 6.3)"),
+            "Recorded by": f"{item.recorded_by}, {london_display(item.recorded_at)}",
+        }
+        self._layout.addWidget(heading("Register entry", 2))
+        for key, value in self.values.items():
+            if key in ("What", "Subjects") or len(value) > 200:
+                self._layout.addWidget(summary_row(key, readonly_text(value, 3)))
+            else:
+                self._layout.addWidget(summary_row(key, value))
+        self.show()
+
+    @staticmethod
+    def _basis_lines(codes) -> list[str]:
+        lines = []
+        for code in codes:
+            try:
+                view = explain_lawful_basis(code)
+            except SpocError:
+                lines.append(code)
+                continue
+            lines.append(view.title if view.in_force else f"{view.title} (cite today: {view.cite_today})")
+        return lines
+
+
+class DisclosuresArea(Area):
+    key = "disclosures"
+    title = "Disclosure register"
+    permission = "disclosures.read"
+
+    def __init__(self, session, parent: QtWidgets.QWidget | None = None):
+        super().__init__(session, parent)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(24, 16, 24, 16)
+        layout.setSpacing(6)
+        layout.addWidget(heading("Disclosure register"))
+        layout.addWidget(plain_label(
+            "Every request and response this desk sent or received, every exchange file made for sending, and "
+            "every onward disclosure: from whom to whom, when, on what basis and through which channel. The "
+            "originator's written consent governs any onward disclosure (6.2, 6.3)."))
+
+        label = bold_label("Filter by &agency")
+        self.agency_filter = QtWidgets.QComboBox()
+        self.agency_filter.setAccessibleName("Filter by agency")
+        self.agency_filter.addItem("All agencies", "")
+        for partner in load_agreement().partners:
+            self.agency_filter.addItem(f"{partner.name} ({partner.code})", partner.code)
+        self.agency_filter.setMaximumWidth(460)
+        label.setBuddy(self.agency_filter)
+        layout.addWidget(label)
+        layout.addWidget(hint_label("Shows entries sent by or to this agency."))
+        layout.addWidget(self.agency_filter)
+        self.agency_filter.currentIndexChanged.connect(lambda _i: self.apply_filter())
+
+        self.model = DisclosureModel(session.vault, self)
+        self.proxy = QtCore.QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(Qt.ItemDataRole.UserRole)
+        self.table = QtWidgets.QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setAccessibleName("Disclosure register entries")
+        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setWordWrap(False)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(True)
+        for column, width in enumerate((125, 140, 70, 70, 260, 220, 200)):
+            self.table.setColumnWidth(column, width)
+        saved = config.window_state(HEADER_STATE)
+        if saved:
+            header.restoreState(QtCore.QByteArray(saved))
+        self._save_timer = QtCore.QTimer(self)
+        self._save_timer.setSingleShot(True)
+        self._save_timer.setInterval(500)
+        self._save_timer.timeout.connect(self.save_columns)
+        header.sectionResized.connect(lambda *_a: self._save_timer.start())
+        header.sectionMoved.connect(lambda *_a: self._save_timer.start())
+        header.sortIndicatorChanged.connect(lambda *_a: self._save_timer.start())
+        self.table.activated.connect(self.open_index)
+        self.table.doubleClicked.connect(self.open_index)
+        self.table.selectionModel().currentRowChanged.connect(lambda *_a: self._update_buttons())
+        layout.addWidget(self.table, 3)
+
+        row = QtWidgets.QHBoxLayout()
+        self.open_button = QtWidgets.QPushButton("&Show details")
+        self.open_button.setToolTip("Shows the selected entry in full (Enter or double-click does the same).")
+        self.open_button.clicked.connect(self.open_selected)
+        row.addWidget(self.open_button)
+        self.print_button = QtWidgets.QPushButton("&Print extract…")
+        self.print_button.setToolTip("Preview, print or save the register for the agency chosen above "
+                                     "(or the whole register), marked OFFICIAL-SENSITIVE.")
+        self.print_button.clicked.connect(self.print_extract)
+        row.addWidget(self.print_button)
+        self.count = plain_label("", wrap=False)
+        row.addWidget(self.count, 1)
+        layout.addLayout(row)
+        layout.addWidget(hint_label("Sorting orders the entries loaded so far; scroll down to load older ones."))
+
+        self.details_scroll = frameless_scroll()
+        self.details = DisclosureDetails()
+        self.details_scroll.setWidget(self.details)
+        self.details_scroll.hide()
+        layout.addWidget(self.details_scroll, 2)
+        self._total = 0
+        self.model.rowsInserted.connect(lambda *_a: self._show_count())
+        self._update_buttons()
+
+    def refresh(self) -> None:
+        self._reload()
+
+    def _reload(self) -> None:
+        try:
+            self.model.reload()
+            total = register.count_disclosures(self.session.vault)
+        except SpocError as exc:
+            self.model.clear()
+            self.count.setText(error_text(exc, "The register could not be read."))
+            return
+        self._show_count(total)
+        self.details_scroll.hide()
+        self._update_buttons()
+
+    def _show_count(self, total: int | None = None) -> None:
+        if total is not None:
+            self._total = total
+        total = self._total
+        shown = self.model.rowCount()
+        more = "; scroll to load more" if self.model.canFetchMore() else ""
+        code = self.agency_filter.currentData()
+        which = f" involving {code}" if code else ""
+        self.count.setText(f"{shown} entries{which} shown of {total} in the register{more}")
+
+    def apply_filter(self) -> None:
+        self.model.set_agency(self.agency_filter.currentData() or "")
+        try:
+            total = register.count_disclosures(self.session.vault)
+        except SpocError:
+            total = 0
+        self._show_count(total)
+        self.details_scroll.hide()
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        self.open_button.setEnabled(self.table.selectionModel().currentIndex().isValid())
+
+    def open_index(self, index) -> None:
+        if not index.isValid():
+            return
+        source = self.proxy.mapToSource(index)
+        self.details.show_item(self.session.vault, self.model.item(source.row()))
+        self.details_scroll.show()
+
+    def print_extract(self):
+        from ui.kit.preview import show_report
+
+        return show_report(self, self.session, "disclosures", self.agency_filter.currentData() or "all")
+
+    def breach_context(self) -> dict | None:
+        index = self.table.selectionModel().currentIndex()
+        if not index.isValid():
+            return None
+        item = self.model.item(self.proxy.mapToSource(index).row())
+        linked = {"disclosure_ids": [item.id], "subject_ids": list(item.subject_ids)}
+        if item.request_id:
+            linked["request_ids"] = [item.request_id]
+        return linked
+
+    def open_selected(self) -> None:
+        self.open_index(self.table.selectionModel().currentIndex())
+
+    def open_row(self, row: int) -> None:
+        """Show the entry in the view's `row` (tests and keyboard users)."""
+        index = self.proxy.index(row, 0)
+        self.table.setCurrentIndex(index)
+        self.open_index(index)
+
+    def save_columns(self) -> None:
+        try:
+            config.set_window_state(HEADER_STATE, bytes(self.table.horizontalHeader().saveState()))
+        except OSError:
+            pass

@@ -1,0 +1,248 @@
+"""Preview, print and save a document (issue 5): the PDF is built off the GUI thread, shown from
+memory with QtPdf, printed by rendering its pages straight to the printer, and saved only where
+the user chooses, under a name built from the document reference. No temporary files.
+
+Every preview, print and save is an audit event (`app.reports.record_use`). The preview is a
+dialog, so locking the vault closes it with the others, and closing it drops the PDF bytes.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from app.errors import AuthError, SpocError
+from app.reports import Report, build_report, record_use, save_pdf
+from ui.kit.formatting import documents_folder
+from ui.qt import QtCore, QtGui, QtPdf, QtPdfWidgets, QtPrintSupport, QtWidgets, Qt
+from ui.kit.widgets import MarkingBanner, hint_label, message, plain_label
+from ui.worker import run_in_background
+
+log = logging.getLogger(__name__)
+
+PDF_FILTER = "PDF documents (*.pdf)"
+
+
+def print_pdf(document: "QtPdf.QPdfDocument", printer: "QtPrintSupport.QPrinter") -> int:
+    """Render the pages the printer asks for onto it, one page image at a time; returns pages sent."""
+    count = document.pageCount()
+    first, last = printer.fromPage(), printer.toPage()
+    if first <= 0 or last <= 0:
+        first, last = 1, count
+    first, last = max(1, first), min(count, last)
+    painter = QtGui.QPainter()
+    if not painter.begin(printer):
+        raise OSError("the printer could not be started")
+    sent = 0
+    try:
+        for index in range(first - 1, last):
+            if sent:
+                printer.newPage()
+            target = painter.viewport()  # device pixels of the printable page
+            points = document.pagePointSize(index)
+            scale = min(target.width() / points.width(), target.height() / points.height())
+            size = QtCore.QSize(int(points.width() * scale), int(points.height() * scale))
+            image = document.render(index, size)
+            painter.drawImage(QtCore.QRect(QtCore.QPoint(0, 0), size), image)
+            sent += 1
+    finally:
+        painter.end()
+    return sent
+
+
+class ReportPreview(QtWidgets.QDialog):
+    """The document on screen between marking banners, with Print and Save as PDF."""
+
+    def __init__(self, session, report: Report, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.session = session
+        self.report = report
+        self.setWindowTitle(f"{report.title} {report.reference} — OFFICIAL-SENSITIVE — SPOC Desk")
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setModal(False)
+        self.resize(900, 1000)
+        self._bytes = QtCore.QByteArray(report.data)
+        self._buffer = QtCore.QBuffer(self._bytes, self)
+        self._buffer.open(QtCore.QIODevice.OpenModeFlag.ReadOnly)
+        self.document = QtPdf.QPdfDocument(self)
+        self.document.load(self._buffer)
+
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(MarkingBanner())
+        bar = QtWidgets.QHBoxLayout()
+        bar.setContentsMargins(12, 8, 12, 8)
+        title = plain_label(f"{report.title} · {report.reference}", wrap=False)
+        font = title.font()
+        font.setBold(True)
+        title.setFont(font)
+        bar.addWidget(title)
+        bar.addSpacing(12)
+        pages = report.page_count
+        self.pages_label = hint_label(f"{pages} page{'s' if pages != 1 else ''}")
+        bar.addWidget(self.pages_label)
+        bar.addStretch(1)
+        self.zoom = QtWidgets.QComboBox()
+        self.zoom.setAccessibleName("Zoom")
+        for label, value in (("Fit width", 0), ("Whole page", -1), ("75 %", 75), ("100 %", 100), ("150 %", 150)):
+            self.zoom.addItem(label, value)
+        self.zoom.currentIndexChanged.connect(self._zoom_changed)
+        bar.addWidget(self.zoom)
+        self.print_button = QtWidgets.QPushButton("&Print…")
+        self.print_button.setAccessibleName("Print this document")
+        self.print_button.clicked.connect(self.choose_printer)
+        self.save_button = QtWidgets.QPushButton("&Save as PDF…")
+        self.save_button.setAccessibleName("Save this document as a PDF file")
+        self.save_button.clicked.connect(self.choose_file)
+        close_button = QtWidgets.QPushButton("&Close")
+        close_button.clicked.connect(self.close)
+        for button in (self.print_button, self.save_button, close_button):
+            bar.addWidget(button)
+        layout.addLayout(bar)
+        self.status = hint_label("")
+        self.status.setContentsMargins(12, 0, 12, 6)
+        self.status.hide()
+        layout.addWidget(self.status)
+
+        self.view = QtPdfWidgets.QPdfView(self)
+        self.view.setAccessibleName(f"Preview of {report.title} {report.reference}")
+        self.view.setPageMode(QtPdfWidgets.QPdfView.PageMode.MultiPage)
+        self.view.setZoomMode(QtPdfWidgets.QPdfView.ZoomMode.FitToWidth)
+        self.view.setDocument(self.document)
+        self.view.setStyleSheet("QPdfView { background: #6f777b; }")
+        layout.addWidget(self.view, 1)
+        layout.addWidget(MarkingBanner())
+        QtGui.QShortcut(QtGui.QKeySequence.StandardKey.Print, self, activated=self.choose_printer)
+        QtGui.QShortcut(QtGui.QKeySequence.StandardKey.Save, self, activated=self.choose_file)
+        self.print_button.setFocus()
+
+    # ---- zoom --------------------------------------------------------------------------------
+
+    def _zoom_changed(self) -> None:
+        value = self.zoom.currentData()
+        if value is None:  # the list was emptied (the window is being scrubbed at lock)
+            return
+        modes = QtPdfWidgets.QPdfView.ZoomMode
+        if value == 0:
+            self.view.setZoomMode(modes.FitToWidth)
+        elif value == -1:
+            self.view.setZoomMode(modes.FitInView)
+        else:
+            self.view.setZoomMode(modes.Custom)
+            self.view.setZoomFactor(value / 100)
+
+    # ---- print ---------------------------------------------------------------------------------
+
+    def choose_printer(self) -> None:
+        printer = QtPrintSupport.QPrinter(QtPrintSupport.QPrinter.PrinterMode.HighResolution)
+        printer.setDocName(f"{self.report.reference} (OFFICIAL-SENSITIVE)")
+        printer.setPageSize(QtGui.QPageSize(QtGui.QPageSize.PageSizeId.A4))
+        if self.document.pageCount() and self.document.pagePointSize(0).width() > self.document.pagePointSize(0).height():
+            printer.setPageOrientation(QtGui.QPageLayout.Orientation.Landscape)
+        dialog = QtPrintSupport.QPrintDialog(printer, self)
+        dialog.setWindowTitle(f"Print {self.report.reference}")
+        dialog.setMinMax(1, max(1, self.document.pageCount()))
+        self._print_dialog = dialog
+        dialog.accepted.connect(lambda: self.print_to(printer))
+        dialog.open()
+
+    def print_to(self, printer: "QtPrintSupport.QPrinter") -> bool:
+        try:
+            sent = print_pdf(self.document, printer)
+        except OSError:
+            self._say("The document could not be sent to the printer. Check the printer and try again.", error=True)
+            return False
+        self._audit("printed")
+        self._say(f"Sent {sent} page{'s' if sent != 1 else ''} to the printer. Collect the pages at once "
+                  "and keep them secure (OFFICIAL-SENSITIVE).")
+        return True
+
+    # ---- save -------------------------------------------------------------------------------------
+
+    def choose_file(self) -> None:
+        start = str(documents_folder() / self.report.filename)
+        chosen, _filter = QtWidgets.QFileDialog.getSaveFileName(self, f"Save {self.report.reference} as PDF",
+                                                                start, PDF_FILTER)
+        if chosen:
+            path = Path(chosen)
+            if path.suffix.lower() != ".pdf":
+                path = path.with_name(path.name + ".pdf")
+            # The native dialog has already asked before replacing an existing file.
+            self.save_to(path, replace=path.exists())
+
+    def save_to(self, path: Path, *, replace: bool = False) -> bool:
+        try:
+            save_pdf(self.report.data, path, replace=replace)
+        except SpocError as exc:
+            self._say(str(exc), error=True)
+            return False
+        self._audit("saved")
+        self._say(f"Saved as {path.name}. The file holds OFFICIAL-SENSITIVE information: keep it in an approved "
+                  "location and send it only through an approved secure channel (Appendix 4).")
+        return True
+
+    # ---- helpers ----------------------------------------------------------------------------------
+
+    def _audit(self, how: str) -> None:
+        if self.session.vault is None:
+            return
+        try:
+            record_use(self.session.vault, self.report, how)
+        except SpocError:
+            log.warning("report.audit_failed kind=%s", self.report.kind)
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        self.status.setText(text)
+        self.status.setStyleSheet("color: #d4351c; font-weight: bold;" if error else "color: #00703c;")
+        self.status.show()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        self.document.close()
+        self._buffer.close()
+        self._bytes.clear()
+        self.report = Report(self.report.kind, self.report.title, self.report.reference, b"", 0)
+        super().closeEvent(event)
+
+
+# ---- opening a preview from any screen -------------------------------------------------------------
+
+_BUSY_TEXT = {"meeting-pack": "Preparing the meeting pack…", "audit": "Preparing the audit trail extract…",
+              "disclosures": "Preparing the disclosure register extract…"}
+
+
+def show_report(parent: QtWidgets.QWidget, session, kind: str, reference: str):
+    """Build a document in the background and open its preview; returns the progress dialog."""
+    busy = QtWidgets.QProgressDialog(_BUSY_TEXT.get(kind, "Preparing the document…"), "", 0, 0, parent)
+    busy.setWindowTitle("SPOC Desk")
+    busy.setCancelButton(None)
+    busy.setMinimumDuration(300)
+    busy.setWindowModality(Qt.WindowModality.WindowModal)
+    busy.setAutoClose(False)
+    vault = session.vault
+
+    def done(report: Report) -> None:
+        busy.close()
+        if session.vault is None:  # locked while it was being built: drop it
+            return
+        preview = ReportPreview(session, report, parent.window() if parent else None)
+        preview._audit("previewed")
+        preview.show()
+        preview.raise_()
+        preview.activateWindow()
+        busy.preview = preview  # lets callers (and tests) find the window
+
+    def failed(exc: BaseException) -> None:
+        busy.close()
+        if session.vault is None:
+            return
+        if isinstance(exc, (AuthError, SpocError)):
+            text = str(exc)
+        else:
+            log.error("report.failed kind=%s error=%s", kind, type(exc).__name__)
+            text = "The document could not be prepared. Nothing was printed or saved."
+        message(parent, "Could not prepare the document", text)
+
+    busy.preview = None
+    run_in_background(lambda: build_report(vault, kind, reference), done, failed)
+    return busy

@@ -1,0 +1,921 @@
+"""One request, read-only, with its collation (5.3): every agency asked, its status, sent and
+due dates (overdue said in words), and its response side by side (held and disclosed, lawful
+basis with today's citation, the 5.4 answers, nil return, partnership working).
+
+Actions by role and state: Edit (a draft of this desk), Send to agencies… (says exactly who
+will receive it and through which channel first), Mark acknowledged, Change due date…, Export
+for sending… (recorded in the disclosure register), Copy reference, and Respond… when a dispatch
+is addressed to this desk's own agency (a request received from another desk).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from pathlib import Path
+
+from app import textcheck
+from app.agreement import load_agreement
+from app.errors import SpocError
+from app.policy import get_policy
+from app.records import Invalid, parse_date, today_london
+from app.requests import (AWAITING, CLOSE_REASONS, LABELS, acknowledge_dispatch, close_request, problems_for_sending,
+                          send_to_agencies, set_due_date)
+from app.responses import LABELS as RESPONSE_LABELS
+from app.responses import collation, explain_lawful_basis
+from app.subjects import ROLES as SUBJECT_ROLES
+from app.suspensions import current as current_suspension
+from app.timeutil import london_display
+from ui.qt import QtGui, QtWidgets, Qt, Signal
+from ui.requests.form import DateField, KIND_TITLES, iso_to_uk, subject_name_display
+from ui.kit.widgets import (bold_label, ErrorSummary, FieldRow, frameless_scroll, heading, hint_label,
+                        no_mnemonic, plain_label, SUCCESS_STYLE)
+
+STATUS_TITLES = {"draft": "Draft (not sent)", "sent": "Sent, awaiting acknowledgement",
+                 "acknowledged": "Acknowledged, awaiting answer", "responded": "Responded",
+                 "nil-return": "Nil return (nothing held)", "declined": "Declined"}
+REQUEST_STATUS_TITLES = {"draft": "Draft", "open": "Open", "closed": "Closed"}
+ANSWER_TITLES = {"disclosure": "Information disclosed", "nil-return": "Nil return: nothing held",
+                 "declined": "Declined"}
+COLLATION_COLUMNS = ("Agency", "Status", "Answer and lawful basis", "Held and disclosed",
+                     "5.4 tests; partnership")
+CELL_LIMIT = 300
+
+
+def _error_text(exc: BaseException, fallback: str) -> str:
+    if isinstance(exc, SpocError) and exc.args:
+        return str(exc.args[0])
+    return fallback
+
+
+def _when(value: str | None) -> str:
+    if not value:
+        return "—"
+    try:
+        return london_display(value)
+    except ValueError:
+        return value
+
+
+def _short(text: str, limit: int = CELL_LIMIT) -> str:
+    text = text or ""
+    return text if len(text) <= limit else text[:limit] + "… (see below)"
+
+
+def channel_name(code: str) -> str:
+    return load_agreement().channel_name(code) or "—"
+
+
+def default_channel(agency: str) -> str:
+    channels = load_agreement().partner(agency).secure_channels
+    return channels[0] if channels else ""
+
+
+def safe_file_name(reference: str) -> str:
+    """A file name from the reference only (never personal data)."""
+    return (re.sub(r"[^A-Za-z0-9-]+", "_", reference or "request").strip("_") or "request") + ".spocdesk.json"
+
+
+def due_text(dispatch, today: _dt.date | None = None) -> str:
+    if not dispatch.due_date:
+        return "—"
+    text = iso_to_uk(dispatch.due_date)
+    if dispatch.is_overdue(today):
+        days = ((today or today_london()) - parse_date(dispatch.due_date)).days
+        text += f" — OVERDUE by {days} day{'s' if days != 1 else ''}"
+    return text
+
+
+def response_parts(response) -> dict[str, str]:
+    """The response's answers as plain text, one entry per collation column."""
+    if response is None:
+        return {"answer": "No answer yet", "held": "", "basis": "", "tests": "", "partnership": ""}
+    answer = ANSWER_TITLES.get(response.kind, response.kind)
+    answer += f"\n{response.responder_name}, {iso_to_uk(response.response_date)}"
+    if response.status == "draft":
+        answer += "\n(this desk's draft, not sent)"
+    if response.kind == "declined" and response.decline_reason:
+        answer += f"\nReason: {response.decline_reason}"
+    held = ""
+    if response.held_text:
+        held += f"Held: {response.held_text}"
+    if response.disclosed_text:
+        held += ("\n" if held else "") + f"Disclosed: {response.disclosed_text}"
+    bases = []
+    for basis_id in response.lawful_bases:
+        try:
+            view = explain_lawful_basis(basis_id)
+            bases.append(f"{view.title} (today: {view.cite_today})")
+        except SpocError:
+            bases.append(basis_id)
+    tests = ""
+    if response.kind == "disclosure":
+        tests = (f"Necessary: {response.necessary}\nProportionate: {response.proportionate}\n"
+                 f"Accurate: {response.accurate}")
+    return {"answer": answer, "held": held, "basis": "\n".join(bases), "tests": tests,
+            "partnership": response.partnership_answer}
+
+
+class SendDialog(QtWidgets.QDialog):
+    """Says what sending does and to whom, with the channel for each; the user ticks who."""
+
+    def __init__(self, request, vault, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.request = request
+        self.setWindowTitle(f"Send {request.reference}")
+        self.setModal(True)
+        self.setMinimumWidth(560)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(20, 16, 20, 16)
+        layout.addWidget(heading(f"Send {request.reference} to these agencies?"))
+        subjects = len(request.subjects)
+        due = (today_london() + _dt.timedelta(days=get_policy(vault).response_due_days))
+        layout.addWidget(plain_label(
+            f"The request and the personal data of its {subjects} subject{'s' if subjects != 1 else ''} will be "
+            "recorded as sent to each agency ticked below, in the disclosure register, with today's date and the "
+            f"secure channel shown. Each answer will be due by {due.strftime('%d/%m/%Y')}. The request cannot be "
+            "changed for an agency once sent. Then use “Export for sending…” to make the file you send by "
+            "that channel."))
+        self.checks: dict[str, QtWidgets.QCheckBox] = {}
+        for dispatch in request.dispatches:
+            if dispatch.status != "draft":
+                continue
+            channel = channel_name(default_channel(dispatch.agency))
+            box = QtWidgets.QCheckBox(no_mnemonic(f"{dispatch.agency_name} — by {channel}"))
+            suspension = current_suspension(vault, dispatch.agency)
+            if suspension is not None:
+                box.setChecked(False)
+                box.setEnabled(False)
+                box.setText(f"{dispatch.agency_name} — suspended under clause 13.2; nothing can be sent to them")
+                box.setToolTip(suspension.reason)
+            else:
+                box.setChecked(True)
+            box.toggled.connect(self._update)
+            layout.addWidget(box)
+            self.checks[dispatch.target] = box
+        buttons = QtWidgets.QDialogButtonBox()
+        self.send_button = buttons.addButton("Send", QtWidgets.QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(QtWidgets.QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self._update()
+
+    def targets(self) -> list[str]:
+        return [t for t, box in self.checks.items() if box.isChecked() and box.isEnabled()]
+
+    def _update(self) -> None:
+        count = len(self.targets())
+        self.send_button.setText(f"Send to {count} agenc{'y' if count == 1 else 'ies'}")
+        self.send_button.setEnabled(count > 0)
+
+
+class ConfirmDialog(QtWidgets.QDialog):
+    """A plain-text question with a named action button (export, and the like)."""
+
+    def __init__(self, title: str, text: str, action: str, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setModal(True)
+        self.setMinimumWidth(520)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(20, 16, 20, 16)
+        layout.addWidget(heading(title))
+        layout.addWidget(plain_label(text))
+        buttons = QtWidgets.QDialogButtonBox()
+        self.ok_button = buttons.addButton(action, QtWidgets.QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(QtWidgets.QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+
+class DueDateDialog(QtWidgets.QDialog):
+    changed = Signal(object)
+
+    def __init__(self, vault, dispatch, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.vault, self.dispatch = vault, dispatch
+        self.setWindowTitle("Change the due date")
+        self.setModal(True)
+        self.setMinimumWidth(440)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(20, 16, 20, 16)
+        layout.addWidget(heading(f"When is {dispatch.agency_name}'s answer due?"))
+        self.summary = ErrorSummary()
+        layout.addWidget(self.summary)
+        self.date = DateField()
+        self.date.set_iso(dispatch.due_date)
+        self.row = FieldRow("Due date", self.date, "For example, 27/03/2026.")
+        layout.addWidget(self.row)
+        buttons = QtWidgets.QDialogButtonBox()
+        self.ok_button = buttons.addButton("Change due date", QtWidgets.QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(QtWidgets.QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.submit)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def submit(self) -> None:
+        try:
+            dispatch = set_due_date(self.vault, self.dispatch.id, self.date.text().strip())
+        except Invalid as exc:
+            text = exc.problems[0].message if exc.problems else str(exc)
+            self.row.set_error(text)
+            self.summary.show_problems([(self.date, text)])
+            self.adjustSize()  # room for the error summary
+            return
+        except SpocError as exc:
+            self.summary.show_problems([(self.date, _error_text(exc, "The due date was not changed."))])
+            self.adjustSize()
+            return
+        self.changed.emit(dispatch)
+        self.accept()
+
+
+class CloseRequestDialog(QtWidgets.QDialog):
+    """Close a request: says what closing means, and asks why from a fixed list."""
+
+    closed = Signal(object)
+
+    def __init__(self, vault, request, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.vault, self.request = vault, request
+        self.setWindowTitle(f"Close {request.reference}")
+        self.setModal(True)
+        self.setMinimumWidth(480)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(20, 16, 20, 16)
+        layout.addWidget(heading(f"Close {request.reference}?"))
+        layout.addWidget(plain_label(
+            "A closed request can no longer be changed or sent to more agencies. Its answers, "
+            "disclosures and audit trail are kept. Answers still awaited are no longer chased."))
+        self.summary = ErrorSummary()
+        layout.addWidget(self.summary)
+        layout.addWidget(bold_label("Why is it closed?"))
+        self.reasons = QtWidgets.QButtonGroup(self)
+        self.reason_buttons: dict[str, QtWidgets.QRadioButton] = {}
+        for code, text in CLOSE_REASONS.items():
+            button = QtWidgets.QRadioButton(no_mnemonic(text))
+            button.setAccessibleName(text)
+            self.reasons.addButton(button)
+            self.reason_buttons[code] = button
+            layout.addWidget(button)
+        buttons = QtWidgets.QDialogButtonBox()
+        self.close_button = buttons.addButton("Close request", QtWidgets.QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(QtWidgets.QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.submit)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def submit(self) -> None:
+        chosen = next((code for code, b in self.reason_buttons.items() if b.isChecked()), None)
+        if chosen is None:
+            self.summary.show_problems([(next(iter(self.reason_buttons.values())), "Choose why the request is closed")])
+            self.adjustSize()  # room for the error summary
+            return
+        try:
+            request = close_request(self.vault, self.request.id, chosen)
+        except SpocError as exc:
+            self.summary.show_problems([(self.close_button, _error_text(exc, "The request was not closed."))])
+            self.adjustSize()
+            return
+        self.closed.emit(request)
+        self.accept()
+
+
+class RequestView(QtWidgets.QWidget):
+    """The request read-only and its collation. Signals ask the area to change page."""
+
+    back_requested = Signal()
+    edit_requested = Signal(object)           # Request
+    respond_requested = Signal(object, object)  # Request, Dispatch
+    receive_requested = Signal(object, object)  # Request, Dispatch: key in an answer sent by another route
+    changed = Signal()
+
+    def __init__(self, session, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.session = session
+        self.request = None
+        self.collation = None
+        self.dialog: QtWidgets.QDialog | None = None
+        outer = QtWidgets.QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.scroll = frameless_scroll()
+        outer.addWidget(self.scroll)
+        content = QtWidgets.QWidget()
+        self.scroll.setWidget(content)
+        layout = QtWidgets.QVBoxLayout(content)
+        layout.setContentsMargins(24, 16, 24, 24)
+        layout.setSpacing(6)
+
+        self.back_button = QtWidgets.QPushButton("← Back to requests")
+        self.back_button.setFlat(True)
+        self.back_button.setStyleSheet("text-align: left; color: #1d70b8; text-decoration: underline;")
+        self.back_button.clicked.connect(self.back_requested)
+        layout.addWidget(self.back_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.title = heading("")
+        layout.addWidget(self.title)
+        self.status_line = plain_label("")
+        layout.addWidget(self.status_line)
+        self.summary = ErrorSummary()
+        layout.addWidget(self.summary)
+        self.notice = plain_label("")
+        self.notice.setStyleSheet(SUCCESS_STYLE)
+        self.notice.hide()
+        layout.addWidget(self.notice)
+
+        actions = QtWidgets.QHBoxLayout()
+        self.edit_button = QtWidgets.QPushButton("&Edit request")
+        self.edit_button.clicked.connect(lambda: self.request and self.edit_requested.emit(self.request))
+        self.send_button = QtWidgets.QPushButton("&Send to agencies…")
+        self.send_button.clicked.connect(self.confirm_send)
+        self.export_button = QtWidgets.QPushButton("E&xport for sending…")
+        self.export_button.clicked.connect(self.confirm_export)
+        self.copy_button = QtWidgets.QPushButton("&Copy reference")
+        self.copy_button.clicked.connect(self.copy_reference)
+        self.onward_button = QtWidgets.QPushButton("Record onward disclos&ure…")
+        self.onward_button.setToolTip("Record information from this request passed on to a partner (5.3); "
+                                      "section 6 consent applies.")
+        self.onward_button.clicked.connect(self.start_onward)
+        self.close_button = QtWidgets.QPushButton("Clos&e request…")
+        self.close_button.clicked.connect(self.confirm_close)
+        self.print_button = QtWidgets.QPushButton("&Print…")
+        self.print_button.setAccessibleName("Print or save this request, its collation or a response")
+        self.print_menu = QtWidgets.QMenu(self.print_button)
+        self.print_request_action = self.print_menu.addAction("The request form (Appendix 2)",
+                                                              lambda: self.print_document("request"))
+        self.print_collation_action = self.print_menu.addAction("The collation of all responses (5.3)",
+                                                                lambda: self.print_document("collation"))
+        self.print_response_action = self.print_menu.addAction("The chosen agency's response",
+                                                               lambda: self.print_document("response"))
+        self.print_menu.aboutToShow.connect(self._update_print_menu)
+        self.print_button.setMenu(self.print_menu)
+        for button in (self.edit_button, self.send_button, self.export_button, self.copy_button, self.onward_button,
+                       self.close_button, self.print_button):
+            actions.addWidget(button)
+        actions.addStretch(1)
+        layout.addLayout(actions)
+        self.action_hint = hint_label("")
+        layout.addWidget(self.action_hint)
+        self.onward_holder = QtWidgets.QVBoxLayout()
+        layout.addLayout(self.onward_holder)
+        self.onward_panel = None
+
+        layout.addSpacing(10)
+        layout.addWidget(heading("Agencies and their answers", 2))
+        layout.addWidget(hint_label("Each agency asked, side by side (section 5.3). Choose a row to see the whole "
+                                    "answer below or to act on it."))
+        self.table = QtWidgets.QTableWidget(0, len(COLLATION_COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLLATION_COLUMNS)
+        self.table.setAccessibleName("Agencies asked and their answers")
+        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setWordWrap(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setSortingEnabled(True)
+        header = self.table.horizontalHeader()
+        for column, width in enumerate((170, 190, 220)):
+            header.setSectionResizeMode(column, QtWidgets.QHeaderView.ResizeMode.Interactive)
+            self.table.setColumnWidth(column, width)
+        for column in (3, 4):
+            header.setSectionResizeMode(column, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        header.sectionResized.connect(self._fit_table)
+        self.table.setMinimumHeight(200)
+        self.table.itemSelectionChanged.connect(self._row_chosen)
+        layout.addWidget(self.table)
+        row_actions = QtWidgets.QHBoxLayout()
+        self.ack_button = QtWidgets.QPushButton("Mark &acknowledged")
+        self.ack_button.clicked.connect(self.acknowledge_selected)
+        self.due_button = QtWidgets.QPushButton("Change &due date…")
+        self.due_button.clicked.connect(self.change_due_selected)
+        self.respond_button = QtWidgets.QPushButton("&Respond…")
+        self.respond_button.clicked.connect(self.respond_selected)
+        self.receive_button = QtWidgets.QPushButton("Record an answer recei&ved…")
+        self.receive_button.setToolTip("The agency answered by another route (for example secure e-mail): "
+                                       "record what they sent.")
+        self.receive_button.clicked.connect(self.receive_selected)
+        for button in (self.ack_button, self.due_button, self.respond_button, self.receive_button):
+            row_actions.addWidget(button)
+        row_actions.addStretch(1)
+        layout.addLayout(row_actions)
+        self.detail_box = QtWidgets.QFrame()
+        self.detail_box.setObjectName("responseDetail")
+        self.detail_box.setStyleSheet("QFrame#responseDetail { border-left: 4px solid #1d70b8; }")
+        self.detail = QtWidgets.QVBoxLayout(self.detail_box)
+        self.detail.setContentsMargins(16, 4, 8, 4)
+        self.detail_box.hide()
+        layout.addWidget(self.detail_box)
+
+        layout.addSpacing(10)
+        self.body = QtWidgets.QVBoxLayout()
+        layout.addLayout(self.body)
+        layout.addStretch(1)
+
+    # ---- loading ---------------------------------------------------------------------------
+
+    def load(self, request_id: str) -> None:
+        """Read the request and its collation (audited as a view) and show them."""
+        self.collation = collation(self.session.vault, request_id)
+        self.request = self.collation.request
+        self._show()
+
+    def reload(self) -> None:
+        if self.request is not None:
+            selected = self.selected_row()
+            self.load(self.request.id)
+            if selected is not None:
+                self.select_dispatch(selected.dispatch.id)
+
+    def _update_print_menu(self) -> None:
+        row = self.selected_row()
+        self.print_response_action.setEnabled(row is not None)
+        self.print_response_action.setText(f"The response of {row.dispatch.agency_name}" if row is not None
+                                           else "A response (choose an agency in the table first)")
+
+    def print_document(self, kind: str):
+        """Open the preview of one of this request's documents (built off the GUI thread)."""
+        from ui.kit.preview import show_report
+
+        if self.request is None:
+            return None
+        reference = self.request.reference
+        if kind == "response":
+            row = self.selected_row()
+            if row is None:
+                return None
+            reference = f"{reference}/{row.dispatch.target}"
+        return show_report(self, self.session, kind, reference)
+
+    def breach_context(self) -> dict | None:
+        """What a breach reported from this screen links to: this request and its subjects."""
+        if self.request is None:
+            return None
+        return {"request_ids": [self.request.id], "subject_ids": [s.id for s in self.request.subjects]}
+
+    def confirm_close(self) -> CloseRequestDialog | None:
+        if self.request is None:
+            return None
+        dialog = CloseRequestDialog(self.session.vault, self.request, self)
+        dialog.closed.connect(lambda request: (self.reload(), self.say(f"{request.reference} is closed."),
+                                               self.changed.emit()))
+        dialog.open()
+        return dialog
+
+    def clear_messages(self) -> None:
+        self.summary.show_problems([])
+        self.say("")
+
+    def say(self, text: str) -> None:
+        self.notice.setText(text)
+        self.notice.setVisible(bool(text))
+
+    def _show(self) -> None:
+        request, vault = self.request, self.session.vault
+        own = request.origin_agency == vault.agency
+        self.title.setText(f"Request {request.reference}")
+        sent = [d for d in request.dispatches if d.status != "draft"]
+        status = REQUEST_STATUS_TITLES.get(request.status, request.status)
+        line = f"{status}. From {self._agency(request.origin_agency)}."
+        if sent:
+            line += f" Sent to {len(sent)} agenc{'y' if len(sent) == 1 else 'ies'}, {self.collation.answered} answered."
+        overdue = sum(1 for r in self.collation.rows if r.overdue)
+        if overdue:
+            line += f" {overdue} overdue."
+        self.status_line.setText(line)
+        writer = self.session.can("requests.write")
+        self.edit_button.setVisible(writer and own)
+        self.edit_button.setEnabled(own and request.status == "draft")
+        self.send_button.setVisible(writer and own)
+        self.send_button.setEnabled(own and request.status != "closed"
+                                    and any(d.status == "draft" for d in request.dispatches))
+        self.export_button.setVisible(self.session.can("export.request"))
+        self.onward_button.setVisible(own and self.session.can("disclosures.write"))
+        self.onward_button.setEnabled(self.onward_panel is None)
+        self.close_button.setVisible(writer and own)
+        self.close_button.setEnabled(own and request.status != "closed")
+        if self.onward_panel is not None and self.onward_panel.request.id != request.id:
+            self.close_onward()
+        hints = []
+        if writer and own and request.status != "draft":
+            hints.append("Only a draft can be edited; this request has been sent.")
+        if writer and own and not any(d.status == "draft" for d in request.dispatches) and request.status == "draft":
+            hints.append("Choose agencies to ask (Edit request) before sending.")
+        if not own:
+            hints.append(f"Received from {self._agency(request.origin_agency)}: only that desk may change it.")
+        self.action_hint.setText(" ".join(hints))
+        self.action_hint.setVisible(bool(hints))
+        self._fill_table()
+        self._fill_body()
+        self._row_chosen()
+
+    @staticmethod
+    def _agency(code: str) -> str:
+        try:
+            return load_agreement().partner(code).name
+        except KeyError:
+            return code
+
+    def _fill_table(self) -> None:
+        self.table.setSortingEnabled(False)
+        self.table.clearContents()
+        rows = self.collation.rows
+        self.table.setRowCount(len(rows))
+        overdue_brush = QtGui.QBrush(QtGui.QColor("#b10e1e"))
+        for r, row in enumerate(rows):
+            dispatch = row.dispatch
+            parts = response_parts(row.response)
+            status = (f"{STATUS_TITLES.get(dispatch.status, dispatch.status)}\nSent: {_when(dispatch.sent_at)}"
+                      f"\nDue: {due_text(dispatch)}")
+            answer = parts["answer"] + (f"\nLawful basis: {parts['basis']}" if parts["basis"] else "")
+            tests = parts["tests"]
+            if parts["partnership"]:
+                tests += ("\n" if tests else "") + f"Partnership working: {parts['partnership']}"
+            cells = (dispatch.agency_name, status, answer, _short(parts["held"]), _short(tests))
+            for c, text in enumerate(cells):
+                item = QtWidgets.QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, dispatch.id)
+                if c == 1 and row.overdue:
+                    item.setForeground(overdue_brush)
+                    font = item.font()
+                    font.setBold(True)
+                    item.setFont(font)
+                self.table.setItem(r, c, item)
+        self.table.setSortingEnabled(True)
+        self._fit_table()
+
+    def _fit_table(self, *_args) -> None:
+        self.table.resizeRowsToContents()
+        height = self.table.horizontalHeader().height() + sum(
+            self.table.rowHeight(r) for r in range(self.table.rowCount())) + 8
+        self.table.setMinimumHeight(min(max(height, 100), 560))
+
+    def _kv(self, grid: QtWidgets.QGridLayout, key: str, value: str) -> None:
+        row = grid.rowCount()
+        label = plain_label(key)
+        font = label.font()
+        font.setBold(True)
+        label.setFont(font)
+        label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        grid.addWidget(label, row, 0)
+        text = plain_label(value if value else "—", selectable=True)
+        text.setAccessibleName(key)
+        grid.addWidget(text, row, 1)
+
+    def _grid(self) -> QtWidgets.QGridLayout:
+        grid = QtWidgets.QGridLayout()
+        grid.setHorizontalSpacing(16)
+        grid.setVerticalSpacing(8)
+        grid.setColumnMinimumWidth(0, 200)
+        grid.setColumnStretch(1, 1)
+        return grid
+
+    def _clear_layout(self, layout: QtWidgets.QLayout) -> None:
+        while layout.count():
+            item = layout.takeAt(0)
+            if item.widget() is not None:
+                item.widget().hide()   # gone at once, not only when the deferred delete runs
+                item.widget().deleteLater()
+            elif item.layout() is not None:
+                self._clear_layout(item.layout())
+
+    def _fill_body(self) -> None:
+        self._clear_layout(self.body)
+        request, agreement = self.request, load_agreement()
+        body = self.body
+
+        def names(items, codes):
+            by_id = {i.id: getattr(i, "text", None) or getattr(i, "name", "") for i in items}
+            return "\n".join(f"• {by_id.get(c, c)}" for c in codes)
+
+        body.addWidget(heading("The request", 2))
+        grid = self._grid()
+        self._kv(grid, "Reference", request.reference)
+        self._kv(grid, LABELS["request_date"], iso_to_uk(request.request_date))
+        self._kv(grid, "Person making the request", "\n".join(v for v in (
+            request.requester_name, request.requester_rank,
+            f"Collar or staff number: {request.requester_number}" if request.requester_number else "",
+            request.requester_team) if v))
+        self._kv(grid, LABELS["requester_contact"], request.requester_contact)
+        self._kv(grid, LABELS["reasons"], names(agreement.request_reasons, request.reasons))
+        self._kv(grid, LABELS["information_date"], iso_to_uk(request.information_date))
+        self._kv(grid, LABELS["information"], request.information)
+        self._kv(grid, "Request", request.check_request)
+        self._kv(grid, LABELS["partnership_question"], request.partnership_question)
+        self._kv(grid, LABELS["exploitation_types"], names(agreement.exploitation_types, request.exploitation_types))
+        purposes = []
+        for purpose in agreement.purposes:
+            purposes.append(purpose)
+            purposes.extend(purpose.items)
+        self._kv(grid, LABELS["purposes"], names(purposes, request.purposes))
+        self._kv(grid, LABELS["info_types"], names(agreement.information_types, request.info_types))
+        body.addLayout(grid)
+
+        body.addSpacing(10)
+        body.addWidget(heading(f"Subjects ({len(request.subjects)})", 2))
+        if not request.subjects:
+            body.addWidget(hint_label("No subjects yet."))
+        for subject in request.subjects:
+            grid = self._grid()
+            role = SUBJECT_ROLES.get(subject.role or "unknown", subject.role or "")
+            self._kv(grid, f"{KIND_TITLES.get(subject.kind, subject.kind)}: {role}", subject_name_display(subject.name))
+            flagged = [v for v in (subject.name, *subject.aliases) if textcheck.has_hidden(v)]
+            if subject.aliases:
+                self._kv(grid, "Aliases", "\n".join(textcheck.visible(a) for a in subject.aliases))
+            if subject.date_of_birth:
+                self._kv(grid, "Date of birth", iso_to_uk(subject.date_of_birth))
+            if subject.addresses:
+                self._kv(grid, "Addresses", "\n".join(subject.addresses))
+            if subject.identifiers:
+                self._kv(grid, "Identifiers", "\n".join(
+                    f"{i.get('type')}: {i.get('value')}" if i.get("type") else i.get("value", "")
+                    for i in subject.identifiers))
+            if subject.description:
+                self._kv(grid, "Description", subject.description)
+            body.addLayout(grid)
+            for value in flagged:
+                warning = plain_label(f"⚠ {textcheck.warning(value)} Shown marked: {textcheck.visible(value)}")
+                warning.setStyleSheet("color: #b10e1e; font-weight: bold;")
+                body.addWidget(warning)
+            line = QtWidgets.QFrame()
+            line.setFrameShape(QtWidgets.QFrame.Shape.HLine)
+            line.setStyleSheet("color: #b1b4b6;")
+            body.addWidget(line)
+
+        if self.session.can("disclosures.read"):
+            from app.disclosures import list_disclosures
+            from ui.requests.onward import onward_lines
+
+            onward = [d for d in list_disclosures(self.session.vault, request_id=request.id, limit=500).items
+                      if d.kind == "onward"]
+            body.addSpacing(10)
+            body.addWidget(heading(f"Onward disclosures ({len(onward)})", 2))
+            if not onward:
+                body.addWidget(hint_label("None recorded. Information from this request passed on to a partner "
+                                          "is recorded with “Record onward disclosure…”."))
+            for disclosure in onward:
+                label = plain_label(onward_lines(disclosure), selectable=True)
+                label.setAccessibleName(f"Onward disclosure to {disclosure.to_agency}")
+                body.addWidget(label)
+            self.onward_count = len(onward)
+
+        body.addSpacing(10)
+        body.addWidget(heading("Declaration", 2))
+        ticked = set(request.declaration)
+        for confirmation in agreement.declaration.confirmations:
+            mark = "✔ Confirmed" if confirmation.id in ticked else "✘ Not confirmed"
+            body.addWidget(plain_label(f"{mark}: {confirmation.text}"))
+        if request.declared_at:
+            body.addWidget(hint_label(f"Confirmed by {request.declared_by} on {_when(request.declared_at)}."))
+        else:
+            body.addWidget(hint_label("The declaration has not been confirmed in full."))
+
+    # ---- selected dispatch -----------------------------------------------------------------
+
+    def selected_row(self):
+        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        if not rows or self.collation is None:
+            return None
+        item = self.table.item(rows[0].row(), 0)
+        dispatch_id = item.data(Qt.ItemDataRole.UserRole) if item else None
+        return next((r for r in self.collation.rows if r.dispatch.id == dispatch_id), None)
+
+    def select_dispatch(self, dispatch_id: str) -> None:
+        for r in range(self.table.rowCount()):
+            item = self.table.item(r, 0)
+            if item is not None and item.data(Qt.ItemDataRole.UserRole) == dispatch_id:
+                self.table.selectRow(r)
+                return
+
+    def _row_chosen(self) -> None:
+        row = self.selected_row()
+        vault = self.session.vault
+        own = self.request is not None and self.request.origin_agency == vault.agency
+        writer = self.session.can("requests.write")
+        status = row.dispatch.status if row else None
+        self.ack_button.setVisible(writer and own)
+        self.due_button.setVisible(writer and own)
+        self.ack_button.setEnabled(row is not None and status == "sent")
+        self.due_button.setEnabled(row is not None and status in AWAITING)
+        self.receive_button.setVisible(own and self.session.can("responses.write"))
+        self.receive_button.setEnabled(row is not None and status in AWAITING and row.dispatch.agency != vault.agency)
+        ours = any(r.dispatch.agency == vault.agency for r in (self.collation.rows if self.collation else ()))
+        self.respond_button.setVisible(ours and self.session.can("responses.write"))
+        self.respond_button.setEnabled(row is not None and row.dispatch.agency == vault.agency
+                                       and status in AWAITING)
+        self._fill_detail(row)
+
+    def _fill_detail(self, row) -> None:
+        self._clear_layout(self.detail)
+        if row is None:
+            self.detail_box.hide()
+            return
+        dispatch, response = row.dispatch, row.response
+        self.detail.addWidget(heading(dispatch.agency_name, 2))
+        grid = self._grid()
+        self._kv(grid, "Status", STATUS_TITLES.get(dispatch.status, dispatch.status))
+        self._kv(grid, "Sent", _when(dispatch.sent_at))
+        self._kv(grid, "Due", due_text(dispatch))
+        if dispatch.acknowledged_at:
+            self._kv(grid, "Acknowledged", _when(dispatch.acknowledged_at))
+        if response is None:
+            self._kv(grid, "Answer", "No answer yet")
+        else:
+            self._kv(grid, RESPONSE_LABELS["kind"], ANSWER_TITLES.get(response.kind, response.kind))
+            self._kv(grid, RESPONSE_LABELS["responder_name"], "\n".join(
+                v for v in (response.responder_name, response.responder_role, response.responder_contact) if v))
+            self._kv(grid, RESPONSE_LABELS["response_date"], iso_to_uk(response.response_date))
+            if response.kind == "declined":
+                self._kv(grid, RESPONSE_LABELS["decline_reason"], response.decline_reason)
+            if response.kind == "disclosure":
+                self._kv(grid, RESPONSE_LABELS["held_text"], response.held_text)
+                self._kv(grid, RESPONSE_LABELS["disclosed_text"], response.disclosed_text)
+                info = {i.id: i.text for i in load_agreement().information_types}
+                self._kv(grid, RESPONSE_LABELS["info_types"], "\n".join(
+                    f"• {info.get(c, c)}" for c in response.info_types))
+                self._kv(grid, RESPONSE_LABELS["lawful_bases"], response_parts(response)["basis"])
+                for key in ("necessary", "proportionate", "accurate"):
+                    self._kv(grid, RESPONSE_LABELS[key], getattr(response, key))
+            self._kv(grid, RESPONSE_LABELS["partnership_answer"], response.partnership_answer)
+            if response.conditions_of_use:
+                self._kv(grid, "Conditions of use", "Section 6 conditions travel with this answer ("
+                         + ", ".join(c.get("clause", "") for c in response.conditions_of_use) + ").")
+        self.detail.addLayout(grid)
+        self.detail_box.show()
+
+    # ---- onward disclosure (5.3, section 6) ------------------------------------------------
+
+    def start_onward(self):
+        """Open the inline panel for recording an onward disclosure of this request's information."""
+        from ui.requests.onward import OnwardDisclosurePanel
+
+        if self.request is None or self.collation is None:
+            return None
+        self.clear_messages()
+        self.close_onward()
+        panel = OnwardDisclosurePanel(self.session, self.collation)
+        panel.recorded.connect(self._onward_recorded)
+        panel.cancelled.connect(self.close_onward)
+        self.onward_holder.addWidget(panel)
+        panel.show()
+        self.onward_panel = panel
+        self.onward_button.setEnabled(False)
+        panel.setFocus()
+        return panel
+
+    def close_onward(self) -> None:
+        if self.onward_panel is not None:
+            self.onward_panel.setParent(None)
+            self.onward_panel.deleteLater()
+            self.onward_panel = None
+        self.onward_button.setEnabled(True)
+
+    def _onward_recorded(self, disclosure) -> None:
+        self.close_onward()
+        self.reload()
+        self.say(f"Onward disclosure to {self._agency(disclosure.to_agency)} recorded in the disclosure register.")
+        self.changed.emit()
+
+    # ---- actions ---------------------------------------------------------------------------
+
+    def copy_reference(self) -> None:
+        if self.request is not None:
+            self.session.copy_text(self.request.reference)
+            self.say(f"{self.request.reference} copied. The clipboard is cleared when the desk locks.")
+
+    def confirm_send(self) -> SendDialog | None:
+        """Check the request can go, then say who will receive it and how (a dialog)."""
+        self.clear_messages()
+        request = self.request
+        if request is None:
+            return None
+        problems = problems_for_sending(request)
+        if problems:
+            self.summary.show_problems([(self.edit_button, f"{LABELS.get(p.field, p.field)}: {p.message}")
+                                        for p in problems])
+            self.say("")
+            self.action_hint.setText("Edit the request to put these right, then send it.")
+            self.action_hint.show()
+            return None
+        if not any(d.status == "draft" for d in request.dispatches):
+            self.summary.show_problems([(self.edit_button, "Choose the agencies to ask first (Edit request)")])
+            return None
+        dialog = SendDialog(request, self.session.vault, self)
+        dialog.accepted.connect(lambda: self.send(dialog.targets()))
+        dialog.finished.connect(lambda _r: dialog.deleteLater())
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def send(self, targets) -> bool:
+        """Send to `targets` with the core; show its message if it refuses (e.g. a suspension)."""
+        self.clear_messages()
+        try:
+            dispatches = send_to_agencies(self.session.vault, self.request.id, list(targets))
+        except Invalid as exc:
+            self.summary.show_problems([(self.send_button, f"{LABELS.get(p.field, p.field)}: {p.message}")
+                                        for p in exc.problems])
+            return False
+        except SpocError as exc:
+            self.summary.show_problems([(self.send_button, _error_text(exc, "Nothing was sent."))])
+            return False
+        names = [d.agency_name for d in dispatches if d.target in set(targets)]
+        self.reload()
+        self.say(f"Recorded as sent to {', '.join(names)}, in the disclosure register. "
+                 "Now use “Export for sending…” to make the file to send by secure e-mail.")
+        self.changed.emit()
+        return True
+
+    def confirm_export(self) -> ConfirmDialog | None:
+        self.clear_messages()
+        request = self.request
+        if request is None:
+            return None
+        vault = self.session.vault
+        if request.origin_agency == vault.agency:
+            recipients = sorted({d.agency for d in request.dispatches if d.status != "draft"})
+            if not recipients:
+                self.summary.show_problems([(self.send_button, f"{request.reference} has not been sent to any "
+                                             "agency yet; send it first")])
+                return None
+        else:
+            recipients = [request.origin_agency]
+        names = ", ".join(self._agency(code) for code in recipients)
+        count = len(request.subjects)
+        text = (f"The file will hold {request.reference}"
+                + (" with this desk's answer" if request.origin_agency != vault.agency else "")
+                + f" and the personal data of its {count} subject{'s' if count != 1 else ''}. "
+                f"It will be recorded in the disclosure register as sent to: {names}. "
+                "Send it only by the agreed secure channel, then delete any copy you do not need. "
+                "The file name is the reference only.")
+        dialog = ConfirmDialog(f"Export {request.reference} for sending", text, "Choose where to save…", self)
+        dialog.accepted.connect(self._choose_and_export)
+        dialog.finished.connect(lambda _r: dialog.deleteLater())
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def choose_export_path(self, suggested: str) -> str:
+        path, _filter = QtWidgets.QFileDialog.getSaveFileName(
+            self, "Export for sending", str(Path.home() / suggested), "SPOC Desk exchange files (*.json)")
+        return path
+
+    def _choose_and_export(self) -> None:
+        path = self.choose_export_path(safe_file_name(self.request.reference))
+        if path:
+            self.export_to(Path(path))
+
+    def export_to(self, path: Path) -> bool:
+        from app.exchange import export_request, write_file
+
+        self.clear_messages()
+        try:
+            doc = export_request(self.session.vault, self.request.id)
+            write_file(doc, Path(path))
+        except SpocError as exc:
+            self.summary.show_problems([(self.export_button, _error_text(exc, "Nothing was exported."))])
+            return False
+        self.say(f"Exported to {path}. Recorded in the disclosure register.")
+        self.changed.emit()
+        return True
+
+    def acknowledge_selected(self) -> bool:
+        row = self.selected_row()
+        if row is None:
+            return False
+        self.clear_messages()
+        try:
+            acknowledge_dispatch(self.session.vault, row.dispatch.id)
+        except SpocError as exc:
+            self.summary.show_problems([(self.ack_button, _error_text(exc, "Not recorded."))])
+            return False
+        self.reload()
+        self.say(f"{row.dispatch.agency_name} has acknowledged the request.")
+        self.changed.emit()
+        return True
+
+    def change_due_selected(self) -> DueDateDialog | None:
+        row = self.selected_row()
+        if row is None:
+            return None
+        self.clear_messages()
+        dialog = DueDateDialog(self.session.vault, row.dispatch, self)
+        dialog.changed.connect(lambda d: (self.reload(), self.say(
+            f"{d.agency_name}'s answer is now due by {iso_to_uk(d.due_date)}."), self.changed.emit()))
+        dialog.finished.connect(lambda _r: dialog.deleteLater())
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def receive_selected(self) -> None:
+        row = self.selected_row()
+        if row is not None and row.dispatch.status in AWAITING:
+            self.receive_requested.emit(self.request, row.dispatch)
+
+    def respond_selected(self) -> None:
+        row = self.selected_row()
+        if row is not None and row.dispatch.agency == self.session.vault.agency:
+            self.respond_requested.emit(self.request, row.dispatch)

@@ -1,0 +1,310 @@
+"""The shell: which top-level window shows, and the lock discipline (KeePassXC's habit).
+
+Lock (manual, idle, screen lock, quit): keep each form's unsaved input as an encrypted draft in
+the vault, close every dialog, clear the clipboard if it still holds what we copied, empty and
+destroy the main window (so no widget or model keeps personal data), close the database and
+drop the key, then show only the unlock screen. Unlock rebuilds the window where the user was.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from app.drafts import discard_draft, load_draft, save_draft
+from app.errors import SpocError
+from app.policy import get_policy
+from ui.kit import clipboard
+from ui.kit import config
+from ui.shell.idle import IdleWatcher
+from ui.qt import QtCore, QtWidgets
+from ui.shell.screenlock import ScreenLockWatcher
+from ui.shell.session import Session
+from ui.shell.unlock import UnlockWindow
+
+if TYPE_CHECKING:  # loaded when first needed, not before the first window shows
+    from ui.shell.main_window import MainWindow
+    from ui.shell.start import StartWindow
+
+log = logging.getLogger(__name__)
+
+# Set-up that no first window needs waits this long after start (a zero timer could run before
+# the first paint); an unlock does it at once if it comes sooner.
+AFTER_FIRST_WINDOW_MS = 250
+
+LOCK_NOTICES = {
+    "manual": "Locked. Unlock to carry on where you were.",
+    "idle": "Locked after {minutes} minutes without use. Unlock to carry on where you were.",
+    "screen": "Locked because this workstation's screen was locked.",
+    "suspended": "Locked because the session was suspended.",
+}
+
+
+# Dialogs whose unsaved input survives a lock: draft key -> "module:function(parent, session)"
+# that opens the dialog again. The dialog has `draft_key`, `draft_state()` and
+# `restore_draft_state(payload)`, like an area.
+DIALOG_DRAFTS: dict[str, str] = {"breach_dialog": "ui.breaches.dialog:open_breach_dialog"}
+
+
+def default_areas() -> list:
+    from ui.audit.area import AuditArea
+    from ui.disclosures.area import DisclosuresArea
+    from ui.breaches.area import DpmArea
+    from ui.home.area import HomeArea
+    from ui.meetings.area import MeetingsArea
+    from ui.partners.area import PartnersArea
+    from ui.requests.area import RequestsArea
+    from ui.admin.settings import SettingsArea
+    from ui.admin.users import UsersArea
+
+    return [HomeArea, RequestsArea, MeetingsArea, DpmArea, DisclosuresArea, PartnersArea, UsersArea, SettingsArea,
+            AuditArea]
+
+
+class Shell(QtCore.QObject):
+    def __init__(self, area_classes: list | None = None, parent: QtCore.QObject | None = None):
+        super().__init__(parent)
+        # The areas (and all they import) load at the first unlock, not before the unlock screen.
+        self._area_classes = area_classes
+        self.start_window: StartWindow | None = None
+        self.unlock_window: UnlockWindow | None = None
+        self.main_window: MainWindow | None = None
+        self.wizard = None
+        self.session: Session | None = None
+        self.path: Path | None = None
+        self._return_to: tuple[str, str] | None = None   # (user, area key)
+        self.idle = IdleWatcher(self)
+        self.idle.idle.connect(lambda: self.lock("idle"))
+        self._screen: ScreenLockWatcher | None = None
+        self._watching_state = False
+        # with the shell as context: a shell gone by then is not called
+        QtCore.QTimer.singleShot(AFTER_FIRST_WINDOW_MS, self, self._watch_after_first_window)
+        QtWidgets.QApplication.instance().aboutToQuit.connect(self.shutdown)
+
+    def _watch_after_first_window(self) -> None:
+        """The D-Bus screensaver and the application's state are watched from just after the first
+        window shows (and at the latest from the first unlock). applicationStateChanged carries a
+        Qt-namespace enum, which PySide can hand to Python only once it has built the namespace's
+        enums (ui/qt.py): built here, not before the first window."""
+        self.screen  # noqa: B018 - the property connects the watcher
+        if not self._watching_state:
+            self._watching_state = True
+            QtCore.Qt  # noqa: B018 - the namespace, so its enums can be passed to the slot
+            QtWidgets.QApplication.instance().applicationStateChanged.connect(self._application_state)
+
+    @property
+    def screen(self) -> ScreenLockWatcher:
+        if self._screen is None:
+            self._screen = ScreenLockWatcher(self)
+            self._screen.screen_locked.connect(lambda: self.lock("screen"))
+        return self._screen
+
+    @property
+    def area_classes(self) -> list:
+        if self._area_classes is None:
+            self._area_classes = default_areas()
+        return self._area_classes
+
+    # ---- what shows ------------------------------------------------------------------------
+
+    def start(self, path: Path | None = None) -> None:
+        if path is None:
+            self.show_start()
+        else:
+            self.show_unlock(Path(path))
+
+    def _close_windows(self) -> None:
+        for attr in ("start_window", "unlock_window"):
+            window = getattr(self, attr)
+            if window is not None:
+                window.hide()
+                window.deleteLater()
+                setattr(self, attr, None)
+
+    def show_start(self) -> None:
+        self._close_windows()
+        from ui.shell.start import StartWindow
+
+        self.start_window = StartWindow()
+        self.start_window.open_vault.connect(self.show_unlock)
+        self.start_window.create_vault.connect(self.show_create)
+        self.start_window.show()
+
+    def show_create(self) -> None:
+        from ui.shell.create_wizard import CreateVaultWizard
+
+        self.wizard = CreateVaultWizard(parent=self.start_window)
+        self.wizard.vault_created.connect(self._created)
+        self.wizard.open()
+
+    def _created(self, vault) -> None:
+        self.wizard = None
+        config.remember_vault(vault.path)
+        if vault.user is not None:
+            config.set_vault_setting(vault.path, "last_user", vault.user.name)
+        self.unlocked(vault)
+
+    def show_unlock(self, path: Path, notice: str = "") -> None:
+        self._close_windows()
+        self.path = Path(path).absolute()
+        self.unlock_window = UnlockWindow(self.path, notice)
+        self.unlock_window.unlocked.connect(self.unlocked)
+        self.unlock_window.choose_other_vault.connect(self.show_start)
+        self.unlock_window.show()
+        self.unlock_window.raise_()
+        self.unlock_window.activateWindow()
+
+    # ---- unlock ----------------------------------------------------------------------------
+
+    def unlocked(self, vault) -> None:
+        self._watch_after_first_window()
+        self.path = Path(vault.path).absolute()
+        session = Session(self.path, vault)
+        self.session = session
+        policy = get_policy(vault)
+        config.set_vault_setting(self.path, "keyring_allowed", bool(policy.keyring_allowed))
+        self._close_windows()
+        from ui.shell.main_window import MainWindow
+
+        main = MainWindow(session, self.area_classes)
+        main.lock_requested.connect(self.lock)
+        main.quit_requested.connect(self._quit_from_window)
+        self.main_window = main
+        for area in main.areas():
+            signal = getattr(area, "policy_changed", None)
+            if signal is not None:
+                signal.connect(self.rearm_idle)
+        restored = self._restore_drafts(main)
+        self._reopen_dialog_drafts(main)
+        if self._return_to and session.user and self._return_to[0] == session.user.name:
+            main.show_area(self._return_to[1])
+        elif restored:
+            main.show_area(restored[0])
+        self._return_to = None
+        main.show()
+        main.raise_()
+        main.activateWindow()  # keyboard focus (Ctrl+L) goes to the window that replaced the unlock screen
+        self.screen.watch_window(main)
+        self.rearm_idle()
+
+    def rearm_idle(self) -> None:
+        if self.session is not None:
+            self.idle.start(get_policy(self.session.vault).idle_lock_minutes)
+
+    def _restore_drafts(self, main: MainWindow) -> list[str]:
+        restored = []
+        if self.session is None or self.session.user is None:
+            return restored
+        for area in main.areas():
+            try:
+                draft = load_draft(self.session.vault, area.key)
+                if draft is not None:
+                    area.restore_draft_state(draft.payload)
+                    restored.append(area.key)
+            except (SpocError, ValueError, KeyError, TypeError):
+                log.warning("draft.restore_failed area=%s", area.key)
+        return restored
+
+    def _reopen_dialog_drafts(self, main: MainWindow) -> None:
+        if self.session is None or self.session.user is None:
+            return
+        import importlib
+
+        for key, opener in DIALOG_DRAFTS.items():
+            try:
+                draft = load_draft(self.session.vault, key)
+                if draft is None:
+                    continue
+                module, function = opener.split(":")
+                dialog = getattr(importlib.import_module(module), function)(main, self.session)
+                dialog.restore_draft_state(draft.payload)
+            except (SpocError, ValueError, KeyError, TypeError):
+                log.warning("draft.reopen_failed dialog=%s", key)
+
+    # ---- lock ------------------------------------------------------------------------------
+
+    def lock(self, reason: str = "manual", *, show_unlock: bool = True) -> None:
+        session, main = self.session, self.main_window
+        if session is None:
+            return
+        self.idle.stop()
+        # Work already running on the vault (adding a user, a search) finishes before the
+        # connection closes under it; its result then finds its widget gone and is dropped.
+        QtCore.QThreadPool.globalInstance().waitForDone(30_000)
+        kept_drafts = self._keep_drafts(session, main)
+        self._close_dialogs()
+        clipboard.guard().clear_if_ours()
+        if main is not None:
+            if session.user is not None:
+                self._return_to = (session.user.name, main.current_area_key() or "")
+            main.save_window_state()
+            main.scrub()
+            main.hide()
+            main.deleteLater()
+            self.main_window = None
+        self.session = None
+        try:  # the unlock screen offers "remember" only where the policy allowed it last time
+            config.set_vault_setting(self.path, "keyring_allowed", bool(get_policy(session.vault).keyring_allowed))
+        except SpocError:
+            pass
+        session.vault.close(reason=reason)
+        session.vault = None
+        log.info("session.locked reason=%s", reason)
+        if show_unlock and self.path is not None:
+            notice = LOCK_NOTICES.get(reason, LOCK_NOTICES["manual"])
+            if reason == "idle":
+                minutes = self.idle.timer.interval() / 60_000
+                shown = f"{minutes:g} minute" if minutes == 1 else f"{minutes:g} minutes"
+                notice = notice.replace("{minutes} minutes", shown)
+            if kept_drafts is False:
+                notice += "\nYour unsaved input could not be kept: the vault could not be written."
+            elif kept_drafts:
+                notice += "\nYour unsaved input was kept, encrypted in the vault, and comes back when you unlock."
+            self.show_unlock(self.path, notice)
+
+    def _keep_drafts(self, session: Session, main: MainWindow | None):
+        """True if drafts were kept, None if there were none, False if keeping them failed."""
+        if main is None or session.user is None:
+            return None
+        kept = None
+        holders = [(area.key, area) for area in main.areas()]
+        open_dialogs = {}
+        for widget in QtWidgets.QApplication.topLevelWidgets():
+            key = getattr(widget, "draft_key", None)
+            if key and widget.isVisible() and callable(getattr(widget, "draft_state", None)):
+                open_dialogs[key] = widget
+        holders += list(open_dialogs.items())
+        # A dialog with a draft kept from before that is not open now: leave its draft alone.
+        for key, holder in holders:
+            try:
+                state = holder.draft_state()
+                if state:
+                    save_draft(session.vault, key, state)
+                    kept = True
+                else:
+                    discard_draft(session.vault, key)
+            except SpocError:
+                log.warning("draft.save_failed holder=%s", key)
+                return False
+        return kept
+
+    def _close_dialogs(self) -> None:
+        for widget in QtWidgets.QApplication.topLevelWidgets():
+            if isinstance(widget, QtWidgets.QDialog) and widget.isVisible():
+                widget.reject()
+                widget.hide()
+                widget.deleteLater()
+
+    def _application_state(self, state) -> None:
+        if state == QtCore.Qt.ApplicationState.ApplicationSuspended:
+            self.lock("suspended")
+
+    def _quit_from_window(self) -> None:
+        self.lock("quit", show_unlock=False)
+        QtWidgets.QApplication.instance().quit()
+
+    def shutdown(self) -> None:
+        """On quit: lock without showing anything, and leave the clipboard clean."""
+        self.lock("quit", show_unlock=False)
+        clipboard.guard().clear_if_ours()
