@@ -219,7 +219,12 @@ def clear(buffer: bytearray | None) -> None:
             buffer[i] = 0
 
 
-class lowered_cost:
+def lowered_cost() -> "LoweredCost":
+    """Cheap key derivation for throwaway vaults (see LoweredCost)."""
+    return LoweredCost()
+
+
+class LoweredCost:
     """Cheap key derivation for throwaway vaults (tests, benchmarks, screenshots): a context
     manager, or call `.apply()` once for a whole process. Never used by the app itself."""
 
@@ -231,7 +236,7 @@ class lowered_cost:
         self._saved = (SCRYPT_N, ARGON2_MEMORY_KIB, ARGON2_ITERATIONS)
         SCRYPT_N, ARGON2_MEMORY_KIB, ARGON2_ITERATIONS = 2**10, 64, 1
 
-    def __enter__(self) -> "lowered_cost":
+    def __enter__(self) -> "LoweredCost":
         self.apply()
         return self
 

@@ -30,6 +30,8 @@ _APP_WORDS = (
 def app_words() -> tuple[str, ...]:
     """The app's own words: the fixed list, and the words of this installation's agreement."""
     words = set(_APP_WORDS)
+    from app.errors import AgreementError
+
     try:
         from app.agreement import load_agreement
 
@@ -37,7 +39,7 @@ def app_words() -> tuple[str, ...]:
         texts = [agreement.info.title, agreement.info.short_name, agreement.info.reference_prefix]
         for partner in agreement.partners:
             texts += [partner.code, partner.name]
-    except Exception:  # a broken agreement file is reported elsewhere; the fixed words still apply
+    except (AgreementError, OSError, ValueError):  # a broken agreement file is reported elsewhere; the fixed words still apply
         texts = []
     for text in texts:
         words.update(w for w in re.findall(r"[a-z0-9]+", str(text).lower()) if len(w) >= 3)
