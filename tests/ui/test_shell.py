@@ -204,6 +204,24 @@ def test_copied_text_is_cleared_after_30_seconds_unless_replaced(qtbot):
     assert board.text() == "something the user copied from elsewhere"
 
 
+def test_copied_text_asks_not_to_be_kept_in_clipboard_histories(qtbot):
+    """Windows clipboard history and cloud clipboard, clipboard managers, KDE's Klipper (issue 16)."""
+    data = clipboard.private_mime("MSR-2026-0001")
+    assert data.text() == "MSR-2026-0001"
+    formats = set(data.formats())
+    assert 'application/x-qt-windows-mime;value="CanIncludeInClipboardHistory"' in formats
+    assert 'application/x-qt-windows-mime;value="CanUploadToCloudClipboard"' in formats
+    assert 'application/x-qt-windows-mime;value="ExcludeClipboardContentFromMonitorProcessing"' in formats
+    assert bytes(data.data("x-kde-passwordManagerHint")) == b"secret"
+    assert bytes(data.data('application/x-qt-windows-mime;value="CanIncludeInClipboardHistory"')) == b"\0\0\0\0"
+    guard = clipboard.ClipboardGuard()
+    guard.copy("MSR-2026-0001")
+    board = QtGui.QGuiApplication.clipboard()
+    assert board.text() == "MSR-2026-0001"
+    assert "x-kde-passwordManagerHint" in board.mimeData().formats()
+    guard.clear_if_ours()
+
+
 def test_lock_clears_the_clipboard_if_it_still_holds_what_the_app_copied(qtbot, closed_vault, make_shell, unlock_with):
     shell = make_shell()
     shell.start(closed_vault)

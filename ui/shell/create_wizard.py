@@ -1,6 +1,6 @@
 """Create a vault: where to keep it and whose desk it is, the first administrator, the vault is
-made off the GUI thread, then the recovery key is shown once (copy, print) and the user confirms
-they stored it. Finish hands the open vault to the shell; Cancel after creation keeps the files."""
+made off the GUI thread, then the recovery key is shown once (to write down or print, never
+copied) and the user confirms they stored it. Finish hands the open vault to the shell; Cancel after creation keeps the files."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from app.vault import Vault
 from app.vault.keyslots import keyslot_path
 from app.vault.vault import user_name_problem
 from ui.kit import config
-from ui.kit.clipboard import copy_text
 from ui.kit.passphrase import NewPassphraseFields
 from ui.qt import QtCore, QtGui, QtPdf, QtPrintSupport, QtWidgets, Qt, Signal
 from ui.kit.widgets import ErrorSummary, FieldRow, frameless_scroll, plain_label
@@ -258,17 +257,17 @@ class RecoveryPage(QtWidgets.QWizardPage):
         self.key_view.setAccessibleName("Recovery key")
         self.key_view.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
         layout.addWidget(self.key_view)
+        # Shown and printed, never copied: a clipboard can be read by other programs, kept in a
+        # history or synced to other devices (issue 16).
+        self.key_view.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
         buttons = QtWidgets.QHBoxLayout()
-        self.copy_button = QtWidgets.QPushButton("&Copy")
-        self.copy_button.setAccessibleName("Copy the recovery key")
-        self.copy_button.setToolTip("Copies the key; the clipboard is cleared after 30 seconds.")
         self.print_button = QtWidgets.QPushButton("&Print…")
         self.print_button.setAccessibleName("Print the recovery key")
-        buttons.addWidget(self.copy_button)
         buttons.addWidget(self.print_button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
-        self.copied = plain_label("")
+        layout.addWidget(plain_label("It cannot be copied: write it down or print it."))
+        self.copied = plain_label("")  # what printing did
         self.copied.setStyleSheet("color: #00703c;")
         layout.addWidget(self.copied)
         self.stored = QtWidgets.QCheckBox("I have &stored the recovery key somewhere safe")
@@ -277,7 +276,6 @@ class RecoveryPage(QtWidgets.QWizardPage):
         layout.addSpacing(8)
         layout.addWidget(self.stored)
         layout.addStretch(1)
-        self.copy_button.clicked.connect(self._copy)
         self.print_button.clicked.connect(self._print)
 
     def initializePage(self) -> None:  # noqa: N802 - Qt's name
@@ -286,10 +284,6 @@ class RecoveryPage(QtWidgets.QWizardPage):
 
     def isComplete(self) -> bool:  # noqa: N802 - Qt's name
         return self.stored.isChecked()
-
-    def _copy(self) -> None:
-        self.wizard().copy_recovery_key()
-        self.copied.setText("Copied. The clipboard will be cleared in 30 seconds.")
 
     def _print(self) -> None:
         self.wizard().print_recovery_key()
@@ -368,11 +362,6 @@ class CreateVaultWizard(QtWidgets.QWizard):
         self.creating_page.show_failure(text)
 
     # ---- the recovery key ------------------------------------------------------------------
-
-    def copy_recovery_key(self) -> None:
-        if self.recovery_key:
-            copy_text(self.recovery_key)
-            self._audit("recovery_key.copied")
 
     def agency_label(self) -> str:
         if self.vault is None:
