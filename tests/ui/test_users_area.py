@@ -9,7 +9,7 @@ import pytest
 
 from app.errors import AuthError
 from app.roles import can
-from app.users import add_user, find_user
+from app.users import disabled_reason, add_user, find_user
 from app.vault import Vault
 from conftest import OTHER_PASSPHRASE, PASSPHRASE
 from ui.kit.passphrase_dialog import ChangePassphraseDialog
@@ -104,8 +104,10 @@ def test_disable_user_asks_for_a_reason_and_disables(qtbot, area, new_vault):
     assert not find_user(vault, "bob").active
     assert "bob has been disabled" in area.notice.text()
     assert not area.disable_button.isEnabled()     # the selected row is now disabled
+    # The typed reason stays with the user record; the trail says only that one was given (issue 16).
     reasons = [r["reason"] for r in vault.db.query("SELECT reason FROM audit_events WHERE action = 'user.disabled'")]
-    assert reasons == ["left the team"]
+    assert reasons == ["reason recorded with the user"]
+    assert disabled_reason(vault, "bob") == "left the team"
     vault.close()
     with pytest.raises(AuthError):
         Vault.open(vault.path, user="bob", passphrase=OTHER_PASSPHRASE)
