@@ -37,10 +37,22 @@ def _error_text(exc: BaseException, fallback: str) -> str:
     return fallback
 
 
+def rekey_text(outcome, *, quiet: bool = False) -> str:
+    """What a change did to the vault's keys, in the notice under the table."""
+    if outcome is None or (quiet and not outcome.rekeyed and not outcome.not_rekeyed_because):
+        return ""
+    if outcome.rekeyed:
+        return ("The vault was rekeyed: old copies of the keyslot file open nothing written from now on. "
+                "Backups taken before now still open with the old passphrases: take a fresh backup "
+                "(`spocdesk backup`) and destroy the older ones.")
+    return outcome.not_rekeyed_because or ""
+
+
 class DisableUserDialog(FittedDialog):
     """Says what disabling does, asks for a reason, and disables on "Disable user"."""
 
     disabled = Signal(str)
+    outcome = None  # app.users.Outcome after "Disable user"
 
     def __init__(self, vault, user, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
@@ -55,7 +67,9 @@ class DisableUserDialog(FittedDialog):
         layout.addWidget(heading(f"Disable {user.name}?"))
         layout.addWidget(plain_label(
             f"{user.name} ({role_title(user.role)}) will no longer be able to unlock this vault. "
-            "Their passphrase and any key remembered on a workstation are removed at once. "
+            "Their passphrase and any key remembered on a workstation are removed at once, and the "
+            "vault is rekeyed, so an old copy of the keyslot file with their passphrase opens nothing "
+            "written from now on. Backups taken before now still open with it: take a fresh backup. "
             "Everything they did stays in the audit trail. This cannot be undone: to let them back "
             "in, add them again under a new user name."))
         self.summary = ErrorSummary()
@@ -63,8 +77,8 @@ class DisableUserDialog(FittedDialog):
         self.reason = QtWidgets.QLineEdit()
         self.reason.setMaxLength(200)
         self.reason_row = FieldRow("&Reason", self.reason,
-                                   "Recorded in the audit trail, for example 'left the team'. "
-                                   "Do not name anyone other than the user.")
+                                   "Kept with the user's record (the audit trail notes only that a reason "
+                                   "was given), for example 'left the team'. Do not name anyone else.")
         self.reason.textChanged.connect(lambda _t: self.reason_row.set_error(None))
         layout.addWidget(self.reason_row)
         buttons = QtWidgets.QDialogButtonBox()
@@ -85,7 +99,7 @@ class DisableUserDialog(FittedDialog):
             self.reason.setFocus()
             return
         try:
-            disable_user(self.vault, self.user.name, reason)
+            self.outcome = disable_user(self.vault, self.user.name, reason)
         except SpocError as exc:
             self.summary.show_problems([(self.reason, _error_text(exc, "The user was not disabled."))])
             return
@@ -191,6 +205,8 @@ class UsersArea(Area):
         layout.addLayout(add_row)
         for field in (self.name, self.fields.passphrase, self.fields.confirm):
             field.returnPressed.connect(self.submit)
+        self.name.textChanged.connect(
+            lambda text: self.fields.set_user_inputs((text.strip(), self.session.vault.agency)))
         self._update_buttons()
 
     # ---- the table -------------------------------------------------------------------------
@@ -252,7 +268,8 @@ class UsersArea(Area):
         if user is None:
             return None
         dialog = DisableUserDialog(self.session.vault, user, self)
-        dialog.disabled.connect(lambda name: (self.refresh(), self._say(f"{name} has been disabled.")))
+        dialog.disabled.connect(lambda name: (self.refresh(), self._say(
+            f"{name} has been disabled. " + rekey_text(dialog.outcome))))
         dialog.finished.connect(lambda _r: dialog.deleteLater())
         self._dialog = dialog
         dialog.open()
@@ -266,7 +283,8 @@ class UsersArea(Area):
         own = me is not None and user.id == me.id
         dialog = ChangePassphraseDialog(self.session.vault, user.name, reset=not own, parent=self)
         dialog.passphrase_changed.connect(
-            lambda name: (self.refresh(), self._say(f"The passphrase for {name} has been changed.")))
+            lambda name: (self.refresh(), self._say(f"The passphrase for {name} has been changed. "
+                                                    + rekey_text(dialog.outcome, quiet=True))))
         dialog.finished.connect(lambda _r: dialog.deleteLater())
         self._dialog = dialog
         dialog.open()
