@@ -49,7 +49,7 @@ def find_user(vault: Vault, name: str) -> User:
     return User.from_row(row)
 
 
-def _notice(vault: Vault, kind: str, user: User | None, user_id: str, role: str, detail: str | None) -> None:
+def _notice(vault: Vault, kind: str, user_id: str, role: str, detail: str | None) -> None:
     if role not in CASEWORK_ROLES:
         return
     nid = str(uuid.uuid4())
@@ -78,7 +78,7 @@ def add_user(vault: Vault, name: str, role: str, passphrase: str) -> User:
                 (user_id, name, role, vault.agency, now, vault.actor, now),
             )
             vault.audit("user.added", record_type="user", record_id=user_id, reason=f"role {role}")
-            _notice(vault, "account-created", None, user_id, role, None)
+            _notice(vault, "account-created", user_id, role, None)
             vault.save_keyslots()
     except BaseException:
         vault.keyslots.slots = [s for s in vault.keyslots.slots if s is not slot]
@@ -185,7 +185,7 @@ def change_passphrase(vault: Vault, name: str, new_passphrase: str, *, reset_rea
             vault.audit("user.passphrase_changed" if own else "user.passphrase_reset",
                         record_type="user", record_id=user.id, reason=reset_reason)
             if not own:
-                _notice(vault, "passphrase-reset", None, user.id, user.role, reset_reason)
+                _notice(vault, "passphrase-reset", user.id, user.role, reset_reason)
             if compromised:
                 revoked = old + vault.keyslots.slots_of("keyring", user.name)
                 vault.revoke_slots(revoked, "passphrase-may-be-known")
@@ -233,7 +233,7 @@ class AccountNotice:
 
 def open_notices(vault: Vault) -> list[AccountNotice]:
     """New casework accounts and passphrase resets the DPM has not acknowledged, oldest first."""
-    require(vault.role, "breaches.manage", "see account notices")
+    require(vault.role, "accounts.acknowledge", "see account notices")
     rows = vault.db.query(
         "SELECT n.id, n.kind, u.name, n.role, n.detail, n.at, n.by_user FROM account_notices n"
         " JOIN users u ON u.id = n.user_id WHERE n.acknowledged_at IS NULL ORDER BY n.at, n.id"
@@ -242,7 +242,7 @@ def open_notices(vault: Vault) -> list[AccountNotice]:
 
 
 def acknowledge_notice(vault: Vault, notice_id: str) -> None:
-    require(vault.role, "breaches.manage", "acknowledge account notices")
+    require(vault.role, "accounts.acknowledge", "acknowledge account notices")
     with vault.db.transaction():
         done = vault.db.execute(
             "UPDATE account_notices SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ? AND acknowledged_at IS NULL",
