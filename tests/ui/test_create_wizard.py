@@ -61,6 +61,29 @@ def test_meter_words_and_blocking(qtbot):
     assert meter.strength() in ("Good", "Strong") and meter.acceptable()
 
 
+def test_meter_uses_the_core_estimator_with_the_users_name_and_agency(qtbot):
+    """Issue 16: character classes count for nothing; names, places and years are tried first."""
+    meter = PassphraseMeter()
+    for weak in ("Summer2026!!", "Derby2026!!!", "police123456"):
+        meter.set_passphrase(weak)
+        assert not meter.acceptable() and meter.strength() in ("Too weak", "Weak"), weak
+    meter.set_passphrase("dcon okonkwo derby")
+    assert meter.acceptable()
+    meter.set_user_inputs(("margaret.okonkwo", "DCON"))   # her own name and agency: refused for her
+    assert not meter.acceptable()
+    assert "too easy to guess" in meter.reason.text()
+
+
+def test_a_cloud_synced_folder_is_refused_on_the_location_page(qtbot, tmp_path):
+    from ui.shell.create_wizard import location_problem
+
+    synced = tmp_path / "OneDrive - Derbyshire Constabulary"
+    synced.mkdir()
+    problem = location_problem(str(synced / "desk.vault"))
+    assert problem and "OneDrive" in problem
+    assert location_problem(str(tmp_path / "desk.vault")) is None
+
+
 def test_wizard_creates_a_vault_end_to_end(qtbot, wizard, tmp_path):
     path = tmp_path / "desk.vault"
     assert default_vault_path(tmp_path).parent == tmp_path

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from app.agreement import load_agreement
 from app.errors import SpocError
-from app.paths import data_dir
 from app.vault import Vault
 from app.vault.keyslots import keyslot_path
+from app.vault.location import default_folder, synced_reason
 from app.vault.vault import user_name_problem
 from ui.kit import config
 from ui.kit.passphrase import NewPassphraseFields
@@ -24,7 +24,7 @@ FILE_FILTER = "SPOC Desk vaults (*.vault);;All files (*)"
 
 def default_vault_path(folder: Path | None = None) -> Path:
     """A free file name in the user's data folder: spoc-desk.vault, spoc-desk-2.vault, ..."""
-    folder = Path(folder) if folder else data_dir()
+    folder = Path(folder) if folder else default_folder()
     candidate = folder / f"spoc-desk{VAULT_SUFFIX}"
     n = 2
     while candidate.exists() or keyslot_path(candidate).exists():
@@ -45,6 +45,10 @@ def location_problem(text: str) -> str | None:
         return "That folder does not exist; choose a folder that does"
     if path.exists() or keyslot_path(path).exists():
         return "A file with that name already exists; choose a new name so nothing is overwritten"
+    synced = synced_reason(path.parent)
+    if synced:
+        return (f"That folder is {synced}: a sync client or a second computer corrupts a live vault; "
+                "choose a folder on this computer's own disk")
     return None
 
 
@@ -164,8 +168,19 @@ class AdminPage(QtWidgets.QWizardPage):
             hint="Only you should know it. Nobody, not even an administrator, can read it back.")
         layout.addWidget(self.fields)
         layout.addStretch(1)
+        self.name.textChanged.connect(self._user_inputs)
         self.setCommitPage(True)
         self.setButtonText(QtWidgets.QWizard.WizardButton.CommitButton, "C&reate vault")
+
+    def _user_inputs(self, _text: str = "") -> None:
+        wizard = self.wizard()
+        page = getattr(wizard, "location_page", None)
+        agency = page.agency_code() if page is not None else None
+        self.fields.set_user_inputs((self.name.text().strip(), agency or ""))
+
+    def initializePage(self) -> None:  # noqa: N802 - Qt's name
+        super().initializePage()
+        self._user_inputs()
 
     def validatePage(self) -> bool:  # noqa: N802 - Qt's name
         found = []
