@@ -85,6 +85,25 @@ def test_wrong_passphrase_says_so_and_a_growing_wait_follows_five_failures(qtbot
     assert not shell.unlock_window.unlock_button.isEnabled()
 
 
+def test_the_wait_is_per_user_another_user_still_unlocks(qtbot, vault_path, make_shell, unlock_with):
+    """Issue 16: the back-off is per user and in the core; bob is not held up by alice's failures."""
+    from app import users
+
+    vault, _ = Vault.create(vault_path, user="alice", passphrase=PASSPHRASE, agency="DCON")
+    users.add_user(vault, "bob", "spoc", "copper violin harbour 19")
+    vault.close()
+    shell = make_shell()
+    shell.start(vault_path)
+    for _ in range(FREE_ATTEMPTS):
+        unlock_with(shell, passphrase="not the passphrase at all")
+    window = shell.unlock_window
+    assert not window.unlock_button.isEnabled() and window.user_box.isEnabled()
+    window.user_box.setCurrentText("bob")
+    assert window.unlock_button.isEnabled()
+    main = unlock_with(shell, user="bob", passphrase="copper violin harbour 19")
+    assert main is not None
+
+
 def test_failed_attempts_reach_the_audit_trail_at_the_next_unlock(qtbot, closed_vault, make_shell, unlock_with):
     shell = make_shell()
     shell.start(closed_vault)
