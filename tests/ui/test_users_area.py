@@ -100,7 +100,8 @@ def test_disable_user_asks_for_a_reason_and_disables(qtbot, area, new_vault):
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     assert "Enter why" in dialog.reason_row.error.text() and find_user(vault, "bob").active
     dialog.reason.setText("left the team")
-    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(dialog.disabled, timeout=20_000):   # off the GUI thread: it rekeys
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     assert not find_user(vault, "bob").active
     assert "bob has been disabled" in area.notice.text()
     assert not area.disable_button.isEnabled()     # the selected row is now disabled
@@ -172,7 +173,8 @@ def test_disabling_says_the_vault_was_rekeyed(qtbot, area, new_vault):
     area.select_user("bob")
     dialog = area.disable_selected()
     dialog.reason.setText("left the team")
-    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(dialog.disabled, timeout=20_000):
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     assert "rekeyed" in area.notice.text() and "fresh backup" in area.notice.text()
 
 

@@ -81,6 +81,12 @@ class DisableUserDialog(FittedDialog):
                                    "was given), for example 'left the team'. Do not name anyone else.")
         self.reason.textChanged.connect(lambda _t: self.reason_row.set_error(None))
         layout.addWidget(self.reason_row)
+        self.busy = False
+        self.progress = QtWidgets.QProgressBar()
+        self.progress.setRange(0, 0)
+        self.progress.setAccessibleName("Disabling the user and rekeying the vault")
+        self.progress.hide()
+        layout.addWidget(self.progress)
         buttons = QtWidgets.QDialogButtonBox()
         self.ok_button = buttons.addButton("&Disable user", QtWidgets.QDialogButtonBox.ButtonRole.AcceptRole)
         self.ok_button.setDefault(True)
@@ -91,6 +97,8 @@ class DisableUserDialog(FittedDialog):
         self.reason.setFocus()
 
     def submit(self) -> None:
+        if self.busy:
+            return
         reason = self.reason.text().strip()
         if not reason:
             message = "Enter why the user is being disabled"
@@ -98,13 +106,37 @@ class DisableUserDialog(FittedDialog):
             self.summary.show_problems([(self.reason, message)])
             self.reason.setFocus()
             return
+        # Disabling rekeys the vault (every page re-encrypted: seconds on a large vault), so it
+        # runs off the GUI thread.
+        self._set_busy(True)
+        vault, name = self.vault, self.user.name
+        run_in_background(lambda: disable_user(vault, name, reason), self._done, self._failed)
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        self.ok_button.setEnabled(not busy)
+        self.reason.setEnabled(not busy)
+        self.progress.setVisible(busy)
+
+    def _done(self, outcome) -> None:
         try:
-            self.outcome = disable_user(self.vault, self.user.name, reason)
-        except SpocError as exc:
-            self.summary.show_problems([(self.reason, _error_text(exc, "The user was not disabled."))])
+            self._set_busy(False)
+        except RuntimeError:  # the dialog went away (the app locked) while the work ran
             return
+        self.outcome = outcome
         self.disabled.emit(self.user.name)
         self.accept()
+
+    def _failed(self, exc: BaseException) -> None:
+        try:
+            self._set_busy(False)
+        except RuntimeError:
+            return
+        self.summary.show_problems([(self.reason, _error_text(exc, "The user was not disabled."))])
+
+    def reject(self) -> None:
+        if not self.busy:
+            super().reject()
 
 
 class UsersArea(Area):
