@@ -368,3 +368,54 @@ def test_planted_failure_entries_are_checked_before_they_are_believed(desk):
         assert not vault.db.query("SELECT 1 FROM audit_events WHERE actor LIKE '%DROP%'")
     finally:
         vault.close()
+
+
+def test_a_remembered_key_survives_a_rekey_of_someone_elses_revocation(desk, memory_keyring):
+    from app import policy
+
+    path, _ = desk
+    vault = Vault.open(path, user="alice", passphrase=PASSPHRASE)
+    policy.set_policy(vault, "keyring_allowed", "yes")
+    users.add_user(vault, "carol", "dpm", CAROL)
+    vault.close()
+    bob = Vault.open(path, user="bob", passphrase=BOB)
+    bob.remember_on_workstation()
+    bob.close()
+    vault = Vault.open(path, user="alice", passphrase=PASSPHRASE)
+    assert users.disable_user(vault, "carol").rekeyed
+    vault.close()
+    Vault.open_with_keyring(path, user="bob").close()
+
+
+def test_a_slot_of_the_old_format_blocks_the_rekey_until_it_is_used(desk):
+    path, _ = desk
+    vault = Vault.open(path, user="alice", passphrase=PASSPHRASE)
+    users.add_user(vault, "carol", "dpm", CAROL)
+    vault.close()
+    _make_legacy(path)  # alice's slot as an older version wrote it; she signs in next ...
+    # ... but the disable is done by an unlock that upgrades her slot first, so make bob's old:
+    vault = Vault.open(path, user="alice", passphrase=PASSPHRASE)
+    dek = bytearray(vault.data_key_for_backup())
+    bob = vault.keyslots.passphrase_slot("bob")
+    params = crypto.ScryptParams(n=2**10, r=8, p=1)
+    salt = b"b" * 16
+    legacy = Slot(id=bob.id, kind="passphrase", user="bob", kdf=params.as_dict(salt), nonce="", wrapped="",
+                  created_at=bob.created_at)
+    nonce, wrapped = crypto.wrap(crypto.derive_from_passphrase(BOB, salt, params), dek, legacy.aad(vault.vault_id))
+    legacy.nonce, legacy.wrapped = crypto.b64(nonce), crypto.b64(wrapped)
+    vault.keyslots.slots = [legacy if s is bob else s for s in vault.keyslots.slots]
+    vault.save_keyslots()
+    outcome = users.disable_user(vault, "carol")
+    assert not outcome.rekeyed and "bob" in outcome.not_rekeyed_because
+    assert vault.meta("rekey_pending") == "user-disabled"
+    vault.close()
+    with pytest.raises(AuthError):
+        Vault.open(path, user="carol", passphrase=CAROL)          # disabled and unlisted at once
+    # bob's next unlock upgrades his slot and finishes the rekey that was due.
+    bob_vault = Vault.open(path, user="bob", passphrase=BOB)
+    try:
+        assert bob_vault.meta("rekey_pending") is None
+        assert events(bob_vault, "vault.rekeyed")[-1]["reason"] == "user-disabled"
+    finally:
+        bob_vault.close()
+    Vault.open(path, user="alice", passphrase=PASSPHRASE).close()

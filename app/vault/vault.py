@@ -385,11 +385,13 @@ class Vault:
                 vault._finish_rekey()
             elif other is not None:
                 vault._apply_rekey(bytearray(other))
-            elif vault.meta(_REKEY_PENDING):
-                vault._rekey_if_possible()
             vault._reconcile_keyslots()
             if upgrade is not None:
                 upgrade(vault)
+            # A rekey that is due (the revocation was committed, the rekey not started: a crash,
+            # or a slot of the old format that this unlock may just have upgraded).
+            if vault.meta(_REKEY_PENDING):
+                vault._rekey_if_possible()
         except BaseException:
             vault.close(record=False)
             raise
@@ -580,6 +582,7 @@ class Vault:
         """Steps 2a to 3: a new data key for the database, sealed to every remaining slot."""
         blockers = self.rekey_blockers()
         if blockers:
+            self.save_keyslots()  # the revoked slots leave the file all the same
             raise RekeyBlocked(
                 "The vault was not rekeyed: the slot(s) of " + ", ".join(blockers) + " are of the old "
                 "format and can only be upgraded when they are next used; ask them to sign in once "
