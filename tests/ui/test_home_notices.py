@@ -43,9 +43,9 @@ def test_the_dpm_acknowledges_new_casework_accounts_and_resets(qtbot, vault_path
         assert area.notices_box.isVisible()
         texts = [label.text() for label in area.notices_box.findChildren(QtWidgets.QLabel)]
         joined = " ".join(texts)
-        assert "bob (spoc): account created by alice" in joined
-        assert "bob (spoc): passphrase reset (it may be known to someone else) by alice" in joined
-        assert "dora (dpm): account created" in joined and "audrey" not in joined
+        assert "bob (Single Point of Contact): account created by alice" in joined
+        assert "bob (Single Point of Contact): passphrase reset (it may be known to someone else) by alice" in joined
+        assert "dora (Data Protection Manager): account created" in joined and "audrey" not in joined
         assert len(area.notice_buttons) == 3
         while area.notice_buttons:
             qtbot.mouseClick(area.notice_buttons[0], Qt.MouseButton.LeftButton)

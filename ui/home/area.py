@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.drafts import list_drafts
 from app.requests import count_requests, overdue_dispatches
 from app.users import acknowledge_notice, list_users, open_notices
-from app.roles import PERMISSIONS
+from app.roles import PERMISSIONS, ROLES
 from app.timeutil import london_display
 from app.errors import SpocError
 from ui.qt import QtWidgets
@@ -96,7 +96,8 @@ class HomeArea(Area):
             row_layout.setContentsMargins(0, 0, 0, 0)
             what = NOTICE_KINDS.get(notice.kind, notice.kind)
             why = " (it may be known to someone else)" if notice.detail == "may-be-known" else ""
-            text = (f"{notice.user_name} ({notice.role}): {what}{why} by {notice.by_user}, "
+            role = ROLES.get(notice.role, notice.role).split(":")[0]
+            text = (f"{notice.user_name} ({role}): {what}{why} by {notice.by_user}, "
                     f"{london_display(notice.at)}")
             row_layout.addWidget(plain_label(text), 1)
             button = QtWidgets.QPushButton("Acknowledge")
