@@ -34,6 +34,7 @@ class ChainReport:
     events: int = 0
     head: ChainHead = field(default_factory=lambda: ChainHead(0, GENESIS.hex()))
     problems: list[str] = field(default_factory=list)
+    mismatched_head: str | None = None  # the first --expect head that does not match
 
     @property
     def ok(self) -> bool:
@@ -72,21 +73,49 @@ def record(
     return seq
 
 
+def chain_key(db: Database, dek: bytes | bytearray) -> bytes:
+    """The chain's HMAC key: derived from the first data key, and kept inside the vault from its
+    first rekey on, so the whole trail still verifies under a later data key."""
+    kept = db.scalar("SELECT value FROM meta WHERE key = 'audit_chain_key'")
+    if kept:
+        return bytes.fromhex(kept)
+    return crypto.audit_key(dek)
+
+
 def head(db: Database) -> ChainHead:
     last = db.one("SELECT seq, mac FROM audit_events ORDER BY seq DESC LIMIT 1")
     return ChainHead(0, GENESIS.hex()) if last is None else ChainHead(last["seq"], last["mac"])
 
 
-def verify_chain(db: Database, key: bytes, *, max_problems: int = 20) -> ChainReport:
-    """Replay the chain from the start; report where it breaks."""
+FIRST_ACTION = "vault.created"
+
+
+def verify_chain(db: Database, key: bytes, *, max_problems: int = 20, recorded_seq: int = 0,
+                 expect: list[tuple[int, str]] | tuple = ()) -> ChainReport:
+    """Replay the chain from the start; report where it breaks.
+
+    The trail must start with the vault's creation; it must be at least as long as the count
+    the keyslot file recorded at the last lock (`recorded_seq`), and every head in `expect`
+    (SEQ and a MAC prefix, as printed on paper or held by a partner desk) must be in it."""
     report = ChainReport()
     prev = GENESIS
     expected_seq = 1
+    wanted = {}
+    for seq, mac in expect:
+        wanted.setdefault(int(seq), []).append(str(mac).lower())
+    seen: dict[int, str] = {}
     cursor = db.execute(
         "SELECT seq, at, actor, action, record_type, record_id, reason, mac FROM audit_events ORDER BY seq"
     )
     for row in cursor:
         report.events += 1
+        if report.events == 1 and (row["seq"] != 1 or row["action"] != FIRST_ACTION):
+            report.problems.append(
+                f"the audit trail does not start with the vault's creation ({FIRST_ACTION}): its "
+                "beginning was cut off or replaced"
+            )
+        if row["seq"] in wanted and isinstance(row["mac"], str):
+            seen[row["seq"]] = row["mac"]
         seq = row["seq"]
         if seq != expected_seq:
             report.problems.append(
@@ -112,6 +141,24 @@ def verify_chain(db: Database, key: bytes, *, max_problems: int = 20) -> ChainRe
             prev = computed
         expected_seq = seq + 1
         report.head = ChainHead(seq, stored if isinstance(stored, str) else "")
+    if report.events == 0:
+        report.problems.append(
+            f"the audit trail is empty: it does not start with the vault's creation ({FIRST_ACTION}); "
+            "its events were deleted"
+        )
+    if report.head.seq < recorded_seq:
+        report.problems.append(
+            f"the audit trail ends at event {report.head.seq} but the keyslot file recorded "
+            f"{recorded_seq} events at the last lock: events were cut off the end"
+        )
+    for seq, mac in expect:
+        held = seen.get(int(seq))
+        if held is None or not held.lower().startswith(str(mac).lower()):
+            report.mismatched_head = f"{seq}:{mac}"
+            found = "the trail has no such event" if held is None else f"the trail has {seq}:{held[:16]}"
+            report.problems.insert(0, f"the audit head {seq}:{mac} does not match ({found}): the trail "
+                                   "was cut or rewritten after that head was printed or sent")
+            break
     return report
 
 

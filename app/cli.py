@@ -66,7 +66,25 @@ def _open(args, secrets: Secrets | None = None):
     if not args.user:
         raise UsageError("Say who you are with --user NAME.")
     secrets = secrets or _secrets(args)
-    return Vault.open(Path(args.vault), user=args.user, passphrase=secrets.read(f"Passphrase for {args.user}"))
+    passphrase = secrets.read(f"Passphrase for {args.user}")
+    vault = _waiting(lambda: Vault.open(Path(args.vault), user=args.user, passphrase=passphrase))
+    if vault.location_warning:
+        print(f"spocdesk: warning: {vault.location_warning}", file=sys.stderr)
+    return vault
+
+
+def _waiting(unlock):
+    """Unlock, first waiting out the core's back-off after repeated wrong passphrases."""
+    import time
+
+    from app.unlock_throttle import Throttled
+
+    try:
+        return unlock()
+    except Throttled as wait:
+        print(f"spocdesk: too many wrong attempts for this user; waiting {wait.seconds} s.", file=sys.stderr)
+        time.sleep(wait.seconds)
+        return unlock()
 
 
 def _print_json(data) -> None:
@@ -104,12 +122,22 @@ def cmd_init(args) -> int:
     return 0
 
 
+def _expected_head(text: str) -> tuple[int, str]:
+    """SEQ:MAC as printed on a report or held by a partner desk (MAC: 16 or more hex digits)."""
+    seq, _, mac = text.partition(":")
+    mac = mac.strip().lower()
+    if not seq.strip().isdigit() or int(seq) < 1 or len(mac) < 16 or any(c not in "0123456789abcdef" for c in mac):
+        raise UsageError(f"--expect {text!r}: give SEQ:MAC, such as 42:9f3a61c2d4e5b708, as printed.")
+    return int(seq), mac
+
+
 def cmd_verify(args) -> int:
     from app.errors import VaultDamaged
 
+    expected = [_expected_head(text) for text in (args.expect or [])]
     vault = _open(args)
     try:
-        report = vault.verify()
+        report = vault.verify(expect=expected)
     finally:
         vault.close()
     if args.json:
@@ -171,7 +199,8 @@ def cmd_users(args) -> int:
 
     secrets = _secrets(args)
     if args.action == "passwd" and args.recovery_key_stdin:
-        vault = Vault.open_with_recovery(Path(args.vault), secrets.read("Recovery key"))
+        recovery_key = secrets.read("Recovery key")
+        vault = _waiting(lambda: Vault.open_with_recovery(Path(args.vault), recovery_key))
     else:
         vault = _open(args, secrets)
     try:
@@ -191,15 +220,27 @@ def cmd_users(args) -> int:
             user = users.add_user(vault, args.name, args.role, new_passphrase)
             print(f"Added {user.name} as {user.role} for {user.agency}.")
         elif args.action == "disable":
-            user = users.disable_user(vault, args.name, args.reason)
-            print(f"Disabled {user.name}; their keyslot is removed and they can no longer unlock the vault.")
+            outcome = users.disable_user(vault, args.name, args.reason)
+            print(f"Disabled {outcome.user.name}; their keyslot is removed and they can no longer unlock the vault.")
+            _say_rekeyed(outcome)
         elif args.action == "passwd":
             new_passphrase = secrets.read(f"New passphrase for {args.name}", confirm=True)
-            user = users.change_passphrase(vault, args.name, new_passphrase)
-            print(f"Passphrase changed for {user.name}.")
+            outcome = users.change_passphrase(vault, args.name, new_passphrase, reset_reason=args.reason)
+            print(f"Passphrase changed for {outcome.user.name}.")
+            if args.reason == "may-be-known":
+                _say_rekeyed(outcome)
     finally:
         vault.close()
     return 0
+
+
+def _say_rekeyed(outcome) -> None:
+    if outcome.rekeyed:
+        print("The vault was rekeyed: old copies of the keyslot file and old passphrases open nothing "
+              "written from now on. Backups taken before now still open with the slots valid when they "
+              "were taken: take a fresh backup and destroy the older ones.")
+    else:
+        print(f"spocdesk: {outcome.not_rekeyed_because}", file=sys.stderr)
 
 
 def cmd_policy(args) -> int:
@@ -547,6 +588,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("vault", metavar="VAULT")
     _auth(p)
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--expect", metavar="SEQ:MAC", action="append",
+                   help="an audit head printed on a report or held by a partner desk (repeatable); "
+                   "exit 5 naming the first that does not match")
 
     p = command("backup", cmd_backup, "write an encrypted, verified backup file that carries its keyslots")
     p.add_argument("vault", metavar="VAULT")
@@ -584,6 +628,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     _auth(q, user_required=False)
     q.add_argument("--recovery-key-stdin", action="store_true",
                    help="unlock with the recovery key (line 1) instead of a user's passphrase")
+    q.add_argument("--reason", choices=("forgotten", "may-be-known"), default=None,
+                   help="why it is reset: may-be-known (someone else may know it) rekeys the vault")
 
     p = command("policy", cmd_policy, "show or set the vault policy (idle lock, keyring, due days)")
     policy_sub = p.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)

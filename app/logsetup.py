@@ -65,7 +65,14 @@ def setup_logging() -> None:
     root.setLevel(logging.INFO)
 
 
-def log_crash(exc: BaseException) -> None:
-    """Where the failure happened, without the exception's message (it may quote data)."""
-    frames = "".join(traceback.format_tb(exc.__traceback__))
-    logging.getLogger("spocdesk.crash").error("internal error %s\n%s", type(exc).__name__, frames)
+def crash_frames(exc: BaseException) -> list[str]:
+    """Where a failure happened, frame by frame: file, line and function only. No message, no
+    source text and no local values, any of which may quote personal data or a passphrase."""
+    return [f"  {Path(f.filename).name}:{f.lineno} in {f.name}" for f in traceback.extract_tb(exc.__traceback__)]
+
+
+def log_crash(exc: BaseException, *, where: str = "") -> None:
+    """Log an unexpected error by its class and frames (see crash_frames), never its message."""
+    frames = "\n".join(crash_frames(exc))
+    logging.getLogger("spocdesk.crash").error("internal error %s%s\n%s", type(exc).__name__,
+                                              f" ({where})" if where else "", frames)

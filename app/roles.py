@@ -22,6 +22,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "vault.verify": frozenset({"admin", "dpm", "auditor"}),
     "vault.status": frozenset(ROLES),
     "audit.read": frozenset({"admin", "dpm", "auditor"}),
+    # Issue 16: an administrator creating a casework account or resetting a casework user's
+    # passphrase is shown to the Data Protection Manager until acknowledged.
+    "accounts.acknowledge": frozenset({"dpm"}),
     # Issue 4, need to know (6.4, 9.4): the SPOC does request and response work; the chair
     # reads requests for meetings; the DPM reads requests and the disclosure register; the
     # auditor sees no personal data; the admin keeps the partners directory and moves whole

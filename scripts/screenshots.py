@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.vault import Vault, crypto
 
-crypto.SCRYPT_N = 2**12  # throwaway vault: a quick key derivation keeps the tour fast
+crypto.lowered_cost().apply()  # throwaway vault: a quick key derivation keeps the tour fast
 PASS = "kettle orbit marble 42"
 vault_path = work / "desk.vault"
 vault, _ = Vault.create(vault_path, user="demo-admin", passphrase=PASS, agency="DCON")

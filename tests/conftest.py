@@ -36,8 +36,11 @@ def isolated_dirs(tmp_path_factory, monkeypatch):
 
 @pytest.fixture(autouse=True)
 def fast_kdf(monkeypatch):
-    """scrypt at n=2**10 in-process: the real cost (2**17, ~0.5 s) is kept for CLI subprocesses."""
+    """Cheap KDFs in-process (scrypt n=2**10, Argon2id 64 KiB x 1): the real cost (~0.5 s) is
+    kept for CLI subprocesses."""
     monkeypatch.setattr(crypto, "SCRYPT_N", 2**10)
+    monkeypatch.setattr(crypto, "ARGON2_MEMORY_KIB", 64)
+    monkeypatch.setattr(crypto, "ARGON2_ITERATIONS", 1)
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):

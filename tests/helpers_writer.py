@@ -3,6 +3,8 @@
     python helpers_writer.py hold  VAULT USER   open the vault, print "ready", sleep until killed
     python helpers_writer.py write VAULT USER   open the vault and commit numbered writes forever,
                                                 printing each number once it is committed
+    python helpers_writer.py rekey VAULT USER   rekey the vault over and over, printing each count
+    python helpers_writer.py disable VAULT USER NAME   disable NAME (which rekeys); prints "done"
 
 The passphrase comes from the SPOCDESK_TEST_PASSPHRASE environment variable, not argv.
 Each write is one transaction holding a row of `kill_test` and an audit event for the same number.
@@ -21,6 +23,7 @@ from app.vault import crypto
 
 # The same fast KDF as the in-process tests (conftest.fast_kdf).
 crypto.SCRYPT_N = 2**10
+crypto.ARGON2_MEMORY_KIB, crypto.ARGON2_ITERATIONS = 64, 1
 
 from app.vault import Vault
 
@@ -49,6 +52,22 @@ def main(argv: list[str]) -> int:
                 vault.db.execute("INSERT INTO kill_test (n, payload) VALUES (?, ?)", (n, payload(n)))
                 vault.audit("test.write", record_type="kill_test", record_id=str(n))
             print(n, flush=True)
+    if mode == "rekey":
+        from app import users
+
+        n = 0
+        while True:
+            users.rekey_vault(vault)
+            n += 1
+            print(n, flush=True)
+    if mode == "disable":
+        from app import users
+
+        print("ready", flush=True)
+        users.disable_user(vault, argv[4])
+        print("done", flush=True)
+        while True:
+            time.sleep(1)
     print(f"unknown mode {mode!r}", file=sys.stderr)
     return 2
 

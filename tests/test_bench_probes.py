@@ -63,3 +63,12 @@ def test_the_package_bench_seals_against_its_raw_floor(tmp_path):
 
     result = bench_packages.measure_seal(tmp_path, rounds=3)
     assert result["app_s"] > 0 and result["floor_s"] > 0 and result["document_bytes"] > 5_000
+
+
+def test_the_key_rows_measure_unlock_and_rekey(small_vault, tmp_path):
+    from bench.run import key_rows
+
+    unlock, rekey = key_rows(60, small_vault, tmp_path, reps=1)
+    assert unlock.figure > 0 and unlock.floor > 0 and unlock.target == "≤ 1.2×"
+    assert rekey.figure > 0 and rekey.floor > 0 and "rekey of 60 requests" in rekey.measure
+    Vault.open(small_vault, user=seed.USER, passphrase=seed.PASSPHRASE).close()  # opens under its new key

@@ -19,16 +19,12 @@ from desk_helpers import make_desk, reopen_as, request_data
 @pytest.fixture(scope="module")
 def demo_doc(tmp_path_factory):
     from app.vault import crypto
-    crypto_n = crypto.SCRYPT_N
-    crypto.SCRYPT_N = 2**10
-    try:
+    with crypto.lowered_cost():
         vault = make_desk(tmp_path_factory.mktemp("demo") / "demo.vault", role="admin")
         summary = demo.populate(vault, 400, seed=7)
         doc = exchange.export_vault(vault)
         report = vault.verify()
         vault.close()
-    finally:
-        crypto.SCRYPT_N = crypto_n
     return summary, doc, report
 
 

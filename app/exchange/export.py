@@ -184,13 +184,9 @@ def write_file(doc: dict, path: Path) -> None:
         raise InvalidInput(f"{path} already exists; choose a new file name.")
     if not path.parent.is_dir():
         raise InvalidInput(f"The folder {path.parent} does not exist.")
-    text = json.dumps(doc, ensure_ascii=False, indent=1)
-    with open(path, "x", encoding="utf-8") as handle:
-        handle.write(text)
-    try:
-        path.chmod(0o600)
-    except OSError:
-        pass
+    from app.files import write_private
+
+    write_private(path, json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8"))
 
 
 def read_file(path: Path) -> dict:

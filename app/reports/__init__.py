@@ -23,7 +23,6 @@ Kinds and their REF:
 from __future__ import annotations
 
 import importlib
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,6 +95,8 @@ def render(vault, kind: str, content, *, progress: Callable[[int], None] | None 
     """Lay out a document's Content on the marked template for this vault's user."""
     from app.reports.template import Marking, build_pdf
 
+    # The document's own audit event first, so the head on its footer covers the making of it.
+    vault.audit("report.generated", record_type=kind, record_id=content.reference)
     marking = Marking(title=content.title, reference=content.reference, printed_by=printed_by(vault),
                       printed_at=utc_now(), chain_head=vault.chain_head().short(),
                       partner_information=content.partner_information, names_subjects=content.names_subjects,
@@ -125,26 +126,6 @@ def save_pdf(data: bytes, path: str | Path, *, replace: bool = False) -> None:
     Without `replace` an existing file is refused. With it (the desktop's Save dialog has already
     asked), the new file is written beside it under a temporary name and then swapped in, so a
     failure leaves the old file as it was."""
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise InvalidInput(f"The folder {path.parent} does not exist.")
-    target = path.with_name(f".{path.name}.saving") if replace else path
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    try:
-        fd = os.open(target, flags, 0o600)
-    except FileExistsError:
-        if replace:
-            raise InvalidInput(f"{target} is in the way; remove it and save again (nothing was written).") from None
-        raise InvalidInput(f"{path} already exists; choose a new file name (nothing was written).") from None
-    except OSError as exc:
-        raise InvalidInput(f"Could not write {path}: {exc.strerror or exc} (nothing was written).") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if replace:
-            os.replace(target, path)
-    except OSError as exc:
-        target.unlink(missing_ok=True)
-        raise InvalidInput(f"Could not write {path}: {exc.strerror or exc} (nothing was kept).") from None
+    from app.files import write_private
+
+    write_private(path, data, replace=replace)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from app import audit
 from app.errors import AuthError, InvalidInput, VaultDamaged
 from app.timeutil import utc_now_iso
 from app.vault import crypto
@@ -93,12 +94,9 @@ def write_backup(source: Database, dek: bytearray, slots: KeyslotFile, dest: Pat
             "schema": schema,
             "db_size": size,
             "db_sha256": digest.hexdigest(),
-            "keyslots": {
-                "format": "spocdesk-keyslots/1",
-                "vault_id": slots.vault_id,
-                # Keyring slots stay behind: their secret lives on this workstation only.
-                "slots": [s.to_json() for s in slots.slots if s.kind != "keyring"],
-            },
+            # The slots valid now (and the file's check): keyring slots stay behind, their
+            # secret lives on this workstation only; failed unlocks belong to the live file.
+            "keyslots": {**slots.to_json(leave_out_kinds=("keyring",)), "failed_unlocks": []},
         }
         header_bytes = json.dumps(header, ensure_ascii=False).encode("utf-8")
         fd = os.open(assembled, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -165,7 +163,7 @@ def _extract_verified(path: Path, header: dict, offset: int, image: Path, dek: b
     _extract_image(path, header, offset, image)
     db = open_database(image, dek, journal_mode="DELETE")
     try:
-        report = verify_database(db, crypto.audit_key(dek))
+        report = verify_database(db, audit.chain_key(db, dek))
     finally:
         db.close()
     if not report.ok:
@@ -211,7 +209,7 @@ def restore_backup(backup: Path, vault_path: Path, *, user: str, passphrase: str
             placed = True
             slots.save(slots_path)
             os.replace(image, vault_path)
-        vault = Vault._finish_open(vault_path, dek, slots, lock, user_name=slot.user, how="restore")
+        vault = Vault._finish_open(vault_path, dek, slots, lock, user_name=slot.user, how="restore", slot=slot)
     except BaseException:
         if placed:  # leave nothing half-restored behind
             for leftover in (slots_path, vault_path, Path(f"{vault_path}-wal"), Path(f"{vault_path}-shm")):

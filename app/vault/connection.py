@@ -1,7 +1,8 @@
 """The storage gateway: the only place that opens the database and issues `PRAGMA key`.
 
 Every statement elsewhere goes through `Database.execute` and friends with parameters; the only
-formatted statement is `PRAGMA key` with a raw key checked to be exactly 64 hex digits.
+formatted statements are `PRAGMA key` and `PRAGMA rekey` with a raw key checked to be exactly 64
+hex digits.
 """
 
 from __future__ import annotations
@@ -124,6 +125,10 @@ class Database:
     def closed(self) -> bool:
         return self._conn is None
 
+    @property
+    def in_transaction(self) -> bool:
+        return self._depth > 0
+
     def _live(self) -> sqlcipher3.Connection:
         if self._conn is None or (self._only_thread is not None and threading.get_ident() != self._only_thread):
             raise SpocError("The vault is locked.")
@@ -190,6 +195,22 @@ class Database:
                     conn.execute("ROLLBACK")
                 raise
 
+    def rekey(self, new_dek: bytes | bytearray) -> None:
+        """Re-encrypt every page under a new raw key (SQLCipher's PRAGMA rekey: one write
+        transaction, so a crash leaves the old key or the new one, never a mix)."""
+        key_hex = bytes(new_dek).hex()
+        if not _HEX_KEY.match(key_hex):
+            raise ValueError("the data key must be 32 bytes")
+        with self._lock:
+            if self._depth:
+                raise RuntimeError("rekey inside a transaction")
+            with _translated():
+                self._live().execute(f"PRAGMA rekey = \"x'{key_hex}'\"").fetchall()
+                # The re-encrypted pages are in the write-ahead log: fold them into the file, so
+                # the page checks (which read the file) and any copy see only the new key.
+                self._live().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        del key_hex
+
     def raw_backup_to(self, target: "Database") -> None:
         """SQLite online backup into another connection keyed with the same data key."""
         with self._lock, _translated():
@@ -254,8 +275,8 @@ def open_database(path: Path, dek: bytes | bytearray, *, create: bool = False,
         except sqlcipher3.DatabaseError as exc:
             raise VaultDamaged(
                 f"The vault {path.name} is damaged or has been tampered with, or its keyslot file "
-                "belongs to another vault (the key unlocked but the data failed its check); "
-                "restore it from a backup."
+                "belongs to another vault or is out of date (the key unlocked but the data failed "
+                "its check); put back the current keyslot file, or restore from a backup."
             ) from exc
         if journal_mode not in ("WAL", "DELETE"):
             raise ValueError(journal_mode)

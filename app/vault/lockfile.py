@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import stat
 from pathlib import Path
 
-from app.errors import VaultBusy
+from app.errors import InvalidInput, VaultBusy
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,32 @@ def lock_path(vault_path: Path) -> Path:
     return vault_path.with_name(vault_path.name + ".lock")
 
 
+# Never follow a link planted at the lock file's name: the lock is truncated and written, and a
+# link would make that empty whatever file it points at.
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def _not_a_lock(path: Path) -> InvalidInput:
+    return InvalidInput(f"{path.name} beside the vault is not a plain lock file (a link, a folder or a "
+                        "device was put there); nothing was changed. Remove it and try again.")
+
+
+def _open_lock(path: Path, flags: int) -> int:
+    """Open the lock file without following links, and only if it is a regular file."""
+    if not _NOFOLLOW and path.is_symlink():  # pragma: no cover - systems without O_NOFOLLOW
+        raise _not_a_lock(path)
+    try:
+        fd = os.open(path, flags | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0), 0o600)
+    except OSError as exc:
+        if path.is_symlink() or path.is_dir():
+            raise _not_a_lock(path) from None
+        raise exc
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise _not_a_lock(path)
+    return fd
+
+
 class VaultLock:
     def __init__(self, vault_path: Path):
         self.path = lock_path(vault_path)
@@ -60,7 +87,7 @@ class VaultLock:
         if self._fd is not None:
             return
         for _ in range(5):
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            fd = _open_lock(self.path, os.O_RDWR | os.O_CREAT)
             if not _try_lock(fd):
                 holder = _read_holder(fd)
                 os.close(fd)
@@ -129,9 +156,9 @@ def busy_message(vault_path: Path) -> str | None:
     Only looks: no lock file means no holder; an unlocked one is left as it is (nothing written,
     no fsync, so the unlock screen does not wait on the disk)."""
     try:
-        fd = os.open(lock_path(Path(vault_path)), os.O_RDWR)
-    except OSError:
-        return None  # none there, or a folder we cannot use: the unlock itself will say what is wrong
+        fd = _open_lock(lock_path(Path(vault_path)), os.O_RDWR)
+    except (OSError, InvalidInput):
+        return None  # none there, or not a lock file: the unlock itself will say what is wrong
     try:
         if _try_lock(fd):
             _unlock(fd)

@@ -611,9 +611,26 @@ def _v8_desk_keys(db: Database) -> None:
                (row["id"], row["version"], row["signing_key"], row["age_identity"], row["created_at"]))
 
 
-def _v9_reserved(db: Database) -> None:
-    # Reserved for vault hardening (built on another branch); replaced at merge.
-    pass
+def _v9_account_notices(db: Database) -> None:
+    # Free text typed when disabling a user stays here, in the access-controlled record; the audit
+    # trail carries codes and ids only.
+    db.execute("ALTER TABLE users ADD COLUMN disabled_reason TEXT")
+    # An administrator creating a casework account or resetting a casework user's passphrase is
+    # shown to the Data Protection Manager until acknowledged.
+    db.execute(
+        """CREATE TABLE account_notices (
+               id              TEXT PRIMARY KEY,
+               kind            TEXT NOT NULL CHECK (kind IN ('account-created', 'passphrase-reset')),
+               user_id         TEXT NOT NULL REFERENCES users(id),
+               role            TEXT NOT NULL,
+               detail          TEXT,
+               at              TEXT NOT NULL,
+               by_user         TEXT NOT NULL,
+               acknowledged_at TEXT,
+               acknowledged_by TEXT
+           )"""
+    )
+    db.execute("CREATE INDEX account_notices_open ON account_notices(acknowledged_at, at)")
 
 
 RETENTION_DECISIONS = ("keep", "hold", "release")
@@ -740,7 +757,8 @@ MIGRATIONS: tuple[Migration, ...] = (
               _v6_meetings),
     Migration(7, "indexes for the request list: its columns and its per-request counts", _v7_list_counts),
     Migration(8, "desk keys, trusted partner desks, sealed packages, the telephone log", _v8_desk_keys),
-    Migration(9, "reserved (vault hardening)", _v9_reserved),
+    Migration(9, "disable reasons kept with the user; account notices for the Data Protection Manager",
+              _v9_account_notices),
     Migration(10, "retention decisions, disposal certificates, subject access and FOI requests", _v10_retention),
 )
 LATEST = MIGRATIONS[-1].version

@@ -6,18 +6,20 @@ that `close()` overwrites; closing also closes the connection and releases the l
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from app import audit
+from app import audit, unlock_throttle
 from app.errors import AuthError, InvalidInput, SpocError, VaultDamaged
 from app.timeutil import utc_now, utc_now_iso
 from app.vault import crypto, keyring_slot, passphrase as passphrase_rules, recovery
 from app.vault.connection import Database, check_file_header, open_database
-from app.vault.keyslots import KeyslotFile, Slot, keyslot_path
+from app.vault.keyslots import OUT_OF_DATE, KeyslotFile, Slot, SlotKeys, keyslot_path
 from app.vault.lockfile import VaultLock
 from app.vault.migrations import LATEST, check_supported, migrate, pending, schema_version
 
@@ -26,6 +28,14 @@ log = logging.getLogger(__name__)
 USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$")
 WRONG_CREDENTIALS = "Wrong user name or passphrase."
 RECOVERY_ACTOR = "recovery-key"
+# Why a vault was rekeyed: codes, for the audit trail.
+REKEY_REASONS = ("user-disabled", "passphrase-may-be-known", "recovery-key-replaced", "administrator")
+_REKEY_PENDING = "rekey_pending"
+_CHAIN_KEY = "audit_chain_key"
+
+
+class RekeyBlocked(InvalidInput):
+    """A slot of the old format cannot be resealed without its passphrase."""
 
 
 @dataclass(frozen=True)
@@ -53,8 +63,9 @@ class User:
         )
 
 
-def default_kdf() -> crypto.ScryptParams:
-    return crypto.ScryptParams(n=crypto.SCRYPT_N, r=crypto.SCRYPT_R, p=crypto.SCRYPT_P)
+def default_kdf() -> crypto.Argon2Params:
+    """Argon2id for every new or changed passphrase slot (scrypt slots are upgraded at unlock)."""
+    return crypto.default_argon2()
 
 
 def check_user_name(name: str) -> str:
@@ -73,8 +84,8 @@ def user_name_problem(name: str) -> str | None:
     return "User names use 2 to 64 letters, digits, dots, hyphens or underscores, and start with a letter or digit"
 
 
-def check_passphrase(value: str, whose: str = "The passphrase") -> str:
-    found = passphrase_rules.problems(value)
+def check_passphrase(value: str, whose: str = "The passphrase", user_inputs=()) -> str:
+    found = passphrase_rules.problems(value, user_inputs)
     if found:
         raise InvalidInput(f"{whose} was refused: {' '.join(found)}")
     return value
@@ -91,7 +102,9 @@ class Vault:
         self.keyslots = keyslots
         self._lock = lock
         self.user = user
-        self.audit_key = crypto.audit_key(dek)
+        self.last_rekey_seconds: float | None = None
+        self.location_warning: str | None = None
+        self.audit_key = audit.chain_key(db, dek)
         self.vault_id = self.meta("vault_id")
         self.agency = self.meta("agency")
 
@@ -136,13 +149,13 @@ class Vault:
 
     @classmethod
     def create(cls, path: str | Path, *, user: str, passphrase: str, agency: str,
-               kdf: crypto.ScryptParams | None = None) -> tuple["Vault", str]:
+               kdf=None) -> tuple["Vault", str]:
         """A new vault with its first (admin) user; returns it and the recovery key to show once."""
         from app.agreement import load_agreement
 
         path = Path(path)
         check_user_name(user)
-        check_passphrase(passphrase)
+        check_passphrase(passphrase, user_inputs=(user, agency))
         agreement = load_agreement()
         if agency not in agreement.partner_codes():
             raise InvalidInput(
@@ -150,6 +163,11 @@ class Vault:
             )
         if not path.parent.is_dir():
             raise InvalidInput(f"The folder {path.parent} does not exist.")
+        from app.vault import location
+
+        synced = location.synced_reason(path.parent)
+        if synced:
+            raise InvalidInput(location.refusal(path.parent, synced))
         slots_path = keyslot_path(path)
         if path.exists() or slots_path.exists():
             raise InvalidInput(f"{path} already exists; choose a new file name for the vault.")
@@ -192,6 +210,7 @@ class Vault:
                 audit.record(db, key, user, "recovery_key.issued", record_type="vault", record_id=vault_id)
             row = db.one("SELECT * FROM users WHERE id = ?", (user_id,))
             vault = cls(path, db, dek, slots, lock, User.from_row(row))
+            vault._reconcile_keyslots()  # the first listing of the slots, and the file's check
         except BaseException:
             for leftover in reversed(created):
                 for extra in ("", "-wal", "-shm"):
@@ -207,12 +226,18 @@ class Vault:
     @classmethod
     def open(cls, path: str | Path, *, user: str, passphrase: str) -> "Vault":
         def unwrap(slots: KeyslotFile, path: Path):
+            _refuse_while_throttled(slots, user)
             slot = slots.passphrase_slot(user)
             if slot is not None:
                 try:
-                    return slots.unwrap_with_passphrase(slot, passphrase), slot.user
+                    keys = slots.unlock_with_passphrase(slot, passphrase)
                 except crypto.UnwrapError:
                     pass
+                else:
+                    def upgrade(vault: "Vault") -> None:
+                        if slot.format == 1 or slot.kdf.get("name") != "argon2id":
+                            vault._upgrade_passphrase_slot(slot, passphrase)
+                    return keys, slot.user, slot, upgrade
             _note_failure(slots, path, user)
             raise AuthError(WRONG_CREDENTIALS)
 
@@ -224,11 +249,17 @@ class Vault:
         secret = recovery.parse_recovery_key(recovery_key)
 
         def unwrap(slots: KeyslotFile, path: Path):
-            dek = _first_unwrap(slots, slots.slots_of("recovery"), lambda slot: secret)
-            if dek is None:
+            _refuse_while_throttled(slots, RECOVERY_ACTOR)
+            found = _first_unlock(slots, slots.slots_of("recovery"), lambda slot: secret)
+            if found is None:
                 _note_failure(slots, path, RECOVERY_ACTOR)
                 raise AuthError("That recovery key does not open this vault.")
-            return dek, None
+            keys, slot = found
+
+            def upgrade(vault: "Vault") -> None:
+                if slot.format == 1:
+                    vault._upgrade_secret_slot(slot, secret)
+            return keys, None, slot, upgrade
 
         return cls._unlock(path, unwrap, how="recovery key")
 
@@ -241,11 +272,21 @@ class Vault:
             status = keyring_slot.status()
             if not status.usable:
                 raise AuthError(f"Cannot use the remembered key: {status.reason}.")
-            dek = _first_unwrap(slots, slots.slots_of("keyring", user),
-                                lambda slot: keyring_slot.load(slots.vault_id, slot.id))
-            if dek is None:
+            secrets_seen: dict[str, bytes] = {}
+
+            def secret_for(slot):
+                secrets_seen[slot.id] = keyring_slot.load(slots.vault_id, slot.id)
+                return secrets_seen[slot.id]
+
+            found = _first_unlock(slots, slots.slots_of("keyring", user), secret_for)
+            if found is None:
                 raise AuthError("This workstation does not remember a key for that user; use the passphrase.")
-            return dek, user
+            keys, slot = found
+
+            def upgrade(vault: "Vault") -> None:
+                if slot.format == 1:
+                    vault._upgrade_secret_slot(slot, secrets_seen[slot.id])
+            return keys, user, slot, upgrade
 
         vault = cls._unlock(path, unwrap, how="keyring")
         if not get_policy(vault).keyring_allowed:
@@ -264,16 +305,39 @@ class Vault:
         lock.acquire()
         try:
             slots = KeyslotFile.load(keyslot_path(path))
-            dek, user_name = unwrap(slots, path)
-            return cls._finish_open(path, dek, slots, lock, user_name=user_name, how=how)
+            keys, user_name, slot, upgrade = unwrap(slots, path)
+            vault = cls._finish_open(path, keys, slots, lock, user_name=user_name, how=how, slot=slot,
+                                     upgrade=upgrade)
         except BaseException:
             lock.release()
             raise
+        from app.vault import location
+
+        synced = location.synced_reason(path.parent)
+        if synced:
+            vault.location_warning = location.warning(path, synced)
+            log.warning("vault.location.synced")
+        return vault
 
     @classmethod
-    def _finish_open(cls, path: Path, dek: bytearray, slots: KeyslotFile, lock: VaultLock,
-                     *, user_name: str | None, how: str) -> "Vault":
-        db = open_database(path, dek)
+    def _finish_open(cls, path: Path, keys: "SlotKeys | bytearray", slots: KeyslotFile, lock: VaultLock,
+                     *, user_name: str | None, how: str, slot: Slot | None = None, upgrade=None) -> "Vault":
+        if not isinstance(keys, SlotKeys):
+            keys = SlotKeys(keys)
+        # During an interrupted rekey the slot holds two keys: the database opens with one of them.
+        try:
+            db = open_database(path, keys.current)
+            dek, opened_with_next = keys.current, False
+        except VaultDamaged:
+            if keys.next is None:
+                keys.clear()
+                raise
+            try:
+                db = open_database(path, keys.next)
+            except BaseException:
+                keys.clear()
+                raise
+            dek, opened_with_next = keys.next, True
         try:
             version = schema_version(db)
             if version == 0:
@@ -287,6 +351,7 @@ class Vault:
             vault_id = db.scalar("SELECT value FROM meta WHERE key = 'vault_id'")
             if vault_id != slots.vault_id:
                 raise VaultDamaged("The keyslot file belongs to another vault; restore the right one.")
+            _check_keyslot_file(db, slots, keys.current, slot, path)
             user = None
             if user_name is not None:
                 row = db.one("SELECT * FROM users WHERE name = ?", (user_name,))
@@ -297,36 +362,56 @@ class Vault:
             vault = cls(path, db, dek, slots, lock, user)
         except BaseException:
             db.close()
-            crypto.clear(dek)
+            keys.clear()
             raise
+        # The key the database did not open with is of no further use (or is kept as `dek`).
+        other = keys.current if opened_with_next else keys.next
         try:
+            reports = unlock_throttle.checked_failures(slots.failed_unlocks, known=set(slots.users()) | {
+                RECOVERY_ACTOR, unlock_throttle.UNKNOWN_USER}, created_at=vault.meta("created_at"), now=utc_now())
             with db.transaction():
                 if migrated_from is not None:
                     vault.audit("vault.migrated", record_type="vault", record_id=vault.vault_id,
                                 reason=f"schema {migrated_from} to {LATEST}")
-                for failure in slots.failed_unlocks:
-                    vault.audit("login.failed", actor=str(failure.get("user", "?"))[:64],
-                                at=str(failure.get("at") or utc_now_iso()),
-                                reason="recorded at the next successful unlock")
+                for report in reports:
+                    vault.audit(report.action, actor=report.actor, at=report.at, reason=report.reason)
                 vault.audit("login", record_type="vault", record_id=vault.vault_id, reason=how)
-            if slots.failed_unlocks:
-                slots.failed_unlocks = []
+            changed = unlock_throttle.after_success(slots.failed_unlocks, vault.actor)
+            if changed is not None:
+                slots.failed_unlocks = changed
                 slots.save(keyslot_path(path))
+            # Finish what a crash interrupted, then bring the file and the listing into step.
+            if opened_with_next:
+                vault._finish_rekey()
+            elif other is not None:
+                vault._apply_rekey(bytearray(other))
+            vault._reconcile_keyslots()
+            if upgrade is not None:
+                upgrade(vault)
+            # A rekey that is due (the revocation was committed, the rekey not started: a crash,
+            # or a slot of the old format that this unlock may just have upgraded).
+            if vault.meta(_REKEY_PENDING):
+                vault._rekey_if_possible()
         except BaseException:
             vault.close(record=False)
             raise
+        finally:
+            crypto.clear(other)
         log.info("vault.unlocked")
         return vault
 
     # ---- integrity and backups -------------------------------------------------------------
 
-    def verify(self):
+    def verify(self, *, expect: list[tuple[int, str]] | tuple = ()):
+        """SQLCipher's page checks, the structure, and the audit chain: from `vault.created`, at
+        least as long as the keyslot file recorded at the last lock, holding every `expect` head."""
         from app.roles import require
         from app.vault.verify import verify_database
 
         if self.user is not None:
             require(self.role, "vault.verify", "verify the vault")
-        report = verify_database(self.db, self.audit_key)
+        report = verify_database(self.db, self.audit_key, recorded_seq=self.keyslots.recorded_audit_seq,
+                                 expect=expect)
         try:
             self.audit("vault.verified", record_type="vault", record_id=self.vault_id,
                        reason="ok" if report.ok else "problems found")
@@ -347,32 +432,212 @@ class Vault:
         return info
 
     # ---- keyslots --------------------------------------------------------------------------
+    #
+    # The database lists the current slots (`meta.keyslots`: the file's generation and each
+    # slot's id and digest). Order of every change, so a crash anywhere leaves a pair that opens:
+    #   1. list a new slot in the database (committed) before any file holds it;
+    #   2. write the keyslot file (generation + 1, its check signed under the data key);
+    #   3. list exactly the file's slots and its generation.
+    # A rekey adds: 1a. the revoked slots unlisted and `rekey_pending` recorded with the change
+    # that revokes; 2a. every slot sealed to the next key as well; 2b. PRAGMA rekey (one SQLite
+    # transaction); 2c. the file with only the new key. An unlock finishes whatever was cut short.
 
-    def save_keyslots(self) -> None:
+    def _listing(self) -> dict:
+        return _read_listing(self.db) or {"generation": self.keyslots.generation, "slots": {}}
+
+    def _write_listing(self, generation: int, digests: dict[str, str]) -> None:
+        with self.db.transaction():
+            self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('keyslots', ?)",
+                            (json.dumps({"generation": generation, "slots": digests}, sort_keys=True),))
+
+    def _list_slots(self, new: list[Slot]) -> None:
+        listing = self._listing()
+        digests = dict(listing["slots"])
+        digests.update({s.id: s.digest() for s in new})
+        self._write_listing(int(listing["generation"]), digests)
+
+    def _sign_and_save(self, generation: int) -> None:
+        recorded = self.keyslots.recorded_audit_seq
+        if self.db.in_transaction and self.keyslots.check is not None:
+            # Events of an open transaction may yet be rolled back: keep the head already recorded.
+            seq, mac = recorded, self.keyslots.check["audit_mac"]
+        else:
+            head = self.chain_head()
+            seq, mac = max(head.seq, recorded), head.mac
+        self.keyslots.sign_check(self._dek, generation=generation, audit_seq=seq, audit_mac=mac)
         self.keyslots.save(self.keyslot_path)
 
-    def add_passphrase_slot(self, user: str, passphrase: str, kdf: crypto.ScryptParams | None = None) -> Slot:
-        return self.keyslots.add_passphrase_slot(user, passphrase, self._dek, kdf or default_kdf())
+    def save_keyslots(self) -> None:
+        """Write the keyslot file and list its slots as the current ones (steps 1 to 3)."""
+        listing = self._listing()
+        unlisted = [s for s in self.keyslots.slots if listing["slots"].get(s.id) != s.digest()]
+        if unlisted:
+            self._list_slots(unlisted)
+        generation = max(self.keyslots.generation, int(listing["generation"])) + 1
+        self._sign_and_save(generation)
+        self._write_listing(generation, {s.id: s.digest() for s in self.keyslots.slots})
 
-    def replace_passphrase_slot(self, user: str, passphrase: str,
-                                kdf: crypto.ScryptParams | None = None) -> None:
+    def _record_audit_head(self) -> None:
+        """At lock: the keyslot file remembers how long the trail was, so a cut is found."""
+        listing = _read_listing(self.db)
+        if listing is None or self.keyslots.check is None:
+            return
+        self._sign_and_save(self.keyslots.generation)
+
+    def _reconcile_keyslots(self) -> None:
+        """After an unlock: list exactly the file's slots (dropping any the database never
+        listed), at the file's generation; an old vault gets its first listing here."""
+        listing = _read_listing(self.db)
+        if listing is None:
+            self._write_listing(self.keyslots.generation, {s.id: s.digest() for s in self.keyslots.slots})
+            self._sign_and_save(self.keyslots.generation)
+            log.info("vault.keyslots.listed")
+            return
+        listed = listing["slots"]
+        strays = [s for s in self.keyslots.slots if listed.get(s.id) != s.digest()]
+        if strays:
+            self.keyslots.slots = [s for s in self.keyslots.slots if s not in strays]
+            self.audit("keyslots.stale_removed", record_type="vault", record_id=self.vault_id,
+                       reason=f"{len(strays)} slot(s) not listed by the vault")
+        current = {s.id: s.digest() for s in self.keyslots.slots}
+        generation = max(self.keyslots.generation, int(listing["generation"]))
+        if strays:
+            self._sign_and_save(generation + 1)
+            generation += 1
+        if current != listed or generation != int(listing["generation"]):
+            self._write_listing(generation, current)
+
+    def add_passphrase_slot(self, user: str, passphrase: str, kdf=None) -> Slot:
+        """A new slot for `user`, listed in the database at once (not yet in the file)."""
+        slot = self.keyslots.add_passphrase_slot(user, passphrase, self._dek, kdf or default_kdf())
+        if not self.db.in_transaction:
+            self._list_slots([slot])
+        return slot
+
+    def replace_passphrase_slot(self, user: str, passphrase: str, kdf=None) -> None:
         """Rewrap the key for `user` under a new passphrase; the database is not rekeyed."""
         old = self.keyslots.slots_of("passphrase", user)
         self.add_passphrase_slot(user, passphrase, kdf)
         self.keyslots.slots = [s for s in self.keyslots.slots if s not in old]
 
-    def remove_user_slots(self, user: str) -> None:
-        for slot in self.keyslots.remove_user_slots(user):
+    def remove_user_slots(self, user: str) -> list[Slot]:
+        removed = self.keyslots.remove_user_slots(user)
+        for slot in removed:
             if slot.kind == "keyring":
                 _forget_keyring(self.keyslots.vault_id, slot.id)
+        return removed
+
+    def _upgrade_passphrase_slot(self, slot: Slot, passphrase: str) -> None:
+        """A scrypt or format-1 slot becomes an Argon2id format-2 slot at its user's unlock."""
+        try:
+            new = self.keyslots.add_passphrase_slot(slot.user, passphrase, self._dek, default_kdf())
+            self._list_slots([new])
+            self.keyslots.slots = [s for s in self.keyslots.slots if s is not slot]
+            self.save_keyslots()
+        except (OSError, SpocError):
+            log.warning("vault.keyslot.upgrade_failed")  # the old slot still opens; next time
+            return
+        self.audit("keyslot.upgraded", record_type="user", record_id=self.user.id if self.user else None,
+                   reason="argon2id")
+
+    def _upgrade_secret_slot(self, slot: Slot, secret: bytes) -> None:
+        try:
+            extra = dict(slot.extra)
+            new = self.keyslots.add_secret_slot(slot.kind, slot.user, secret, self._dek, **extra)
+            if slot.kind == "keyring":
+                keyring_slot.store(self.keyslots.vault_id, new.id, secret)
+            self._list_slots([new])
+            self.keyslots.slots = [s for s in self.keyslots.slots if s is not slot]
+            self.save_keyslots()
+            if slot.kind == "keyring":
+                _forget_keyring(self.keyslots.vault_id, slot.id)
+        except (OSError, SpocError):
+            log.warning("vault.keyslot.upgrade_failed")
+            return
+        self.audit("keyslot.upgraded", record_type="vault", record_id=self.vault_id, reason=slot.kind)
+
+    # ---- rekeying: a new data key, every remaining slot resealed ---------------------------------
+
+    def revoke_slots(self, slots: list[Slot], reason: str) -> None:
+        """Step 1a: unlist `slots` and record that a rekey is due; call it inside the transaction
+        of the change that revokes (disable, reset, new recovery key), then call `rekey()`."""
+        if reason not in REKEY_REASONS:
+            raise ValueError(reason)
+        gone = {s.id for s in slots}
+        self.keyslots.slots = [s for s in self.keyslots.slots if s.id not in gone]
+        listing = self._listing()
+        with self.db.transaction():
+            self._write_listing(int(listing["generation"]),
+                                {k: v for k, v in listing["slots"].items() if k not in gone})
+            self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (_REKEY_PENDING, reason))
+            if self.meta(_CHAIN_KEY) is None:
+                # The chain key survives rekeys: kept (encrypted) in the vault from the first one.
+                self.db.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (_CHAIN_KEY, self.audit_key.hex()))
+
+    def rekey_blockers(self) -> list[str]:
+        """Slots still of format 1 (not unlocked since the upgrade) cannot be resealed."""
+        return sorted({s.user or s.kind for s in self.keyslots.slots if s.format == 1})
+
+    def rekey(self) -> None:
+        """Steps 2a to 3: a new data key for the database, sealed to every remaining slot."""
+        blockers = self.rekey_blockers()
+        if blockers:
+            self.save_keyslots()  # the revoked slots leave the file all the same
+            raise RekeyBlocked(
+                "The vault was not rekeyed: the slot(s) of " + ", ".join(blockers) + " are of the old "
+                "format and can only be upgraded when they are next used; ask them to sign in once "
+                "(or use the recovery key once), then rekey again."
+            )
+        if self.meta(_CHAIN_KEY) is None:
+            with self.db.transaction():
+                self.db.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (_CHAIN_KEY, self.audit_key.hex()))
+        new = crypto.new_data_key()
+        for slot in self.keyslots.slots:
+            self.keyslots.reseal(slot, new, next_key=True)
+        self._sign_and_save(max(self.keyslots.generation, int(self._listing()["generation"])) + 1)
+        self._apply_rekey(new)
+
+    def _apply_rekey(self, new: bytearray) -> None:
+        started = time.monotonic()
+        self.db.rekey(new)
+        old, self._dek = self._dek, new
+        crypto.clear(old)
+        self._finish_rekey(seconds=time.monotonic() - started)
+
+    def _finish_rekey(self, seconds: float | None = None) -> None:
+        for slot in self.keyslots.slots:
+            if slot.sealed_next is not None:
+                slot.sealed, slot.sealed_next = slot.sealed_next, None
+        reason = self.meta(_REKEY_PENDING) or "rekey"
+        self.save_keyslots()
+        with self.db.transaction():
+            self.db.execute("DELETE FROM meta WHERE key = ?", (_REKEY_PENDING,))
+            self.audit("vault.rekeyed", record_type="vault", record_id=self.vault_id, reason=reason)
+        log.info("vault.rekeyed")
+        self.last_rekey_seconds = seconds
+
+    def _rekey_if_possible(self) -> None:
+        try:
+            self.rekey()
+        except RekeyBlocked:
+            log.warning("vault.rekey.blocked")
 
     def new_recovery_key(self) -> str:
-        """Replace the recovery slot; the old recovery key stops working."""
+        """Replace the recovery slot and rekey: the old recovery key, even with an old copy of
+        the keyslot file, opens nothing written afterwards."""
+        from app.roles import require
+
+        if self.user is not None:
+            require(self.role, "users.manage", "replace the recovery key")
         secret = recovery.new_recovery_secret()
-        self.keyslots.slots = [s for s in self.keyslots.slots if s.kind != "recovery"]
-        self.keyslots.add_secret_slot("recovery", None, secret, self._dek)
+        new = self.keyslots.add_secret_slot("recovery", None, secret, self._dek)
+        self._list_slots([new])
+        old = [s for s in self.keyslots.slots if s.kind == "recovery" and s is not new]
         self.save_keyslots()
-        self.audit("recovery_key.issued", record_type="vault", record_id=self.vault_id)
+        with self.db.transaction():
+            self.audit("recovery_key.issued", record_type="vault", record_id=self.vault_id)
+            self.revoke_slots(old, "recovery-key-replaced")
+        self._rekey_if_possible()
         return recovery.format_recovery_key(secret)
 
     def remember_on_workstation(self) -> None:
@@ -426,7 +691,8 @@ class Vault:
             if record:
                 try:
                     self.audit("logout", record_type="vault", record_id=self.vault_id, reason=reason)
-                except SpocError:
+                    self._record_audit_head()
+                except (SpocError, OSError):
                     pass  # a full or damaged disk must not stop the lock itself
         finally:
             self.db.close()
@@ -442,17 +708,57 @@ class Vault:
         self.close()
 
 
-def _first_unwrap(slots: KeyslotFile, candidates: list[Slot], secret_for) -> bytearray | None:
-    """The data key from the first candidate slot whose secret opens it."""
+def _first_unlock(slots: KeyslotFile, candidates: list[Slot], secret_for) -> tuple[SlotKeys, Slot] | None:
+    """The keys from the first candidate slot whose secret opens it, and that slot."""
     for slot in candidates:
         secret = secret_for(slot)
         if secret is None:
             continue
         try:
-            return slots.unwrap_with_secret(slot, secret)
+            return slots.unlock_with_secret(slot, secret), slot
         except crypto.UnwrapError:
             continue
     return None
+
+
+def _refuse_while_throttled(slots: KeyslotFile, user: str) -> None:
+    """The per-user wait after repeated failures, for every caller (desktop and CLI alike)."""
+    wait = unlock_throttle.seconds_left_for(slots.failed_unlocks, user, utc_now())
+    if wait > 0:
+        raise unlock_throttle.Throttled(wait)
+
+
+def _read_listing(db: Database) -> dict | None:
+    raw = db.scalar("SELECT value FROM meta WHERE key = 'keyslots'")
+    if raw is None:
+        return None
+    try:
+        listing = json.loads(raw)
+        if not (isinstance(listing, dict) and type(listing.get("generation")) is int
+                and isinstance(listing.get("slots"), dict)):
+            raise ValueError
+    except ValueError:
+        raise VaultDamaged("The vault's list of current keyslots is damaged; restore from a backup.") from None
+    return listing
+
+
+def _check_keyslot_file(db: Database, slots: KeyslotFile, dek: bytearray, used: Slot | None, path: Path) -> None:
+    """A slot the vault does not list, or a keyslot file older than the vault, opens nothing."""
+    listing = _read_listing(db)
+    if listing is None:
+        return  # a vault from before slot listings: listed at this unlock
+    name = keyslot_path(path).name
+
+    def out_of_date(why: str) -> VaultDamaged:
+        log.warning("vault.keyslots.out_of_date")
+        return VaultDamaged(OUT_OF_DATE.format(name=name, why=why))
+
+    if used is not None and listing["slots"].get(used.id) != used.digest():
+        raise out_of_date("the slot used is not one the vault lists as current")
+    if not slots.check_is_valid(dek):
+        raise out_of_date("its check does not match the vault (an older or altered copy)")
+    if slots.generation < int(listing["generation"]):
+        raise out_of_date("an older copy of it was put back")
 
 
 def _note_failure(slots: KeyslotFile, path: Path, user: str) -> None:

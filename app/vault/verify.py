@@ -30,11 +30,13 @@ class VerifyReport:
             "audit_chain": "ok" if self.chain.ok else "broken",
             "audit_events": self.chain.events,
             "audit_head": self.chain.head.short(),
+            "mismatched_head": self.chain.mismatched_head,
             "problems": list(self.problems),
         }
 
 
-def verify_database(db: Database, audit_key: bytes) -> VerifyReport:
+def verify_database(db: Database, audit_key: bytes, *, recorded_seq: int = 0,
+                    expect: list[tuple[int, str]] | tuple = ()) -> VerifyReport:
     report = VerifyReport()
     try:
         page_errors = [str(r[0]) for r in db.query("PRAGMA cipher_integrity_check")]
@@ -55,7 +57,7 @@ def verify_database(db: Database, audit_key: bytes) -> VerifyReport:
             report.foreign_keys_ok = False
             report.problems.append("some records point at records that do not exist")
         try:
-            report.chain = audit.verify_chain(db, audit_key)
+            report.chain = audit.verify_chain(db, audit_key, recorded_seq=recorded_seq, expect=expect)
         except VaultDamaged:
             report.chain.problems.append("the audit trail could not be read")
         report.problems.extend(report.chain.problems)

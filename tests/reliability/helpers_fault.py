@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from app.vault import crypto
 
 crypto.SCRYPT_N = 2**10
+crypto.ARGON2_MEMORY_KIB, crypto.ARGON2_ITERATIONS = 64, 1
 
 from app.errors import SpocError
 from app.vault import Vault

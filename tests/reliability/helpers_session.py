@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from app.vault import crypto
 
 crypto.SCRYPT_N = 2**10
+crypto.ARGON2_MEMORY_KIB, crypto.ARGON2_ITERATIONS = 64, 1
 
 
 def main(argv: list[str]) -> int:

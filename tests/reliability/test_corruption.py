@@ -31,8 +31,7 @@ def pristine(tmp_path_factory):
     """A closed vault with 40 demo requests (WAL folded back in), and what it holds."""
     from app.vault import crypto
 
-    saved, crypto.SCRYPT_N = crypto.SCRYPT_N, 2**10
-    try:
+    with crypto.lowered_cost():
         folder = tmp_path_factory.mktemp("pristine")
         path = folder / "desk.vault"
         vault, _ = Vault.create(path, user="alice", passphrase=PASSPHRASE, agency="DCON")
@@ -41,8 +40,6 @@ def pristine(tmp_path_factory):
             rows = [tuple(r) for r in vault.db.query(DATA_SQL)]
         finally:
             vault.close()
-    finally:
-        crypto.SCRYPT_N = saved
     assert not Path(str(path) + "-wal").exists(), "closing should fold the WAL into the vault"
     return path, rows
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import app.logsetup as logsetup
-from app.errors import VaultBusy
+from app.errors import SpocError, VaultBusy, VaultDamaged
 from app.vault import Vault
 from app.vault.backup import restore_backup
 from app.vault.lockfile import lock_path
@@ -126,6 +126,96 @@ def test_killed_writer_held_the_vault_until_it_died(vault_path):
         proc.wait(timeout=10)
         proc.stdout.close()
     Vault.open(vault_path, user="alice", passphrase=PASSPHRASE).close()
+
+
+# ---- kill -9 during a rekey: the vault opens with the old keys or the new, never neither ----------
+
+BOB_PASSPHRASE = "copper violin harbour 19"
+
+
+def _rekey_desk(vault_path: Path) -> str:
+    """alice (admin) and bob (spoc), with enough pages that a rekey takes a while; the recovery key."""
+    from app import users
+
+    vault, recovery_key = Vault.create(vault_path, user="alice", passphrase=PASSPHRASE, agency="DCON")
+    users.add_user(vault, "bob", "spoc", BOB_PASSPHRASE)
+    vault.db.execute("CREATE TABLE ballast (id INTEGER PRIMARY KEY, body TEXT)")
+    with vault.db.transaction():
+        vault.db.executemany("INSERT INTO ballast (body) VALUES (?)", [(f"ballast {i} " * 40,) for i in range(3000)])
+    vault.close()
+    return recovery_key
+
+
+def _start_helper(vault_path: Path, *args: str) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "SPOCDESK_TEST_PASSPHRASE": PASSPHRASE}
+    return subprocess.Popen([sys.executable, str(HELPER), args[0], str(vault_path), "alice", *args[1:]],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO)
+
+
+def _kill(proc: subprocess.Popen) -> str:
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    out = proc.stdout.read()
+    proc.stdout.close()
+    proc.stderr.close()
+    return out
+
+
+def _opens_and_verifies(vault_path: Path, recovery_key: str) -> None:
+    vault = Vault.open(vault_path, user="alice", passphrase=PASSPHRASE)
+    try:
+        assert vault.meta("rekey_pending") is None, "the unlock finishes a rekey cut short"
+        assert vault.db.scalar("SELECT count(*) FROM ballast") == 3000
+        report = vault.verify()
+        assert report.ok, report.problems
+    finally:
+        vault.close()
+    Vault.open_with_recovery(vault_path, recovery_key).close()
+
+
+def test_kill_9_during_rekeys_leaves_a_vault_that_opens(vault_path, kill_trial):
+    recovery_key = _rekey_desk(vault_path)
+    rng = rng_for("kill-rekey", kill_trial)
+    proc = _start_helper(vault_path, "rekey")
+    try:
+        first = proc.stdout.readline()  # one rekey done: the next is under way
+        assert first.strip() == "1", proc.stderr.read()[-2000:]
+        time.sleep(rng.random() * 0.3)
+    finally:
+        _kill(proc)
+    _opens_and_verifies(vault_path, recovery_key)
+    Vault.open(vault_path, user="bob", passphrase=BOB_PASSPHRASE).close()
+
+
+def test_kill_9_while_disabling_a_user_never_leaves_their_old_keys_working(vault_path, kill_trial):
+    from app.vault.keyslots import keyslot_path
+
+    recovery_key = _rekey_desk(vault_path)
+    old_keys = keyslot_path(vault_path).read_bytes()
+    rng = rng_for("kill-disable", kill_trial)
+    proc = _start_helper(vault_path, "disable", "bob")
+    try:
+        assert proc.stdout.readline().strip() == "ready", proc.stderr.read()[-2000:]
+        time.sleep(rng.random() * 0.15)
+    finally:
+        out = _kill(proc)
+    _opens_and_verifies(vault_path, recovery_key)
+    vault = Vault.open(vault_path, user="alice", passphrase=PASSPHRASE)
+    try:
+        disabled = not vault.db.scalar("SELECT active FROM users WHERE name = 'bob'")
+    finally:
+        vault.close()
+    assert disabled or "done" not in out
+    if disabled:
+        with pytest.raises(SpocError):
+            Vault.open(vault_path, user="bob", passphrase=BOB_PASSPHRASE)
+        current = keyslot_path(vault_path).read_bytes()
+        keyslot_path(vault_path).write_bytes(old_keys)
+        with pytest.raises(VaultDamaged):
+            Vault.open(vault_path, user="bob", passphrase=BOB_PASSPHRASE)
+        keyslot_path(vault_path).write_bytes(current)
+    else:
+        Vault.open(vault_path, user="bob", passphrase=BOB_PASSPHRASE).close()
 
 
 # ---- no plaintext anywhere ------------------------------------------------------------------

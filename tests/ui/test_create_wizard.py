@@ -61,6 +61,29 @@ def test_meter_words_and_blocking(qtbot):
     assert meter.strength() in ("Good", "Strong") and meter.acceptable()
 
 
+def test_meter_uses_the_core_estimator_with_the_users_name_and_agency(qtbot):
+    """Issue 16: character classes count for nothing; names, places and years are tried first."""
+    meter = PassphraseMeter()
+    for weak in ("Summer2026!!", "Derby2026!!!", "police123456"):
+        meter.set_passphrase(weak)
+        assert not meter.acceptable() and meter.strength() in ("Too weak", "Weak"), weak
+    meter.set_passphrase("dcon okonkwo derby")
+    assert meter.acceptable()
+    meter.set_user_inputs(("margaret.okonkwo", "DCON"))   # her own name and agency: refused for her
+    assert not meter.acceptable()
+    assert "too easy to guess" in meter.reason.text()
+
+
+def test_a_cloud_synced_folder_is_refused_on_the_location_page(qtbot, tmp_path):
+    from ui.shell.create_wizard import location_problem
+
+    synced = tmp_path / "OneDrive - Derbyshire Constabulary"
+    synced.mkdir()
+    problem = location_problem(str(synced / "desk.vault"))
+    assert problem and "OneDrive" in problem
+    assert location_problem(str(tmp_path / "desk.vault")) is None
+
+
 def test_wizard_creates_a_vault_end_to_end(qtbot, wizard, tmp_path):
     path = tmp_path / "desk.vault"
     assert default_vault_path(tmp_path).parent == tmp_path
@@ -125,12 +148,18 @@ def test_cancel_after_creation_keeps_the_vault(qtbot, wizard, tmp_path):
     Vault.open(path, user="alice", passphrase=PASSPHRASE).close()
 
 
-def test_copy_and_printout_are_plain_and_marked(qtbot, wizard, tmp_path):
+def test_the_recovery_key_is_shown_and_printed_never_copied(qtbot, wizard, tmp_path):
     path = tmp_path / "<b>desk&amp;.vault"
     _create(qtbot, wizard, path)
     key = wizard.recovery_key
-    qtbot.mouseClick(wizard.recovery_page.copy_button, Qt.MouseButton.LeftButton)
-    assert QtGui.QGuiApplication.clipboard().text() == key
+    page = wizard.recovery_page
+    assert not hasattr(page, "copy_button")
+    assert not page.key_view.textInteractionFlags() & Qt.TextInteractionFlag.TextSelectableByMouse
+    QtGui.QGuiApplication.clipboard().clear()
+    page.key_view.setFocus()
+    qtbot.keyClick(page.key_view, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(page.key_view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert key not in QtGui.QGuiApplication.clipboard().text()
     sheet = wizard.recovery_sheet()
     text = PdfReader(io.BytesIO(sheet.data)).pages[0].extract_text()
     assert text.count("OFFICIAL-SENSITIVE") >= 2 and "Page 1 of 1" in text
@@ -147,7 +176,7 @@ def test_copy_and_printout_are_plain_and_marked(qtbot, wizard, tmp_path):
     wizard.print_recovery_sheet_to(printer)
     assert len(PdfReader(printed).pages) == 1
     actions = [r["action"] for r in wizard.vault.db.query("SELECT action FROM audit_events")]
-    assert "recovery_key.copied" in actions and "recovery_key.printed" in actions
+    assert "recovery_key.copied" not in actions and "recovery_key.printed" in actions
 
 
 def test_every_input_has_an_accessible_name(wizard):

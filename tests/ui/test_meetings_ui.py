@@ -212,7 +212,7 @@ def test_a_chair_runs_a_meeting_with_three_agencies_and_two_cases(qtbot, chair, 
                          for p in range(preview.report.page_count))
     assert "Confidentiality Statement" in pack_text and "Safeguarding visit" in pack_text
     events = [r["action"] for r in chair.db.query("SELECT action FROM audit_events WHERE action LIKE 'report.%'")]
-    assert events == ["report.previewed", "report.printed"]
+    assert events == ["report.generated", "report.previewed", "report.printed"]
     preview.close()
 
     # Every input the chair used has an accessible name.

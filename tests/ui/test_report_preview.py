@@ -43,7 +43,9 @@ def open_preview(qtbot, busy) -> ReportPreview:
 
 
 def report_events(vault) -> list[tuple[str, str]]:
-    rows = vault.db.query("SELECT action, record_id FROM audit_events WHERE action LIKE 'report.%' ORDER BY seq")
+    # What the user did with a document (making it, report.generated, is an event of its own: issue 16).
+    rows = vault.db.query("SELECT action, record_id FROM audit_events WHERE action LIKE 'report.%'"
+                          " AND action != 'report.generated' ORDER BY seq")
     return [(r["action"], r["record_id"]) for r in rows]
 
 

@@ -85,6 +85,25 @@ def test_wrong_passphrase_says_so_and_a_growing_wait_follows_five_failures(qtbot
     assert not shell.unlock_window.unlock_button.isEnabled()
 
 
+def test_the_wait_is_per_user_another_user_still_unlocks(qtbot, vault_path, make_shell, unlock_with):
+    """Issue 16: the back-off is per user and in the core; bob is not held up by alice's failures."""
+    from app import users
+
+    vault, _ = Vault.create(vault_path, user="alice", passphrase=PASSPHRASE, agency="DCON")
+    users.add_user(vault, "bob", "spoc", "copper violin harbour 19")
+    vault.close()
+    shell = make_shell()
+    shell.start(vault_path)
+    for _ in range(FREE_ATTEMPTS):
+        unlock_with(shell, passphrase="not the passphrase at all")
+    window = shell.unlock_window
+    assert not window.unlock_button.isEnabled() and window.user_box.isEnabled()
+    window.user_box.setCurrentText("bob")
+    assert window.unlock_button.isEnabled()
+    main = unlock_with(shell, user="bob", passphrase="copper violin harbour 19")
+    assert main is not None
+
+
 def test_failed_attempts_reach_the_audit_trail_at_the_next_unlock(qtbot, closed_vault, make_shell, unlock_with):
     shell = make_shell()
     shell.start(closed_vault)
@@ -202,6 +221,24 @@ def test_copied_text_is_cleared_after_30_seconds_unless_replaced(qtbot):
     board.setText("something the user copied from elsewhere")
     guard.clear_if_ours()
     assert board.text() == "something the user copied from elsewhere"
+
+
+def test_copied_text_asks_not_to_be_kept_in_clipboard_histories(qtbot):
+    """Windows clipboard history and cloud clipboard, clipboard managers, KDE's Klipper (issue 16)."""
+    data = clipboard.private_mime("MSR-2026-0001")
+    assert data.text() == "MSR-2026-0001"
+    formats = set(data.formats())
+    assert 'application/x-qt-windows-mime;value="CanIncludeInClipboardHistory"' in formats
+    assert 'application/x-qt-windows-mime;value="CanUploadToCloudClipboard"' in formats
+    assert 'application/x-qt-windows-mime;value="ExcludeClipboardContentFromMonitorProcessing"' in formats
+    assert bytes(data.data("x-kde-passwordManagerHint")) == b"secret"
+    assert bytes(data.data('application/x-qt-windows-mime;value="CanIncludeInClipboardHistory"')) == b"\0\0\0\0"
+    guard = clipboard.ClipboardGuard()
+    guard.copy("MSR-2026-0001")
+    board = QtGui.QGuiApplication.clipboard()
+    assert board.text() == "MSR-2026-0001"
+    assert "x-kde-passwordManagerHint" in board.mimeData().formats()
+    guard.clear_if_ours()
 
 
 def test_lock_clears_the_clipboard_if_it_still_holds_what_the_app_copied(qtbot, closed_vault, make_shell, unlock_with):

@@ -9,7 +9,7 @@ import pytest
 
 from app.errors import AuthError
 from app.roles import can
-from app.users import add_user, find_user
+from app.users import disabled_reason, add_user, find_user
 from app.vault import Vault
 from conftest import OTHER_PASSPHRASE, PASSPHRASE
 from ui.kit.passphrase_dialog import ChangePassphraseDialog
@@ -100,12 +100,15 @@ def test_disable_user_asks_for_a_reason_and_disables(qtbot, area, new_vault):
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     assert "Enter why" in dialog.reason_row.error.text() and find_user(vault, "bob").active
     dialog.reason.setText("left the team")
-    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(dialog.disabled, timeout=20_000):   # off the GUI thread: it rekeys
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     assert not find_user(vault, "bob").active
     assert "bob has been disabled" in area.notice.text()
     assert not area.disable_button.isEnabled()     # the selected row is now disabled
+    # The typed reason stays with the user record; the trail says only that one was given (issue 16).
     reasons = [r["reason"] for r in vault.db.query("SELECT reason FROM audit_events WHERE action = 'user.disabled'")]
-    assert reasons == ["left the team"]
+    assert reasons == ["reason recorded with the user"]
+    assert disabled_reason(vault, "bob") == "left the team"
     vault.close()
     with pytest.raises(AuthError):
         Vault.open(vault.path, user="bob", passphrase=OTHER_PASSPHRASE)
@@ -121,13 +124,58 @@ def test_reset_passphrase(qtbot, area, new_vault):
     new = "copper violin harbour 19"
     dialog.fields.passphrase.setText(new)
     dialog.fields.confirm.setText(new)
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert "Choose why" in dialog.why_row.error.text()          # the reason decides what happens
+    dialog.why_forgotten.setChecked(True)
     with qtbot.waitSignal(dialog.passphrase_changed, timeout=10_000):
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     assert "passphrase for bob has been changed" in area.notice.text()
+    assert "rekeyed" not in area.notice.text()
     vault.close()
     with pytest.raises(AuthError):
         Vault.open(vault.path, user="bob", passphrase=OTHER_PASSPHRASE)
     Vault.open(vault.path, user="bob", passphrase=new).close()
+
+
+def test_a_reset_because_it_may_be_known_rekeys_the_vault(qtbot, area, new_vault, tmp_path):
+    import shutil
+
+    from app.errors import VaultDamaged
+    from app.vault.keyslots import keyslot_path
+
+    vault, _key = new_vault
+    add_user(vault, "bob", "spoc", OTHER_PASSPHRASE)
+    old_keys = tmp_path / "old.keys"
+    shutil.copy(keyslot_path(vault.path), old_keys)
+    area.refresh()
+    area.select_user("bob")
+    dialog = area.reset_selected()
+    body = " ".join(label.text() for label in dialog.findChildren(QtWidgets.QLabel))
+    assert "rekeyed" in body and "fresh backup" in body
+    new = "copper violin harbour 19"
+    dialog.why_known.setChecked(True)
+    dialog.fields.passphrase.setText(new)
+    dialog.fields.confirm.setText(new)
+    with qtbot.waitSignal(dialog.passphrase_changed, timeout=20_000):
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert "rekeyed" in area.notice.text() and "fresh backup" in area.notice.text()
+    vault.close()
+    Vault.open(vault.path, user="bob", passphrase=new).close()
+    shutil.copy(old_keys, keyslot_path(vault.path))
+    with pytest.raises(VaultDamaged, match="out of date"):
+        Vault.open(vault.path, user="bob", passphrase=OTHER_PASSPHRASE)
+
+
+def test_disabling_says_the_vault_was_rekeyed(qtbot, area, new_vault):
+    vault, _key = new_vault
+    add_user(vault, "bob", "spoc", OTHER_PASSPHRASE)
+    area.refresh()
+    area.select_user("bob")
+    dialog = area.disable_selected()
+    dialog.reason.setText("left the team")
+    with qtbot.waitSignal(dialog.disabled, timeout=20_000):
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert "rekeyed" in area.notice.text() and "fresh backup" in area.notice.text()
 
 
 def test_change_own_passphrase_checks_the_current_one(qtbot, new_vault):

@@ -24,10 +24,22 @@ def role_title(role: str) -> str:
     return ROLES.get(role, role).split(":")[0]
 
 
+def rekey_text(outcome, *, quiet: bool = False) -> str:
+    """What a change did to the vault's keys, in the notice under the table."""
+    if outcome is None or (quiet and not outcome.rekeyed and not outcome.not_rekeyed_because):
+        return ""
+    if outcome.rekeyed:
+        return ("The vault was rekeyed: old copies of the keyslot file open nothing written from now on. "
+                "Backups taken before now still open with the old passphrases: take a fresh backup "
+                "(`spocdesk backup`) and destroy the older ones.")
+    return outcome.not_rekeyed_because or ""
+
+
 class DisableUserDialog(FittedDialog):
     """Says what disabling does, asks for a reason, and disables on "Disable user"."""
 
     disabled = Signal(str)
+    outcome = None  # app.users.Outcome after "Disable user"
 
     def __init__(self, vault, user, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
@@ -42,17 +54,25 @@ class DisableUserDialog(FittedDialog):
         layout.addWidget(heading(f"Disable {user.name}?"))
         layout.addWidget(plain_label(
             f"{user.name} ({role_title(user.role)}) will no longer be able to unlock this vault. "
-            "Their passphrase and any key remembered on a workstation are removed at once. "
+            "Their passphrase and any key remembered on a workstation are removed at once, and the "
+            "vault is rekeyed, so an old copy of the keyslot file with their passphrase opens nothing "
+            "written from now on. Backups taken before now still open with it: take a fresh backup. "
             "Everything they did stays in the audit trail. This cannot be undone: to let them back "
             "in, add them again under a new user name."))
         self.summary = ErrorSummary()
         layout.addWidget(self.summary)
         self.reason = LineBox(max_length=200)
         self.reason_row = FieldRow("&Reason", self.reason,
-                                   "Recorded in the audit trail, for example 'left the team'. "
-                                   "Do not name anyone other than the user.")
+                                   "Kept with the user's record (the audit trail notes only that a reason "
+                                   "was given), for example 'left the team'. Do not name anyone else.")
         self.reason.textChanged.connect(lambda _t: self.reason_row.set_error(None))
         layout.addWidget(self.reason_row)
+        self.busy = False
+        self.progress = QtWidgets.QProgressBar()
+        self.progress.setRange(0, 0)
+        self.progress.setAccessibleName("Disabling the user and rekeying the vault")
+        self.progress.hide()
+        layout.addWidget(self.progress)
         buttons = QtWidgets.QDialogButtonBox()
         self.ok_button = buttons.addButton("&Disable user", QtWidgets.QDialogButtonBox.ButtonRole.AcceptRole)
         self.ok_button.setDefault(True)
@@ -63,6 +83,8 @@ class DisableUserDialog(FittedDialog):
         self.reason.setFocus()
 
     def submit(self) -> None:
+        if self.busy:
+            return
         reason = self.reason.text().strip()
         if not reason:
             message = "Enter why the user is being disabled"
@@ -70,13 +92,38 @@ class DisableUserDialog(FittedDialog):
             self.summary.show_problems([(self.reason, message)])
             self.reason.setFocus()
             return
+        # Disabling rekeys the vault (every page re-encrypted: seconds on a large vault), so it
+        # runs off the GUI thread.
+        self._set_busy(True)
+        vault, name = self.vault, self.user.name
+        Op(self, lambda: disable_user(vault, name, reason), "The user was not disabled.") \
+            .success(self._done).failure(self._failed).run()
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        self.ok_button.setEnabled(not busy)
+        self.reason.setEnabled(not busy)
+        self.progress.setVisible(busy)
+
+    def _done(self, outcome) -> None:
         try:
-            disable_user(self.vault, self.user.name, reason)
-        except SpocError as exc:
-            self.summary.show_problems([(self.reason, error_text(exc, "The user was not disabled."))])
+            self._set_busy(False)
+        except RuntimeError:  # the dialog went away (the app locked) while the work ran
             return
+        self.outcome = outcome
         self.disabled.emit(self.user.name)
         self.accept()
+
+    def _failed(self, exc: BaseException) -> None:
+        try:
+            self._set_busy(False)
+        except RuntimeError:
+            return
+        self.summary.show_problems([(self.reason, error_text(exc, "The user was not disabled."))])
+
+    def reject(self) -> None:
+        if not self.busy:
+            super().reject()
 
 
 class UsersArea(Area):
@@ -176,6 +223,8 @@ class UsersArea(Area):
         layout.addLayout(add_row)
         for field in (self.name, self.fields.passphrase, self.fields.confirm):
             field.returnPressed.connect(self.submit)
+        self.name.textChanged.connect(
+            lambda text: self.fields.set_user_inputs((text.strip(), self.session.vault.agency)))
         self._update_buttons()
 
     # ---- the table -------------------------------------------------------------------------
@@ -237,7 +286,8 @@ class UsersArea(Area):
         if user is None:
             return None
         dialog = DisableUserDialog(self.session.vault, user, self)
-        dialog.disabled.connect(lambda name: (self.refresh(), self._say(f"{name} has been disabled.")))
+        dialog.disabled.connect(lambda name: (self.refresh(), self._say(
+            f"{name} has been disabled. " + rekey_text(dialog.outcome))))
         dialog.finished.connect(lambda _r: dialog.deleteLater())
         self._dialog = dialog
         dialog.open()
@@ -251,7 +301,8 @@ class UsersArea(Area):
         own = me is not None and user.id == me.id
         dialog = ChangePassphraseDialog(self.session.vault, user.name, reset=not own, parent=self)
         dialog.passphrase_changed.connect(
-            lambda name: (self.refresh(), self._say(f"The passphrase for {name} has been changed.")))
+            lambda name: (self.refresh(), self._say(f"The passphrase for {name} has been changed. "
+                                                    + rekey_text(dialog.outcome, quiet=True))))
         dialog.finished.connect(lambda _r: dialog.deleteLater())
         self._dialog = dialog
         dialog.open()

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from app.drafts import list_drafts
 from app.requests import count_requests, overdue_dispatches
-from app.users import list_users
-from app.roles import PERMISSIONS
+from app.users import acknowledge_notice, list_users, open_notices
+from app.roles import PERMISSIONS, ROLES
+from app.timeutil import london_display
+from app.errors import SpocError
 from ui.qt import QtWidgets
 from ui.kit.formatting import plural, uk_time
 from ui.kit.widgets import Area, heading, plain_label
+
+NOTICE_KINDS = {"account-created": "account created", "passphrase-reset": "passphrase reset"}
 
 
 class HomeArea(Area):
@@ -30,6 +34,20 @@ class HomeArea(Area):
         self.due = plain_label("")
         self.due.setAccessibleName("What is due")
         layout.addWidget(self.due)
+        # For the Data Protection Manager: casework accounts made and passphrases reset by an
+        # administrator, until acknowledged (issue 16).
+        self.notices_box = QtWidgets.QWidget()
+        notices_layout = QtWidgets.QVBoxLayout(self.notices_box)
+        notices_layout.setContentsMargins(0, 12, 0, 0)
+        notices_layout.addWidget(heading("Account changes to acknowledge", 2))
+        notices_layout.addWidget(plain_label(
+            "An administrator made these casework accounts or reset these passphrases. Check each was "
+            "approved (clauses 3.1 and 6.4), then acknowledge it."))
+        self.notices = QtWidgets.QVBoxLayout()
+        notices_layout.addLayout(self.notices)
+        self.notice_buttons: list[QtWidgets.QPushButton] = []
+        self.notices_box.hide()
+        layout.addWidget(self.notices_box)
         layout.addSpacing(12)
         layout.addWidget(heading("What your role lets you do", 2))
         self.permissions = plain_label("")
@@ -64,11 +82,48 @@ class HomeArea(Area):
         self.due.setText("\n".join(due))
         allowed = sorted(p for p in PERMISSIONS if session.can(p))
         self.permissions.setText("\n".join(f"• {_describe(p)}" for p in allowed) or "Nothing yet.")
+        self._show_notices()
         drafts = list_drafts(vault) if session.user else []
         self.drafts.setText(
             "\n".join(f"• {d.form.replace('_', ' ')} (kept {uk_time(d.saved_at)})" for d in drafts)
             or "None."
         )
+
+
+    def _show_notices(self) -> None:
+        while self.notices.count():
+            item = self.notices.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        self.notice_buttons = []
+        if not self.session.can("accounts.acknowledge"):
+            self.notices_box.hide()
+            return
+        notices = open_notices(self.session.vault)
+        self.notices_box.setVisible(bool(notices))
+        for notice in notices:
+            row = QtWidgets.QWidget()
+            row_layout = QtWidgets.QHBoxLayout(row)
+            row_layout.setContentsMargins(0, 0, 0, 0)
+            what = NOTICE_KINDS.get(notice.kind, notice.kind)
+            why = " (it may be known to someone else)" if notice.detail == "may-be-known" else ""
+            role = ROLES.get(notice.role, notice.role).split(":")[0]
+            text = (f"{notice.user_name} ({role}): {what}{why} by {notice.by_user}, "
+                    f"{london_display(notice.at)}")
+            row_layout.addWidget(plain_label(text), 1)
+            button = QtWidgets.QPushButton("Acknowledge")
+            button.setAccessibleName(f"Acknowledge: {text}")
+            button.clicked.connect(lambda _c=False, nid=notice.id: self.acknowledge(nid))
+            row_layout.addWidget(button)
+            self.notice_buttons.append(button)
+            self.notices.addWidget(row)
+
+    def acknowledge(self, notice_id: str) -> None:
+        try:
+            acknowledge_notice(self.session.vault, notice_id)
+        except SpocError:
+            pass  # already acknowledged elsewhere: the refresh shows what is left
+        self._show_notices()
 
 
 def _due_lines(session) -> list[str]:
@@ -93,6 +148,7 @@ def _due_lines(session) -> list[str]:
 
 
 _DESCRIPTIONS = {
+    "accounts.acknowledge": "Acknowledge new casework accounts and passphrase resets",
     "users.manage": "Add, disable and reset users",
     "policy.manage": "Set the vault policy (idle lock, remembered keys, deadlines)",
     "vault.backup": "Back up the vault",

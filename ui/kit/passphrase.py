@@ -1,8 +1,9 @@
 """Passphrase strength: a meter with words, the three-random-words advice, and a reusable pair of
 "new passphrase" and "confirm" fields that every screen choosing a passphrase uses.
 
-The rules live in app.vault.passphrase; this module only shows them. A passphrase with any
-problem is not acceptable, so the weakest can never be chosen.
+The rules live in app.vault.passphrase (zxcvbn's estimate, with the user's name, the agency and
+the app's own words as words an attacker tries first); this module only shows them. A passphrase
+with any problem is not acceptable, so the weakest can never be chosen.
 """
 
 from __future__ import annotations
@@ -29,12 +30,12 @@ STRONG_BITS = 80.0
 METER_MAX_BITS = 100
 
 
-def strength_word(passphrase: str) -> str:
+def strength_word(passphrase: str, user_inputs=()) -> str:
     """'' for nothing typed, else Too weak / Weak (refused) or Good / Strong (accepted)."""
     if not passphrase:
         return ""
-    bits = estimate_bits(passphrase)
-    if problems(passphrase):
+    bits = estimate_bits(passphrase, user_inputs)
+    if problems(passphrase, user_inputs):
         return "Too weak" if bits < 40 or len(passphrase) < MIN_LENGTH // 2 else "Weak"
     return "Strong" if bits >= STRONG_BITS else "Good"
 
@@ -65,6 +66,7 @@ class PassphraseMeter(QtWidgets.QWidget):
     def __init__(self, parent: QtWidgets.QWidget | None = None, *, show_advice: bool = True):
         super().__init__(parent)
         self._passphrase = ""
+        self.user_inputs: tuple[str, ...] = ()  # the user's name and agency, tried first by an attacker
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 2, 0, 2)
         layout.setSpacing(2)
@@ -96,9 +98,9 @@ class PassphraseMeter(QtWidgets.QWidget):
 
     def set_passphrase(self, passphrase: str) -> None:
         self._passphrase = passphrase
-        word = strength_word(passphrase)
+        word = strength_word(passphrase, self.user_inputs)
         text, colour = _LEVELS[word]
-        bits = estimate_bits(passphrase)
+        bits = estimate_bits(passphrase, self.user_inputs)
         self.bar.setValue(int(min(bits, METER_MAX_BITS)))
         self.bar.setStyleSheet(
             "QProgressBar { border: 1px solid #505a5f; border-radius: 2px; background: #f3f2f1; }"
@@ -106,7 +108,7 @@ class PassphraseMeter(QtWidgets.QWidget):
         )
         self.word.setText(text)
         self.word.setStyleSheet(f"color: {colour};")
-        found = problems(passphrase) if passphrase else []
+        found = problems(passphrase, self.user_inputs) if passphrase else []
         self.reason.setText(found[0] if found else "")
         self.reason.setVisible(bool(found) and self._reason_allowed)
         description = f"Passphrase strength: {text}" if text else "Passphrase strength: nothing entered"
@@ -119,11 +121,15 @@ class PassphraseMeter(QtWidgets.QWidget):
         self._reason_allowed = allowed
         self.reason.setVisible(allowed and bool(self.reason.text()))
 
+    def set_user_inputs(self, values) -> None:
+        self.user_inputs = tuple(v for v in values if v)
+        self.set_passphrase(self._passphrase)
+
     def strength(self) -> str:
-        return strength_word(self._passphrase)
+        return strength_word(self._passphrase, self.user_inputs)
 
     def acceptable(self) -> bool:
-        return bool(self._passphrase) and not problems(self._passphrase)
+        return bool(self._passphrase) and not problems(self._passphrase, self.user_inputs)
 
     def clear(self) -> None:
         self.set_passphrase("")
@@ -166,6 +172,10 @@ class NewPassphraseFields(QtWidgets.QWidget):
     def value(self) -> str:
         return self.passphrase.text()
 
+    def set_user_inputs(self, values) -> None:
+        """The user's name and agency, so the meter judges as the core will."""
+        self.meter.set_user_inputs(values)
+
     def acceptable(self) -> bool:
         return self.meter.acceptable() and self.passphrase.text() == self.confirm.text()
 
@@ -176,7 +186,7 @@ class NewPassphraseFields(QtWidgets.QWidget):
         if not text:
             message = "Enter a passphrase"
         else:
-            reasons = problems(text)
+            reasons = problems(text, self.meter.user_inputs)
             message = f"Choose a stronger passphrase. {short_reason(reasons[0])}" if reasons else None
         self.passphrase_row.set_error(message)
         self.meter.allow_reason(not message)

@@ -72,12 +72,35 @@ class ChangePassphraseDialog(FittedDialog):
         layout.addWidget(self.summary)
         self.current = None
         self.current_row = None
+        self.outcome = None  # app.users.Outcome once done: whether the vault was rekeyed
+        self.why = None
+        if reset:
+            # Why it is reset decides what happens to the keys (issue 16): a forgotten passphrase
+            # rewraps one slot; one that may be known to someone else rekeys the vault.
+            box = QtWidgets.QGroupBox()
+            box_layout = QtWidgets.QVBoxLayout(box)
+            self.why_forgotten = QtWidgets.QRadioButton(f"{user_name} has &forgotten it")
+            self.why_known = QtWidgets.QRadioButton("It &may be known to someone else")
+            self.why_known.setToolTip(
+                "The vault is rekeyed: the old passphrase, even with an old copy of the keyslot file, "
+                "opens nothing written from now on.")
+            box_layout.addWidget(self.why_forgotten)
+            box_layout.addWidget(self.why_known)
+            box_layout.addWidget(plain_label(
+                "If it may be known to someone else, the vault is rekeyed (a new data key) so the old "
+                "passphrase opens nothing written from now on; take a fresh backup afterwards."))
+            self.why = QtWidgets.QButtonGroup(self)
+            self.why.addButton(self.why_forgotten)
+            self.why.addButton(self.why_known)
+            self.why_row = FieldRow("W&hy is it being reset?", box)
+            layout.addWidget(self.why_row)
         if not reset:
             self.current = harden(QtWidgets.QLineEdit())
             self.current_row = FieldRow("C&urrent passphrase", self.current)
             self.current.textChanged.connect(lambda _t: self.current_row.set_error(None))
             layout.addWidget(self.current_row)
         self.fields = NewPassphraseFields(label="&New passphrase", confirm_label="C&onfirm the new passphrase")
+        self.fields.set_user_inputs((user_name, vault.agency))
         layout.addWidget(self.fields)
         self.progress = QtWidgets.QProgressBar()
         self.progress.setRange(0, 0)
@@ -102,6 +125,15 @@ class ChangePassphraseDialog(FittedDialog):
         if self.current is not None and not self.current.text():
             self.current_row.set_error("Enter your current passphrase")
             found.append((self.current, "Enter your current passphrase"))
+        reason = None
+        if self.why is not None:
+            if self.why.checkedButton() is None:
+                message = "Choose why the passphrase is being reset"
+                self.why_row.set_error(message)
+                found.append((self.why_forgotten, message))
+            else:
+                self.why_row.set_error(None)
+                reason = "may-be-known" if self.why_known.isChecked() else "forgotten"
         found += self.fields.validate()
         self.summary.show_problems(found)
         if found:
@@ -113,7 +145,7 @@ class ChangePassphraseDialog(FittedDialog):
         def work():
             if current is not None:
                 check_current_passphrase(vault, name, current)
-            change_passphrase(vault, name, new)
+            self.outcome = change_passphrase(vault, name, new, reset_reason=reason)
             return name
 
         Op(self, work, "The passphrase could not be changed; nothing was saved. Try again.").busy(self._set_busy) \

@@ -13,11 +13,11 @@ from app import retention as core
 from app.errors import SpocError
 from ui.kit.dialogs import FormDialog, error_text, info_box
 from ui.kit.fields import DateField, TextBox
-from ui.kit.formatting import agency_name
+from ui.kit.formatting import agency_name, plural
 from ui.kit.preview import show_report
 from ui.kit.widgets import Area, ErrorSummary, heading, hint_label, plain_label
 from ui.qt import QtWidgets, Qt
-from ui.worker import run_in_background
+from ui.worker import Op
 
 QUEUE_COLUMNS = ("Reference", "State", "Rule", "Counts from", "Due", "Why")
 RULE_COLUMNS = ("Rule", "Agency", "Record", "Counts from", "Period", "Action", "Source", "Applies here")
@@ -237,12 +237,12 @@ class RetentionArea(Area):
     def run_disposal(self, refs: list[str]) -> None:
         vault = self.session.vault
         self.dispose_button.setEnabled(False)
-        self.status.setText(f"Disposing of {len(refs)} record(s) and rebuilding the vault…")
+        self.status.setText(f"Disposing of {plural(len(refs), 'record')} and rebuilding the vault…")
 
         def done(cert: core.Certificate) -> None:
             self.last_certificate = cert
             self.status.setText(
-                f"Disposed of {len(cert.items)} record(s) under certificate {cert.reference}; audit chain head "
+                f"Disposed of {plural(len(cert.items), 'record')} under certificate {cert.reference}; audit chain head "
                 f"{cert.head_short}. Partners to tell: {', '.join(cert.partners) or 'none'}.")
             self.refresh()
             self.changed.emit()
@@ -251,7 +251,8 @@ class RetentionArea(Area):
             self.status.setText(error_text(exc, "Nothing was disposed of: the disposal failed."))
             self._selection_changed()
 
-        self.task = run_in_background(lambda: core.dispose(vault, refs, approve=True), done, failed)
+        self.task = Op(self, lambda: core.dispose(vault, refs, approve=True), "Nothing was disposed of.") \
+            .success(done).failure(failed).run()
 
     def _one(self) -> core.ReviewItem | None:
         chosen = self.chosen()

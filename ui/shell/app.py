@@ -30,6 +30,10 @@ def run(vault: Path | None = None, argv: list[str] | None = None) -> int:
     app.setQuitOnLastWindowClosed(False)  # the shell decides: closing the main window locks and quits
     shell = Shell()
     app._spocdesk_shell = shell  # keep the shell alive as long as the application
+    from ui.shell.crash import CrashHook
+
+    # An unexpected error: a plain message, class and frames to the log, a lock if in doubt.
+    app._spocdesk_crash_hook = CrashHook(shell).install()
     shell.start(vault)
     # The icon (a PNG to decode) follows the first window by one turn of the event loop.
     QtCore.QTimer.singleShot(0, lambda: app.setWindowIcon(QtGui.QIcon(str(resource_path("icons", "spocdesk.png")))))

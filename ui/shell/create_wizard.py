@@ -1,6 +1,6 @@
 """Create a vault: where to keep it and whose desk it is, the first administrator, the vault is
-made off the GUI thread, then the recovery key is shown once (copy, print) and the user confirms
-they stored it. Finish hands the open vault to the shell; Cancel after creation keeps the files."""
+made off the GUI thread, then the recovery key is shown once (to write down or print, never
+copied) and the user confirms they stored it. Finish hands the open vault to the shell; Cancel after creation keeps the files."""
 
 from __future__ import annotations
 
@@ -8,12 +8,11 @@ from pathlib import Path
 
 from app.agreement import load_agreement
 from app.errors import SpocError
-from app.paths import data_dir
 from app.vault import Vault
 from app.vault.keyslots import keyslot_path
+from app.vault.location import default_folder, synced_reason
 from app.vault.vault import user_name_problem
 from ui.kit import config
-from ui.kit.clipboard import copy_text
 from ui.kit.dialogs import error_text
 from ui.kit.fields import LineBox
 from ui.kit.passphrase import NewPassphraseFields
@@ -27,7 +26,7 @@ FILE_FILTER = "SPOC Desk vaults (*.vault);;All files (*)"
 
 def default_vault_path(folder: Path | None = None) -> Path:
     """A free file name in the user's data folder: spoc-desk.vault, spoc-desk-2.vault, ..."""
-    folder = Path(folder) if folder else data_dir()
+    folder = Path(folder) if folder else default_folder()
     candidate = folder / f"spoc-desk{VAULT_SUFFIX}"
     n = 2
     while candidate.exists() or keyslot_path(candidate).exists():
@@ -48,6 +47,10 @@ def location_problem(text: str) -> str | None:
         return "That folder does not exist; choose a folder that does"
     if path.exists() or keyslot_path(path).exists():
         return "A file with that name already exists; choose a new name so nothing is overwritten"
+    synced = synced_reason(path.parent)
+    if synced:
+        return (f"That folder is {synced}: a sync client or a second computer corrupts a live vault; "
+                "choose a folder on this computer's own disk")
     return None
 
 
@@ -166,8 +169,19 @@ class AdminPage(QtWidgets.QWizardPage):
             hint="Only you should know it. Nobody, not even an administrator, can read it back.")
         layout.addWidget(self.fields)
         layout.addStretch(1)
+        self.name.textChanged.connect(self._user_inputs)
         self.setCommitPage(True)
         self.setButtonText(QtWidgets.QWizard.WizardButton.CommitButton, "C&reate vault")
+
+    def _user_inputs(self, _text: str = "") -> None:
+        wizard = self.wizard()
+        page = getattr(wizard, "location_page", None)
+        agency = page.agency_code() if page is not None else None
+        self.fields.set_user_inputs((self.name.text().strip(), agency or ""))
+
+    def initializePage(self) -> None:  # noqa: N802 - Qt's name
+        super().initializePage()
+        self._user_inputs()
 
     def validatePage(self) -> bool:  # noqa: N802 - Qt's name
         found = []
@@ -259,17 +273,17 @@ class RecoveryPage(QtWidgets.QWizardPage):
         self.key_view.setAccessibleName("Recovery key")
         self.key_view.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
         layout.addWidget(self.key_view)
+        # Shown and printed, never copied: a clipboard can be read by other programs, kept in a
+        # history or synced to other devices (issue 16).
+        self.key_view.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
         buttons = QtWidgets.QHBoxLayout()
-        self.copy_button = QtWidgets.QPushButton("&Copy")
-        self.copy_button.setAccessibleName("Copy the recovery key")
-        self.copy_button.setToolTip("Copies the key; the clipboard is cleared after 30 seconds.")
         self.print_button = QtWidgets.QPushButton("&Print…")
         self.print_button.setAccessibleName("Print the recovery key")
-        buttons.addWidget(self.copy_button)
         buttons.addWidget(self.print_button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
-        self.copied = plain_label("")
+        layout.addWidget(plain_label("It cannot be copied: write it down or print it."))
+        self.copied = plain_label("")  # what printing did
         self.copied.setStyleSheet("color: #00703c;")
         layout.addWidget(self.copied)
         self.stored = QtWidgets.QCheckBox("I have &stored the recovery key somewhere safe")
@@ -278,7 +292,6 @@ class RecoveryPage(QtWidgets.QWizardPage):
         layout.addSpacing(8)
         layout.addWidget(self.stored)
         layout.addStretch(1)
-        self.copy_button.clicked.connect(self._copy)
         self.print_button.clicked.connect(self._print)
 
     def initializePage(self) -> None:  # noqa: N802 - Qt's name
@@ -287,10 +300,6 @@ class RecoveryPage(QtWidgets.QWizardPage):
 
     def isComplete(self) -> bool:  # noqa: N802 - Qt's name
         return self.stored.isChecked()
-
-    def _copy(self) -> None:
-        self.wizard().copy_recovery_key()
-        self.copied.setText("Copied. The clipboard will be cleared in 30 seconds.")
 
     def _print(self) -> None:
         self.wizard().print_recovery_key()
@@ -367,11 +376,6 @@ class CreateVaultWizard(QtWidgets.QWizard):
         self.creating_page.show_failure(text)
 
     # ---- the recovery key ------------------------------------------------------------------
-
-    def copy_recovery_key(self) -> None:
-        if self.recovery_key:
-            copy_text(self.recovery_key)
-            self._audit("recovery_key.copied")
 
     def agency_label(self) -> str:
         if self.vault is None:

@@ -39,6 +39,7 @@ LOCK_NOTICES = {
     "idle": "Locked after {minutes} minutes without use. Unlock to carry on where you were.",
     "screen": "Locked because this workstation's screen was locked.",
     "suspended": "Locked because the session was suspended.",
+    "error": "Locked after an unexpected error, to keep the vault safe. Unlock to carry on.",
 }
 
 

@@ -118,6 +118,7 @@ class UnlockWindow(QtWidgets.QWidget):
         self.setTabOrder(self.unlock_button, self.remembered_button)
         self.setTabOrder(self.remembered_button, self.other_button)
         self.user_box.currentTextChanged.connect(self._update_remembered)
+        self.user_box.currentTextChanged.connect(lambda _t: self._update_wait())
         self.resize(640, 480)
         self.reload()
 
@@ -194,13 +195,18 @@ class UnlockWindow(QtWidgets.QWidget):
         self.remembered_button.setVisible(has_slot and status is not None and status.usable)
 
     def _wait_seconds(self) -> int:
+        """The core's back-off for the user chosen (per user: another user is not held up)."""
         slots = self._slots()
-        return seconds_left(slots.failed_unlocks, utc_now()) if slots else 0
+        user = self.user_box.currentText().strip()
+        if not slots or not user:
+            return 0
+        return seconds_left(slots.failed_unlocks, utc_now(), user=user)
 
     def _update_wait(self) -> None:
         wait = self._wait_seconds()
         if wait > 0:
             self._set_inputs_enabled(False)
+            self.user_box.setEnabled(True)  # another user may still unlock
             self.unlock_button.setText(f"Try again in {wait} s")
             self._wait_timer.start()
         else:
@@ -296,8 +302,7 @@ class UnlockWindow(QtWidgets.QWidget):
             log.error("unlock.unexpected_error %s", type(exc).__name__)
             self._show_error("The vault could not be opened because of an unexpected error; "
                              "the details are in the log file.")
-        self._update_wait()
-        self._set_inputs_enabled(self._wait_seconds() == 0)
+        self._update_wait()  # inputs back, or the chosen user's wait (other users stay choosable)
         self.passphrase.setFocus()
 
 
