@@ -86,6 +86,8 @@ _DESCRIPTIONS = {
     "meetings.read": "Read tactical meetings: attendance, agenda, decisions and 4P actions",
     "meetings.manage": "Run tactical meetings: attendees and their confidentiality acceptance, agenda, decisions, "
                        "4P actions, the chair's permissions for further disclosure",
+    "cases.read": "Read cases, their stages, referrals and relationship maps",
+    "cases.manage": "Run cases through the tactical response process (Appendix 2a): stages, requests, referrals",
 }
 
 
