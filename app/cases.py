@@ -84,6 +84,11 @@ LABELS = {
 }
 
 
+def uk_date(iso: str | None) -> str:
+    """A plain ISO date as the screens and papers show it: 27/03/2026."""
+    return f"{iso[8:10]}/{iso[5:7]}/{iso[:4]}" if iso and len(iso) >= 10 else ""
+
+
 def stage_label(stage: str) -> str:
     return STAGES.get(stage, (stage, ""))[0]
 
@@ -157,11 +162,11 @@ class Referral:
         if self.kind == "nrm":
             parts = []
             if self.rg_decision:
-                parts.append(f"Reasonable grounds: {DECISIONS[self.rg_decision].lower()} ({self.rg_on})")
+                parts.append(f"Reasonable grounds: {DECISIONS[self.rg_decision].lower()} ({uk_date(self.rg_on)})")
             if self.cg_decision:
-                parts.append(f"Conclusive grounds: {DECISIONS[self.cg_decision].lower()} ({self.cg_on})")
+                parts.append(f"Conclusive grounds: {DECISIONS[self.cg_decision].lower()} ({uk_date(self.cg_on)})")
             return "; ".join(parts)
-        return f"{self.outcome} ({self.outcome_on})" if self.outcome_on else ""
+        return f"{self.outcome} ({uk_date(self.outcome_on)})" if self.outcome_on else ""
 
 
 @dataclass(frozen=True)
@@ -300,9 +305,10 @@ def _check_partner(problems: list[Problem], key: str, value: Any, missing: str) 
 
 
 def default_title(reference: str, exploitation_types) -> str:
-    """A title with no personal data: the reference and the types of exploitation."""
+    """A title with no personal data: the types of exploitation (the reference is shown beside
+    every title anyway), or the reference alone."""
     names = [exploitation_name(c) for c in exploitation_types or ()]
-    return f"{reference}: {', '.join(names)}" if names else reference
+    return ", ".join(names) if names else reference
 
 
 def validate_case(data: dict) -> tuple[list[Problem], dict]:
@@ -782,7 +788,7 @@ def outstanding(vault, *, case_id: str | None = None, today: _dt.date | None = N
         for referral in _referrals(vault, row["id"]):
             if referral.outstanding:
                 out.append(Outstanding(row["id"], row["reference"], f"{referral.kind_label}: {referral.outstanding}"
-                                       f" (referred {referral.referred_on})", None, False))
+                                       f" (referred {uk_date(referral.referred_on)})", None, False))
         for action in _actions(vault, row["id"]):
             if action.status == "open":
                 name = next((p.name for p in load_agreement().four_p if p.id == action.category), action.category)

@@ -44,6 +44,14 @@ SOURCE_KINDS = {"request": "Request", "response": "Response", "case": "Case"}
 assert tuple(SOURCE_KINDS) == LINK_SOURCES
 NODE_KINDS = {"person": "Person", "location": "Location", "business": "Business", "vehicle": "Vehicle"}
 SCOPES = ("case", "request", "subject")
+# One palette for the screen and the printed map (GOV.UK colours: each at least 3:1 against white,
+# the contrast WCAG asks of graphics). Shapes tell the node kinds apart without colour; line
+# dashes tell the confidence.
+NODE_STYLE = {"person": ("circle", "#1d70b8"), "location": ("square", "#00703c"),
+              "business": ("diamond", "#b35900"), "vehicle": ("triangle", "#4c2c92")}
+LINK_COLOURS = {"associate-of": "#505a5f", "family-of": "#912b88", "lives-at": "#00703c", "works-at": "#b35900",
+                "runs": "#d4351c", "registered-at": "#007a74", "uses-vehicle": "#4c2c92"}
+CONFIDENCE_DASH = {"confirmed": None, "probable": (5, 3), "possible": (1.5, 2.5)}
 MAX_DEPTH = 3
 LAYOUT_SEED = 21  # one seed for every map: the same graph lays out the same way at every opening
 
@@ -89,13 +97,19 @@ class Link:
 
     @property
     def dates(self) -> str:
-        if self.valid_from and self.valid_to:
-            return f"{self.valid_from} to {self.valid_to}"
-        if self.valid_from:
-            return f"from {self.valid_from}"
-        if self.valid_to:
-            return f"until {self.valid_to}"
+        """The dates the link held, in UK form: "from 01/05/2024", "01/05/2024 to 01/09/2025"."""
+        begin, end = _uk(self.valid_from), _uk(self.valid_to)
+        if begin and end:
+            return f"{begin} to {end}"
+        if begin:
+            return f"from {begin}"
+        if end:
+            return f"until {end}"
         return ""
+
+
+def _uk(iso: str | None) -> str:
+    return f"{iso[8:10]}/{iso[5:7]}/{iso[:4]}" if iso and len(iso) >= 10 else ""
 
 
 _LINK_SQL = (
@@ -403,33 +417,68 @@ def map_graph(vault, scope: str, ref: str, *, depth: int | None = None, audit: b
     return graph
 
 
-def layout(graph: MapGraph, *, seed: int = LAYOUT_SEED) -> dict[str, tuple[float, float]]:
-    """Positions in [-1, 1] for every node, from networkx: Fruchterman-Reingold for maps under 500
-    nodes, ForceAtlas2 at 500 and over (networkx's spring layout switches to a SciPy solver there;
-    ForceAtlas2 needs only NumPy). Nodes and edges go in sorted order with a fixed seed, so the same
-    map lays out the same way at every opening."""
+def layout(graph: MapGraph, *, seed: int = LAYOUT_SEED, aspect: float = 1.25) -> dict[str, tuple[float, float]]:
+    """Positions in [-1, 1] for every node, from networkx. Each connected part is laid out on its own
+    (Fruchterman-Reingold; ForceAtlas2 for a part of 500 nodes or more, where networkx's spring
+    layout would need SciPy) and the parts are packed in rows, largest first, with lone subjects in
+    a row of their own at the end, so a few unlinked subjects never shrink the rest to a dot. Nodes
+    and edges go in sorted order with a fixed seed: the same map lays out the same way every time.
+    `aspect` is the width over the height of the space the map is drawn in."""
     import networkx as nx
 
     g = nx.Graph()
     g.add_nodes_from(sorted(graph.nodes))
     g.add_edges_from(sorted({tuple(sorted((link.from_subject, link.target))) for link in graph.links
-                             if link.from_subject in graph.nodes and link.target in graph.nodes}))
-    count = g.number_of_nodes()
-    if count == 0:
+                             if link.from_subject in graph.nodes and link.target in graph.nodes
+                             and link.from_subject != link.target}))
+    if g.number_of_nodes() == 0:
         return {}
-    if count == 1:
-        return {next(iter(g.nodes)): (0.0, 0.0)}
-    if count < 500:
-        pos = nx.spring_layout(g, seed=seed, iterations=80, k=1.6 / count ** 0.5, method="force")
-    else:
-        pos = nx.forceatlas2_layout(g, seed=seed, max_iter=40, gravity=2.0, scaling_ratio=2.0)
-    xs = [float(p[0]) for p in pos.values()]
-    ys = [float(p[1]) for p in pos.values()]
-    span = max(max(xs) - min(xs), max(ys) - min(ys)) or 1.0
+    parts = sorted((sorted(c) for c in nx.connected_components(g)), key=lambda c: (-len(c), c[0]))
+    groups = [c for c in parts if len(c) > 1]
+    lone = [c[0] for c in parts if len(c) == 1]
+    placed: dict[str, tuple[float, float]] = {}
+    # Each part in its own square, its side growing with the square root of its size.
+    boxes: list[tuple[float, dict[str, tuple[float, float]]]] = []
+    for nodes in groups:
+        sub = g.subgraph(nodes)
+        if len(nodes) == 2:
+            pos = {nodes[0]: (-1.0, 0.0), nodes[1]: (1.0, 0.0)}
+        elif len(nodes) < 500:
+            pos = nx.spring_layout(sub, seed=seed, iterations=60, method="force")
+        else:
+            pos = nx.forceatlas2_layout(sub, seed=seed, max_iter=40, gravity=2.0, scaling_ratio=2.0)
+        boxes.append((len(nodes) ** 0.5, _fit({k: (float(v[0]), float(v[1])) for k, v in pos.items()})))
+    # Rows of boxes (shelf packing) no wider than the width a square-ish total would need.
+    total = sum(side * side for side, _ in boxes) + len(lone) * 0.25
+    row_width = max([side for side, _ in boxes] + [(total * aspect) ** 0.5])
+    x = y = row_height = 0.0
+    for side, pos in boxes:
+        if x > 0 and x + side > row_width + 1e-9:
+            x, y, row_height = 0.0, y + row_height, 0.0
+        for node, (px, py) in pos.items():
+            placed[node] = (x + (px + 1) / 2 * side * 0.8 + side * 0.1, y + (py + 1) / 2 * side * 0.8 + side * 0.1)
+        x += side
+        row_height = max(row_height, side)
+    if lone:
+        y += row_height
+        per_row = max(1, int(row_width / 0.8)) if boxes else max(1, round((len(lone) * aspect) ** 0.5))
+        step = row_width / per_row if boxes else 1.0
+        for n, node in enumerate(lone):
+            placed[node] = ((n % per_row + 0.5) * step, y + (n // per_row + 0.5) * (0.5 if boxes else 1.0))
+    return _fit(placed, aspect=aspect)  # y runs down, as on screen: the first row is at the top
+
+
+def _fit(pos: dict[str, tuple[float, float]], *, aspect: float = 1.0) -> dict[str, tuple[float, float]]:
+    """Scale and centre positions into [-1, 1] keeping their proportions (against `aspect`)."""
+    xs = [p[0] for p in pos.values()]
+    ys = [p[1] for p in pos.values()]
+    width, height = max(xs) - min(xs), max(ys) - min(ys)
+    span = max(width / aspect, height) or 1.0
     cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
-    return {node: ((float(p[0]) - cx) * 2 / span, (float(p[1]) - cy) * 2 / span) for node, p in pos.items()}
+    return {node: ((p[0] - cx) * 2 / (span * aspect), (p[1] - cy) * 2 / span) for node, p in pos.items()}
 
 
 __all__ = ["Link", "Node", "MapGraph", "KINDS", "CONFIDENCE", "SOURCE_KINDS", "NODE_KINDS", "SCOPES", "MAX_DEPTH",
+           "NODE_STYLE", "LINK_COLOURS", "CONFIDENCE_DASH",
            "kind_label", "vehicle_key", "validate_link", "add_link", "remove_link", "get_link", "links_of_subject",
            "sources_for", "map_graph", "layout"]

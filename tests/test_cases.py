@@ -53,10 +53,11 @@ def test_a_case_needs_a_source_and_lead_and_gets_a_title_without_personal_data(s
     case = crimestoppers(spoc)
     year = dt.datetime.now(LONDON).year
     assert case.reference == f"CASE-{year}-0001"
-    assert case.title == f"CASE-{year}-0001: Forced labour"
+    assert case.title == "Forced labour"
+    assert crimestoppers(spoc, exploitation_types=[]).title == f"CASE-{year}-0002"
     assert case.stage == "information" and case.status == "open" and case.source_label.startswith("Concerned")
     assert [(h.from_stage, h.to_stage, h.recorded_by) for h in case.history] == [(None, "information", "bob")]
-    assert crimestoppers(spoc).reference == f"CASE-{year}-0002"
+    assert crimestoppers(spoc).reference == f"CASE-{year}-0003"
 
 
 def test_stages_move_with_who_when_why_and_can_be_revisited(spoc):

@@ -14,6 +14,8 @@ Kinds and their REF:
   meeting-pack   a meeting reference, TM-2026-0001
   breach         a breach reference, BR-2026-0001
   breach-register  all or open
+  case           a case reference, CASE-2026-0001
+  relationship-map  a case (CASE-2026-0001) or request (MSR-2026-0001) reference, or subject:ID
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ KINDS: dict[str, tuple[str, str, str]] = {
     "meeting-pack": ("app.reports.meeting_pack:meeting_pack", "meetings.read", "print meeting packs"),
     "breach": ("app.reports.breach_reports:breach_doc", "breaches.read", "print breach reports"),
     "breach-register": ("app.reports.breach_reports:register_doc", "breaches.read", "print the breach register"),
+    "case": ("app.reports.case_reports:case_doc", "cases.read", "print case summaries"),
+    "relationship-map": ("app.reports.case_reports:relationship_map", "requests.read", "print relationship maps"),
 }
 USES = ("previewed", "printed", "saved")
 
