@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.cases import count_cases, outstanding, uk_date
 from app.drafts import list_drafts
 from app.requests import count_requests, overdue_dispatches
 from app.users import list_users
@@ -24,6 +25,12 @@ class HomeArea(Area):
         layout.addWidget(self.welcome)
         self.summary = plain_label("")
         layout.addWidget(self.summary)
+        layout.addSpacing(12)
+        self.cases_heading = heading("Cases: referral outcomes and actions outstanding", 2)
+        layout.addWidget(self.cases_heading)
+        self.cases = plain_label("")
+        self.cases.setAccessibleName("Outstanding on cases")
+        layout.addWidget(self.cases)
         layout.addSpacing(12)
         layout.addWidget(heading("What your role lets you do", 2))
         self.permissions = plain_label("")
@@ -50,6 +57,17 @@ class HomeArea(Area):
             overdue = overdue_dispatches(vault)
             lines.append(f"Requests: {count_requests(vault, 'open')} open, {count_requests(vault, 'draft')} draft; "
                          f"{len(overdue)} agency answers overdue")
+        show_cases = session.can("cases.read")
+        self.cases_heading.setVisible(show_cases)
+        self.cases.setVisible(show_cases)
+        if show_cases:
+            waiting = outstanding(vault, limit=50)
+            lines.append(f"Cases: {count_cases(vault, 'open')} open; {len(waiting)} referral outcomes or actions "
+                         "outstanding")
+            self.cases.setText("\n".join(f"• {o.case_reference}: {o.what}" + (f" — due {uk_date(o.due)}" if o.due else "")
+                                         + (" — OVERDUE" if o.overdue else "") for o in waiting[:15])
+                               + (f"\n… and {len(waiting) - 15} more (see Cases)" if len(waiting) > 15 else "")
+                               or "Nothing outstanding.")
         lines.append(f"Audit trail: {head.seq} events, chain head {head.short()}")
         self.summary.setText("\n".join(lines))
         allowed = sorted(p for p in PERMISSIONS if session.can(p))
