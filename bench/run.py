@@ -316,6 +316,7 @@ def run(sizes, out: Path | None, reps: int, import_sizes, log=print) -> dict:
             for extra in ("", ".keys", "-wal", "-shm", ".lock"):
                 Path(str(vault) + extra).unlink(missing_ok=True)
         _meeting_pack_rows(rows, log)
+        _relationship_map_rows(rows, log)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     _growth(rows)
@@ -341,6 +342,12 @@ def _meeting_pack_rows(rows, log) -> None:
     except ImportError:
         return
     rows.extend(meeting_pack.measure(log))
+
+
+def _relationship_map_rows(rows, log) -> None:
+    from bench import relationship_map
+
+    rows.extend(relationship_map.measure(log))
 
 
 def _growth(rows: list[Row]) -> None:

@@ -16,7 +16,7 @@ from app import links as lk
 from app.agreement import load_agreement
 from app.records import parse_date
 from ui.kit.widgets import plain_label
-from ui.qt import QtCore, QtGui, QtWidgets, Qt, Signal
+from ui.qt import QtCore, QtGui, QtWidgets, Qt, Signal, none_references_kept
 from ui.worker import run_in_background
 
 SCALE = 320.0  # scene units per layout unit
@@ -73,10 +73,9 @@ class NodeItem(QtWidgets.QGraphicsPathItem):
         self.node = node
         self.setBrush(QtGui.QColor(lk.NODE_STYLE.get(node.kind, ("", "#505a5f"))[1]))
         self.setPen(QtGui.QPen(QtGui.QColor("#0b0c0c"), 2.5 if node.focus else 1))
-        self.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
-        self.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemIsFocusable, True)
         self.setToolTip(f"{lk.NODE_KINDS.get(node.kind, node.kind)}: {node.label}")
         self.setZValue(2)
+        self.halo = None
         self.text = None
         if label:
             shown = " ".join(node.label.split())
@@ -90,16 +89,20 @@ class NodeItem(QtWidgets.QGraphicsPathItem):
             box = self.text.boundingRect()
             self.text.setPos(-box.width() / 2, radius * 1.3 + 1)
 
-    def paint(self, painter, option, widget=None):
-        selected = self.isSelected() or self.hasFocus()
-        option.state &= ~QtWidgets.QStyle.StateFlag.State_Selected  # our own focus ring instead
-        super().paint(painter, option, widget)
-        if selected:
-            painter.setPen(QtGui.QPen(QtGui.QColor("#ffdd00"), 4))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawPath(self.path())
-            painter.setPen(QtGui.QPen(QtGui.QColor("#0b0c0c"), 1.5))
-            painter.drawPath(self.path())
+    def mark(self, chosen: bool) -> None:
+        """The chosen node: a thick dark outline on a yellow halo (GOV.UK's focus colours). No
+        paint() of our own: a Python paint override runs for every node at every repaint."""
+        if chosen:
+            self.setPen(QtGui.QPen(QtGui.QColor("#0b0c0c"), 3.5))
+            if self.halo is None:
+                self.halo = QtWidgets.QGraphicsPathItem(self.path(), self)
+                self.halo.setPen(QtGui.QPen(QtGui.QColor("#ffdd00"), 9))
+                self.halo.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemStacksBehindParent, True)
+            self.halo.setVisible(True)
+        else:
+            self.setPen(QtGui.QPen(QtGui.QColor("#0b0c0c"), 2.5 if self.node.focus else 1))
+            if self.halo is not None:
+                self.halo.setVisible(False)
 
 
 class MapView(QtWidgets.QGraphicsView):
@@ -126,11 +129,13 @@ class MapView(QtWidgets.QGraphicsView):
         return [n for n in self.nodes.values() if n.isVisible()]
 
     def choose(self, node_id: str | None) -> None:
-        self.scene().clearSelection()
+        before = self.nodes.get(self.current) if self.current else None
+        if before is not None:
+            before.mark(False)
         self.current = node_id
         item = self.nodes.get(node_id) if node_id else None
         if item is not None:
-            item.setSelected(True)
+            item.mark(True)
             self.ensureVisible(item, 40, 40)
             self.setAccessibleDescription(item.toolTip())
 
@@ -212,6 +217,40 @@ class MapView(QtWidgets.QGraphicsView):
             super().keyPressEvent(event)
 
 
+class LinkModel(QtCore.QAbstractTableModel):
+    """The links shown, as plain text cells (never rich text)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.links: list[lk.Link] = []
+        self.rows: list[tuple[str, ...]] = []
+
+    def set_links(self, links) -> None:
+        self.beginResetModel()
+        self.links = list(links)
+        names = load_agreement().partner_name
+        self.rows = [(link.from_name or "", link.kind_label, link.to_name or "", link.dates,
+                      lk.CONFIDENCE.get(link.confidence, link.confidence), link.source_label or "",
+                      names(link.originator)) for link in self.links]
+        self.endResetModel()
+
+    def rowCount(self, parent=QtCore.QModelIndex()) -> int:  # noqa: N802 - Qt's name
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QtCore.QModelIndex()) -> int:  # noqa: N802 - Qt's name
+        return 0 if parent.isValid() else len(LINK_COLUMNS)
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole) and index.isValid():
+            return self.rows[index.row()][index.column()]
+        return None
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802 - Qt's name
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return LINK_COLUMNS[section]
+        return None
+
+
 class RelationshipMap(QtWidgets.QWidget):
     """Filters, the graph with its legend, and the table of links. `show_graph(graph)` lays it out
     in the background; `subject_activated(id)` asks for a subject's page."""
@@ -286,17 +325,20 @@ class RelationshipMap(QtWidgets.QWidget):
         lv.addWidget(self.view, 1)
         lv.addWidget(self._legend())
         split.addWidget(left)
-        self.table = QtWidgets.QTableWidget(0, len(LINK_COLUMNS))
-        self.table.setHorizontalHeaderLabels(LINK_COLUMNS)
+        # A model, not a QTableWidget: one object for thousands of rows, no item per cell.
+        self.model = LinkModel(self)
+        self.table = QtWidgets.QTableView()
+        self.table.setModel(self.model)
         self.table.setAccessibleName("Links on the map")
         self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setTabKeyNavigation(False)
         self.table.verticalHeader().hide()
         self.table.setWordWrap(True)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.itemSelectionChanged.connect(self._row_chosen)
-        self.table.itemActivated.connect(lambda _item: self._open_row())
+        self.table.selectionModel().currentRowChanged.connect(lambda _now, _before: self._row_chosen())
+        self.table.activated.connect(lambda _index: self._open_row())
         split.addWidget(self.table)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
@@ -346,6 +388,11 @@ class RelationshipMap(QtWidgets.QWidget):
         self.draw(graph, positions)
 
     def draw(self, graph: lk.MapGraph, positions: dict) -> None:
+        with none_references_kept():
+            self._draw(graph, positions)
+        self.laid_out.emit()
+
+    def _draw(self, graph: lk.MapGraph, positions: dict) -> None:
         self.graph, self.positions = graph, positions
         scene = self.view.scene()
         scene.clear()
@@ -378,7 +425,6 @@ class RelationshipMap(QtWidgets.QWidget):
         self.source.blockSignals(False)
         self.apply_filters()
         self.view.fit()
-        self.laid_out.emit()
 
     # ---- filters and the table ------------------------------------------------------------
 
@@ -394,6 +440,10 @@ class RelationshipMap(QtWidgets.QWidget):
     def apply_filters(self) -> None:
         if self.graph is None:
             return
+        with none_references_kept():
+            self._apply_filters()
+
+    def _apply_filters(self) -> None:
         kinds = [k for k, a in self.kind_actions.items() if a.isChecked()]
         source = self.source.currentData()
         shown = self.graph.filtered(kinds=kinds, since=self._date(self.since), until=self._date(self.until),
@@ -404,28 +454,20 @@ class RelationshipMap(QtWidgets.QWidget):
         for node_id, item in self.view.nodes.items():
             item.setVisible(node_id in shown.nodes)
         self.shown = shown
-        self.table.setRowCount(len(shown.links))
-        for r, link in enumerate(shown.links):
-            values = (link.from_name, link.kind_label, link.to_name, link.dates,
-                      lk.CONFIDENCE.get(link.confidence, link.confidence), link.source_label,
-                      load_agreement().partner_name(link.originator))
-            for c, value in enumerate(values):
-                item = QtWidgets.QTableWidgetItem(value)
-                item.setData(Qt.ItemDataRole.UserRole, link.id)
-                self.table.setItem(r, c, item)
-        self.table.resizeColumnsToContents()
+        self.model.set_links(shown.links)
+        if len(shown.links) <= 300:
+            self.table.resizeColumnsToContents()
         self.status.setText(f"{len(shown.nodes)} on the map, {len(shown.links)} links shown"
                             + (f" of {len(self.graph.links)}" if len(shown.links) != len(self.graph.links) else "")
                             + ". Double-click a node, or choose it with the arrow keys and press Enter, to open its "
                               "page.")
 
+    def link_count(self) -> int:
+        return self.model.rowCount()
+
     def _row_link(self) -> lk.Link | None:
-        row = self.table.currentRow()
-        if row < 0 or self.graph is None:
-            return None
-        item = self.table.item(row, 0)
-        link_id = item.data(Qt.ItemDataRole.UserRole) if item else None
-        return next((link for link in self.graph.links if link.id == link_id), None)
+        row = self.table.currentIndex().row()
+        return self.model.links[row] if 0 <= row < len(self.model.links) else None
 
     def _row_chosen(self) -> None:
         link = self._row_link()
