@@ -461,7 +461,7 @@ def layout(graph: MapGraph, *, seed: int = LAYOUT_SEED, aspect: float = 1.25) ->
         row_height = max(row_height, side)
     if lone:
         y += row_height
-        per_row = max(1, int(row_width / 0.8)) if boxes else max(1, round((len(lone) * aspect) ** 0.5))
+        per_row = max(1, int(row_width / 1.3)) if boxes else max(1, round((len(lone) * aspect) ** 0.5))
         step = row_width / per_row if boxes else 1.0
         for n, node in enumerate(lone):
             placed[node] = ((n % per_row + 0.5) * step, y + (n // per_row + 0.5) * (0.5 if boxes else 1.0))

@@ -132,6 +132,9 @@ class CasesArea(Area):
         self.status_filter = combo([("open", "Open cases"), ("closed", "Closed cases"), ("", "All cases")], "Show")
         for label, box in (("S&tage", self.stage_filter), ("L&ead", self.lead_filter),
                            ("T&ype", self.type_filter), ("Sho&w", self.status_filter)):
+            # Long choices ("Tactical advice and enforcement pre-meet") must not widen the window.
+            box.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(12)
             text = QtWidgets.QLabel(label)
             text.setBuddy(box)
             filters.addWidget(text)
