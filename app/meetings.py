@@ -100,11 +100,15 @@ class AgendaItem:
     notes: str
     created_at: str
     created_by: str
+    case_id: str | None = None  # the case an item of kind 'case' names (app.cases)
+    case_reference: str | None = None  # read from the linked case, never stored here
 
     @property
     def label(self) -> str:
         if self.kind == "request":
             return f"Request {self.request_reference or self.request_id}"
+        if self.case_reference:
+            return f"Case {self.case_reference}: {self.title}"
         return f"Case: {self.title}"
 
 
@@ -363,6 +367,11 @@ def _resolve(vault, ref_or_id: str) -> str:
     return row["id"]
 
 
+def resolve(vault, ref_or_id: str) -> str:
+    """The id of a meeting given by reference or id."""
+    return _resolve(vault, ref_or_id)
+
+
 def _action_updates(vault, action_ids) -> dict[str, list[ActionUpdate]]:
     out: dict[str, list[ActionUpdate]] = {}
     ids = list(action_ids)
@@ -391,8 +400,9 @@ def _load(vault, meeting_id: str) -> Meeting:
     attendees = [_row(Attendee, r) for r in
                  vault.db.query("SELECT * FROM meeting_attendees WHERE meeting_id = ? ORDER BY seq", (meeting_id,))]
     agenda = [_row(AgendaItem, r) for r in vault.db.query(
-        "SELECT i.*, r.reference AS request_reference FROM meeting_agenda_items i"
-        " LEFT JOIN requests r ON r.id = i.request_id WHERE i.meeting_id = ? ORDER BY i.position, i.seq",
+        "SELECT i.*, r.reference AS request_reference, c.reference AS case_reference FROM meeting_agenda_items i"
+        " LEFT JOIN requests r ON r.id = i.request_id LEFT JOIN cases c ON c.id = i.case_id"
+        " WHERE i.meeting_id = ? ORDER BY i.position, i.seq",
         (meeting_id,))]
     decisions = [_row(Decision, r) for r in
                  vault.db.query("SELECT * FROM meeting_decisions WHERE meeting_id = ? ORDER BY seq", (meeting_id,))]
@@ -671,25 +681,28 @@ def add_agenda_request(vault, ref_or_id: str, request_ref_or_id: str, notes: str
     return _insert_item(vault, meeting, "request", row["id"], "", notes, row["reference"])
 
 
-def add_agenda_case(vault, ref_or_id: str, title: str, notes: str = "") -> AgendaItem:
-    """Put a case without a request on the agenda: a title and optional notes."""
+def add_agenda_case(vault, ref_or_id: str, title: str, notes: str = "", *, case_id: str | None = None) -> AgendaItem:
+    """Put a case on the agenda: a title and optional notes, and the case it names (app.cases
+    calls this with `case_id`; an item without one is a case not yet opened in the cases list)."""
     meeting = _manageable(vault, ref_or_id, "set meeting agendas")
     problems: list[Problem] = []
     title = check_text(problems, "title", title, required=True, missing="Enter a title for the case",
                        limit=SHORT).strip()
     notes = check_text(problems, "notes", notes)
     raise_if(problems, "The case was not added to the agenda")
-    return _insert_item(vault, meeting, "case", None, title, notes, "case")
+    return _insert_item(vault, meeting, "case", None, title, notes, "case", case_id=case_id)
 
 
-def _insert_item(vault, meeting: Meeting, kind: str, request_id, title: str, notes: str, what: str) -> AgendaItem:
+def _insert_item(vault, meeting: Meeting, kind: str, request_id, title: str, notes: str, what: str, *,
+                 case_id: str | None = None) -> AgendaItem:
     iid = new_id()
     with vault.db.transaction():
         position = (vault.db.scalar("SELECT max(position) FROM meeting_agenda_items WHERE meeting_id = ?",
                                     (meeting.id,)) or 0) + 1
         vault.db.execute("INSERT INTO meeting_agenda_items (id, meeting_id, position, kind, request_id, title, notes,"
-                         " created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                         (iid, meeting.id, position, kind, request_id, title, notes, utc_now_iso(), vault.actor))
+                         " created_at, created_by, case_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         (iid, meeting.id, position, kind, request_id, title, notes, utc_now_iso(), vault.actor,
+                          case_id))
         _touch(vault, meeting.id)
         vault.audit("meeting.agenda_added", record_type="meeting", record_id=meeting.id,
                     reason=f"{meeting.reference} {what} {iid}")

@@ -67,6 +67,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "retention.dispose": frozenset({"dpm"}),
     "info_requests.read": frozenset({"dpm"}),
     "info_requests.manage": frozenset({"dpm"}),
+    # Issue 21 (Appendix 2a, 4.3(4)): the SPOC runs cases through the tactical response process and
+    # records referrals and links between subjects; the chair reads cases for the meetings and the
+    # DPM for compliance. Subjects and their links follow the request permissions.
+    "cases.read": frozenset({"spoc", "chair", "dpm"}),
+    "cases.manage": frozenset({"spoc"}),
 }
 
 

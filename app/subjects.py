@@ -177,3 +177,50 @@ def list_subjects(vault, *, after: int | None = None, limit: int = 200, kind: st
 def count_subjects(vault, kind: str | None = None) -> int:
     require(vault.role, "requests.read", "count subjects")
     return vault.db.scalar("SELECT count(*) FROM subjects WHERE (? IS NULL OR kind = ?)", (kind, kind))
+
+
+def find_subjects(vault, text: str = "", *, kind: str | None = None, limit: int = 500) -> list[Subject]:
+    """Subjects whose name, aliases, addresses, identifiers or description match what was typed
+    (the full-text index: any script, accents ignored), newest first; all subjects when blank."""
+    from app.search import build_query
+
+    require(vault.role, "requests.read", "list subjects")
+    if kind is not None and kind not in KINDS:
+        raise InvalidInput(f"Unknown kind {kind!r}; choose person, location or business.")
+    limit = max(1, min(int(limit), 5000))
+    if not (text or "").strip():
+        rows = vault.db.query("SELECT * FROM subjects WHERE (? IS NULL OR kind = ?) ORDER BY seq DESC LIMIT ?",
+                              (kind, kind, limit))
+    else:
+        rows = vault.db.query(
+            "SELECT s.* FROM subjects_fts JOIN subjects s ON s.seq = subjects_fts.rowid WHERE subjects_fts MATCH ?"
+            " AND (? IS NULL OR s.kind = ?) ORDER BY subjects_fts.rowid DESC LIMIT ?",
+            (build_query(text), kind, kind, limit))
+    items = [Subject.from_row(r) for r in rows]
+    vault.audit("subjects.listed", record_type="subject", reason=f"{len(items)} shown")
+    return items
+
+
+def cases_of_subject(vault, subject_id: str) -> list[tuple[str, str, str]]:
+    """(case id, reference, title) of the cases the subject appears in: through a linked request,
+    or a link recorded under the case."""
+    require(vault.role, "cases.read", "see cases")
+    rows = vault.db.query(
+        "SELECT DISTINCT c.id, c.reference, c.title, c.seq FROM cases c WHERE c.id IN ("
+        " SELECT q.case_id FROM case_requests q JOIN request_subjects rs ON rs.request_id = q.request_id"
+        " WHERE rs.subject_id = ? UNION SELECT l.case_id FROM subject_links l WHERE l.case_id IS NOT NULL"
+        " AND (l.from_subject = ? OR l.to_subject = ?)) ORDER BY c.seq", (subject_id, subject_id, subject_id))
+    return [(r["id"], r["reference"], r["title"]) for r in rows]
+
+
+def meetings_of_subject(vault, subject_id: str) -> list[tuple[str, str, str]]:
+    """(meeting id, reference, held_at) of the meetings whose agenda holds a request the subject is
+    on, or a case the subject appears in."""
+    require(vault.role, "meetings.read", "see tactical meetings")
+    rows = vault.db.query(
+        "SELECT DISTINCT m.id, m.reference, m.held_at FROM meetings m JOIN meeting_agenda_items i"
+        " ON i.meeting_id = m.id WHERE i.request_id IN (SELECT request_id FROM request_subjects WHERE subject_id = ?)"
+        " OR i.case_id IN (SELECT q.case_id FROM case_requests q JOIN request_subjects rs"
+        " ON rs.request_id = q.request_id WHERE rs.subject_id = ?) ORDER BY m.held_at",
+        (subject_id, subject_id))
+    return [(r["id"], r["reference"], r["held_at"]) for r in rows]

@@ -392,6 +392,7 @@ def run(sizes, out: Path | None, reps: int, import_sizes, log=print) -> dict:
         _meeting_pack_rows(rows, log)
         _package_rows(rows, log, sorted(s for s in import_sizes if s in sizes) or [sizes[0]])
         _disposal_rows(rows, log)
+        _relationship_map_rows(rows, log)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return _report(rows, started, seeding, out, log)
@@ -431,6 +432,12 @@ def _disposal_rows(rows, log) -> None:
     from bench import disposal
 
     rows.extend(disposal.measure(log))
+
+
+def _relationship_map_rows(rows, log) -> None:
+    from bench import relationship_map
+
+    rows.extend(relationship_map.measure(log))
 
 
 def _growth(rows: list[Row]) -> None:

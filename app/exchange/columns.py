@@ -39,7 +39,8 @@ MEETING_COLS = ("id", "origin_agency", "reference", "held_at", "place", "chair",
                 *STAMPS)
 ATTENDEE_COLS = ("id", "meeting_id", "name", "role_title", "agency", "accepted_at", "accepted_recorded_by",
                  "accepted_recorded_at", "created_at", "created_by")
-AGENDA_COLS = ("id", "meeting_id", "position", "kind", "request_id", "title", "notes", "created_at", "created_by")
+AGENDA_COLS = ("id", "meeting_id", "position", "kind", "request_id", "title", "notes", "created_at", "created_by",
+               "case_id")
 DECISION_COLS = ("id", "meeting_id", "agenda_item_id", "text", "recorded_at", "recorded_by")
 ACTION_COLS = ("id", "meeting_id", "agenda_item_id", "category", "text", "owner_agency", "due_date", "status",
                *STAMPS)
@@ -52,6 +53,22 @@ MEETING_PARTS = (("attendees", "meeting_attendees", ATTENDEE_COLS, "seq"),
                  ("decisions", "meeting_decisions", DECISION_COLS, "seq"),
                  ("actions", "meeting_actions", ACTION_COLS, "seq"),
                  ("permissions", "meeting_permissions", PERMISSION_COLS, "seq"))
+# Cases (issue 21), whole-vault files only: a case with its stage history, linked requests and
+# referrals; links between subjects as their own list. A case's parts: (key, table, columns, order).
+CASE_COLS = ("id", "origin_agency", "reference", "title", "source", "source_detail", "received_on",
+             "exploitation_types", "lead_agency", "stage", "status", "internal_notes", "lessons", *STAMPS,
+             "retention_rule", "last_reviewed_at")
+CASE_STAGE_COLS = ("id", "case_id", "from_stage", "to_stage", "reason", "at", "recorded_by")
+CASE_REQUEST_COLS = ("case_id", "request_id", "linked_at", "linked_by")
+CASE_REFERRAL_COLS = ("id", "case_id", "kind", "subject_id", "referred_on", "referred_by", "first_responder", "consent",
+                      "external_ref", "rg_decision", "rg_on", "cg_decision", "cg_on", "outcome", "outcome_on", "notes",
+                      *STAMPS)
+CASE_PARTS = (("stages", "case_stage_changes", CASE_STAGE_COLS, "seq"),
+              ("requests", "case_requests", CASE_REQUEST_COLS, "rowid"),
+              ("referrals", "case_referrals", CASE_REFERRAL_COLS, "seq"))
+SUBJECT_LINK_COLS = ("id", "origin_agency", "from_subject", "to_subject", "vehicle", "kind", "valid_from", "valid_to",
+                     "confidence", "source_kind", "source_id", "originator", "case_id", "notes", "created_at",
+                     "created_by")
 JSON_COLS = {"reasons", "exploitation_types", "purposes", "info_types", "declaration", "aliases", "addresses",
              "identifiers", "lawful_bases", "conditions_of_use", "subject_ids", "request_ids", "disclosure_ids",
              "details"}

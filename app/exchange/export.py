@@ -16,6 +16,12 @@ from app.timeutil import utc_now_iso
 
 
 
+def export_cases(vault):
+    from app.exchange.cases import export_cases as cases_and_links
+
+    return cases_and_links(vault)
+
+
 def _request_json(vault, row, *, responses_from: str | None) -> dict:
     data = to_json(row, REQUEST_COLS)
     data["subjects"] = [{"subject_id": r["subject_id"], "role": r["role"]} for r in vault.db.query(
@@ -69,6 +75,7 @@ def export_vault(vault, progress: Progress | None = None) -> dict:
                                   for r in vault.db.query("SELECT * FROM partner_suspensions ORDER BY seq")]
     doc["breaches"] = _breaches_json(vault)
     doc["meetings"] = _meetings_json(vault)
+    doc["cases"], doc["subject_links"] = export_cases(vault)
     vault.audit("export.vault", record_type="vault", record_id=vault.vault_id,
                 reason=f"{len(requests)} requests, {len(doc['subjects'])} subjects")
     if progress:

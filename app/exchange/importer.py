@@ -35,6 +35,9 @@ class ImportSummary:
     breach_updates_added: int = 0
     meetings_added: int = 0
     meetings_updated: int = 0
+    cases_added: int = 0
+    cases_updated: int = 0
+    links_added: int = 0
     unchanged: int = 0
     references: list[str] = field(default_factory=list)
 
@@ -47,7 +50,8 @@ class ImportSummary:
                 f"{self.disclosures_added} disclosures, {self.contacts_added} contacts, "
                 f"{self.suspensions_added} suspensions, "
                 f"{self.breaches_added} breaches ({self.breach_updates_added} breach updates), "
-                f"{self.meetings_added} meetings added, {self.meetings_updated} updated; "
+                f"{self.meetings_added} meetings added, {self.meetings_updated} updated, "
+                f"{self.cases_added} cases added, {self.cases_updated} updated, {self.links_added} links; "
                 f"{self.unchanged} records already held")
 
     def counts(self) -> str:
@@ -325,6 +329,7 @@ def import_document(vault, doc, progress: Progress | None = None, *,
             setattr(summary, counter, getattr(summary, counter) + len(fresh))
             summary.unchanged += len(rows) - len(fresh)
         _import_breaches(vault, doc, summary)
+        _import_cases(vault, doc, summary, lambda origin: False)
         _import_meetings(vault, doc, summary, lambda origin: False)
         vault.audit("import", record_type="exchange", record_id=doc["scope"],
                     reason=f"from {from_desk}: " + summary.counts())
@@ -366,6 +371,13 @@ def _import_breaches(vault, doc: dict, summary: ImportSummary) -> None:
             row = dict(update, breach_id=breach["id"])
             db.execute(insert_sql("breach_updates", BREACH_UPDATE_COLS), to_params(row, BREACH_UPDATE_COLS))
             summary.breach_updates_added += 1
+
+
+def _import_cases(vault, doc: dict, summary: ImportSummary, file_wins: Callable[[str], bool]) -> None:
+    from app.exchange.cases import check_agenda_cases, import_cases
+
+    import_cases(vault, doc, summary, file_wins, _refused)
+    check_agenda_cases(vault, doc, _refused)
 
 
 def _refused(doc: dict, where: list, message: str) -> InvalidInput:

@@ -182,7 +182,7 @@ def _where(doc: dict, path: list) -> str:
         label = f"{head}[{index}]"
         try:
             item = doc[head][index]
-            name = item.get("reference") if head in ("requests", "breaches", "meetings") else None
+            name = item.get("reference") if head in ("requests", "breaches", "meetings", "cases") else None
             if name and isinstance(name, str):
                 label += f" {_short(name, 40)}"
         except Exception:  # noqa: BLE001 - naming the record is best effort; the refusal stands
@@ -325,6 +325,16 @@ def _domain_checks(doc: dict) -> None:
                 raise _Bad([name, i, "partner"], f"unknown agency {row['partner']!r}")
     _check_breaches(doc, codes)
     _check_meetings(doc, codes)
+    _check_cases(doc, codes)
+
+
+def _check_cases(doc: dict, codes: set[str]) -> None:
+    from app.exchange import cases
+
+    try:
+        cases.check(doc, codes)
+    except cases.Bad as bad:
+        raise _Bad(bad.path, bad.message) from None
 
 
 def _check_breaches(doc: dict, codes: set[str]) -> None:

@@ -18,6 +18,8 @@ Kinds and their REF:
   subject-file   a subject access reference (SAR-2026-0001), a subject id, or a name finding one subject
   response-pack  a subject access or FOI reference: what the DPM decided to disclose
   exemption-schedule  the same reference: every item's decision, exemption and consultation
+  case           a case reference, CASE-2026-0001
+  relationship-map  a case (CASE-2026-0001) or request (MSR-2026-0001) reference, or subject:ID
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ KINDS: dict[str, tuple[str, str, str]] = {
                       "print subject access response packs"),
     "exemption-schedule": ("app.reports.information_rights:exemption_schedule", "info_requests.read",
                            "print schedules of exemptions"),
+    "case": ("app.reports.case_reports:case_doc", "cases.read", "print case summaries"),
+    "relationship-map": ("app.reports.case_reports:relationship_map", "requests.read", "print relationship maps"),
 }
 USES = ("previewed", "printed", "saved")
 

@@ -20,6 +20,8 @@ from app.disclosures import Disclosure
 from app.meetings import ACTION_STATUS_LABELS, by_four_p, get_meeting, open_actions_before
 from app.requests import get_request
 from app.responses import latest_response
+from app.reports.case_reports import agenda_case_story
+from app.roles import can
 from app.reports.documents import (MOVEMENTS, Content, basis_title, channel_name, date_text, dispatch_words,
                                    partner_name, subjects_table, time_text)
 from app.reports.template import (STYLES, field_block, grid, heading, markup, para, spacer, subheading,
@@ -154,6 +156,8 @@ def _cases(vault, meeting) -> list:
         story += [PageBreak(), heading(f"{number}. {item.label}")]
         if item.kind == "request" and item.request_id:
             story += _request_summary(vault, item.request_id)
+        if item.kind == "case" and item.case_id and can(vault.role, "cases.read"):
+            story += agenda_case_story(vault, item.case_id)
         if item.notes:
             story += field_block("Notes for the meeting", item.notes)
         decisions = [d for d in meeting.decisions if d.agenda_item_id == item.id]

@@ -747,6 +747,154 @@ def _v10_retention(db: Database) -> None:
         db.execute(statement)
 
 
+CASE_STAGES = ("information", "assessment", "investigation", "sio-oic", "tactical-advice", "tactical-meeting",
+               "four-p-actions", "review")
+CASE_SOURCES = ("agency-duties", "self-identified", "public-community")
+REFERRAL_KINDS = ("nrm", "duty-to-notify", "gain", "nca", "local-safeguarding", "victim-support")
+LINK_KINDS = ("associate-of", "family-of", "lives-at", "works-at", "runs", "registered-at", "uses-vehicle")
+LINK_CONFIDENCE = ("confirmed", "probable", "possible")
+LINK_SOURCES = ("request", "response", "case")
+
+
+def _v11_cases(db: Database) -> None:
+    # Issue 21: cases through the tactical response process (Appendix 2a), their links to requests,
+    # meetings (an agenda item of kind 'case' names its case), 4P actions (through those agenda
+    # items) and referrals (NRM, the duty to notify, GAIN, NCA, local safeguarding, victim support);
+    # links between subjects (4.3(4)) with the record each came from and its originator (section 6).
+    # Stage changes are append-only like the action history. Existing case agenda items each become
+    # a case of the meeting's desk, so no meeting loses its case.
+    def checked(values) -> str:
+        return ", ".join(f"'{v}'" for v in values)  # our own constants
+
+    for statement in (
+        f"""CREATE TABLE cases (
+               seq                INTEGER PRIMARY KEY,
+               id                 TEXT NOT NULL UNIQUE,
+               origin_agency      TEXT NOT NULL,
+               reference          TEXT NOT NULL,
+               title              TEXT NOT NULL,
+               source             TEXT NOT NULL CHECK (source IN ({checked(CASE_SOURCES)})),
+               source_detail      TEXT NOT NULL DEFAULT '',
+               received_on        TEXT,
+               exploitation_types TEXT NOT NULL DEFAULT '[]',
+               lead_agency        TEXT NOT NULL,
+               stage              TEXT NOT NULL CHECK (stage IN ({checked(CASE_STAGES)})),
+               status             TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open','closed')),
+               internal_notes     TEXT NOT NULL DEFAULT '',
+               lessons            TEXT NOT NULL DEFAULT '',
+               created_at         TEXT NOT NULL,
+               created_by         TEXT NOT NULL,
+               updated_at         TEXT NOT NULL,
+               updated_by         TEXT NOT NULL,
+               retention_rule     TEXT NOT NULL DEFAULT 'case-papers',
+               last_reviewed_at   TEXT,
+               UNIQUE (origin_agency, reference)
+           )""",
+        "CREATE INDEX cases_list ON cases(status, stage, lead_agency, seq)",
+        f"""CREATE TABLE case_stage_changes (
+               seq         INTEGER PRIMARY KEY,
+               id          TEXT NOT NULL UNIQUE,
+               case_id     TEXT NOT NULL REFERENCES cases(id),
+               from_stage  TEXT CHECK (from_stage IS NULL OR from_stage IN ({checked(CASE_STAGES)})),
+               to_stage    TEXT NOT NULL CHECK (to_stage IN ({checked(CASE_STAGES)})),
+               reason      TEXT NOT NULL DEFAULT '',
+               at          TEXT NOT NULL,
+               recorded_by TEXT NOT NULL
+           )""",
+        "CREATE INDEX case_stage_changes_case ON case_stage_changes(case_id, seq)",
+        """CREATE TRIGGER case_stage_changes_no_update BEFORE UPDATE ON case_stage_changes
+           BEGIN SELECT RAISE(ABORT, 'stage changes are append-only'); END""",
+        """CREATE TRIGGER case_stage_changes_no_delete BEFORE DELETE ON case_stage_changes
+           BEGIN SELECT RAISE(ABORT, 'stage changes are append-only'); END""",
+        """CREATE TABLE case_requests (
+               case_id    TEXT NOT NULL REFERENCES cases(id),
+               request_id TEXT NOT NULL REFERENCES requests(id),
+               linked_at  TEXT NOT NULL,
+               linked_by  TEXT NOT NULL,
+               PRIMARY KEY (case_id, request_id)
+           )""",
+        "CREATE INDEX case_requests_request ON case_requests(request_id)",
+        f"""CREATE TABLE case_referrals (
+               seq              INTEGER PRIMARY KEY,
+               id               TEXT NOT NULL UNIQUE,
+               case_id          TEXT NOT NULL REFERENCES cases(id),
+               kind             TEXT NOT NULL CHECK (kind IN ({checked(REFERRAL_KINDS)})),
+               subject_id       TEXT REFERENCES subjects(id),
+               referred_on      TEXT NOT NULL,
+               referred_by      TEXT NOT NULL,
+               first_responder  TEXT NOT NULL DEFAULT '',
+               consent          TEXT NOT NULL DEFAULT '' CHECK (consent IN ('', 'given', 'not-given', 'child')),
+               external_ref     TEXT NOT NULL DEFAULT '',
+               rg_decision      TEXT CHECK (rg_decision IS NULL OR rg_decision IN ('positive','negative')),
+               rg_on            TEXT,
+               cg_decision      TEXT CHECK (cg_decision IS NULL OR cg_decision IN ('positive','negative')),
+               cg_on            TEXT,
+               outcome          TEXT NOT NULL DEFAULT '',
+               outcome_on       TEXT,
+               notes            TEXT NOT NULL DEFAULT '',
+               created_at       TEXT NOT NULL,
+               created_by       TEXT NOT NULL,
+               updated_at       TEXT NOT NULL,
+               updated_by       TEXT NOT NULL
+           )""",
+        "CREATE INDEX case_referrals_case ON case_referrals(case_id, seq)",
+        f"""CREATE TABLE subject_links (
+               seq              INTEGER PRIMARY KEY,
+               id               TEXT NOT NULL UNIQUE,
+               origin_agency    TEXT NOT NULL,
+               from_subject     TEXT NOT NULL REFERENCES subjects(id),
+               to_subject       TEXT REFERENCES subjects(id),
+               vehicle          TEXT NOT NULL DEFAULT '',
+               kind             TEXT NOT NULL CHECK (kind IN ({checked(LINK_KINDS)})),
+               valid_from       TEXT,
+               valid_to         TEXT,
+               confidence       TEXT NOT NULL CHECK (confidence IN ({checked(LINK_CONFIDENCE)})),
+               source_kind      TEXT NOT NULL CHECK (source_kind IN ({checked(LINK_SOURCES)})),
+               source_id        TEXT NOT NULL,
+               originator       TEXT NOT NULL,
+               case_id          TEXT REFERENCES cases(id),
+               notes            TEXT NOT NULL DEFAULT '',
+               created_at       TEXT NOT NULL,
+               created_by       TEXT NOT NULL,
+               CHECK ((kind = 'uses-vehicle') = (to_subject IS NULL)),
+               CHECK (to_subject IS NULL OR to_subject != from_subject)
+           )""",
+        "CREATE INDEX subject_links_from ON subject_links(from_subject)",
+        "CREATE INDEX subject_links_to ON subject_links(to_subject)",
+        "CREATE INDEX subject_links_source ON subject_links(source_kind, source_id)",
+        "CREATE INDEX subject_links_case ON subject_links(case_id)",
+        "ALTER TABLE meeting_agenda_items ADD COLUMN case_id TEXT REFERENCES cases(id)",
+        "CREATE INDEX meeting_agenda_case ON meeting_agenda_items(case_id)",
+    ):
+        db.execute(statement)
+    import uuid
+
+    from app.timeutil import utc_now_iso
+
+    now = utc_now_iso()
+    last: dict[tuple[str, str], int] = {}
+    items = db.query("SELECT i.id, i.title, i.created_at, i.created_by, m.origin_agency, m.chair_agency"
+                     " FROM meeting_agenda_items i JOIN meetings m ON m.id = i.meeting_id"
+                     " WHERE i.kind = 'case' ORDER BY i.seq")
+    for item in items:
+        year = (item["created_at"] or now)[:4]
+        key = (item["origin_agency"], year)
+        if key not in last:
+            last[key] = 0
+        last[key] += 1
+        case_id = str(uuid.uuid4())
+        reference = f"CASE-{year}-{last[key]:04d}"
+        db.execute("INSERT INTO cases (id, origin_agency, reference, title, source, exploitation_types,"
+                   " lead_agency, stage, created_at, created_by, updated_at, updated_by)"
+                   " VALUES (?, ?, ?, ?, 'agency-duties', '[]', ?, 'tactical-meeting', ?, ?, ?, ?)",
+                   (case_id, item["origin_agency"], reference, item["title"] or "Case from a meeting agenda",
+                    item["chair_agency"], item["created_at"], item["created_by"], now, "migration"))
+        db.execute("INSERT INTO case_stage_changes (id, case_id, from_stage, to_stage, reason, at, recorded_by)"
+                   " VALUES (?, ?, NULL, 'tactical-meeting', 'migrated from a meeting agenda item', ?, ?)",
+                   (str(uuid.uuid4()), case_id, item["created_at"], item["created_by"]))
+        db.execute("UPDATE meeting_agenda_items SET case_id = ? WHERE id = ?", (case_id, item["id"]))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "vault metadata, users and the audit trail", _v1_core),
     Migration(2, "vault policy settings", _v2_policy),
@@ -760,6 +908,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(9, "disable reasons kept with the user; account notices for the Data Protection Manager",
               _v9_account_notices),
     Migration(10, "retention decisions, disposal certificates, subject access and FOI requests", _v10_retention),
+    Migration(11, "cases (Appendix 2a) with stages, requests, referrals; links between subjects (4.3(4))",
+              _v11_cases),
 )
 LATEST = MIGRATIONS[-1].version
 

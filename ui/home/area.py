@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.cases import count_cases, outstanding, uk_date
 from app.drafts import list_drafts
 from app.requests import count_requests, overdue_dispatches
 from app.users import acknowledge_notice, list_users, open_notices
@@ -49,6 +50,12 @@ class HomeArea(Area):
         self.notices_box.hide()
         layout.addWidget(self.notices_box)
         layout.addSpacing(12)
+        self.cases_heading = heading("Cases: referral outcomes and actions outstanding", 2)
+        layout.addWidget(self.cases_heading)
+        self.cases = plain_label("")
+        self.cases.setAccessibleName("Outstanding on cases")
+        layout.addWidget(self.cases)
+        layout.addSpacing(12)
         layout.addWidget(heading("What your role lets you do", 2))
         self.permissions = plain_label("")
         layout.addWidget(self.permissions)
@@ -74,6 +81,17 @@ class HomeArea(Area):
             overdue = overdue_dispatches(vault)
             lines.append(f"Requests: {count_requests(vault, 'open')} open, {count_requests(vault, 'draft')} draft; "
                          f"{plural(len(overdue), 'agency answer')} overdue")
+        show_cases = session.can("cases.read")
+        self.cases_heading.setVisible(show_cases)
+        self.cases.setVisible(show_cases)
+        if show_cases:
+            waiting = outstanding(vault, limit=50)
+            lines.append(f"Cases: {count_cases(vault, 'open')} open; {len(waiting)} referral outcomes or actions "
+                         "outstanding")
+            self.cases.setText("\n".join(f"• {o.case_reference}: {o.what}" + (f" — due {uk_date(o.due)}" if o.due else "")
+                                         + (" — OVERDUE" if o.overdue else "") for o in waiting[:15])
+                               + (f"\n… and {len(waiting) - 15} more (see Cases)" if len(waiting) > 15 else "")
+                               or "Nothing outstanding.")
         lines.append(f"Audit trail: {head.seq} events, chain head {head.short()}")
         self.summary.setText("\n".join(lines))
         due = _due_lines(session)
@@ -181,6 +199,8 @@ _DESCRIPTIONS = {
     "retention.dispose": "Approve disposal of records, with a disposal certificate (clause 9.3)",
     "info_requests.read": "Read subject access and FOI requests and subject files (clause 12)",
     "info_requests.manage": "Log subject access and FOI requests, consult partners (12.2), decide each item",
+    "cases.read": "Read cases, their stages, referrals and relationship maps",
+    "cases.manage": "Run cases through the tactical response process (Appendix 2a): stages, requests, referrals",
 }
 
 

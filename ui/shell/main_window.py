@@ -7,7 +7,7 @@ from app import __version__
 from app.errors import SpocError
 from ui.kit import config
 from ui.qt import QtCore, QtGui, QtWidgets, Qt, Signal
-from ui.kit.dialogs import info_box
+from ui.kit.dialogs import error_text, info_box
 from ui.kit.widgets import Area, frameless_scroll, MarkingBanner, plain_label
 
 WINDOW_STATE = "main_window"
@@ -57,6 +57,13 @@ class MainWindow(QtWidgets.QMainWindow):
             self.nav.addItem(item)
             go_menu_actions.append((number, area))
         self.nav.currentRowChanged.connect(self._show_row)
+        # Areas never import each other: an area that asks for a subject's page (a node of a
+        # relationship map) says so by its `open_subject` signal, and the Subjects area shows it.
+        if "subjects" in self._areas:
+            for area in self._areas.values():
+                signal = getattr(area, "open_subject", None)
+                if signal is not None:
+                    signal.connect(self.open_subject)
 
         self._build_menus(go_menu_actions)
         self._build_status_bar()
@@ -177,6 +184,15 @@ class MainWindow(QtWidgets.QMainWindow):
                 self.nav.setCurrentRow(row)
                 return True
         return False
+
+    def open_subject(self, subject_id: str) -> None:
+        area = self._areas.get("subjects")
+        if area is None or not self.show_area("subjects"):
+            return
+        try:
+            area.show_subject(subject_id)
+        except SpocError as exc:
+            info_box(self, "SPOC Desk", error_text(exc, "That subject cannot be shown."), warning=True).open()
 
     def _show_row(self, row: int) -> None:
         if row < 0:

@@ -55,6 +55,8 @@ def default_areas() -> list:
     from ui.breaches.area import DpmArea
     from ui.home.area import HomeArea
     from ui.meetings.area import MeetingsArea
+    from ui.cases.area import CasesArea
+    from ui.subjects.area import SubjectsArea
     from ui.partners.area import PartnersArea
     from ui.requests.area import RequestsArea
     from ui.retention.area import RetentionArea
@@ -62,8 +64,8 @@ def default_areas() -> list:
     from ui.admin.settings import SettingsArea
     from ui.admin.users import UsersArea
 
-    return [HomeArea, RequestsArea, MeetingsArea, DpmArea, SubjectAccessArea, RetentionArea, DisclosuresArea,
-            PartnersArea, UsersArea, SettingsArea, AuditArea]
+    return [HomeArea, RequestsArea, CasesArea, SubjectsArea, MeetingsArea, DpmArea, SubjectAccessArea, RetentionArea,
+            DisclosuresArea, PartnersArea, UsersArea, SettingsArea, AuditArea]
 
 
 class Shell(QtCore.QObject):

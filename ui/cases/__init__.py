@@ -1,0 +1,1 @@
+"""Cases through the tactical response process (Appendix 2a)."""

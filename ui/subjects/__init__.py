@@ -1,0 +1,1 @@
+"""Subjects: people, locations and businesses, each with its page, links and map."""
