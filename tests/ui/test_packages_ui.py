@@ -33,12 +33,13 @@ def save_card(qtbot, vault, path):
     dialog = area.show_this_desk()
     qtbot.addWidget(dialog)
     page = dialog.page
-    assert page.fingerprint.text() == desks.fingerprint(desks.desk_card(vault))
+    assert page.fingerprint.text().split() == desks.fingerprint(desks.desk_card(vault)).split()
+    assert page.fingerprint.text().count("\n") == 1          # two rows of four groups, to read aloud
     assert page.fingerprint.textFormat() == Qt.TextFormat.PlainText
     assert page.save_card(str(path)) == str(path)
     assert "read them the fingerprint" in page.status.text()
     assert path.stat().st_mode & 0o077 == 0
-    return page.fingerprint.text()
+    return " ".join(page.fingerprint.text().split())
 
 
 def trust(qtbot, vault, partner_code, card_path, read_back):
@@ -94,7 +95,7 @@ def test_two_desks_exchange_a_request_and_its_receipt_through_the_screens(qtbot,
     assert view.table.item(0, 1).text().startswith("Package made")
 
     # A tampered copy is refused at the DWP desk with nothing written.
-    tampered = tmp_path / "tampered.age"
+    tampered = tmp_path / "tampered.spocpkg"
     data = bytearray(package.path.read_bytes())
     data[len(data) // 2] ^= 0x01
     tampered.write_bytes(bytes(data))

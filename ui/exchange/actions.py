@@ -137,7 +137,7 @@ def import_exchange_file(parent, session):
         return box
     chosen, _filter = QtWidgets.QFileDialog.getOpenFileName(
         parent, "Import a whole-vault file", str(documents_folder()),
-        "SPOC Desk whole-vault files (*.age *.json);;All files (*)")
+        "SPOC Desk whole-vault files (*.spocpkg *.json);;All files (*)")
     if not chosen:
         return None
     dialog = ImportDialog(session, Path(chosen), parent)
@@ -183,16 +183,16 @@ class ExportVaultDialog(_WorkDialog):
 
     def default_name(self, sealed: bool = False) -> str:
         today = _dt.date.today().strftime("%Y%m%d")
-        return f"spocdesk-{safe_file_stem(self.session.vault.agency)}-vault-{today}" + (".age" if sealed else ".json")
+        return f"spocdesk-{safe_file_stem(self.session.vault.agency)}-vault-{today}" + (packages.SUFFIX if sealed else ".json")
 
     def _target(self, sealed: bool) -> Path | None:
         chosen, _filter = QtWidgets.QFileDialog.getSaveFileName(
             self, "Export the whole vault", str(documents_folder() / self.default_name(sealed)),
-            "SPOC Desk packages (*.age)" if sealed else EXCHANGE_FILTER)
+            f"SPOC Desk packages (*{packages.SUFFIX})" if sealed else EXCHANGE_FILTER)
         if not chosen:
             return None
         path = Path(chosen)
-        suffix = ".age" if sealed else ".json"
+        suffix = packages.SUFFIX if sealed else ".json"
         if path.suffix.lower() != suffix:
             path = path.with_name(path.name + suffix)
         if path.exists():
@@ -243,7 +243,7 @@ class ExportVaultDialog(_WorkDialog):
         self.seal_button.hide()
         self.confirm.hide()
         self.cancel_button.setText("Close")
-        sealed = Path(path).suffix == ".age"
+        sealed = Path(path).suffix == packages.SUFFIX
         self._show_result(True, "Exported", f"Saved {Path(path).name} in {Path(path).parent}. " + (
             "It is sealed: only the new vault can open it (File ▸ Import a whole-vault file there)." if sealed else
             "It is not encrypted: move it to where it is needed and delete other copies."))

@@ -13,8 +13,7 @@ from ui.kit.widgets import SUCCESS_STYLE, heading, plain_label
 from ui.qt import QtCore, QtGui, QtWidgets, Signal
 from ui.worker import Op
 
-PACKAGE_FILTER = "SPOC Desk packages (*.age);;All files (*)"
-PACKAGE_SUFFIX = ".age"
+PACKAGE_FILTER = f"SPOC Desk packages (*{packages.SUFFIX});;All files (*)"
 
 
 class ReceivePackageDialog(QtWidgets.QDialog):

@@ -17,6 +17,12 @@ CARD_FILTER = "SPOC Desk desk cards (*.card.json *.json)"
 FINGERPRINT_STYLE = "QLabel { font-family: monospace; font-size: 15pt; font-weight: bold; letter-spacing: 1px; }"
 
 
+def read_aloud(fingerprint: str) -> str:
+    """The eight groups in two rows of four, as they are read on the telephone."""
+    groups = fingerprint.split()
+    return " ".join(groups[:4]) + "\n" + " ".join(groups[4:])
+
+
 class ThisDeskPage(QtWidgets.QWidget):
     """This desk's card: agency, vault, fingerprint in groups to read on the telephone."""
 
@@ -56,7 +62,7 @@ class ThisDeskPage(QtWidgets.QWidget):
         self.facts.setText(f"Agency: {agency_name(card['agency'])} ({card['agency']})\n"
                            f"Vault: {card['vault_id']}\n"
                            f"Card version {card['card_version']}, keys made {uk_time(card['created'])}")
-        self.fingerprint.setText(desks.fingerprint(card))
+        self.fingerprint.setText(read_aloud(desks.fingerprint(card)))
 
     def default_path(self) -> Path:
         return documents_folder() / f"spocdesk-{self.card['agency']}-desk.card.json"
@@ -116,7 +122,7 @@ class TrustCardDialog(QtWidgets.QDialog):
             "Call them through their switchboard or a number you already know (never a number from the e-mail "
             "that brought the card), and ask them to read their fingerprint to you. Type what they read."))
         layout.addWidget(bold_label("The card says its fingerprint is"))
-        shown = plain_label(desks.fingerprint(card), selectable=True)
+        shown = plain_label(read_aloud(desks.fingerprint(card)), selectable=True)
         shown.setStyleSheet(FINGERPRINT_STYLE)
         shown.setAccessibleName("Fingerprint on the card")
         layout.addWidget(shown)

@@ -481,7 +481,8 @@ class RequestView(QtWidgets.QWidget):
         for r, row in enumerate(rows):
             dispatch = row.dispatch
             parts = response_parts(row.response)
-            status = (f"{dispatch_words(dispatch)}\nSent: {uk_time(dispatch.sent_at)}"
+            sent = "" if getattr(dispatch, "package_made_at", None) else f"\nSent: {uk_time(dispatch.sent_at)}"
+            status = (f"{dispatch_words(dispatch)}{sent}"
                       f"\nDue: {due_text(dispatch)}")
             answer = parts["answer"] + (f"\nLawful basis: {parts['basis']}" if parts["basis"] else "")
             tests = parts["tests"]
