@@ -64,3 +64,23 @@ def test_other_roles_do_not_see_the_notices(qtbot, vault_path):
         assert not area.notices_box.isVisible()
     finally:
         admin.close()
+
+
+def test_an_unencrypted_whole_vault_file_shows_on_the_dpm_home(qtbot, vault_path, tmp_path):
+    from app.exchange import packages
+
+    admin, _ = Vault.create(vault_path, user="alice", passphrase=PASSPHRASE, agency="DCON")
+    users.add_user(admin, "dora", "dpm", DORA)
+    admin.close()
+    dora = Vault.open(vault_path, user="dora", passphrase=DORA)
+    assert "Unencrypted whole-vault" not in _home(qtbot, dora).due.text()
+    dora.close()
+    admin = Vault.open(vault_path, user="alice", passphrase=PASSPHRASE)
+    packages.export_unencrypted(admin, tmp_path / "plain.json")
+    admin.close()
+    dora = Vault.open(vault_path, user="dora", passphrase=DORA)
+    try:
+        text = _home(qtbot, dora).due.text()
+        assert "Unencrypted whole-vault files made: 1" in text and "by alice" in text
+    finally:
+        dora.close()

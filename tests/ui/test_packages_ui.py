@@ -147,3 +147,17 @@ def test_a_card_that_is_not_a_card_is_refused_in_words(qtbot, two_desks, tmp_pat
     assert area.desk_section.trust_card(str(junk)) is None
     assert shown and "card" in shown[0].lower()
     assert desks.partner_desks(police) == []
+
+
+def test_rotating_this_desks_keys_gives_a_new_card_and_fingerprint(qtbot, two_desks):
+    police, _dwp = two_desks
+    area = PartnersArea(FakeSession(police))
+    qtbot.addWidget(area)
+    area.refresh()
+    page = area.show_this_desk().page
+    before = page.fingerprint.text()
+    box = page.rotate()
+    qtbot.mouseClick(box.accept_button, Qt.MouseButton.LeftButton)
+    assert page.fingerprint.text() != before
+    assert page.fingerprint.text().split() == desks.fingerprint(desks.desk_card(police)).split()
+    assert "card version 2" in page.status.text()

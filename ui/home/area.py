@@ -162,6 +162,14 @@ def _due_lines(session) -> list[str]:
         from app.retention import due_count
 
         lines.append(f"Retention: {due_count(vault)} retained records due for review (clause 8.1)")
+    if session.can("accounts.acknowledge"):   # the Data Protection Manager
+        from app.exchange.packages import unencrypted_exports
+
+        plain = unencrypted_exports(vault)
+        if plain:
+            latest = plain[0]
+            lines.append(f"Unencrypted whole-vault files made: {len(plain)}; the latest {uk_time(latest['at'])} by "
+                         f"{latest['by']}. Check each was moved to where it was needed and then deleted.")
     return lines
 
 

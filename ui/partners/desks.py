@@ -49,6 +49,11 @@ class ThisDeskPage(QtWidgets.QWidget):
         self.save_button.setToolTip("Write this desk's public card to a file to attach to secure e-mail")
         self.save_button.clicked.connect(self.save_card)
         row.addWidget(self.save_button)
+        self.rotate_button = QtWidgets.QPushButton("&Rotate keys…")
+        self.rotate_button.setToolTip("New keys for this desk; the new card is signed by the old key")
+        self.rotate_button.clicked.connect(lambda: self.rotate())
+        self.rotate_button.setVisible(session.can("desk.keys"))
+        row.addWidget(self.rotate_button)
         row.addStretch(1)
         layout.addLayout(row)
         self.status = plain_label("", selectable=True)
@@ -81,6 +86,27 @@ class ThisDeskPage(QtWidgets.QWidget):
         self.status.setText(f"Card saved to {path}. Attach it to secure e-mail to each partner's SPOC, then read "
                             f"them the fingerprint {fp} when they call back through your switchboard.")
         return path
+
+    def rotate(self):
+        box = question_box(self, "Rotate this desk's keys?",
+                           "This desk gets new keys and a new card, signed by the old key. Partners' desks accept "
+                           "the new card without a new telephone call when it reaches them (as a card file or in "
+                           "a package). Do this when a key may be known to someone else, or on your agreed "
+                           "schedule.", "Rotate keys")
+        box.accept_button.clicked.connect(self._rotate_confirmed)
+        box.open()
+        self._box = box
+        return box
+
+    def _rotate_confirmed(self) -> None:
+        try:
+            card = desks.rotate_keys(self.session.vault)
+        except Exception as exc:  # noqa: BLE001 - shown in words
+            self.status.setText(error_text(exc, "The keys were not rotated."))
+            return
+        self.refresh()
+        self.status.setText(f"New keys made (card version {card['card_version']}). Save the card and e-mail it to "
+                            "each partner; their desks accept it because the old key signed it.")
 
 
 class ThisDeskDialog(QtWidgets.QDialog):
