@@ -161,3 +161,26 @@ def test_rotating_this_desks_keys_gives_a_new_card_and_fingerprint(qtbot, two_de
     assert page.fingerprint.text() != before
     assert page.fingerprint.text().split() == desks.fingerprint(desks.desk_card(police)).split()
     assert "card version 2" in page.status.text()
+
+
+def test_a_telephone_call_is_logged_and_is_a_disclosure(qtbot, two_desks):
+    from app import disclosures
+
+    police, _dwp = two_desks
+    area = PartnersArea(FakeSession(police))
+    qtbot.addWidget(area)
+    area.refresh()
+    area.select_partner("DWP")
+    dialog = area.desk_section.log_call()
+    qtbot.addWidget(dialog)
+    dialog.callee.setText("DWP duty SPOC")
+    dialog.via.setText("0800 000 0000 (switchboard)")
+    dialog.what.set_value("Confirmed <b>Ion Popescu</b>'s address")
+    assert dialog.submit() is None and "identity" in " ".join(dialog.summary.messages())   # said, not logged
+    assert "identity" in dialog.rows["identity"].error.text()
+    dialog.identity.setText("Called back through the switchboard")
+    call = dialog.submit()
+    assert call is not None and call["via_number"] == "0800 000 0000 (switchboard)"
+    rows = disclosures.list_disclosures(police, agency="DWP").items
+    assert any(r.channel == "telephone" and r.to_agency == "DWP" for r in rows)
+    assert "Last call logged" in area.desk_section.state.text()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from app.exchange import desks
 from ui.kit.dialogs import error_text, info_box, question_box
-from ui.kit.fields import LineBox
+from ui.kit.fields import LineBox, TextBox
 from ui.kit.formatting import agency_name, documents_folder, uk_time
 from ui.kit.widgets import ErrorSummary, FieldRow, bold_label, heading, hint_label, plain_label
 from ui.qt import QtWidgets, Signal
@@ -199,6 +199,82 @@ class TrustCardDialog(QtWidgets.QDialog):
         return None
 
 
+# How the core's sentence names each field (app.exchange.desks.log_call), most specific first.
+CALL_FIELD_WORDS = (("callee", "who was called"), ("caller", "who called"), ("via", "the number"),
+                    ("identity", "identity"), ("what", "what was given"), ("request", "request"))
+
+
+class CallDialog(QtWidgets.QDialog):
+    """Log a telephone call with a partner (9.5): who called whom, through which number, how the
+    other person's identity was checked, what was given or received, under which request. Each
+    call is also a row of the disclosure register (app.exchange.desks.log_call)."""
+
+    logged = Signal(dict)
+
+    def __init__(self, session, agency: str, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.session = session
+        self.agency = agency
+        self.setWindowTitle(f"Log a telephone call with {agency_name(agency)}")
+        self.setModal(True)
+        self.setMinimumWidth(560)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(20, 16, 20, 16)
+        layout.addWidget(heading(f"A call with {agency_name(agency)}", 2))
+        self.summary = ErrorSummary()
+        layout.addWidget(self.summary)
+        layout.addWidget(plain_label(
+            "Before giving information by telephone, place the call through the partner's switchboard or a number "
+            "you already know, and check who you are speaking to (clause 9.5)."))
+        self.direction = QtWidgets.QComboBox()
+        self.direction.addItem("We gave information", "given")
+        self.direction.addItem("We received information", "received")
+        self.caller = LineBox()
+        self.caller.setText(getattr(session.vault.user, "name", "") or "")
+        self.callee = LineBox()
+        self.via = LineBox()
+        self.identity = LineBox()
+        self.what = TextBox(3)
+        self.request = LineBox()
+        self.rows = {
+            "direction": FieldRow("&Information", self.direction),
+            "caller": FieldRow("&Who called", self.caller),
+            "callee": FieldRow("Who was c&alled", self.callee),
+            "via": FieldRow("&Number the call went through", self.via, "Their switchboard or a number you know"),
+            "identity": FieldRow("&How identity was checked", self.identity),
+            "what": FieldRow("What was given or recei&ved", self.what),
+            "request": FieldRow("Under &request (optional)", self.request, "For example, MSR-2026-0001"),
+        }
+        for row in self.rows.values():
+            layout.addWidget(row)
+        buttons = QtWidgets.QDialogButtonBox()
+        self.ok_button = buttons.addButton("&Log the call", QtWidgets.QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(QtWidgets.QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.submit)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def submit(self) -> dict | None:
+        try:
+            call = desks.log_call(self.session.vault, direction=self.direction.currentData(),
+                                  caller=self.caller.text(), callee=self.callee.text(), other_agency=self.agency,
+                                  via=self.via.text(), identity_check=self.identity.text(), what=self.what.value(),
+                                  request=self.request.text().strip() or None)
+        except Exception as exc:  # noqa: BLE001 - the core's one clear sentence, nothing written
+            text = error_text(exc, "The call was not logged.")
+            key = next((k for k, words in CALL_FIELD_WORDS if words in text.lower()), None)
+            for row in self.rows.values():
+                row.set_error(None)
+            if key is not None:
+                self.rows[key].set_error(text)
+            self.summary.show_problems([(self.rows[key].field if key else None, text)])
+            self.summary.setFocus()
+            return None
+        self.logged.emit(call)
+        self.accept()
+        return call
+
+
 class PartnerDeskSection(QtWidgets.QWidget):
     """One partner's desk card on its Partners page: trusted or not, how it was checked."""
 
@@ -225,6 +301,12 @@ class PartnerDeskSection(QtWidgets.QWidget):
         for button in (self.trust_button, self.revoke_button):
             button.setVisible(self.can_trust)
             row.addWidget(button)
+        self.call_button = QtWidgets.QPushButton("Log a te&lephone call…")
+        self.call_button.setToolTip("Record information given or received by telephone (9.5); it goes in the "
+                                    "disclosure register")
+        self.call_button.clicked.connect(lambda: self.log_call())
+        self.call_button.setVisible(session.can("disclosures.write"))
+        row.addWidget(self.call_button)
         row.addStretch(1)
         layout.addLayout(row)
         if not self.can_trust:
@@ -246,6 +328,14 @@ class PartnerDeskSection(QtWidgets.QWidget):
             self.state.setText("No card trusted yet: packages cannot be sent to or received from this partner's "
                                "desk until you trust its card after a telephone check.")
         self.revoke_button.setEnabled(current is not None)
+
+    def log_call(self) -> CallDialog:
+        self._dialog = CallDialog(self.session, self.code, self)
+        self._dialog.logged.connect(lambda call: self.state.setText(
+            self.state.text().split("\nLast call")[0] + f"\nLast call logged {uk_time(call['at'])}, in the disclosure "
+            "register."))
+        self._dialog.open()
+        return self._dialog
 
     def trust_card(self, path: str | None = None):
         if path is None:
