@@ -477,10 +477,9 @@ def _check_links(vault, clean: dict) -> list[Problem]:
 
 def next_reference(vault, year: int) -> str:
     """The next BR-YYYY-NNNN of this desk (breaches are never deleted, so max + 1 is safe)."""
-    pattern = f"{PREFIX}-{year}-%"
-    last = vault.db.scalar("SELECT max(CAST(substr(reference, 9) AS INTEGER)) FROM breaches"
-                           " WHERE origin_agency = ? AND reference LIKE ?", (vault.agency, pattern)) or 0
-    return f"{PREFIX}-{year}-{last + 1:04d}"
+    from app.records import next_yearly_reference
+
+    return next_yearly_reference(vault, "breaches", PREFIX, year)
 
 
 def create_breach(vault, data: dict, *, now: _dt.datetime | None = None) -> Breach:

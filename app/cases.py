@@ -378,10 +378,9 @@ def validate_referral(data: dict, subject_kind: str | None) -> tuple[list[Proble
 
 def next_reference(vault, year: int) -> str:
     """The next CASE-YYYY-NNNN of this desk (cases are never deleted, so max + 1 is safe)."""
-    pattern = f"{PREFIX}-{year}-%"
-    last = vault.db.scalar("SELECT max(CAST(substr(reference, 11) AS INTEGER)) FROM cases"
-                           " WHERE origin_agency = ? AND reference LIKE ?", (vault.agency, pattern)) or 0
-    return f"{PREFIX}-{year}-{last + 1:04d}"
+    from app.records import next_yearly_reference
+
+    return next_yearly_reference(vault, "cases", PREFIX, year)
 
 
 def resolve(vault, ref_or_id: str) -> str:

@@ -351,10 +351,9 @@ def validate_permission(data: dict, *, now: _dt.datetime | None = None) -> tuple
 
 def next_reference(vault, year: int) -> str:
     """The next TM-YYYY-NNNN of this desk (meetings are never deleted, so max + 1 is safe)."""
-    pattern = f"{PREFIX}-{year}-%"
-    last = vault.db.scalar("SELECT max(CAST(substr(reference, 9) AS INTEGER)) FROM meetings"
-                           " WHERE origin_agency = ? AND reference LIKE ?", (vault.agency, pattern)) or 0
-    return f"{PREFIX}-{year}-{last + 1:04d}"
+    from app.records import next_yearly_reference
+
+    return next_yearly_reference(vault, "meetings", PREFIX, year)
 
 
 def _resolve(vault, ref_or_id: str) -> str:

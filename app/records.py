@@ -39,6 +39,21 @@ class Invalid(InvalidInput):
         super().__init__(f"{what}{': ' if what else ''}{first}{more}")
 
 
+_NUMBERED = {"breaches", "cases", "meetings"}  # tables with PREFIX-YYYY-NNNN references per desk
+
+
+def next_yearly_reference(vault, table: str, prefix: str, year: int) -> str:
+    """The next PREFIX-YYYY-NNNN of this desk in `table` (one of this module's known tables,
+    never input; such records are never renumbered, so max + 1 is safe)."""
+    if table not in _NUMBERED:
+        raise ValueError(table)
+    start = len(prefix) + 7  # after "PREFIX-YYYY-", counting from 1 as SQLite's substr does
+    last = vault.db.scalar(f"SELECT max(CAST(substr(reference, ?) AS INTEGER)) FROM {table}"
+                           " WHERE origin_agency = ? AND reference LIKE ?",
+                           (start, vault.agency, f"{prefix}-{year}-%")) or 0
+    return f"{prefix}-{year}-{last + 1:04d}"
+
+
 def raise_if(problems: list[Problem], what: str = "") -> None:
     if problems:
         raise Invalid(problems, what)
