@@ -26,7 +26,8 @@ from ui.qt import QtWidgets, Qt
 from ui.kit.dialogs import error_text
 from ui.kit.fields import DateField, LineBox, TextBox
 from ui.kit.formatting import plural, uk_date, uk_time
-from ui.meetings.forms import Form, NewMeetingDialog, combo, fill_rows, make_table, partner_items, selected_key
+from ui.kit.forms import combo, selected_key
+from ui.meetings.forms import Form, NewMeetingDialog, fill_rows, make_table, partner_items
 from ui.worker import Op
 from ui.kit.widgets import Area, ErrorSummary, FieldRow, frameless_scroll, heading, hint_label, plain_label
 

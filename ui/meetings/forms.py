@@ -10,19 +10,12 @@ from app.errors import SpocError
 from app.records import Invalid
 from ui.kit.dialogs import error_text
 from ui.kit.fields import DateField, LineBox
-from ui.kit.widgets import (ErrorSummary, FieldRow, MarkingBanner, frameless_scroll, heading, hint_label,
-                            plain_label, show_field_problems)
+from ui.kit.forms import Form as KitForm
+from ui.kit.forms import combo
+from ui.kit.widgets import (MarkingBanner, frameless_scroll, heading, plain_label)
 from ui.qt import QtWidgets, Qt, Signal
 
 TIME_HINT = "Day/month/year and 24-hour UK time, for example 28/11/2026 14:05"
-
-
-def combo(items, name: str) -> QtWidgets.QComboBox:
-    box = QtWidgets.QComboBox()
-    for value, text in items:
-        box.addItem(text, value)
-    box.setAccessibleName(name)
-    return box
 
 
 def partner_items(first: str | None = None):
@@ -54,74 +47,20 @@ def fill_rows(table: QtWidgets.QTableWidget, rows, ids) -> None:
     table.setMinimumHeight(min(80 + 30 * max(1, len(rows)), 260))
 
 
-def selected_key(table: QtWidgets.QTableWidget):
-    row = table.currentRow()
-    if row < 0 or not table.selectionModel().hasSelection():
-        return None
-    item = table.item(row, 0)
-    return item.data(Qt.ItemDataRole.UserRole) if item else None
-
-
-class Form(QtWidgets.QFrame):
-    """A small titled form: an error summary, field rows by key, and one action button.
-
-    `show_problems([(key, message)])` puts each message on its row and in the summary (a link
-    that moves focus to the field)."""
+class Form(KitForm):
+    """The kit's titled form with the meeting field labels (app.meetings.LABELS): an error summary,
+    field rows by key and one action button. A clear can keep some fields, a date keeps the
+    text as typed (a draft holds what the user typed), and `typed()` gives that text for a draft."""
 
     def __init__(self, title: str, hint: str = "", button: str = "&Save"):
-        super().__init__()
-        self.setObjectName("meetingForm")
-        self.setStyleSheet("QFrame#meetingForm { border: 1px solid #b1b4b6; }")
-        self.layout_ = QtWidgets.QVBoxLayout(self)
-        self.layout_.setContentsMargins(12, 8, 12, 8)
-        self.layout_.setSpacing(2)
-        self.layout_.addWidget(heading(title, 2))
-        if hint:
-            self.layout_.addWidget(hint_label(hint))
-        self.summary = ErrorSummary()
-        self.layout_.addWidget(self.summary)
-        self.rows: dict[str, FieldRow] = {}
-        self.inputs: dict[str, QtWidgets.QWidget] = {}
-        self.buttons = QtWidgets.QHBoxLayout()
-        self.button = QtWidgets.QPushButton(button)
-        self.buttons.addWidget(self.button)
-        self.buttons.addStretch(1)
-        self._button_row = QtWidgets.QWidget()
-        self._button_row.setLayout(self.buttons)
-        self.layout_.addWidget(self._button_row)
-
-    def add(self, key: str, label: str, field: QtWidgets.QWidget, hint: str = "", width: int = 560) -> QtWidgets.QWidget:
-        row = FieldRow(label, field, hint)
-        if not isinstance(field, QtWidgets.QPlainTextEdit):
-            field.setMaximumWidth(width)
-        if isinstance(field, DateField):
-            row.field = field.edit
-            row.label.setBuddy(field.edit)
-        self.rows[key] = row
-        self.inputs[key] = field
-        self.layout_.insertWidget(self.layout_.indexOf(self._button_row), row)
-        return field
-
-    def value(self, key: str):
-        field = self.inputs[key]
-        if isinstance(field, QtWidgets.QComboBox):
-            return field.currentData() or ""
-        if isinstance(field, DateField):
-            return field.edit.text().strip()
-        return field.value()
-
-    def values(self) -> dict:
-        return {key: self.value(key) for key in self.inputs}
+        super().__init__(title, core.LABELS, hint, button)
 
     def set_value(self, key: str, value) -> None:
         field = self.inputs[key]
-        if isinstance(field, QtWidgets.QComboBox):
-            index = field.findData(value or "")
-            field.setCurrentIndex(max(0, index))
-        elif isinstance(field, DateField):
+        if isinstance(field, DateField):
             field.edit.setText(value or "")
         else:
-            field.set_value(value or "")
+            super().set_value(key, value)
 
     def clear(self, keep=()) -> None:
         for key in self.inputs:
@@ -133,11 +72,6 @@ class Form(QtWidgets.QFrame):
         """What the user typed (text fields only), for a draft."""
         return {k: v for k, v in self.values().items() if isinstance(v, str) and v.strip()
                 and not isinstance(self.inputs[k], QtWidgets.QComboBox)}
-
-    def show_problems(self, problems) -> None:
-        entries = show_field_problems(self.rows, self.summary, problems, core.LABELS)
-        if entries and entries[0][0] is not None:
-            entries[0][0].setFocus(Qt.FocusReason.OtherFocusReason)
 
 
 class NewMeetingDialog(QtWidgets.QDialog):
