@@ -16,12 +16,12 @@ register (channel `telephone`).
 from __future__ import annotations
 
 import json
-import os
 import weakref
 from pathlib import Path
 
 from app.agreement import load_agreement
 from app.errors import InvalidInput, VaultDamaged
+from app.files import write_private
 from app.exchange import keys as k
 from app.records import new_id
 from app.roles import require
@@ -115,29 +115,9 @@ def write_card(vault, path) -> str:
     """Write this desk's card to a new file (for e-mailing to partners); returns its fingerprint."""
     card = desk_card(vault)
     data = json.dumps(card, indent=1, sort_keys=True).encode("ascii") + b"\n"
-    create_new_file(Path(path), data)
+    write_private(Path(path), data)
     vault.audit("desk.card_saved", record_type="desk", record_id=vault.vault_id, reason=f"v{card['card_version']}")
     return fingerprint(card)
-
-
-def create_new_file(path: Path, data: bytes) -> None:
-    """Create `path` readable by this user only from the first byte; an existing file is refused."""
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise InvalidInput(f"The folder {path.parent} does not exist; nothing was written.")
-    flags = os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_BINARY", 0)
-    try:
-        fd = os.open(path, flags, 0o600)
-    except FileExistsError:
-        raise InvalidInput(f"{path} already exists; choose a new file name (nothing was written).") from None
-    except OSError as exc:
-        raise InvalidInput(f"Cannot create {path}: {exc.strerror}; nothing was written.") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
 
 
 # ---- reading and checking a card ------------------------------------------------------------
