@@ -421,9 +421,17 @@ def _call_dict(row) -> dict:
     return {key: row[key] for key in row.keys() if key != "seq"}
 
 
-def calls(vault) -> list[dict]:
-    """The telephone log, newest first: fingerprint checks and information given or received."""
+def calls(vault, agency: str | None = None) -> list[dict]:
+    """The telephone log, newest first: fingerprint checks and information given or received;
+    with `agency`, only the calls with that partner. Each call carries its request's reference."""
     require(vault.role, "disclosures.read", "see the telephone log")
-    rows = vault.db.query("SELECT * FROM telephone_calls ORDER BY seq DESC")
-    vault.audit("telephone.listed", record_type="telephone_call", reason=f"{len(rows)} shown")
+    sql = ("SELECT c.*, q.reference AS request_reference FROM telephone_calls c"
+           " LEFT JOIN requests q ON q.id = c.request_id")
+    params: tuple = ()
+    if agency is not None:
+        sql += " WHERE c.caller_agency = ? OR c.callee_agency = ?"
+        params = (agency, agency)
+    rows = vault.db.query(sql + " ORDER BY c.seq DESC", params)
+    vault.audit("telephone.listed", record_type="telephone_call",
+                reason=f"{len(rows)} shown" + (f" with {agency}" if agency else ""))
     return [_call_dict(r) for r in rows]
