@@ -16,12 +16,12 @@ register (channel `telephone`).
 from __future__ import annotations
 
 import json
-import os
 import weakref
 from pathlib import Path
 
 from app.agreement import load_agreement
 from app.errors import InvalidInput, VaultDamaged
+from app.files import write_private
 from app.exchange import keys as k
 from app.records import new_id
 from app.roles import require
@@ -115,29 +115,9 @@ def write_card(vault, path) -> str:
     """Write this desk's card to a new file (for e-mailing to partners); returns its fingerprint."""
     card = desk_card(vault)
     data = json.dumps(card, indent=1, sort_keys=True).encode("ascii") + b"\n"
-    create_new_file(Path(path), data)
+    write_private(Path(path), data)
     vault.audit("desk.card_saved", record_type="desk", record_id=vault.vault_id, reason=f"v{card['card_version']}")
     return fingerprint(card)
-
-
-def create_new_file(path: Path, data: bytes) -> None:
-    """Create `path` readable by this user only from the first byte; an existing file is refused."""
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise InvalidInput(f"The folder {path.parent} does not exist; nothing was written.")
-    flags = os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_BINARY", 0)
-    try:
-        fd = os.open(path, flags, 0o600)
-    except FileExistsError:
-        raise InvalidInput(f"{path} already exists; choose a new file name (nothing was written).") from None
-    except OSError as exc:
-        raise InvalidInput(f"Cannot create {path}: {exc.strerror}; nothing was written.") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
 
 
 # ---- reading and checking a card ------------------------------------------------------------
@@ -441,9 +421,17 @@ def _call_dict(row) -> dict:
     return {key: row[key] for key in row.keys() if key != "seq"}
 
 
-def calls(vault) -> list[dict]:
-    """The telephone log, newest first: fingerprint checks and information given or received."""
+def calls(vault, agency: str | None = None) -> list[dict]:
+    """The telephone log, newest first: fingerprint checks and information given or received;
+    with `agency`, only the calls with that partner. Each call carries its request's reference."""
     require(vault.role, "disclosures.read", "see the telephone log")
-    rows = vault.db.query("SELECT * FROM telephone_calls ORDER BY seq DESC")
-    vault.audit("telephone.listed", record_type="telephone_call", reason=f"{len(rows)} shown")
+    sql = ("SELECT c.*, q.reference AS request_reference FROM telephone_calls c"
+           " LEFT JOIN requests q ON q.id = c.request_id")
+    params: tuple = ()
+    if agency is not None:
+        sql += " WHERE c.caller_agency = ? OR c.callee_agency = ?"
+        params = (agency, agency)
+    rows = vault.db.query(sql + " ORDER BY c.seq DESC", params)
+    vault.audit("telephone.listed", record_type="telephone_call",
+                reason=f"{len(rows)} shown" + (f" with {agency}" if agency else ""))
     return [_call_dict(r) for r in rows]

@@ -36,6 +36,7 @@ from app.exchange import desks
 from app.exchange import keys as k
 from app.exchange.columns import SUBJECT_COLS, Progress, to_json
 from app.exchange.validate import MAX_FILE_BYTES, check_size, parse_document
+from app.files import write_private
 from app.records import new_id
 from app.roles import require
 from app.timeutil import utc_now_iso
@@ -337,7 +338,7 @@ def send(vault, ref: str, to, out_dir, progress: Progress | None = None) -> list
                 name = _file_name(row["reference"], kind, vault.agency, agency)
                 _record_made(vault, package_id=package_id, kind=kind, card=cards[agency], reference=row["reference"],
                              request_id=row["id"], document=document, head=head, file_name=name)
-                desks.create_new_file(out_dir / name, data)
+                write_private(out_dir / name, data)
                 written.append(out_dir / name)
                 email, _ = _email_for(vault, agency, subs)
                 made.append(MadePackage(agency, ",".join(s for s in subs if s), out_dir / name, package_id, name,
@@ -495,7 +496,7 @@ def export_sealed(vault, card: dict, out: Path, progress: Progress | None = None
                         package_id=package_id, head=head)
             _record_made(vault, package_id=package_id, kind="vault", card=card, reference="vault", request_id=None,
                          document=document, head=head, file_name=out.name)
-            desks.create_new_file(out, data)
+            write_private(out, data)
     except BaseException:
         if out.exists() and vault.db.one("SELECT 1 FROM packages WHERE package_id = ?", (package_id,)) is None:
             out.unlink(missing_ok=True)
@@ -518,7 +519,7 @@ def export_unencrypted(vault, out: Path, progress: Progress | None = None) -> di
                     reason=f"{len(doc['requests'])} requests")
         head = vault.chain_head()
         doc["audit_chain_head"] = {"seq": head.seq, "mac": head.mac}
-        desks.create_new_file(out, json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8"))
+        write_private(out, json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8"))
     return doc
 
 
@@ -863,7 +864,7 @@ def _write_receipt(vault, manifest: dict, received_at: str, folder: Path) -> Pat
     _record_made(vault, package_id=package_id, kind="receipt", card=card, reference=manifest["reference"],
                  request_id=None, document=document, head=head, file_name=name, receipt_for=manifest["package_id"])
     path = folder / name
-    desks.create_new_file(path, data)
+    write_private(path, data)
     return path
 
 

@@ -184,3 +184,32 @@ def test_a_telephone_call_is_logged_and_is_a_disclosure(qtbot, two_desks):
     rows = disclosures.list_disclosures(police, agency="DWP").items
     assert any(r.channel == "telephone" and r.to_agency == "DWP" for r in rows)
     assert "Last call logged" in area.desk_section.state.text()
+
+
+def test_the_partner_page_lists_its_past_calls_newest_first_as_plain_text(qtbot, two_desks):
+    police, _dwp = two_desks
+    for what in ("First <b>call</b>", "Second call"):
+        desks.log_call(police, direction="given", caller="PC Amber", callee="DWP duty SPOC", other_agency="DWP",
+                       via="0800 000 0000 (switchboard)", identity_check="Called back", what=what)
+    desks.log_call(police, direction="received", caller="HMRC SPOC", callee="PC Amber", other_agency="HMRC",
+                   via="0300 200 3300", identity_check="Called back", what="Not for DWP's page")
+    area = PartnersArea(FakeSession(police))
+    qtbot.addWidget(area)
+    area.refresh()
+    area.select_partner("DWP")
+    section = area.desk_section
+    view = section.calls_table
+    assert view.rowCount() == 2 and not view.isHidden()
+    assert [view.item(r, 6).text() for r in range(2)] == ["Second call", "First <b>call</b>"]
+    assert view.item(0, 1).text() == "We gave information"
+    assert "2 calls with" in section.calls_caption.text()
+    dialog = section.log_call()
+    qtbot.addWidget(dialog)
+    dialog.callee.setText("DWP duty SPOC")
+    dialog.via.setText("0800 000 0000")
+    dialog.identity.setText("Called back")
+    dialog.what.set_value("Third call")
+    assert dialog.submit() is not None
+    assert view.rowCount() == 3 and view.item(0, 6).text() == "Third call"
+    area.select_partner("NCA")
+    assert "No calls with" in section.calls_caption.text() and section.calls_table.isHidden()

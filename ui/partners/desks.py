@@ -9,7 +9,8 @@ from pathlib import Path
 from app.exchange import desks
 from ui.kit.dialogs import error_text, info_box, question_box
 from ui.kit.fields import LineBox, TextBox
-from ui.kit.formatting import agency_name, documents_folder, uk_time
+from ui.kit.formatting import agency_name, documents_folder, plural, uk_time
+from ui.kit.forms import fill, table
 from ui.kit.widgets import ErrorSummary, FieldRow, bold_label, heading, hint_label, plain_label
 from ui.qt import QtWidgets, Signal
 
@@ -204,6 +205,16 @@ CALL_FIELD_WORDS = (("callee", "who was called"), ("caller", "who called"), ("vi
                     ("identity", "identity"), ("what", "what was given"), ("request", "request"))
 
 
+CALL_COLUMNS = ("When", "Call", "Who", "Number used", "Identity check", "Request", "What")
+CALL_KINDS = {"check": "Fingerprint check", "given": "We gave information", "received": "We received information"}
+
+
+def call_row(call: dict) -> list[str]:
+    return [uk_time(call["at"]), CALL_KINDS.get(call["direction"], call["direction"]),
+            f"{call['caller']} ({call['caller_agency']}) called {call['callee']} ({call['callee_agency']})",
+            call["via_number"], call["identity_check"], call.get("request_reference") or "", call["what"]]
+
+
 class CallDialog(QtWidgets.QDialog):
     """Log a telephone call with a partner (9.5): who called whom, through which number, how the
     other person's identity was checked, what was given or received, under which request. Each
@@ -311,6 +322,13 @@ class PartnerDeskSection(QtWidgets.QWidget):
         layout.addLayout(row)
         if not self.can_trust:
             layout.addWidget(hint_label("A SPOC or administrator trusts partners' cards."))
+        self.can_read_calls = session.can("disclosures.read")
+        self.calls_heading = heading("Telephone log", 3)
+        self.calls_caption = hint_label("")
+        self.calls_table = table(CALL_COLUMNS, "Telephone log with this partner")
+        for widget in (self.calls_heading, self.calls_caption, self.calls_table):
+            widget.setVisible(self.can_read_calls)
+            layout.addWidget(widget)
 
     def show_partner(self, code: str) -> None:
         self.code = code
@@ -328,12 +346,30 @@ class PartnerDeskSection(QtWidgets.QWidget):
             self.state.setText("No card trusted yet: packages cannot be sent to or received from this partner's "
                                "desk until you trust its card after a telephone check.")
         self.revoke_button.setEnabled(current is not None)
+        self.show_calls()
+
+    def show_calls(self) -> None:
+        """This partner's calls, newest first: fingerprint checks and information given or received."""
+        if not self.can_read_calls or not self.code:
+            return
+        rows = desks.calls(self.session.vault, self.code)
+        self.calls_caption.setText(
+            f"{plural(len(rows), 'call')} with {agency_name(self.code)}, newest first. Calls that gave or received "
+            "information are also in the disclosure register." if rows else
+            f"No calls with {agency_name(self.code)} logged yet.")
+        fill(self.calls_table, [call_row(c) for c in rows], [c["id"] for c in rows], max_height=220)
+        header = self.calls_table.horizontalHeader()
+        for column in range(len(CALL_COLUMNS) - 1):   # long text wraps; "What" takes the rest
+            header.resizeSection(column, min(header.sectionSize(column), 150))
+        header.setSectionResizeMode(len(CALL_COLUMNS) - 1, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        self.calls_table.resizeRowsToContents()
+        self.calls_table.setVisible(bool(rows))
 
     def log_call(self) -> CallDialog:
         self._dialog = CallDialog(self.session, self.code, self)
-        self._dialog.logged.connect(lambda call: self.state.setText(
+        self._dialog.logged.connect(lambda call: (self.state.setText(
             self.state.text().split("\nLast call")[0] + f"\nLast call logged {uk_time(call['at'])}, in the disclosure "
-            "register."))
+            "register."), self.show_calls()))
         self._dialog.open()
         return self._dialog
 
