@@ -87,6 +87,37 @@ def test_exports_and_reports_use_the_private_writer(tmp_path):
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600
 
 
+def test_cards_backups_and_keyslots_are_created_by_open_private(tmp_path, monkeypatch):
+    """Every writer of a personal-data or key file goes through files.open_private (which is where
+    Windows gets its owner-only DACL): spy on it and check each file is 0600 under umask 0."""
+    from app.exchange import desks
+    from app.vault import backup, keyslots
+
+    made = []
+    real = files.open_private
+
+    def spying(path):
+        made.append(os.path.basename(path))
+        return real(path)
+
+    for module in (files, backup, keyslots):
+        monkeypatch.setattr(module, "open_private", spying)
+    old = os.umask(0)
+    try:
+        vault, _ = Vault.create(tmp_path / "desk.vault", user="admin", passphrase=PASSPHRASE, agency="DCON")
+        try:
+            desks.write_card(vault, tmp_path / "dcon.card")
+            vault.backup(tmp_path / "desk.backup")
+        finally:
+            vault.close()
+    finally:
+        os.umask(old)
+    assert "dcon.card" in made and any(name.endswith(".tmp") for name in made)   # the card, a keyslot save
+    assert any("desk.backup" in name for name in made)
+    for name in ("dcon.card", "desk.backup"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600
+
+
 # ---- network and cloud-synced folders --------------------------------------------------------
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Iterator
 
 from app import audit
+from app.files import open_private
 from app.errors import AuthError, InvalidInput, VaultDamaged
 from app.timeutil import utc_now_iso
 from app.vault import crypto
@@ -99,7 +100,7 @@ def write_backup(source: Database, dek: bytearray, slots: KeyslotFile, dest: Pat
             "keyslots": {**slots.to_json(leave_out_kinds=("keyring",)), "failed_unlocks": []},
         }
         header_bytes = json.dumps(header, ensure_ascii=False).encode("utf-8")
-        fd = os.open(assembled, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = open_private(assembled)
         with os.fdopen(fd, "wb") as out, open(image, "rb") as src:
             out.write(MAGIC)
             out.write(len(header_bytes).to_bytes(4, "big"))
@@ -145,7 +146,7 @@ def _extract_image(path: Path, header: dict, offset: int, out_path: Path) -> Non
     expected = int(header["db_size"])
     digest = hashlib.sha256()
     written = 0
-    fd = os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    fd = open_private(out_path)
     with open(path, "rb") as src, os.fdopen(fd, "wb") as out:
         src.seek(offset)
         for chunk in iter(lambda: src.read(_CHUNK), b""):

@@ -25,6 +25,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.files import open_private
 from app.errors import VaultDamaged
 from app.timeutil import utc_now_iso
 from app.vault import crypto
@@ -160,7 +161,7 @@ class KeyslotFile:
         """Atomic replace: a crash leaves the old file or the new one, never half of one."""
         text = json.dumps(self.to_json(), indent=2, ensure_ascii=False)
         tmp = path.with_name(f"{path.name}.{os.urandom(4).hex()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = open_private(tmp)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(text)
