@@ -58,7 +58,7 @@ def check(doc: dict, codes: set[str]) -> None:
     exploitation = {e.id for e in load_agreement().exploitation_types}
     seen: set[str] = set()
     refs: set[tuple[str, str]] = set()
-    subjects = {s["id"]: s["kind"] for s in doc.get("subjects", [])}
+    subjects = {s["id"]: s["kind"] for s in doc.get("subjects", [])} if (cases or links) else {}
     for i, case in enumerate(cases):
         where = ["cases", i]
         for col in ("origin_agency", "lead_agency"):

@@ -172,11 +172,6 @@ def import_document(vault, doc, progress: Progress | None = None, *,
         have_responses = {r["id"]: r for r in db.query("SELECT id, origin_agency, updated_at FROM responses")}
         refs = {(r["origin_agency"], r["reference"]): r["id"]
                 for r in db.query("SELECT id, origin_agency, reference FROM requests")}
-        for i, request in enumerate(doc["requests"]):
-            other = refs.get((request["origin_agency"], request["reference"]))
-            if other is not None and other != request["id"]:
-                raise InvalidInput(f"{refused}: {_where(doc, ['requests', i, 'reference'])}: "
-                                   f"this vault already holds a different request with that reference.")
         # New rows are gathered and inserted with executemany, parents before children (the
         # foreign keys are checked at once); what depends on them (counters, audit events,
         # register rows, dispatch statuses) runs afterwards, in the file's order.
@@ -214,6 +209,9 @@ def import_document(vault, doc, progress: Progress | None = None, *,
                     raise origin_refusal(["subjects", i, "origin_agency"], subject["origin_agency"])
                 new_subjects.append(to_params(subject, SUBJECT_COLS))
                 summary.subjects_added += 1
+                if len(new_subjects) >= FLUSH_EVERY:
+                    db.executemany(insert_sql("subjects", SUBJECT_COLS), new_subjects)
+                    new_subjects.clear()
                 if acting:
                     later("subject.imported", "subject", subject["id"], from_desk)
             elif may_change(["subjects", i, "origin_agency"], held, subject["origin_agency"], subject["updated_at"]):
@@ -226,6 +224,11 @@ def import_document(vault, doc, progress: Progress | None = None, *,
         new_subjects.clear()
         for i, request in enumerate(doc["requests"]):
             rid = request["id"]
+            # (Refused inside the transaction: nothing written so far is kept.)
+            other = refs.get((request["origin_agency"], request["reference"]))
+            if other is not None and other != rid:
+                raise InvalidInput(f"{refused}: {_where(doc, ['requests', i, 'reference'])}: "
+                                   f"this vault already holds a different request with that reference.")
             held = have_requests.get(rid)
             is_new = held is None
             origin = request["origin_agency"]
@@ -324,10 +327,19 @@ def import_document(vault, doc, progress: Progress | None = None, *,
             if not rows:
                 continue
             have = _existing(vault, table)
-            fresh = [to_params(r, cols) for r in rows if r["id"] not in have]
+            fresh: list = []
+            added = 0
+            for row in rows:  # in chunks: a streamed list is not held whole as parameters
+                if row["id"] not in have:
+                    fresh.append(to_params(row, cols))
+                if len(fresh) >= FLUSH_EVERY:
+                    db.executemany(insert_sql(table, cols), fresh)
+                    added += len(fresh)
+                    fresh.clear()
             db.executemany(insert_sql(table, cols), fresh)
-            setattr(summary, counter, getattr(summary, counter) + len(fresh))
-            summary.unchanged += len(rows) - len(fresh)
+            added += len(fresh)
+            setattr(summary, counter, getattr(summary, counter) + added)
+            summary.unchanged += len(rows) - added
         _import_breaches(vault, doc, summary)
         _import_cases(vault, doc, summary, lambda origin: False)
         _import_meetings(vault, doc, summary, lambda origin: False)

@@ -12,10 +12,15 @@ from pathlib import Path
 from app.agreement import load_agreement
 from app.errors import InvalidInput
 from app.exchange.columns import (FORMAT, SCHEMA_FILE)
+from app.exchange.stream import STREAM_FROM, StreamedItems, streamed_document
 from app.paths import resource_path
 
 # A JSON text can hold an unpaired surrogate only as a \uD800-\uDFFF escape (UTF-8 text cannot).
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+# An escape of an unpaired surrogate (a high one not followed by a low one, or a low one alone):
+# yajl, which streams large documents, would read it as "?", so such a document is read whole.
+_LONE_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+                                    rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}")
 
 
 # Limits, stated in docs/exchange-format.md, each checked before parsing can grow memory.
@@ -83,6 +88,15 @@ def parse_document(raw: bytes | list, name: str) -> tuple[dict, bool]:
     if values > allowed:
         raise InvalidInput(f"{name} holds about {values:,} values, more than a file of its size may "
                            f"({allowed:,}); it was not read (nothing was changed).")
+    if len(raw) >= STREAM_FROM and not _LONE_SURROGATE_ESCAPE.search(raw):
+        # A large document (a whole vault) is read a record at a time: app.exchange.stream.
+        doc = streamed_document(raw, name)
+        if isinstance(doc, dict) and doc.get("scope") != "vault":
+            # Only a whole vault is worked on a record at a time; anything else is built whole.
+            check_lengths(doc, name)
+            doc = {key: (list(value) if isinstance(value, StreamedItems) else value) for key, value in doc.items()}
+        check_lengths(doc, name)
+        return doc, False
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -106,22 +120,28 @@ def check_lengths(doc, name: str = "the file") -> None:
         return
     for key, limit in MAX_ITEMS.items():
         items = doc.get(key)
-        if isinstance(items, list) and len(items) > limit:
+        if isinstance(items, (list, StreamedItems)) and len(items) > limit:
             raise InvalidInput(f"Import refused, nothing was changed: {name}: {key} has {len(items):,} entries; "
                                f"the limit is {limit:,}.")
+    if isinstance(doc.get("requests"), StreamedItems):
+        return  # checked a record at a time, as validation walks them (validate_document)
     for i, request in enumerate(doc.get("requests") or []):
-        if not isinstance(request, dict):
-            continue
-        for key, limit in MAX_PER_REQUEST.items():
-            items = request.get(key)
-            if isinstance(items, list) and len(items) > limit:
-                raise InvalidInput(f"Import refused, nothing was changed: requests[{i}]: {key} has {len(items):,} "
-                                   f"entries; the limit is {limit:,}.")
-        for j, dispatch in enumerate(request.get("dispatches") or []):
-            items = dispatch.get("responses") if isinstance(dispatch, dict) else None
-            if isinstance(items, list) and len(items) > MAX_RESPONSES_PER_DISPATCH:
-                raise InvalidInput(f"Import refused, nothing was changed: requests[{i}]: dispatches[{j}].responses "
-                                   f"has {len(items):,} entries; the limit is {MAX_RESPONSES_PER_DISPATCH:,}.")
+        _check_request_lengths(i, request)
+
+
+def _check_request_lengths(i: int, request) -> None:
+    if not isinstance(request, dict):
+        return
+    for key, limit in MAX_PER_REQUEST.items():
+        items = request.get(key)
+        if isinstance(items, list) and len(items) > limit:
+            raise InvalidInput(f"Import refused, nothing was changed: requests[{i}]: {key} has {len(items):,} "
+                               f"entries; the limit is {limit:,}.")
+    for j, dispatch in enumerate(request.get("dispatches") or []):
+        items = dispatch.get("responses") if isinstance(dispatch, dict) else None
+        if isinstance(items, list) and len(items) > MAX_RESPONSES_PER_DISPATCH:
+            raise InvalidInput(f"Import refused, nothing was changed: requests[{i}]: dispatches[{j}].responses "
+                               f"has {len(items):,} entries; the limit is {MAX_RESPONSES_PER_DISPATCH:,}.")
 
 
 def _read(path: Path) -> tuple[dict, bool]:
@@ -203,25 +223,92 @@ def validate_document(doc, *, may_hold_surrogates: bool = True) -> None:
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         found = doc.get("format") if isinstance(doc, dict) else None
         raise InvalidInput(f"This is not a SPOC Desk exchange file (format {found!r}; expected {FORMAT!r}).")
-    check, failure = _fast_check()
-    try:
-        check(doc)
-        errors = []
-    except failure as fast_error:
-        # Only the first problem is named (every error of a large bad file would cost gigabytes).
-        errors = [e for e in itertools.islice(_validator().iter_errors(doc), 1)]
-        if not errors:  # the two disagree: stay strict and say what the quick check found
-            raise InvalidInput(f"Import refused, nothing was changed: {_short(str(fast_error))}.") from None
-    if errors:
-        error = errors[0]
-        raise InvalidInput(f"Import refused, nothing was changed: {_where(doc, list(error.absolute_path))}: "
-                           f"{_short(error.message)}.")
+    streamed = [key for key, value in doc.items() if isinstance(value, StreamedItems)]
+    # A streamed document's long lists are checked a record at a time against their items'
+    # schema, as the domain checks walk them (one pass each); the rest of it (small) against the
+    # whole schema with those lists left empty.
+    _schema_check(doc, {key: ([] if key in streamed else value) for key, value in doc.items()}, [],
+                  *_fast_check(), _validator())
+    checked = {key: _Checked(doc, key) for key in streamed}
     try:
         if may_hold_surrogates and _has_surrogates(doc):
             _no_surrogates(doc, [])  # find and name where
-        _domain_checks(doc)
+        _domain_checks({**doc, **checked})
     except _Bad as bad:
         raise InvalidInput(f"Import refused, nothing was changed: {_where(doc, bad.path)}: {bad.message}.") from None
+    for view in checked.values():
+        view.finish()  # any list the domain checks did not walk in full is checked now
+
+
+class _Checked:
+    """A streamed list as the domain checks see it: each record schema-checked (and a request's
+    lists measured) just before it is handed on."""
+
+    def __init__(self, doc: dict, key: str):
+        self.doc, self.key, self.items = doc, key, doc[key]
+        self.done = False
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def __getitem__(self, index):
+        return self.items[index]
+
+    def __iter__(self):
+        if self.done:  # walked and checked in full once already
+            yield from self.items
+            return
+        check, failure, validator = _item_check(self.key)
+        count = 0
+        for index, item in enumerate(self.items):
+            if self.key == "requests":
+                _check_request_lengths(index, item)
+            _schema_check(self.doc, {self.key: [item]}, [], check, failure, validator, index=index)
+            count += 1
+            yield item
+        self.done = count == len(self.items)
+
+    def finish(self) -> None:
+        if not self.done:
+            for _item in self:
+                pass
+
+
+def _schema_check(doc, value, path: list, check, failure, validator, index: int | None = None) -> None:
+    """fastjsonschema first; on failure jsonschema names the first problem (every error of a
+    large bad file would cost gigabytes). `value` is the document, or `{key: [one record]}` of
+    a streamed list with `index` that record's place in it."""
+    try:
+        check(value)
+        return
+    except failure as fast_error:
+        errors = list(itertools.islice(validator.iter_errors(value), 1))
+        if not errors:  # the two disagree: stay strict and say what the quick check found
+            raise InvalidInput(f"Import refused, nothing was changed: {_short(str(fast_error))}.") from None
+    error = errors[0]
+    where = path + list(error.absolute_path)
+    if index is not None and len(where) > 1:
+        where[1] = index
+    raise InvalidInput(f"Import refused, nothing was changed: {_where(doc, where)}: "
+                       f"{_short(error.message)}.")
+
+
+@lru_cache(maxsize=None)
+def _item_check(key: str):
+    """(quick check, its failure class, jsonschema validator) for `{key: [one record]}`: the
+    document schema's own definition of that list, so a record is checked exactly as in a whole
+    document (the same $id resolves the same $refs)."""
+    import fastjsonschema
+    import jsonschema
+
+    whole = _validator().schema
+    part = {"$id": whole["$id"], "$defs": whole["$defs"], "type": "object",
+            "properties": {key: whole["properties"][key]}}
+    return (fastjsonschema.compile({**part, "$schema": "http://json-schema.org/draft-07/schema#"}),
+            fastjsonschema.JsonSchemaException, jsonschema.Draft202012Validator(part))
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -399,7 +486,10 @@ def _check_meetings(doc: dict, codes: set[str]) -> None:
     if meetings and doc["scope"] != "vault":
         raise _Bad(["meetings"], "meetings travel only in a whole-vault file")
     far = parse_utc("9999-12-31T00:00:00+00:00")
-    register = {d["id"]: d for d in doc.get("disclosures", [])}
+    # Only the register rows a permission names are kept (the register may be long, and streamed).
+    named = {p.get("disclosure_id") for m in meetings if isinstance(m, dict)
+             for p in m.get("permissions") or [] if isinstance(p, dict)} - {None}
+    register = {d["id"]: d for d in doc.get("disclosures", []) if d["id"] in named} if named else {}
     seen: set[str] = set()
     refs: set[tuple[str, str]] = set()
     claimed: set[str] = set()
