@@ -8,7 +8,8 @@
   size check, decryption, unzip, signature, hash, parse, validate, import all or nothing) against
   importing the same document unsealed (`exchange.import_file` of the JSON into an empty vault) —
   target ≥ 50 % of the floor's throughput at 10,000 requests; and its peak memory, measured in a
-  fresh process (VmHWM, the interpreter and its imports included) — target ≤ 300 MB; the floor
+  fresh process (VmHWM from just after the unlock, the interpreter, its imports and the open
+  vault included) — target ≤ 300 MB; the floor
   column is the same for importing the unsealed file.
 
 `python -m bench.packages [--sizes 1000,10000]` runs them alone (seeding the cached vaults of
@@ -114,6 +115,16 @@ def measure_seal(work: Path, rounds: int = SEAL_ROUNDS) -> dict:
         dwp.close()
 
 
+def _reset_peak() -> None:
+    """Start this process's peak-RSS count afresh (Linux: `5` to /proc/self/clear_refs), so the
+    figure is the receive's own peak with the process as it stands, not the unlock's Argon2id
+    (256 MiB) that came before it."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
 def _peak_mb() -> float:
     """This process's peak resident memory since it started: VmHWM (ru_maxrss on Linux keeps the
     forking parent's figure across exec, which is the bench's own, not the probe's)."""
@@ -135,6 +146,7 @@ def _receive_probe(package: Path, vault: Path) -> None:
 
     _quick_kdf()
     admin = Vault.open(vault, user="admin", passphrase=seed.PASSPHRASE)
+    _reset_peak()
     try:
         t = time.perf_counter()
         received = packages.receive(admin, package)
@@ -152,6 +164,7 @@ def _import_probe(path: Path, vault: Path) -> None:
 
     _quick_kdf()
     admin = Vault.open(vault, user="admin", passphrase=seed.PASSPHRASE)
+    _reset_peak()
     try:
         t = time.perf_counter()
         summary = exchange.import_file(admin, path)
@@ -234,7 +247,8 @@ def measure(log=print, sizes=(1_000, 10_000)) -> list:
             rows.append(row)
             mem = Row(f"receive whole-vault package of {size:,}: peak memory", size, r["peak_rss_mb"],
                       r["floor_rss_mb"], "MB", "≤ 300 MB" if size == 10_000 else "—",
-                      note="peak RSS (VmHWM) of a fresh process; floor: importing the unsealed file").finish()
+                      note="peak RSS (VmHWM) of a fresh process from just after the unlock; floor: importing the "
+                           "unsealed file").finish()
             if size == 10_000:
                 mem.met = mem.figure <= 300
             rows.append(mem)
