@@ -702,7 +702,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p = command("report", cmd_report, "print a document to a PDF file, marked OFFICIAL-SENSITIVE on every page")
     p.add_argument("vault", metavar="VAULT")
     p.add_argument("kind", metavar="KIND", help="request, response, collation, disclosures, audit, meeting-pack, "
-                   "breach, breach-register, disposal-certificate, subject-file, response-pack or exemption-schedule, case or relationship-map")
+                   "breach, breach-register, disposal-certificate, subject-file, response-pack or exemption-schedule, case or relationship-map"
+                   ", corrections")
     p.add_argument("ref", metavar="REF", nargs="?", default="all",
                    help="the reference: MSR-2026-0001, MSR-2026-0001/DWP for a response, TM-2026-0001, BR-2026-0001,"
                    " CASE-2026-0001; a case or request reference or subject:ID for a relationship-map;"

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import subprocess
-import sys
-
 import pytest
 
 from app import corrections as cr
@@ -18,7 +15,7 @@ from app import requests as rq
 from app.errors import AuthError, InvalidInput
 from app.exchange import desks, packages
 from app.records import Invalid
-from conftest import PASSPHRASE, REPO
+from conftest import OTHER_PASSPHRASE, PASSPHRASE
 from desk_helpers import make_desk, reopen_as, request_data, trust_each_other
 
 HOSTILE = "<b>bold</b> & \u202eevil\u202c \u0000nul " + "z" * 3000
@@ -244,8 +241,10 @@ def test_outstanding_is_oldest_first_with_its_age(three):
     assert [i.reference for i in items][0] == first.reference and items[0].age_days == 10
 
 
-def test_report_and_cli(three, tmp_path):
-    hmrc, _police, _nca, out, request = three
+def test_report_prints_the_register_marked_with_hostile_text_and_the_cli_writes_it(three, tmp_path, spocdesk):
+    import pypdf
+
+    hmrc, _police, _nca, _out, request = three
     sid = subject_id(hmrc, request)
     cr.flag(hmrc, {"item_type": "subject", "item_id": sid, "field": "name", "problem": "inaccurate",
                    "details": HOSTILE})
@@ -254,13 +253,21 @@ def test_report_and_cli(three, tmp_path):
     from app.reports import build_report
 
     report = build_report(hmrc, "corrections", "all")
-    assert report.data.startswith(b"%PDF") and report.page_count >= 1
-    path = hmrc.path
-    hmrc.close()
-    env = {"SPOCDESK_PASSPHRASE": PASSPHRASE, "PYTHONPATH": str(REPO), "SPOCDESK_USER": "alice"}
+    assert report.data.startswith(b"%PDF") and report.page_count >= 2  # the long text runs on
+    with pytest.raises(InvalidInput, match="printed whole"):
+        build_report(hmrc, "corrections", "MSR-2026-0001")
+    dpm = reopen_as(hmrc, "dana", "dpm")
+    path = dpm.path
+    dpm.close()
     pdf = tmp_path / "corrections.pdf"
-    run = subprocess.run([sys.executable, "-m", "app.cli", "report", str(path), "corrections", "all", "--out",
-                          str(pdf)], capture_output=True, text=True, env=env, cwd=REPO)
-    assert run.returncode in (0, 3), run.stderr  # alice is the administrator: not permitted (3)
-    assert "Traceback" not in run.stderr
-    assert correction.reference
+    auth = ["--user", "dana", "--passphrase-stdin"]
+    result = spocdesk("report", path, "corrections", "all", "--out", pdf, *auth, stdin=OTHER_PASSPHRASE + "\n")
+    assert result.code == 0, result.err
+    assert (pdf.stat().st_mode & 0o777) == 0o600
+    words = "\n".join(page.extract_text() for page in pypdf.PdfReader(str(pdf)).pages)
+    assert "OFFICIAL-SENSITIVE" in words and correction.reference in words
+    assert "12/04/1988" in words and "12/05/1988" in words  # old value kept (marked not current) and new
+    assert "<b>bold</b>" in words and "Outstanding" in words
+    result = spocdesk("report", path, "corrections", "all", "--out", tmp_path / "x.pdf", "--user", "alice",
+                      "--passphrase-stdin", stdin=PASSPHRASE + "\n")
+    assert result.code == 3 and "Traceback" not in result.err  # the administrator may not see it
