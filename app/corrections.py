@@ -77,6 +77,7 @@ class Item:
     label: str       # what the item is, for this desk's screens (may name a subject)
     reference: str   # the request the item belongs to ('' when none)
     values: dict
+    request_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -225,17 +226,19 @@ def get_item(vault, item_type: str, item_id: str) -> Item:
         value = row[name]
         values[name] = loads(value) if name in LIST_FIELDS else value
     if item_type == "subject":
-        ref = vault.db.scalar("SELECT r.reference FROM requests r JOIN request_subjects rs ON rs.request_id = r.id"
-                              " WHERE rs.subject_id = ? ORDER BY r.seq LIMIT 1", (row["id"],)) or ""
+        found = vault.db.one("SELECT r.id, r.reference FROM requests r JOIN request_subjects rs"
+                             " ON rs.request_id = r.id WHERE rs.subject_id = ? ORDER BY r.seq LIMIT 1", (row["id"],))
+        ref, request_id = (found["reference"], found["id"]) if found else ("", None)
         label = f"Subject {row['name']}"
     elif item_type == "response":
-        ref = vault.db.scalar("SELECT r.reference FROM requests r JOIN dispatches d ON d.request_id = r.id"
-                              " WHERE d.id = ?", (row["dispatch_id"],)) or ""
+        found = vault.db.one("SELECT r.id, r.reference FROM requests r JOIN dispatches d ON d.request_id = r.id"
+                             " WHERE d.id = ?", (row["dispatch_id"],))
+        ref, request_id = (found["reference"], found["id"]) if found else ("", None)
         label = f"{row['origin_agency']}'s response to {ref}"
     else:
-        ref = row["reference"]
+        ref, request_id = row["reference"], row["id"]
         label = f"Request {ref}"
-    return Item(item_type, row["id"], row["origin_agency"], label, ref, values)
+    return Item(item_type, row["id"], row["origin_agency"], label, ref, values, request_id)
 
 
 def _where(item: Item) -> str:
@@ -634,7 +637,7 @@ def receive_package(vault, manifest: dict, document: bytes, name: str):
                     reason=f"{doc['reference']} from {sender}: {doc['field']}")
         return Received(manifest["kind"], manifest["package_id"], sender, doc["reference"],
                         f"Correction notice {doc['reference']} from {who}: {field_words(doc['item_type'], doc['field'])}"
-                        f" of {_where(item)} is {PROBLEMS[doc['problem']].lower()}")
+                        f" of {_where(item)} is {PROBLEMS[doc['problem']].lower()}", request_id=item.request_id)
     doc = _read(document, name, CORRECTION_FORMAT, {"format", "correction_id", "reference", "item_type", "item_id",
                                                      "field", "old_value", "new_value", "reason", "corrected_at",
                                                      "notice_ids"})
@@ -680,7 +683,7 @@ def receive_package(vault, manifest: dict, document: bytes, name: str):
     correction = get_correction(vault, cid)
     return Received(manifest["kind"], manifest["package_id"], sender, doc["reference"],
                     f"Correction {doc['reference']} from {who} applied: {correction.field_words} of {_where(item)}; "
-                    f"the record now shows “{correction.note()}”")
+                    f"the record now shows “{correction.note()}”", request_id=item.request_id)
 
 
 def receipt_received(vault, package_id: str, at: str) -> None:
@@ -736,6 +739,18 @@ def outstanding(vault, now: _dt.datetime | None = None) -> list[Outstanding]:
                                  _age(r["corrected_at"], now)))
     items.sort(key=lambda o: o.since)
     return items
+
+
+def forget_disposed(vault, items, certificate_ref: str) -> None:
+    """Records disposed of (clause 9.3) keep their corrections and notices on the register by
+    reference only: the old and new values and the free text go (call inside the disposal)."""
+    gone = f"Disposed of ({certificate_ref})"
+    for item_type, item_id in items:
+        vault.db.execute("UPDATE corrections SET old_value = ?, new_value = ?, reason = ?"
+                         " WHERE item_type = ? AND item_id = ?",
+                         (json.dumps(gone), json.dumps(gone), gone, item_type, item_id))
+        vault.db.execute("UPDATE correction_notices SET details = ?, suggested = '', decline_reason = ''"
+                         " WHERE item_type = ? AND item_id = ?", (gone, item_type, item_id))
 
 
 def counts(vault) -> dict:

@@ -271,3 +271,36 @@ def test_report_prints_the_register_marked_with_hostile_text_and_the_cli_writes_
     result = spocdesk("report", path, "corrections", "all", "--out", tmp_path / "x.pdf", "--user", "alice",
                       "--passphrase-stdin", stdin=PASSPHRASE + "\n")
     assert result.code == 3 and "Traceback" not in result.err  # the administrator may not see it
+
+
+def test_search_finds_the_corrected_name_not_the_old_one(three):
+    from app.search import search
+
+    hmrc, police, _nca, out, request = three
+    sid = subject_id(hmrc, request)
+    correction = cr.record_correction(hmrc, {"item_type": "subject", "item_id": sid, "field": "name",
+                                             "new_value": "Ioan Popesku", "reason": "Spelling checked."})
+    [to_police, _] = sorted(cr.make_correction_packages(hmrc, correction.id, out), key=lambda p: p.agency)
+    packages.receive(police, to_police.path, receipt_out=out)
+    labels = [h.label for h in search(police, "Popesku").hits]
+    assert "Ioan Popesku" in labels
+    assert not [h for h in search(police, "Popescu").hits if h.kind == "subject" and h.record_id == sid]
+
+
+def test_disposal_keeps_the_register_by_reference_only(three):
+    from app import retention
+
+    hmrc, _police, _nca, _out, request = three
+    sid = subject_id(hmrc, request)
+    cr.flag(hmrc, {"item_type": "subject", "item_id": sid, "field": "name", "problem": "inaccurate",
+                   "details": "Known as Ioan."})
+    correction = cr.record_correction(hmrc, {"item_type": "subject", "item_id": sid, "field": "name",
+                                             "new_value": "Ioan Popescu", "reason": "Known as Ioan."})
+    rq.close_request(hmrc, request.id)
+    dpm = reopen_as(hmrc, "dana", "dpm")
+    cert = retention.dispose(dpm, [request.reference], approve=True, today=_dt.date(2031, 1, 1))
+    kept = cr.get_correction(dpm, correction.id)
+    assert kept.reference == correction.reference and kept.old_value == f"Disposed of ({cert.reference})"
+    assert "Ion" not in json.dumps([tuple(r) for r in dpm.db.query("SELECT * FROM corrections")])
+    assert "Ioan" not in json.dumps([tuple(r) for r in dpm.db.query("SELECT * FROM correction_notices")])
+    dpm.close()
