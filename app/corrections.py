@@ -271,6 +271,8 @@ def _no_surrogates(problems: list[Problem], key: str, value) -> None:
 
 
 def _next_reference(vault, table: str, prefix: str, agency_column: str) -> str:
+    """PREFIX-YYYY-NNNN, the prefix naming this desk (CN-DCON, COR-HMRC), so a notice or correction
+    keeps one reference on every desk that holds it."""
     year = utc_now().astimezone(_london()).year
     start = len(prefix) + 7
     # `table` and `agency_column` are this module's constants, never input.
@@ -306,7 +308,7 @@ def flag(vault, data: dict) -> Notice:
     now = utc_now_iso()
     status = "open" if item.controller == vault.agency else "to-send"
     with vault.db.transaction():
-        reference = _next_reference(vault, "correction_notices", "CN", "raised_by_agency")
+        reference = _next_reference(vault, "correction_notices", f"CN-{vault.agency}", "raised_by_agency")
         vault.db.execute(
             "INSERT INTO correction_notices (id, reference, raised_by_agency, controller, item_type, item_id, field,"
             " problem, details, suggested, raised_at, raised_by, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -403,7 +405,7 @@ def record_correction(vault, data: dict) -> Correction:
     cid = new_id()
     now = utc_now_iso()
     with vault.db.transaction():
-        reference = _next_reference(vault, "corrections", "COR", "controller")
+        reference = _next_reference(vault, "corrections", f"COR-{vault.agency}", "controller")
         _write_value(vault, item, name, new_value, now)
         vault.db.execute(
             "INSERT INTO corrections (id, reference, controller, direction, item_type, item_id, field, old_value,"

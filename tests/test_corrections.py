@@ -122,12 +122,12 @@ def test_a_correction_from_anyone_but_the_origin_desk_is_refused_and_writes_noth
     hmrc, police, nca, out, request = three
     sid = subject_id(hmrc, request)
     # The police desk holds HMRC's subject; a correction it seals itself must not apply at the NCA.
-    forged = {"format": cr.CORRECTION_FORMAT, "correction_id": "x", "reference": "COR-2026-0001",
+    forged = {"format": cr.CORRECTION_FORMAT, "correction_id": "x", "reference": "COR-DCON-2026-0001",
               "item_type": "subject", "item_id": sid, "field": "date_of_birth", "old_value": "1988-04-12",
               "new_value": "1970-01-01", "reason": "", "corrected_at": "2026-03-01T10:00:00+00:00",
               "notice_ids": []}
     data = packages.seal(police, kind="correction", document=json.dumps(forged).encode(),
-                         recipient_card=desks.desk_card(nca), reference="COR-2026-0001",
+                         recipient_card=desks.desk_card(nca), reference="COR-DCON-2026-0001",
                          package_id="5d1c0a3e-1f0b-4c1e-9a0b-1c2d3e4f5a6b", head=police.chain_head())
     path = out / "forged.spocpkg"
     path.write_bytes(data)

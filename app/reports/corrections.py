@@ -28,7 +28,7 @@ def register_doc(vault, reference: str = "all") -> Content:
     story.append(heading("Outstanding, oldest first"))
     story.append(grid(["Reference", "What waits", "Since", "Age (days)"],
                       [[o.reference, o.what, time_text(o.since), str(o.age_days)] for o in waiting],
-                      [1.6, 6, 1.6, 1], wide=True)
+                      [1.9, 6, 1.6, 1], wide=True)
                  if waiting else Paragraph("Nothing is outstanding.", STYLES.body))
     story.append(spacer())
     story.append(heading("Notices"))
@@ -38,7 +38,7 @@ def register_doc(vault, reference: str = "all") -> Content:
              n.state_words + (f". Reason: {n.decline_reason}" if n.decline_reason else "")]
             for n in found.notices]
     story.append(grid(["Reference", "Raised by", "Data controller", "Item", "Problem", "What is wrong", "Suggested",
-                       "Raised", "State"], rows, [1.3, 1.4, 1.4, 1.4, 1.1, 3, 1.6, 1.3, 2], wide=True)
+                       "Raised", "State"], rows, [2.3, 1.4, 1.4, 1.4, 1.1, 2.6, 1.4, 1.3, 1.9], wide=True)
                  if rows else Paragraph("No notices are recorded.", STYLES.body))
     story.append(spacer())
     story.append(heading("Corrections"))
@@ -53,7 +53,7 @@ def register_doc(vault, reference: str = "all") -> Content:
                      cr.show_value(c.item_type, c.field, c.old_value), cr.show_value(c.item_type, c.field, c.new_value),
                      c.reason, time_text(c.corrected_at), lines])
     story.append(grid(["Reference", "Data controller", "Item", "Old value (not current)", "New value", "Reason",
-                       "Corrected", "Recipients"], rows, [1.3, 1.4, 1.4, 1.8, 1.8, 2.4, 1.3, 2.8], wide=True)
+                       "Corrected", "Recipients"], rows, [2.3, 1.4, 1.4, 1.6, 1.6, 2.2, 1.3, 2.6], wide=True)
                  if rows else Paragraph("No corrections are recorded.", STYLES.body))
     today = _dt.date.today().strftime("%Y%m%d")
     return Content("Corrections register", f"CORRECTIONS-ALL-{today}", story, file_suffix="register",

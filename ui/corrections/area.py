@@ -140,6 +140,8 @@ class CorrectionsArea(Area):
                          one_line(cr.show_value(c.item_type, c.field, c.old_value)),
                          one_line(cr.show_value(c.item_type, c.field, c.new_value)), uk_time(c.corrected_at), lines))
         fill(self.corrections, rows, [c.id for c in self.found.corrections])
+        for view in (self.outstanding, self.notices, self.corrections):
+            view.setMaximumHeight(view.minimumHeight())  # as tall as its rows (to a limit), no more
         self._update_buttons()
 
     def _notice(self) -> cr.Notice | None:
