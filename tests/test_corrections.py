@@ -304,3 +304,33 @@ def test_disposal_keeps_the_register_by_reference_only(three):
     assert "Ion" not in json.dumps([tuple(r) for r in dpm.db.query("SELECT * FROM corrections")])
     assert "Ioan" not in json.dumps([tuple(r) for r in dpm.db.query("SELECT * FROM correction_notices")])
     dpm.close()
+
+
+def test_migration_13_keeps_every_package_and_takes_the_new_kinds(monkeypatch, tmp_path):
+    from app.vault import Vault
+    from test_migrations import REAL_MIGRATIONS, ladder
+
+    path = tmp_path / "old.vault"
+    with ladder(monkeypatch, tuple(m for m in REAL_MIGRATIONS if m.version <= 11)):
+        vault, _ = Vault.create(path, user="alice", passphrase=PASSPHRASE, agency="HMRC")
+        with vault.db.transaction():
+            vault.db.execute(
+                "INSERT INTO packages (package_id, direction, kind, sender_agency, sender_vault_id, doc_sha256,"
+                " sender_head_seq, sender_head_mac, created, receipt_state) VALUES ('p1', 'made', 'request', 'HMRC',"
+                " 'v', 'h', 1, 'm', '2026-01-01T00:00:00+00:00', 'awaiting')")
+        before = [tuple(r) for r in vault.db.query("SELECT * FROM packages")]
+        vault.close()
+    vault = Vault.open(path, user="alice", passphrase=PASSPHRASE)
+    try:
+        assert [tuple(r) for r in vault.db.query("SELECT * FROM packages")] == before
+        indexes = {r["name"] for r in vault.db.query("SELECT name FROM sqlite_master WHERE tbl_name = 'packages'"
+                                                     " AND type = 'index'")}
+        assert "packages_request" in indexes
+        with vault.db.transaction():
+            vault.db.execute("UPDATE packages SET kind = 'correction' WHERE package_id = 'p1'")
+        with pytest.raises(Exception, match="CHECK"):
+            with vault.db.transaction():
+                vault.db.execute("UPDATE packages SET kind = 'nonsense' WHERE package_id = 'p1'")
+        assert vault.verify().ok
+    finally:
+        vault.close()

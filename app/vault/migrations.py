@@ -967,7 +967,11 @@ def _v13_corrections(db: Database) -> None:
     # so columns and kinds another step added are kept as they are.
     table_sql = db.scalar("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'packages'")
     found = re.search(r"kind\s+TEXT NOT NULL CHECK \(kind IN \(([^)]*)\)\)", table_sql)
+    if found is None:  # no list of kinds to widen (another step dropped it)
+        return
     kinds = [k.strip().strip("'") for k in found.group(1).split(",")]
+    if "correction-notice" in kinds and "correction" in kinds:
+        return
     kinds += [k for k in ("correction-notice", "correction") if k not in kinds]
     new_sql = table_sql[:found.start(1)] + ",".join(f"'{k}'" for k in kinds) + table_sql[found.end(1):]
     new_sql = re.sub(r"^CREATE TABLE \"?packages\"?", "CREATE TABLE packages_v13", new_sql)
