@@ -334,3 +334,37 @@ def test_migration_13_keeps_every_package_and_takes_the_new_kinds(monkeypatch, t
         assert vault.verify().ok
     finally:
         vault.close()
+
+
+def test_a_response_hmrc_gave_is_corrected_from_a_police_notice(tmp_path):
+    from app import responses as rs
+    from desk_helpers import response_data
+
+    hmrc = make_desk(tmp_path / "hmrc.vault", "HMRC")
+    police = make_desk(tmp_path / "dcon.vault", "DCON")
+    trust_each_other(hmrc, police)
+    out = tmp_path
+    asked = rq.create_request(police, request_data())
+    [made] = packages.send(police, asked.reference, ["HMRC"], out)
+    packages.receive(hmrc, made.path, receipt_out=out)
+    dispatch = rq.get_request(hmrc, asked.id).dispatches[0]
+    answer = rs.record_response(hmrc, dispatch.id, response_data(disclosed_text="Employed by Example Ltd."))
+    [back] = packages.send(hmrc, f"{asked.reference}/HMRC", None, out)
+    packages.receive(police, back.path, receipt_out=out)
+
+    notice = cr.flag(police, {"item_type": "response", "item_id": answer.id, "field": "disclosed_text",
+                              "problem": "out-of-date", "details": "Left Example Ltd in March."})
+    assert notice.controller == "HMRC"
+    packages.receive(hmrc, cr.make_notice_package(police, notice.id, out).path, receipt_out=out)
+    correction = cr.record_correction(hmrc, {"item_type": "response", "item_id": answer.id,
+                                             "field": "disclosed_text", "new_value": "Employed by Other Ltd.",
+                                             "reason": "Records updated.", "notice_id": notice.id})
+    assert [r.agency for r in correction.recipients] == ["DCON"]
+    [package] = cr.make_correction_packages(hmrc, correction.id, out)
+    got = packages.receive(police, package.path, receipt_out=out)
+    assert got.request_id == asked.id and asked.reference in got.line
+    assert rs.get_response(police, answer.id).disclosed_text == "Employed by Other Ltd."
+    assert cr.notes_for(police, "response", answer.id)[0].endswith(": information disclosed")
+    assert cr.get_notice(police, notice.id).status == "corrected"
+    hmrc.close()
+    police.close()
