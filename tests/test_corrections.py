@@ -368,3 +368,22 @@ def test_a_response_hmrc_gave_is_corrected_from_a_police_notice(tmp_path):
     assert cr.get_notice(police, notice.id).status == "corrected"
     hmrc.close()
     police.close()
+
+
+def test_cli_lists_what_is_outstanding_in_either_order(three, spocdesk):
+    hmrc, _police, _nca, _out, request = three
+    sid = subject_id(hmrc, request)
+    notice = cr.flag(hmrc, {"item_type": "subject", "item_id": sid, "field": "name", "problem": "inaccurate",
+                            "details": "Ion is spelt Ioan."})
+    dpm = reopen_as(hmrc, "dana", "dpm")
+    path = dpm.path
+    dpm.close()
+    auth = ["--user", "dana", "--passphrase-stdin"]
+    for args in (("corrections", path, "list"), ("corrections", "list", path)):
+        result = spocdesk(*args, *auth, stdin=OTHER_PASSPHRASE + "\n")
+        assert result.code == 0, result.err
+        [item] = json.loads(result.out)
+        assert item["reference"] == notice.reference and item["kind"] == "notice" and item["age_days"] == 0
+        assert "Ioan" not in result.out and "Ion" not in result.out  # no personal data
+    result = spocdesk("corrections", path, "list", "--user", "alice", "--passphrase-stdin", stdin=PASSPHRASE + "\n")
+    assert result.code == 3 and "Traceback" not in result.err and len(result.err.strip().splitlines()) == 1
