@@ -118,7 +118,7 @@ def desks_london():
     return london_zone()
 
 
-def test_a_correction_from_anyone_but_the_origin_desk_is_refused_and_writes_nothing(three):
+def test_a_correction_from_anyone_but_the_origin_desk_is_refused_and_writes_nothing(three, spocdesk):
     hmrc, police, nca, out, request = three
     sid = subject_id(hmrc, request)
     # The police desk holds HMRC's subject; a correction it seals itself must not apply at the NCA.
@@ -136,6 +136,12 @@ def test_a_correction_from_anyone_but_the_origin_desk_is_refused_and_writes_noth
         packages.receive(nca, path, receipt_out=out)
     assert state(nca) == before and dob(nca, sid) == "1988-04-12"
     assert not list(out.glob("*receipt_NCA_to_DCON*"))
+    path_nca = nca.path
+    nca.close()
+    result = spocdesk("receive", path_nca, path, "--user", "bob", "--passphrase-stdin",
+                      stdin=OTHER_PASSPHRASE + "\n")
+    assert result.code == 4 and "only HMRC's desk can correct it" in result.err
+    assert len(result.err.strip().splitlines()) == 1 and "Traceback" not in result.err
 
 
 def test_only_the_controller_records_a_correction_and_bad_input_names_its_field(three):
@@ -239,6 +245,9 @@ def test_outstanding_is_oldest_first_with_its_age(three):
                         ("2026-01-01T09:00:00+00:00", first.id))
     items = cr.outstanding(hmrc, now=_dt.datetime(2026, 1, 11, 12, tzinfo=_dt.timezone.utc))
     assert [i.reference for i in items][0] == first.reference and items[0].age_days == 10
+    from app.status import vault_status
+
+    assert vault_status(hmrc)["corrections"] == {"notices_open": 2, "recipients_awaiting": 0}
 
 
 def test_report_prints_the_register_marked_with_hostile_text_and_the_cli_writes_it(three, tmp_path, spocdesk):

@@ -194,3 +194,52 @@ def test_the_dpm_home_shows_corrections_outstanding_by_age_and_the_register_prin
     assert busy.preview.report.kind == "corrections" and busy.preview.report.page_count >= 1
     busy.preview.close()
     dpm.close()
+
+
+def test_a_response_from_a_partner_offers_a_flag_and_shows_its_correction(qtbot, tmp_path):
+    from app import responses as rs
+    from desk_helpers import response_data
+
+    hmrc = make_desk(tmp_path / "hmrc.vault", "HMRC")
+    police = make_desk(tmp_path / "dcon.vault", "DCON")
+    trust_each_other(hmrc, police)
+    try:
+        asked = rq.create_request(police, request_data())
+        [made] = packages.send(police, asked.reference, ["HMRC"], tmp_path)
+        packages.receive(hmrc, made.path, receipt_out=tmp_path)
+        dispatch = rq.get_request(hmrc, asked.id).dispatches[0]
+        answer = rs.record_response(hmrc, dispatch.id, response_data())
+        [back] = packages.send(hmrc, f"{asked.reference}/HMRC", None, tmp_path)
+        packages.receive(police, back.path, receipt_out=tmp_path)
+
+        view = shown(RequestView(FakeSession(police)), qtbot)
+        view.load(asked.id)
+        view.select_dispatch(dispatch.id)
+        strip = view.correction_strips[("response", answer.id)]
+        assert strip.flag_button.isVisibleTo(strip) and not strip.correct_button.isVisibleTo(strip)
+
+        def fill(dialog):
+            dialog.field.setCurrentIndex(dialog.field.findData("disclosed_text"))
+            dialog.problem.setCurrentIndex(dialog.problem.findData("out-of-date"))
+            dialog.details.setPlainText("Left Example Ltd in March.")
+            dialog.accept_button.click()
+
+        later(strip, fill)
+        strip.flag_button.click()
+        assert "Flagged as CN-DCON-2026-0001" in view.notice.text()  # said after the view reloads
+        [notice] = cr.register(police, audit=False).notices
+        assert (notice.item_type, notice.field, notice.controller) == ("response", "disclosed_text", "HMRC")
+
+        packages.receive(hmrc, cr.make_notice_package(police, notice.id, tmp_path).path, receipt_out=tmp_path)
+        correction = cr.record_correction(hmrc, {"item_type": "response", "item_id": answer.id,
+                                                 "field": "disclosed_text", "new_value": "Employed by Other Ltd.",
+                                                 "reason": "Records updated."})
+        [package] = cr.make_correction_packages(hmrc, correction.id, tmp_path)
+        packages.receive(police, package.path, receipt_out=tmp_path)
+        view.reload()
+        view.select_dispatch(dispatch.id)
+        qtbot.waitUntil(lambda: any(t.endswith(": information disclosed") for t in note_texts(view)), timeout=5_000)
+    finally:
+        QtCore.QThreadPool.globalInstance().waitForDone(30_000)
+        hmrc.close()
+        police.close()
