@@ -396,3 +396,24 @@ def test_cli_lists_what_is_outstanding_in_either_order(three, spocdesk):
         assert "Ioan" not in result.out and "Ion" not in result.out  # no personal data
     result = spocdesk("corrections", path, "list", "--user", "alice", "--passphrase-stdin", stdin=PASSPHRASE + "\n")
     assert result.code == 3 and "Traceback" not in result.err and len(result.err.strip().splitlines()) == 1
+
+
+def test_demo_data_fills_the_corrections_area(tmp_path):
+    from app import demo
+
+    vault = make_desk(tmp_path / "demo.vault", role="admin")
+    demo.populate(vault, 40, seed=3)
+    dpm = reopen_as(vault, "dana", "dpm")
+    try:
+        found = cr.register(dpm, audit=False)
+        [notice] = found.notices
+        [correction] = found.corrections
+        assert notice.raised_by_agency == "HMRC" and notice.controller == "DCON" and notice.status == "open"
+        assert correction.recipients and correction.recipients[0].state == "delivered"
+        assert cr.notes_for(dpm, "subject", correction.item_id)[0].startswith("Corrected by DCON on ")
+        assert dpm.db.scalar("SELECT date_of_birth FROM subjects WHERE id = ?",
+                             (correction.item_id,)) == correction.new_value
+        waiting = cr.outstanding(dpm)
+        assert waiting[0].kind == "notice" and waiting[0].age_days == 8
+    finally:
+        dpm.close()
