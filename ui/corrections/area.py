@@ -140,7 +140,12 @@ class CorrectionsArea(Area):
                          one_line(cr.show_value(c.item_type, c.field, c.old_value)),
                          one_line(cr.show_value(c.item_type, c.field, c.new_value)), uk_time(c.corrected_at), lines))
         fill(self.corrections, rows, [c.id for c in self.found.corrections])
+        # The long text columns wrap rather than push the table wider than the window.
+        for view, column in ((self.outstanding, 1), (self.notices, 5), (self.notices, 7), (self.corrections, 3),
+                             (self.corrections, 4)):
+            view.setColumnWidth(column, min(view.columnWidth(column), 260))
         for view in (self.outstanding, self.notices, self.corrections):
+            view.resizeRowsToContents()
             view.setMaximumHeight(view.minimumHeight())  # as tall as its rows (to a limit), no more
         self._update_buttons()
 
