@@ -420,6 +420,20 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_corrections(args) -> int:
+    """Clause 7.2: what waits, oldest first (references, fields and agencies only)."""
+    from app import corrections
+
+    vault = _open(args)
+    try:
+        items = corrections.outstanding(vault)
+    finally:
+        vault.close()
+    _print_json([{"kind": i.kind, "reference": i.reference, "what": i.what, "since": i.since,
+                  "age_days": i.age_days} for i in items])
+    return 0
+
+
 def cmd_retention(args) -> int:
     """The DPM's retention review (JSON of what is due) and approved disposal with its certificate."""
     from app import retention
@@ -702,7 +716,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p = command("report", cmd_report, "print a document to a PDF file, marked OFFICIAL-SENSITIVE on every page")
     p.add_argument("vault", metavar="VAULT")
     p.add_argument("kind", metavar="KIND", help="request, response, collation, disclosures, audit, meeting-pack, "
-                   "breach, breach-register, disposal-certificate, subject-file, response-pack or exemption-schedule, case or relationship-map")
+                   "breach, breach-register, disposal-certificate, subject-file, response-pack or exemption-schedule, case or relationship-map"
+                   ", corrections")
     p.add_argument("ref", metavar="REF", nargs="?", default="all",
                    help="the reference: MSR-2026-0001, MSR-2026-0001/DWP for a response, TM-2026-0001, BR-2026-0001,"
                    " CASE-2026-0001; a case or request reference or subject:ID for a relationship-map;"
@@ -721,6 +736,13 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     q.add_argument("refs", metavar="REF", nargs="+", help="request references, e.g. MSR-2026-0001")
     q.add_argument("--approve", action="store_true", help="the Data Protection Manager approves disposing of them")
     q.add_argument("--certificate-out", metavar="FILE.pdf", help="write the marked disposal certificate here (new file)")
+    _auth(q)
+
+    p = command("corrections", cmd_corrections, "corrections of inaccurate data (7.2): what is outstanding")
+    corrections_sub = p.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
+    q = corrections_sub.add_parser("list", help="print JSON of the notices not yet corrected and the recipients not "
+                                   "yet confirmed by a receipt, oldest first, with their age in days")
+    q.add_argument("vault", metavar="VAULT")
     _auth(q)
 
     p = command("demo", cmd_demo, "create a vault full of realistic fictitious data; prints its users' passphrases")

@@ -391,6 +391,7 @@ def populate(vault, size: int = 200, *, seed: int | None = 1, user: str = "spoc"
         db.execute(f"PRAGMA cache_size = {int(cache)}")
     _demo_breaches(vault, rng, requests[-1]["id"] if requests else None)
     _demo_meetings(vault, rng, [r["id"] for r in requests[-4:]])
+    _demo_corrections(vault, rng)
     if progress:
         progress(size * 2, size * 2)
     return DemoSummary(len(requests), len(subjects), len(dispatches), len(responses), len(register), len(contacts))
@@ -461,6 +462,50 @@ def _demo_breaches(vault, rng: random.Random, request_id: str | None) -> None:
             vault.db.execute(insert_sql("breaches", BREACH_COLS), to_params(row, BREACH_COLS))
             vault.db.executemany(insert_sql("breach_updates", BREACH_UPDATE_COLS),
                                  [to_params(u, BREACH_UPDATE_COLS) for u in updates])
+
+
+def _demo_corrections(vault, rng: random.Random) -> None:
+    """Clause 7.2 for the corrections area: a partner's notice that one of this desk's dates of
+    birth is wrong, still to correct, and a correction of another, sent to every recipient the
+    register names, one of whom has returned its receipt."""
+    from app import corrections as cr
+
+    people = vault.db.query("SELECT id, date_of_birth FROM subjects WHERE origin_agency = ? AND kind = 'person'"
+                            " AND date_of_birth IS NOT NULL ORDER BY seq DESC LIMIT 2", (vault.agency,))
+    if len(people) < 2:
+        return
+    now = _dt.datetime.now(_dt.timezone.utc)
+
+    def at(days_ago: float) -> str:
+        return (now - _dt.timedelta(days=days_ago)).isoformat(timespec="microseconds")
+
+    year = now.year
+    flagged, corrected = people
+    item = cr.get_item(vault, "subject", corrected["id"])
+    recipients = cr.recipients_for(vault, item)
+    new_dob = (_dt.date.fromisoformat(corrected["date_of_birth"]) + _dt.timedelta(days=31)).isoformat()
+    cid = _uid(rng)
+    with vault.db.transaction():
+        vault.db.execute(
+            "INSERT INTO correction_notices (id, reference, raised_by_agency, controller, item_type, item_id, field,"
+            " problem, details, suggested, raised_at, raised_by, status, received_at) VALUES (?, ?, 'HMRC', ?,"
+            " 'subject', ?, 'date_of_birth', 'inaccurate', ?, '', ?, 'HMRC desk', 'open', ?)",
+            (_uid(rng), f"CN-HMRC-{year}-0001", vault.agency, flagged["id"],
+             "Demo: our employment records give a different date of birth.", at(9), at(8)))
+        vault.db.execute("UPDATE subjects SET date_of_birth = ? WHERE id = ?", (new_dob, corrected["id"]))
+        vault.db.execute(
+            "INSERT INTO corrections (id, reference, controller, direction, item_type, item_id, field, old_value,"
+            " new_value, reason, corrected_at, recorded_at, recorded_by) VALUES (?, ?, ?, 'made', 'subject', ?,"
+            " 'date_of_birth', ?, ?, 'Demo: passport seen at the visit.', ?, ?, 'dpm')",
+            (cid, f"COR-{vault.agency}-{year}-0001", vault.agency, corrected["id"],
+             f'"{corrected["date_of_birth"]}"', f'"{new_dob}"', at(4), at(4)))
+        for n, agency in enumerate(recipients):
+            delivered = n == 0
+            vault.db.execute(
+                "INSERT INTO correction_recipients (id, correction_id, agency, state, package_id, made_at,"
+                " delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (_uid(rng), cid, agency, "delivered" if delivered else "package-made", _uid(rng), at(4),
+                 at(3) if delivered else None))
 
 
 def _demo_meetings(vault, rng: random.Random, request_ids: list[str]) -> None:

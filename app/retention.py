@@ -695,6 +695,10 @@ def _remove_requests(vault, items: list[PlannedItem], certificate_ref: str,
     for r in _grouped(vault, "SELECT id, request_id FROM meeting_agenda_items WHERE request_id IN ({marks})", ids):
         db.execute("UPDATE meeting_agenda_items SET kind = 'case', request_id = NULL, title = ? WHERE id = ?",
                    (f"{by_id[r['request_id']].reference} (disposed of, {certificate_ref})", r["id"]))
+    from app.corrections import forget_disposed
+
+    forget_disposed(vault, [("request", i) for i in ids] + [("response", i) for i in response_ids]
+                    + [("subject", i) for i in orphans], certificate_ref)
     db.executemany("DELETE FROM responses WHERE id = ?", [(i,) for i in response_ids])
     db.executemany("DELETE FROM dispatches WHERE id = ?", [(i,) for i in dispatch_ids])
     db.executemany("DELETE FROM request_subjects WHERE request_id = ?", [(i,) for i in ids])

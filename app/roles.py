@@ -72,6 +72,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # DPM for compliance. Subjects and their links follow the request permissions.
     "cases.read": frozenset({"spoc", "chair", "dpm"}),
     "cases.manage": frozenset({"spoc"}),
+    # Issue 18 (7.2): anyone who reads the records flags an item as inaccurate; the SPOC and the
+    # DPM see the corrections register and, on the item's data controller, record corrections and
+    # make the packages that carry notices and corrections between desks.
+    "corrections.flag": frozenset({"spoc", "chair", "dpm"}),
+    "corrections.read": frozenset({"spoc", "dpm"}),
+    "corrections.record": frozenset({"spoc", "dpm"}),
 }
 
 

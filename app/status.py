@@ -40,9 +40,17 @@ def vault_status(vault) -> dict:
         "audit": {"events": head.seq, "head": head.short()},
         "requests": _request_counts(vault),
         "breaches": breach_counts(vault),
+        "corrections": _correction_counts(vault),
     }
     vault.audit("vault.status_viewed", record_type="vault", record_id=vault.vault_id)
     return status
+
+
+def _correction_counts(vault) -> dict:
+    """Clause 7.2, counts only: notices not yet corrected or declined, recipients not yet confirmed."""
+    from app.corrections import counts
+
+    return counts(vault)
 
 
 def _request_counts(vault) -> dict:

@@ -116,6 +116,7 @@ def test_every_kind_carries_the_marking_reference_and_page_count(desk):
     vault = reopen_as(vault, "dora")
     built["breach"] = build_report(vault, "breach", "BR-2026-0001")
     built["breach-register"] = build_report(vault, "breach-register", "all")
+    built["corrections"] = build_report(vault, "corrections", "all")
     built["audit"] = build_report(vault, "audit", "all")
     built["audit-one"] = build_report(vault, "audit", request.reference)
     built["recovery"] = recovery_key_sheet(vault, "3AY2-M5YW-HPHZ-ACXR-6RA3-QMKR-ZMZJ-5SF0-XTCJ")

@@ -43,7 +43,9 @@ from app.timeutil import utc_now_iso
 
 PACKAGE_FORMAT = "spocdesk-package/1"
 RECEIPT_FORMAT = "spocdesk-receipt/1"
-KINDS = ("request", "response", "receipt", "vault")
+KINDS = ("request", "response", "receipt", "vault", "correction-notice", "correction")
+# Kinds that ask the recipient for a signed receipt (clause 7.2 corrections among them).
+RECEIPTED = ("request", "response", "correction-notice", "correction")
 SUFFIX = ".spocpkg"
 MAX_PACKAGE_BYTES = MAX_FILE_BYTES
 MAX_MANIFEST_BYTES = 256 * 1024
@@ -190,7 +192,7 @@ def _record_made(vault, *, package_id: str, kind: str, card: dict, reference: st
         " receipt_for) VALUES (?, 'made', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (package_id, kind, vault.agency, vault.vault_id, json.dumps([_recipient_entry(card)]), reference, request_id,
          hashlib.sha256(document).hexdigest(), head.seq, head.mac, file_name, now, now,
-         "awaiting" if kind in ("request", "response") else "none", receipt_for))
+         "awaiting" if kind in RECEIPTED else "none", receipt_for))
 
 
 def _trusted_card(vault, agency: str) -> dict:
@@ -257,6 +259,8 @@ def _file_name(reference: str, kind: str, sender: str, agency: str, package_id: 
         return f"{reference}_{sender}_response_to_{agency}{SUFFIX}"
     if kind == "receipt":
         return f"{reference}_receipt_{sender}_to_{agency}_{package_id[:8]}{SUFFIX}"
+    if kind in ("correction-notice", "correction"):
+        return f"{reference}_{kind}_{sender}_to_{agency}{SUFFIX}"
     return f"vault_{sender}{SUFFIX}"
 
 
@@ -749,7 +753,7 @@ def receive(vault, path, receipt_out=None, progress: Progress | None = None, *,
                         f"{who}; nothing was changed.", request_id=held["request_id"], already_received_at=when)
     kind = manifest["kind"]
     receipt_dir = Path(receipt_out) if receipt_out is not None else path.parent
-    if kind in ("request", "response") and not receipt_dir.is_dir():
+    if kind in RECEIPTED and not receipt_dir.is_dir():
         raise InvalidInput(f"The folder {receipt_dir} for the receipt does not exist; nothing was changed.")
     written: list[Path] = []
     try:
@@ -760,6 +764,10 @@ def receive(vault, path, receipt_out=None, progress: Progress | None = None, *,
                 result = _receive_receipt(vault, manifest, holder.pop(), path.name)
             elif kind == "vault":
                 result = _receive_vault(vault, manifest, holder, path.name, progress)
+            elif kind in ("correction-notice", "correction"):
+                from app import corrections
+
+                result = corrections.receive_package(vault, manifest, holder.pop(), path.name)
             else:
                 result = _receive_exchange(vault, manifest, holder, path.name, progress)
             result.rotated = rotated is not None
@@ -775,7 +783,7 @@ def receive(vault, path, receipt_out=None, progress: Progress | None = None, *,
             vault.audit("package.received", record_type="package", record_id=package_id,
                         reason=f"{kind} from {sender}")
             result.sender_head = (manifest["sender_audit_head"]["seq"], manifest["sender_audit_head"]["mac"])
-            if kind in ("request", "response"):
+            if kind in RECEIPTED:
                 result.receipt_path = _write_receipt(vault, manifest, now, receipt_dir)
                 written.append(result.receipt_path)
                 vault.db.execute("UPDATE packages SET receipt_state = 'written', receipt_at = ? WHERE package_id = ?",
@@ -890,6 +898,10 @@ def _receive_receipt(vault, manifest: dict, document: bytes, name: str) -> Recei
     vault.db.execute("UPDATE packages SET receipt_state = 'received', receipt_at = ? WHERE package_id = ?",
                      (at, made["package_id"]))
     vault.db.execute("UPDATE dispatches SET delivered_at = ? WHERE package_id = ?", (at, made["package_id"]))
+    if made["kind"] in ("correction-notice", "correction"):
+        from app import corrections
+
+        corrections.receipt_received(vault, made["package_id"], at)
     vault.audit("package.delivered", record_type="package", record_id=made["package_id"], reason=sender)
     return Received("receipt", manifest["package_id"], sender, manifest["reference"],
                     f"Receipt from {load_agreement().partner(sender).name}: {made['kind']} {made['reference']} "

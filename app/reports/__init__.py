@@ -20,6 +20,7 @@ Kinds and their REF:
   exemption-schedule  the same reference: every item's decision, exemption and consultation
   case           a case reference, CASE-2026-0001
   relationship-map  a case (CASE-2026-0001) or request (MSR-2026-0001) reference, or subject:ID
+  corrections    all: notices, corrections and each recipient's state (clause 7.2)
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ KINDS: dict[str, tuple[str, str, str]] = {
                            "print schedules of exemptions"),
     "case": ("app.reports.case_reports:case_doc", "cases.read", "print case summaries"),
     "relationship-map": ("app.reports.case_reports:relationship_map", "requests.read", "print relationship maps"),
+    "corrections": ("app.reports.corrections:register_doc", "corrections.read", "print the corrections register"),
 }
 USES = ("previewed", "printed", "saved")
 

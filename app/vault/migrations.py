@@ -895,6 +895,96 @@ def _v11_cases(db: Database) -> None:
         db.execute("UPDATE meeting_agenda_items SET case_id = ? WHERE id = ?", (case_id, item["id"]))
 
 
+def _v13_corrections(db: Database) -> None:
+    # Issue 18, clause 7.2: a flag that an item is inaccurate, out of date or inadequate (the
+    # notice, sent to its data controller when that is another desk), the controller's correction
+    # with the old value kept for the audit, and each recipient the disclosure register named with
+    # the state of its correction package (closed by that desk's signed receipt).
+    import re
+
+    for statement in (
+        """CREATE TABLE correction_notices (
+               seq              INTEGER PRIMARY KEY,
+               id               TEXT NOT NULL UNIQUE,
+               reference        TEXT NOT NULL,
+               raised_by_agency TEXT NOT NULL,
+               controller       TEXT NOT NULL,
+               item_type        TEXT NOT NULL CHECK (item_type IN ('subject','response','request')),
+               item_id          TEXT NOT NULL,
+               field            TEXT NOT NULL,
+               problem          TEXT NOT NULL CHECK (problem IN ('inaccurate','out-of-date','inadequate')),
+               details          TEXT NOT NULL,
+               suggested        TEXT NOT NULL DEFAULT '',
+               raised_at        TEXT NOT NULL,
+               raised_by        TEXT NOT NULL,
+               status           TEXT NOT NULL CHECK (status IN
+                                    ('open','to-send','package-made','delivered','corrected','declined')),
+               package_id       TEXT,
+               package_made_at  TEXT,
+               delivered_at     TEXT,
+               received_at      TEXT,
+               correction_id    TEXT,
+               closed_at        TEXT,
+               closed_by        TEXT,
+               decline_reason   TEXT NOT NULL DEFAULT '',
+               UNIQUE (raised_by_agency, reference)
+           )""",
+        "CREATE INDEX correction_notices_item ON correction_notices(item_type, item_id)",
+        """CREATE TABLE corrections (
+               seq           INTEGER PRIMARY KEY,
+               id            TEXT NOT NULL UNIQUE,
+               reference     TEXT NOT NULL,
+               controller    TEXT NOT NULL,
+               direction     TEXT NOT NULL CHECK (direction IN ('made','applied')),
+               item_type     TEXT NOT NULL CHECK (item_type IN ('subject','response','request')),
+               item_id       TEXT NOT NULL,
+               field         TEXT NOT NULL,
+               old_value     TEXT NOT NULL,
+               new_value     TEXT NOT NULL,
+               reason        TEXT NOT NULL,
+               corrected_at  TEXT NOT NULL,
+               recorded_at   TEXT NOT NULL,
+               recorded_by   TEXT NOT NULL,
+               package_id    TEXT,
+               UNIQUE (controller, reference)
+           )""",
+        "CREATE INDEX corrections_item ON corrections(item_type, item_id)",
+        """CREATE TABLE correction_recipients (
+               seq           INTEGER PRIMARY KEY,
+               id            TEXT NOT NULL UNIQUE,
+               correction_id TEXT NOT NULL REFERENCES corrections(id),
+               agency        TEXT NOT NULL,
+               state         TEXT NOT NULL CHECK (state IN ('to-make','package-made','delivered')),
+               package_id    TEXT,
+               made_at       TEXT,
+               delivered_at  TEXT,
+               UNIQUE (correction_id, agency)
+           )""",
+        "CREATE INDEX correction_recipients_package ON correction_recipients(package_id)",
+    ):
+        db.execute(statement)
+    # The packages table takes the two new kinds. It is rebuilt from its own stored definition,
+    # so columns and kinds another step added are kept as they are.
+    table_sql = db.scalar("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'packages'")
+    found = re.search(r"kind\s+TEXT NOT NULL CHECK \(kind IN \(([^)]*)\)\)", table_sql)
+    if found is None:  # no list of kinds to widen (another step dropped it)
+        return
+    kinds = [k.strip().strip("'") for k in found.group(1).split(",")]
+    if "correction-notice" in kinds and "correction" in kinds:
+        return
+    kinds += [k for k in ("correction-notice", "correction") if k not in kinds]
+    new_sql = table_sql[:found.start(1)] + ",".join(f"'{k}'" for k in kinds) + table_sql[found.end(1):]
+    new_sql = re.sub(r"^CREATE TABLE \"?packages\"?", "CREATE TABLE packages_v13", new_sql)
+    indexes = [r["sql"] for r in db.query("SELECT sql FROM sqlite_master WHERE type = 'index'"
+                                          " AND tbl_name = 'packages' AND sql IS NOT NULL")]
+    db.execute(new_sql)
+    db.execute("INSERT INTO packages_v13 SELECT * FROM packages")
+    db.execute("DROP TABLE packages")
+    db.execute("ALTER TABLE packages_v13 RENAME TO packages")
+    for index in indexes:
+        db.execute(index)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "vault metadata, users and the audit trail", _v1_core),
     Migration(2, "vault policy settings", _v2_policy),
@@ -910,6 +1000,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(10, "retention decisions, disposal certificates, subject access and FOI requests", _v10_retention),
     Migration(11, "cases (Appendix 2a) with stages, requests, referrals; links between subjects (4.3(4))",
               _v11_cases),
+    Migration(13, "corrections (7.2): notices, corrections with old values, each recipient's state", _v13_corrections),
 )
 LATEST = MIGRATIONS[-1].version
 

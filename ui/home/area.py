@@ -162,6 +162,17 @@ def _due_lines(session) -> list[str]:
         from app.retention import due_count
 
         lines.append(f"Retention: {due_count(vault)} retained records due for review (clause 8.1)")
+    if session.can("accounts.acknowledge") and session.can("corrections.read"):   # the DPM (7.2)
+        from app.corrections import outstanding as corrections_outstanding
+
+        waiting = corrections_outstanding(vault)
+        if waiting:
+            lines.append(f"Corrections (clause 7.2): {plural(len(waiting), 'item')} outstanding; the oldest "
+                         f"{plural(waiting[0].age_days, 'day')} old (see Corrections)")
+            for item in waiting[:5]:
+                lines.append(f"  • {item.what} — {plural(item.age_days, 'day')}")
+        else:
+            lines.append("Corrections (clause 7.2): nothing outstanding")
     if session.can("accounts.acknowledge"):   # the Data Protection Manager
         from app.exchange.packages import unencrypted_exports
 
@@ -209,6 +220,10 @@ _DESCRIPTIONS = {
     "info_requests.manage": "Log subject access and FOI requests, consult partners (12.2), decide each item",
     "cases.read": "Read cases, their stages, referrals and relationship maps",
     "cases.manage": "Run cases through the tactical response process (Appendix 2a): stages, requests, referrals",
+    "corrections.flag": "Flag information as inaccurate, out of date or inadequate (clause 7.2)",
+    "corrections.read": "See the corrections register and what is outstanding (clause 7.2)",
+    "corrections.record": "Record corrections to this desk's information and send notices and corrections to "
+                          "partner desks (clause 7.2)",
 }
 
 

@@ -259,6 +259,7 @@ class RequestView(QtWidgets.QWidget):
         self.request = None
         self.collation = None
         self.dialog: QtWidgets.QDialog | None = None
+        self.correction_strips: dict = {}
         outer = QtWidgets.QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         self.scroll = frameless_scroll()
@@ -567,6 +568,8 @@ class RequestView(QtWidgets.QWidget):
         self._kv(grid, LABELS["purposes"], names(purposes, request.purposes))
         self._kv(grid, LABELS["info_types"], names(agreement.information_types, request.info_types))
         body.addLayout(grid)
+        self.correction_strips = {}
+        self._add_corrections(body, "request", request.id)
 
         body.addSpacing(10)
         body.addWidget(heading(f"Subjects ({len(request.subjects)})", 2))
@@ -590,6 +593,7 @@ class RequestView(QtWidgets.QWidget):
             if subject.description:
                 self._kv(grid, "Description", subject.description)
             body.addLayout(grid)
+            self._add_corrections(body, "subject", subject.id)
             for value in flagged:
                 warning = plain_label(f"⚠ {textcheck.warning(value)} Shown marked: {textcheck.visible(value)}")
                 warning.setStyleSheet("color: #b10e1e; font-weight: bold;")
@@ -691,7 +695,18 @@ class RequestView(QtWidgets.QWidget):
                 self._kv(grid, "Conditions of use", "Section 6 conditions travel with this answer ("
                          + ", ".join(c.get("clause", "") for c in response.conditions_of_use) + ").")
         self.detail.addLayout(grid)
+        if response is not None and response.kind == "disclosure":
+            self._add_corrections(self.detail, "response", response.id)
         self.detail_box.show()
+
+    def _add_corrections(self, layout, item_type: str, item_id: str) -> None:
+        """The record's correction notes and its flag or correct button (clause 7.2)."""
+        from ui.kit.correction_flag import CorrectionStrip
+
+        strip = CorrectionStrip(self.session, item_type, item_id)
+        strip.changed.connect(lambda words: (self.reload(), self.say(words)))
+        self.correction_strips[(item_type, item_id)] = strip
+        layout.addWidget(strip)
 
     # ---- onward disclosure (5.3, section 6) ------------------------------------------------
 

@@ -53,6 +53,7 @@ def default_areas() -> list:
     from ui.audit.area import AuditArea
     from ui.disclosures.area import DisclosuresArea
     from ui.breaches.area import DpmArea
+    from ui.corrections.area import CorrectionsArea
     from ui.home.area import HomeArea
     from ui.meetings.area import MeetingsArea
     from ui.cases.area import CasesArea
@@ -64,7 +65,8 @@ def default_areas() -> list:
     from ui.admin.settings import SettingsArea
     from ui.admin.users import UsersArea
 
-    return [HomeArea, RequestsArea, CasesArea, SubjectsArea, MeetingsArea, DpmArea, SubjectAccessArea, RetentionArea,
+    return [HomeArea, RequestsArea, CasesArea, SubjectsArea, MeetingsArea, DpmArea, CorrectionsArea,
+            SubjectAccessArea, RetentionArea,
             DisclosuresArea, PartnersArea, UsersArea, SettingsArea, AuditArea]
 
 

@@ -87,6 +87,9 @@ class SubjectsArea(Area):
         self.details = plain_label("", wrap=False, selectable=True)
         self.details.setAccessibleName("Subject details")
         page.addWidget(self.details)
+        self.corrections_box = QtWidgets.QVBoxLayout()  # its corrections and the flag (7.2)
+        self.correction_strip = None
+        page.addLayout(self.corrections_box)
         self.appears = plain_label("", wrap=False, selectable=True)
         self.appears.setAccessibleName("Where the subject appears")
         page.addWidget(self.appears)
@@ -176,6 +179,7 @@ class SubjectsArea(Area):
             lines.append(f"Description: {subject.description}")
         lines.append(f"Recorded by {load_agreement().partner_name(subject.origin_agency)}")
         self.details.setText("\n".join(lines))
+        self._show_corrections(subject.id)
         requests = core.requests_of_subject(vault, subject.id)
         found = [("Requests", ", ".join(f"{ref} ({core.ROLES.get(role, role).lower()})" for _i, ref, role in requests))]
         if self.session.can("cases.read"):
@@ -197,6 +201,18 @@ class SubjectsArea(Area):
         self._fill_choices(subject, requests)
         if self.tabs.currentIndex() == 1:
             self._load_map()
+
+    def _show_corrections(self, subject_id: str) -> None:
+        from ui.kit.correction_flag import CorrectionStrip
+
+        if self.correction_strip is not None and self.correction_strip.item_id == subject_id:
+            self.correction_strip.refresh()  # the same record: keep what the strip last said
+            return
+        if self.correction_strip is not None:
+            self.correction_strip.deleteLater()
+        self.correction_strip = CorrectionStrip(self.session, "subject", subject_id)
+        self.correction_strip.changed.connect(lambda _words: (self.changed.emit(), self.show_subject(subject_id)))
+        self.corrections_box.addWidget(self.correction_strip)
 
     def _fill_choices(self, subject, requests) -> None:
         vault = self.session.vault
