@@ -31,6 +31,7 @@ from pathlib import Path
 
 from app.agreement import load_agreement
 from app.errors import InvalidInput
+from app.files import write_private
 from app.records import Problem, check_date, check_text, check_texts, dumps, loads, new_id, raise_if
 from app.roles import require
 from app.timeutil import london_display, parse_utc, utc_now, utc_now_iso
@@ -473,7 +474,6 @@ def _json_bytes(doc: dict) -> bytes:
 
 def _make(vault, *, kind: str, agency: str, reference: str, document_for, out_dir: Path, on_made):
     """Seal one package of `kind` to `agency` inside the caller's transaction; returns MadePackage."""
-    from app.exchange import desks
     from app.exchange import packages as pk
 
     card = pk._trusted_card(vault, agency)
@@ -490,7 +490,7 @@ def _make(vault, *, kind: str, agency: str, reference: str, document_for, out_di
     pk._record_made(vault, package_id=package_id, kind=kind, card=card, reference=reference, request_id=None,
                     document=document, head=head, file_name=name)
     on_made(package_id)
-    desks.create_new_file(path, data)
+    write_private(path, data)
     email, _ = pk._email_for(vault, agency, ())
     return pk.MadePackage(agency, "", path, package_id, name, kind, email)
 
