@@ -14,14 +14,16 @@ from app import responses as rs
 from app import subject_access as sa
 from desk_helpers import make_desk, reopen_as, request_data, response_data
 from fake_session import FakeSession
-from ui.qt import QtCore, Qt
+from ui.qt import Qt
 from ui.subject_access.area import SubjectAccessArea, SubjectPicker
 
 HOSTILE = "<b>bold</b> \u202eevil\u202c <script>x</script>"
 
 
-def later(area, act) -> None:
-    QtCore.QTimer.singleShot(0, lambda: act(area.dialog))
+def act(area, on_dialog) -> None:
+    """Act on the dialog the area has just opened (window-modal, open(): never a nested loop)."""
+    assert area.dialog.isVisible() and area.dialog.isModal()
+    on_dialog(area.dialog)
 
 
 @pytest.fixture
@@ -62,8 +64,8 @@ def test_log_find_gather_consult_and_decide(qtbot, dpm):
         dialog.name.setText(HOSTILE)
         dialog.accept_button.click()
 
-    later(area, log)
     area.log_button.click()
+    act(area, log)
     assert seen["messages"] == ["Choose what kind of request it is", "Enter the date the request was received",
                                 "Enter who made the request"]
     assert area.current is not None and area.current.reference.endswith("-0001")
@@ -77,8 +79,8 @@ def test_log_find_gather_consult_and_decide(qtbot, dpm):
         picker.results.item(0).setCheckState(Qt.CheckState.Checked)
         picker.ok.click()
 
-    later(area, pick)
     area.subjects_button.click()
+    act(area, pick)
     assert "About: Ion Popescu." in area.about.text()
     area.gather_button.click()
     labels = [area.items_table.item(r, 0).text() for r in range(area.items_table.rowCount())]
@@ -91,8 +93,8 @@ def test_log_find_gather_consult_and_decide(qtbot, dpm):
         seen["refused"] = dialog.summary.messages()
         dialog.reject()
 
-    later(area, refused)
     area.disclose_button.click()
+    act(area, refused)
     assert seen["refused"] == ["Consult the partner that supplied it first (12.2)"]
 
     def consult(dialog):
@@ -101,11 +103,11 @@ def test_log_find_gather_consult_and_decide(qtbot, dpm):
         dialog.answer.setPlainText("Disclose with third parties redacted")
         dialog.accept_button.click()
 
-    later(area, consult)
     area.consult_button.click()
+    act(area, consult)
     area.select_item("from HMRC")
-    later(area, lambda dialog: dialog.accept_button.click())
     area.disclose_button.click()
+    act(area, lambda dialog: dialog.accept_button.click())
     item = next(i for i in area.current.items if "HMRC" in i.label and i.item_type == "response")
     assert item.decision == "disclose" and item.consulted_via == "telephone"
     area.select_item("from HMRC")
@@ -119,8 +121,8 @@ def test_log_find_gather_consult_and_decide(qtbot, dpm):
         dialog.exemption.setCurrentIndex(dialog.exemption.findData("dpa-sch2-p1-2"))
         dialog.accept_button.click()
 
-    later(area, withhold)
     area.withhold_button.click()
+    act(area, withhold)
     assert seen["withhold"] == ["Choose the exemption it is withheld under"]
     assert "Partner consulted (12.2)" in area.history.text()
 
@@ -141,8 +143,8 @@ def test_a_request_for_the_form_shows_the_appendix_2_instruction(qtbot, dpm):
         dialog.text.setPlainText(HOSTILE)
         dialog.accept_button.click()
 
-    later(area, record)
     area.record_button.click()
+    act(area, record)
     assert area.request_form_warning.text().startswith("The requesting force's Data Protection Officer was consulted")
     assert HOSTILE in area.history.text()
 
@@ -150,6 +152,6 @@ def test_a_request_for_the_form_shows_the_appendix_2_instruction(qtbot, dpm):
         dialog.kind.setCurrentIndex(dialog.kind.findData("clarification-requested"))
         dialog.accept_button.click()
 
-    later(area, clarify)
     area.record_button.click()
+    act(area, clarify)
     assert "Clock stopped: waiting for the requester's clarification" in area.clock.text()

@@ -15,9 +15,9 @@ from app import cases as core, links as lk
 from app.agreement import load_agreement
 from app.errors import SpocError
 from app.records import Invalid
-from app.timeutil import london_display
 from ui.kit.dialogs import error_text
 from ui.kit.fields import CheckList, DateField, LineBox, TextBox
+from ui.kit.formatting import uk_time
 from ui.kit.forms import Form, combo, fill, selected_key, table
 from ui.kit.preview import show_report
 from ui.kit.relmap import RelationshipMap
@@ -305,7 +305,7 @@ class CasesArea(Area):
                                 descending=self.descending)
         self.table.blockSignals(True)
         fill(self.table, [(c.reference, c.title, c.stage_label, load_agreement().partner_name(c.lead_agency),
-                           str(c.requests), str(c.outstanding), london_display(c.updated_at)) for c in items],
+                           str(c.requests), str(c.outstanding), uk_time(c.updated_at)) for c in items],
              [c.id for c in items], max_height=150)
         self.table.blockSignals(False)
         self.count.setText(f"{len(items)} case{'s' if len(items) != 1 else ''}")
@@ -342,12 +342,12 @@ class CasesArea(Area):
         ] + ([f"What we learnt: {case.lessons}"] if case.lessons else [])))
         self.title_warning.setText(core.title_warning(vault, case) or "")
         self.title_warning.setVisible(bool(self.title_warning.text()))
-        fill(self.history, [(london_display(h.at), core.stage_label(h.from_stage) if h.from_stage else "",
+        fill(self.history, [(uk_time(h.at), core.stage_label(h.from_stage) if h.from_stage else "",
                              core.stage_label(h.to_stage) + (" (revisited)" if h.revisit else ""), h.reason,
                              h.recorded_by) for h in case.history], [h.id for h in case.history])
         fill(self.requests, [(r.reference, core.uk_date(r.request_date), r.status.capitalize(),
-                              london_display(r.linked_at)) for r in case.requests], [r.id for r in case.requests])
-        fill(self.meetings, [(m.reference, london_display(m.held_at), m.status.capitalize()) for m in case.meetings],
+                              uk_time(r.linked_at)) for r in case.requests], [r.id for r in case.requests])
+        fill(self.meetings, [(m.reference, uk_time(m.held_at), m.status.capitalize()) for m in case.meetings],
              [m.id for m in case.meetings])
         four_p = {p.id: p.name for p in load_agreement().four_p}
         fill(self.actions, [(a.text, four_p.get(a.category, a.category), a.owner_agency,

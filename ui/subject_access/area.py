@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from app import subject_access as core
 from app.errors import SpocError
-from app.timeutil import london_display
 from ui.kit.dialogs import FormDialog, error_text
 from ui.kit.fields import DateField, LineBox, TextBox
-from ui.kit.formatting import agency_name
+from ui.kit.formatting import agency_name, uk_date, uk_time
 from ui.kit.preview import show_report
 from ui.kit.widgets import Area, heading, hint_label, plain_label
 from ui.qt import QtGui, QtWidgets, Qt
@@ -248,7 +247,7 @@ class SubjectAccessArea(Area):
         for row, request in enumerate(self.items):
             clock = request.clock()
             due += clock.state == "overdue"
-            for col, value in enumerate((request.reference, request.kind_label, core._uk(request.received_on),
+            for col, value in enumerate((request.reference, request.kind_label, uk_date(request.received_on),
                                          request.requester_name, clock.text(), request.status.capitalize())):
                 item = QtWidgets.QTableWidgetItem(value)
                 item.setData(Qt.ItemDataRole.UserRole, request.id)
@@ -305,14 +304,14 @@ class SubjectAccessArea(Area):
             + "This request asks for a copy of a request form. " + core.request_form_instruction())
         file = core.subject_file(self.session.vault, request.subject_ids, audit=False) if request.subject_ids else None
         names = ", ".join(s.name for s in file.subjects) if file else "none chosen yet"
-        self.about.setText(f"Received {core._uk(request.received_on)} from {request.requester_name}"
+        self.about.setText(f"Received {uk_date(request.received_on)} from {request.requester_name}"
                            + (f" ({request.requester_contact})" if request.requester_contact else "")
                            + f".\nAbout: {names}." + (f"\n{request.about}" if request.about else ""))
         self.items_table.setRowCount(len(request.items))
         for row, item in enumerate(request.items):
             decision = {"disclose": "Disclose" + (", third parties redacted" if item.redact_third_parties else ""),
                         "withhold": f"Withhold: {item.exemption}", "undecided": "Not decided"}[item.decision]
-            consulted = (f"{core._uk(item.consulted_on)} by {item.consulted_via}: {item.consult_answer}"
+            consulted = (f"{uk_date(item.consulted_on)} by {item.consulted_via}: {item.consult_answer}"
                          if item.consulted_on else ("NEEDED: partner item" if item.partner_provided else "Not needed"))
             for col, value in enumerate((f"{item.label} ({item.type_label})",
                                          agency_name(item.origin_agency) + (" (partner)" if item.partner_provided
@@ -321,9 +320,9 @@ class SubjectAccessArea(Area):
                 cell.setData(Qt.ItemDataRole.UserRole, item.id)
                 self.items_table.setItem(row, col, cell)
         self.items_table.resizeColumnsToContents()
-        self.history.setText("\n".join(f"{core._uk(e.on_date)}  {e.label}"
+        self.history.setText("\n".join(f"{uk_date(e.on_date)}  {e.label}"
                                        + (f": {e.summary()}" if e.summary() else "")
-                                       + f"  (recorded by {e.recorded_by}, {london_display(e.recorded_at)})"
+                                       + f"  (recorded by {e.recorded_by}, {uk_time(e.recorded_at)})"
                                        for e in request.events) or "Nothing recorded yet.")
         self._item_selected()
 
@@ -352,10 +351,11 @@ class SubjectAccessArea(Area):
 
     # ---- dialogs -------------------------------------------------------------------------
 
-    def _run(self, dialog: FormDialog, said: str) -> None:
+    def _run(self, dialog: QtWidgets.QDialog, said: str, then=None) -> None:
+        """Open the dialog window-modal (never a nested event loop) and reload once it is accepted."""
         self.dialog = dialog
-        if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted:
-            self._reload(said)
+        dialog.accepted.connect(then or (lambda: self._reload(said)))
+        dialog.open()
 
     def log_request(self) -> None:
         def submit(d):
@@ -377,13 +377,15 @@ class SubjectAccessArea(Area):
         dialog.form_copy.setToolTip(core.request_form_instruction())
         dialog._fields.addWidget(dialog.form_copy)
         dialog._fields.addWidget(hint_label("If so, the requesting force's Data Protection Officer is consulted first."))
-        self.dialog = dialog
-        if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted:
+
+        def logged() -> None:
             self.show_filter.setCurrentIndex(0)
             self.current = None
             self.refresh()
             self.select(dialog.result.reference)
             self.status.setText(f"Logged {dialog.result.reference}.")
+
+        self._run(dialog, "", logged)
 
     def record_event(self) -> None:
         request = self.current
@@ -416,14 +418,16 @@ class SubjectAccessArea(Area):
         if request is None:
             return
         picker = SubjectPicker(self, self.session, request.subject_ids)
-        self.dialog = picker
-        if picker.exec() == QtWidgets.QDialog.DialogCode.Accepted:
+
+        def chosen() -> None:
             try:
                 core.set_subjects(self.session.vault, request.reference, picker.chosen)
             except SpocError as exc:
                 self.status.setText(error_text(exc, "The subjects were not changed."))
                 return
             self._reload(f"{len(picker.chosen)} subject records chosen.")
+
+        self._run(picker, "", chosen)
 
     def gather(self) -> None:
         if self.current is None:
