@@ -126,7 +126,7 @@ class CasesArea(Area):
         layout.addWidget(hint_label("Each case follows the tactical response process of Appendix 2a, from the "
                                     "information coming in to the review and debrief."))
         filters = QtWidgets.QHBoxLayout()
-        self.stage_filter = combo([("", "Any stage"), *((k, v[0]) for k, v in core.STAGES.items())], "Stage")
+        self.stage_filter = combo([("", "Any stage"), *((k, v[0]) for k, v in core.stages().items())], "Stage")
         self.lead_filter = combo(partner_items("Any lead agency"), "Lead agency")
         self.type_filter = combo([("", "Any type of exploitation"), *exploitation_items()], "Type of exploitation")
         self.status_filter = combo([("open", "Open cases"), ("closed", "Closed cases"), ("", "All cases")], "Show")
@@ -194,7 +194,7 @@ class CasesArea(Area):
         page.addWidget(self.history)
         self.stage_form = Form("Move to another stage", core.LABELS, "Forward, or back to revisit a stage; say why.",
                                "&Move")
-        self.stage_form.add("stage", "Stage", combo([("", "Choose…"), *((k, v[0]) for k, v in core.STAGES.items())],
+        self.stage_form.add("stage", "Stage", combo([("", "Choose…"), *((k, v[0]) for k, v in core.stages().items())],
                                                     "Stage"))
         self.stage_form.add("reason", "Why", TextBox(2))
         self.stage_form.button.clicked.connect(self.move_stage)
