@@ -13,7 +13,7 @@ import pytest
 
 from app import exchange, requests as rq, responses as rs, retention, subject_access as sa
 from app.errors import InvalidInput
-from app.exchange.columns import (DISPOSAL_COLS, INFO_EVENT_COLS, INFO_ITEM_COLS, INFO_REQUEST_COLS,
+from app.exchange.columns import (DISPOSAL_COLS, SAR_CONSULTATION_COLS, INFO_EVENT_COLS, INFO_ITEM_COLS, INFO_REQUEST_COLS,
                                   RETENTION_DECISION_COLS, RETENTION_EVENT_COLS)
 from desk_helpers import make_desk, reopen_as, request_data, response_data
 
@@ -144,7 +144,8 @@ def test_schema_columns_match_the_vault():
     expected = {"retention_event": set(RETENTION_EVENT_COLS), "retention_decision": set(RETENTION_DECISION_COLS),
                 "disposal": set(DISPOSAL_COLS), "info_request": set(INFO_REQUEST_COLS) | {"events", "items"},
                 "info_request_event": set(INFO_EVENT_COLS) - {"info_request_id"},
-                "info_request_item": set(INFO_ITEM_COLS) - {"info_request_id"}}
+                "info_request_item": set(INFO_ITEM_COLS) - {"info_request_id"},
+                "sar_consultation": set(SAR_CONSULTATION_COLS)}
     for name, cols in expected.items():
         assert set(defs[name]["properties"]) == cols, name
     assert tuple(defs["info_request"]["properties"]["kind"]["enum"]) == tuple(sa.KINDS)

@@ -82,6 +82,10 @@ INFO_EVENT_COLS = ("id", "info_request_id", "kind", "on_date", "details", "recor
 INFO_ITEM_COLS = ("id", "info_request_id", "item_type", "item_id", "label", "origin_agency", "decision", "exemption",
                   "redact_third_parties", "note", "decided_by", "decided_at", "consulted_on", "consulted_via",
                   "consulted_who", "consult_answer")
+SAR_CONSULTATION_COLS = ("id", "direction", "partner", "info_request_id", "item_row_id", "sar_reference", "sar_kind",
+                         "due_on", "item_type", "item_id", "item_label", "question", "asked_at", "asked_by",
+                         "ask_package_id", "answer", "exemption", "reason", "answered_at", "answered_by",
+                         "answer_package_id")
 INFO_REQUEST_PARTS = (("events", "info_request_events", INFO_EVENT_COLS, "seq"),
                       ("items", "info_request_items", INFO_ITEM_COLS, "seq"))
 JSON_COLS = {"items", "reasons", "exploitation_types", "purposes", "info_types", "declaration", "aliases", "addresses",

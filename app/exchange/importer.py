@@ -99,11 +99,12 @@ def _response_arrived(vault, disclosures, request: dict, dispatch_id: str, respo
 
 
 PACKAGE_ONLY = ("disclosures", "contacts", "partner_suspensions", "breaches", "meetings", "retention_events",
-                "retention_decisions", "disposals", "info_requests")
+                "retention_decisions", "disposals", "info_requests", "sar_consultations")
 PACKAGE_ONLY_WORDS = {"disclosures": "the disclosure register", "contacts": "the partners directory",
                       "partner_suspensions": "partner suspensions", "breaches": "breaches", "meetings": "meetings",
                       "retention_events": "retention records", "retention_decisions": "retention decisions",
-                      "disposals": "disposal certificates", "info_requests": "subject access and FOI requests"}
+                      "disposals": "disposal certificates", "info_requests": "subject access and FOI requests",
+                      "sar_consultations": "subject access consultations"}
 
 
 def holds_records(vault) -> bool:

@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import re
 
-from app.exchange.columns import (DISPOSAL_COLS, INFO_REQUEST_COLS, INFO_REQUEST_PARTS,
+from app.exchange.columns import (DISPOSAL_COLS, SAR_CONSULTATION_COLS, INFO_REQUEST_COLS, INFO_REQUEST_PARTS,
                                   RETENTION_DECISION_COLS, RETENTION_EVENT_COLS, insert_sql, to_json, to_params)
 
 # (key in the file, table, columns, order): lists of their own, each row whole.
 TABLES = (("retention_events", "retention_events", RETENTION_EVENT_COLS, "seq"),
           ("retention_decisions", "retention_decisions", RETENTION_DECISION_COLS, "seq"),
           ("disposals", "disposals", DISPOSAL_COLS, "seq"))
-KEYS = ("retention_events", "retention_decisions", "disposals", "info_requests")
+KEYS = ("retention_events", "retention_decisions", "disposals", "info_requests", "sar_consultations")
 REFERENCE = re.compile(r"^([A-Z]+)-(\d{4})-(\d{4,})$")
 
 
@@ -52,6 +52,8 @@ def export_rights(vault) -> dict[str, list[dict]]:
             item[key] = parts.get(key, {}).get(r["id"], [])
         requests.append(item)
     out["info_requests"] = requests
+    out["sar_consultations"] = [to_json(r, SAR_CONSULTATION_COLS)
+                                for r in vault.db.query("SELECT * FROM sar_consultations ORDER BY seq")]
     return out
 
 
@@ -118,6 +120,18 @@ def check(doc: dict, codes: set[str]) -> None:
                                                              f"a {request['kind']} request")
             if item["decision"] != "withhold" and item["exemption"]:
                 raise Bad(where + ["items", j, "exemption"], "only a withheld item names an exemption")
+    for i, row in enumerate(doc.get("sar_consultations", [])):
+        where = ["sar_consultations", i]
+        once(where, row["id"])
+        if row["partner"] not in codes:
+            raise Bad(where + ["partner"], f"unknown agency {row['partner']!r}")
+        if (row["direction"] == "asked") != (row["info_request_id"] is not None and row["item_row_id"] is not None):
+            raise Bad(where + ["info_request_id"], "a consultation this desk asked names its request and item; "
+                                                   "one it received names neither")
+        if row["answer"] == "objects" and row["exemption"] not in exemptions:
+            raise Bad(where + ["exemption"], f"unknown exemption {row['exemption']!r}")
+        if row["answer"] is not None and not row["answered_at"]:
+            raise Bad(where + ["answered_at"], "an answer says when it was given")
 
 
 def import_rights(vault, doc: dict, summary, refused) -> None:
@@ -168,6 +182,16 @@ def import_rights(vault, doc: dict, summary, refused) -> None:
             counter(request["reference"].split("-")[0], request["reference"])
         summary.info_requests_added += 1
         vault.audit("info_request.imported", record_type="info_request", record_id=request["reference"])
+    for i, row in enumerate(doc.get("sar_consultations", [])):
+        where = ["sar_consultations", i]
+        if held("sar_consultations", row["id"]):
+            raise refused(doc, where + ["id"], "this vault already holds it")
+        if row["direction"] == "asked" and (not held("info_requests", row["info_request_id"])
+                                            or not held("info_request_items", row["item_row_id"])):
+            raise refused(doc, where + ["item_row_id"], "names a request item that is neither in the file nor in "
+                                                        "this vault")
+        db.execute(insert_sql("sar_consultations", SAR_CONSULTATION_COLS), to_params(row, SAR_CONSULTATION_COLS))
+        summary.rights_added += 1
 
 
 __all__ = ["export_rights", "check", "import_rights", "Bad", "KEYS"]

@@ -25,7 +25,8 @@ MEMORY_SLACK = 100 * 1024 * 1024
 BYTES_PER_VALUE = 64  # what one parsed JSON value costs at most, about (a pointer and a small object)
 MAX_ITEMS = {"requests": 100_000, "subjects": 1_000_000, "disclosures": 2_000_000, "contacts": 100_000,
              "partner_suspensions": 10_000, "breaches": 100_000, "meetings": 100_000, "retention_events": 1_000_000,
-             "retention_decisions": 1_000_000, "disposals": 100_000, "info_requests": 100_000}
+             "retention_decisions": 1_000_000, "disposals": 100_000, "info_requests": 100_000,
+             "sar_consultations": 1_000_000}
 MAX_PER_REQUEST = {"subjects": 1_000, "dispatches": 200}
 MAX_RESPONSES_PER_DISPATCH = 200
 _BRACKETS = b"[]{}"

@@ -155,3 +155,88 @@ def test_a_request_for_the_form_shows_the_appendix_2_instruction(qtbot, dpm):
     area.record_button.click()
     act(area, clarify)
     assert "Clock stopped: waiting for the requester's clarification" in area.clock.text()
+
+
+def test_consult_the_originating_partner_by_package_and_answer_on_its_desk(qtbot, tmp_path):
+    """Two desks through the real screens: the police DPM makes the consultation package for HMRC's
+    response, HMRC's DPM sees the question and objects with an exemption, and the answer received
+    on the police desk shows against the item, withheld under HMRC's exemption."""
+    from app import consultations as co
+    from app.exchange import packages
+    from desk_helpers import trust_each_other
+
+    police = make_desk(tmp_path / "dcon.vault", "DCON")
+    hmrc = make_desk(tmp_path / "hmrc.vault", "HMRC")
+    trust_each_other(police, hmrc)
+    out = tmp_path / "out"
+    out.mkdir()
+    request = rq.create_request(police, request_data())
+    [sent] = packages.send(police, request.reference, ["HMRC"], out)
+    packages.receive(hmrc, sent.path, receipt_out=out)
+    held = rq.get_request(hmrc, request.reference)
+    rs.record_response(hmrc, held.dispatches[0].id, response_data(responder_role="HMRC SPOC"))
+    [back] = packages.send(hmrc, f"{request.reference}/HMRC", None, out)
+    packages.receive(police, back.path, receipt_out=out)
+    ion = next(s for s in request.subjects if s.name == "Ion Popescu")
+    police, hmrc = reopen_as(police, "dana", "dpm"), reopen_as(hmrc, "harriet", "dpm")
+    try:
+        sar = sa.log_request(police, {"kind": "sar-gdpr", "received_on": dt.date.today().isoformat(),
+                                      "requester_name": "Ion Popescu", "subject_ids": [ion.id]})
+        sa.gather_items(police, sar.reference)
+        area = make_area(qtbot, police)
+        assert not area.questions_box.isVisible()  # nobody has asked this desk anything
+        area.select(sar.reference)
+        area.select_item("from HMRC")
+        assert area.package_button.isEnabled()
+        area.package_button.click()
+
+        def make(dialog):
+            dialog.question.setPlainText(HOSTILE)
+            dialog.folder.setText(str(out))
+            dialog.accept_button.click()
+
+        act(area, make)
+        assert area.status.text().startswith(f"Package {sar.reference}_consult_DCON_to_HMRC_")
+        area.select_item("from HMRC")
+        row = next(r for r in range(area.items_table.rowCount()) if "from HMRC" in area.items_table.item(r, 0).text())
+        assert "awaiting the answer" in area.items_table.item(row, 3).text()
+        assert not area.package_button.isEnabled()  # one question at a time
+        [package] = out.glob(f"{sar.reference}_consult_*")
+
+        partner = make_area(qtbot, hmrc)
+        packages.receive(hmrc, package)
+        partner.refresh()
+        assert partner.questions_box.isVisible() and partner.questions.rowCount() == 1
+        assert partner.questions.item(0, 4).text() == "NOT ANSWERED YET"
+        partner.questions.selectRow(0)
+        assert HOSTILE in partner.question_detail.text()
+        assert partner.question_detail.textFormat() == Qt.TextFormat.PlainText
+        partner.answer_button.click()
+        seen = {}
+
+        def answer(dialog):
+            dialog.answer.setCurrentIndex(dialog.answer.findData("objects"))
+            dialog.folder.setText(str(out))
+            dialog.accept_button.click()
+            seen["messages"] = dialog.summary.messages()
+            dialog.exemption.setCurrentIndex(dialog.exemption.findData("dpa-sch2-p1-2"))
+            dialog.reason.setPlainText("It would prejudice an open HMRC investigation")
+            dialog.accept_button.click()
+
+        act(partner, answer)
+        assert seen["messages"] == ["Choose the exemption that applies",
+                                    "Say why disclosure would prejudice your interests"]
+        assert partner.question_status.text().startswith("Answer package ")
+        assert partner.questions.item(0, 4).text().startswith("Objects to disclosure: DPA 2018 Sch 2 Pt 1 para 2")
+        [reply] = out.glob(f"{sar.reference}_consult_answer_*")
+        packages.receive(police, reply)
+        area.refresh()
+        area.select(sar.reference)
+        row = next(r for r in range(area.items_table.rowCount()) if "from HMRC" in area.items_table.item(r, 0).text())
+        assert area.items_table.item(row, 2).text() == "Withhold: dpa-sch2-p1-2"
+        assert "Sealed package to the partner's desk: Objects to disclosure" in area.items_table.item(row, 3).text()
+        assert co.consultations_of(police, sar.id)[0].answered
+    finally:
+        for vault in (police, hmrc):
+            if vault.is_open:
+                vault.close()
