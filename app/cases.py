@@ -575,6 +575,33 @@ def move_stage(vault, ref_or_id: str, stage: str, reason: str) -> Case:
     return _load(vault, case.id)
 
 
+def edit_case(vault, ref_or_id: str, data: dict, *, stage: str | None = None, reason: str = "") -> Case:
+    """Edit a case's details and, when `stage` is another stage, move it there with why: every
+    problem of both is said at once and nothing is saved unless all of it is (one transaction;
+    each part audited as `update_case` and `move_stage` audit it)."""
+    case = _manageable(vault, ref_or_id, "edit cases")
+    if case.status == "closed":
+        raise InvalidInput(f"{case.reference} is closed; reopen it to edit it.")
+    merged = {"title": case.title, "source": case.source, "source_detail": case.source_detail,
+              "received_on": case.received_on, "exploitation_types": list(case.exploitation_types),
+              "lead_agency": case.lead_agency, "internal_notes": case.internal_notes}
+    merged.update({k: v for k, v in data.items() if k in merged})
+    problems, _clean = validate_case(merged)
+    moving = bool(stage) and stage != case.stage
+    if stage and stage not in stages():
+        problems.append(Problem("stage", f"Choose a stage: {', '.join(s[0] for s in stages().values())}"))
+        moving = False
+    if moving:
+        check_text(problems, "reason", reason, required=True, missing="Enter why the case moves to this stage",
+                   limit=10_000)
+    raise_if(problems, "The case was not saved")
+    with vault.db.transaction():
+        update_case(vault, case.id, data)
+        if moving:
+            move_stage(vault, case.id, stage, reason)
+    return _load(vault, case.id)
+
+
 def close_case(vault, ref_or_id: str, lessons: str) -> Case:
     """Close a case after its review and debrief, recording what we learnt (Appendix 2a)."""
     case = _manageable(vault, ref_or_id, "close cases")
@@ -799,7 +826,7 @@ def count_cases(vault, status: str | None = None) -> int:
 
 
 __all__ = ["Case", "CaseSummary", "StageChange", "Referral", "LinkedRequest", "LinkedMeeting", "CaseAction",
-           "Outstanding", "stages", "stage_order", "SOURCES", "REFERRALS", "CONSENT", "DECISIONS", "LABELS", "STATUS_LABELS",
+           "Outstanding", "stages", "stage_order", "edit_case", "SOURCES", "REFERRALS", "CONSENT", "DECISIONS", "LABELS", "STATUS_LABELS",
            "SORTS", "stage_label", "default_title", "validate_case", "validate_referral", "create_case", "update_case",
            "move_stage", "close_case", "reopen_case", "link_request", "unlink_request", "cases_of_request",
            "put_on_agenda", "find_cases", "add_referral", "record_outcome", "outstanding", "get_case", "list_cases",
