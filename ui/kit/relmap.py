@@ -17,7 +17,7 @@ from app.agreement import load_agreement
 from app.errors import SpocError
 from app.records import parse_date
 from ui.kit.widgets import plain_label
-from ui.qt import QtCore, QtGui, QtWidgets, Qt, Signal, none_references_kept
+from ui.qt import QtCore, QtGui, QtWidgets, Qt, Signal
 from ui.worker import run_in_background
 
 SCALE = 320.0  # scene units per layout unit
@@ -389,8 +389,7 @@ class RelationshipMap(QtWidgets.QWidget):
         self.draw(graph, positions)
 
     def draw(self, graph: lk.MapGraph, positions: dict) -> None:
-        with none_references_kept():
-            self._draw(graph, positions)
+        self._draw(graph, positions)  # None's references: see ui.qt (IMMORTAL_RESERVE)
         self.laid_out.emit()
 
     def _draw(self, graph: lk.MapGraph, positions: dict) -> None:
@@ -441,8 +440,7 @@ class RelationshipMap(QtWidgets.QWidget):
     def apply_filters(self) -> None:
         if self.graph is None:
             return
-        with none_references_kept():
-            self._apply_filters()
+        self._apply_filters()
 
     def _apply_filters(self) -> None:
         kinds = [k for k, a in self.kind_actions.items() if a.isChecked()]
