@@ -499,8 +499,7 @@ class MapWindow(QtWidgets.QDialog):
         layout = QtWidgets.QVBoxLayout(self)
         row = QtWidgets.QHBoxLayout()
         self.heading = plain_label(f"People, locations, businesses and vehicles named on {reference}, and the links "
-                                   "between them (4.3(4)). Double-click a node, or choose it and press Enter, to "
-                                   "open its subject page.")
+                                   "between them (4.3(4)).")
         row.addWidget(self.heading, 1)
         self.print_button = QtWidgets.QPushButton("&Print map…")
         self.print_button.clicked.connect(lambda: setattr(self, "preview", show_report(

@@ -54,6 +54,11 @@ def _user_text_label(name: str) -> QtWidgets.QLabel:
     return label
 
 
+def _lower_first(text: str) -> str:
+    """'Subject access request (UK GDPR Art 15)' -> 'subject access request (UK GDPR Art 15)'."""
+    return text[:1].lower() + text[1:]
+
+
 def _key(table: QtWidgets.QTableWidget) -> str | None:
     rows = table.selectionModel().selectedRows()
     return table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole) if rows else None
@@ -181,7 +186,7 @@ class SubjectAccessArea(Area):
         self.question_status = plain_label("")
         self.question_status.setAccessibleName("Answer result")
         q.addWidget(self.question_status)
-        layout.addWidget(self.questions_box)
+        layout.insertWidget(2, self.questions_box)  # above the log's own filter
         self.received: list[consult.Consultation] = []
         # The main window scrolls the area: one long page, the log above the chosen request.
         self.table = _table(COLUMNS)
@@ -551,8 +556,8 @@ class SubjectAccessArea(Area):
         c = self.chosen_question()
         self.answer_button.setEnabled(c is not None and not c.answered)
         self.question_detail.setText("" if c is None else (
-            f"{agency_name(c.partner)} received a {c.kind_label.lower()} ({c.sar_reference}) and asks about "
-            f"{c.item_label} ({core.ITEM_TYPES.get(c.item_type, c.item_type).lower()})."
+            f"{agency_name(c.partner)} received a {_lower_first(c.kind_label)} ({c.sar_reference}) and asks about "
+            f"{c.item_label} ({_lower_first(core.ITEM_TYPES.get(c.item_type, c.item_type))})."
             + (f"\nThey add: {c.question}" if c.question else "")
             + (f"\nYou answered {uk_time(c.answered_at)}: {c.answer_words()}" if c.answered else "")))
 
