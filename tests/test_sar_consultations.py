@@ -150,3 +150,20 @@ def test_consultations_travel_in_the_whole_vault_file_and_come_back_the_same(two
             assert [tuple(r) for r in target.db.query("SELECT * FROM sar_consultations ORDER BY seq")] == before
         finally:
             target.close()
+
+
+def test_the_schedule_of_exemptions_prints_the_partners_answer_by_package(two_desks):
+    from app.reports import build_report
+    from test_reports import check_template, no_links_or_images
+
+    police, hmrc, out, sar, _response = two_desks
+    item = next(i for i in partner_items(sar) if i.item_type == "response")
+    made = co.ask(police, sar.reference, item.id, out, question=HOSTILE)
+    question = packages.receive(hmrc, made.path).extra["consultation_id"]
+    packages.receive(police, co.answer(hmrc, question, "objects", out, exemption="dpa-sch2-p1-2",
+                                       reason=HOSTILE).path)
+    report = build_report(police, "exemption-schedule", sar.reference)
+    no_links_or_images(report.data)
+    text = " ".join(" ".join(check_template(report)).split())
+    assert "Sealed package to the partner's desk" in text and "Objects to disclosure" in text
+    assert "Withheld on HM Revenue" in text
