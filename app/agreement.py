@@ -162,6 +162,33 @@ class FourP:
 
 
 @dataclass(frozen=True)
+class CaseStage:
+    """A stage of the tactical response process (Appendix 2a) a case moves through."""
+
+    id: str
+    name: str
+    meaning: str
+    clause: str
+
+
+# Appendix 2a in its order: the stages an agreement file without `case_stages` gets.
+DEFAULT_CASE_STAGES: tuple[CaseStage, ...] = tuple(CaseStage(i, n, m, "App. 2a") for i, n, m in (
+    ("information", "Information in", "Information comes into the Op. Wilberforce team (or the lead agency)."),
+    ("assessment", "Assessment", "Assessment of the intelligence: investigation, or further engagement and "
+                                 "development?"),
+    ("investigation", "Investigation or intelligence development",
+     "An investigation is required, or the intelligence is developed through engagement."),
+    ("sio-oic", "SIO/OIC appointed", "A senior investigating officer or officer in the case is identified."),
+    ("tactical-advice", "Tactical advice and enforcement pre-meet",
+     "The SIO/OIC obtains MDSHT tactical advice from Op. Wilberforce; an enforcement pre-meet with the agencies "
+     "involved."),
+    ("tactical-meeting", "Tactical meeting", "A tactical meeting with the agencies that can assist with the case."),
+    ("four-p-actions", "4P actions", "Actions under Pursue, Prevent, Protect and Prepare."),
+    ("review", "Review and debrief", "Case review and debrief with partners: what we learnt."),
+))
+
+
+@dataclass(frozen=True)
 class ClauseText:
     clause: str
     text: str
@@ -267,6 +294,7 @@ class Agreement:
     transfer_rules: tuple[TransferRule, ...]
     deadlines: Deadlines
     breach_categories: tuple[BreachCategory, ...]
+    case_stages: tuple[CaseStage, ...] = DEFAULT_CASE_STAGES
 
     @property
     def title(self) -> str:
@@ -561,6 +589,7 @@ def _parse_agreement(document: Any, file_name: str) -> Agreement:
             "four_p", "conditions_of_use", "confidentiality_statement", "secure_channels",
             "transfer_rules", "deadlines", "breach_categories",
         ),
+        optional=("case_stages",),
     )
     if top.value["format"] != FORMAT:
         raise _Invalid("format", f"expected {FORMAT!r}, found {top.value['format']!r}")
@@ -605,6 +634,7 @@ def _parse_agreement(document: Any, file_name: str) -> Agreement:
         transfer_rules=_parse_list(top, "transfer_rules", _parse_transfer_rule),
         deadlines=deadlines,
         breach_categories=_parse_list(top, "breach_categories", _parse_breach_category),
+        case_stages=_parse_case_stages(top) if top.has("case_stages") else DEFAULT_CASE_STAGES,
     )
 
 
@@ -818,6 +848,26 @@ def _parse_four_p(value: Any, path: str) -> FourP:
         meaning=obj.text("meaning"),
         clause=obj.text("clause"),
     )
+
+
+def _parse_case_stage(value: Any, path: str) -> CaseStage:
+    obj = _Obj(value, path, required=("id", "name", "meaning", "clause"))
+    return CaseStage(id=_ident(obj), name=obj.text("name"), meaning=obj.text("meaning"), clause=obj.text("clause"))
+
+
+def _parse_case_stages(top: _Obj) -> tuple[CaseStage, ...]:
+    """The stages in the file's order. Their codes are the ones a vault records (its schema checks
+    them), so the file names every one of them exactly once; names, meanings and order are its own."""
+    from app.vault.migrations import CASE_STAGES
+
+    stages = _parse_list(top, "case_stages", _parse_case_stage)
+    codes = {s.id for s in stages}
+    if codes != set(CASE_STAGES):
+        missing, unknown = sorted(set(CASE_STAGES) - codes), sorted(codes - set(CASE_STAGES))
+        raise _Invalid("case_stages", "must name each stage a vault records exactly once ("
+                       + "; ".join(filter(None, (missing and f"missing {', '.join(missing)}",
+                                                 unknown and f"unknown {', '.join(unknown)}"))) + ")")
+    return stages
 
 
 def _parse_clause_text(value: Any, path: str) -> ClauseText:

@@ -28,27 +28,20 @@ from app.errors import InvalidInput
 from app.records import Problem, check_codes, check_date, check_text, dumps, loads, new_id, raise_if, today_london
 from app.roles import require
 from app.timeutil import utc_now_iso
-from app.vault.migrations import CASE_SOURCES, CASE_STAGES, REFERRAL_KINDS
+from app.vault.migrations import CASE_SOURCES, REFERRAL_KINDS
 
 PREFIX = "CASE"
 SHORT = 500
 
-# Appendix 2a, in its order. (label, what happens at the stage)
-STAGES: dict[str, tuple[str, str]] = {
-    "information": ("Information in", "Information comes into the Op. Wilberforce team (or the lead agency)."),
-    "assessment": ("Assessment", "Assessment of the intelligence: investigation, or further engagement and "
-                                 "development?"),
-    "investigation": ("Investigation or intelligence development",
-                      "An investigation is required, or the intelligence is developed through engagement."),
-    "sio-oic": ("SIO/OIC appointed", "A senior investigating officer or officer in the case is identified."),
-    "tactical-advice": ("Tactical advice and enforcement pre-meet",
-                        "The SIO/OIC obtains MDSHT tactical advice from Op. Wilberforce; an enforcement pre-meet "
-                        "with the agencies involved."),
-    "tactical-meeting": ("Tactical meeting", "A tactical meeting with the agencies that can assist with the case."),
-    "four-p-actions": ("4P actions", "Actions under Pursue, Prevent, Protect and Prepare."),
-    "review": ("Review and debrief", "Case review and debrief with partners: what we learnt."),
-}
-assert tuple(STAGES) == CASE_STAGES
+def stages() -> dict[str, tuple[str, str]]:
+    """Appendix 2a's stages in the agreement data's order: code -> (label, what happens at it).
+    The agreement file's `case_stages` (app.agreement; the Appendix 2a list when it has none)."""
+    return {s.id: (s.name, s.meaning) for s in load_agreement().case_stages}
+
+
+def stage_order(stage: str) -> int:
+    """Where a stage comes in the agreement's order (a move to an earlier one is a revisit)."""
+    return list(stages()).index(stage)
 
 # Clause 2.2: where information and concerns come from.
 SOURCES: dict[str, str] = {
@@ -90,7 +83,7 @@ def uk_date(iso: str | None) -> str:
 
 
 def stage_label(stage: str) -> str:
-    return STAGES.get(stage, (stage, ""))[0]
+    return stages().get(stage, (stage, ""))[0]
 
 
 def exploitation_name(code: str) -> str:
@@ -113,7 +106,7 @@ class StageChange:
     @property
     def revisit(self) -> bool:
         """A move back to an earlier stage (Appendix 2a is a loop: a stage can be revisited)."""
-        return self.from_stage is not None and CASE_STAGES.index(self.to_stage) < CASE_STAGES.index(self.from_stage)
+        return self.from_stage is not None and stage_order(self.to_stage) < stage_order(self.from_stage)
 
 
 @dataclass(frozen=True)
@@ -448,15 +441,15 @@ def list_cases(vault, *, stage: str | None = None, lead: str | None = None, expl
     """Cases filtered by stage, lead agency, exploitation type and open/closed, sorted in the
     database by one of SORTS (the stage sorts in Appendix 2a's order)."""
     require(vault.role, "cases.read", "see cases")
-    if stage is not None and stage not in STAGES:
-        raise InvalidInput(f"Unknown stage {stage!r}; choose one of: {', '.join(STAGES)}.")
+    if stage is not None and stage not in stages():
+        raise InvalidInput(f"Unknown stage {stage!r}; choose one of: {', '.join(stages())}.")
     if status is not None and status not in STATUS_LABELS:
         raise InvalidInput(f"Unknown status {status!r}; choose open or closed.")
     if sort not in SORTS:
         raise InvalidInput(f"Unknown sort {sort!r}; choose one of: {', '.join(SORTS)}.")
     order = SORTS[sort]
     if sort == "stage":
-        order = "CASE c.stage " + " ".join(f"WHEN '{s}' THEN {n}" for n, s in enumerate(CASE_STAGES)) + " END"
+        order = "CASE c.stage " + " ".join(f"WHEN '{s}' THEN {n}" for n, s in enumerate(stages())) + " END"
     direction = "DESC" if descending else "ASC"
     sql = ("SELECT c.id, c.seq, c.reference, c.title, c.stage, c.status, c.lead_agency, c.exploitation_types,"
            " c.updated_at,"
@@ -564,21 +557,48 @@ def move_stage(vault, ref_or_id: str, stage: str, reason: str) -> Case:
     intelligence-development case needs no SIO) or back (a revisit), always with why."""
     case = _manageable(vault, ref_or_id, "move cases through the tactical response process")
     problems: list[Problem] = []
-    if stage not in STAGES:
-        problems.append(Problem("stage", f"Choose a stage: {', '.join(s[0] for s in STAGES.values())}"))
+    if stage not in stages():
+        problems.append(Problem("stage", f"Choose a stage: {', '.join(s[0] for s in stages().values())}"))
     elif stage == case.stage:
         problems.append(Problem("stage", f"{case.reference} is already at {stage_label(stage)}; choose another stage"))
     reason = check_text(problems, "reason", reason, required=True, missing="Enter why the case moves to this stage",
                         limit=10_000)
     raise_if(problems, "The stage was not changed")
     stamp = utc_now_iso()
-    back = CASE_STAGES.index(stage) < CASE_STAGES.index(case.stage)
+    back = stage_order(stage) < stage_order(case.stage)
     with vault.db.transaction():
         vault.db.execute("UPDATE cases SET stage = ?, updated_at = ?, updated_by = ? WHERE id = ?",
                          (stage, stamp, vault.actor, case.id))
         _insert_change(vault, case.id, case.stage, stage, reason, stamp)
         vault.audit("case.stage_revisited" if back else "case.stage_changed", record_type="case", record_id=case.id,
                     reason=f"{case.reference} {case.stage} to {stage}")
+    return _load(vault, case.id)
+
+
+def edit_case(vault, ref_or_id: str, data: dict, *, stage: str | None = None, reason: str = "") -> Case:
+    """Edit a case's details and, when `stage` is another stage, move it there with why: every
+    problem of both is said at once and nothing is saved unless all of it is (one transaction;
+    each part audited as `update_case` and `move_stage` audit it)."""
+    case = _manageable(vault, ref_or_id, "edit cases")
+    if case.status == "closed":
+        raise InvalidInput(f"{case.reference} is closed; reopen it to edit it.")
+    merged = {"title": case.title, "source": case.source, "source_detail": case.source_detail,
+              "received_on": case.received_on, "exploitation_types": list(case.exploitation_types),
+              "lead_agency": case.lead_agency, "internal_notes": case.internal_notes}
+    merged.update({k: v for k, v in data.items() if k in merged})
+    problems, _clean = validate_case(merged)
+    moving = bool(stage) and stage != case.stage
+    if stage and stage not in stages():
+        problems.append(Problem("stage", f"Choose a stage: {', '.join(s[0] for s in stages().values())}"))
+        moving = False
+    if moving:
+        check_text(problems, "reason", reason, required=True, missing="Enter why the case moves to this stage",
+                   limit=10_000)
+    raise_if(problems, "The case was not saved")
+    with vault.db.transaction():
+        update_case(vault, case.id, data)
+        if moving:
+            move_stage(vault, case.id, stage, reason)
     return _load(vault, case.id)
 
 
@@ -605,7 +625,7 @@ def reopen_case(vault, ref_or_id: str, reason: str, stage: str = "assessment") -
     problems: list[Problem] = []
     if case.status != "closed":
         problems.append(Problem("stage", f"{case.reference} is open"))
-    if stage not in STAGES:
+    if stage not in stages():
         problems.append(Problem("stage", "Choose the stage the case reopens at"))
     reason = check_text(problems, "reason", reason, required=True, missing="Enter why the case is reopened")
     raise_if(problems, "The case was not reopened")
@@ -806,7 +826,7 @@ def count_cases(vault, status: str | None = None) -> int:
 
 
 __all__ = ["Case", "CaseSummary", "StageChange", "Referral", "LinkedRequest", "LinkedMeeting", "CaseAction",
-           "Outstanding", "STAGES", "SOURCES", "REFERRALS", "CONSENT", "DECISIONS", "LABELS", "STATUS_LABELS",
+           "Outstanding", "stages", "stage_order", "edit_case", "SOURCES", "REFERRALS", "CONSENT", "DECISIONS", "LABELS", "STATUS_LABELS",
            "SORTS", "stage_label", "default_title", "validate_case", "validate_referral", "create_case", "update_case",
            "move_stage", "close_case", "reopen_case", "link_request", "unlink_request", "cases_of_request",
            "put_on_agenda", "find_cases", "add_referral", "record_outcome", "outstanding", "get_case", "list_cases",

@@ -6,7 +6,9 @@ Polish, Lithuanian, Ukrainian and Russian in Cyrillic script, Chinese, Eritrean;
 locations), dispatches to partners in every status (some overdue), responses received (with
 lawful bases and the 5.4 answers, nil returns and a few declined), the disclosure register for
 all of it, a few onward disclosures, partner contacts (one with an e-mail address that no
-secure channel accepts, to show the warning) and a lifted partner suspension.
+secure channel accepts, to show the warning) and a lifted partner suspension; breaches, tactical
+meetings, and three cases (Appendix 2a) with their stage histories, linked requests and meetings,
+referrals and links between their subjects, so the Cases area and its map are populated.
 
 Everything is written with executemany in one transaction, with the full-text index rebuilt once
 at the end; `progress(done, total)` is called as it goes. Measured on the development container:
@@ -392,6 +394,12 @@ def populate(vault, size: int = 200, *, seed: int | None = 1, user: str = "spoc"
     _demo_breaches(vault, rng, requests[-1]["id"] if requests else None)
     _demo_meetings(vault, rng, [r["id"] for r in requests[-4:]])
     _demo_corrections(vault, rng)
+    _demo_cases(vault, rng, [r["id"] for r in vault.db.query(
+        "SELECT r.id FROM requests r WHERE r.status != 'draft' AND"
+        " (SELECT count(*) FROM request_subjects q JOIN subjects s ON s.id = q.subject_id"
+        "  WHERE q.request_id = r.id AND s.kind = 'person') >= 2 AND"
+        " EXISTS (SELECT 1 FROM request_subjects q JOIN subjects s ON s.id = q.subject_id"
+        "  WHERE q.request_id = r.id AND s.kind != 'person') ORDER BY r.seq DESC LIMIT 5")])
     if progress:
         progress(size * 2, size * 2)
     return DemoSummary(len(requests), len(subjects), len(dispatches), len(responses), len(register), len(contacts))
@@ -603,3 +611,134 @@ def _demo_meetings(vault, rng: random.Random, request_ids: list[str]) -> None:
                                " VALUES (?, ?, ?, ?, 'DCC', ?, ?, ?, ?, ?, ?, ?, ?, 'chair')",
                                (_uid(rng), mid, items[0], people[1][0], to, what, reason, granted, people[0][0],
                                 held, disclosure, held))
+
+
+def _demo_cases(vault, rng: random.Random, request_ids: list[str]) -> None:
+    """Three fictitious cases (Appendix 2a, issue 21): one at the tactical meeting with two linked
+    requests, an NRM referral with its positive reasonable grounds decision and links learnt from
+    a partner's response; one in 4P actions with a duty to notify awaiting its outcome and a
+    revisited stage; one just in. The meetings' case agenda items become links to the first two
+    cases, and the subjects of the linked requests are linked to each other (4.3(4))."""
+    now = _dt.datetime.now(_dt.timezone.utc)
+    here = vault.agency
+    db = vault.db
+
+    def at(days: float) -> str:
+        return (now + _dt.timedelta(days=days)).isoformat(timespec="microseconds")
+
+    def day(days: int) -> str:
+        return (now + _dt.timedelta(days=days)).date().isoformat()
+
+    plans = [  # (title, source, detail, types, lead, stage path with why, requests, days ago)
+        ("Demo: car wash workers living on site", "public-community", "Crimestoppers report",
+         ["forced-labour"], here, [("information", "Case opened"), ("assessment", "Demo: report triaged"),
+                                   ("investigation", "Demo: investigation required"),
+                                   ("tactical-meeting", "Demo: partners who can assist to convene")],
+         request_ids[:2], 40),
+        ("Demo: nail bar staff collected by minibus", "agency-duties", "Labour inspection visit",
+         ["forced-labour", "criminality"], "GLAA",
+         [("information", "Case opened"), ("assessment", "Demo: intelligence assessed"),
+          ("tactical-meeting", "Demo: multi-agency meeting"), ("assessment", "Demo: new intelligence to assess"),
+          ("tactical-meeting", "Demo: meeting reconvened"), ("four-p-actions", "Demo: actions agreed")],
+         request_ids[2:4], 25),
+        ("Demo: potential victim asked for help", "self-identified", "Walked into a front counter",
+         ["domestic-servitude"], here, [("information", "Case opened")], request_ids[4:5], 2),
+    ]
+    case_ids: list[str] = []
+    year = now.year
+    from app.records import next_yearly_reference
+
+    start = int(next_yearly_reference(vault, "cases", "CASE", year).rsplit("-", 1)[1]) - 1
+    with db.transaction():
+        for number, (title, source, detail, types, lead, path, linked, ago) in enumerate(plans, start=start + 1):
+            cid = _uid(rng)
+            case_ids.append(cid)
+            opened = at(-ago)
+            db.execute("INSERT INTO cases (id, origin_agency, reference, title, source, source_detail, received_on,"
+                       " exploitation_types, lead_agency, stage, internal_notes, created_at, created_by, updated_at,"
+                       " updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'spoc', ?, 'spoc')",
+                       (cid, here, f"CASE-{year}-{number:04d}", title, source, detail, day(-ago), dumps(types), lead,
+                        path[-1][0], "Demo: internal note, never printed or sent.", opened, at(-1)))
+            previous = None
+            for step, (stage, why) in enumerate(path):
+                db.execute("INSERT INTO case_stage_changes (id, case_id, from_stage, to_stage, reason, at,"
+                           " recorded_by) VALUES (?, ?, ?, ?, ?, ?, 'spoc')",
+                           (_uid(rng), cid, previous, stage, why, at(-ago + step * 3)))
+                previous = stage
+            for rid in linked:
+                db.execute("INSERT INTO case_requests (case_id, request_id, linked_at, linked_by)"
+                           " VALUES (?, ?, ?, 'spoc')", (cid, rid, at(-ago + 1)))
+            people = [r["id"] for r in db.query(
+                "SELECT s.id FROM subjects s JOIN request_subjects rs ON rs.subject_id = s.id"
+                " WHERE rs.request_id IN (SELECT request_id FROM case_requests WHERE case_id = ?) AND s.kind = 'person'"
+                " ORDER BY s.seq", (cid,))]
+            if number == start + 1 and people:
+                db.execute("INSERT INTO case_referrals (id, case_id, kind, subject_id, referred_on, referred_by,"
+                           " first_responder, consent, rg_decision, rg_on, created_at, created_by, updated_at,"
+                           " updated_by) VALUES (?, ?, 'nrm', ?, ?, ?, ?, 'given', 'positive', ?, ?, 'spoc', ?,"
+                           " 'spoc')", (_uid(rng), cid, people[0], day(-ago + 5), here,
+                                        "Demo: Derbyshire Constabulary", day(-ago + 9), opened, opened))
+            if number == start + 2 and people:
+                db.execute("INSERT INTO case_referrals (id, case_id, kind, subject_id, referred_on, referred_by,"
+                           " consent, created_at, created_by, updated_at, updated_by)"
+                           " VALUES (?, ?, 'duty-to-notify', ?, ?, ?, 'not-given', ?, 'spoc', ?, 'spoc')",
+                           (_uid(rng), cid, people[-1], day(-ago + 6), here, opened, opened))
+                db.execute("INSERT INTO case_referrals (id, case_id, kind, referred_on, referred_by, outcome,"
+                           " outcome_on, created_at, created_by, updated_at, updated_by)"
+                           " VALUES (?, ?, 'gain', ?, 'GLAA', 'Demo: intelligence shared with GAIN', ?, ?, 'spoc',"
+                           " ?, 'spoc')", (_uid(rng), cid, day(-ago + 7), day(-ago + 8), opened, opened))
+            _demo_links(vault, rng, cid, linked, opened)
+        # The demo meetings' case items (made before cases existed) each name a case now.
+        items = db.query("SELECT i.id FROM meeting_agenda_items i JOIN meetings m ON m.id = i.meeting_id"
+                         " WHERE i.kind = 'case' AND i.case_id IS NULL AND m.origin_agency = ? ORDER BY m.seq", (here,))
+        for n, item in enumerate(items):
+            db.execute("UPDATE meeting_agenda_items SET case_id = ?, title = (SELECT title FROM cases WHERE id = ?)"
+                       " WHERE id = ?", (case_ids[n % 2], case_ids[n % 2], item["id"]))
+
+
+def _demo_links(vault, rng: random.Random, case_id: str, request_ids: list[str], at: str) -> None:
+    """Links between the subjects of a demo case's requests: where people live and work, who runs
+    the business, who associates with whom, a vehicle; learnt from a partner's response where one
+    arrived (that partner is then the originator, section 6), else from the request."""
+    from app.links import vehicle_key  # noqa: F401 - the map keys a vehicle by its registration
+
+    db = vault.db
+    here = vault.agency
+    for rid in request_ids:
+        subjects = db.query("SELECT s.id, s.kind FROM subjects s JOIN request_subjects rs ON rs.subject_id = s.id"
+                            " WHERE rs.request_id = ? ORDER BY rs.position", (rid,))
+        people = [r["id"] for r in subjects if r["kind"] == "person"]
+        places = [r["id"] for r in subjects if r["kind"] == "location"]
+        firms = [r["id"] for r in subjects if r["kind"] == "business"]
+        answer = db.one("SELECT p.id, p.origin_agency FROM responses p JOIN dispatches d ON d.id = p.dispatch_id"
+                        " WHERE d.request_id = ? AND p.kind = 'disclosure' AND p.status != 'draft' ORDER BY p.seq"
+                        " LIMIT 1", (rid,))
+        source_kind, source_id, originator = ("response", answer["id"], answer["origin_agency"]) if answer \
+            else ("request", rid, here)
+        planned: list[tuple[str, str, str | None, str]] = []
+        for person in people:
+            if places:
+                planned.append(("lives-at", person, places[0], "confirmed"))
+            if firms:
+                planned.append(("works-at", person, firms[0], "probable"))
+        if len(people) > 1:
+            planned.append(("associate-of", people[0], people[1], "possible"))
+            planned.append(("runs", people[0], firms[0], "probable") if firms else
+                           ("family-of", people[-1], people[0], "possible"))
+        if firms and places:
+            planned.append(("registered-at", firms[0], places[-1], "confirmed"))
+        for kind, frm, to, confidence in planned:
+            if frm == to:
+                continue
+            db.execute("INSERT INTO subject_links (id, origin_agency, from_subject, to_subject, vehicle, kind,"
+                       " valid_from, confidence, source_kind, source_id, originator, case_id, notes, created_at,"
+                       " created_by) VALUES (?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, 'Demo link.', ?, 'spoc')",
+                       (_uid(rng), here, frm, to, kind, at[:10], confidence, source_kind, source_id, originator,
+                        case_id, at))
+        if people:
+            db.execute("INSERT INTO subject_links (id, origin_agency, from_subject, to_subject, vehicle, kind,"
+                       " confidence, source_kind, source_id, originator, case_id, notes, created_at, created_by)"
+                       " VALUES (?, ?, ?, NULL, ?, 'uses-vehicle', 'possible', 'case', ?, ?, ?, 'Demo: seen driving"
+                       " the minibus.', ?, 'spoc')",
+                       (_uid(rng), here, people[0], f"DE{_ri(rng, 10, 72)} {rng.choice(['MXB', 'KTV', 'RPL'])}",
+                        case_id, here, case_id, at))

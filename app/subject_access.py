@@ -66,6 +66,9 @@ ITEM_TYPES: dict[str, str] = {
     "breach": "Breach naming them",
 }
 CONSULT_VIA = {"telephone": "Telephone (via the partner's switchboard, 9.5)", "note": "Written note or e-mail"}
+# How a consultation went, in words: the two a DPM records by hand, and the sealed package whose
+# answer app.consultations records when it arrives.
+VIA_WORDS = {**CONSULT_VIA, "package": "Sealed package to the partner's desk"}
 FOI_DAYS = 20
 THIRD_PARTY = "[third party redacted]"
 
@@ -130,7 +133,7 @@ class Event:
             from app.agreement import load_agreement
 
             return (f"{load_agreement().partner_name(d.get('partner', ''))} about {d.get('item', '')}, by "
-                    f"{CONSULT_VIA.get(d.get('via', ''), d.get('via', ''))}. Answer: {d.get('answer', '')}")
+                    f"{VIA_WORDS.get(d.get('via', ''), d.get('via', ''))}. Answer: {d.get('answer', '')}")
         if self.kind == "dpo-consulted":
             return f"{d.get('who', '')}. Answer: {d.get('answer', '')}"
         return d.get("text", "")

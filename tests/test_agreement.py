@@ -443,6 +443,12 @@ BROKEN = {
         "purposes[4].items[0].id: duplicate id 'mapping'",
     ),
     "missing section": (_delete(("four_p",)), "four_p: missing required key"),
+    "unknown case stage": (
+        _set(("case_stages", 7, "id"), "celebration"),
+        "case_stages: must name each stage a vault records exactly once (missing review; unknown celebration)",
+    ),
+    "case stage without its meaning": (
+        _delete(("case_stages", 0, "meaning")), "case_stages[0].meaning: missing required key"),
     "bad reference prefix": (
         _set(("agreement", "reference_prefix"), "msr-"), "agreement.reference_prefix:"
     ),
@@ -493,3 +499,24 @@ def test_names_for_display_give_an_unknown_code_back_as_given(agreement: Agreeme
     partner = agreement.partners[0]
     assert agreement.partner_name(partner.code) == partner.name
     assert agreement.partner_name("NOPE") == "NOPE"
+
+
+def test_case_stages_are_agreement_data_with_appendix_2a_as_default(tmp_path: Path, agreement: Agreement,
+                                                                    monkeypatch) -> None:
+    from app import cases
+    from app.agreement import DEFAULT_CASE_STAGES
+
+    assert [s.id for s in agreement.case_stages] == ["information", "assessment", "investigation", "sio-oic",
+                                                     "tactical-advice", "tactical-meeting", "four-p-actions", "review"]
+    assert agreement.case_stages == DEFAULT_CASE_STAGES and all(s.clause == "App. 2a" for s in agreement.case_stages)
+    document = _document()
+    del document["case_stages"]
+    assert load_agreement(_write(tmp_path, document)).case_stages == DEFAULT_CASE_STAGES
+    # Another agreement's own names and order: what app.cases offers and how it orders stages.
+    document = _document()
+    document["case_stages"].reverse()
+    document["case_stages"][0]["name"] = "Debrief & lessons"
+    custom = load_agreement(_write(tmp_path, document))
+    monkeypatch.setattr(cases, "load_agreement", lambda *a: custom)
+    assert list(cases.stages())[0] == "review" and cases.stage_label("review") == "Debrief & lessons"
+    assert cases.stage_order("information") == 7

@@ -306,9 +306,46 @@ def test_existing_case_agenda_items_become_cases_at_migration(tmp_path):
                 db.execute(f"DROP TABLE {table}")
             db.execute("ALTER TABLE meeting_agenda_items DROP COLUMN case_id")
             db.execute("PRAGMA user_version = 10")
-        migrations.migrate(db, target=11)  # the later steps' tables are still there
+        migrations.migrate(db, target=11)  # the step under test (later steps ran already)
         row = db.one("SELECT c.reference, c.title, c.stage FROM meeting_agenda_items i JOIN cases c"
                      " ON c.id = i.case_id WHERE i.id = 'i1'")
         assert tuple(row) == ("CASE-2026-0001", "Car wash on the ring road", "tactical-meeting")
     finally:
         vault.close()
+
+
+def test_editing_a_case_saves_its_details_and_stage_together_or_not_at_all(spoc):
+    case = crimestoppers(spoc)
+    before = spoc.chain_head().seq
+    with pytest.raises(Invalid) as refused:
+        cs.edit_case(spoc, case.id, {"lead_agency": "NOPE", "title": "A new title"}, stage="assessment", reason="")
+    assert {p.field for p in refused.value.problems} == {"lead_agency", "reason"}
+    kept = cs.get_case(spoc, case.id, audit=False)
+    assert (kept.title, kept.lead_agency, kept.stage) == (case.title, case.lead_agency, case.stage)
+    assert spoc.chain_head().seq == before  # nothing written, nothing audited
+    edited = cs.edit_case(spoc, case.id, {"title": "<b>Farm</b> & co", "lead_agency": "DWP",
+                                          "exploitation_types": ["forced-labour", "sexual"]},
+                          stage="assessment", reason="Triaged")
+    assert (edited.title, edited.lead_agency, edited.stage) == ("<b>Farm</b> & co", "DWP", "assessment")
+    assert edited.history[-1].reason == "Triaged"
+    actions_after = [a for a, _r in actions(spoc)][-2:]
+    assert actions_after == ["case.updated", "case.stage_changed"]
+    same = cs.edit_case(spoc, case.id, {"source_detail": "Call 2"}, stage="assessment")  # same stage: no move, no why
+    assert len(same.history) == len(edited.history) and same.source_detail == "Call 2"
+
+
+def test_unlinking_a_request_and_removing_a_link_are_audited(spoc):
+    case = crimestoppers(spoc)
+    request = sent_request(spoc)
+    case = cs.link_request(spoc, case.id, request.reference)
+    case = cs.unlink_request(spoc, case.id, request.id)
+    assert case.requests == () or list(case.requests) == []
+    assert actions(spoc)[-1] == ("case.request_unlinked", f"{case.reference} {request.reference}")
+    ion, an, _house = (s.id for s in request.subjects)
+    link = lk.add_link(spoc, {"kind": "associate-of", "from_subject": ion, "to_subject": an, "confidence": "possible",
+                              "source_kind": "request", "source_id": request.id})
+    with pytest.raises(Invalid, match="The link was not removed"):
+        lk.remove_link(spoc, link.id, "")
+    lk.remove_link(spoc, link.id, "Recorded against the wrong person")
+    assert lk.links_of_subject(spoc, ion) == []
+    assert actions(spoc)[-1] == ("link.removed", "associate-of")

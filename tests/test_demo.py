@@ -142,3 +142,29 @@ def test_demo_has_tactical_meetings(tmp_path):
         assert meetings.open_actions_before(chair, held)  # the closed meeting's open actions
     finally:
         chair.close()
+
+
+def test_demo_has_cases_with_stages_requests_meetings_referrals_and_links(tmp_path):
+    """`spocdesk demo` shows a populated Cases area and relationship map (issue 21)."""
+    from app import cases as cs, links as lk
+
+    vault = make_desk(tmp_path / "demo.vault", role="admin")
+    demo.populate(vault, 30, seed=5)
+    spoc = reopen_as(vault, "bob", "spoc")
+    try:
+        listed = cs.list_cases(spoc, status=None)
+        assert len(listed) == 3 and {c.stage for c in listed} == {"tactical-meeting", "four-p-actions", "information"}
+        first = cs.get_case(spoc, next(c.id for c in listed if c.stage == "tactical-meeting"))
+        assert len(first.requests) == 2 and first.meetings and first.referrals[0].kind == "nrm"
+        assert first.referrals[0].rg_decision == "positive"
+        second = cs.get_case(spoc, next(c.id for c in listed if c.stage == "four-p-actions"))
+        assert any(h.revisit for h in second.history) and second.actions  # the meetings' 4P actions
+        assert any(o.what for o in cs.outstanding(spoc, case_id=second.id))  # the duty to notify awaited
+        graph = lk.map_graph(spoc, "case", first.id, audit=False)
+        assert len(graph.nodes) >= 4 and len(graph.links) >= 4
+        kinds = {n.kind for n in graph.nodes.values()}
+        assert kinds >= {"person", "vehicle"} and kinds & {"location", "business"}
+        agenda = spoc.db.query("SELECT case_id FROM meeting_agenda_items WHERE kind = 'case'")
+        assert agenda and all(r["case_id"] for r in agenda)
+    finally:
+        spoc.close()

@@ -126,5 +126,5 @@ def test_schema_columns_match_the_vault():
                 "subject_link": set(SUBJECT_LINK_COLS)}
     for name, cols in expected.items():
         assert set(defs[name]["properties"]) == cols, name
-    assert tuple(defs["case"]["properties"]["stage"]["enum"]) == tuple(cs.STAGES)
+    assert tuple(defs["case"]["properties"]["stage"]["enum"]) == tuple(cs.stages())
     assert tuple(defs["subject_link"]["properties"]["kind"]["enum"]) == tuple(lk.KINDS)

@@ -6,7 +6,6 @@ so does `Qt`: the first touch of the Qt namespace makes PySide build the Python 
 it (about 170, some 30 ms), which the unlock screen does without (see ui/kit/widgets.py).
 """
 
-import contextlib
 import importlib
 import sys
 
@@ -70,20 +69,41 @@ if _emit_returns_a_borrowed_bool():
     _give_back_emit_references()
 
 
-@contextlib.contextmanager
-def none_references_kept():
-    """PySide6 6.12 on Python 3.11 also returns None from a void method (setPos, setPen, setItem
-    ...) without a new reference: each call leaves None's reference count one lower, and a screen
-    that makes tens of thousands of calls at once (a relationship map of 500 subjects) aborts the
-    interpreter with "none_dealloc". Around such a block, give back what it took."""
-    before = sys.getrefcount(None)
-    try:
-        yield
-    finally:
-        lost = before - sys.getrefcount(None)
-        if lost > 0:
-            import ctypes
+# ---- None (and True and False) returned without a reference ---------------------------------
+#
+# The root cause, measured: PySide6 6.12 on Python 3.11 hands back None without a new reference
+# from every call into Qt that returns nothing — a void method (setText, setPos, setItem,
+# setData, setVisible...) — and from every call whose QVariant result is empty
+# (QTableWidgetItem.data(role) of a role never set). Python then drops the reference it never
+# got, so each such call leaves None's count one lower, whatever the screen does: a model whose
+# data() returns None to Qt costs nothing, and avoiding None in models or signals does not help.
+# Any area aborts the interpreter ("none_dealloc") after some tens of thousands of ordinary
+# calls: a relationship map at once, a long session in any area. Python 3.12 makes None, True
+# and False immortal (PEP 683) for this reason; here, where the leak is measured, they are given
+# the same effectively endless reserve of references once at import: one write of each count,
+# no per-call cost. A fixed PySide6 (or Python 3.12+) measures no leak and is left alone.
 
-            incref, none = ctypes.pythonapi.Py_IncRef, ctypes.py_object(None)
-            for _ in range(lost):
-                incref(none)
+IMMORTAL_RESERVE = 1 << 60  # 1.15e18 calls: centuries of calls a second; far from the 2**63 limit
+
+
+def _void_calls_borrow_none() -> bool:
+    probe = QtCore.QObject()
+    before = sys.getrefcount(None)
+    for _ in range(16):
+        probe.setObjectName("probe")
+    return sys.getrefcount(None) < before
+
+
+def _give_an_endless_reserve(*objects) -> None:
+    """Raise each object's reference count by IMMORTAL_RESERVE (CPython: ob_refcnt is the first
+    field of the object, at its id)."""
+    import ctypes
+
+    for obj in objects:
+        ctypes.c_ssize_t.from_address(id(obj)).value += IMMORTAL_RESERVE
+
+
+BORROWED_NONE = sys.version_info < (3, 12) and _void_calls_borrow_none()
+if BORROWED_NONE:
+    _give_an_endless_reserve(None, True, False)
+

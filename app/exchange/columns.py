@@ -69,10 +69,29 @@ CASE_PARTS = (("stages", "case_stage_changes", CASE_STAGE_COLS, "seq"),
 SUBJECT_LINK_COLS = ("id", "origin_agency", "from_subject", "to_subject", "vehicle", "kind", "valid_from", "valid_to",
                      "confidence", "source_kind", "source_id", "originator", "case_id", "notes", "created_at",
                      "created_by")
-JSON_COLS = {"reasons", "exploitation_types", "purposes", "info_types", "declaration", "aliases", "addresses",
+# Retention and information rights (issue 19), whole-vault files only: the DPM's retention
+# decisions and events, the disposal certificates, and each subject access or FOI request with its
+# history and its items to decide. An information request's parts: (key, table, columns, order).
+RETENTION_EVENT_COLS = ("id", "record_type", "record_id", "event", "on_date", "recorded_by", "recorded_at")
+RETENTION_DECISION_COLS = ("id", "record_type", "record_id", "decision", "until_date", "reason_code", "reason",
+                           "decided_by", "decided_at")
+DISPOSAL_COLS = ("id", "reference", "disposed_at", "approved_by", "items", "head_seq", "head_mac")
+INFO_REQUEST_COLS = ("id", "origin_agency", "reference", "kind", "received_on", "requester_name", "requester_contact",
+                     "about", "subject_ids", "asks_for_request_form", "created_at", "created_by")
+INFO_EVENT_COLS = ("id", "info_request_id", "kind", "on_date", "details", "recorded_by", "recorded_at")
+INFO_ITEM_COLS = ("id", "info_request_id", "item_type", "item_id", "label", "origin_agency", "decision", "exemption",
+                  "redact_third_parties", "note", "decided_by", "decided_at", "consulted_on", "consulted_via",
+                  "consulted_who", "consult_answer")
+SAR_CONSULTATION_COLS = ("id", "direction", "partner", "info_request_id", "item_row_id", "sar_reference", "sar_kind",
+                         "due_on", "item_type", "item_id", "item_label", "question", "asked_at", "asked_by",
+                         "ask_package_id", "answer", "exemption", "reason", "answered_at", "answered_by",
+                         "answer_package_id")
+INFO_REQUEST_PARTS = (("events", "info_request_events", INFO_EVENT_COLS, "seq"),
+                      ("items", "info_request_items", INFO_ITEM_COLS, "seq"))
+JSON_COLS = {"items", "reasons", "exploitation_types", "purposes", "info_types", "declaration", "aliases", "addresses",
              "identifiers", "lawful_bases", "conditions_of_use", "subject_ids", "request_ids", "disclosure_ids",
              "details"}
-BOOL_COLS = {"active", "granted"}
+BOOL_COLS = {"active", "granted", "asks_for_request_form", "redact_third_parties"}
 
 
 def to_json(row, cols) -> dict:

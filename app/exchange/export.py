@@ -22,6 +22,12 @@ def export_cases(vault):
     return cases_and_links(vault)
 
 
+def export_rights(vault) -> dict:
+    from app.exchange.rights import export_rights as retention_and_information_rights
+
+    return retention_and_information_rights(vault)
+
+
 def _request_json(vault, row, *, responses_from: str | None) -> dict:
     data = to_json(row, REQUEST_COLS)
     data["subjects"] = [{"subject_id": r["subject_id"], "role": r["role"]} for r in vault.db.query(
@@ -76,6 +82,7 @@ def export_vault(vault, progress: Progress | None = None) -> dict:
     doc["breaches"] = _breaches_json(vault)
     doc["meetings"] = _meetings_json(vault)
     doc["cases"], doc["subject_links"] = export_cases(vault)
+    doc.update(export_rights(vault))
     vault.audit("export.vault", record_type="vault", record_id=vault.vault_id,
                 reason=f"{len(requests)} requests, {len(doc['subjects'])} subjects")
     if progress:

@@ -38,6 +38,8 @@ class ImportSummary:
     cases_added: int = 0
     cases_updated: int = 0
     links_added: int = 0
+    rights_added: int = 0
+    info_requests_added: int = 0
     unchanged: int = 0
     references: list[str] = field(default_factory=list)
 
@@ -51,7 +53,8 @@ class ImportSummary:
                 f"{self.suspensions_added} suspensions, "
                 f"{self.breaches_added} breaches ({self.breach_updates_added} breach updates), "
                 f"{self.meetings_added} meetings added, {self.meetings_updated} updated, "
-                f"{self.cases_added} cases added, {self.cases_updated} updated, {self.links_added} links; "
+                f"{self.cases_added} cases added, {self.cases_updated} updated, {self.links_added} links, "
+                f"{self.rights_added} retention records, {self.info_requests_added} subject access and FOI requests; "
                 f"{self.unchanged} records already held")
 
     def counts(self) -> str:
@@ -95,14 +98,19 @@ def _response_arrived(vault, disclosures, request: dict, dispatch_id: str, respo
                        lawful_bases=response["lawful_bases"], originator=response["origin_agency"])
 
 
-PACKAGE_ONLY = ("disclosures", "contacts", "partner_suspensions", "breaches", "meetings")
+PACKAGE_ONLY = ("disclosures", "contacts", "partner_suspensions", "breaches", "meetings", "retention_events",
+                "retention_decisions", "disposals", "info_requests", "sar_consultations")
 PACKAGE_ONLY_WORDS = {"disclosures": "the disclosure register", "contacts": "the partners directory",
-                      "partner_suspensions": "partner suspensions", "breaches": "breaches", "meetings": "meetings"}
+                      "partner_suspensions": "partner suspensions", "breaches": "breaches", "meetings": "meetings",
+                      "retention_events": "retention records", "retention_decisions": "retention decisions",
+                      "disposals": "disposal certificates", "info_requests": "subject access and FOI requests",
+                      "sar_consultations": "subject access consultations"}
 
 
 def holds_records(vault) -> bool:
     """True when the vault holds any record a whole-vault file would bring (it is a live desk)."""
-    for table in ("requests", "subjects", "breaches", "meetings", "disclosures", "contacts"):
+    for table in ("requests", "subjects", "breaches", "meetings", "disclosures", "contacts", "info_requests",
+                  "disposals"):
         if vault.db.one(f"SELECT 1 FROM {table} LIMIT 1") is not None:  # our constant table names
             return True
     return False
@@ -343,6 +351,7 @@ def import_document(vault, doc, progress: Progress | None = None, *,
         _import_breaches(vault, doc, summary)
         _import_cases(vault, doc, summary, lambda origin: False)
         _import_meetings(vault, doc, summary, lambda origin: False)
+        _import_rights(vault, doc, summary)
         vault.audit("import", record_type="exchange", record_id=doc["scope"],
                     reason=f"from {from_desk}: " + summary.counts())
     if progress:
@@ -390,6 +399,12 @@ def _import_cases(vault, doc: dict, summary: ImportSummary, file_wins: Callable[
 
     import_cases(vault, doc, summary, file_wins, _refused)
     check_agenda_cases(vault, doc, _refused)
+
+
+def _import_rights(vault, doc: dict, summary: ImportSummary) -> None:
+    from app.exchange.rights import import_rights
+
+    import_rights(vault, doc, summary, _refused)
 
 
 def _refused(doc: dict, where: list, message: str) -> InvalidInput:

@@ -3,7 +3,8 @@
 Standard formats only. A package file is an age v1 message (`age-encryption.org/v1`, one X25519
 recipient: the recipient desk's card) whose plaintext is a ZIP archive of three members:
 
-- `manifest.json`: format, kind (request | response | receipt | vault), package id, created,
+- `manifest.json`: format, kind (request | response | receipt | vault | sar-consult |
+  sar-consult-answer), package id, created,
   the sender (agency, vault id, fingerprint and its whole card), every recipient (agency, vault
   id, fingerprint), the reference, the SHA-256 and size of the document, and the sender's audit
   chain head taken after the send's own audit event;
@@ -43,9 +44,13 @@ from app.timeutil import utc_now_iso
 
 PACKAGE_FORMAT = "spocdesk-package/1"
 RECEIPT_FORMAT = "spocdesk-receipt/1"
-KINDS = ("request", "response", "receipt", "vault", "correction-notice", "correction")
+KINDS = ("request", "response", "receipt", "vault", "correction-notice", "correction", "sar-consult",
+         "sar-consult-answer")
 # Kinds that ask the recipient for a signed receipt (clause 7.2 corrections among them).
 RECEIPTED = ("request", "response", "correction-notice", "correction")
+# Subject access consultations (12.2, app.consultations): the DPM's work, without a receipt (the
+# answer is the reply).
+SAR_KINDS = ("sar-consult", "sar-consult-answer")
 SUFFIX = ".spocpkg"
 MAX_PACKAGE_BYTES = MAX_FILE_BYTES
 MAX_MANIFEST_BYTES = 256 * 1024
@@ -725,15 +730,22 @@ def receive(vault, path, receipt_out=None, progress: Progress | None = None, *,
     (into `receipt_out`, or beside the package). A receipt package marks the dispatch delivered.
     A package already received changes nothing and says when it was received. `kinds` limits
     what is accepted (checked before anything is written)."""
-    require(vault.role, "import", "receive packages")
+    from app.roles import can
+
+    if not can(vault.role, "info_requests.manage"):  # the DPM receives subject access consultations
+        require(vault.role, "import", "receive packages")
     path = Path(path)
     manifest, document, rotated = open_package(vault, path, progress=progress)
     if manifest["kind"] not in kinds:
         raise InvalidInput(f"{path.name} is a {manifest['kind']} package; this takes "
                            f"{' or '.join(kinds)} packages only (nothing was changed).")
-    if manifest["kind"] == "vault":
+    if manifest["kind"] in SAR_KINDS:
+        require(vault.role, "info_requests.manage", "receive subject access consultations")
+    elif manifest["kind"] == "vault":
+        require(vault.role, "import", "receive packages")
         require(vault.role, "export.all", "import a whole vault")
     else:
+        require(vault.role, "import", "receive packages")
         require(vault.role, "requests.write", "receive request and response packages")
     # The document's bytes are handed on in a list the parser empties, so they are freed as soon
     # as they are decoded (a whole vault's document is large).
@@ -768,6 +780,11 @@ def receive(vault, path, receipt_out=None, progress: Progress | None = None, *,
                 from app import corrections
 
                 result = corrections.receive_package(vault, manifest, holder.pop(), path.name)
+            elif kind in SAR_KINDS:
+                from app import consultations
+
+                receive_sar = consultations.receive_question if kind == "sar-consult" else consultations.receive_answer
+                result = receive_sar(vault, manifest, holder.pop(), path.name)
             else:
                 result = _receive_exchange(vault, manifest, holder, path.name, progress)
             result.rotated = rotated is not None

@@ -29,7 +29,9 @@ MAX_DEPTH = 24  # the schema's deepest path is 7 levels (a breach update's detai
 MEMORY_SLACK = 100 * 1024 * 1024
 BYTES_PER_VALUE = 64  # what one parsed JSON value costs at most, about (a pointer and a small object)
 MAX_ITEMS = {"requests": 100_000, "subjects": 1_000_000, "disclosures": 2_000_000, "contacts": 100_000,
-             "partner_suspensions": 10_000, "breaches": 100_000, "meetings": 100_000}
+             "partner_suspensions": 10_000, "breaches": 100_000, "meetings": 100_000, "retention_events": 1_000_000,
+             "retention_decisions": 1_000_000, "disposals": 100_000, "info_requests": 100_000,
+             "sar_consultations": 1_000_000}
 MAX_PER_REQUEST = {"subjects": 1_000, "dispatches": 200}
 MAX_RESPONSES_PER_DISPATCH = 200
 _BRACKETS = b"[]{}"
@@ -202,7 +204,8 @@ def _where(doc: dict, path: list) -> str:
         label = f"{head}[{index}]"
         try:
             item = doc[head][index]
-            name = item.get("reference") if head in ("requests", "breaches", "meetings", "cases") else None
+            name = item.get("reference") if head in ("requests", "breaches", "meetings", "cases", "disposals",
+                                                    "info_requests") else None
             if name and isinstance(name, str):
                 label += f" {_short(name, 40)}"
         except Exception:  # noqa: BLE001 - naming the record is best effort; the refusal stands
@@ -413,6 +416,16 @@ def _domain_checks(doc: dict) -> None:
     _check_breaches(doc, codes)
     _check_meetings(doc, codes)
     _check_cases(doc, codes)
+    _check_rights(doc, codes)
+
+
+def _check_rights(doc: dict, codes: set[str]) -> None:
+    from app.exchange import rights
+
+    try:
+        rights.check(doc, codes)
+    except rights.Bad as bad:
+        raise _Bad(bad.path, bad.message) from None
 
 
 def _check_cases(doc: dict, codes: set[str]) -> None:

@@ -170,7 +170,7 @@ def exemption_schedule(vault, reference: str) -> Content:
              {"disclose": "Disclose", "withhold": "Withhold", "undecided": "Not decided"}[i.decision]
              + (", third parties redacted" if i.decision == "disclose" and i.redact_third_parties else "")
              + (f" under {exemption(i.exemption)}" if i.exemption else ""),
-             (f"{_uk(i.consulted_on)}, {sa.CONSULT_VIA.get(i.consulted_via, i.consulted_via)}, {i.consulted_who}: "
+             (f"{_uk(i.consulted_on)}, {sa.VIA_WORDS.get(i.consulted_via, i.consulted_via)}, {i.consulted_who}: "
               f"{i.consult_answer}") if i.consulted_on else ("Needed" if i.partner_provided else ""),
              i.note] for i in request.items]
     story = [Paragraph(escape("Schedule of exemptions"), STYLES.title),

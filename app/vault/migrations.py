@@ -985,6 +985,68 @@ def _v13_corrections(db: Database) -> None:
         db.execute(index)
 
 
+CONSULT_ANSWERS = ("no-objection", "objects")
+
+
+def _v16_sar_consultations(db: Database) -> None:
+    # Issue 19 (12.2) by sealed package: a subject access or FOI item a partner supplied is put to
+    # that partner's desk, which answers no objection or objects with an exemption and its reason.
+    # One row per consultation on each desk: 'asked' on the desk answering the request (it names
+    # its request and item row), 'received' on the partner's desk (the question only: the request's
+    # reference and kind, the item's type, id and label; never the requester). The same id on both.
+    answers = ", ".join(f"'{a}'" for a in CONSULT_ANSWERS)  # our own constants
+    kinds = ", ".join(f"'{k}'" for k in INFO_REQUEST_KINDS)
+    for statement in (
+        f"""CREATE TABLE sar_consultations (
+               seq               INTEGER PRIMARY KEY,
+               id                TEXT NOT NULL UNIQUE,
+               direction         TEXT NOT NULL CHECK (direction IN ('asked', 'received')),
+               partner           TEXT NOT NULL,
+               info_request_id   TEXT REFERENCES info_requests(id),
+               item_row_id       TEXT REFERENCES info_request_items(id),
+               sar_reference     TEXT NOT NULL,
+               sar_kind          TEXT NOT NULL CHECK (sar_kind IN ({kinds})),
+               due_on            TEXT,
+               item_type         TEXT NOT NULL,
+               item_id           TEXT NOT NULL,
+               item_label        TEXT NOT NULL,
+               question          TEXT NOT NULL DEFAULT '',
+               asked_at          TEXT NOT NULL,
+               asked_by          TEXT NOT NULL,
+               ask_package_id    TEXT NOT NULL,
+               answer            TEXT CHECK (answer IS NULL OR answer IN ({answers})),
+               exemption         TEXT NOT NULL DEFAULT '',
+               reason            TEXT NOT NULL DEFAULT '',
+               answered_at       TEXT,
+               answered_by       TEXT,
+               answer_package_id TEXT,
+               CHECK ((direction = 'asked') = (info_request_id IS NOT NULL AND item_row_id IS NOT NULL)),
+               CHECK (answer IS NULL OR answered_at IS NOT NULL)
+           )""",
+        "CREATE INDEX sar_consultations_item ON sar_consultations(item_row_id)",
+        "CREATE INDEX sar_consultations_open ON sar_consultations(direction, answer, seq)",
+    ):
+        db.execute(statement)
+    # The packages table takes the two new kinds. It is rebuilt from its own stored definition,
+    # so columns and kinds another step added are kept as they are.
+    import re
+
+    table_sql = db.scalar("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'packages'")
+    found = re.search(r"kind\s+TEXT NOT NULL CHECK \(kind IN \(([^)]*)\)\)", table_sql)
+    kinds = [k.strip().strip("'") for k in found.group(1).split(",")]
+    kinds += [k for k in ("sar-consult", "sar-consult-answer") if k not in kinds]
+    new_sql = table_sql[:found.start(1)] + ",".join(f"'{k}'" for k in kinds) + table_sql[found.end(1):]
+    new_sql = re.sub(r"^CREATE TABLE \"?packages\"?", "CREATE TABLE packages_v16", new_sql)
+    indexes = [r["sql"] for r in db.query("SELECT sql FROM sqlite_master WHERE type = 'index'"
+                                          " AND tbl_name = 'packages' AND sql IS NOT NULL")]
+    db.execute(new_sql)
+    db.execute("INSERT INTO packages_v16 SELECT * FROM packages")
+    db.execute("DROP TABLE packages")
+    db.execute("ALTER TABLE packages_v16 RENAME TO packages")
+    for index in indexes:
+        db.execute(index)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "vault metadata, users and the audit trail", _v1_core),
     Migration(2, "vault policy settings", _v2_policy),
@@ -1001,6 +1063,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(11, "cases (Appendix 2a) with stages, requests, referrals; links between subjects (4.3(4))",
               _v11_cases),
     Migration(13, "corrections (7.2): notices, corrections with old values, each recipient's state", _v13_corrections),
+    Migration(16, "subject access consultations of partners by sealed package (12.2)", _v16_sar_consultations),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -692,8 +692,11 @@ class Vault:
                 try:
                     self.audit("logout", record_type="vault", record_id=self.vault_id, reason=reason)
                     self._record_audit_head()
-                except (SpocError, OSError):
-                    pass  # a full or damaged disk must not stop the lock itself
+                except (SpocError, OSError, MemoryError):
+                    # A full or damaged disk must not stop the lock itself (SQLite's "out of
+                    # memory" is how SQLCipher ends a write after a page failed its check), nor
+                    # hide the error that brought the close.
+                    pass
         finally:
             self.db.close()
             crypto.clear(self._dek)

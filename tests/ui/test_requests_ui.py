@@ -455,3 +455,34 @@ def test_closing_a_request_asks_why_then_freezes_it(qtbot, area, desk):
     assert get_request(desk, request.id).status == "closed"
     assert not view.close_button.isEnabled() and not view.edit_button.isEnabled()
     assert "is closed" in view.notice.text()
+
+
+def test_the_request_view_opens_its_relationship_map(qtbot, area, desk):
+    """Relationship map… on a request opens the map of that request only (its subjects and the
+    links learnt from it, not the case's other request), in its own non-modal window; a node asks
+    the shell, through the area, for its subject page."""
+    from test_case_reports import story
+
+    _case, _meeting, first = story(desk)
+    area.open_request(first.id)
+    assert area.view.map_button.isVisible()
+    area.view.map_button.click()
+    window = area.view.map_window
+    qtbot.addWidget(window)
+    assert window.isVisible() and not window.isModal()
+    assert window.windowTitle() == f"Relationship map of {first.reference}"
+    qtbot.waitUntil(lambda: bool(window.map.view.nodes), timeout=10_000)
+    names = {n.label for n in window.map.graph.nodes.values()}
+    assert {"Ion Popescu", "Example Ltd"} <= names
+    from app import links as lk
+
+    mine = lk.map_graph(desk, "request", first.id, audit=False)
+    of_case = lk.map_graph(desk, "case", _case.id, audit=False)
+    assert set(window.map.view.nodes) == set(mine.nodes) != set(of_case.nodes)  # this request's map only
+    assert window.map.link_count() == len(mine.links) == 4
+    target = next(i for i in window.map.view.nodes if not i.startswith("vehicle:"))
+    window.map.view.choose(target)
+    with qtbot.waitSignal(area.open_subject, timeout=2000) as opened:
+        qtbot.keyClick(window.map.view, Qt.Key.Key_Return)
+    assert opened.args == [target]
+    window.close()

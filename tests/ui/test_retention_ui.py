@@ -10,15 +10,17 @@ from app import requests as rq
 from app import retention
 from desk_helpers import make_desk, reopen_as, request_data
 from fake_session import FakeSession
-from ui.qt import QtCore, QtWidgets
+from ui.qt import QtWidgets
 from ui.retention.area import DisposeDialog, RetentionArea
 
 HOSTILE = "<b>bold</b> \u202eevil\u202c " + "y" * 300
 
 
-def later(area, act) -> None:
-    """Act on the dialog the area is about to open (it is modal), once it shows."""
-    QtCore.QTimer.singleShot(0, lambda: act(area.dialog))
+def act(area, on_dialog) -> None:
+    """Act on the dialog the area has just opened: it opens window-modal with open(), never a
+    nested event loop, so the test goes on at once with the dialog showing."""
+    assert area.dialog.isVisible() and area.dialog.isModal()
+    on_dialog(area.dialog)
 
 
 @pytest.fixture
@@ -66,15 +68,15 @@ def test_queue_oldest_first_and_dispose_lists_before_it_acts(qtbot, dpm):
         seen["default"] = dialog.cancel_button.isDefault()
         dialog.cancel_button.click()
 
-    later(area, cancel)
     area.dispose_button.click()
+    act(area, cancel)
     assert sorted(r.split(":")[0] for r in seen["rows"]) == ["MSR-2026-0001", "MSR-2026-0002"]
     assert "HM Revenue" in seen["partners"] and seen["default"]
     assert area.status.text() == "Nothing was disposed of."
     assert dpm.db.scalar("SELECT count(*) FROM requests") == 3
 
-    later(area, lambda dialog: dialog.dispose_button.click())
     area.dispose_button.click()
+    act(area, lambda dialog: dialog.dispose_button.click())
     qtbot.waitUntil(lambda: "certificate DC-2026-0001" in area.status.text(), timeout=20_000)
     assert "HMRC" in area.status.text()
     assert refs(area) == ["MSR-2026-0003"]
@@ -94,8 +96,8 @@ def test_keep_until_says_what_is_missing_then_keeps(qtbot, dpm):
         dialog.reason.setPlainText(HOSTILE)
         dialog.accept_button.click()
 
-    later(area, empty_then_fill)
     area.keep_button.click()
+    act(area, empty_then_fill)
     assert seen["messages"] == ["Enter the date to keep it until", "Enter why it is kept"]
     assert seen["field_error"] == "Enter the date to keep it until"
     assert "MSR-2026-0003 is kept." == area.status.text()
@@ -115,14 +117,14 @@ def test_legal_hold_and_release(qtbot, dpm):
         dialog.reason.setPlainText(HOSTILE)
         dialog.accept_button.click()
 
-    later(area, hold)
     area.hold_button.click()
+    act(area, hold)
     assert "MSR-2026-0001" not in refs(area)
     area.show_filter.setCurrentIndex(area.show_filter.findData("held"))
     assert refs(area) == ["MSR-2026-0001"]
     area.select("MSR-2026-0001")
-    later(area, lambda dialog: dialog.accept_button.click())
     area.release_button.click()
+    act(area, lambda dialog: dialog.accept_button.click())
     area.show_filter.setCurrentIndex(area.show_filter.findData("due"))
     assert "MSR-2026-0001" in refs(area)
 
@@ -134,3 +136,25 @@ def test_rules_tab_shows_every_rule_and_its_source(qtbot, dpm):
     assert rows["dcc-adult-care-files"][4] == "60 months" and "8.1" in rows["dcc-adult-care-files"][6]
     assert rows["desk-review"][7] == "Yes" and rows["dcc-adult-care-files"][7] == "No"
     assert all(isinstance(w, QtWidgets.QWidget) for w in (area.rules, area.certificates))
+
+
+def test_dialogs_open_without_blocking_and_times_are_uk(qtbot, dpm):
+    """Every dialog of the area opens window-modal and returns at once (no exec()): the button's
+    click comes back with the dialog showing; certificates show dd/mm/yyyy HH:MM, London time."""
+    area = make_area(qtbot, dpm)
+    area.print_button.click()  # no certificate chosen or made yet: says so, without blocking
+    assert area.dialog.isVisible() and "Choose a certificate first." in area.dialog.text()
+    area.dialog.accept()
+    area.select("MSR-2026-0002")
+    for button in (area.keep_button, area.hold_button, area.release_button, area.event_button):
+        button.click()
+        assert area.dialog.isVisible() and area.dialog.isModal()
+        area.dialog.cancel_button.click()
+        assert not area.dialog.isVisible()
+    assert area.status.text() == ""  # cancelled: nothing said, nothing done
+    area.dispose_button.click()
+    act(area, lambda dialog: dialog.dispose_button.click())
+    qtbot.waitUntil(lambda: "certificate DC-2026-0001" in area.status.text(), timeout=20_000)
+    import re
+
+    assert re.fullmatch(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}", area.certificates.item(0, 1).text())

@@ -15,9 +15,9 @@ from app import cases as core, links as lk
 from app.agreement import load_agreement
 from app.errors import SpocError
 from app.records import Invalid
-from app.timeutil import london_display
 from ui.kit.dialogs import error_text
 from ui.kit.fields import CheckList, DateField, LineBox, TextBox
+from ui.kit.formatting import uk_time
 from ui.kit.forms import Form, combo, fill, selected_key, table
 from ui.kit.preview import show_report
 from ui.kit.relmap import RelationshipMap
@@ -102,6 +102,65 @@ class NewCaseDialog(QtWidgets.QDialog):
         return self.case
 
 
+class EditCaseDialog(QtWidgets.QDialog):
+    """Edit a case's details and its stage in one save: a move to another stage needs why, and
+    nothing is saved unless all of it is (app.cases.edit_case)."""
+
+    saved = Signal(object)
+
+    def __init__(self, session, case: core.Case, parent=None):
+        super().__init__(parent)
+        self.session, self.case = session, case
+        self.setWindowTitle(f"Edit {case.reference} – SPOC Desk")
+        self.setModal(True)
+        self.resize(640, 760)
+        outer = QtWidgets.QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        outer.addWidget(MarkingBanner())
+        scroll = frameless_scroll()
+        outer.addWidget(scroll, 1)
+        body = QtWidgets.QWidget()
+        scroll.setWidget(body)
+        layout = QtWidgets.QVBoxLayout(body)
+        layout.setContentsMargins(24, 12, 24, 12)
+        layout.addWidget(heading(f"Edit {case.reference}"))
+        layout.addWidget(plain_label("Change the details, or move the case to another stage of Appendix 2a with why "
+                                     "(the stage history keeps every move)."))
+        self.form = Form("Details", core.LABELS, button="&Save changes")
+        self.form.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        case_form(self.form, session.vault)
+        self.form.add("stage", "Stage", combo([(k, v[0]) for k, v in core.stages().items()], "Stage"),
+                      "Forward, or back to revisit a stage")
+        self.form.add("reason", "Why it moves", TextBox(2), "Needed when the stage changes")
+        for key in ("title", "source", "source_detail", "received_on", "exploitation_types", "lead_agency",
+                    "internal_notes", "stage"):
+            self.form.set_value(key, getattr(case, key))
+        layout.addWidget(self.form)
+        layout.addStretch(1)
+        self.form.button.setDefault(True)
+        self.form.button.clicked.connect(self.submit)
+        self.cancel_button = QtWidgets.QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.reject)
+        self.form.buttons.insertWidget(1, self.cancel_button)
+        outer.addWidget(MarkingBanner())
+
+    def submit(self):
+        data = self.form.values()
+        stage, reason = data.pop("stage"), data.pop("reason")
+        try:
+            self.case = core.edit_case(self.session.vault, self.case.id, data, stage=stage, reason=reason)
+        except Invalid as exc:
+            self.form.show_problems(exc.problems)
+            return None
+        except SpocError as exc:
+            self.form.show_problems([("", error_text(exc, "The case was not saved."))])
+            return None
+        self.saved.emit(self.case)
+        self.accept()
+        return self.case
+
+
 class CasesArea(Area):
     key = "cases"
     title = "Cases"
@@ -126,7 +185,7 @@ class CasesArea(Area):
         layout.addWidget(hint_label("Each case follows the tactical response process of Appendix 2a, from the "
                                     "information coming in to the review and debrief."))
         filters = QtWidgets.QHBoxLayout()
-        self.stage_filter = combo([("", "Any stage"), *((k, v[0]) for k, v in core.STAGES.items())], "Stage")
+        self.stage_filter = combo([("", "Any stage"), *((k, v[0]) for k, v in core.stages().items())], "Stage")
         self.lead_filter = combo(partner_items("Any lead agency"), "Lead agency")
         self.type_filter = combo([("", "Any type of exploitation"), *exploitation_items()], "Type of exploitation")
         self.status_filter = combo([("open", "Open cases"), ("closed", "Closed cases"), ("", "All cases")], "Show")
@@ -184,6 +243,11 @@ class CasesArea(Area):
         self.title_warning.setStyleSheet("color: #b10e1e; font-weight: bold;")
         page.addWidget(self.title_warning)
         buttons = QtWidgets.QHBoxLayout()
+        self.edit_button = QtWidgets.QPushButton("&Edit case…")
+        self.edit_button.setToolTip("Its title, source, types of exploitation, lead agency, notes and stage")
+        self.edit_button.clicked.connect(self.open_edit_dialog)
+        self.edit_button.setVisible(self.manage)
+        buttons.addWidget(self.edit_button)
         self.print_button = QtWidgets.QPushButton("&Print case summary…")
         self.print_button.clicked.connect(lambda: self.print_report("case"))
         buttons.addWidget(self.print_button)
@@ -194,7 +258,7 @@ class CasesArea(Area):
         page.addWidget(self.history)
         self.stage_form = Form("Move to another stage", core.LABELS, "Forward, or back to revisit a stage; say why.",
                                "&Move")
-        self.stage_form.add("stage", "Stage", combo([("", "Choose…"), *((k, v[0]) for k, v in core.STAGES.items())],
+        self.stage_form.add("stage", "Stage", combo([("", "Choose…"), *((k, v[0]) for k, v in core.stages().items())],
                                                     "Stage"))
         self.stage_form.add("reason", "Why", TextBox(2))
         self.stage_form.button.clicked.connect(self.move_stage)
@@ -214,6 +278,16 @@ class CasesArea(Area):
         page.addWidget(heading("Requests", 2))
         self.requests = table(("Reference", "Date", "Status", "Linked"), "Linked requests")
         page.addWidget(self.requests)
+        unlink_row = QtWidgets.QHBoxLayout()
+        self.unlink_button = QtWidgets.QPushButton("&Unlink the chosen request…")
+        self.unlink_button.setToolTip("The request stays as it is; only its link to this case is removed")
+        self.unlink_button.clicked.connect(self.confirm_unlink)
+        self.unlink_button.setVisible(self.manage)
+        unlink_row.addWidget(self.unlink_button)
+        self.unlink_note = plain_label("")
+        self.unlink_note.setAccessibleName("Unlink result")
+        unlink_row.addWidget(self.unlink_note, 1)
+        page.addLayout(unlink_row)
         self.request_form = Form("Link a request", core.LABELS, button="&Link request")
         self.request_form.add("request", "Request reference", LineBox(), "For example MSR-2026-0001", width=240)
         self.request_form.button.clicked.connect(self.link_request)
@@ -305,7 +379,7 @@ class CasesArea(Area):
                                 descending=self.descending)
         self.table.blockSignals(True)
         fill(self.table, [(c.reference, c.title, c.stage_label, load_agreement().partner_name(c.lead_agency),
-                           str(c.requests), str(c.outstanding), london_display(c.updated_at)) for c in items],
+                           str(c.requests), str(c.outstanding), uk_time(c.updated_at)) for c in items],
              [c.id for c in items], max_height=150)
         self.table.blockSignals(False)
         self.count.setText(f"{len(items)} case{'s' if len(items) != 1 else ''}")
@@ -342,12 +416,12 @@ class CasesArea(Area):
         ] + ([f"What we learnt: {case.lessons}"] if case.lessons else [])))
         self.title_warning.setText(core.title_warning(vault, case) or "")
         self.title_warning.setVisible(bool(self.title_warning.text()))
-        fill(self.history, [(london_display(h.at), core.stage_label(h.from_stage) if h.from_stage else "",
+        fill(self.history, [(uk_time(h.at), core.stage_label(h.from_stage) if h.from_stage else "",
                              core.stage_label(h.to_stage) + (" (revisited)" if h.revisit else ""), h.reason,
                              h.recorded_by) for h in case.history], [h.id for h in case.history])
         fill(self.requests, [(r.reference, core.uk_date(r.request_date), r.status.capitalize(),
-                              london_display(r.linked_at)) for r in case.requests], [r.id for r in case.requests])
-        fill(self.meetings, [(m.reference, london_display(m.held_at), m.status.capitalize()) for m in case.meetings],
+                              uk_time(r.linked_at)) for r in case.requests], [r.id for r in case.requests])
+        fill(self.meetings, [(m.reference, uk_time(m.held_at), m.status.capitalize()) for m in case.meetings],
              [m.id for m in case.meetings])
         four_p = {p.id: p.name for p in load_agreement().four_p}
         fill(self.actions, [(a.text, four_p.get(a.category, a.category), a.owner_agency,
@@ -368,6 +442,8 @@ class CasesArea(Area):
         if self.manage:
             for form in (self.stage_form, self.request_form, self.agenda_form, self.referral_form, self.outcome_form):
                 form.setVisible(not closed)
+            self.edit_button.setEnabled(not closed)
+            self.unlink_button.setEnabled(not closed)
             self.close_form.setVisible(not closed and case.stage == "review")
             self.reopen_form.setVisible(closed)
         self._map_stale = True
@@ -473,6 +549,55 @@ class CasesArea(Area):
         if self.current is not None:
             return show_report(self, self.session, kind, self.current.reference)
         return None
+
+    def open_edit_dialog(self) -> EditCaseDialog | None:
+        if self.current is None:
+            return None
+        self.dialog = EditCaseDialog(self.session, self.current, self)
+        self.dialog.saved.connect(self._edited)
+        self.dialog.open()
+        return self.dialog
+
+    def _edited(self, case) -> None:
+        self.changed.emit()
+        self.current = case
+        self.refresh()
+
+    def confirm_unlink(self):
+        """Ask first; Cancel (the default) changes nothing. The unlink is audited by app.cases."""
+        from ui.kit.dialogs import question_box
+
+        request_id = selected_key(self.requests)
+        if self.current is None:
+            return None
+        if not request_id:
+            self.status_note("Choose the request to unlink in the table above first.")
+            return None
+        reference = next(r.reference for r in self.current.requests if r.id == request_id)
+        case_id = self.current.id
+        box = question_box(self, "Unlink the request", f"Unlink {reference} from {self.current.reference}? The "
+                           "request itself is not changed; its link to this case is removed and the audit trail "
+                           "records it.", "&Unlink")
+        self.dialog = box
+
+        def finished(_result) -> None:
+            if box.clickedButton() is not box.accept_button:
+                return
+            try:
+                self.current = core.unlink_request(self.session.vault, case_id, request_id)
+            except SpocError as exc:
+                self.status_note(error_text(exc, "The request was not unlinked."))
+                return
+            self.changed.emit()
+            self.refresh()
+            self.status_note(f"{reference} is no longer linked to {self.current.reference}.")
+
+        box.finished.connect(finished)
+        box.open()
+        return box
+
+    def status_note(self, text: str) -> None:
+        self.unlink_note.setText(text)
 
     def open_new_dialog(self) -> NewCaseDialog:
         self.dialog = NewCaseDialog(self.session, self)

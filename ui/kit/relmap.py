@@ -14,9 +14,10 @@ import math
 
 from app import links as lk
 from app.agreement import load_agreement
+from app.errors import SpocError
 from app.records import parse_date
 from ui.kit.widgets import plain_label
-from ui.qt import QtCore, QtGui, QtWidgets, Qt, Signal, none_references_kept
+from ui.qt import QtCore, QtGui, QtWidgets, Qt, Signal
 from ui.worker import run_in_background
 
 SCALE = 320.0  # scene units per layout unit
@@ -388,8 +389,7 @@ class RelationshipMap(QtWidgets.QWidget):
         self.draw(graph, positions)
 
     def draw(self, graph: lk.MapGraph, positions: dict) -> None:
-        with none_references_kept():
-            self._draw(graph, positions)
+        self._draw(graph, positions)  # None's references: see ui.qt (IMMORTAL_RESERVE)
         self.laid_out.emit()
 
     def _draw(self, graph: lk.MapGraph, positions: dict) -> None:
@@ -440,8 +440,7 @@ class RelationshipMap(QtWidgets.QWidget):
     def apply_filters(self) -> None:
         if self.graph is None:
             return
-        with none_references_kept():
-            self._apply_filters()
+        self._apply_filters()
 
     def _apply_filters(self) -> None:
         kinds = [k for k, a in self.kind_actions.items() if a.isChecked()]
@@ -478,3 +477,42 @@ class RelationshipMap(QtWidgets.QWidget):
         link = self._row_link()
         if link is not None:
             self.subject_activated.emit(link.from_subject)
+
+
+class MapWindow(QtWidgets.QDialog):
+    """The relationship map of one case, request or subject in its own window, beside the screen it
+    was opened from (non-modal: the request stays readable). The graph is read through
+    `app.links.map_graph` (a view, audited there); a node asks for its subject's page with
+    `subject_activated`, and Print makes the marked PDF of the same map."""
+
+    subject_activated = Signal(str)
+
+    def __init__(self, session, scope: str, ref: str, reference: str, parent=None):
+        super().__init__(parent)
+        from ui.kit.dialogs import error_text
+        from ui.kit.preview import show_report
+
+        self.session, self.scope, self.ref, self.reference = session, scope, ref, reference
+        self.setWindowTitle(f"Relationship map of {reference}")
+        self.setModal(False)
+        self.resize(1000, 680)
+        layout = QtWidgets.QVBoxLayout(self)
+        row = QtWidgets.QHBoxLayout()
+        self.heading = plain_label(f"People, locations, businesses and vehicles named on {reference}, and the links "
+                                   "between them (4.3(4)).")
+        row.addWidget(self.heading, 1)
+        self.print_button = QtWidgets.QPushButton("&Print map…")
+        self.print_button.clicked.connect(lambda: setattr(self, "preview", show_report(
+            self, session, "relationship-map", reference)))
+        row.addWidget(self.print_button)
+        self.close_button = QtWidgets.QPushButton("Close")
+        self.close_button.clicked.connect(self.close)
+        row.addWidget(self.close_button)
+        layout.addLayout(row)
+        self.map = RelationshipMap()
+        self.map.subject_activated.connect(self.subject_activated.emit)
+        layout.addWidget(self.map, 1)
+        try:
+            self.map.show_graph(lk.map_graph(session.vault, scope, ref))
+        except SpocError as exc:  # a refusal is shown in the window
+            self.map.status.setText(error_text(exc, "The map could not be read."))

@@ -10,7 +10,7 @@ from app.drafts import discard_draft
 from app.errors import SpocError
 from app.requests import allowed, get_request, list_requests, overdue_dispatches
 from app.search import search
-from ui.qt import QtCore, QtWidgets, Qt
+from ui.qt import QtCore, QtWidgets, Qt, Signal
 from ui.kit.dialogs import error_text
 from ui.kit.formatting import plural, uk_date
 from ui.requests.form import RequestForm
@@ -90,6 +90,7 @@ class RequestsArea(Area):
     key = "requests"
     title = "Requests"
     permission = "requests.read"
+    open_subject = Signal(str)  # the shell opens the subject's page (a node of a request's map)
 
     def __init__(self, session, parent: QtWidgets.QWidget | None = None):
         super().__init__(session, parent)
@@ -111,6 +112,7 @@ class RequestsArea(Area):
         self.view.receive_requested.connect(lambda request, dispatch: self.open_response(request, dispatch,
                                                                                          received=True))
         self.view.changed.connect(self._view_changed)
+        self.view.open_subject.connect(self.open_subject)
         self.stack.addWidget(self.view)
         self.response_page = QtWidgets.QWidget()
         QtWidgets.QVBoxLayout(self.response_page).setContentsMargins(0, 0, 0, 0)

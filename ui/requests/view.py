@@ -252,6 +252,7 @@ class RequestView(QtWidgets.QWidget):
     respond_requested = Signal(object, object)  # Request, Dispatch
     receive_requested = Signal(object, object)  # Request, Dispatch: key in an answer sent by another route
     changed = Signal()
+    open_subject = Signal(str)  # a node of the request's relationship map: the shell opens its page
 
     def __init__(self, session, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
@@ -302,6 +303,10 @@ class RequestView(QtWidgets.QWidget):
         self.onward_button.clicked.connect(self.start_onward)
         self.close_button = QtWidgets.QPushButton("Clos&e request…")
         self.close_button.clicked.connect(self.confirm_close)
+        self.map_button = QtWidgets.QPushButton("Relationship &map…")
+        self.map_button.setToolTip("The people, locations and businesses on this request and the links between "
+                                   "them (4.3(4)), in a window of their own")
+        self.map_button.clicked.connect(self.open_map)
         self.print_button = QtWidgets.QPushButton("&Print…")
         self.print_button.setAccessibleName("Print or save this request, its collation or a response")
         self.print_menu = QtWidgets.QMenu(self.print_button)
@@ -314,7 +319,7 @@ class RequestView(QtWidgets.QWidget):
         self.print_menu.aboutToShow.connect(self._update_print_menu)
         self.print_button.setMenu(self.print_menu)
         for button in (self.edit_button, self.send_button, self.export_button, self.copy_button, self.onward_button,
-                       self.close_button, self.print_button):
+                       self.close_button, self.map_button, self.print_button):
             actions.addWidget(button)
         actions.addStretch(1)
         layout.addLayout(actions)
@@ -393,6 +398,17 @@ class RequestView(QtWidgets.QWidget):
             self.load(self.request.id)
             if selected is not None:
                 self.select_dispatch(selected.dispatch.id)
+
+    def open_map(self):
+        """The request's relationship map in its own window (the one map of ui.kit.relmap)."""
+        from ui.kit.relmap import MapWindow
+
+        if self.request is None:
+            return None
+        self.map_window = MapWindow(self.session, "request", self.request.id, self.request.reference, self)
+        self.map_window.subject_activated.connect(self.open_subject.emit)
+        self.map_window.show()
+        return self.map_window
 
     def _update_print_menu(self) -> None:
         row = self.selected_row()

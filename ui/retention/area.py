@@ -13,7 +13,7 @@ from app import retention as core
 from app.errors import SpocError
 from ui.kit.dialogs import FormDialog, error_text, info_box
 from ui.kit.fields import DateField, TextBox
-from ui.kit.formatting import agency_name, plural
+from ui.kit.formatting import agency_name, plural, uk_date, uk_time
 from ui.kit.preview import show_report
 from ui.kit.widgets import Area, ErrorSummary, heading, hint_label, plain_label
 from ui.qt import QtWidgets, Qt
@@ -190,7 +190,7 @@ class RetentionArea(Area):
         held = sum(1 for i in everything if i.state == "held")
         self.counts.setText(f"{due} due for review, {held} on hold, {len(everything)} requests retained")
         _fill(self.table, [(i.reference, core.STATE_WORDS.get(i.state, i.state), i.rule.id, i.counts_from,
-                            i.due_on and core._uk(i.due_on) or "", i.why) for i in self.items],
+                            uk_date(i.due_on), i.why) for i in self.items],
               [i.record_id for i in self.items])
         self.table.horizontalHeader().setSectionResizeMode(len(QUEUE_COLUMNS) - 1,
                                                            QtWidgets.QHeaderView.ResizeMode.Stretch)
@@ -229,10 +229,15 @@ class RetentionArea(Area):
             return
         dialog = DisposeDialog(self, plan)
         self.dialog = dialog
-        if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted:
-            self.status.setText("Nothing was disposed of.")
-            return
-        self.run_disposal(refs)
+
+        def finished(result: int) -> None:
+            if result != QtWidgets.QDialog.DialogCode.Accepted.value:
+                self.status.setText("Nothing was disposed of.")
+                return
+            self.run_disposal(refs)
+
+        dialog.finished.connect(finished)
+        dialog.open()  # window-modal, never a nested event loop: the area stays testable
 
     def run_disposal(self, refs: list[str]) -> None:
         vault = self.session.vault
@@ -332,9 +337,12 @@ class RetentionArea(Area):
         self._after(dialog, f"The event is recorded for {item.reference}.")
 
     def _after(self, dialog: FormDialog, said: str) -> None:
-        if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted:
+        def accepted() -> None:
             self.status.setText(said)
             self.refresh()
+
+        dialog.accepted.connect(accepted)
+        dialog.open()
 
     # ---- rules and certificates ------------------------------------------------------------
 
@@ -375,10 +383,8 @@ class RetentionArea(Area):
         return page
 
     def _refresh_certificates(self) -> None:
-        from app.timeutil import london_display
-
         certs = core.list_certificates(self.session.vault)
-        _fill(self.certificates, [(c.reference, london_display(c.disposed_at), c.approved_by,
+        _fill(self.certificates, [(c.reference, uk_time(c.disposed_at), c.approved_by,
                                    ", ".join(i["reference"] for i in c.items), ", ".join(c.partners) or "None")
                                   for c in certs], [c.reference for c in certs])
 
@@ -386,6 +392,7 @@ class RetentionArea(Area):
         keys = _selected_keys(self.certificates)
         reference = keys[0] if keys else (self.last_certificate.reference if self.last_certificate else None)
         if reference is None:
-            info_box(self, "Print certificate", "Choose a certificate first.").exec()
+            self.dialog = info_box(self, "Print certificate", "Choose a certificate first.")
+            self.dialog.open()
             return
         self.preview = show_report(self, self.session, "disposal-certificate", reference)

@@ -92,7 +92,9 @@ class MainWindow(QtWidgets.QMainWindow):
             import_action.setToolTip("Move a desk: a whole-vault file or sealed vault package into this empty vault")
             import_action.triggered.connect(self._import_file)
             file_menu.addAction(import_action)
-        if self.session.can("import") and self.session.can("responses.write"):
+        # The DPM receives the subject access consultations partners send and answer (12.2).
+        if (self.session.can("import") and self.session.can("responses.write")) \
+                or self.session.can("info_requests.manage"):
             receive_action = QtGui.QAction("&Receive package…", self)
             receive_action.setShortcut(QtGui.QKeySequence("Ctrl+R"))
             receive_action.setToolTip("Open a sealed package a partner desk sent: verified, then imported whole or "

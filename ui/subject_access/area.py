@@ -8,18 +8,19 @@ Everything it does is a function of app.subject_access; this only shows and asks
 
 from __future__ import annotations
 
+from app import consultations as consult
 from app import subject_access as core
 from app.errors import SpocError
-from app.timeutil import london_display
 from ui.kit.dialogs import FormDialog, error_text
 from ui.kit.fields import DateField, LineBox, TextBox
-from ui.kit.formatting import agency_name
+from ui.kit.formatting import agency_name, documents_folder, uk_date, uk_time
 from ui.kit.preview import show_report
 from ui.kit.widgets import Area, heading, hint_label, plain_label
 from ui.qt import QtGui, QtWidgets, Qt
 
 COLUMNS = ("Reference", "Kind", "Received", "Requested by", "Clock", "Status")
 ITEM_COLUMNS = ("Item", "From", "Decision", "Partner consulted (12.2)")
+QUESTION_COLUMNS = ("Their request", "From", "Item they ask about", "Answer by", "Your answer")
 OVERDUE = QtGui.QColor("#b10e1e")
 EVENT_CHOICES = ("identity-requested", "identity-confirmed", "clarification-requested", "clarification-received",
                  "extended", "dpo-consulted", "responded", "closed", "reopened", "note")
@@ -51,6 +52,11 @@ def _user_text_label(name: str) -> QtWidgets.QLabel:
     label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
     label.setMinimumWidth(200)
     return label
+
+
+def _lower_first(text: str) -> str:
+    """'Subject access request (UK GDPR Art 15)' -> 'subject access request (UK GDPR Art 15)'."""
+    return text[:1].lower() + text[1:]
 
 
 def _key(table: QtWidgets.QTableWidget) -> str | None:
@@ -130,6 +136,7 @@ class SubjectAccessArea(Area):
         super().__init__(session, parent)
         self.items: list[core.InfoRequest] = []
         self.current: core.InfoRequest | None = None
+        self.consultations: dict[str, consult.Consultation] = {}
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
         top = QtWidgets.QHBoxLayout()
@@ -154,6 +161,33 @@ class SubjectAccessArea(Area):
         filters.addWidget(self.counts)
         layout.addLayout(filters)
         self.show_filter.currentIndexChanged.connect(lambda _i: self.refresh())
+        # Partners' questions to this desk (12.2): a sealed package asked whether this desk objects to
+        # disclosing something it supplied; shown while there are any.
+        self.questions_box = QtWidgets.QWidget()
+        q = QtWidgets.QVBoxLayout(self.questions_box)
+        q.setContentsMargins(0, 4, 0, 8)
+        q.addWidget(heading("Partners asking you (12.2)", 2))
+        q.addWidget(hint_label("A partner received a request for information that you supplied and asks whether "
+                               "you object to its disclosure. Answer before the date they give."))
+        self.questions = _table(QUESTION_COLUMNS)
+        self.questions.setAccessibleName("Consultations from partners")
+        self.questions.setMaximumHeight(160)
+        self.questions.itemSelectionChanged.connect(self._question_selected)
+        q.addWidget(self.questions)
+        self.question_detail = _user_text_label("The partner's question")
+        q.addWidget(self.question_detail)
+        row = QtWidgets.QHBoxLayout()
+        self.answer_button = QtWidgets.QPushButton("&Answer the partner…")
+        self.answer_button.setToolTip("No objection, or object with an exemption and why; sealed back to their desk")
+        self.answer_button.clicked.connect(self.answer_question)
+        row.addWidget(self.answer_button)
+        row.addStretch(1)
+        q.addLayout(row)
+        self.question_status = plain_label("")
+        self.question_status.setAccessibleName("Answer result")
+        q.addWidget(self.question_status)
+        layout.insertWidget(2, self.questions_box)  # above the log's own filter
+        self.received: list[consult.Consultation] = []
         # The main window scrolls the area: one long page, the log above the chosen request.
         self.table = _table(COLUMNS)
         self.table.setAccessibleName("Subject access and FOI requests")
@@ -205,14 +239,18 @@ class SubjectAccessArea(Area):
         self.items_table.itemSelectionChanged.connect(self._item_selected)
         v.addWidget(self.items_table)
         item_actions = QtWidgets.QHBoxLayout()
-        self.consult_button = QtWidgets.QPushButton("&Consult the partner…")
-        self.consult_button.setToolTip("Clause 12.2: have regard to the partner's interests before disclosing")
+        self.package_button = QtWidgets.QPushButton("&Consult the originating partner…")
+        self.package_button.setToolTip("Clause 12.2: a sealed package to the desk that supplied the item; its answer, "
+                                       "received, is recorded against the item")
+        self.package_button.clicked.connect(self.consult_by_package)
+        self.consult_button = QtWidgets.QPushButton("Record a consultation by &telephone…")
+        self.consult_button.setToolTip("Clause 12.2: a consultation made by telephone or in writing, and its answer")
         self.consult_button.clicked.connect(self.consult)
         self.disclose_button = QtWidgets.QPushButton("&Disclose…")
         self.disclose_button.clicked.connect(lambda: self.decide("disclose"))
         self.withhold_button = QtWidgets.QPushButton("&Withhold…")
         self.withhold_button.clicked.connect(lambda: self.decide("withhold"))
-        for button in (self.consult_button, self.disclose_button, self.withhold_button):
+        for button in (self.package_button, self.consult_button, self.disclose_button, self.withhold_button):
             item_actions.addWidget(button)
         item_actions.addStretch(1)
         v.addLayout(item_actions)
@@ -237,6 +275,7 @@ class SubjectAccessArea(Area):
     # ---- the log -------------------------------------------------------------------------
 
     def refresh(self) -> None:
+        self._refresh_questions()
         try:
             self.items = core.list_requests(self.session.vault, status=self.show_filter.currentData() or None)
         except SpocError as exc:
@@ -248,7 +287,7 @@ class SubjectAccessArea(Area):
         for row, request in enumerate(self.items):
             clock = request.clock()
             due += clock.state == "overdue"
-            for col, value in enumerate((request.reference, request.kind_label, core._uk(request.received_on),
+            for col, value in enumerate((request.reference, request.kind_label, uk_date(request.received_on),
                                          request.requester_name, clock.text(), request.status.capitalize())):
                 item = QtWidgets.QTableWidgetItem(value)
                 item.setData(Qt.ItemDataRole.UserRole, request.id)
@@ -305,15 +344,19 @@ class SubjectAccessArea(Area):
             + "This request asks for a copy of a request form. " + core.request_form_instruction())
         file = core.subject_file(self.session.vault, request.subject_ids, audit=False) if request.subject_ids else None
         names = ", ".join(s.name for s in file.subjects) if file else "none chosen yet"
-        self.about.setText(f"Received {core._uk(request.received_on)} from {request.requester_name}"
+        self.about.setText(f"Received {uk_date(request.received_on)} from {request.requester_name}"
                            + (f" ({request.requester_contact})" if request.requester_contact else "")
                            + f".\nAbout: {names}." + (f"\n{request.about}" if request.about else ""))
+        self.consultations = {c.item_row_id: c for c in consult.consultations_of(self.session.vault, request.id)}
         self.items_table.setRowCount(len(request.items))
         for row, item in enumerate(request.items):
             decision = {"disclose": "Disclose" + (", third parties redacted" if item.redact_third_parties else ""),
                         "withhold": f"Withhold: {item.exemption}", "undecided": "Not decided"}[item.decision]
-            consulted = (f"{core._uk(item.consulted_on)} by {item.consulted_via}: {item.consult_answer}"
-                         if item.consulted_on else ("NEEDED: partner item" if item.partner_provided else "Not needed"))
+            asked = self.consultations.get(item.id)
+            consulted = (f"{uk_date(item.consulted_on)} by {core.VIA_WORDS.get(item.consulted_via, item.consulted_via)}"
+                         f": {item.consult_answer}" if item.consulted_on else
+                         f"Asked by package {uk_date(asked.asked_at)}; awaiting the answer" if asked and not asked.answered
+                         else ("NEEDED: partner item" if item.partner_provided else "Not needed"))
             for col, value in enumerate((f"{item.label} ({item.type_label})",
                                          agency_name(item.origin_agency) + (" (partner)" if item.partner_provided
                                                                             else ""), decision, consulted)):
@@ -321,9 +364,9 @@ class SubjectAccessArea(Area):
                 cell.setData(Qt.ItemDataRole.UserRole, item.id)
                 self.items_table.setItem(row, col, cell)
         self.items_table.resizeColumnsToContents()
-        self.history.setText("\n".join(f"{core._uk(e.on_date)}  {e.label}"
+        self.history.setText("\n".join(f"{uk_date(e.on_date)}  {e.label}"
                                        + (f": {e.summary()}" if e.summary() else "")
-                                       + f"  (recorded by {e.recorded_by}, {london_display(e.recorded_at)})"
+                                       + f"  (recorded by {e.recorded_by}, {uk_time(e.recorded_at)})"
                                        for e in request.events) or "Nothing recorded yet.")
         self._item_selected()
 
@@ -344,6 +387,9 @@ class SubjectAccessArea(Area):
         for button in (self.disclose_button, self.withhold_button):
             button.setEnabled(item is not None)
         self.consult_button.setEnabled(item is not None and item.partner_provided)
+        waiting = item is not None and (self.consultations.get(item.id) is not None
+                                        and not self.consultations[item.id].answered)
+        self.package_button.setEnabled(item is not None and item.partner_provided and not waiting)
         if item is None or self.current is None:
             self.item_detail.setText("")
             return
@@ -352,10 +398,11 @@ class SubjectAccessArea(Area):
 
     # ---- dialogs -------------------------------------------------------------------------
 
-    def _run(self, dialog: FormDialog, said: str) -> None:
+    def _run(self, dialog: QtWidgets.QDialog, said: str, then=None) -> None:
+        """Open the dialog window-modal (never a nested event loop) and reload once it is accepted."""
         self.dialog = dialog
-        if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted:
-            self._reload(said)
+        dialog.accepted.connect(then or (lambda: self._reload(said)))
+        dialog.open()
 
     def log_request(self) -> None:
         def submit(d):
@@ -377,13 +424,15 @@ class SubjectAccessArea(Area):
         dialog.form_copy.setToolTip(core.request_form_instruction())
         dialog._fields.addWidget(dialog.form_copy)
         dialog._fields.addWidget(hint_label("If so, the requesting force's Data Protection Officer is consulted first."))
-        self.dialog = dialog
-        if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted:
+
+        def logged() -> None:
             self.show_filter.setCurrentIndex(0)
             self.current = None
             self.refresh()
             self.select(dialog.result.reference)
             self.status.setText(f"Logged {dialog.result.reference}.")
+
+        self._run(dialog, "", logged)
 
     def record_event(self) -> None:
         request = self.current
@@ -416,14 +465,16 @@ class SubjectAccessArea(Area):
         if request is None:
             return
         picker = SubjectPicker(self, self.session, request.subject_ids)
-        self.dialog = picker
-        if picker.exec() == QtWidgets.QDialog.DialogCode.Accepted:
+
+        def chosen() -> None:
             try:
                 core.set_subjects(self.session.vault, request.reference, picker.chosen)
             except SpocError as exc:
                 self.status.setText(error_text(exc, "The subjects were not changed."))
                 return
             self._reload(f"{len(picker.chosen)} subject records chosen.")
+
+        self._run(picker, "", chosen)
 
     def gather(self) -> None:
         if self.current is None:
@@ -453,6 +504,87 @@ class SubjectAccessArea(Area):
         dialog.answer = dialog.add("answer", "Their &answer", TextBox(3))
         dialog.on = dialog.add("on_date", "W&hen", DateField(), "Day/month/year; blank for today")
         self._run(dialog, f"Consultation with {item.origin_agency} recorded.")
+
+    def _folder_field(self, dialog: FormDialog) -> LineBox:
+        folder = dialog.add("folder", "&Folder for the package", LineBox(), "The sealed package is written here; "
+                            "attach it to a secure e-mail to the partner")
+        folder.setText(str(documents_folder()))
+        return folder
+
+    def consult_by_package(self) -> None:
+        request, item = self.current, self.chosen_item()
+        if request is None or item is None:
+            return
+
+        def submit(d):
+            d.result = consult.ask(self.session.vault, request.reference, item.id, d.folder.value(),
+                                   question=d.question.value())
+
+        dialog = FormDialog(self, "Consult the originating partner", f"{item.label} came from "
+                            f"{agency_name(item.origin_agency)}. A sealed package asks its desk whether it objects to "
+                            "disclosure (12.2). It carries your reference, the date your answer is due and which item "
+                            "it is, never the requester's details.", "&Make the package", submit)
+        dialog.question = dialog.add("question", "&Anything to add (optional)", TextBox(3),
+                                     "For example what you are minded to disclose")
+        dialog.folder = self._folder_field(dialog)
+        self._run(dialog, "", lambda: self._reload(
+            f"Package {dialog.result.file_name} made in {dialog.result.path.parent}: attach it to a secure e-mail to "
+            f"{agency_name(item.origin_agency)}. Its answer, received, is recorded against the item."))
+
+    def _refresh_questions(self) -> None:
+        try:
+            self.received = consult.received_questions(self.session.vault)
+        except SpocError as exc:
+            self.question_detail.setText(error_text(exc, "The partners' questions could not be read."))
+            return
+        self.questions_box.setVisible(bool(self.received))
+        self.questions.setRowCount(len(self.received))
+        for row, c in enumerate(self.received):
+            for col, value in enumerate((c.sar_reference, agency_name(c.partner), c.item_label, uk_date(c.due_on),
+                                         c.answer_words() if c.answered else "NOT ANSWERED YET")):
+                cell = QtWidgets.QTableWidgetItem(value)
+                cell.setData(Qt.ItemDataRole.UserRole, c.id)
+                self.questions.setItem(row, col, cell)
+        self.questions.resizeColumnsToContents()
+        self._question_selected()
+
+    def chosen_question(self) -> consult.Consultation | None:
+        key = _key(self.questions)
+        return next((c for c in self.received if c.id == key), None)
+
+    def _question_selected(self) -> None:
+        c = self.chosen_question()
+        self.answer_button.setEnabled(c is not None and not c.answered)
+        self.question_detail.setText("" if c is None else (
+            f"{agency_name(c.partner)} received a {_lower_first(c.kind_label)} ({c.sar_reference}) and asks about "
+            f"{c.item_label} ({_lower_first(core.ITEM_TYPES.get(c.item_type, c.item_type))})."
+            + (f"\nThey add: {c.question}" if c.question else "")
+            + (f"\nYou answered {uk_time(c.answered_at)}: {c.answer_words()}" if c.answered else "")))
+
+    def answer_question(self) -> None:
+        c = self.chosen_question()
+        if c is None:
+            return
+
+        def submit(d):
+            d.result = consult.answer(self.session.vault, c.id, d.answer.currentData(), d.folder.value(),
+                                      exemption=d.exemption.currentData(), reason=d.reason.value())
+
+        dialog = FormDialog(self, f"Answer {agency_name(c.partner)}", f"{c.sar_reference}: {c.item_label}. Say "
+                            "whether you object to its disclosure; if you object, the exemption that applies and "
+                            "why.", "&Make the answer package", submit)
+        dialog.answer = dialog.add("answer", "&Your answer", _combo((("", "Choose"), *consult.ANSWERS.items())))
+        dialog.exemption = dialog.add("exemption", "&Exemption (if you object)", _combo(
+            (("", "Choose"), *((e.id, e.label) for e in core.exemptions_for(c.sar_kind)))))
+        dialog.reason = dialog.add("reason", "&Why", TextBox(3), "Needed when you object")
+        dialog.folder = self._folder_field(dialog)
+
+        def answered() -> None:
+            self._refresh_questions()
+            self.question_status.setText(f"Answer package {dialog.result.file_name} made in {dialog.result.path.parent}: "
+                                f"attach it to a secure e-mail to {agency_name(c.partner)}.")
+
+        self._run(dialog, "", answered)
 
     def decide(self, decision: str) -> None:
         request, item = self.current, self.chosen_item()

@@ -96,6 +96,16 @@ class SubjectsArea(Area):
         page.addWidget(heading("Links", 2))
         self.links = table(("This subject", "Link", "Other", "Dates", "Confidence", "Source", "Originator"), "Links")
         page.addWidget(self.links)
+        remove_row = QtWidgets.QHBoxLayout()
+        self.remove_link_button = QtWidgets.QPushButton("&Remove the chosen link…")
+        self.remove_link_button.setToolTip("A link recorded in error; you say why, and the audit trail records it")
+        self.remove_link_button.clicked.connect(self.confirm_remove_link)
+        self.remove_link_button.setVisible(self.write)
+        remove_row.addWidget(self.remove_link_button)
+        self.link_note = plain_label("")
+        self.link_note.setAccessibleName("Link result")
+        remove_row.addWidget(self.link_note, 1)
+        page.addLayout(remove_row)
         self.link_form = Form("Record a link", LINK_LABELS, "Say which record the link was learnt from: a link from "
                               "a partner's response is that partner's information (section 6).", "Save &link")
         self.link_form.add("kind", "How they are linked",
@@ -261,6 +271,39 @@ class SubjectsArea(Area):
         self.changed.emit()
         self.show_subject(self.current.id)
         return True
+
+    def confirm_remove_link(self):
+        """Ask why first (the form is the confirmation; Cancel changes nothing)."""
+        from ui.kit.dialogs import FormDialog
+
+        link_id = selected_key(self.links)
+        if self.current is None:
+            return None
+        if not link_id:
+            self.link_note.setText("Choose the link to remove in the table above first.")
+            return None
+        link = lk.get_link(self.session.vault, link_id)
+        subject_id = self.current.id
+        words = f"{link.from_name} {link.kind_label.lower()} {link.to_name or link.vehicle}"
+
+        def submit(d):
+            lk.remove_link(self.session.vault, link_id, d.reason.value())
+
+        dialog = FormDialog(self, "Remove the link", f"Remove the link “{words}” ({link.source_label})? Both "
+                            "subjects stay; only the link goes, and the audit trail records its removal.",
+                            "&Remove the link", submit)
+        dialog.reason = dialog.add("reason", "&Why it is removed", TextBox(2), "For example: recorded against the "
+                                   "wrong person")
+        self.dialog = dialog
+
+        def removed() -> None:
+            self.changed.emit()
+            self.show_subject(subject_id)
+            self.link_note.setText("The link was removed.")
+
+        dialog.accepted.connect(removed)
+        dialog.open()
+        return dialog
 
     def breach_context(self) -> dict | None:
         return {"subject_ids": [self.current.id]} if self.current is not None else None
