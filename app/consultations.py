@@ -27,6 +27,7 @@ from pathlib import Path
 
 from app.agreement import load_agreement
 from app.errors import InvalidInput
+from app.files import write_private
 from app.records import Problem, check_text, dumps, new_id, raise_if, today_london
 from app.roles import require
 from app.timeutil import utc_now_iso
@@ -129,7 +130,6 @@ def _seal_and_write(vault, *, kind: str, agency: str, reference: str, document: 
                     name: str, package_id: str):
     """Seal `document` to `agency`'s trusted desk card into out_dir/name (inside the caller's
     transaction, after its audit event); the packages table records it."""
-    from app.exchange import desks
     from app.exchange.packages import MadePackage, _json_bytes, _record_made, _trusted_card, seal
 
     card = _trusted_card(vault, agency)
@@ -139,7 +139,7 @@ def _seal_and_write(vault, *, kind: str, agency: str, reference: str, document: 
                   head=head)
     _record_made(vault, package_id=package_id, kind=kind, card=card, reference=reference, request_id=None,
                  document=data, head=head, file_name=name)
-    desks.create_new_file(out_dir / name, sealed)
+    write_private(out_dir / name, sealed)
     return MadePackage(agency, "", out_dir / name, package_id, name, kind)
 
 

@@ -51,7 +51,7 @@ def ladder(monkeypatch, steps: tuple[Migration, ...]):
 
 def old_vault(monkeypatch, vault_path: Path, version: int) -> dict:
     """A vault written by a SPOC Desk whose newest schema was `version`, with some data in it."""
-    with ladder(monkeypatch, REAL_MIGRATIONS[:version]):
+    with ladder(monkeypatch, tuple(m for m in REAL_MIGRATIONS if m.version <= version)):
         vault, _ = Vault.create(vault_path, user="alice", passphrase=PASSPHRASE, agency="DCON")
         try:
             assert schema_version(vault.db) == version
