@@ -198,6 +198,9 @@ class SettingsArea(Area):
         else:
             self._apply(payload)
 
+    def discard_changes(self) -> None:
+        self.undo()
+
     def undo(self) -> None:
         self._draft = None
         self._discard_draft()

@@ -11,6 +11,7 @@ from app.vault.vault import user_name_problem
 from ui.kit.dialogs import error_text
 from ui.kit.fields import LineBox
 from ui.kit.formatting import uk_time
+from ui.kit.guard import GuardedDialog
 from ui.kit.passphrase_dialog import ChangePassphraseDialog, FittedDialog
 from ui.kit.passphrase import NewPassphraseFields
 from ui.qt import QtWidgets, Qt, Signal
@@ -35,7 +36,7 @@ def rekey_text(outcome, *, quiet: bool = False) -> str:
     return outcome.not_rekeyed_because or ""
 
 
-class DisableUserDialog(FittedDialog):
+class DisableUserDialog(GuardedDialog, FittedDialog):
     """Says what disabling does, asks for a reason, and disables on "Disable user"."""
 
     disabled = Signal(str)
@@ -376,6 +377,9 @@ class UsersArea(Area):
         if not name:
             return None
         return {"name": name, "role": self.role.currentData()}
+
+    def discard_changes(self) -> None:
+        self.clear_form()
 
     def restore_draft_state(self, payload: dict) -> None:
         name = payload.get("name")

@@ -18,6 +18,7 @@ from app.timeutil import utc_now
 from ui.qt import QtWidgets, Qt, Signal
 from ui.kit.dialogs import error_text
 from ui.kit.fields import LineBox, TextBox
+from ui.kit.guard import GuardedDialog
 from ui.kit.formatting import plural, uk_time
 from ui.kit.widgets import ErrorSummary, FieldRow, frameless_scroll, heading, hint_label, MarkingBanner, plain_label, show_field_problems
 
@@ -41,7 +42,7 @@ DRAFT_FIELDS = ("reporter", "occurred_at", "aware_at", "facts", "request_refs", 
                 "records_count", "consequences", "containment", "remedial")
 
 
-class BreachDialog(QtWidgets.QDialog):
+class BreachDialog(GuardedDialog, QtWidgets.QDialog):
     draft_key = "breach_dialog"
     saved = Signal(object)
 

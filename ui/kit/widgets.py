@@ -216,6 +216,19 @@ class Area(QtWidgets.QWidget):
     def restore_draft_state(self, payload: dict) -> None:
         pass
 
+    def has_unsaved_changes(self) -> bool:
+        """Input that leaving the area now would lose (ui/kit/guard.py): what a lock would keep."""
+        return self.draft_state() is not None
+
+    def discard_changes(self) -> None:
+        """Throw the unsaved input away (the user chose "Discard changes"). An area with a form
+        puts the form back as it was; the default has nothing to throw away."""
+
+    def go_back(self) -> bool:
+        """Back (Alt+Left) within the area, e.g. from a record to its list; False if there is no
+        page to go back from. A form asks "Discard changes?" first."""
+        return False
+
     def refresh(self) -> None:
         """Reload from the vault (called when the area is shown)."""
 

@@ -23,6 +23,7 @@ from app.agreement import load_agreement
 from app.errors import SpocError
 from app.records import Invalid
 from ui.qt import QtWidgets, Qt
+from ui.kit.guard import ask_discard
 from ui.kit.dialogs import error_text
 from ui.kit.fields import DateField, LineBox, TextBox
 from ui.kit.formatting import plural, uk_date, uk_time
@@ -374,6 +375,11 @@ class MeetingsArea(Area):
     def _selected(self) -> None:
         key = selected_key(self.table)
         if key and (self.current is None or self.current.id != key):
+            if self.current is not None and self.has_unsaved_changes():
+                # Opening another meeting would clear what was typed: ask first (ui/kit/guard.py).
+                self._select_row(self.current.id)
+                ask_discard(self, True, lambda: (self.discard_changes(), self.select(key)))
+                return
             self.load(key)
 
     def load(self, meeting_id: str, *, audit: bool = True) -> None:
@@ -753,6 +759,10 @@ class MeetingsArea(Area):
         if not typed:
             return None
         return {"meeting": self.current.id, "forms": typed}
+
+    def discard_changes(self) -> None:
+        for name in self.FORMS:
+            getattr(self, name).clear()
 
     def restore_draft_state(self, payload: dict) -> None:
         if not isinstance(payload, dict) or not isinstance(payload.get("forms"), dict):

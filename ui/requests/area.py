@@ -97,7 +97,6 @@ class RequestsArea(Area):
         self.response_form = None
         self._list_op: Op | None = None
         self._response_for: tuple[str, str] | None = None
-        self._response_baseline = None
         outer = QtWidgets.QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         self.stack = QtWidgets.QStackedWidget()
@@ -448,7 +447,7 @@ class RequestsArea(Area):
         self._response_for = (request.id, dispatch.id)
         self.response_page.layout().addWidget(form)
         self.stack.setCurrentWidget(self.response_page)
-        self._response_baseline = form.state()
+        form.mark_clean()
         return form
 
     def _drop_response(self) -> None:
@@ -479,12 +478,31 @@ class RequestsArea(Area):
         if self.form is not None and current is self.form and self.form.has_unsaved_input():
             return {"page": "form", "request_id": self.form.request_id, "form": self.form.state()}
         if self.response_form is not None and current is self.response_page and self._response_for:
-            state = self.response_form.state()
-            if state != self._response_baseline:
+            if self.response_form.has_unsaved_changes():
                 return {"page": "response", "request_id": self._response_for[0],
-                        "dispatch_id": self._response_for[1], "form": state,
+                        "dispatch_id": self._response_for[1], "form": self.response_form.state(),
                         "received": self.response_form.received}
         return None
+
+    def discard_changes(self) -> None:
+        """The user chose "Discard changes": the form closes as Back without saving would."""
+        if self.form is not None and self.stack.currentWidget() is self.form:
+            self._form_cancelled()
+        elif self.response_form is not None and self.stack.currentWidget() is self.response_page:
+            self._response_cancelled()
+
+    def go_back(self) -> bool:
+        """Alt+Left: the form's Back (which asks first), or from a request back to the list."""
+        current = self.stack.currentWidget()
+        if self.form is not None and current is self.form:
+            self.form.cancel()
+        elif self.response_form is not None and current is self.response_page:
+            self.response_form.cancel()
+        elif current is self.view:
+            self.show_list()
+        else:
+            return False
+        return True
 
     def restore_draft_state(self, payload: dict) -> None:
         if not isinstance(payload, dict) or not isinstance(payload.get("form"), dict):

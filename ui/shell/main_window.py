@@ -8,6 +8,7 @@ from app.errors import SpocError
 from ui.kit import config
 from ui.qt import QtCore, QtGui, QtWidgets, Qt, Signal
 from ui.kit.dialogs import error_text, info_box
+from ui.kit.guard import GuardedDialog, ask_discard, asking, not_asking, open_question
 from ui.kit.widgets import Area, frameless_scroll, MarkingBanner, plain_label
 
 WINDOW_STATE = "main_window"
@@ -186,6 +187,9 @@ class MainWindow(QtWidgets.QMainWindow):
         return False
 
     def open_subject(self, subject_id: str) -> None:
+        self.open_record("subjects", lambda: self._open_subject_now(subject_id))
+
+    def _open_subject_now(self, subject_id: str) -> None:
         area = self._areas.get("subjects")
         if area is None or not self.show_area("subjects"):
             return
@@ -197,6 +201,19 @@ class MainWindow(QtWidgets.QMainWindow):
     def _show_row(self, row: int) -> None:
         if row < 0:
             return
+        shown = self.stack.currentIndex()
+        leaving = self._area_at(shown) if row != shown else None
+        if leaving is not None and asking() and self._unsaved(leaving):
+            # Switching area with unsaved input: the list stays on this area until the user
+            # chooses "Discard changes" (ui/kit/guard.py).
+            self._set_nav_row(shown)
+            if open_question(self) is None:
+                ask_discard(self, True, lambda: (leaving.discard_changes(), self._set_nav_row(row),
+                                                 self._show_row_now(row)))
+            return
+        self._show_row_now(row)
+
+    def _show_row_now(self, row: int) -> None:
         self.stack.setCurrentIndex(row)
         key = self.nav.item(row).data(Qt.ItemDataRole.UserRole)
         try:
@@ -238,6 +255,9 @@ class MainWindow(QtWidgets.QMainWindow):
         return dialog
 
     def _open_request(self, request_id: str) -> None:
+        self.open_record("requests", lambda: self._open_request_now(request_id))
+
+    def _open_request_now(self, request_id: str) -> None:
         if self.show_area("requests"):
             area = self._areas.get("requests")
             opener = getattr(area, "open_request", None)
@@ -298,6 +318,59 @@ class MainWindow(QtWidgets.QMainWindow):
         self.close()
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if not self._closing_for_lock and asking() and self.unsaved_holders():
+            event.ignore()   # closing the window (or Quit) asks first; a lock keeps drafts instead
+            if open_question(self) is None:
+                ask_discard(self, True, self._discard_all_and_close)
+            return
         if not self._closing_for_lock:
             self.quit_requested.emit()
         event.accept()
+
+    # ---- unsaved work (ui/kit/guard.py) ----------------------------------------------------
+
+    def _area_at(self, row: int) -> Area | None:
+        item = self.nav.item(row) if row >= 0 else None
+        return self._areas.get(item.data(Qt.ItemDataRole.UserRole)) if item is not None else None
+
+    def _set_nav_row(self, row: int) -> None:
+        self.nav.blockSignals(True)
+        self.nav.setCurrentRow(row)
+        self.nav.blockSignals(False)
+
+    @staticmethod
+    def _unsaved(holder) -> bool:
+        try:
+            return bool(holder.has_unsaved_changes())
+        except (SpocError, RuntimeError):
+            return False
+
+    def unsaved_holders(self) -> list:
+        """The areas and open dialogs holding input that closing the window would lose."""
+        holders = [area for area in self._areas.values() if self._unsaved(area)]
+        for widget in QtWidgets.QApplication.topLevelWidgets():
+            if widget is not self and isinstance(widget, GuardedDialog) and widget.isVisible() \
+                    and self._unsaved(widget):
+                holders.append(widget)
+        return holders
+
+    def _discard_all_and_close(self) -> None:
+        with not_asking():
+            for holder in self.unsaved_holders():
+                holder.discard_changes()
+            self.close()
+
+    def open_record(self, key: str, then) -> None:
+        """Open a record in area `key` (by `then()`): first ask, if the area shown now or the
+        record's own area holds unsaved input; "Discard changes" throws that input away."""
+        current = self._areas.get(self.current_area_key() or "")
+        dirty = [a for a in dict.fromkeys((current, self._areas.get(key))) if a is not None and self._unsaved(a)]
+
+        def go() -> None:
+            for area in dirty:
+                area.discard_changes()
+            then()
+
+        if dirty and open_question(self) is not None:
+            return
+        ask_discard(self, bool(dirty), go)
