@@ -40,6 +40,9 @@ from ui.qt import QtCore, QtGui, QtWidgets
 
 app = QtWidgets.QApplication(sys.argv[:1])
 app.setStyle("Fusion")
+from ui.kit import theme
+
+theme.apply(app)   # resources/style.qss, as ui/shell/app.py loads it
 from ui.kit import config
 from ui.shell.shell import Shell
 
@@ -102,7 +105,6 @@ def area_shots():
     main = shell.main_window
     if main is None:
         return lambda: None
-    main.move(20, 20)
     actions = []
     for row in range(main.nav.count()):
         key = main.nav.item(row).data(QtCore.Qt.ItemDataRole.UserRole)
@@ -116,11 +118,54 @@ def area_shots():
             shot(f"10-area-{row:02d}-{key}", main)
             if key == "meetings":
                 meeting_shots(main, row)
+        extra_shots(main)
         shell.lock("idle")
         app.processEvents()
         shot("20-locked", shell.unlock_window)
 
     return run
+
+
+def _settle(rounds=5):
+    for _ in range(rounds):
+        app.processEvents()
+
+
+def extra_shots(main):
+    """The request form, the breach dialog and the shortcuts list, as a keyboard user meets them."""
+    if hasattr(main, "new_request_action"):
+        main.new_request()
+        _settle()
+        shot("15-request-form", main)
+        main.area("requests").form.requester_name.setText("DS Example")
+        main.new_request_action.trigger()   # asks first: something was typed
+        _settle()
+        shot("16-discard-question")
+        box = QtWidgets.QApplication.activeModalWidget()
+        if box is not None:
+            box.discard_button.click()
+    if hasattr(main, "report_breach_action"):
+        dialog = main.report_breach()
+        _settle()
+        shot("17-breach-dialog", dialog)
+        dialog.close()
+    from ui.shell import help as help_pages
+
+    shortcuts = help_pages.open_shortcuts(main)
+    _settle()
+    shot("18-shortcuts", shortcuts)
+    shortcuts.close()
+    guide = help_pages.open_guide(main)
+    _settle()
+    shot("19-guide", guide)
+    guide.close()
+    breaches = main.area("breaches")
+    if breaches is not None and main.show_area("breaches"):
+        _settle()
+        if getattr(breaches, "table", None) is not None and breaches.table.rowCount():
+            breaches.table.selectRow(0)
+            _settle()
+        shot("19-breach-detail", main)
 
 
 def meeting_shots(main, row):

@@ -15,6 +15,7 @@ from app.records import Invalid
 from app.requests import overdue_dispatches
 from app.suspensions import history as suspension_history
 from ui.qt import QtGui, QtWidgets, Qt
+from ui.kit.keys import primary_button
 from ui.kit.dialogs import error_text, question_box
 from ui.kit.fields import LineBox, TextBox
 from ui.kit.formatting import plural, uk_date, uk_time
@@ -126,6 +127,7 @@ class UpdateForm(QtWidgets.QFrame):
             layout.addWidget(row)
         buttons = QtWidgets.QHBoxLayout()
         self.save_button = QtWidgets.QPushButton("&Record")
+        primary_button(self.save_button)   # Ctrl+S presses it; styled by resources/style.qss
         self.save_button.clicked.connect(self.submit)
         buttons.addWidget(self.save_button)
         buttons.addStretch(1)

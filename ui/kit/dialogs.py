@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.errors import SpocError
 from ui.qt import QtWidgets
+from ui.kit.keys import primary_button
 from ui.kit.guard import GuardedDialog
 from ui.kit.widgets import PLAIN_TEXT, _set_property
 
@@ -69,6 +70,7 @@ class FormDialog(GuardedDialog, QtWidgets.QDialog):
         self._layout.addLayout(self._fields)
         buttons = QtWidgets.QDialogButtonBox()
         self.accept_button = buttons.addButton(action_text, QtWidgets.QDialogButtonBox.ButtonRole.AcceptRole)
+        primary_button(self.accept_button)   # Ctrl+S presses it; styled by resources/style.qss
         self.cancel_button = buttons.addButton(QtWidgets.QDialogButtonBox.StandardButton.Cancel)
         self.accept_button.clicked.connect(self.submit)
         self.cancel_button.clicked.connect(self.reject)

@@ -37,6 +37,19 @@ def plain_label(text: str = "", parent: QtWidgets.QWidget | None = None, *, wrap
     return label
 
 
+def announce(label: QtWidgets.QLabel, text: str) -> None:
+    """Show a confirmation ("Saved", "Sent") in `label` and move focus to it, so the keyboard and
+    a screen reader land on what happened, not on the navigation list."""
+    label.setText(text)
+    label.setVisible(bool(text))
+    if text:
+        label.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)   # Tab can come back to it too
+        if not label.accessibleName():
+            label.setAccessibleName("Confirmation")
+        label.setAccessibleDescription(text)
+        label.setFocus(QtCore.Qt.FocusReason.OtherFocusReason)
+
+
 def frameless_scroll() -> QtWidgets.QScrollArea:
     """A scroll area without a frame whose content follows its width: long pages scroll, never squeeze."""
     scroll = QtWidgets.QScrollArea()
@@ -91,8 +104,7 @@ class MarkingBanner(QtWidgets.QLabel):
         font.setBold(True)
         font.setLetterSpacing(QtGui.QFont.SpacingType.AbsoluteSpacing, 2)
         self.setFont(font)
-        # White on a dark red: 7.9:1 contrast, above WCAG AA for any text size.
-        self.setStyleSheet("QLabel#markingBanner { background: #8b1a1a; color: #ffffff; padding: 4px; }")
+        # White on a dark red (7.9:1, above WCAG AA for any text size): resources/style.qss.
 
 
 def marked(body: QtWidgets.QWidget) -> QtWidgets.QWidget:
@@ -186,6 +198,12 @@ class ErrorSummary(QtWidgets.QFrame):
                 link.clicked.connect(lambda _=False, f=field: f.setFocus(QtCore.Qt.FocusReason.OtherFocusReason))
             self._layout.addWidget(link)
             self._links.append(link)
+        # The links come straight after the summary in the tab order (made later than the
+        # fields, they would otherwise come last).
+        previous = self
+        for link in self._links:
+            QtWidgets.QWidget.setTabOrder(previous, link)
+            previous = link
         self.setVisible(bool(problems))
 
     def messages(self) -> list[str]:

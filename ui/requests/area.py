@@ -457,12 +457,15 @@ class RequestsArea(Area):
             self.response_form = None
             self._response_for = None
 
-    def _response_saved(self, _response) -> None:
+    def _response_saved(self, response) -> None:
         request_id = self._response_for[0] if self._response_for else None
         self._discard_draft()
         self._drop_response()
         if request_id:
-            self.open_request(request_id)
+            if self.open_request(request_id) and response is not None:
+                self.view.say({"draft": "Your response is saved as a draft.",
+                               "sent": "Your response is recorded as sent. Use Make package to seal it for them.",
+                               "received": "The answer received is recorded."}.get(response.status, ""))
         else:
             self.show_list()
         self._loaded_once = False

@@ -21,6 +21,7 @@ from app.records import Invalid, Problem, today_london
 from app.requests import LABELS, agencies_to_ask, save_request, validate_request
 from app.subjects import check_role, validate_subject
 from ui.qt import QtGui, QtWidgets, Qt, Signal
+from ui.kit.keys import primary_button
 from ui.kit.dialogs import error_text
 from ui.kit.fields import CheckList, DateField, LineBox, TextBox
 from ui.kit.formatting import uk_time
@@ -260,6 +261,7 @@ class RequestForm(QtWidgets.QWidget):
         layout.addSpacing(16)
         buttons = QtWidgets.QHBoxLayout()
         self.save_button = QtWidgets.QPushButton("&Save as draft")
+        primary_button(self.save_button)   # Ctrl+S presses it; styled by resources/style.qss
         self.save_button.setDefault(True)
         self.save_button.setStyleSheet("QPushButton { background: #00703c; color: #ffffff; padding: 6px 14px; "
                                        "font-weight: bold; }")

@@ -26,6 +26,7 @@ from app.responses import (LABELS, Response, answer_allowed, conditions_of_use, 
                            receive_response, record_response, responses_of_dispatch, update_response,
                            validate_response)
 from app.textcheck import visible
+from ui.kit.keys import primary_button
 from ui.kit.dialogs import error_text, info_box, question_box
 from ui.kit.fields import CheckList, DateField, LineBox, TextBox, readonly_text, summary_row
 from ui.kit.formatting import (agency_name, channel_name, one_line,
@@ -175,6 +176,7 @@ class ResponseForm(QtWidgets.QWidget):
         buttons = QtWidgets.QHBoxLayout(bar)
         buttons.setContentsMargins(24, 8, 24, 8)
         self.save_button = QtWidgets.QPushButton("&Save draft")
+        primary_button(self.save_button)   # Ctrl+S presses it; styled by resources/style.qss
         self.save_button.setToolTip("Keeps the response on this desk. Nothing is sent.")
         self.save_button.clicked.connect(self.save_draft)
         self.send_button = QtWidgets.QPushButton("&Mark as sent…")

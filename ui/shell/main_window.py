@@ -5,13 +5,24 @@ from __future__ import annotations
 
 from app import __version__
 from app.errors import SpocError
-from ui.kit import config
+from app.paths import resource_path
+from ui.kit import config, keys
+from ui.shell import menus
 from ui.qt import QtCore, QtGui, QtWidgets, Qt, Signal
 from ui.kit.dialogs import error_text, info_box
 from ui.kit.guard import GuardedDialog, ask_discard, asking, not_asking, open_question
 from ui.kit.widgets import Area, frameless_scroll, MarkingBanner, plain_label
 
 WINDOW_STATE = "main_window"
+
+
+def _search_box(root: QtWidgets.QWidget) -> QtWidgets.QLineEdit | None:
+    """The visible search or filter box of a screen (by its accessible name or placeholder)."""
+    for edit in root.findChildren(QtWidgets.QLineEdit):
+        words = f"{edit.accessibleName()} {edit.placeholderText()}".casefold()
+        if edit.isVisible() and edit.isEnabled() and ("search" in words or "find" in words or "filter" in words):
+            return edit
+    return None
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -33,7 +44,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.nav = QtWidgets.QListWidget()
         self.nav.setAccessibleName("Areas")
         self.nav.setObjectName("areaNavigation")
-        self.nav.setStyleSheet("QListWidget#areaNavigation::item { padding: 8px 12px; }")
         self.nav.setMaximumWidth(240)
         self.nav.setMinimumWidth(160)
         self.stack = QtWidgets.QStackedWidget()
@@ -68,10 +78,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
         self._build_menus(go_menu_actions)
         self._build_status_bar()
-        self.resize(1100, 720)
-        state = config.window_state(WINDOW_STATE)
-        if state:
-            self.restoreGeometry(QtCore.QByteArray(state))
+        keys.install()   # Enter presses buttons, focus scrolls into view (ui/kit/keys.py)
+        self._fit_to_screen(config.window_state(WINDOW_STATE))
         if self.nav.count():
             self.nav.setCurrentRow(0)
 
@@ -116,6 +124,10 @@ class MainWindow(QtWidgets.QMainWindow):
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
 
+        menus.build_file_actions(self, file_menu)
+        menus.build_edit_menu(self, bar)
+        menus.build_view_menu(self, bar)
+
         if self.session.can("breaches.report"):
             # Clause 10: anyone who learns of a breach reports it at once, from whatever screen.
             breach_menu = bar.addMenu("&Breach")
@@ -136,22 +148,39 @@ class MainWindow(QtWidgets.QMainWindow):
             action.triggered.connect(lambda _=False, key=area.key: self.show_area(key))
             go_menu.addAction(action)
 
-        help_menu = bar.addMenu("&Help")
-        about = QtGui.QAction("&About SPOC Desk", self)
-        about.triggered.connect(self._about)
-        help_menu.addAction(about)
+        menus.build_help_menu(self, bar)
 
         toolbar = self.addToolBar("Session")
         toolbar.setObjectName("sessionToolbar")
         toolbar.setMovable(False)
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        style, icon = self.style(), QtWidgets.QStyle.StandardPixmap
+        self.back_action.setIcon(style.standardIcon(icon.SP_ArrowBack))
+        self.back_action.setIconText("Back")
+        toolbar.addAction(self.back_action)
+        if hasattr(self, "new_request_action"):
+            self.new_request_action.setIcon(style.standardIcon(icon.SP_FileIcon))
+            self.new_request_action.setIconText("New request")
+            toolbar.addAction(self.new_request_action)
+        self.find_action.setIcon(style.standardIcon(icon.SP_FileDialogContentsView))
+        self.find_action.setIconText("Find")
+        toolbar.addAction(self.find_action)
+        self.guide_action.setIcon(QtGui.QIcon(str(resource_path("icons", "help.svg"))))
+        self.guide_action.setIconText("Help")
+        toolbar.addAction(self.guide_action)
         spacer = QtWidgets.QWidget()
         spacer.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Preferred)
         toolbar.addWidget(spacer)
         if hasattr(self, "report_breach_action"):
             self.report_breach_action.setIconText("Report a breach (Ctrl+Shift+B)")
+            self.report_breach_action.setIcon(style.standardIcon(icon.SP_MessageBoxWarning))
             toolbar.addAction(self.report_breach_action)
+        self.lock_action.setIcon(QtGui.QIcon(str(resource_path("icons", "lock.svg"))))
         toolbar.addAction(self.lock_action)
+        for action in toolbar.actions():   # each tool button says what it is to a screen reader
+            button = toolbar.widgetForAction(action)
+            if isinstance(button, QtWidgets.QToolButton):
+                button.setAccessibleName(action.iconText() or action.text().replace("&", ""))
 
     def _build_status_bar(self) -> None:
         session = self.session
@@ -164,8 +193,26 @@ class MainWindow(QtWidgets.QMainWindow):
         }
         for key, label in self.status_labels.items():
             label.setAccessibleName(key.capitalize())
-            label.setStyleSheet("padding: 0 10px;")
             self.statusBar().addPermanentWidget(label)
+
+    def _fit_to_screen(self, state) -> None:
+        """The first time: the screen's whole available area, maximised. After that: where the
+        user left it, pulled back onto the available area if the screen has changed since."""
+        screen = self.screen() or QtGui.QGuiApplication.primaryScreen()
+        available = screen.availableGeometry() if screen is not None else QtCore.QRect(0, 0, 1100, 720)
+        self.setMinimumSize(min(760, available.width()), min(480, available.height()))
+        self.resize(available.size())
+        if state and self.restoreGeometry(QtCore.QByteArray(state)):
+            frame = self.geometry()
+            if not available.contains(frame):
+                frame.setWidth(min(frame.width(), available.width()))
+                frame.setHeight(min(frame.height(), available.height()))
+                frame.moveTopLeft(QtCore.QPoint(max(available.left(), min(frame.left(), available.right() - frame.width())),
+                                                max(available.top(), min(frame.top(), available.bottom() - frame.height()))))
+                self.setGeometry(frame)
+        else:
+            self.move(available.topLeft())
+            self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
 
     # ---- areas -----------------------------------------------------------------------------
 
@@ -286,6 +333,52 @@ class MainWindow(QtWidgets.QMainWindow):
     def _data_changed(self) -> None:
         for area in self._areas.values():
             area.data_changed()
+
+    # ---- standard keys (ui/shell/menus.py) --------------------------------------------------
+
+    def current_area(self) -> Area | None:
+        return self._areas.get(self.current_area_key() or "")
+
+    def go_back(self) -> bool:
+        """Alt+Left: back within the area (a form asks first if anything was typed)."""
+        area = self.current_area()
+        return bool(area is not None and area.go_back())
+
+    def refresh_area(self) -> None:
+        area = self.current_area()
+        if area is not None:
+            try:
+                area.refresh()
+            except SpocError as exc:
+                info_box(self, "SPOC Desk", str(exc), warning=True).open()
+
+    def toggle_full_screen(self) -> None:
+        self.setWindowState(self.windowState() ^ Qt.WindowState.WindowFullScreen)
+        self.full_screen_action.setChecked(bool(self.windowState() & Qt.WindowState.WindowFullScreen))
+
+    def new_request(self) -> None:
+        """Ctrl+N: the request form (asks first if the screen shown holds unsaved input)."""
+        def go() -> None:
+            if self.show_area("requests"):
+                self._areas["requests"].open_form(None)
+
+        self.open_record("requests", go)
+
+    def find(self) -> QtWidgets.QWidget | None:
+        """Ctrl+F: the search box of the screen shown, else the requests search."""
+        area = self.current_area()
+        box = _search_box(area) if area is not None else None
+        if box is None and "requests" in self._areas and self.session.can("search"):
+            requests = self._areas["requests"]
+            if area is not requests or requests.stack.currentWidget() is not requests.list_page:
+                self.open_record("requests", lambda: (self.show_area("requests"), requests.show_list(),
+                                                      requests.search_box.setFocus(Qt.FocusReason.ShortcutFocusReason)))
+                return requests.search_box
+            box = requests.search_box
+        if box is not None:
+            box.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            box.selectAll()
+        return box
 
     def _about(self) -> None:
         info_box(self, "About SPOC Desk",
