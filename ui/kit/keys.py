@@ -5,6 +5,7 @@
 - a newly focused field is scrolled into view in every scroll area around it, whether focus came
   by Tab, by an error-summary link or by a form opening a sub-form below the fold;
 - scroll areas, stacks and plain containers never take focus themselves (Tab goes to the fields);
+- Tab leaves a table or list (the arrow keys move within it): no keyboard trap;
 - a dialog's title bar has no Maximise button.
 
 `primary_button(button)` marks a form's main action: the stylesheet draws it as the clear primary
@@ -13,7 +14,7 @@ button and Ctrl+S (`click_primary`) presses the primary button nearest the focus
 
 from __future__ import annotations
 
-from ui.qt import QtCore, QtWidgets
+from ui.qt import QtCore, QtGui, QtWidgets, none_references_kept
 
 _ENTER_KEYS = None
 
@@ -86,11 +87,21 @@ class _KeyHabits(QtCore.QObject):
         if kind == QtCore.QEvent.Type.KeyPress and isinstance(obj, (QtWidgets.QPushButton, QtWidgets.QToolButton)):
             if event.key() in _enter_keys() and not event.modifiers() & ~_keypad() \
                     and obj.hasFocus() and obj.isEnabled():
-                obj.animateClick()
+                with none_references_kept():   # PySide 6.12's void calls (ui/qt.py)
+                    obj.click()
                 return True
+        elif kind == QtCore.QEvent.Type.KeyPress and isinstance(obj, QtWidgets.QWidget) \
+                and event.matches(QtGui.QKeySequence.StandardKey.Save):
+            # Ctrl+S in a modal dialog, which blocks the main window's Save: its primary button.
+            window = obj.window()
+            if isinstance(window, QtWidgets.QDialog) and obj is QtWidgets.QApplication.focusWidget():
+                with none_references_kept():
+                    return click_primary(window) is not None
         elif kind == QtCore.QEvent.Type.Polish:
             if isinstance(obj, QtWidgets.QScrollArea) or type(obj) in _CONTAINERS:
                 obj.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+            elif isinstance(obj, QtWidgets.QAbstractItemView):
+                obj.setTabKeyNavigation(False)   # Tab leaves a table; the arrow keys move within it
             elif isinstance(obj, QtWidgets.QDialog) and obj.isWindow() and not obj.isVisible():
                 dialog_title_bar(obj)
         return False
@@ -110,7 +121,8 @@ def _keypad():
 def _focus_changed(_old, new) -> None:
     if new is not None:
         try:
-            scroll_into_view(new)
+            with none_references_kept():   # every focus change: PySide 6.12's void calls (ui/qt.py)
+                scroll_into_view(new)
         except RuntimeError:   # a widget going away as focus moves
             pass
 

@@ -30,7 +30,7 @@ from ui.kit.formatting import plural, uk_date, uk_time
 from ui.kit.forms import combo, selected_key
 from ui.meetings.forms import Form, NewMeetingDialog, fill_rows, make_table, partner_items
 from ui.worker import Op
-from ui.kit.widgets import Area, ErrorSummary, FieldRow, frameless_scroll, heading, hint_label, plain_label
+from ui.kit.widgets import announce, Area, ErrorSummary, FieldRow, frameless_scroll, heading, hint_label, plain_label
 
 LIST_COLUMNS = ("Reference", "Date (UK time)", "Status", "Accepted")
 ATTENDEE_COLUMNS = ("Name", "Role or title", "Agency", "Appendix 1 statement")
@@ -745,6 +745,8 @@ class MeetingsArea(Area):
         self.refresh()
         self.select(meeting.id, audit=False)
         self.changed.emit()
+        self.window().activateWindow()   # the dialog has gone: focus on the meeting it made
+        announce(self.meeting_title, self.meeting_title.text())
 
     # ---- drafts over a lock ------------------------------------------------------------------
 
