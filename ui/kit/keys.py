@@ -6,7 +6,7 @@
   by Tab, by an error-summary link or by a form opening a sub-form below the fold;
 - scroll areas, stacks and plain containers never take focus themselves (Tab goes to the fields);
 - Tab leaves a table or list (the arrow keys move within it): no keyboard trap;
-- a dialog's title bar has no Maximise button.
+- a dialog's title bar has no Maximise button, and a dialog fits the screen's available area.
 
 `primary_button(button)` marks a form's main action: the stylesheet draws it as the clear primary
 button and Ctrl+S (`click_primary`) presses the primary button nearest the focused field.
@@ -62,6 +62,28 @@ def dialog_title_bar(dialog: QtWidgets.QDialog) -> None:
         dialog.setWindowFlags(wanted)
 
 
+def fit_on_screen(window: QtWidgets.QWidget) -> None:
+    """Keep a window inside its screen's available area (a dialog sized for 100 % scaling must
+    still fit at 150 %, its buttons on screen)."""
+    screen = window.screen() or QtGui.QGuiApplication.primaryScreen()
+    if screen is None:
+        return
+    area = screen.availableGeometry()
+    frame = window.frameGeometry()
+    extra_w, extra_h = frame.width() - window.width(), frame.height() - window.height()
+    width = min(window.width(), area.width() - extra_w)
+    height = min(window.height(), area.height() - extra_h)
+    if window.minimumWidth() > width or window.minimumHeight() > height:
+        window.setMinimumSize(min(window.minimumWidth(), width), min(window.minimumHeight(), height))
+    if (width, height) != (window.width(), window.height()):
+        window.resize(width, height)
+    frame = window.frameGeometry()
+    x = max(area.left(), min(frame.left(), area.right() + 1 - frame.width()))
+    y = max(area.top(), min(frame.top(), area.bottom() + 1 - frame.height()))
+    if (x, y) != (frame.left(), frame.top()):
+        window.move(x, y)
+
+
 def scroll_into_view(widget: QtWidgets.QWidget) -> None:
     """Scroll every scroll area around `widget` so that it shows (its top first, if it is taller
     than the view)."""
@@ -97,6 +119,9 @@ class _KeyHabits(QtCore.QObject):
             if isinstance(window, QtWidgets.QDialog) and obj is QtWidgets.QApplication.focusWidget():
                 with none_references_kept():
                     return click_primary(window) is not None
+        elif kind == QtCore.QEvent.Type.Show and isinstance(obj, QtWidgets.QDialog) and obj.isWindow():
+            with none_references_kept():
+                fit_on_screen(obj)
         elif kind == QtCore.QEvent.Type.Polish:
             if isinstance(obj, QtWidgets.QScrollArea) or type(obj) in _CONTAINERS:
                 obj.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)

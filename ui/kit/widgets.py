@@ -119,6 +119,47 @@ def marked(body: QtWidgets.QWidget) -> QtWidgets.QWidget:
     return frame
 
 
+class LabelValueGrid(QtWidgets.QWidget):
+    """A record shown as a page section: bold labels down the left, each value (plain text,
+    selectable, wrapped) beside it. `set_rows([(label, value)])` replaces what is shown; a row
+    whose value is empty is left out."""
+
+    def __init__(self, name: str = "", parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self._grid = QtWidgets.QGridLayout(self)
+        self._grid.setContentsMargins(0, 4, 0, 8)
+        self._grid.setHorizontalSpacing(24)
+        self._grid.setVerticalSpacing(6)
+        self._grid.setColumnStretch(1, 1)
+        self.values: dict[str, QtWidgets.QLabel] = {}
+        if name:
+            self.setAccessibleName(name)
+
+    def set_rows(self, rows) -> None:
+        while self._grid.count():
+            widget = self._grid.takeAt(0).widget()
+            if widget is not None:
+                widget.deleteLater()
+        self.values = {}
+        row = 0
+        for label, value in rows:
+            if value is None or not str(value).strip():
+                continue
+            key = bold_label(label)
+            key.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.AlignmentFlag.AlignLeft)
+            shown = plain_label(str(value), selectable=True)
+            shown.setAccessibleName(label)
+            self._grid.addWidget(key, row, 0)
+            self._grid.addWidget(shown, row, 1)
+            self.values[label] = shown
+            row += 1
+        self.setVisible(row > 0)
+
+    def text(self) -> str:
+        """Every row as 'label: value' lines (for tests and the clipboard)."""
+        return "\n".join(f"{label}: {value.text()}" for label, value in self.values.items())
+
+
 class FieldRow(QtWidgets.QWidget):
     """Label, optional hint, the input, and the field's own error message, in one column."""
 
