@@ -159,6 +159,26 @@ def extra_shots(main):
     _settle()
     shot("19-guide", guide)
     guide.close()
+    meetings = main.area("meetings")
+    if meetings is not None and main.show_area("meetings") and meetings.summaries:
+        meetings.select(meetings.summaries[0].id)
+        meetings.open_pack()
+        from ui import worker
+        from ui.kit.preview import ReportPreview
+
+        import time
+
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            _settle(2)
+            time.sleep(0.05)
+            if worker.pending() == 0 and any(isinstance(w, ReportPreview) for w in app.topLevelWidgets()):
+                break
+        for widget in app.topLevelWidgets():
+            if isinstance(widget, ReportPreview) and widget.isVisible():
+                _settle()
+                shot("19-print-preview", widget)
+                widget.close()
     breaches = main.area("breaches")
     if breaches is not None and main.show_area("breaches"):
         _settle()
