@@ -22,8 +22,9 @@ _ENTER_KEYS = None
 def primary_button(button: QtWidgets.QAbstractButton) -> QtWidgets.QAbstractButton:
     """Mark `button` as its form's main action (styled by resources/style.qss, pressed by Ctrl+S)."""
     button.setProperty("primary", True)
-    button.style().unpolish(button)
-    button.style().polish(button)
+    if button.isVisible():   # already styled: style it again (a new button is styled when first shown)
+        button.style().unpolish(button)
+        button.style().polish(button)
     return button
 
 
