@@ -42,6 +42,14 @@ app = QtWidgets.QApplication(sys.argv[:1])
 app.setStyle("Fusion")
 from ui.kit import theme
 
+if os.environ.get("SHOTS_DARK"):   # a dark palette, as a dark or high-contrast desktop theme gives
+    dark = QtGui.QPalette()
+    for role, colour in (("Window", "#1e1e1e"), ("WindowText", "#ffffff"), ("Base", "#121212"),
+                         ("AlternateBase", "#2a2a2a"), ("Text", "#ffffff"), ("Button", "#2d2d2d"),
+                         ("ButtonText", "#ffffff"), ("Highlight", "#3aa0ff"), ("HighlightedText", "#000000"),
+                         ("Mid", "#808080"), ("Midlight", "#3a3a3a"), ("PlaceholderText", "#b0b0b0")):
+        dark.setColor(getattr(QtGui.QPalette.ColorRole, role), QtGui.QColor(colour))
+    app.setPalette(dark)
 theme.apply(app)   # resources/style.qss, as ui/shell/app.py loads it
 from ui.kit import config
 from ui.shell.shell import Shell
