@@ -155,7 +155,7 @@ class MainWindow(QtWidgets.QMainWindow):
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         style, icon = self.style(), QtWidgets.QStyle.StandardPixmap
-        self.back_action.setIcon(style.standardIcon(icon.SP_ArrowBack))
+        self.back_action.setIcon(QtGui.QIcon(str(resource_path("icons", "back.svg"))))
         self.back_action.setIconText("Back")
         toolbar.addAction(self.back_action)
         if hasattr(self, "new_request_action"):
