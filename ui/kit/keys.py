@@ -88,7 +88,6 @@ def fit_on_screen(window: QtWidgets.QWidget) -> None:
 def scroll_into_view(widget: QtWidgets.QWidget) -> None:
     """Scroll every scroll area around `widget` so that it shows (its top first, if it is taller
     than the view)."""
-    child = widget
     parent = widget.parentWidget()
     while parent is not None:
         if isinstance(parent, QtWidgets.QScrollArea) and parent.widget() is not None \
@@ -96,9 +95,7 @@ def scroll_into_view(widget: QtWidgets.QWidget) -> None:
             viewport = parent.viewport().height()
             margin = max(0, min(48, (viewport - widget.height()) // 2))
             parent.ensureWidgetVisible(widget, 24, margin)
-            child = parent
         parent = parent.parentWidget()
-    del child
 
 
 _CONTAINERS = (QtWidgets.QScrollArea, QtWidgets.QStackedWidget, QtWidgets.QSplitter, QtWidgets.QGroupBox)
