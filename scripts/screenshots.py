@@ -40,6 +40,17 @@ from ui.qt import QtCore, QtGui, QtWidgets
 
 app = QtWidgets.QApplication(sys.argv[:1])
 app.setStyle("Fusion")
+from ui.kit import theme
+
+if os.environ.get("SHOTS_DARK"):   # a dark palette, as a dark or high-contrast desktop theme gives
+    dark = QtGui.QPalette()
+    for role, colour in (("Window", "#1e1e1e"), ("WindowText", "#ffffff"), ("Base", "#121212"),
+                         ("AlternateBase", "#2a2a2a"), ("Text", "#ffffff"), ("Button", "#2d2d2d"),
+                         ("ButtonText", "#ffffff"), ("Highlight", "#3aa0ff"), ("HighlightedText", "#000000"),
+                         ("Mid", "#808080"), ("Midlight", "#3a3a3a"), ("PlaceholderText", "#b0b0b0")):
+        dark.setColor(getattr(QtGui.QPalette.ColorRole, role), QtGui.QColor(colour))
+    app.setPalette(dark)
+theme.apply(app)   # resources/style.qss, as ui/shell/app.py loads it
 from ui.kit import config
 from ui.shell.shell import Shell
 
@@ -102,7 +113,6 @@ def area_shots():
     main = shell.main_window
     if main is None:
         return lambda: None
-    main.move(20, 20)
     actions = []
     for row in range(main.nav.count()):
         key = main.nav.item(row).data(QtCore.Qt.ItemDataRole.UserRole)
@@ -116,11 +126,74 @@ def area_shots():
             shot(f"10-area-{row:02d}-{key}", main)
             if key == "meetings":
                 meeting_shots(main, row)
+        extra_shots(main)
         shell.lock("idle")
         app.processEvents()
         shot("20-locked", shell.unlock_window)
 
     return run
+
+
+def _settle(rounds=5):
+    for _ in range(rounds):
+        app.processEvents()
+
+
+def extra_shots(main):
+    """The request form, the breach dialog and the shortcuts list, as a keyboard user meets them."""
+    if hasattr(main, "new_request_action"):
+        main.new_request()
+        _settle()
+        shot("15-request-form", main)
+        main.area("requests").form.requester_name.setText("DS Example")
+        main.new_request_action.trigger()   # asks first: something was typed
+        _settle()
+        shot("16-discard-question")
+        box = QtWidgets.QApplication.activeModalWidget()
+        if box is not None:
+            box.discard_button.click()
+    if hasattr(main, "report_breach_action"):
+        dialog = main.report_breach()
+        _settle()
+        shot("17-breach-dialog", dialog)
+        dialog.close()
+    from ui.shell import help as help_pages
+
+    shortcuts = help_pages.open_shortcuts(main)
+    _settle()
+    shot("18-shortcuts", shortcuts)
+    shortcuts.close()
+    guide = help_pages.open_guide(main)
+    _settle()
+    shot("19-guide", guide)
+    guide.close()
+    meetings = main.area("meetings")
+    if meetings is not None and main.show_area("meetings") and meetings.summaries:
+        meetings.select(meetings.summaries[0].id)
+        meetings.open_pack()
+        from ui import worker
+        from ui.kit.preview import ReportPreview
+
+        import time
+
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            _settle(2)
+            time.sleep(0.05)
+            if worker.pending() == 0 and any(isinstance(w, ReportPreview) for w in app.topLevelWidgets()):
+                break
+        for widget in app.topLevelWidgets():
+            if isinstance(widget, ReportPreview) and widget.isVisible():
+                _settle()
+                shot("19-print-preview", widget)
+                widget.close()
+    breaches = main.area("breaches")
+    if breaches is not None and main.show_area("breaches"):
+        _settle()
+        if getattr(breaches, "table", None) is not None and breaches.table.rowCount():
+            breaches.table.selectRow(0)
+            _settle()
+        shot("19-breach-detail", main)
 
 
 def meeting_shots(main, row):

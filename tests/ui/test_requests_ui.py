@@ -359,8 +359,10 @@ def test_a_half_filled_form_survives_a_lock_as_a_draft(qtbot, tmp_path, make_she
     assert form.reasons.values() == ["protect-life-property"]
     assert not form.subjects.panel.isHidden() and form.subjects.name.text() == "Unit 4, Example Estate"
     assert form.subjects.kind.currentData() == "location"
-    # cancelling discards the draft: the next lock keeps nothing
-    form.cancel()
+    # cancelling asks, then "Discard changes" discards the draft: the next lock keeps nothing
+    box = form.cancel()
+    assert box is not None and area.form is form
+    box.discard_button.click()
     assert area.form is None
     shell.lock("manual")
     assert "unsaved input" not in shell.unlock_window.notice.text()

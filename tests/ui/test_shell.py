@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from notes_area import NotesArea
 
 from app.policy import set_policy
@@ -346,19 +348,60 @@ def _unnamed_inputs(root: QtWidgets.QWidget) -> list[str]:
     return unnamed
 
 
-def test_every_input_on_every_screen_has_an_accessible_name(qtbot, closed_vault, make_shell, unlock_with):
+@pytest.mark.parametrize("role", ["admin", "spoc", "dpm", "chair", "auditor"])
+def test_every_input_on_every_screen_has_an_accessible_name(qtbot, closed_vault, make_shell, unlock_with, role):
+    """Every screen each role can reach: every area, the pages inside them (a request, the
+    request form and its subject panel, a response), the menus' dialogs and the breach dialog."""
+    from app.requests import create_request, send_to_agencies
+    from app.users import add_user
+    from conftest import OTHER_PASSPHRASE
+    from desk_helpers import request_data
     from ui.shell.shell import default_areas
 
+    user, passphrase = ("alice", PASSPHRASE) if role == "admin" else (f"{role}-user", OTHER_PASSPHRASE)
+    with Vault.open(closed_vault, user="alice", passphrase=PASSPHRASE) as vault:
+        if role != "admin":
+            add_user(vault, user, role, OTHER_PASSPHRASE)
+        if role != "spoc":
+            add_user(vault, "sam", "spoc", OTHER_PASSPHRASE)
+    with Vault.open(closed_vault, user=user if role == "spoc" else "sam", passphrase=OTHER_PASSPHRASE) as vault:
+        request = create_request(vault, request_data())
+        send_to_agencies(vault, request.id, ["HMRC"])
     shell = make_shell(default_areas())
     shell.start()
     assert _unnamed_inputs(shell.start_window) == []
     shell.show_unlock(closed_vault)
     assert _unnamed_inputs(shell.unlock_window) == []
-    main = unlock_with(shell)
+    main = unlock_with(shell, user, passphrase)
+    assert _unnamed_inputs(main) == [], "the window, its toolbar and status bar"
+    seen = []
     for row in range(main.nav.count()):
         main.nav.setCurrentRow(row)
         area = main.stack.currentWidget()
+        seen.append(main.current_area_key())
         assert _unnamed_inputs(area) == [], main.nav.item(row).text()
+    requests = main.area("requests")
+    if requests is not None:
+        main.show_area("requests")
+        assert requests.open_request(request.id)
+        assert _unnamed_inputs(requests.view) == [], "a request"
+        if main.session.can("requests.write"):
+            form = requests.open_form(None)
+            form.subjects.add_person.click()
+            assert _unnamed_inputs(form) == [], "the request form with its subject panel"
+            form.cancelled.emit()
+    if hasattr(main, "report_breach_action"):
+        dialog = main.report_breach()
+        assert _unnamed_inputs(dialog) == [], "the breach dialog"
+        dialog.close()
+    for action in (main.guide_action, main.shortcuts_action):
+        action.trigger()
+        dialog = QtWidgets.QApplication.activeModalWidget() or next(
+            w for w in QtWidgets.QApplication.topLevelWidgets() if isinstance(w, QtWidgets.QDialog) and w.isVisible())
+        assert _unnamed_inputs(dialog) == [], action.text()
+        dialog.close()
+    expected = {"admin": "users", "spoc": "requests", "dpm": "breaches", "chair": "meetings", "auditor": "audit"}
+    assert expected[role] in seen
 
 
 def test_mnemonics_and_enter_reach_the_unlock_fields(qtbot, closed_vault, make_shell):

@@ -9,9 +9,10 @@ from app.drafts import discard_draft
 from app.errors import SpocError
 from app.policy import Policy, get_policy, set_policy
 from app.vault import keyring_slot
+from ui.kit.keys import primary_button
 from ui.kit.dialogs import error_text
 from ui.qt import QtWidgets, Signal
-from ui.kit.widgets import Area, ErrorSummary, FieldRow, frameless_scroll, heading, plain_label, SUCCESS_STYLE
+from ui.kit.widgets import announce, Area, ErrorSummary, FieldRow, frameless_scroll, heading, plain_label, SUCCESS_STYLE
 
 KEYRING_RISK = (
     "When allowed, a user may choose to unlock this vault on this workstation without typing "
@@ -90,6 +91,7 @@ class SettingsArea(Area):
 
         buttons = QtWidgets.QHBoxLayout()
         self.save_button = QtWidgets.QPushButton("&Save settings")
+        primary_button(self.save_button)   # Ctrl+S presses it; styled by resources/style.qss
         self.save_button.clicked.connect(self.save)
         self.undo_button = QtWidgets.QPushButton("&Undo changes")
         self.undo_button.clicked.connect(self.undo)
@@ -180,8 +182,7 @@ class SettingsArea(Area):
         return True
 
     def _say(self, text: str) -> None:
-        self.saved.setText(text)
-        self.saved.show()
+        announce(self.saved, text)
 
     # ---- drafts ----------------------------------------------------------------------------
 
@@ -197,6 +198,9 @@ class SettingsArea(Area):
             self._draft = dict(payload)
         else:
             self._apply(payload)
+
+    def discard_changes(self) -> None:
+        self.undo()
 
     def undo(self) -> None:
         self._draft = None

@@ -8,13 +8,15 @@ from app.errors import SpocError
 from app.roles import ROLES
 from app.users import add_user, disable_user, list_users
 from app.vault.vault import user_name_problem
+from ui.kit.keys import primary_button
 from ui.kit.dialogs import error_text
 from ui.kit.fields import LineBox
 from ui.kit.formatting import uk_time
+from ui.kit.guard import GuardedDialog
 from ui.kit.passphrase_dialog import ChangePassphraseDialog, FittedDialog
 from ui.kit.passphrase import NewPassphraseFields
 from ui.qt import QtWidgets, Qt, Signal
-from ui.kit.widgets import Area, ErrorSummary, FieldRow, frameless_scroll, heading, plain_label, SUCCESS_STYLE
+from ui.kit.widgets import announce, Area, ErrorSummary, FieldRow, frameless_scroll, heading, plain_label, SUCCESS_STYLE
 from ui.worker import Op
 
 COLUMNS = ("User name", "Role", "Active", "Created", "Passphrase changed")
@@ -35,7 +37,7 @@ def rekey_text(outcome, *, quiet: bool = False) -> str:
     return outcome.not_rekeyed_because or ""
 
 
-class DisableUserDialog(FittedDialog):
+class DisableUserDialog(GuardedDialog, FittedDialog):
     """Says what disabling does, asks for a reason, and disables on "Disable user"."""
 
     disabled = Signal(str)
@@ -214,6 +216,7 @@ class UsersArea(Area):
         layout.addWidget(self.progress)
         add_row = QtWidgets.QHBoxLayout()
         self.add_button = QtWidgets.QPushButton("&Add user")
+        primary_button(self.add_button)   # Ctrl+S presses it; styled by resources/style.qss
         self.add_button.clicked.connect(self.submit)
         self.clear_button = QtWidgets.QPushButton("C&lear the form")
         self.clear_button.clicked.connect(self.clear_form)
@@ -276,8 +279,7 @@ class UsersArea(Area):
         self.reset_button.setEnabled(usable)
 
     def _say(self, text: str) -> None:
-        self.notice.setText(text)
-        self.notice.setVisible(bool(text))
+        announce(self.notice, text)
 
     # ---- disable and reset -----------------------------------------------------------------
 
@@ -376,6 +378,9 @@ class UsersArea(Area):
         if not name:
             return None
         return {"name": name, "role": self.role.currentData()}
+
+    def discard_changes(self) -> None:
+        self.clear_form()
 
     def restore_draft_state(self, payload: dict) -> None:
         name = payload.get("name")

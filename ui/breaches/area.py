@@ -15,11 +15,12 @@ from app.records import Invalid
 from app.requests import overdue_dispatches
 from app.suspensions import history as suspension_history
 from ui.qt import QtGui, QtWidgets, Qt
+from ui.kit.keys import primary_button
 from ui.kit.dialogs import error_text, question_box
 from ui.kit.fields import LineBox, TextBox
 from ui.kit.formatting import plural, uk_date, uk_time
 from ui.worker import Op
-from ui.kit.widgets import (Area, ErrorSummary, FieldRow, frameless_scroll, heading, hint_label,
+from ui.kit.widgets import (Area, LabelValueGrid, ErrorSummary, FieldRow, frameless_scroll, heading, hint_label,
                         no_mnemonic, plain_label)
 
 
@@ -126,6 +127,7 @@ class UpdateForm(QtWidgets.QFrame):
             layout.addWidget(row)
         buttons = QtWidgets.QHBoxLayout()
         self.save_button = QtWidgets.QPushButton("&Record")
+        primary_button(self.save_button)   # Ctrl+S presses it; styled by resources/style.qss
         self.save_button.clicked.connect(self.submit)
         buttons.addWidget(self.save_button)
         buttons.addStretch(1)
@@ -316,8 +318,20 @@ class DpmArea(Area):
         self.clock_text.setAccessibleName("Clocks")
         self.clock_text.setStyleSheet("QLabel { border-left: 5px solid #1d70b8; padding-left: 8px; }")
         d.addWidget(self.clock_text)
-        self.facts = plain_label("", selectable=True)
+        # The record laid out as a page: headings over label/value grids, not one block of text.
+        self.facts = QtWidgets.QWidget()
         self.facts.setAccessibleName("The breach as reported")
+        record = QtWidgets.QVBoxLayout(self.facts)
+        record.setContentsMargins(0, 0, 0, 0)
+        record.setSpacing(4)
+        self.record_headings: dict[str, QtWidgets.QLabel] = {}
+        self.record_grids: dict[str, LabelValueGrid] = {}
+        for key, title in (("reported", "The breach as reported"), ("happened", "What happened"),
+                           ("data", "Data involved"), ("actions", "What has been done")):
+            self.record_headings[key] = heading(title, 2)
+            self.record_grids[key] = LabelValueGrid(title)
+            record.addWidget(self.record_headings[key])
+            record.addWidget(self.record_grids[key])
         d.addWidget(self.facts)
         self.timeline_heading = heading("Timeline", 2)
         d.addWidget(self.timeline_heading)
@@ -414,27 +428,23 @@ class DpmArea(Area):
         self.detail_title.setText(f"{breach.reference}: {breach.category_name} ({state.status})")
         self.clock_text.setText(f"{core.clock_heading('dpm')}: {dpm.text()}\n"
                                 f"{core.clock_heading('ico')}: {ico.text()}")
-        lines = [f"Reported by {breach.reporter} on {uk_time(breach.created_at)} "
-                 f"(logged by {breach.created_by}).",
-                 f"Agency: {breach.agency_name}.",
-                 "Happened: " + (uk_time(breach.occurred_at) if breach.occurred_at else "not known")
-                 + f". Agency aware: {uk_time(breach.aware_at)} (UK time).",
-                 "", "What happened:", breach.facts]
         links = core.linked_labels(self.session.vault, breach)
-        data = [f"Linked: {', '.join(links)}" if links else "",
-                f"Kinds of data: {breach.data_categories}" if breach.data_categories else "",
-                f"About {breach.people_count} people" if breach.people_count is not None else "",
-                f"About {breach.records_count} records" if breach.records_count is not None else ""]
-        data = [x for x in data if x]
-        if data:
-            lines += ["", "Data involved:", *data]
-        for title, value in (("Likely consequences:", breach.consequences), ("Containment:", breach.containment),
-                             ("Remedial action:", breach.remedial)):
-            if value.strip():
-                lines += ["", title, value]
-        if state.risk:
-            lines += ["", f"Risk: {core.RISKS[state.risk]}"]
-        self.facts.setText("\n".join(lines))
+        sections = {
+            "reported": [("Reported by", breach.reporter), ("Reported", uk_time(breach.created_at)),
+                         ("Logged by", breach.created_by), ("Agency", breach.agency_name),
+                         ("Kind of breach", breach.category_name),
+                         ("When it happened", uk_time(breach.occurred_at) if breach.occurred_at else "Not known"),
+                         ("When the agency became aware", uk_time(breach.aware_at)),
+                         ("Risk", core.RISKS[state.risk] if state.risk else "")],
+            "happened": [("Facts", breach.facts), ("Likely consequences", breach.consequences)],
+            "data": [("Linked records", ", ".join(links)), ("Kinds of data", breach.data_categories),
+                     ("About how many people", "" if breach.people_count is None else str(breach.people_count)),
+                     ("About how many records", "" if breach.records_count is None else str(breach.records_count))],
+            "actions": [("Containment", breach.containment), ("Remedial action", breach.remedial)],
+        }
+        for key, rows in sections.items():
+            self.record_grids[key].set_rows(rows)
+            self.record_headings[key].setVisible(not self.record_grids[key].isHidden())
         entries = [f"{uk_time(u.at)}  {u.label} — recorded by {u.recorded_by} at "
                    f"{uk_time(u.recorded_at)}\n    {u.summary()}" for u in breach.updates]
         self.timeline.setText("\n\n".join(entries) if entries else "Nothing recorded yet: record when you, the Data "

@@ -16,10 +16,12 @@ from app.records import Invalid
 from app.requests import reference_of_requests
 from app.timeutil import utc_now
 from ui.qt import QtWidgets, Qt, Signal
+from ui.kit.keys import primary_button
 from ui.kit.dialogs import error_text
 from ui.kit.fields import LineBox, TextBox
+from ui.kit.guard import GuardedDialog
 from ui.kit.formatting import plural, uk_time
-from ui.kit.widgets import ErrorSummary, FieldRow, frameless_scroll, heading, hint_label, MarkingBanner, plain_label, show_field_problems
+from ui.kit.widgets import announce, ErrorSummary, FieldRow, frameless_scroll, heading, hint_label, MarkingBanner, plain_label, show_field_problems
 
 LABELS = {
     "reporter": "Who is reporting the breach",
@@ -41,7 +43,7 @@ DRAFT_FIELDS = ("reporter", "occurred_at", "aware_at", "facts", "request_refs", 
                 "records_count", "consequences", "containment", "remedial")
 
 
-class BreachDialog(QtWidgets.QDialog):
+class BreachDialog(GuardedDialog, QtWidgets.QDialog):
     draft_key = "breach_dialog"
     saved = Signal(object)
 
@@ -172,6 +174,7 @@ class BreachDialog(QtWidgets.QDialog):
         buttons = QtWidgets.QHBoxLayout()
         buttons.setContentsMargins(24, 8, 24, 12)
         self.save_button = QtWidgets.QPushButton("&Save breach")
+        primary_button(self.save_button)   # Ctrl+S presses it; styled by resources/style.qss
         self.save_button.setDefault(True)
         self.save_button.setAutoDefault(True)
         self.save_button.clicked.connect(self.submit)
@@ -293,7 +296,7 @@ class BreachDialog(QtWidgets.QDialog):
             f"{core.clock_heading('dpm', 'cited')}: {dpm.text()}\n"
             f"{core.clock_heading('ico', 'cited')}, where the breach is a risk to people: {ico.text()}\n\n{next_step}")
         self.pages.setCurrentIndex(1)
-        self.close_button.setFocus()
+        announce(self.done_title, self.done_title.text())   # focus on what happened; Tab reaches Close
         self.saved.emit(breach)
         return breach
 

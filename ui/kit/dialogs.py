@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from app.errors import SpocError
 from ui.qt import QtWidgets
+from ui.kit.keys import primary_button
+from ui.kit.guard import GuardedDialog
 from ui.kit.widgets import PLAIN_TEXT, _set_property
 
 # Imported by ui.worker, so before the unlock screen shows: nothing here names the Qt namespace
@@ -41,7 +43,7 @@ def info_box(parent, title: str, text: str, *, warning: bool = False) -> QtWidge
     return box
 
 
-class FormDialog(QtWidgets.QDialog):
+class FormDialog(GuardedDialog, QtWidgets.QDialog):
     """A short form in a dialog, GOV.UK style: an intro, one column of labelled fields, the error
     summary at the top on a failed save with each field's own message, and a named action button.
 
@@ -68,6 +70,7 @@ class FormDialog(QtWidgets.QDialog):
         self._layout.addLayout(self._fields)
         buttons = QtWidgets.QDialogButtonBox()
         self.accept_button = buttons.addButton(action_text, QtWidgets.QDialogButtonBox.ButtonRole.AcceptRole)
+        primary_button(self.accept_button)   # Ctrl+S presses it; styled by resources/style.qss
         self.cancel_button = buttons.addButton(QtWidgets.QDialogButtonBox.StandardButton.Cancel)
         self.accept_button.clicked.connect(self.submit)
         self.cancel_button.clicked.connect(self.reject)

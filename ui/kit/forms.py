@@ -3,6 +3,7 @@ summary whose links move focus, each field's own message)."""
 
 from __future__ import annotations
 
+from ui.kit.keys import primary_button
 from ui.kit.fields import CheckList, DateField
 from ui.kit.widgets import ErrorSummary, FieldRow, heading, hint_label, show_field_problems
 from ui.qt import QtWidgets, Qt
@@ -71,6 +72,7 @@ class Form(QtWidgets.QFrame):
         self.inputs: dict[str, QtWidgets.QWidget] = {}
         self.buttons = QtWidgets.QHBoxLayout()
         self.button = QtWidgets.QPushButton(button)
+        primary_button(self.button)   # Ctrl+S presses it; styled by resources/style.qss
         self.buttons.addWidget(self.button)
         self.buttons.addStretch(1)
         self._button_row = QtWidgets.QWidget()

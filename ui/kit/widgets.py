@@ -37,6 +37,19 @@ def plain_label(text: str = "", parent: QtWidgets.QWidget | None = None, *, wrap
     return label
 
 
+def announce(label: QtWidgets.QLabel, text: str) -> None:
+    """Show a confirmation ("Saved", "Sent") in `label` and move focus to it, so the keyboard and
+    a screen reader land on what happened, not on the navigation list."""
+    label.setText(text)
+    label.setVisible(bool(text))
+    if text:
+        label.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)   # Tab can come back to it too
+        if not label.accessibleName():
+            label.setAccessibleName("Confirmation")
+        label.setAccessibleDescription(text)
+        label.setFocus(QtCore.Qt.FocusReason.OtherFocusReason)
+
+
 def frameless_scroll() -> QtWidgets.QScrollArea:
     """A scroll area without a frame whose content follows its width: long pages scroll, never squeeze."""
     scroll = QtWidgets.QScrollArea()
@@ -91,8 +104,7 @@ class MarkingBanner(QtWidgets.QLabel):
         font.setBold(True)
         font.setLetterSpacing(QtGui.QFont.SpacingType.AbsoluteSpacing, 2)
         self.setFont(font)
-        # White on a dark red: 7.9:1 contrast, above WCAG AA for any text size.
-        self.setStyleSheet("QLabel#markingBanner { background: #8b1a1a; color: #ffffff; padding: 4px; }")
+        # White on a dark red (7.9:1, above WCAG AA for any text size): resources/style.qss.
 
 
 def marked(body: QtWidgets.QWidget) -> QtWidgets.QWidget:
@@ -105,6 +117,47 @@ def marked(body: QtWidgets.QWidget) -> QtWidgets.QWidget:
     layout.addWidget(body, 1)
     layout.addWidget(MarkingBanner())
     return frame
+
+
+class LabelValueGrid(QtWidgets.QWidget):
+    """A record shown as a page section: bold labels down the left, each value (plain text,
+    selectable, wrapped) beside it. `set_rows([(label, value)])` replaces what is shown; a row
+    whose value is empty is left out."""
+
+    def __init__(self, name: str = "", parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self._grid = QtWidgets.QGridLayout(self)
+        self._grid.setContentsMargins(0, 4, 0, 8)
+        self._grid.setHorizontalSpacing(24)
+        self._grid.setVerticalSpacing(6)
+        self._grid.setColumnStretch(1, 1)
+        self.values: dict[str, QtWidgets.QLabel] = {}
+        if name:
+            self.setAccessibleName(name)
+
+    def set_rows(self, rows) -> None:
+        while self._grid.count():
+            widget = self._grid.takeAt(0).widget()
+            if widget is not None:
+                widget.deleteLater()
+        self.values = {}
+        row = 0
+        for label, value in rows:
+            if value is None or not str(value).strip():
+                continue
+            key = bold_label(label)
+            key.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.AlignmentFlag.AlignLeft)
+            shown = plain_label(str(value), selectable=True)
+            shown.setAccessibleName(label)
+            self._grid.addWidget(key, row, 0)
+            self._grid.addWidget(shown, row, 1)
+            self.values[label] = shown
+            row += 1
+        self.setVisible(row > 0)
+
+    def text(self) -> str:
+        """Every row as 'label: value' lines (for tests and the clipboard)."""
+        return "\n".join(f"{label}: {value.text()}" for label, value in self.values.items())
 
 
 class FieldRow(QtWidgets.QWidget):
@@ -186,6 +239,12 @@ class ErrorSummary(QtWidgets.QFrame):
                 link.clicked.connect(lambda _=False, f=field: f.setFocus(QtCore.Qt.FocusReason.OtherFocusReason))
             self._layout.addWidget(link)
             self._links.append(link)
+        # The links come straight after the summary in the tab order (made later than the
+        # fields, they would otherwise come last).
+        previous = self
+        for link in self._links:
+            QtWidgets.QWidget.setTabOrder(previous, link)
+            previous = link
         self.setVisible(bool(problems))
 
     def messages(self) -> list[str]:
@@ -215,6 +274,19 @@ class Area(QtWidgets.QWidget):
 
     def restore_draft_state(self, payload: dict) -> None:
         pass
+
+    def has_unsaved_changes(self) -> bool:
+        """Input that leaving the area now would lose (ui/kit/guard.py): what a lock would keep."""
+        return self.draft_state() is not None
+
+    def discard_changes(self) -> None:
+        """Throw the unsaved input away (the user chose "Discard changes"). An area with a form
+        puts the form back as it was; the default has nothing to throw away."""
+
+    def go_back(self) -> bool:
+        """Back (Alt+Left) within the area, e.g. from a record to its list; False if there is no
+        page to go back from. A form asks "Discard changes?" first."""
+        return False
 
     def refresh(self) -> None:
         """Reload from the vault (called when the area is shown)."""

@@ -23,13 +23,14 @@ from app.agreement import load_agreement
 from app.errors import SpocError
 from app.records import Invalid
 from ui.qt import QtWidgets, Qt
+from ui.kit.guard import ask_discard
 from ui.kit.dialogs import error_text
 from ui.kit.fields import DateField, LineBox, TextBox
 from ui.kit.formatting import plural, uk_date, uk_time
 from ui.kit.forms import combo, selected_key
 from ui.meetings.forms import Form, NewMeetingDialog, fill_rows, make_table, partner_items
 from ui.worker import Op
-from ui.kit.widgets import Area, ErrorSummary, FieldRow, frameless_scroll, heading, hint_label, plain_label
+from ui.kit.widgets import announce, Area, ErrorSummary, FieldRow, frameless_scroll, heading, hint_label, plain_label
 
 LIST_COLUMNS = ("Reference", "Date (UK time)", "Status", "Accepted")
 ATTENDEE_COLUMNS = ("Name", "Role or title", "Agency", "Appendix 1 statement")
@@ -374,6 +375,11 @@ class MeetingsArea(Area):
     def _selected(self) -> None:
         key = selected_key(self.table)
         if key and (self.current is None or self.current.id != key):
+            if self.current is not None and self.has_unsaved_changes():
+                # Opening another meeting would clear what was typed: ask first (ui/kit/guard.py).
+                self._select_row(self.current.id)
+                ask_discard(self, True, lambda: (self.discard_changes(), self.select(key)))
+                return
             self.load(key)
 
     def load(self, meeting_id: str, *, audit: bool = True) -> None:
@@ -739,6 +745,8 @@ class MeetingsArea(Area):
         self.refresh()
         self.select(meeting.id, audit=False)
         self.changed.emit()
+        self.window().activateWindow()   # the dialog has gone: focus on the meeting it made
+        announce(self.meeting_title, self.meeting_title.text())
 
     # ---- drafts over a lock ------------------------------------------------------------------
 
@@ -753,6 +761,10 @@ class MeetingsArea(Area):
         if not typed:
             return None
         return {"meeting": self.current.id, "forms": typed}
+
+    def discard_changes(self) -> None:
+        for name in self.FORMS:
+            getattr(self, name).clear()
 
     def restore_draft_state(self, payload: dict) -> None:
         if not isinstance(payload, dict) or not isinstance(payload.get("forms"), dict):

@@ -12,6 +12,7 @@ from ui.kit.dialogs import error_text
 from ui.kit.fields import DateField, LineBox
 from ui.kit.forms import Form as KitForm
 from ui.kit.forms import combo
+from ui.kit.guard import GuardedDialog
 from ui.kit.widgets import (MarkingBanner, frameless_scroll, heading, plain_label)
 from ui.qt import QtWidgets, Qt, Signal
 
@@ -74,7 +75,7 @@ class Form(KitForm):
                 and not isinstance(self.inputs[k], QtWidgets.QComboBox)}
 
 
-class NewMeetingDialog(QtWidgets.QDialog):
+class NewMeetingDialog(GuardedDialog, QtWidgets.QDialog):
     """Convene a meeting: date and time, place, chair and the chair's agency."""
 
     saved = Signal(object)

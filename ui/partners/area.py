@@ -14,6 +14,7 @@ from app.records import Invalid
 from app.suspensions import current as current_suspension
 from ui.partners.desks import PartnerDeskSection, ThisDeskDialog
 from ui.qt import QtWidgets, Qt, Signal
+from ui.kit.keys import primary_button
 from ui.kit.dialogs import error_text, question_box
 from ui.kit.fields import LineBox
 from ui.kit.formatting import channel_name, uk_time
@@ -79,6 +80,7 @@ class ContactForm(QtWidgets.QFrame):
         self.channel.currentIndexChanged.connect(lambda _i: self.check_email())
         buttons = QtWidgets.QHBoxLayout()
         self.save_button = QtWidgets.QPushButton("&Save contact")
+        primary_button(self.save_button)   # Ctrl+S presses it; styled by resources/style.qss
         self.save_button.setDefault(True)
         self.save_button.clicked.connect(self.submit)
         self.cancel_button = QtWidgets.QPushButton("Cancel")

@@ -98,7 +98,6 @@ class RequestsArea(Area):
         self.response_form = None
         self._list_op: Op | None = None
         self._response_for: tuple[str, str] | None = None
-        self._response_baseline = None
         outer = QtWidgets.QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         self.stack = QtWidgets.QStackedWidget()
@@ -450,7 +449,7 @@ class RequestsArea(Area):
         self._response_for = (request.id, dispatch.id)
         self.response_page.layout().addWidget(form)
         self.stack.setCurrentWidget(self.response_page)
-        self._response_baseline = form.state()
+        form.mark_clean()
         return form
 
     def _drop_response(self) -> None:
@@ -460,12 +459,15 @@ class RequestsArea(Area):
             self.response_form = None
             self._response_for = None
 
-    def _response_saved(self, _response) -> None:
+    def _response_saved(self, response) -> None:
         request_id = self._response_for[0] if self._response_for else None
         self._discard_draft()
         self._drop_response()
         if request_id:
-            self.open_request(request_id)
+            if self.open_request(request_id) and response is not None:
+                self.view.say({"draft": "Your response is saved as a draft.",
+                               "sent": "Your response is recorded as sent. Use Make package to seal it for them.",
+                               "received": "The answer received is recorded."}.get(response.status, ""))
         else:
             self.show_list()
         self._loaded_once = False
@@ -481,12 +483,31 @@ class RequestsArea(Area):
         if self.form is not None and current is self.form and self.form.has_unsaved_input():
             return {"page": "form", "request_id": self.form.request_id, "form": self.form.state()}
         if self.response_form is not None and current is self.response_page and self._response_for:
-            state = self.response_form.state()
-            if state != self._response_baseline:
+            if self.response_form.has_unsaved_changes():
                 return {"page": "response", "request_id": self._response_for[0],
-                        "dispatch_id": self._response_for[1], "form": state,
+                        "dispatch_id": self._response_for[1], "form": self.response_form.state(),
                         "received": self.response_form.received}
         return None
+
+    def discard_changes(self) -> None:
+        """The user chose "Discard changes": the form closes as Back without saving would."""
+        if self.form is not None and self.stack.currentWidget() is self.form:
+            self._form_cancelled()
+        elif self.response_form is not None and self.stack.currentWidget() is self.response_page:
+            self._response_cancelled()
+
+    def go_back(self) -> bool:
+        """Alt+Left: the form's Back (which asks first), or from a request back to the list."""
+        current = self.stack.currentWidget()
+        if self.form is not None and current is self.form:
+            self.form.cancel()
+        elif self.response_form is not None and current is self.response_page:
+            self.response_form.cancel()
+        elif current is self.view:
+            self.show_list()
+        else:
+            return False
+        return True
 
     def restore_draft_state(self, payload: dict) -> None:
         if not isinstance(payload, dict) or not isinstance(payload.get("form"), dict):

@@ -20,7 +20,8 @@ from app.errors import SpocError
 from app.records import Invalid, Problem, today_london
 from app.requests import LABELS, agencies_to_ask, save_request, validate_request
 from app.subjects import check_role, validate_subject
-from ui.qt import QtWidgets, Qt, Signal
+from ui.qt import QtGui, QtWidgets, Qt, Signal
+from ui.kit.keys import primary_button
 from ui.kit.dialogs import error_text
 from ui.kit.fields import CheckList, DateField, LineBox, TextBox
 from ui.kit.formatting import uk_time
@@ -260,6 +261,7 @@ class RequestForm(QtWidgets.QWidget):
         layout.addSpacing(16)
         buttons = QtWidgets.QHBoxLayout()
         self.save_button = QtWidgets.QPushButton("&Save as draft")
+        primary_button(self.save_button)   # Ctrl+S presses it; styled by resources/style.qss
         self.save_button.setDefault(True)
         self.save_button.setStyleSheet("QPushButton { background: #00703c; color: #ffffff; padding: 6px 14px; "
                                        "font-weight: bold; }")
@@ -279,6 +281,9 @@ class RequestForm(QtWidgets.QWidget):
             self.request_date.set_date(_dt.date.today())
             self.setWindowTitle("New request")
         self._baseline = self.state()
+        escape = QtGui.QShortcut(QtGui.QKeySequence("Escape"), self)
+        escape.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        escape.activated.connect(self.cancel)
 
     def _toggle_preamble(self, shown: bool) -> None:
         self.preamble.setVisible(shown)
@@ -442,5 +447,12 @@ class RequestForm(QtWidgets.QWidget):
         self.saved.emit(request)
         return request
 
-    def cancel(self) -> None:
-        self.cancelled.emit()
+    def cancel(self):
+        """Back without saving, Cancel or Escape: asks "Discard changes?" first when anything was
+        typed (ui/kit/guard.py); returns the open question, or None when the form closed."""
+        from ui.kit.guard import ask_discard
+
+        return ask_discard(self, self.has_unsaved_input, self.cancelled.emit)
+
+    def has_unsaved_changes(self) -> bool:
+        return self.has_unsaved_input()

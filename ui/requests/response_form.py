@@ -26,11 +26,12 @@ from app.responses import (LABELS, Response, answer_allowed, conditions_of_use, 
                            receive_response, record_response, responses_of_dispatch, update_response,
                            validate_response)
 from app.textcheck import visible
+from ui.kit.keys import primary_button
 from ui.kit.dialogs import error_text, info_box, question_box
 from ui.kit.fields import CheckList, DateField, LineBox, TextBox, readonly_text, summary_row
 from ui.kit.formatting import (agency_name, channel_name, one_line,
                                uk_date, uk_time)
-from ui.qt import QtWidgets, Qt, Signal
+from ui.qt import QtGui, QtWidgets, Qt, Signal
 from ui.kit.widgets import (ErrorSummary, FieldRow, frameless_scroll, heading, hint_label, HINT_STYLE,
                         plain_label)
 
@@ -175,6 +176,7 @@ class ResponseForm(QtWidgets.QWidget):
         buttons = QtWidgets.QHBoxLayout(bar)
         buttons.setContentsMargins(24, 8, 24, 8)
         self.save_button = QtWidgets.QPushButton("&Save draft")
+        primary_button(self.save_button)   # Ctrl+S presses it; styled by resources/style.qss
         self.save_button.setToolTip("Keeps the response on this desk. Nothing is sent.")
         self.save_button.clicked.connect(self.save_draft)
         self.send_button = QtWidgets.QPushButton("&Mark as sent…")
@@ -192,7 +194,7 @@ class ResponseForm(QtWidgets.QWidget):
             self.save_button.clicked.connect(self.record_received)
         self.cancel_button = QtWidgets.QPushButton("&Close")
         self.cancel_button.setToolTip("Leaves the form. Unsaved changes are lost unless you save a draft.")
-        self.cancel_button.clicked.connect(self.cancelled.emit)
+        self.cancel_button.clicked.connect(self.cancel)
         for button in (self.save_button, self.send_button, self.export_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
@@ -202,6 +204,9 @@ class ResponseForm(QtWidgets.QWidget):
         self._load_existing()
         self._update_kind()
         self._update_state()
+        escape = QtGui.QShortcut(QtGui.QKeySequence("Escape"), self)
+        escape.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        escape.activated.connect(self.cancel)
 
     # ---- building ------------------------------------------------------------------------
 
@@ -509,6 +514,24 @@ class ResponseForm(QtWidgets.QWidget):
         self.rows["lawful_bases"].set_error(None)
         if item.checkState() == Qt.CheckState.Checked:
             self.basis_list.setCurrentItem(item)
+
+    # ---- unsaved changes (ui/kit/guard.py) -------------------------------------------------
+
+    _baseline: dict | None = None
+
+    def mark_clean(self) -> None:
+        """What the form shows now counts as saved (set when it opens and after each save)."""
+        self._baseline = self.state()
+
+    def has_unsaved_changes(self) -> bool:
+        return self._baseline is not None and self.state() != self._baseline
+
+    def cancel(self):
+        """Close or Escape: asks "Discard changes?" first when anything was changed; returns the
+        open question, or None when the form closed."""
+        from ui.kit.guard import ask_discard
+
+        return ask_discard(self, self.has_unsaved_changes, self.cancelled.emit)
 
     def state(self) -> dict:
         """Every input, JSON-serialisable (for an encrypted draft)."""

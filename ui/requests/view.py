@@ -34,7 +34,7 @@ from ui.kit.formatting import (plural, uk_date,
                                uk_time)
 from ui.requests.send import SendPackagesDialog
 from ui.requests.subjects import KIND_TITLES, subject_name_display
-from ui.kit.widgets import (bold_label, ErrorSummary, FieldRow, frameless_scroll, heading, hint_label,
+from ui.kit.widgets import (announce, bold_label, ErrorSummary, FieldRow, frameless_scroll, heading, hint_label,
                         no_mnemonic, plain_label, SUCCESS_STYLE)
 
 STATUS_TITLES = {"draft": "Draft (not sent)", "sent": "Sent, awaiting acknowledgement",
@@ -450,8 +450,7 @@ class RequestView(QtWidgets.QWidget):
         self.say("")
 
     def say(self, text: str) -> None:
-        self.notice.setText(text)
-        self.notice.setVisible(bool(text))
+        announce(self.notice, text)   # after a save or a send, focus goes to what happened
 
     def _show(self) -> None:
         request, vault = self.request, self.session.vault

@@ -27,6 +27,9 @@ def run(vault: Path | None = None, argv: list[str] | None = None) -> int:
     app.setApplicationVersion(__version__)
     app.setOrganizationName("SPOC Desk")
     app.setDesktopFileName("spocdesk")  # matches the installed spocdesk.desktop (taskbar grouping)
+    from ui.kit import theme
+
+    theme.apply(app)   # resources/style.qss, its colours from the palette in use
     app.setQuitOnLastWindowClosed(False)  # the shell decides: closing the main window locks and quits
     shell = Shell()
     app._spocdesk_shell = shell  # keep the shell alive as long as the application

@@ -5,12 +5,24 @@ from __future__ import annotations
 
 from app import __version__
 from app.errors import SpocError
-from ui.kit import config
+from app.paths import resource_path
+from ui.kit import config, keys
+from ui.shell import menus
 from ui.qt import QtCore, QtGui, QtWidgets, Qt, Signal
 from ui.kit.dialogs import error_text, info_box
+from ui.kit.guard import GuardedDialog, ask_discard, asking, not_asking, open_question
 from ui.kit.widgets import Area, frameless_scroll, MarkingBanner, plain_label
 
 WINDOW_STATE = "main_window"
+
+
+def _search_box(root: QtWidgets.QWidget) -> QtWidgets.QLineEdit | None:
+    """The visible search or filter box of a screen (by its accessible name or placeholder)."""
+    for edit in root.findChildren(QtWidgets.QLineEdit):
+        words = f"{edit.accessibleName()} {edit.placeholderText()}".casefold()
+        if edit.isVisible() and edit.isEnabled() and ("search" in words or "find" in words or "filter" in words):
+            return edit
+    return None
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -32,7 +44,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.nav = QtWidgets.QListWidget()
         self.nav.setAccessibleName("Areas")
         self.nav.setObjectName("areaNavigation")
-        self.nav.setStyleSheet("QListWidget#areaNavigation::item { padding: 8px 12px; }")
         self.nav.setMaximumWidth(240)
         self.nav.setMinimumWidth(160)
         self.stack = QtWidgets.QStackedWidget()
@@ -67,10 +78,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
         self._build_menus(go_menu_actions)
         self._build_status_bar()
-        self.resize(1100, 720)
-        state = config.window_state(WINDOW_STATE)
-        if state:
-            self.restoreGeometry(QtCore.QByteArray(state))
+        keys.install()   # Enter presses buttons, focus scrolls into view (ui/kit/keys.py)
+        self._fit_to_screen(config.window_state(WINDOW_STATE))
         if self.nav.count():
             self.nav.setCurrentRow(0)
 
@@ -117,6 +126,10 @@ class MainWindow(QtWidgets.QMainWindow):
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
 
+        menus.build_file_actions(self, file_menu)
+        menus.build_edit_menu(self, bar)
+        menus.build_view_menu(self, bar)
+
         if self.session.can("breaches.report"):
             # Clause 10: anyone who learns of a breach reports it at once, from whatever screen.
             breach_menu = bar.addMenu("&Breach")
@@ -137,22 +150,39 @@ class MainWindow(QtWidgets.QMainWindow):
             action.triggered.connect(lambda _=False, key=area.key: self.show_area(key))
             go_menu.addAction(action)
 
-        help_menu = bar.addMenu("&Help")
-        about = QtGui.QAction("&About SPOC Desk", self)
-        about.triggered.connect(self._about)
-        help_menu.addAction(about)
+        menus.build_help_menu(self, bar)
 
         toolbar = self.addToolBar("Session")
         toolbar.setObjectName("sessionToolbar")
         toolbar.setMovable(False)
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        style, icon = self.style(), QtWidgets.QStyle.StandardPixmap
+        self.back_action.setIcon(QtGui.QIcon(str(resource_path("icons", "back.svg"))))
+        self.back_action.setIconText("Back")
+        toolbar.addAction(self.back_action)
+        if hasattr(self, "new_request_action"):
+            self.new_request_action.setIcon(style.standardIcon(icon.SP_FileIcon))
+            self.new_request_action.setIconText("New request")
+            toolbar.addAction(self.new_request_action)
+        self.find_action.setIcon(style.standardIcon(icon.SP_FileDialogContentsView))
+        self.find_action.setIconText("Find")
+        toolbar.addAction(self.find_action)
+        self.guide_action.setIcon(QtGui.QIcon(str(resource_path("icons", "help.svg"))))
+        self.guide_action.setIconText("Help")
+        toolbar.addAction(self.guide_action)
         spacer = QtWidgets.QWidget()
         spacer.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Preferred)
         toolbar.addWidget(spacer)
         if hasattr(self, "report_breach_action"):
             self.report_breach_action.setIconText("Report a breach (Ctrl+Shift+B)")
+            self.report_breach_action.setIcon(style.standardIcon(icon.SP_MessageBoxWarning))
             toolbar.addAction(self.report_breach_action)
+        self.lock_action.setIcon(QtGui.QIcon(str(resource_path("icons", "lock.svg"))))
         toolbar.addAction(self.lock_action)
+        for action in toolbar.actions():   # each tool button says what it is to a screen reader
+            button = toolbar.widgetForAction(action)
+            if isinstance(button, QtWidgets.QToolButton):
+                button.setAccessibleName(action.iconText() or action.text().replace("&", ""))
 
     def _build_status_bar(self) -> None:
         session = self.session
@@ -165,8 +195,26 @@ class MainWindow(QtWidgets.QMainWindow):
         }
         for key, label in self.status_labels.items():
             label.setAccessibleName(key.capitalize())
-            label.setStyleSheet("padding: 0 10px;")
             self.statusBar().addPermanentWidget(label)
+
+    def _fit_to_screen(self, state) -> None:
+        """The first time: the screen's whole available area, maximised. After that: where the
+        user left it, pulled back onto the available area if the screen has changed since."""
+        screen = self.screen() or QtGui.QGuiApplication.primaryScreen()
+        available = screen.availableGeometry() if screen is not None else QtCore.QRect(0, 0, 1100, 720)
+        self.setMinimumSize(min(760, available.width()), min(480, available.height()))
+        self.resize(available.size())
+        if state and self.restoreGeometry(QtCore.QByteArray(state)):
+            frame = self.geometry()
+            if not available.contains(frame):
+                frame.setWidth(min(frame.width(), available.width()))
+                frame.setHeight(min(frame.height(), available.height()))
+                frame.moveTopLeft(QtCore.QPoint(max(available.left(), min(frame.left(), available.right() - frame.width())),
+                                                max(available.top(), min(frame.top(), available.bottom() - frame.height()))))
+                self.setGeometry(frame)
+        else:
+            self.move(available.topLeft())
+            self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
 
     # ---- areas -----------------------------------------------------------------------------
 
@@ -188,6 +236,9 @@ class MainWindow(QtWidgets.QMainWindow):
         return False
 
     def open_subject(self, subject_id: str) -> None:
+        self.open_record("subjects", lambda: self._open_subject_now(subject_id))
+
+    def _open_subject_now(self, subject_id: str) -> None:
         area = self._areas.get("subjects")
         if area is None or not self.show_area("subjects"):
             return
@@ -199,6 +250,19 @@ class MainWindow(QtWidgets.QMainWindow):
     def _show_row(self, row: int) -> None:
         if row < 0:
             return
+        shown = self.stack.currentIndex()
+        leaving = self._area_at(shown) if row != shown else None
+        if leaving is not None and asking() and self._unsaved(leaving):
+            # Switching area with unsaved input: the list stays on this area until the user
+            # chooses "Discard changes" (ui/kit/guard.py).
+            self._set_nav_row(shown)
+            if open_question(self) is None:
+                ask_discard(self, True, lambda: (leaving.discard_changes(), self._set_nav_row(row),
+                                                 self._show_row_now(row)))
+            return
+        self._show_row_now(row)
+
+    def _show_row_now(self, row: int) -> None:
         self.stack.setCurrentIndex(row)
         key = self.nav.item(row).data(Qt.ItemDataRole.UserRole)
         try:
@@ -240,6 +304,9 @@ class MainWindow(QtWidgets.QMainWindow):
         return dialog
 
     def _open_request(self, request_id: str) -> None:
+        self.open_record("requests", lambda: self._open_request_now(request_id))
+
+    def _open_request_now(self, request_id: str) -> None:
         if self.show_area("requests"):
             area = self._areas.get("requests")
             opener = getattr(area, "open_request", None)
@@ -268,6 +335,52 @@ class MainWindow(QtWidgets.QMainWindow):
     def _data_changed(self) -> None:
         for area in self._areas.values():
             area.data_changed()
+
+    # ---- standard keys (ui/shell/menus.py) --------------------------------------------------
+
+    def current_area(self) -> Area | None:
+        return self._areas.get(self.current_area_key() or "")
+
+    def go_back(self) -> bool:
+        """Alt+Left: back within the area (a form asks first if anything was typed)."""
+        area = self.current_area()
+        return bool(area is not None and area.go_back())
+
+    def refresh_area(self) -> None:
+        area = self.current_area()
+        if area is not None:
+            try:
+                area.refresh()
+            except SpocError as exc:
+                info_box(self, "SPOC Desk", str(exc), warning=True).open()
+
+    def toggle_full_screen(self) -> None:
+        self.setWindowState(self.windowState() ^ Qt.WindowState.WindowFullScreen)
+        self.full_screen_action.setChecked(bool(self.windowState() & Qt.WindowState.WindowFullScreen))
+
+    def new_request(self) -> None:
+        """Ctrl+N: the request form (asks first if the screen shown holds unsaved input)."""
+        def go() -> None:
+            if self.show_area("requests"):
+                self._areas["requests"].open_form(None)
+
+        self.open_record("requests", go)
+
+    def find(self) -> QtWidgets.QWidget | None:
+        """Ctrl+F: the search box of the screen shown, else the requests search."""
+        area = self.current_area()
+        box = _search_box(area) if area is not None else None
+        if box is None and "requests" in self._areas and self.session.can("search"):
+            requests = self._areas["requests"]
+            if area is not requests or requests.stack.currentWidget() is not requests.list_page:
+                self.open_record("requests", lambda: (self.show_area("requests"), requests.show_list(),
+                                                      requests.search_box.setFocus(Qt.FocusReason.ShortcutFocusReason)))
+                return requests.search_box
+            box = requests.search_box
+        if box is not None:
+            box.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            box.selectAll()
+        return box
 
     def _about(self) -> None:
         info_box(self, "About SPOC Desk",
@@ -300,6 +413,59 @@ class MainWindow(QtWidgets.QMainWindow):
         self.close()
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if not self._closing_for_lock and asking() and self.unsaved_holders():
+            event.ignore()   # closing the window (or Quit) asks first; a lock keeps drafts instead
+            if open_question(self) is None:
+                ask_discard(self, True, self._discard_all_and_close)
+            return
         if not self._closing_for_lock:
             self.quit_requested.emit()
         event.accept()
+
+    # ---- unsaved work (ui/kit/guard.py) ----------------------------------------------------
+
+    def _area_at(self, row: int) -> Area | None:
+        item = self.nav.item(row) if row >= 0 else None
+        return self._areas.get(item.data(Qt.ItemDataRole.UserRole)) if item is not None else None
+
+    def _set_nav_row(self, row: int) -> None:
+        self.nav.blockSignals(True)
+        self.nav.setCurrentRow(row)
+        self.nav.blockSignals(False)
+
+    @staticmethod
+    def _unsaved(holder) -> bool:
+        try:
+            return bool(holder.has_unsaved_changes())
+        except (SpocError, RuntimeError):
+            return False
+
+    def unsaved_holders(self) -> list:
+        """The areas and open dialogs holding input that closing the window would lose."""
+        holders = [area for area in self._areas.values() if self._unsaved(area)]
+        for widget in QtWidgets.QApplication.topLevelWidgets():
+            if widget is not self and isinstance(widget, GuardedDialog) and widget.isVisible() \
+                    and self._unsaved(widget):
+                holders.append(widget)
+        return holders
+
+    def _discard_all_and_close(self) -> None:
+        with not_asking():
+            for holder in self.unsaved_holders():
+                holder.discard_changes()
+            self.close()
+
+    def open_record(self, key: str, then) -> None:
+        """Open a record in area `key` (by `then()`): first ask, if the area shown now or the
+        record's own area holds unsaved input; "Discard changes" throws that input away."""
+        current = self._areas.get(self.current_area_key() or "")
+        dirty = [a for a in dict.fromkeys((current, self._areas.get(key))) if a is not None and self._unsaved(a)]
+
+        def go() -> None:
+            for area in dirty:
+                area.discard_changes()
+            then()
+
+        if dirty and open_question(self) is not None:
+            return
+        ask_discard(self, bool(dirty), go)

@@ -268,7 +268,10 @@ class Shell(QtCore.QObject):
         main = self.main_window
         self.idle.stop()
         kept_drafts = self._keep_drafts(session, main)
-        self._close_dialogs()
+        from ui.kit.guard import not_asking
+
+        with not_asking():   # the input was kept as a draft just now: nothing to ask
+            self._close_dialogs()
         clipboard.guard().clear_if_ours()
         if main is not None:
             if session.user is not None:

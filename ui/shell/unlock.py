@@ -16,6 +16,7 @@ from app.vault.keyslots import KeyslotFile, keyslot_path
 from app.vault import busy_message
 from ui.kit import config
 from ui.qt import QtCore, QtWidgets, Signal
+from ui.kit.keys import primary_button
 from ui.kit.widgets import heading, HINT_STYLE, MarkingBanner, plain_label
 from ui.worker import Op
 
@@ -103,6 +104,7 @@ class UnlockWindow(QtWidgets.QWidget):
         self.remembered_button = QtWidgets.QPushButton("Unlock with remembered &key")
         self.remembered_button.clicked.connect(self.attempt_remembered_unlock)
         self.unlock_button = QtWidgets.QPushButton("&Unlock")
+        primary_button(self.unlock_button)   # the clear primary button (resources/style.qss)
         self.unlock_button.setDefault(True)
         self.unlock_button.clicked.connect(self.attempt_unlock)
         buttons.addWidget(self.other_button)
