@@ -160,8 +160,14 @@ def export_request(vault, ref_or_id: str, *, to: list[str] | None = None, channe
             raise InvalidInput(f"{row['reference']} has not been sent to any agency yet; send it first.")
     else:
         recipients = [row["origin_agency"]]
+    from app import consent
+
+    decisions = {}
     for code in recipients:
         disclosures.refuse_if_suspended(vault, code)  # 13.2
+        decisions[code] = consent.require_consent(  # 6.2-6.3: the request, its subjects, own responses
+            vault, consent.items_of_request(vault, request_id, responses_of=vault.agency), code,
+            consent.default_purpose(vault, request_id))
     subject_ids = [s["subject_id"] for s in data["subjects"]]
     placeholders = ",".join("?" for _ in subject_ids)
     subjects = [to_json(r, SUBJECT_COLS) for r in vault.db.query(
@@ -180,7 +186,8 @@ def export_request(vault, ref_or_id: str, *, to: list[str] | None = None, channe
                                what=f"Exchange file of {row['reference']}"
                                     + (f" with {len(responses)} response(s)" if responses else ""),
                                lawful_bases=bases, channel=channel,
-                               originator=row["origin_agency"] if not responses else vault.agency)
+                               originator=row["origin_agency"] if not responses else vault.agency,
+                               items=decisions[code].items, consent_grants=decisions[code].grants)
     return _with_head(vault, doc)
 
 

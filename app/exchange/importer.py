@@ -80,14 +80,16 @@ def _note_counter(counters: dict, here: str, origin: str, reference: str) -> Non
     counters[key] = max(counters.get(key, 0), value)
 
 
-def _response_arrived(vault, disclosures, request: dict, dispatch_id: str, response: dict, status: str) -> None:
+def _response_arrived(vault, disclosures, request: dict, dispatch_id: str, response: dict, status: str,
+                      passed_on_by: str | None = None) -> None:
     """A partner's answer came in: settle its dispatch, audit it, and enter it in the register."""
     now = utc_now_iso()
     vault.db.execute("UPDATE dispatches SET status = ?, closed_at = ?, decline_reason = ?,"
                      " updated_at = ?, updated_by = ? WHERE id = ?",
                      (status, now, response["decline_reason"] or None, now, vault.actor, dispatch_id))
     vault.audit("response.received", record_type="response", record_id=response["id"], reason=request["reference"])
-    disclosures.record(vault, kind="response", direction="received", from_agency=response["origin_agency"],
+    disclosures.record(vault, kind="onward" if passed_on_by else "response", direction="received",
+                       from_agency=passed_on_by or response["origin_agency"],
                        to_agency=vault.agency, request_id=request["id"], response_id=response["id"],
                        subject_ids=[s["subject_id"] for s in request["subjects"]]
                        if response["kind"] == "disclosure" else [],
@@ -115,7 +117,8 @@ def _newer(file_value, held_value) -> bool:
 
 
 def import_document(vault, doc, progress: Progress | None = None, *,
-                    may_hold_surrogates: bool = True, sender: str | None = None) -> ImportSummary:
+                    may_hold_surrogates: bool = True, sender: str | None = None,
+                    forwarded: bool = False) -> ImportSummary:
     """Validate and import an exchange document, all or nothing.
 
     `sender` is the agency whose desk signed the package the document came in (verified by
@@ -276,7 +279,12 @@ def import_document(vault, doc, progress: Progress | None = None, *,
                 for k, response in enumerate(dispatch["responses"]):
                     rwhere = ["requests", i, "dispatches", j, "responses", k]
                     resp = dict(response, dispatch_id=dispatch["id"])
-                    if acting and response["origin_agency"] != from_desk:
+                    passed_on = forwarded and response["origin_agency"] not in (from_desk, here) \
+                        and dispatch["agency"] == response["origin_agency"]
+                    if passed_on and response["id"] in have_responses:
+                        summary.unchanged += 1
+                        continue
+                    if acting and response["origin_agency"] != from_desk and not passed_on:
                         raise InvalidInput(f"{refused}: {_where(doc, rwhere + ['origin_agency'])}: a package may carry "
                                            f"only its sender's own responses ({from_desk}'s), not "
                                            f"{response['origin_agency']}'s.")
@@ -306,7 +314,7 @@ def import_document(vault, doc, progress: Progress | None = None, *,
                         summary.responses_received += 1
                         afterwards.append(functools.partial(
                             _response_arrived, vault, disclosures, request, dispatch["id"], response,
-                            DISPATCH_STATUS_FOR[response["kind"]]))
+                            DISPATCH_STATUS_FOR[response["kind"]], from_desk if passed_on else None))
             if len(new_requests) >= FLUSH_EVERY:
                 flush()
             if progress and i % 500 == 0:

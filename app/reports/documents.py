@@ -14,6 +14,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, Table, TableStyle
 
 from app import audit
+from app.consent import grant_citation
 from app.agreement import load_agreement
 from app.disclosures import list_disclosures
 from app.errors import InvalidInput
@@ -365,7 +366,8 @@ def disclosures_doc(vault, reference: str) -> Content:
         for d in page.items:
             rows.append([time_text(d.at), MOVEMENTS.get((d.kind, d.direction), f"{d.kind} ({d.direction})"),
                          f"{d.from_agency} → {d.to_agency}", references.get(d.request_id, ""), d.what,
-                         "\n".join(basis_title(b) for b in d.lawful_bases), channel_name(d.channel), d.originator])
+                         "\n".join(basis_title(b) for b in d.lawful_bases), channel_name(d.channel),
+                         "\n".join([d.originator] + [f"consent {grant_citation(vault, g)}" for g in d.consent_grants])])
         if page.next_after is None:
             break
         after = page.next_after
