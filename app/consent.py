@@ -402,7 +402,10 @@ def _text(value, what: str, *, required: bool = False) -> str:
 def _date(value, what: str) -> str | None:
     if value in (None, ""):
         return None
-    found = parse_date(value)
+    try:
+        found = parse_date(value)
+    except (ValueError, TypeError):
+        found = None
     if found is None:
         raise InvalidInput(f"{what[0].upper() + what[1:]} must be a real date, like 31/12/2026.")
     return found.isoformat()

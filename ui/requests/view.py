@@ -30,7 +30,7 @@ from app.timeutil import utc_now_iso
 from ui.qt import QtGui, QtWidgets, Qt, Signal
 from ui.kit.dialogs import error_text
 from ui.kit.fields import DateField
-from ui.kit.formatting import (plural, uk_date,
+from ui.kit.formatting import (agency_name, plural, uk_date,
                                uk_time)
 from ui.requests.send import SendPackagesDialog
 from ui.requests.subjects import KIND_TITLES, subject_name_display
@@ -76,6 +76,7 @@ def response_parts(response) -> dict[str, str]:
         return {"answer": "No answer yet", "held": "", "basis": "", "tests": "", "partnership": ""}
     answer = ANSWER_TITLES.get(response.kind, response.kind)
     answer += f"\n{response.responder_name}, {uk_date(response.response_date)}"
+    answer += f"\nProvided by {agency_name(response.origin_agency)} ({response.origin_agency})"
     if response.status == "draft":
         answer += "\n(this desk's draft, not sent)"
     if response.kind == "declined" and response.decline_reason:
@@ -672,6 +673,10 @@ class RequestView(QtWidgets.QWidget):
             self._kv(grid, "Answer", "No answer yet")
         else:
             self._kv(grid, RESPONSE_LABELS["kind"], ANSWER_TITLES.get(response.kind, response.kind))
+            self._kv(grid, "Provided by (originator)",
+                     f"{agency_name(response.origin_agency)} ({response.origin_agency}): section 6 — it goes to a "
+                     "third party only with their written consent" if response.origin_agency != self.session.vault.agency
+                     else f"{agency_name(response.origin_agency)} (this desk)")
             self._kv(grid, RESPONSE_LABELS["responder_name"], "\n".join(
                 v for v in (response.responder_name, response.responder_role, response.responder_contact) if v))
             self._kv(grid, RESPONSE_LABELS["response_date"], uk_date(response.response_date))

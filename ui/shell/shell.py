@@ -52,6 +52,7 @@ DIALOG_DRAFTS: dict[str, str] = {"breach_dialog": "ui.breaches.dialog:open_breac
 def default_areas() -> list:
     from ui.audit.area import AuditArea
     from ui.disclosures.area import DisclosuresArea
+    from ui.consent.area import ConsentsArea
     from ui.breaches.area import DpmArea
     from ui.home.area import HomeArea
     from ui.meetings.area import MeetingsArea
@@ -65,7 +66,7 @@ def default_areas() -> list:
     from ui.admin.users import UsersArea
 
     return [HomeArea, RequestsArea, CasesArea, SubjectsArea, MeetingsArea, DpmArea, SubjectAccessArea, RetentionArea,
-            DisclosuresArea, PartnersArea, UsersArea, SettingsArea, AuditArea]
+            DisclosuresArea, ConsentsArea, PartnersArea, UsersArea, SettingsArea, AuditArea]
 
 
 class Shell(QtCore.QObject):

@@ -1,0 +1,134 @@
+"""The consent dialogs: ask the originating desk (from a refused disclosure), answer a request
+received (grant some or all items, until a date, with conditions; or refuse with a reason), and
+withdraw a grant. Each makes its sealed package through app.consent; the screen says what will
+go to whom before it does, and where the package file is afterwards."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app import consent
+from app.agreement import load_agreement
+from ui.kit.dialogs import FormDialog
+from ui.kit.fields import CheckList, DateField, LineBox, TextBox, readonly_text
+from ui.kit.formatting import agency_name, documents_folder, uk_date
+from ui.qt import QtWidgets
+
+
+def _folder_field() -> LineBox:
+    box = LineBox()
+    box.set_value(str(documents_folder()))
+    return box
+
+
+def _purpose_box(chosen: str) -> QtWidgets.QComboBox:
+    box = QtWidgets.QComboBox()
+    for purpose in _purposes():
+        box.addItem(consent.purpose_words(purpose), purpose)
+    index = box.findData(chosen)
+    box.setCurrentIndex(max(index, 0))
+    return box
+
+
+def _purposes() -> list[str]:
+    out = []
+
+    def walk(items):
+        for item in items:
+            out.append(item.id)
+            walk(item.items)
+
+    walk(load_agreement().purposes)
+    return out
+
+
+def ask_dialog(parent, session, items, recipient: str, purpose: str, request_id: str | None = None) -> FormDialog:
+    """'Ask for consent…': what would go to whom and why, then the package for the originator."""
+    vault = session.vault
+    origin = consent.originator_of(vault, items[0]) if items else ""
+    described = "\n".join(f"• {consent.describe_item(vault, i)}" for i in items)
+
+    def submit(dialog: FormDialog) -> None:
+        asked, path = consent.ask_consent(vault, items, recipient, dialog.purpose.currentData(),
+                                          reason=dialog.reason.value(), needed_by=dialog.needed_by.text(),
+                                          out_dir=Path(dialog.folder.value().strip()), request_id=request_id)
+        dialog.asked, dialog.path = asked, path
+
+    dialog = FormDialog(parent, "Ask for written consent",
+                        f"{agency_name(origin)} provided this information. Section 6.3: it goes to "
+                        f"{agency_name(recipient)} only with {agency_name(origin)}'s written consent. This records "
+                        f"the request and makes a sealed package for {origin}'s desk: attach it to a secure e-mail.",
+                        "&Make consent request", submit)
+    dialog.asked = dialog.path = None
+    dialog.add("items", "What would go", readonly_text(described, 4, "What would go"))
+    dialog.add("recipient", "To whom", QtWidgets.QLabel(f"{agency_name(recipient)} ({recipient})"))
+    dialog.purpose = dialog.add("purpose", "&For which purpose", _purpose_box(purpose),
+                                "Section 4.3. A grant covers this purpose only.")
+    dialog.reason = dialog.add("reason", "&Why it is needed", TextBox(3),
+                               f"{origin} sees this with the items when deciding.")
+    dialog.needed_by = dialog.add("needed_by", "&Needed by (optional)", DateField())
+    dialog.folder = dialog.add("folder", "&Folder for the package", _folder_field(),
+                               "Keep package files out of synced folders.")
+    return dialog
+
+
+def answer_dialog(parent, session, asked) -> FormDialog:
+    """On the originating desk: exactly what would go to whom and why; grant some or all, or refuse."""
+    vault = session.vault
+    choices = [(item, consent.describe_item(vault, item), "", 0) for item in asked.items]
+
+    def submit(dialog: FormDialog) -> None:
+        decision = "granted" if dialog.grant.isChecked() else "refused"
+        answer, path = consent.answer_consent(
+            vault, asked.id, decision, items=dialog.items.values() if decision == "granted" else None,
+            until=dialog.until.text() or None, conditions=dialog.conditions.value(), reason=dialog.reason.value(),
+            out_dir=Path(dialog.folder.value().strip()))
+        dialog.answer, dialog.path = answer, path
+
+    needed = f" It is needed by {uk_date(asked.needed_by)}." if asked.needed_by else ""
+    dialog = FormDialog(parent, f"Answer consent request {asked.reference}",
+                        f"{agency_name(asked.asking_agency)} asks to disclose the information below to "
+                        f"{agency_name(asked.recipient)} ({asked.recipient}) for "
+                        f"{consent.purpose_words(asked.purpose)}.{needed} Your answer is signed by this desk: "
+                        "that signature is what makes it written consent.",
+                        "&Sign and make the answer", submit)
+    dialog.answer = dialog.path = None
+    dialog.add("why", "Why they need it", readonly_text(asked.reason, 3, "Why they need it"))
+    dialog.items = dialog.add("items", "&Items you consent to", CheckList(choices),
+                              "Untick any item that must not go. A grant covers only the items ticked.")
+    dialog.items.set_values(asked.items)
+    choice = QtWidgets.QWidget()
+    row = QtWidgets.QHBoxLayout(choice)
+    row.setContentsMargins(0, 0, 0, 0)
+    dialog.grant = QtWidgets.QRadioButton("&Grant consent")
+    dialog.refuse = QtWidgets.QRadioButton("&Refuse consent")
+    dialog.grant.setChecked(True)
+    row.addWidget(dialog.grant)
+    row.addWidget(dialog.refuse)
+    row.addStretch(1)
+    dialog.add("decision", "Your decision", choice)
+    dialog.until = dialog.add("until", "Consent lasts &until (optional)", DateField(),
+                              "After this date the grant covers nothing.")
+    dialog.conditions = dialog.add("conditions", "&Conditions (optional)", TextBox(2),
+                                   "For example: for the NCA's investigation only; no further disclosure.")
+    dialog.reason = dialog.add("reason", "R&eason", TextBox(2), "Needed when you refuse.")
+    dialog.folder = dialog.add("folder", "&Folder for the answer package", _folder_field())
+    return dialog
+
+
+def withdraw_dialog(parent, session, grant) -> FormDialog:
+    vault = session.vault
+
+    def submit(dialog: FormDialog) -> None:
+        answer, path = consent.withdraw_grant(vault, grant.id, reason=dialog.reason.value(),
+                                              out_dir=Path(dialog.folder.value().strip()))
+        dialog.answer, dialog.path = answer, path
+
+    dialog = FormDialog(parent, "Withdraw consent",
+                        f"From now on the grant covers no further disclosure to {agency_name(grant.recipient)}. "
+                        "What has gone already is not recalled. A signed withdrawal package is made for the desk "
+                        "that asked.", "&Sign and make the withdrawal", submit)
+    dialog.answer = dialog.path = None
+    dialog.reason = dialog.add("reason", "&Why consent is withdrawn", TextBox(2))
+    dialog.folder = dialog.add("folder", "&Folder for the package", _folder_field())
+    return dialog
