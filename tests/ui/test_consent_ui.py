@@ -1,0 +1,143 @@
+"""The consent screens (sections 6.2, 6.3, 7.3): asking from the onward-disclosure panel, the
+originating desk answering in the consents register, and the register showing each state."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from app import consent, disclosures
+from app import requests as rq
+from app import responses as rs
+from app.exchange import packages
+from desk_helpers import make_desk, request_data, response_data, trust_each_other
+from fake_session import FakeSession
+from ui.consent.area import ConsentsArea
+from ui.qt import Qt
+from ui.requests.area import RequestsArea
+
+SHOTS = os.environ.get("SPOCDESK_SHOTS", "")
+HOSTILE = "<b>Not bold</b> & \u202eRTL\u202c"
+
+
+@pytest.fixture
+def desks(tmp_path, monkeypatch):
+    police = make_desk(tmp_path / "dcon.vault", "DCON")
+    hmrc = make_desk(tmp_path / "hmrc.vault", "HMRC")
+    nca = make_desk(tmp_path / "nca.vault", "NCA")
+    trust_each_other(police, hmrc, nca)
+    out = tmp_path / "out"
+    out.mkdir()
+    monkeypatch.setattr("ui.consent.dialogs.documents_folder", lambda: out)
+    request = rq.create_request(police, request_data())
+    [made] = packages.send(police, request.reference, ["HMRC"], out)
+    got = packages.receive(hmrc, made.path, receipt_out=out)
+    held = rq.get_request(hmrc, got.request_id)
+    answer = rs.record_response(hmrc, held.dispatches[0].id, response_data())
+    [back] = packages.send(hmrc, f"{request.reference}/HMRC", None, out)
+    packages.receive(police, back.path, receipt_out=out)
+    yield police, hmrc, nca, out, request, answer
+    for vault in (police, hmrc, nca):
+        if vault.is_open:
+            vault.close()
+
+
+def shot(widget, name):
+    if SHOTS:
+        widget.grab().save(os.path.join(SHOTS, f"{name}.png"))
+
+
+def test_ask_answer_and_disclose_through_the_screens(qtbot, desks):
+    police, hmrc, _, out, request, answer = desks
+    area = RequestsArea(FakeSession(police))
+    qtbot.addWidget(area)
+    area.resize(1200, 900)
+    area.show()
+    area.open_request(request.id)
+    panel = area.view.start_onward()
+    panel.responses.checks[answer.id].setChecked(True)
+    panel.to_agency.setCurrentIndex(panel.to_agency.findData("NCA"))
+    assert panel.consent_notice.text().startswith("HMRC provided this. Ask HMRC for written consent to disclose it "
+                                                  "to the NCA for")
+    assert "HMRC" in panel.originator_label.text()
+    # Ask for consent…: what would go to whom, why, by when; the package for HMRC's desk.
+    dialog = panel.ask_for_consent()
+    assert dialog is not None and "HM Revenue" in dialog.rows["items"].field.toPlainText()
+    dialog.submit()
+    assert dialog.isVisible() and any("why the information is needed" in m.lower()
+                                      for m in dialog.summary.messages())
+    dialog.reason.setPlainText(HOSTILE + " the NCA leads the investigation")
+    dialog.needed_by.setText("31/12/2099")
+    shot(dialog, "consent-ask")
+    dialog.submit()
+    assert not dialog.isVisible() and dialog.path.exists()
+    asked = dialog.asked
+    assert asked.state == "awaiting answer" and asked.originator == "HMRC" and asked.recipient == "NCA"
+
+    # The HMRC desk receives it and answers in its consents register.
+    packages.receive(hmrc, dialog.path)
+    register = ConsentsArea(FakeSession(hmrc))
+    qtbot.addWidget(register)
+    register.resize(1200, 900)
+    register.show()
+    assert register.table.rowCount() == 1 and register.table.item(0, 7).text() == "awaiting answer"
+    register.select_row(0)
+    assert "HM Revenue" in register.values["Items"] and register.values["Why it is needed"].startswith(HOSTILE)
+    assert register.answer_button.isEnabled() and not register.withdraw_button.isEnabled()
+    shot(register, "consent-register-hmrc")
+    answering = register.answer_selected()
+    assert "to National Crime Agency (NCA)" in answering.intro.text()
+    answering.conditions.setPlainText(HOSTILE)
+    answering.until.setText("31/12/2099")
+    shot(answering, "consent-answer")
+    qtbot.mouseClick(answering.accept_button, Qt.MouseButton.LeftButton)
+    assert answering.path is not None and answering.path.exists()
+    assert "package made" in register.notice.text()
+    assert register.table.item(0, 7).text() == "granted"
+    assert register.withdraw_button.isEnabled()
+
+    # Back on the police desk the grant covers it, and the form records the disclosure citing it.
+    packages.receive(police, answering.path)
+    panel._check_consent()
+    assert panel.consent_notice.text().startswith("Written consent covers this: " + asked.reference)
+    panel.what.setPlainText("HMRC's employer record")
+    panel.bases.checks["cda1998-s115"].setChecked(True)
+    row = panel.record()
+    assert row is not None and row.originator == "HMRC" and len(row.consent_grants) == 1
+    police_register = ConsentsArea(FakeSession(police))
+    qtbot.addWidget(police_register)
+    police_register.select_row(0)
+    assert police_register.table.item(0, 2).text() == "Asked by this desk"
+    assert any(k.startswith("Granted, in force") for k in police_register.values)
+    assert not police_register.answer_button.isEnabled()  # only HMRC answers it
+
+    # HMRC withdraws: the police desk's next disclosure is refused again.
+    withdrawing = register.withdraw_selected()
+    withdrawing.reason.setPlainText("Investigation closed")
+    qtbot.mouseClick(withdrawing.accept_button, Qt.MouseButton.LeftButton)
+    packages.receive(police, withdrawing.path)
+    assert not consent.check_disclosure(police, [f"response:{answer.id}"], "NCA", asked.purpose).allowed
+    police_register.refresh()
+    assert police_register.table.item(0, 7).text() == "withdrawn"
+    assert len([d for d in disclosures.list_disclosures(police).items if d.kind == "onward"]) == 1
+
+
+def test_refusing_needs_a_reason_and_shows_in_the_register(qtbot, desks):
+    police, hmrc, _, out, request, answer = desks
+    asked, path = consent.ask_consent(police, [f"response:{answer.id}"], "NCA", "identify-victims",
+                                      reason="Needed", out_dir=out)
+    packages.receive(hmrc, path)
+    register = ConsentsArea(FakeSession(hmrc))
+    qtbot.addWidget(register)
+    register.select_row(0)
+    answering = register.answer_selected()
+    answering.refuse.setChecked(True)
+    answering.submit()
+    assert answering.isVisible() and any("reason for refusing" in m for m in answering.summary.messages())
+    answering.reason.setPlainText("A live HMRC enquiry")
+    answering.submit()
+    assert not answering.isVisible()
+    assert register.table.item(0, 7).text() == "refused"
+    preview = register.print_register()
+    assert preview is not None
