@@ -77,8 +77,9 @@ def originator_of(vault, item: str) -> str:
     return row["origin_agency"]
 
 
-def describe_item(vault, item: str) -> str:
-    """The item in words from this vault's own copy (shown to the user; never audited)."""
+def describe_item(vault, item: str, *, short: bool = False) -> str:
+    """The item in words from this vault's own copy (shown to the user; never audited); `short`:
+    without the disclosed text or the subject's name (a label for a list)."""
     from app.timeutil import london_display
 
     kind, rid = parse_item(item)
@@ -93,12 +94,13 @@ def describe_item(vault, item: str) -> str:
         date = f"{when[8:10]}/{when[5:7]}/{when[:4]}" if len(when) >= 10 else "no date"
         text = (row["disclosed_text"] or row["held_text"] or "").strip()
         return (f"{names.partner(row['origin_agency']).name}'s {row['kind']} answer of {date} to {row['reference']}"
-                + (f": {text}" if text else ""))
+                + (f": {text}" if text and not short else ""))
     if kind == "subject":
         row = vault.db.one("SELECT kind, name, origin_agency FROM subjects WHERE id = ?", (rid,))
         if row is None:
             return f"A subject this desk does not hold ({rid[:8]})"
-        return f"Subject details ({row['kind']}) provided by {row['origin_agency']}: {row['name']}"
+        return f"Subject details ({row['kind']}) provided by {row['origin_agency']}" + ("" if short else
+                                                                                        f": {row['name']}")
     row = vault.db.one("SELECT reference, origin_agency, created_at FROM requests WHERE id = ?", (rid,))
     if row is None:
         return f"A request this desk does not hold ({rid[:8]})"

@@ -13,6 +13,7 @@ from app import responses as rs
 from app.exchange import packages
 from desk_helpers import make_desk, request_data, response_data, trust_each_other
 from fake_session import FakeSession
+from settle import settle
 from ui.consent.area import ConsentsArea
 from ui.qt import Qt
 from ui.requests.area import RequestsArea
@@ -45,6 +46,8 @@ def desks(tmp_path, monkeypatch):
 
 def shot(widget, name):
     if SHOTS:
+        widget.show()
+        widget.adjustSize()
         widget.grab().save(os.path.join(SHOTS, f"{name}.png"))
 
 
@@ -71,7 +74,7 @@ def test_ask_answer_and_disclose_through_the_screens(qtbot, desks):
     dialog.needed_by.setText("31/12/2099")
     shot(dialog, "consent-ask")
     dialog.submit()
-    assert not dialog.isVisible() and dialog.path.exists()
+    assert dialog.result() == dialog.DialogCode.Accepted and dialog.path.exists()
     asked = dialog.asked
     assert asked.state == "awaiting answer" and asked.originator == "HMRC" and asked.recipient == "NCA"
 
@@ -85,7 +88,10 @@ def test_ask_answer_and_disclose_through_the_screens(qtbot, desks):
     register.select_row(0)
     assert "HM Revenue" in register.values["Items"] and register.values["Why it is needed"].startswith(HOSTILE)
     assert register.answer_button.isEnabled() and not register.withdraw_button.isEnabled()
-    shot(register, "consent-register-hmrc")
+    if SHOTS:
+        register.resize(1200, 900)
+        qtbot.wait(50)
+        register.grab().save(os.path.join(SHOTS, "consent-register-hmrc.png"))
     answering = register.answer_selected()
     assert "to National Crime Agency (NCA)" in answering.intro.text()
     answering.conditions.setPlainText(HOSTILE)
@@ -105,12 +111,31 @@ def test_ask_answer_and_disclose_through_the_screens(qtbot, desks):
     panel.bases.checks["cda1998-s115"].setChecked(True)
     row = panel.record()
     assert row is not None and row.originator == "HMRC" and len(row.consent_grants) == 1
+    if SHOTS:
+        from ui.disclosures.area import DisclosuresArea
+
+        disclosed = DisclosuresArea(FakeSession(police))
+        qtbot.addWidget(disclosed)
+        disclosed.resize(1200, 900)
+        disclosed.show()
+        disclosed.refresh()
+        qtbot.waitUntil(lambda: disclosed.model.rowCount() > 0)
+        settle(qtbot)
+        disclosed.open_row(0)
+        qtbot.wait(50)
+        disclosed.details_scroll.verticalScrollBar().setValue(disclosed.details_scroll.verticalScrollBar().maximum())
+        disclosed.grab().save(os.path.join(SHOTS, "disclosure-register-grant.png"))
     police_register = ConsentsArea(FakeSession(police))
     qtbot.addWidget(police_register)
     police_register.select_row(0)
     assert police_register.table.item(0, 2).text() == "Asked by this desk"
     assert any(k.startswith("Granted, in force") for k in police_register.values)
     assert not police_register.answer_button.isEnabled()  # only HMRC answers it
+    if SHOTS:
+        police_register.resize(1200, 900)
+        police_register.show()
+        qtbot.wait(50)
+        police_register.grab().save(os.path.join(SHOTS, "consent-register-police.png"))
 
     # HMRC withdraws: the police desk's next disclosure is refused again.
     withdrawing = register.withdraw_selected()

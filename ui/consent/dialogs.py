@@ -12,7 +12,18 @@ from app.agreement import load_agreement
 from ui.kit.dialogs import FormDialog
 from ui.kit.fields import CheckList, DateField, LineBox, TextBox, readonly_text
 from ui.kit.formatting import agency_name, documents_folder, uk_date
+from ui.kit.widgets import plain_label
 from ui.qt import QtWidgets
+
+
+def _shown(text: str, lines: int, name: str):
+    """Read-only text at least `lines` high, wrapped (never a sideways scroll bar)."""
+    from ui.qt import Qt
+
+    box = readonly_text(text, lines, name)
+    box.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    box.setFixedHeight(box.fontMetrics().lineSpacing() * lines + 14)
+    return box
 
 
 def _folder_field() -> LineBox:
@@ -59,9 +70,10 @@ def ask_dialog(parent, session, items, recipient: str, purpose: str, request_id:
                         f"{agency_name(recipient)} only with {agency_name(origin)}'s written consent. This records "
                         f"the request and makes a sealed package for {origin}'s desk: attach it to a secure e-mail.",
                         "&Make consent request", submit)
+    dialog.setMinimumWidth(640)
     dialog.asked = dialog.path = None
-    dialog.add("items", "What would go", readonly_text(described, 4, "What would go"))
-    dialog.add("recipient", "To whom", QtWidgets.QLabel(f"{agency_name(recipient)} ({recipient})"))
+    dialog.add("items", "What would go", _shown(described, 4, "What would go"))
+    dialog.add("recipient", "To whom", plain_label(f"{agency_name(recipient)} ({recipient})"))
     dialog.purpose = dialog.add("purpose", "&For which purpose", _purpose_box(purpose),
                                 "Section 4.3. A grant covers this purpose only.")
     dialog.reason = dialog.add("reason", "&Why it is needed", TextBox(3),
@@ -75,7 +87,8 @@ def ask_dialog(parent, session, items, recipient: str, purpose: str, request_id:
 def answer_dialog(parent, session, asked) -> FormDialog:
     """On the originating desk: exactly what would go to whom and why; grant some or all, or refuse."""
     vault = session.vault
-    choices = [(item, consent.describe_item(vault, item), "", 0) for item in asked.items]
+    choices = [(item, consent.describe_item(vault, item, short=True), "", 0) for item in asked.items]
+    described = "\n".join(f"• {consent.describe_item(vault, i)}" for i in asked.items)
 
     def submit(dialog: FormDialog) -> None:
         decision = "granted" if dialog.grant.isChecked() else "refused"
@@ -93,7 +106,9 @@ def answer_dialog(parent, session, asked) -> FormDialog:
                         "that signature is what makes it written consent.",
                         "&Sign and make the answer", submit)
     dialog.answer = dialog.path = None
-    dialog.add("why", "Why they need it", readonly_text(asked.reason, 3, "Why they need it"))
+    dialog.setMinimumWidth(680)
+    dialog.add("what", "What would go (this desk's own copy)", _shown(described, 4, "What would go"))
+    dialog.add("why", "Why they need it", _shown(asked.reason, 3, "Why they need it"))
     dialog.items = dialog.add("items", "&Items you consent to", CheckList(choices),
                               "Untick any item that must not go. A grant covers only the items ticked.")
     dialog.items.set_values(asked.items)
