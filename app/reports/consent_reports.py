@@ -8,7 +8,7 @@ import datetime as _dt
 from app.consent import describe_item, list_requests, purpose_words, state_words
 from app.errors import InvalidInput
 from app.reports.documents import Content, date_text, partner_name, time_text
-from app.reports.template import STYLES, grid, heading, para, markup
+from app.reports.template import STYLES, grid, heading, markup, para, summary_table
 
 
 def consents_register(vault, reference: str) -> Content:
@@ -24,15 +24,15 @@ def consents_register(vault, reference: str) -> Content:
         way = (f"asked by this desk of {partner_name(asked.originator)}" if asked.direction == "made" else
                f"asked of this desk by {partner_name(asked.asking_agency)}")
         story.append(heading(f"{asked.reference}: {asked.state}"))
-        story.append(grid(["", ""], [
-            ["Request", way],
-            ["To whom it would go", partner_name(asked.recipient)],
-            ["Purpose", purpose_words(asked.purpose)],
-            ["Why it is needed", asked.reason],
-            ["Needed by", date_text(asked.needed_by) if asked.needed_by else "Not given"],
-            ["Asked", f"{time_text(asked.asked_at)} by {asked.asked_by}"],
-            ["Items", "\n".join(describe_item(vault, i) for i in asked.items)],
-        ], [1.2, 4.0], repeat_header=False))
+        story.append(summary_table([
+            ("Request", way),
+            ("To whom it would go", partner_name(asked.recipient)),
+            ("Purpose", purpose_words(asked.purpose)),
+            ("Why it is needed", asked.reason),
+            ("Needed by", date_text(asked.needed_by) if asked.needed_by else "Not given"),
+            ("Asked", f"{time_text(asked.asked_at)} by {asked.asked_by}"),
+            ("Items", "\n".join(describe_item(vault, i) for i in asked.items)),
+        ]))
         rows = []
         for answer in asked.answers:
             detail = [f"{len(answer.items)} of {len(asked.items)} items"] if answer.decision == "granted" else []

@@ -374,8 +374,8 @@ def disclosures_doc(vault, reference: str) -> Content:
     story = [Paragraph(escape("Disclosure register extract"), STYLES.title),
              Paragraph(escape(f"{len(rows)} entries: {scope}."), STYLES.subtitle)]
     if rows:
-        story.append(grid(["When", "Kind", "From → to", "Request", "What", "Lawful basis", "Channel", "Originator"],
-                          rows, [1.6, 1.7, 1.4, 2.0, 4.3, 3.2, 2.2, 1.2], wide=True))
+        story.append(grid(["When", "Kind", "From → to", "Request", "What", "Lawful basis", "Channel",
+                           "Originator, consent"], rows, [1.6, 1.7, 1.4, 2.0, 3.6, 3.0, 2.0, 2.1], wide=True))
     else:
         story.append(Paragraph("There are no entries for this extract.", STYLES.body))
     return Content("Disclosure register extract", doc_ref, story, partner_information=True,

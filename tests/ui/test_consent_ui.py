@@ -166,3 +166,40 @@ def test_refusing_needs_a_reason_and_shows_in_the_register(qtbot, desks):
     assert register.table.item(0, 7).text() == "refused"
     preview = register.print_register()
     assert preview is not None
+
+
+def test_pass_an_answer_on_as_a_package_only_with_consent(qtbot, desks):
+    police, hmrc, nca, out, request, answer = desks
+    area = RequestsArea(FakeSession(police))
+    qtbot.addWidget(area)
+    area.resize(1200, 900)
+    area.show()
+    area.open_request(request.id)
+    view = area.view
+    view.select_dispatch(next(d.id for d in rq.get_request(police, request.id).dispatches if d.agency == "HMRC"))
+    assert view.pass_on_button.isVisibleTo(view)
+    dialog = view.pass_on_selected()
+    dialog.to.setCurrentIndex(dialog.to.findData("NCA"))
+    dialog.submit()
+    assert dialog.isVisible()
+    assert any(m.startswith("HMRC provided this") and "6.3" in m for m in dialog.summary.messages())
+    assert dialog.ask_button.isVisibleTo(dialog)
+    shot(dialog, "pass-on-refused")
+    qtbot.mouseClick(dialog.ask_button, Qt.MouseButton.LeftButton)
+    assert dialog.ask is not None and dialog.ask.isVisible()
+    dialog.ask.reason.setPlainText("The NCA leads")
+    dialog.ask.submit()
+    packages.receive(hmrc, dialog.ask.path)
+    _, reply = consent.answer_consent(hmrc, dialog.ask.asked.id, "granted", out_dir=out)
+    packages.receive(police, reply)
+    dialog.submit()
+    assert dialog.result() == dialog.DialogCode.Accepted
+    sending = view.dialog
+    assert sending.plan[0].problem is None and "passed on" in sending.plan[0].what
+    sending.folder.setText(str(out))
+    sending.make()
+    qtbot.waitUntil(lambda: bool(sending.result), timeout=10_000)
+    got = packages.receive(nca, sending.result[0].path, receipt_out=out)
+    assert "passed on by Derbyshire Constabulary with written consent" in got.line
+    onward = [d for d in disclosures.list_disclosures(police).items if d.kind == "onward"]
+    assert len(onward) == 1 and onward[0].consent_grants

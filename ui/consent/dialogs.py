@@ -147,3 +147,56 @@ def withdraw_dialog(parent, session, grant) -> FormDialog:
     dialog.reason = dialog.add("reason", "&Why consent is withdrawn", TextBox(2))
     dialog.folder = dialog.add("folder", "&Folder for the package", _folder_field())
     return dialog
+
+
+def pass_on_dialog(parent, session, request, agency: str) -> FormDialog:
+    """'Pass this answer on…': a partner's answer to this desk's request, to a third party as a
+    sealed package. Says first whether written consent covers it (the same check `send` makes);
+    without it, offers 'Ask for consent…'. Accepting leaves `dialog.to` and `dialog.purpose_id`."""
+    vault = session.vault
+    items = consent.items_of_request(vault, request.id, responses_of=agency)
+
+    def decide(dialog: FormDialog):
+        to = dialog.to.currentData() or ""
+        if not to:
+            from app.errors import InvalidInput
+
+            raise InvalidInput("Choose the partner to pass the answer to.")
+        return consent.check_disclosure(vault, items, to, dialog.purpose.currentData())
+
+    def submit(dialog: FormDialog) -> None:
+        decision = decide(dialog)
+        dialog.decision = decision
+        dialog.ask_button.setVisible(not decision.allowed and len(decision.needs) == 1)
+        if not decision.allowed:
+            raise consent.ConsentNeeded(decision)
+        dialog.to_code, dialog.purpose_id = decision.recipient, decision.purpose
+
+    def ask() -> None:
+        decision = dialog.decision
+        if decision is None or decision.allowed or not decision.needs:
+            return
+        dialog.ask = ask_dialog(dialog, session, list(decision.needs[0].items), decision.recipient,
+                                decision.purpose, request.id)
+        dialog.ask.open()
+
+    dialog = FormDialog(parent, f"Pass {agency}'s answer on",
+                        f"{agency_name(agency)} provided this answer to {request.reference}. Section 6.3: it goes to "
+                        "another partner only with their written consent, checked before any package is made.",
+                        "&Check and continue…", submit)
+    dialog.decision = dialog.ask = None
+    dialog.to_code = dialog.purpose_id = None
+    to = QtWidgets.QComboBox()
+    to.addItem("Choose a partner", "")
+    for partner in load_agreement().partners:
+        if partner.code not in (vault.agency, agency):
+            to.addItem(f"{partner.name} ({partner.code})", partner.code)
+    dialog.to = dialog.add("to", "&To which partner", to)
+    dialog.purpose = dialog.add("purpose", "&For which purpose", _purpose_box(consent.default_purpose(vault,
+                                                                                                      request.id)),
+                                "Section 4.3. Written consent covers one purpose only.")
+    dialog.ask_button = QtWidgets.QPushButton("&Ask for consent…")
+    dialog.ask_button.clicked.connect(ask)
+    dialog.ask_button.hide()
+    dialog._fields.addWidget(dialog.ask_button)
+    return dialog

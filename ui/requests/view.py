@@ -361,8 +361,14 @@ class RequestView(QtWidgets.QWidget):
         self.receive_button.setToolTip("The agency answered by another route (for example secure e-mail): "
                                        "record what they sent.")
         self.receive_button.clicked.connect(self.receive_selected)
+        self.pass_on_button = QtWidgets.QPushButton("Pass this answer &on…")
+        self.pass_on_button.setToolTip("Section 6.3: a partner's answer goes to another partner only with its "
+                                       "written consent; checked before any package is made.")
+        self.pass_on_button.clicked.connect(self.pass_on_selected)
+        self.pass_on_button.hide()
         self._row_tips = {self.receive_button: self.receive_button.toolTip()}
-        for button in (self.ack_button, self.due_button, self.respond_button, self.receive_button):
+        for button in (self.ack_button, self.due_button, self.respond_button, self.receive_button,
+                       self.pass_on_button):
             row_actions.addWidget(button)
         row_actions.addStretch(1)
         layout.addLayout(row_actions)
@@ -654,7 +660,35 @@ class RequestView(QtWidgets.QWidget):
                 button.setVisible(answer.offered)
                 button.setEnabled(answer.ok)
                 button.setToolTip(answer.reason or self._row_tips.get(button, ""))
+            self.pass_on_button.setVisible(self._can_pass_on(row))
         self._fill_detail(row)
+
+    def _can_pass_on(self, row) -> bool:
+        """A partner's answer (sent, not a draft) to this desk's own request."""
+        return bool(row is not None and row.response is not None and self.request is not None
+                    and self.request.origin_agency == self.session.vault.agency
+                    and row.response.origin_agency != self.session.vault.agency and row.response.status != "draft")
+
+    def pass_on_selected(self):
+        """'Pass this answer on…': check written consent, then make the package (SendPackagesDialog)."""
+        from ui.consent.dialogs import pass_on_dialog
+
+        row = self.selected_row()
+        if not self._can_pass_on(row):
+            return None
+        agency = row.response.origin_agency
+        dialog = pass_on_dialog(self, self.session, self.request, agency)
+        dialog.accepted.connect(lambda: self._pass_on(agency, dialog.to_code, dialog.purpose_id))
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _pass_on(self, agency: str, to: str, purpose: str):
+        dialog = SendPackagesDialog(self.session, f"{self.request.reference}/{agency}", [to], self, purpose=purpose)
+        dialog.made.connect(self._packages_made)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
 
     def _fill_detail(self, row) -> None:
         self._clear_layout(self.detail)
