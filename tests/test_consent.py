@@ -280,3 +280,31 @@ def test_hostile_text_through_consent_fields_and_the_register_report(three, tmp_
         check_template(report)  # the marking on every page, the reference, Page N of M
     with pytest.raises(InvalidInput, match="whole"):
         build_report(police, "consents", "CON-1")
+
+
+def test_a_whole_vault_move_carries_consents_and_register_citations(three, tmp_path):
+    from desk_helpers import reopen_as
+
+    police, hmrc, _, out, answers = three
+    (first, a1), _ = answers
+    item = f"response:{a1.id}"
+    asked, grant = ask_and_answer(police, hmrc, out, [item])
+    packages.send(police, f"{first.reference}/HMRC", ["NCA"], out, purpose=PURPOSE)
+    admin = reopen_as(police, "alice")
+    new = make_desk(tmp_path / "new.vault", "DCON", role="admin")
+    target = tmp_path / "move.spocpkg"
+    packages.export_sealed(admin, desks.desk_card(new), target)  # to this agency's own new vault: allowed
+    with pytest.raises(InvalidInput, match="same agency"):
+        packages.export_sealed(admin, desks.desk_card(hmrc), tmp_path / "other.spocpkg")
+    packages.import_whole_vault(new, target)
+    admin.close()
+    rows = new.db.query("SELECT id, consent_grants FROM disclosures WHERE kind = 'onward'")
+    assert [json.loads(r["consent_grants"]) for r in rows] == [[grant.id]]
+    assert new.db.scalar("SELECT count(*) FROM consent_requests") == 1
+    assert new.db.scalar("SELECT count(*) FROM consent_answers") == 1
+    # The new desk relies on the grant again once it trusts HMRC's card after its own call.
+    assert not consent.check_disclosure(new, [item], "NCA", PURPOSE).allowed
+    card = desks.desk_card(hmrc)
+    desks.trust_partner(new, card, fingerprint=desks.fingerprint(card), checked_by="DS Smith", via="0300 200 3300")
+    assert consent.check_disclosure(new, [item], "NCA", PURPOSE).allowed
+    new.close()

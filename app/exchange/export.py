@@ -76,11 +76,20 @@ def export_vault(vault, progress: Progress | None = None) -> dict:
     doc["breaches"] = _breaches_json(vault)
     doc["meetings"] = _meetings_json(vault)
     doc["cases"], doc["subject_links"] = export_cases(vault)
+    doc["consent_requests"], doc["consent_answers"] = _consents_json(vault)
     vault.audit("export.vault", record_type="vault", record_id=vault.vault_id,
                 reason=f"{len(requests)} requests, {len(doc['subjects'])} subjects")
     if progress:
         progress(len(rows), len(rows))
     return _with_head(vault, doc)
+
+
+def _consents_json(vault) -> tuple[list[dict], list[dict]]:
+    """The consent requests and their answers (sections 6.2, 6.3, 7.3), in the order recorded."""
+    from app.exchange.columns import CONSENT_ANSWER_COLS, CONSENT_REQUEST_COLS
+
+    return ([to_json(r, CONSENT_REQUEST_COLS) for r in vault.db.query("SELECT * FROM consent_requests ORDER BY seq")],
+            [to_json(r, CONSENT_ANSWER_COLS) for r in vault.db.query("SELECT * FROM consent_answers ORDER BY seq")])
 
 
 def _breaches_json(vault) -> list[dict]:

@@ -97,9 +97,11 @@ def _response_arrived(vault, disclosures, request: dict, dispatch_id: str, respo
                        lawful_bases=response["lawful_bases"], originator=response["origin_agency"])
 
 
-PACKAGE_ONLY = ("disclosures", "contacts", "partner_suspensions", "breaches", "meetings")
+PACKAGE_ONLY = ("disclosures", "contacts", "partner_suspensions", "breaches", "meetings", "consent_requests",
+                "consent_answers")
 PACKAGE_ONLY_WORDS = {"disclosures": "the disclosure register", "contacts": "the partners directory",
-                      "partner_suspensions": "partner suspensions", "breaches": "breaches", "meetings": "meetings"}
+                      "partner_suspensions": "partner suspensions", "breaches": "breaches", "meetings": "meetings",
+                      "consent_requests": "consent requests", "consent_answers": "consent answers"}
 
 
 def holds_records(vault) -> bool:
@@ -336,6 +338,7 @@ def import_document(vault, doc, progress: Progress | None = None, *,
             db.executemany(insert_sql(table, cols), fresh)
             setattr(summary, counter, getattr(summary, counter) + len(fresh))
             summary.unchanged += len(rows) - len(fresh)
+        _import_consents(vault, doc, summary)
         _import_breaches(vault, doc, summary)
         _import_cases(vault, doc, summary, lambda origin: False)
         _import_meetings(vault, doc, summary, lambda origin: False)
@@ -344,6 +347,28 @@ def import_document(vault, doc, progress: Progress | None = None, *,
     if progress:
         progress(total, total)
     return summary
+
+
+def _import_consents(vault, doc: dict, summary: ImportSummary) -> None:
+    """Consent requests and answers of a whole-vault file (a desk's move): each one not held is
+    added, requests before the answers that name them; one held must be the same record."""
+    from app.exchange.columns import CONSENT_ANSWER_COLS, CONSENT_REQUEST_COLS
+
+    db = vault.db
+    for key, table, cols in (("consent_requests", "consent_requests", CONSENT_REQUEST_COLS),
+                             ("consent_answers", "consent_answers", CONSENT_ANSWER_COLS)):
+        for i, row in enumerate(doc.get(key) or []):
+            held = db.one(f"SELECT * FROM {table} WHERE id = ?", (row["id"],))  # our constant table names
+            if held is not None:
+                if to_json(held, cols) != {c: row[c] for c in cols}:
+                    raise _refused(doc, [key, i], "differs from the consent record this vault holds with the same id")
+                summary.unchanged += 1
+                continue
+            if key == "consent_answers" and db.one("SELECT 1 FROM consent_requests WHERE id = ?",
+                                                   (row["consent_request_id"],)) is None:
+                raise _refused(doc, [key, i, "consent_request_id"], "names a consent request that is neither in the "
+                                                                    "file nor in this vault")
+            db.execute(insert_sql(table, cols), to_params(row, cols))
 
 
 def _import_breaches(vault, doc: dict, summary: ImportSummary) -> None:
