@@ -263,6 +263,26 @@ def test_cli_send_without_a_grant_exits_4_naming_hmrc_and_63(three, capsys, monk
     assert code == 4, err
     assert "HMRC provided this" in err and "6.3" in err and err.count("\n") == 1
     assert not list(out.glob("*_HMRC_response_to_NCA*"))
+    pdf = out / "for-nca.pdf"
+    monkeypatch.setattr(sys, "stdin", io.StringIO(OTHER_PASSPHRASE + "\n"))
+    code = main(["report", str(path), "response", f"{first.reference}/HMRC", "--for", "NCA", "--out", str(pdf),
+                 "--user", "bob", "--passphrase-stdin"])
+    err = capsys.readouterr().err
+    assert code == 4 and "HMRC provided this" in err and not pdf.exists()
+    # With HMRC's grant the same command goes ahead and the package is made.
+    from app.vault import Vault
+
+    police = Vault.open(path, user="bob", passphrase=OTHER_PASSPHRASE)
+    try:
+        ask_and_answer(police, hmrc, out, [f"response:{answers[0][1].id}"])
+    finally:
+        police.close()
+    monkeypatch.setattr(sys, "stdin", io.StringIO(OTHER_PASSPHRASE + "\n"))
+    code = main(["send", str(path), f"{first.reference}/HMRC", "--to", "NCA", "--out", str(out), "--purpose", PURPOSE,
+                 "--user", "bob", "--passphrase-stdin"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "Package made for NCA" in captured.out and list(out.glob("*_HMRC_response_to_NCA*"))
 
 
 def test_hostile_text_through_consent_fields_and_the_register_report(three, tmp_path):

@@ -203,3 +203,28 @@ def test_pass_an_answer_on_as_a_package_only_with_consent(qtbot, desks):
     assert "passed on by Derbyshire Constabulary with written consent" in got.line
     onward = [d for d in disclosures.list_disclosures(police).items if d.kind == "onward"]
     assert len(onward) == 1 and onward[0].consent_grants
+
+
+def test_print_for_another_partner_needs_consent_for_the_answers_in_it(qtbot, desks):
+    police, hmrc, _, out, request, answer = desks
+    area = RequestsArea(FakeSession(police))
+    qtbot.addWidget(area)
+    area.resize(1200, 900)
+    area.show()
+    area.open_request(request.id)
+    view = area.view
+    view.select_dispatch(next(d.id for d in rq.get_request(police, request.id).dispatches if d.agency == "HMRC"))
+    dialog = view.print_for_partner()
+    dialog.document.setCurrentIndex(dialog.document.findData("response"))
+    dialog.to.setCurrentIndex(dialog.to.findData("NCA"))
+    dialog.submit()
+    assert dialog.isVisible() and any("HMRC provided this" in m for m in dialog.summary.messages())
+    assert dialog.ask_button.isVisibleTo(dialog)
+    # The request form carries only this desk's own information: it may be printed for the NCA.
+    dialog.document.setCurrentIndex(dialog.document.findData("request"))
+    dialog.submit()
+    assert dialog.result() == dialog.DialogCode.Accepted
+    busy = view._print_for(dialog)
+    qtbot.waitUntil(lambda: busy.preview is not None, timeout=15_000)
+    assert busy.preview.report.kind == "request"
+    busy.preview.close()

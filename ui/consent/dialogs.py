@@ -26,6 +26,41 @@ def _shown(text: str, lines: int, name: str):
     return box
 
 
+def _partner_box(excluded) -> QtWidgets.QComboBox:
+    box = QtWidgets.QComboBox()
+    box.addItem("Choose a partner", "")
+    for partner in load_agreement().partners:
+        if partner.code not in excluded:
+            box.addItem(f"{partner.name} ({partner.code})", partner.code)
+    return box
+
+
+def _add_ask_button(dialog: FormDialog, session, request_id: str | None) -> None:
+    """'Ask for consent…' under a checking dialog's fields, for what its last decision found missing."""
+
+    def ask() -> None:
+        decision = dialog.decision
+        if decision is not None and not decision.allowed and decision.needs:
+            dialog.ask = ask_dialog(dialog, session, list(decision.needs[0].items), decision.recipient,
+                                    decision.purpose, request_id)
+            dialog.ask.open()
+
+    dialog.decision = dialog.ask = None
+    dialog.ask_button = QtWidgets.QPushButton("&Ask for consent…")
+    dialog.ask_button.clicked.connect(ask)
+    dialog.ask_button.hide()
+    dialog._fields.addWidget(dialog.ask_button)
+
+
+def _checked(dialog: FormDialog, decision):
+    """Show Ask for consent… when one partner's consent is missing; refuse (kept open) if any is."""
+    dialog.decision = decision
+    dialog.ask_button.setVisible(not decision.allowed and len(decision.needs) == 1)
+    if not decision.allowed:
+        raise consent.ConsentNeeded(decision)
+    return decision
+
+
 def _folder_field() -> LineBox:
     box = LineBox()
     box.set_value(str(documents_folder()))
@@ -165,38 +200,52 @@ def pass_on_dialog(parent, session, request, agency: str) -> FormDialog:
         return consent.check_disclosure(vault, items, to, dialog.purpose.currentData())
 
     def submit(dialog: FormDialog) -> None:
-        decision = decide(dialog)
-        dialog.decision = decision
-        dialog.ask_button.setVisible(not decision.allowed and len(decision.needs) == 1)
-        if not decision.allowed:
-            raise consent.ConsentNeeded(decision)
+        decision = _checked(dialog, decide(dialog))
         dialog.to_code, dialog.purpose_id = decision.recipient, decision.purpose
-
-    def ask() -> None:
-        decision = dialog.decision
-        if decision is None or decision.allowed or not decision.needs:
-            return
-        dialog.ask = ask_dialog(dialog, session, list(decision.needs[0].items), decision.recipient,
-                                decision.purpose, request.id)
-        dialog.ask.open()
 
     dialog = FormDialog(parent, f"Pass {agency}'s answer on",
                         f"{agency_name(agency)} provided this answer to {request.reference}. Section 6.3: it goes to "
                         "another partner only with their written consent, checked before any package is made.",
                         "&Check and continue…", submit)
-    dialog.decision = dialog.ask = None
     dialog.to_code = dialog.purpose_id = None
-    to = QtWidgets.QComboBox()
-    to.addItem("Choose a partner", "")
-    for partner in load_agreement().partners:
-        if partner.code not in (vault.agency, agency):
-            to.addItem(f"{partner.name} ({partner.code})", partner.code)
-    dialog.to = dialog.add("to", "&To which partner", to)
+    dialog.to = dialog.add("to", "&To which partner", _partner_box((vault.agency, agency)))
     dialog.purpose = dialog.add("purpose", "&For which purpose", _purpose_box(consent.default_purpose(vault,
                                                                                                       request.id)),
                                 "Section 4.3. Written consent covers one purpose only.")
-    dialog.ask_button = QtWidgets.QPushButton("&Ask for consent…")
-    dialog.ask_button.clicked.connect(ask)
-    dialog.ask_button.hide()
-    dialog._fields.addWidget(dialog.ask_button)
+    _add_ask_button(dialog, session, request.id)
+    return dialog
+
+
+def print_for_dialog(parent, session, request, target: str | None) -> FormDialog:
+    """'Print for another partner…': which document, for whom, for what purpose; checked first
+    (the same check build_report makes). Accepting leaves kind, reference, to_code, purpose_id."""
+    vault = session.vault
+
+    def submit(dialog: FormDialog) -> None:
+        from app.errors import InvalidInput
+
+        kind = dialog.document.currentData()
+        to = dialog.to.currentData() or ""
+        if not to:
+            raise InvalidInput("Choose the partner the document is for.")
+        reference = request.reference + (f"/{target}" if kind == "response" else "")
+        _, items = consent.items_of_report(vault, kind, reference)
+        decision = _checked(dialog, consent.check_disclosure(vault, items, to, dialog.purpose.currentData()))
+        dialog.kind, dialog.reference = kind, reference
+        dialog.to_code, dialog.purpose_id = to, decision.purpose
+
+    dialog = FormDialog(parent, "Print for another partner",
+                        "A printed document given to another partner is a disclosure: other partners' answers in it "
+                        "go only with their written consent (section 6.3).", "&Check and preview…", submit)
+    dialog.kind = dialog.reference = dialog.to_code = dialog.purpose_id = None
+    document = QtWidgets.QComboBox()
+    document.addItem("The request form (Appendix 2)", "request")
+    document.addItem("The collation of all responses (5.3)", "collation")
+    if target:
+        document.addItem(f"The response of {agency_name(target.split('/')[0])}", "response")
+    dialog.document = dialog.add("document", "&Document", document)
+    dialog.to = dialog.add("to", "&For which partner", _partner_box((vault.agency,)))
+    dialog.purpose = dialog.add("purpose", "For which &purpose",
+                                _purpose_box(consent.default_purpose(vault, request.id)))
+    _add_ask_button(dialog, session, request.id)
     return dialog

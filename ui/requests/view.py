@@ -311,6 +311,7 @@ class RequestView(QtWidgets.QWidget):
                                                                 lambda: self.print_document("collation"))
         self.print_response_action = self.print_menu.addAction("The chosen agency's response",
                                                                lambda: self.print_document("response"))
+        self.print_for_action = self.print_menu.addAction("For another partner… (section 6.3)", self.print_for_partner)
         self.print_menu.aboutToShow.connect(self._update_print_menu)
         self.print_button.setMenu(self.print_menu)
         for button in (self.edit_button, self.send_button, self.export_button, self.copy_button, self.onward_button,
@@ -405,6 +406,26 @@ class RequestView(QtWidgets.QWidget):
         self.print_response_action.setEnabled(row is not None)
         self.print_response_action.setText(f"The response of {row.dispatch.agency_name}" if row is not None
                                            else "A response (choose an agency in the table first)")
+
+    def print_for_partner(self):
+        """Print one of this request's documents to give to another partner: refused without the
+        written consent of each partner whose answers it carries (app.consent, as in the core)."""
+        from ui.consent.dialogs import print_for_dialog
+
+        if self.request is None:
+            return None
+        row = self.selected_row()
+        dialog = print_for_dialog(self, self.session, self.request, row.dispatch.target if row is not None else None)
+        dialog.accepted.connect(lambda: self._print_for(dialog))
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _print_for(self, dialog):
+        from ui.kit.preview import show_report
+
+        return show_report(self, self.session, dialog.kind, dialog.reference, for_agency=dialog.to_code,
+                           purpose=dialog.purpose_id)
 
     def print_document(self, kind: str):
         """Open the preview of one of this request's documents (built off the GUI thread)."""
