@@ -718,3 +718,13 @@ def grant_citation(vault, grant_id: str) -> str:
         return f"grant {grant_id[:8]} (not held)"
     day = row["decided_at"] or ""
     return f"{row['reference']}, granted by {row['originator']} on {day[8:10]}/{day[5:7]}/{day[:4]}"
+
+
+def counts(vault) -> dict:
+    """Consent requests by where they stand (codes and numbers only, for `status` and Home)."""
+    rows = vault.db.query(
+        "SELECT q.direction, (SELECT count(*) FROM consent_answers a WHERE a.consent_request_id = q.id"
+        " AND a.decision IN ('granted', 'refused')) AS answered FROM consent_requests q")
+    return {"to_answer": sum(1 for r in rows if r["direction"] == "received" and not r["answered"]),
+            "awaiting_answer": sum(1 for r in rows if r["direction"] == "made" and not r["answered"]),
+            "answered": sum(1 for r in rows if r["answered"])}

@@ -41,6 +41,9 @@ def vault_status(vault) -> dict:
         "requests": _request_counts(vault),
         "breaches": breach_counts(vault),
     }
+    from app.consent import counts as consent_counts  # sections 6.2, 6.3 (issue 18)
+
+    status["consents"] = consent_counts(vault)
     vault.audit("vault.status_viewed", record_type="vault", record_id=vault.vault_id)
     return status
 

@@ -195,11 +195,15 @@ def test_a_consent_request_names_only_the_originators_own_items(three, tmp_path)
         consent.ask_consent(police, [f"response:{a1.id}"], "NCA", "nonsense", reason="x", out_dir=out)
     # A request package sent to the wrong desk is refused there, and nothing is written.
     asked, path = consent.ask_consent(police, [f"response:{a1.id}"], "NCA", PURPOSE, reason="x", out_dir=out)
+    from app.status import vault_status
+
+    assert vault_status(police)["consents"] == {"to_answer": 0, "awaiting_answer": 1, "answered": 0}
     before = hmrc.chain_head()
     again = packages.receive(hmrc, path)
     assert again.kind == "consent-request"
     repeat = packages.receive(hmrc, path)
     assert repeat.already_received_at and hmrc.db.scalar("SELECT count(*) FROM consent_requests") == 1
+    assert vault_status(hmrc)["consents"]["to_answer"] == 1
     assert before != hmrc.chain_head()
 
 
