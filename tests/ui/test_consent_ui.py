@@ -228,3 +228,42 @@ def test_print_for_another_partner_needs_consent_for_the_answers_in_it(qtbot, de
     qtbot.waitUntil(lambda: busy.preview is not None, timeout=15_000)
     assert busy.preview.report.kind == "request"
     busy.preview.close()
+
+
+def test_the_chairs_permission_for_a_partners_answer_also_needs_its_consent(qtbot, desks):
+    from app import meetings
+    from ui.meetings.area import MeetingsArea
+
+    police, hmrc, _, out, request, answer = desks
+    meeting = meetings.create_meeting(police, {"held_at": "10/03/2026 10:00", "place": "Ripley", "chair": "DI Chair"})
+    item = meetings.add_agenda_request(police, meeting.id, request.id)
+    area = MeetingsArea(FakeSession(police))
+    qtbot.addWidget(area)
+    area.resize(1300, 900)
+    area.show()
+    area.refresh()
+    settle(qtbot)
+    area.select(meeting.id)
+    form = area.permission_form
+    form.inputs["requested_by"].set_value("DS Smith")
+    form.set_value("requested_by_agency", "DCON")
+    form.set_value("to_agency", "NCA")
+    form.inputs["what"].set_value("HMRC's answer about the employer")
+    form.inputs["reason"].set_value("Public protection")
+    form.set_value("granted", "granted")
+    form.set_value("agenda_item_id", item.id)
+    form.set_value("purpose", "identify-victims")
+    before = police.db.scalar("SELECT count(*) FROM disclosures")
+    assert area.record_permission() is None
+    assert any("HMRC provided this" in m and "6.3" in m for m in form.summary.messages())
+    assert police.db.scalar("SELECT count(*) FROM disclosures") == before
+    # With HMRC's grant the chair's permission is recorded and its register row cites the grant.
+    asked, path = consent.ask_consent(police, [f"response:{answer.id}"], "NCA", "identify-victims", reason="TM",
+                                      out_dir=out)
+    packages.receive(hmrc, path)
+    grant, reply = consent.answer_consent(hmrc, asked.id, "granted", out_dir=out)
+    packages.receive(police, reply)
+    found = area.record_permission()
+    assert found is not None and found.granted
+    row = police.db.one("SELECT originator, consent_grants FROM disclosures WHERE id = ?", (found.disclosure_id,))
+    assert row["originator"] == "HMRC" and grant.id in row["consent_grants"]

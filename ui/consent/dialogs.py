@@ -69,14 +69,14 @@ def _folder_field() -> LineBox:
 
 def _purpose_box(chosen: str) -> QtWidgets.QComboBox:
     box = QtWidgets.QComboBox()
-    for purpose in _purposes():
+    for purpose in purpose_ids():
         box.addItem(consent.purpose_words(purpose), purpose)
     index = box.findData(chosen)
     box.setCurrentIndex(max(index, 0))
     return box
 
 
-def _purposes() -> list[str]:
+def purpose_ids() -> list[str]:
     out = []
 
     def walk(items):

@@ -26,7 +26,7 @@ from ui.kit.fields import CheckList, TextBox
 from ui.kit.formatting import agency_name, channel_name, one_line, uk_date, uk_time
 from ui.requests.subjects import subject_name_display
 from ui.kit.widgets import ErrorSummary, FieldRow, heading, hint_label, plain_label
-from ui.consent.dialogs import _purposes
+from ui.consent.dialogs import purpose_ids
 
 
 # Which field a message of the core is about (the core refuses with one message at a time).
@@ -114,7 +114,7 @@ class OnwardDisclosurePanel(QtWidgets.QFrame):
 
         # purpose, and whose information it is (derived from the answers ticked: data, never a choice)
         self.purpose = QtWidgets.QComboBox()
-        for purpose in _purposes():
+        for purpose in purpose_ids():
             self.purpose.addItem(consent.purpose_words(purpose), purpose)
         self.purpose.setCurrentIndex(max(0, self.purpose.findData(consent.default_purpose(self.vault,
                                                                                           self.request.id))))
