@@ -332,3 +332,37 @@ def test_a_whole_vault_move_carries_consents_and_register_citations(three, tmp_p
     desks.trust_partner(new, card, fingerprint=desks.fingerprint(card), checked_by="DS Smith", via="0300 200 3300")
     assert consent.check_disclosure(new, [item], "NCA", PURPOSE).allowed
     new.close()
+
+
+def test_a_request_package_carrying_a_partners_subject_needs_that_partners_consent(three):
+    from app.requests import add_subject
+
+    police, hmrc, nca, out, _ = three
+    # HMRC raises its own request about a business; the police desk receives it and so holds
+    # HMRC's subject details, then puts that subject on a request of its own for the NCA.
+    theirs = rq.create_request(hmrc, request_data(subjects=[{"subject": {"kind": "business", "name": "Example Ltd"},
+                                                             "role": "unknown"}]))
+    [made] = packages.send(hmrc, theirs.reference, ["DCON"], out)
+    got = packages.receive(police, made.path, receipt_out=out)
+    subject_id = rq.get_request(police, got.request_id).subjects[0].id
+    assert consent.originator_of(police, f"subject:{subject_id}") == "HMRC"
+    mine = rq.create_request(police, request_data())
+    add_subject(police, mine.id, subject_id, "unknown")
+    [plan] = packages.send_plan(police, mine.reference, ["NCA"])
+    assert plan.problem and plan.problem.startswith("HMRC provided this")
+    with pytest.raises(consent.ConsentNeeded):
+        packages.send(police, mine.reference, ["NCA"], out)
+    # Asking HMRC for its subject, granted, the request goes to the NCA.
+    purpose = consent.default_purpose(police, mine.id)
+    asked, path = consent.ask_consent(police, [f"subject:{subject_id}"], "NCA", purpose, reason="Joint visit",
+                                      out_dir=out)
+    packages.receive(hmrc, path)
+    grant, reply = consent.answer_consent(hmrc, asked.id, "granted", out_dir=out)
+    packages.receive(police, reply)
+    [sent] = packages.send(police, mine.reference, ["NCA"], out)
+    row = next(d for d in disclosures.list_disclosures(police).items if d.kind == "request" and d.to_agency == "NCA")
+    assert row.consent_grants == (grant.id,) and f"subject:{subject_id}" in row.items
+    arrived = packages.receive(nca, sent.path, receipt_out=out)
+    held = nca.db.one("SELECT origin_agency FROM subjects WHERE id = ?", (subject_id,))
+    assert arrived.kind == "request" and held["origin_agency"] == "HMRC"  # still HMRC's, held from DCON
+    assert not consent.check_disclosure(nca, [f"subject:{subject_id}"], "GLAA", purpose).allowed

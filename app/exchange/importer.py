@@ -126,7 +126,9 @@ def import_document(vault, doc, progress: Progress | None = None, *,
     `sender` is the agency whose desk signed the package the document came in (verified by
     app.exchange.packages), never a field of the document. A request-scope document is accepted
     only with a sender; a whole-vault document only into an empty vault (a move, by an
-    administrator).
+    administrator). `forwarded`: the package passes on other partners' information under the
+    sender's section 6 check (app.consent): their answers to the sender's own request, or their
+    subject details on it, are added (never changed) with their own origin, held from the sender.
     """
     from app import disclosures
     from app.requests import keep_counter_beyond
@@ -215,7 +217,10 @@ def import_document(vault, doc, progress: Progress | None = None, *,
         for i, subject in enumerate(doc["subjects"]):
             held = have_subjects.get(subject["id"])
             if held is None:
-                if acting and subject["origin_agency"] != from_desk:
+                # Another partner's subject details passed on (`forwarded`) are added with their own
+                # origin, never changed; a record in this desk's own name never arrives from another.
+                passed_on = forwarded and subject["origin_agency"] not in (from_desk, here)
+                if acting and subject["origin_agency"] != from_desk and not passed_on:
                     raise origin_refusal(["subjects", i, "origin_agency"], subject["origin_agency"])
                 new_subjects.append(to_params(subject, SUBJECT_COLS))
                 summary.subjects_added += 1

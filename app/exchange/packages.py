@@ -901,7 +901,9 @@ def _receive_exchange(vault, manifest: dict, document: list, name: str, progress
     if manifest["kind"] == "request" and origin != sender:
         raise InvalidInput(f"Import refused, nothing was changed: {name}: a request package carries a request of its "
                            f"sender ({sender}), not of {origin}.")
-    forwarded = False
+    # A request package may carry other partners' subject details, passed on under the sender's
+    # section 6 check; they keep their origin (app.exchange.importer).
+    forwarded = manifest["kind"] == "request"
     if manifest["kind"] == "response" and origin == sender:
         # A partner's answer to the sender's own request, passed on with its originator's written
         # consent (section 6): it arrives held from the sender, its origin unchanged.
