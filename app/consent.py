@@ -710,6 +710,18 @@ def state_words(answer: ConsentAnswer) -> str:
                                                                          else "withdrawn-notice", answer.state)
 
 
+def answer_details(answer: ConsentAnswer, asked: ConsentRequest, date_words) -> list[str]:
+    """What an answer says beyond its state, line by line (for the register screen and paper)."""
+    lines = [f"{len(answer.items)} of {len(asked.items)} items"] if answer.decision == "granted" else []
+    if answer.until:
+        lines.append(f"until {date_words(answer.until)}")
+    if answer.conditions:
+        lines.append(f"conditions: {answer.conditions}")
+    if answer.reason:
+        lines.append(f"reason: {answer.reason}")
+    return lines
+
+
 def grant_citation(vault, grant_id: str) -> str:
     """'CON-2026-0001, granted by HMRC on 03/12/2026' for a grant a register row relied on."""
     row = vault.db.one("SELECT a.originator, a.decided_at, q.reference FROM consent_answers a"

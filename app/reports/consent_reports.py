@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from app.consent import describe_item, list_requests, purpose_words, state_words
+from app.consent import answer_details, describe_item, list_requests, purpose_words, state_words
 from app.errors import InvalidInput
 from app.reports.documents import Content, date_text, partner_name, time_text
 from app.reports.template import STYLES, grid, heading, markup, para, summary_table
@@ -35,13 +35,7 @@ def consents_register(vault, reference: str) -> Content:
         ]))
         rows = []
         for answer in asked.answers:
-            detail = [f"{len(answer.items)} of {len(asked.items)} items"] if answer.decision == "granted" else []
-            if answer.until:
-                detail.append(f"until {date_text(answer.until)}")
-            if answer.conditions:
-                detail.append(f"conditions: {answer.conditions}")
-            if answer.reason:
-                detail.append(f"reason: {answer.reason}")
+            detail = answer_details(answer, asked, date_text)
             rows.append([time_text(answer.decided_at), state_words(answer),
                          f"{answer.originator} ({answer.decided_by})", "; ".join(detail),
                          f"signed, fingerprint {answer.signer_fingerprint[:17]}"])

@@ -44,6 +44,18 @@ def desks(tmp_path, monkeypatch):
             vault.close()
 
 
+def hmrc_row_chosen(qtbot, police, request):
+    """The police desk's request view with HMRC's answer chosen in the table."""
+    area = RequestsArea(FakeSession(police))
+    qtbot.addWidget(area)
+    area.resize(1200, 900)
+    area.show()
+    area.open_request(request.id)
+    view = area.view
+    view.select_dispatch(next(d.id for d in rq.get_request(police, request.id).dispatches if d.agency == "HMRC"))
+    return view
+
+
 def shot(widget, name):
     if SHOTS:
         widget.show()
@@ -170,13 +182,7 @@ def test_refusing_needs_a_reason_and_shows_in_the_register(qtbot, desks):
 
 def test_pass_an_answer_on_as_a_package_only_with_consent(qtbot, desks):
     police, hmrc, nca, out, request, answer = desks
-    area = RequestsArea(FakeSession(police))
-    qtbot.addWidget(area)
-    area.resize(1200, 900)
-    area.show()
-    area.open_request(request.id)
-    view = area.view
-    view.select_dispatch(next(d.id for d in rq.get_request(police, request.id).dispatches if d.agency == "HMRC"))
+    view = hmrc_row_chosen(qtbot, police, request)
     assert view.pass_on_button.isVisibleTo(view)
     dialog = view.pass_on_selected()
     dialog.to.setCurrentIndex(dialog.to.findData("NCA"))
@@ -207,13 +213,7 @@ def test_pass_an_answer_on_as_a_package_only_with_consent(qtbot, desks):
 
 def test_print_for_another_partner_needs_consent_for_the_answers_in_it(qtbot, desks):
     police, hmrc, _, out, request, answer = desks
-    area = RequestsArea(FakeSession(police))
-    qtbot.addWidget(area)
-    area.resize(1200, 900)
-    area.show()
-    area.open_request(request.id)
-    view = area.view
-    view.select_dispatch(next(d.id for d in rq.get_request(police, request.id).dispatches if d.agency == "HMRC"))
+    view = hmrc_row_chosen(qtbot, police, request)
     dialog = view.print_for_partner()
     dialog.document.setCurrentIndex(dialog.document.findData("response"))
     dialog.to.setCurrentIndex(dialog.to.findData("NCA"))

@@ -11,6 +11,7 @@ from ui.consent.dialogs import answer_dialog, withdraw_dialog
 from ui.kit.dialogs import error_text
 from ui.kit.fields import readonly_text, summary_row
 from ui.kit.formatting import agency_name, plural, uk_date, uk_time
+from ui.kit.forms import fill, table
 from ui.kit.widgets import SUCCESS_STYLE, Area, frameless_scroll, heading, hint_label, plain_label
 from ui.qt import QtWidgets
 
@@ -39,17 +40,8 @@ class ConsentsArea(Area):
             "partner's written consent. Requests this desk made and received, and every grant, refusal and "
             "withdrawal. A grant is written consent because the originating desk signed it; it covers only its "
             "items, recipient and purpose, until its date."))
-        self.table = QtWidgets.QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setAccessibleName("Consent requests")
-        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().setVisible(False)
+        self.table = table(COLUMNS, "Consent requests")
         self.table.setWordWrap(False)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        for column, width in enumerate((120, 125, 190, 90, 80, 260, 60)):
-            self.table.setColumnWidth(column, width)
         self.table.itemSelectionChanged.connect(self.show_selected)
         layout.addWidget(self.table, 2)
         buttons = QtWidgets.QHBoxLayout()
@@ -84,14 +76,9 @@ class ConsentsArea(Area):
         except SpocError as exc:
             self.count.setText(error_text(exc, "The consents register could not be read."))
             return
-        self.table.setRowCount(len(self.requests))
-        for row, asked in enumerate(self.requests):
-            texts = (asked.reference, uk_time(asked.asked_at), way_words(asked), asked.originator, asked.recipient,
-                     consent.purpose_words(asked.purpose), str(len(asked.items)), asked.state)
-            for column, value in enumerate(texts):
-                item = QtWidgets.QTableWidgetItem(value)
-                item.setToolTip(value)
-                self.table.setItem(row, column, item)
+        fill(self.table, [(asked.reference, uk_time(asked.asked_at), way_words(asked), asked.originator,
+                           asked.recipient, consent.purpose_words(asked.purpose), str(len(asked.items)), asked.state)
+                          for asked in self.requests], [asked.id for asked in self.requests], max_height=420)
         self.count.setText(plural(len(self.requests), "consent request"))
         self._update_buttons()
 
@@ -138,18 +125,10 @@ class ConsentsArea(Area):
             "State": asked.state,
         }
         for answer in asked.answers:
-            words = consent.state_words(answer)
             lines = [f"{uk_time(answer.decided_at)}, signed by {answer.originator}'s desk ({answer.decided_by})"]
-            if answer.decision == "granted":
-                lines.append(f"{len(answer.items)} of {len(asked.items)} items:")
-                lines += [f"• {consent.describe_item(vault, i)}" for i in answer.items]
-            if answer.until:
-                lines.append(f"Until {uk_date(answer.until)}")
-            if answer.conditions:
-                lines.append(f"Conditions: {answer.conditions}")
-            if answer.reason:
-                lines.append(f"Reason: {answer.reason}")
-            self.values[f"{words} ({answer.id[:8]})"] = "\n".join(lines)
+            lines += consent.answer_details(answer, asked, uk_date)
+            lines += [f"• {consent.describe_item(vault, i)}" for i in answer.items if answer.decision == "granted"]
+            self.values[f"{consent.state_words(answer)} ({answer.id[:8]})"] = "\n".join(lines)
         self.details_layout.addWidget(heading(f"Consent request {asked.reference}", 2))
         for key, value in self.values.items():
             if len(value) > 120 or "\n" in value:
