@@ -13,7 +13,7 @@ from ui.kit.dialogs import FormDialog
 from ui.kit.fields import CheckList, DateField, LineBox, TextBox, readonly_text
 from ui.kit.formatting import agency_name, documents_folder, uk_date
 from ui.kit.widgets import plain_label
-from ui.qt import QtWidgets
+from ui.qt import QtCore, QtWidgets
 
 
 def _shown(text: str, lines: int, name: str):
@@ -45,19 +45,43 @@ def _add_ask_button(dialog: FormDialog, session, request_id: str | None) -> None
                                     decision.purpose, request_id)
             dialog.ask.open()
 
+    dialog.setMinimumWidth(720)  # the refusal in full wraps to a few lines, never squeezes the fields
+    dialog.accept_button.clicked.connect(lambda: QtCore.QTimer.singleShot(0, lambda: _grow(dialog)))
     dialog.decision = dialog.ask = None
+    dialog.notice = plain_label("")
+    dialog.notice.setStyleSheet("border-left: 5px solid #b10e1e; padding-left: 10px; font-weight: bold;")
+    dialog.notice.hide()
+    dialog._fields.addWidget(dialog.notice)
     dialog.ask_button = QtWidgets.QPushButton("&Ask for consent…")
     dialog.ask_button.clicked.connect(ask)
     dialog.ask_button.hide()
     dialog._fields.addWidget(dialog.ask_button)
 
 
+def _grow(dialog: FormDialog) -> None:
+    """Make room for what a refused check added (the summary, the refusal): a window whose text
+    wraps is not grown by Qt on its own."""
+    layout = dialog.layout()
+    layout.activate()
+    wanted = max(layout.totalHeightForWidth(dialog.width()) if layout.hasHeightForWidth() else 0,
+                 layout.totalMinimumSize().height(), layout.totalSizeHint().height())
+    if wanted > dialog.height():
+        dialog.setMinimumHeight(wanted)
+        dialog.resize(dialog.width(), wanted)
+
+
 def _checked(dialog: FormDialog, decision):
-    """Show Ask for consent… when one partner's consent is missing; refuse (kept open) if any is."""
+    """Say what is needed, in full, under the fields and offer Ask for consent… when one partner's
+    consent is missing; refuse (the dialog stays open, the recipient field marked) if any is."""
+    from app.records import Invalid, Problem
+
     dialog.decision = decision
     dialog.ask_button.setVisible(not decision.allowed and len(decision.needs) == 1)
+    dialog.notice.setText("" if decision.allowed else decision.message)
+    dialog.notice.setVisible(not decision.allowed)
     if not decision.allowed:
-        raise consent.ConsentNeeded(decision)
+        who = ", ".join(n.originator for n in decision.needs)
+        raise Invalid([Problem("to", f"{who} has not given written consent for this (section 6.3): see below")])
     return decision
 
 
