@@ -374,7 +374,7 @@ def cmd_send(args) -> int:
         raise InvalidInputError(f"The folder {out} does not exist; nothing was made.")
     vault = _open(args)
     try:
-        made = packages.send(vault, args.ref, args.to, out)
+        made = packages.send(vault, args.ref, args.to, out, purpose=args.purpose)
     finally:
         vault.close()
     for package in made:
@@ -411,7 +411,7 @@ def cmd_report(args) -> int:
     _check_new_file(out)
     vault = _open(args)
     try:
-        report = build_report(vault, args.kind, args.ref)
+        report = build_report(vault, args.kind, args.ref, for_agency=args.for_agency, purpose=args.purpose)
         save_pdf(report.data, out)
         record_use(vault, report, "saved")
     finally:
@@ -705,6 +705,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("ref", metavar="REF", help="MSR-2026-0001 (a request) or MSR-2026-0001/DWP (this desk's response)")
     p.add_argument("--to", metavar="CODE[,CODE...]", action="append", help="recipient agencies")
     p.add_argument("--out", metavar="DIR", required=True, help="the folder to write the packages into")
+    p.add_argument("--purpose", metavar="ID", help="the purpose (4.3) it is disclosed for, as a consent grant "
+                   "names it (default: the request's first purpose)")
     _auth(p)
 
     p = command("receive", cmd_receive, "verify, open and import a package; writes a signed receipt for the sender")
@@ -716,13 +718,16 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p = command("report", cmd_report, "print a document to a PDF file, marked OFFICIAL-SENSITIVE on every page")
     p.add_argument("vault", metavar="VAULT")
     p.add_argument("kind", metavar="KIND", help="request, response, collation, disclosures, audit, meeting-pack, "
-                   "breach, breach-register, disposal-certificate, subject-file, response-pack or exemption-schedule, case or relationship-map"
-                   ", corrections")
+                   "breach, breach-register, disposal-certificate, subject-file, response-pack or exemption-schedule, case, "
+                   "relationship-map, corrections or consents")
     p.add_argument("ref", metavar="REF", nargs="?", default="all",
                    help="the reference: MSR-2026-0001, MSR-2026-0001/DWP for a response, TM-2026-0001, BR-2026-0001,"
                    " CASE-2026-0001; a case or request reference or subject:ID for a relationship-map;"
                    " 'all' (the default) for the registers and the audit trail")
     p.add_argument("--out", metavar="FILE.pdf", required=True, help="the PDF file to write (must not exist)")
+    p.add_argument("--for", dest="for_agency", metavar="CODE", help="printed to give to this partner: refused "
+                   "without written consent for other partners' information in it (6.3)")
+    p.add_argument("--purpose", metavar="ID", help="with --for: the purpose (4.3) it is given for")
     _auth(p)
 
     p = command("retention", cmd_retention, "the DPM's retention review and approved disposal (8.1, 9.3)")

@@ -170,7 +170,8 @@ class _Json:
     def params(self, row: dict, cols) -> tuple:
         out = []
         for col in cols:
-            value = row[col]
+            # Register rows the demo writes carry no consent items or grants (migration 12's lists).
+            value = row.get(col, []) if col in ("items", "consent_grants") else row[col]
             if col in JSON_COLS:
                 if isinstance(value, str):
                     pass

@@ -12,7 +12,8 @@ never typed in by hand, except onward disclosures (`record_onward`):
 - kind `onward`: a further disclosure of collated information to a partner (5.3);
 - kind `meeting`: a further disclosure the chair of a tactical meeting permitted (Appendix 1
   para 4; `meetings.record_permission`).
-Corrections (7.2), consent (6.2) and subject access (12) work hangs off this register later.
+Consent (6.2, 6.3, 7.3; app.consent): each row lists the items that went and the written
+consents relied on. Corrections (7.2) and subject access (12) hang off this register too.
 """
 
 from __future__ import annotations
@@ -46,19 +47,25 @@ class Disclosure:
     originator: str
     recorded_by: str
     recorded_at: str
+    items: tuple[str, ...] = ()  # what went, as consent items (response:ID, subject:ID, request:ID)
+    consent_grants: tuple[str, ...] = ()  # the written consents (app.consent answers) relied on
 
     @classmethod
     def from_row(cls, row) -> "Disclosure":
-        values = {k: row[k] for k in cls.__dataclass_fields__}
-        values["subject_ids"] = tuple(loads(values["subject_ids"]))
-        values["lawful_bases"] = tuple(loads(values["lawful_bases"]))
+        keys = set(row.keys())
+        values = {k: row[k] for k in cls.__dataclass_fields__ if k in keys}
+        for key in ("subject_ids", "lawful_bases", "items", "consent_grants"):
+            if key in values:
+                values[key] = tuple(loads(values[key]))
         return cls(**values)
 
 
 def record(vault, *, kind: str, direction: str, from_agency: str, to_agency: str, what: str,
            originator: str, request_id: str | None = None, response_id: str | None = None,
-           subject_ids=(), lawful_bases=(), channel: str = "", at: str | None = None) -> str:
-    """Write one register row (service use; call inside the transaction of the act)."""
+           subject_ids=(), lawful_bases=(), channel: str = "", at: str | None = None, items=(),
+           consent_grants=()) -> str:
+    """Write one register row (service use; call inside the transaction of the act). `items`
+    and `consent_grants`: what went and the written consents relied on (app.consent)."""
     if kind not in KINDS or direction not in ("sent", "received"):
         raise ValueError((kind, direction))
     did = new_id()
@@ -66,10 +73,11 @@ def record(vault, *, kind: str, direction: str, from_agency: str, to_agency: str
     with vault.db.transaction():
         vault.db.execute(
             "INSERT INTO disclosures (id, kind, direction, from_agency, to_agency, at, request_id, response_id,"
-            " subject_ids, what, lawful_bases, channel, originator, recorded_by, recorded_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " subject_ids, what, lawful_bases, channel, originator, recorded_by, recorded_at, items, consent_grants)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (did, kind, direction, from_agency, to_agency, at or now, request_id, response_id,
-             dumps(list(subject_ids)), what, dumps(list(lawful_bases)), channel, originator, vault.actor, now))
+             dumps(list(subject_ids)), what, dumps(list(lawful_bases)), channel, originator, vault.actor, now,
+             dumps(list(items)), dumps(list(consent_grants))))
         vault.audit("disclosure.recorded", record_type="disclosure", record_id=did, reason=f"{kind} {direction}")
     return did
 
@@ -88,18 +96,19 @@ def refuse_if_suspended(vault, agency: str) -> None:
 
 
 def record_onward(vault, request_id: str, to_agency: str, *, what: str, lawful_bases, channel: str,
-                  originator: str, consent_note: str = "", subject_ids=()) -> Disclosure:
-    """An onward disclosure of collated information to a partner (5.3); the originator's
-    written consent governs it (6.3), so `originator` is required, and unless this desk originated
-    the information, `consent_note` saying who consented and when."""
+                  purpose: str | None = None, response_ids=(), subject_ids=()) -> Disclosure:
+    """An onward disclosure of collated information to a partner (5.3). Its originator is not
+    chosen: it is the origin of the answers and subjects it draws on (data). Information of
+    another partner goes on only with that partner's written consent covering these items, this
+    recipient and `purpose` (6.2, 6.3, 7.3: `app.consent.check_disclosure`); the row cites it."""
+    from app import consent
+
     require(vault.role, "disclosures.write", "record onward disclosures")
     agreement = load_agreement()
     codes = agreement.partner_codes()
     if to_agency not in codes:
         raise InvalidInput(f"Unknown agency {to_agency!r}.")
     refuse_if_suspended(vault, to_agency)
-    if originator not in codes:
-        raise InvalidInput("Choose the agency that originated the information.")
     if not lawful_bases:
         raise InvalidInput("Choose the lawful basis for the disclosure.")
     for basis in lawful_bases:
@@ -109,15 +118,20 @@ def record_onward(vault, request_id: str, to_agency: str, *, what: str, lawful_b
         raise InvalidInput(f"Unknown secure channel {channel!r}.")
     if not (what or "").strip():
         raise InvalidInput("Describe what is disclosed.")
-    if originator != vault.agency and not (consent_note or "").strip():
-        # 6.2-6.3: information another partner provided goes on only with its written consent.
-        raise InvalidInput(f"Onward disclosure of information from {agreement.partner(originator).name} needs "
-                           "their written consent (6.3): enter who consented and when.")
     if vault.db.one("SELECT 1 FROM requests WHERE id = ?", (request_id,)) is None:
         raise InvalidInput(f"There is no request {request_id} in this vault.")
+    for rid in response_ids:
+        if vault.db.one("SELECT 1 FROM responses r JOIN dispatches d ON d.id = r.dispatch_id"
+                        " WHERE r.id = ? AND d.request_id = ?", (rid, request_id)) is None:
+            raise InvalidInput("An answer ticked is not an answer to this request.")
+    purpose = consent.check_purpose(purpose or consent.default_purpose(vault, request_id))
+    items = [f"response:{r}" for r in response_ids] + [f"subject:{s}" for s in subject_ids]
+    decision = consent.require_consent(vault, items, to_agency, purpose)
+    originator = decision.originator or (decision.originators[0] if decision.originators else vault.agency)
     did = record(vault, kind="onward", direction="sent", from_agency=vault.agency, to_agency=to_agency,
-                 what=what + (f" (consent: {consent_note})" if consent_note else ""), originator=originator,
-                 request_id=request_id, subject_ids=subject_ids, lawful_bases=lawful_bases, channel=channel)
+                 what=what, originator=originator, request_id=request_id,
+                 response_id=response_ids[0] if len(response_ids) == 1 else None, subject_ids=subject_ids,
+                 lawful_bases=lawful_bases, channel=channel, items=decision.items, consent_grants=decision.grants)
     return Disclosure.from_row(vault.db.one("SELECT * FROM disclosures WHERE id = ?", (did,)))
 
 

@@ -831,13 +831,40 @@ def update_action(vault, action_id: str, status: str, note: str = "") -> Action:
     return get_action(vault, action.id)
 
 
+def partner_items_of(vault, request_id: str | None) -> list[str]:
+    """The partner-provided answers to a request (as consent items), for a further disclosure."""
+    if not request_id:
+        return []
+    return [f"response:{r['id']}" for r in vault.db.query(
+        "SELECT r.id FROM responses r JOIN dispatches d ON d.id = r.dispatch_id WHERE d.request_id = ?"
+        " AND r.origin_agency != ? AND r.status != 'draft' ORDER BY r.seq", (request_id, vault.agency))]
+
+
+def _permission_consent(vault, data: dict, item, to_agency: str):
+    """Appendix 1 para 4 with section 6: the chair's permission is recorded as always, and the
+    partner-provided items it covers (`data['items']`; by default every partner answer to the
+    agenda item's request) also need their originator's written consent for `data['purpose']`."""
+    from app import consent
+
+    request_id = item.request_id if item is not None else None
+    items = data.get("items")
+    if items is None:
+        items = partner_items_of(vault, request_id)
+    if not isinstance(items, (list, tuple)):
+        raise InvalidInput("The items of a further disclosure must be a list.")
+    purpose = consent.check_purpose(data.get("purpose") or consent.default_purpose(vault, request_id))
+    return consent.require_consent(vault, items, to_agency, purpose)
+
+
 def record_permission(vault, ref_or_id: str, data: dict, *, now: _dt.datetime | None = None) -> Permission:
     """The chair's decision on further disclosure (Appendix 1 para 4). `data`: requested_by,
     requested_by_agency, to_agency, what, reason, granted (True/False or 'granted'/'refused'),
     optional decided_at (default now), decided_by (default the meeting's chair), agenda_item_id.
     A grant goes into the disclosure register (kind 'meeting', from the asking agency to
-    `to_agency`, originator this desk, linked to the request when under a request item), and is
-    refused while `to_agency` is suspended (13.2). A refusal is recorded without a register row."""
+    `to_agency`, linked to the request when under a request item), and is refused while
+    `to_agency` is suspended (13.2). Optional `items` and `purpose`: partner-provided items it
+    covers need their originator's written consent too (section 6; `_permission_consent`), and the
+    row's originator is theirs. A refusal is recorded without a register row."""
     meeting = _manageable(vault, ref_or_id, "record the chair's permissions for further disclosure")
     now = now or utc_now()
     problems, clean = validate_permission(data, now=now)
@@ -848,6 +875,9 @@ def record_permission(vault, ref_or_id: str, data: dict, *, now: _dt.datetime | 
         refuse_if_suspended(vault, clean["to_agency"])
     decided_at = clean["decided_at"] or now.astimezone(_dt.timezone.utc).isoformat(timespec="microseconds")
     item = meeting.agenda_item(clean["agenda_item_id"])
+    decision = None
+    if clean["granted"]:
+        decision = _permission_consent(vault, data, item, clean["to_agency"])
     pid = new_id()
     with vault.db.transaction():
         disclosure_id = None
@@ -855,7 +885,9 @@ def record_permission(vault, ref_or_id: str, data: dict, *, now: _dt.datetime | 
             disclosure_id = record_disclosure(
                 vault, kind="meeting", direction="sent", from_agency=clean["requested_by_agency"],
                 to_agency=clean["to_agency"], what=f"{meeting.reference}: {clean['what']}",
-                originator=vault.agency, request_id=item.request_id if item is not None else None, at=decided_at)
+                originator=decision.originator or vault.agency,
+                request_id=item.request_id if item is not None else None, at=decided_at, items=decision.items,
+                consent_grants=decision.grants)
         vault.db.execute(
             "INSERT INTO meeting_permissions (id, meeting_id, agenda_item_id, requested_by, requested_by_agency,"
             " to_agency, what, reason, granted, decided_by, decided_at, disclosure_id, recorded_at, recorded_by)"

@@ -42,6 +42,9 @@ def vault_status(vault) -> dict:
         "breaches": breach_counts(vault),
         "corrections": _correction_counts(vault),
     }
+    from app.consent import counts as consent_counts  # sections 6.2, 6.3 (issue 18)
+
+    status["consents"] = consent_counts(vault)
     vault.audit("vault.status_viewed", record_type="vault", record_id=vault.vault_id)
     return status
 

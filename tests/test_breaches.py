@@ -290,7 +290,7 @@ def test_suspension_blocks_requests_responses_and_onward_disclosures(dpm):
     with pytest.raises(InvalidInput, match="HM Revenue & Customs is suspended under clause 13.2.*nothing can be "
                                            "disclosed"):
         disclosures.record_onward(spoc, request.id, "HMRC", what="collated", lawful_bases=["cda1998-s115"],
-                                  channel="cjsm", originator="GLAA")
+                                  channel="cjsm")
     dpm = reopen_as(spoc, "bob")
     lifted = br.add_update(dpm, breach.id, "suspension-lifted", {"partner": "HMRC", "reason": "Investigated"})
     assert not suspensions.is_suspended(dpm, "HMRC") and lifted.state.suspended_partners == ()

@@ -17,7 +17,7 @@ def police(tmp_path):
     rq.send_to_agencies(vault, request.id, ["HMRC", "GLAA", "DCC/CSIS"])   # three "request sent" rows
     for n in range(9):
         disclosures.record_onward(vault, request.id, "DWP", what=f"note {n}", lawful_bases=["cda1998-s115"],
-                                  channel="", originator="DCON")
+                                  channel="")
     yield vault, request
     if vault.is_open:
         vault.close()

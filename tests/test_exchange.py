@@ -52,8 +52,9 @@ def populate(vault):
     rq.add_agencies(vault, second.id, ["DWP"])
     hmrc = next(d for d in rq.get_request(vault, first.id).dispatches if d.agency == "HMRC")
     rs.receive_response(vault, hmrc.id, response_data(disclosed_text=HOSTILE[3] + HOSTILE[5]))
-    disclosures.record_onward(vault, first.id, "DCC", what=HOSTILE[1], lawful_bases=["cda1998-s115"],
-                              channel="cjsm", originator="HMRC", consent_note="HMRC SPOC by e-mail, 5/3/2026")
+    disclosures.record(vault, kind="onward", direction="sent", from_agency=vault.agency, to_agency="DCC",
+                       what=HOSTILE[1], lawful_bases=["cda1998-s115"], channel="cjsm", originator="HMRC",
+                       request_id=first.id)
     return first, second
 
 

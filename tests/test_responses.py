@@ -121,22 +121,21 @@ def test_received_response_must_be_complete(police):
         rs.receive_response(vault, request.dispatches[0].id, response_data(accurate=""))
 
 
-def test_onward_disclosure_recorded_with_originator(police):
+def test_onward_disclosure_recorded_with_the_originator_of_what_it_draws_on(police):
     vault, request = police
-    row = disclosures.record_onward(vault, request.id, "DCC", what="Employer name from HMRC",
-                                    lawful_bases=["cda1998-s115"], channel="cjsm", originator="HMRC",
-                                    consent_note="HMRC consent by e-mail 5/3/2026")
-    assert (row.kind, row.originator, row.to_agency) == ("onward", "HMRC", "DCC")
+    row = disclosures.record_onward(vault, request.id, "DCC", what="Our own intelligence",
+                                    lawful_bases=["cda1998-s115"], channel="cjsm")
+    assert (row.kind, row.originator, row.to_agency) == ("onward", vault.agency, "DCC")
     with pytest.raises(InvalidInput, match="lawful basis"):
-        disclosures.record_onward(vault, request.id, "DCC", what="x", lawful_bases=[], channel="cjsm",
-                                  originator="HMRC")
+        disclosures.record_onward(vault, request.id, "DCC", what="x", lawful_bases=[], channel="cjsm")
 
 
-def test_onward_disclosure_of_a_partners_information_needs_their_written_consent(police):
+def test_onward_disclosure_of_a_partners_answer_needs_their_written_consent(police):
     vault, request = police
-    with pytest.raises(InvalidInput, match=r"HM Revenue & Customs needs their written consent \(6.3\)"):
+    hmrc = next(d for d in request.dispatches if d.agency == "HMRC")
+    answer = rs.receive_response(vault, hmrc.id, response_data())
+    with pytest.raises(InvalidInput, match=r"HMRC provided this. Ask HMRC for written consent to disclose it to "
+                                           r"the DCC for .*6.3"):
         disclosures.record_onward(vault, request.id, "DCC", what="Employer name", lawful_bases=["cda1998-s115"],
-                                  channel="cjsm", originator="HMRC", consent_note="  ")
-    own = disclosures.record_onward(vault, request.id, "DCC", what="Our own intelligence",
-                                    lawful_bases=["cda1998-s115"], channel="cjsm", originator=vault.agency)
-    assert own.originator == vault.agency and own.what == "Our own intelligence"
+                                  channel="cjsm", response_ids=[answer.id])
+    assert [d.kind for d in disclosures.list_disclosures(vault).items].count("onward") == 0

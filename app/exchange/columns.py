@@ -27,7 +27,8 @@ RESPONSE_COLS = ("id", "dispatch_id", "origin_agency", "kind", "status", "respon
                  "necessary", "proportionate", "accurate", "partnership_answer", "decline_reason",
                  "conditions_of_use", "sent_at", "received_at", *STAMPS)
 DISCLOSURE_COLS = ("id", "kind", "direction", "from_agency", "to_agency", "at", "request_id", "response_id",
-                   "subject_ids", "what", "lawful_bases", "channel", "originator", "recorded_by", "recorded_at")
+                   "subject_ids", "what", "lawful_bases", "channel", "originator", "recorded_by", "recorded_at",
+                   "items", "consent_grants")
 CONTACT_COLS = ("id", "partner", "sub_service", "team", "name", "role", "email", "telephone", "channel", "active",
                 *STAMPS)
 SUSPENSION_COLS = ("id", "partner", "from_at", "reason", "suspended_by", "lifted_at", "lifted_by", "lifted_reason")
@@ -90,8 +91,15 @@ INFO_REQUEST_PARTS = (("events", "info_request_events", INFO_EVENT_COLS, "seq"),
                       ("items", "info_request_items", INFO_ITEM_COLS, "seq"))
 JSON_COLS = {"items", "reasons", "exploitation_types", "purposes", "info_types", "declaration", "aliases", "addresses",
              "identifiers", "lawful_bases", "conditions_of_use", "subject_ids", "request_ids", "disclosure_ids",
-             "details"}
+             "details", "consent_grants"}
 BOOL_COLS = {"active", "granted", "asks_for_request_form", "redact_third_parties"}
+# Consent (sections 6.2, 6.3, 7.3; migration 12), whole-vault files only.
+CONSENT_REQUEST_COLS = ("id", "reference", "direction", "asking_agency", "originator", "recipient", "purpose", "items",
+                        "reason", "needed_by", "request_id", "package_id", "file_name", "asked_by", "asked_at",
+                        "recorded_at")
+CONSENT_ANSWER_COLS = ("id", "consent_request_id", "direction", "decision", "originator", "signer_fingerprint", "items",
+                       "recipient", "purpose", "until", "conditions", "reason", "withdraws", "package_id", "file_name",
+                       "decided_by", "decided_at", "recorded_at")
 
 
 def to_json(row, cols) -> dict:

@@ -83,11 +83,20 @@ def export_vault(vault, progress: Progress | None = None) -> dict:
     doc["meetings"] = _meetings_json(vault)
     doc["cases"], doc["subject_links"] = export_cases(vault)
     doc.update(export_rights(vault))
+    doc["consent_requests"], doc["consent_answers"] = _consents_json(vault)
     vault.audit("export.vault", record_type="vault", record_id=vault.vault_id,
                 reason=f"{len(requests)} requests, {len(doc['subjects'])} subjects")
     if progress:
         progress(len(rows), len(rows))
     return _with_head(vault, doc)
+
+
+def _consents_json(vault) -> tuple[list[dict], list[dict]]:
+    """The consent requests and their answers (sections 6.2, 6.3, 7.3), in the order recorded."""
+    from app.exchange.columns import CONSENT_ANSWER_COLS, CONSENT_REQUEST_COLS
+
+    return ([to_json(r, CONSENT_REQUEST_COLS) for r in vault.db.query("SELECT * FROM consent_requests ORDER BY seq")],
+            [to_json(r, CONSENT_ANSWER_COLS) for r in vault.db.query("SELECT * FROM consent_answers ORDER BY seq")])
 
 
 def _breaches_json(vault) -> list[dict]:
@@ -167,8 +176,14 @@ def export_request(vault, ref_or_id: str, *, to: list[str] | None = None, channe
             raise InvalidInput(f"{row['reference']} has not been sent to any agency yet; send it first.")
     else:
         recipients = [row["origin_agency"]]
+    from app import consent
+
+    decisions = {}
     for code in recipients:
         disclosures.refuse_if_suspended(vault, code)  # 13.2
+        decisions[code] = consent.require_consent(  # 6.2-6.3: the request, its subjects, own responses
+            vault, consent.items_of_request(vault, request_id, responses_of=vault.agency), code,
+            consent.default_purpose(vault, request_id))
     subject_ids = [s["subject_id"] for s in data["subjects"]]
     placeholders = ",".join("?" for _ in subject_ids)
     subjects = [to_json(r, SUBJECT_COLS) for r in vault.db.query(
@@ -187,7 +202,8 @@ def export_request(vault, ref_or_id: str, *, to: list[str] | None = None, channe
                                what=f"Exchange file of {row['reference']}"
                                     + (f" with {len(responses)} response(s)" if responses else ""),
                                lawful_bases=bases, channel=channel,
-                               originator=row["origin_agency"] if not responses else vault.agency)
+                               originator=row["origin_agency"] if not responses else vault.agency,
+                               items=decisions[code].items, consent_grants=decisions[code].grants)
     return _with_head(vault, doc)
 
 

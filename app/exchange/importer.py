@@ -83,14 +83,16 @@ def _note_counter(counters: dict, here: str, origin: str, reference: str) -> Non
     counters[key] = max(counters.get(key, 0), value)
 
 
-def _response_arrived(vault, disclosures, request: dict, dispatch_id: str, response: dict, status: str) -> None:
+def _response_arrived(vault, disclosures, request: dict, dispatch_id: str, response: dict, status: str,
+                      passed_on_by: str | None = None) -> None:
     """A partner's answer came in: settle its dispatch, audit it, and enter it in the register."""
     now = utc_now_iso()
     vault.db.execute("UPDATE dispatches SET status = ?, closed_at = ?, decline_reason = ?,"
                      " updated_at = ?, updated_by = ? WHERE id = ?",
                      (status, now, response["decline_reason"] or None, now, vault.actor, dispatch_id))
     vault.audit("response.received", record_type="response", record_id=response["id"], reason=request["reference"])
-    disclosures.record(vault, kind="response", direction="received", from_agency=response["origin_agency"],
+    disclosures.record(vault, kind="onward" if passed_on_by else "response", direction="received",
+                       from_agency=passed_on_by or response["origin_agency"],
                        to_agency=vault.agency, request_id=request["id"], response_id=response["id"],
                        subject_ids=[s["subject_id"] for s in request["subjects"]]
                        if response["kind"] == "disclosure" else [],
@@ -99,12 +101,14 @@ def _response_arrived(vault, disclosures, request: dict, dispatch_id: str, respo
 
 
 PACKAGE_ONLY = ("disclosures", "contacts", "partner_suspensions", "breaches", "meetings", "retention_events",
-                "retention_decisions", "disposals", "info_requests", "sar_consultations")
+                "retention_decisions", "disposals", "info_requests", "sar_consultations", "consent_requests",
+                "consent_answers")
 PACKAGE_ONLY_WORDS = {"disclosures": "the disclosure register", "contacts": "the partners directory",
                       "partner_suspensions": "partner suspensions", "breaches": "breaches", "meetings": "meetings",
                       "retention_events": "retention records", "retention_decisions": "retention decisions",
                       "disposals": "disposal certificates", "info_requests": "subject access and FOI requests",
-                      "sar_consultations": "subject access consultations"}
+                      "sar_consultations": "subject access consultations", "consent_requests": "consent requests",
+                      "consent_answers": "consent answers"}
 
 
 def holds_records(vault) -> bool:
@@ -123,13 +127,16 @@ def _newer(file_value, held_value) -> bool:
 
 
 def import_document(vault, doc, progress: Progress | None = None, *,
-                    may_hold_surrogates: bool = True, sender: str | None = None) -> ImportSummary:
+                    may_hold_surrogates: bool = True, sender: str | None = None,
+                    forwarded: bool = False) -> ImportSummary:
     """Validate and import an exchange document, all or nothing.
 
     `sender` is the agency whose desk signed the package the document came in (verified by
     app.exchange.packages), never a field of the document. A request-scope document is accepted
     only with a sender; a whole-vault document only into an empty vault (a move, by an
-    administrator).
+    administrator). `forwarded`: the package passes on other partners' information under the
+    sender's section 6 check (app.consent): their answers to the sender's own request, or their
+    subject details on it, are added (never changed) with their own origin, held from the sender.
     """
     from app import disclosures
     from app.requests import keep_counter_beyond
@@ -213,7 +220,10 @@ def import_document(vault, doc, progress: Progress | None = None, *,
         for i, subject in enumerate(doc["subjects"]):
             held = have_subjects.get(subject["id"])
             if held is None:
-                if acting and subject["origin_agency"] != from_desk:
+                # Another partner's subject details passed on (`forwarded`) are added with their own
+                # origin, never changed; a record in this desk's own name never arrives from another.
+                passed_on = forwarded and subject["origin_agency"] not in (from_desk, here)
+                if acting and subject["origin_agency"] != from_desk and not passed_on:
                     raise origin_refusal(["subjects", i, "origin_agency"], subject["origin_agency"])
                 new_subjects.append(to_params(subject, SUBJECT_COLS))
                 summary.subjects_added += 1
@@ -287,7 +297,12 @@ def import_document(vault, doc, progress: Progress | None = None, *,
                 for k, response in enumerate(dispatch["responses"]):
                     rwhere = ["requests", i, "dispatches", j, "responses", k]
                     resp = dict(response, dispatch_id=dispatch["id"])
-                    if acting and response["origin_agency"] != from_desk:
+                    passed_on = forwarded and response["origin_agency"] not in (from_desk, here) \
+                        and dispatch["agency"] == response["origin_agency"]
+                    if passed_on and response["id"] in have_responses:
+                        summary.unchanged += 1
+                        continue
+                    if acting and response["origin_agency"] != from_desk and not passed_on:
                         raise InvalidInput(f"{refused}: {_where(doc, rwhere + ['origin_agency'])}: a package may carry "
                                            f"only its sender's own responses ({from_desk}'s), not "
                                            f"{response['origin_agency']}'s.")
@@ -317,7 +332,7 @@ def import_document(vault, doc, progress: Progress | None = None, *,
                         summary.responses_received += 1
                         afterwards.append(functools.partial(
                             _response_arrived, vault, disclosures, request, dispatch["id"], response,
-                            DISPATCH_STATUS_FOR[response["kind"]]))
+                            DISPATCH_STATUS_FOR[response["kind"]], from_desk if passed_on else None))
             if len(new_requests) >= FLUSH_EVERY:
                 flush()
             if progress and i % 500 == 0:
@@ -348,6 +363,7 @@ def import_document(vault, doc, progress: Progress | None = None, *,
             added += len(fresh)
             setattr(summary, counter, getattr(summary, counter) + added)
             summary.unchanged += len(rows) - added
+        _import_consents(vault, doc, summary)
         _import_breaches(vault, doc, summary)
         _import_cases(vault, doc, summary, lambda origin: False)
         _import_meetings(vault, doc, summary, lambda origin: False)
@@ -357,6 +373,28 @@ def import_document(vault, doc, progress: Progress | None = None, *,
     if progress:
         progress(total, total)
     return summary
+
+
+def _import_consents(vault, doc: dict, summary: ImportSummary) -> None:
+    """Consent requests and answers of a whole-vault file (a desk's move): each one not held is
+    added, requests before the answers that name them; one held must be the same record."""
+    from app.exchange.columns import CONSENT_ANSWER_COLS, CONSENT_REQUEST_COLS
+
+    db = vault.db
+    for key, table, cols in (("consent_requests", "consent_requests", CONSENT_REQUEST_COLS),
+                             ("consent_answers", "consent_answers", CONSENT_ANSWER_COLS)):
+        for i, row in enumerate(doc.get(key) or []):
+            held = db.one(f"SELECT * FROM {table} WHERE id = ?", (row["id"],))  # our constant table names
+            if held is not None:
+                if to_json(held, cols) != {c: row[c] for c in cols}:
+                    raise _refused(doc, [key, i], "differs from the consent record this vault holds with the same id")
+                summary.unchanged += 1
+                continue
+            if key == "consent_answers" and db.one("SELECT 1 FROM consent_requests WHERE id = ?",
+                                                   (row["consent_request_id"],)) is None:
+                raise _refused(doc, [key, i, "consent_request_id"], "names a consent request that is neither in the "
+                                                                    "file nor in this vault")
+            db.execute(insert_sql(table, cols), to_params(row, cols))
 
 
 def _import_breaches(vault, doc: dict, summary: ImportSummary) -> None:

@@ -45,7 +45,7 @@ from app.timeutil import utc_now_iso
 PACKAGE_FORMAT = "spocdesk-package/1"
 RECEIPT_FORMAT = "spocdesk-receipt/1"
 KINDS = ("request", "response", "receipt", "vault", "correction-notice", "correction", "sar-consult",
-         "sar-consult-answer")
+         "sar-consult-answer", "consent-request", "consent-answer")
 # Kinds that ask the recipient for a signed receipt (clause 7.2 corrections among them).
 RECEIPTED = ("request", "response", "correction-notice", "correction")
 # Subject access consultations (12.2, app.consultations): the DPM's work, without a receipt (the
@@ -243,6 +243,9 @@ def _parse_ref(vault, ref: str):
     if not SAFE_REFERENCE.match(row["reference"]):
         raise InvalidInput(f"{row['reference']!r} cannot name a file; nothing was sent.")
     if answering:
+        if answering != vault.agency and row["origin_agency"] == vault.agency \
+                and answering in load_agreement().partner_codes():
+            return row, answering  # a partner's answer to this desk's request, passed on (section 6)
         if answering != vault.agency:
             raise InvalidInput(f"{ref}: this desk is {vault.agency}; it can send only its own response "
                                f"({row['reference']}/{vault.agency}).")
@@ -269,10 +272,16 @@ def _file_name(reference: str, kind: str, sender: str, agency: str, package_id: 
     return f"vault_{sender}{SUFFIX}"
 
 
-def _recipients(row, answering, to) -> list[str]:
+def _recipients(row, answering, to, here: str = "") -> list[str]:
     if isinstance(to, str):
         to = [to]
     codes = [c.strip() for item in (to or []) for c in str(item).split(",") if c.strip()]
+    if answering and answering != here:
+        if not codes:
+            raise InvalidInput(f"Choose the agencies to pass {answering}'s answer to (--to CODE[,CODE...]).")
+        if answering in codes:
+            raise InvalidInput(f"{answering}'s answer came from {answering}; it need not be sent back to them.")
+        return list(dict.fromkeys(codes))
     if answering:
         codes = codes or [row["origin_agency"]]
         for code in codes:
@@ -284,34 +293,56 @@ def _recipients(row, answering, to) -> list[str]:
     return list(dict.fromkeys(codes))
 
 
-def send_plan(vault, ref: str, to) -> list[PlanItem]:
+def _consent_items(vault, row, answering) -> list[str]:
+    """What a package of `row` carries, as items for the section 6 check."""
+    from app.consent import items_of_request
+
+    return items_of_request(vault, row["id"], responses_of=answering)
+
+
+def _consent_for(vault, row, answering, agency: str, purpose: str | None):
+    """The section 6 decision for sending `row` (and `answering`'s responses) to `agency`."""
+    from app.consent import check_disclosure, default_purpose
+
+    return check_disclosure(vault, _consent_items(vault, row, answering), agency,
+                            purpose or default_purpose(vault, row["id"]))
+
+
+def send_plan(vault, ref: str, to, *, purpose: str | None = None) -> list[PlanItem]:
     """Per recipient desk: what will go, to which secure e-mail, and whether it can go at all."""
     require(vault.role, "export.request", "send requests and responses")
     row, answering = _parse_ref(vault, ref)
     names = load_agreement()
     out = []
     subjects = vault.db.scalar("SELECT count(*) FROM request_subjects WHERE request_id = ?", (row["id"],))
-    for agency in _recipients(row, answering, to):
+    for agency in _recipients(row, answering, to, vault.agency):
         problem, fp = None, None
         try:
             fp = desks.fingerprint(_trusted_card(vault, agency))
+            decision = _consent_for(vault, row, answering, agency, purpose)
+            if not decision.allowed:
+                problem = decision.message
         except InvalidInput as exc:
             problem = str(exc)
         subs = tuple(r["sub_service"] for r in vault.db.query(
             "SELECT sub_service FROM dispatches WHERE request_id = ? AND agency = ? ORDER BY sub_service",
             (row["id"], agency)))
         kind = "response" if answering else "request"
-        what = (f"{vault.agency}'s response to {row['reference']}, with the request" if answering else
+        what = (f"{answering}'s answer to {row['reference']}, passed on with the request (section 6)"
+                if answering and answering != vault.agency else
+                f"{vault.agency}'s response to {row['reference']}, with the request" if answering else
                 f"Request {row['reference']} with {subjects} subject{'s' if subjects != 1 else ''} and "
                 f"{agency}'s dispatch only")
         email, warning = _email_for(vault, agency, subs) if agency in names.partner_codes() else ("", None)
         out.append(PlanItem(agency, names.partner(agency).name if agency in names.partner_codes() else agency,
-                            subs, kind, what, _file_name(row["reference"], kind, vault.agency, agency), email,
+                            subs, kind, what, _file_name(row["reference"], kind, answering or vault.agency, agency),
+                            email,
                             warning, fp, problem))
     return out
 
 
-def send(vault, ref: str, to, out_dir, progress: Progress | None = None) -> list[MadePackage]:
+def send(vault, ref: str, to, out_dir, progress: Progress | None = None, *,
+         purpose: str | None = None) -> list[MadePackage]:
     """Make one sealed package per recipient desk, each carrying only that desk's dispatch, the
     request and its subjects (a response package: the request and this desk's response). Records
     the disclosure and marks each dispatch "package made" (never "sent" or "delivered")."""
@@ -320,17 +351,29 @@ def send(vault, ref: str, to, out_dir, progress: Progress | None = None) -> list
     if not out_dir.is_dir():
         raise InvalidInput(f"The folder {out_dir} does not exist; nothing was made.")
     row, answering = _parse_ref(vault, ref)
-    recipients = _recipients(row, answering, to)
+    recipients = _recipients(row, answering, to, vault.agency)
     cards = {agency: _trusted_card(vault, agency) for agency in recipients}
+    from app.consent import ConsentNeeded
+
+    decisions = {}
+    for agency in recipients:  # sections 6.2-6.3: every recipient, before anything is written
+        decisions[agency] = _consent_for(vault, row, answering, agency, purpose)
+        if not decisions[agency].allowed:
+            vault.audit("consent.refused_disclosure", record_type="consent", record_id=agency,
+                        reason=f"send {row['reference']} needs " + ",".join(n.originator
+                                                                          for n in decisions[agency].needs))
+            raise ConsentNeeded(decisions[agency])
     kind = "response" if answering else "request"
     for agency in recipients:
-        path = out_dir / _file_name(row["reference"], kind, vault.agency, agency)
+        path = out_dir / _file_name(row["reference"], kind, answering or vault.agency, agency)
         if path.exists():
             raise InvalidInput(f"{path} already exists; choose another folder (nothing was made).")
-    if answering:
+    if answering and answering != vault.agency:
+        prepare = _prepare_forward(vault, row, answering, decisions)
+    elif answering:
         prepare = _prepare_response(vault, row)
     else:
-        prepare = _prepare_request(vault, row, recipients)
+        prepare = _prepare_request(vault, row, recipients, decisions)
     made: list[MadePackage] = []
     written: list[Path] = []
     try:
@@ -344,7 +387,7 @@ def send(vault, ref: str, to, out_dir, progress: Progress | None = None) -> list
                 document = _json_bytes(doc_for(head))
                 data = seal(vault, kind=kind, document=document, recipient_card=cards[agency],
                             reference=row["reference"], package_id=package_id, head=head)
-                name = _file_name(row["reference"], kind, vault.agency, agency)
+                name = _file_name(row["reference"], kind, answering or vault.agency, agency)
                 _record_made(vault, package_id=package_id, kind=kind, card=cards[agency], reference=row["reference"],
                              request_id=row["id"], document=document, head=head, file_name=name)
                 write_private(out_dir / name, data)
@@ -367,7 +410,7 @@ def _request_subjects(vault, request_id: str) -> list[dict]:
         " ORDER BY s.seq", (request_id,))]
 
 
-def _prepare_request(vault, row, recipients):
+def _prepare_request(vault, row, recipients, decisions=None):
     """Checks before anything is written; then, per recipient, the dispatch updates, the
     register row and the document (only that desk's dispatch)."""
     from app import disclosures
@@ -409,7 +452,9 @@ def _prepare_request(vault, row, recipients):
         disclosures.record(vault, kind="request", direction="sent", from_agency=vault.agency, to_agency=agency,
                            request_id=row["id"], subject_ids=subject_ids,
                            what=f"Sealed package of personal data request {row['reference']}",
-                           channel=default_channel(agency), originator=row["origin_agency"])
+                           channel=default_channel(agency), originator=row["origin_agency"],
+                           items=decisions[agency].items if decisions else (),
+                           consent_grants=decisions[agency].grants if decisions else ())
         subs = [d["sub_service"] for d in dispatches]
 
         def document(head) -> dict:
@@ -475,6 +520,48 @@ def _prepare_response(vault, row):
     return for_agency
 
 
+def _prepare_forward(vault, row, answering: str, decisions: dict):
+    """A partner's answer to this desk's request passed on to a third party, with the written
+    consent `decisions` found (section 6): the request, its subjects and `answering`'s dispatches
+    with their responses; the register row cites the grants."""
+    from app import disclosures
+    from app.exchange.export import _envelope, _request_json
+    from app.records import loads
+
+    answers = vault.db.query(
+        "SELECT r.id, r.lawful_bases FROM responses r JOIN dispatches d ON d.id = r.dispatch_id"
+        " WHERE d.request_id = ? AND r.origin_agency = ? AND r.status != 'draft'", (row["id"], answering))
+    if not answers:
+        raise InvalidInput(f"This desk holds no answer from {answering} to {row['reference']}; nothing was made.")
+    subjects = _request_subjects(vault, row["id"])
+
+    def for_agency(agency: str, package_id: str):
+        decision = decisions[agency]
+        disclosures.record(vault, kind="onward", direction="sent", from_agency=vault.agency, to_agency=agency,
+                           request_id=row["id"], response_id=answers[0]["id"], subject_ids=[s["id"] for s in subjects],
+                           what=f"Sealed package passing on {answering}'s answer to {row['reference']}",
+                           lawful_bases=sorted({b for a in answers for b in loads(a["lawful_bases"])}),
+                           channel="package", originator=answering, items=decision.items,
+                           consent_grants=decision.grants)
+
+        def document(head) -> dict:
+            fresh = vault.db.one("SELECT * FROM requests WHERE id = ?", (row["id"],))
+            data = _request_json(vault, fresh, responses_from=answering)
+            data["dispatches"] = [d for d in data["dispatches"] if d["agency"] == answering]
+            for d in data["dispatches"]:
+                for r in d["responses"]:
+                    r["status"], r["received_at"] = "sent", None  # as its originator sent it
+            doc = _envelope(vault, "request")
+            doc["requests"] = [data]
+            doc["subjects"] = subjects
+            doc["audit_chain_head"] = {"seq": head.seq, "mac": head.mac}
+            return doc
+
+        return [], document
+
+    return for_agency
+
+
 # ---- whole-vault moves ----------------------------------------------------------------------
 
 
@@ -489,6 +576,8 @@ def export_sealed(vault, card: dict, out: Path, progress: Progress | None = None
                            f"agency ({vault.agency}).")
     if card["vault_id"] == vault.vault_id:
         raise InvalidInput("That card is this vault's own; use the card of the new, empty vault.")
+    # Section 6.3: a whole vault moves only to a new vault of this same agency (checked above), so
+    # no third party receives anything and app.consent has nothing to decide.
     out = Path(out)
     if out.exists():
         raise InvalidInput(f"{out} already exists; choose a new file name (nothing was written).")
@@ -747,6 +836,10 @@ def receive(vault, path, receipt_out=None, progress: Progress | None = None, *,
     else:
         require(vault.role, "import", "receive packages")
         require(vault.role, "requests.write", "receive request and response packages")
+    if manifest["kind"] in ("consent-request", "consent-answer"):
+        from app import consent  # sections 6.2, 6.3, 7.3: recorded by the consent module
+
+        return consent.receive_package(vault, manifest, document, path.name)
     # The document's bytes are handed on in a list the parser empties, so they are freed as soon
     # as they are decoded (a whole vault's document is large).
     holder = [document]
@@ -834,13 +927,22 @@ def _receive_exchange(vault, manifest: dict, document: list, name: str, progress
     if manifest["kind"] == "request" and origin != sender:
         raise InvalidInput(f"Import refused, nothing was changed: {name}: a request package carries a request of its "
                            f"sender ({sender}), not of {origin}.")
+    # A request package may carry other partners' subject details, passed on under the sender's
+    # section 6 check; they keep their origin (app.exchange.importer).
+    forwarded = manifest["kind"] == "request"
     if manifest["kind"] == "response" and origin == sender:
-        raise InvalidInput(f"Import refused, nothing was changed: {name}: a response package answers another "
-                           "desk's request.")
+        # A partner's answer to the sender's own request, passed on with its originator's written
+        # consent (section 6): it arrives held from the sender, its origin unchanged.
+        answers = [r for d in request.get("dispatches") or [] if isinstance(d, dict)
+                   for r in d.get("responses") or [] if isinstance(r, dict)]
+        if not answers or any(r.get("origin_agency") in (sender, None) for r in answers):
+            raise InvalidInput(f"Import refused, nothing was changed: {name}: a response package answers another "
+                               "desk's request.")
+        forwarded = True
     if isinstance(request, dict) and request.get("reference") != manifest["reference"]:
         raise InvalidInput(f"Import refused, nothing was changed: {name}: its document is not for the reference "
                            f"its manifest names ({manifest['reference']}).")
-    summary = import_document(vault, doc, may_hold_surrogates=escapes, sender=sender)
+    summary = import_document(vault, doc, may_hold_surrogates=escapes, sender=sender, forwarded=forwarded)
     rid = request["id"]
     reference = request["reference"]
     if manifest["kind"] == "request":
@@ -849,6 +951,9 @@ def _receive_exchange(vault, manifest: dict, document: list, name: str, progress
                               (rid, vault.agency))
         due_words = f", due {due[8:10]}/{due[5:7]}/{due[:4]}" if due else ""
         line = f"Request {reference} from {who}, {subjects} subject{'s' if subjects != 1 else ''}{due_words}"
+    elif forwarded:
+        origins = sorted({r["origin_agency"] for d in request["dispatches"] for r in d["responses"]})
+        line = f"Answer of {', '.join(origins)} to {reference}, passed on by {who} with written consent"
     else:
         kinds = sorted({r["kind"] for d in request["dispatches"] for r in d["responses"]})
         line = f"Response to {reference} from {who}: {', '.join(kinds) or 'no answer'}"

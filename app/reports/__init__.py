@@ -21,6 +21,7 @@ Kinds and their REF:
   case           a case reference, CASE-2026-0001
   relationship-map  a case (CASE-2026-0001) or request (MSR-2026-0001) reference, or subject:ID
   corrections    all: notices, corrections and each recipient's state (clause 7.2)
+  consents       all: the consents register (6.2, 6.3, 7.3)
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ KINDS: dict[str, tuple[str, str, str]] = {
     "case": ("app.reports.case_reports:case_doc", "cases.read", "print case summaries"),
     "relationship-map": ("app.reports.case_reports:relationship_map", "requests.read", "print relationship maps"),
     "corrections": ("app.reports.corrections:register_doc", "corrections.read", "print the corrections register"),
+    "consents": ("app.reports.consent_reports:consents_register", "disclosures.read", "print the consents register"),
 }
 USES = ("previewed", "printed", "saved")
 
@@ -86,13 +88,26 @@ def printed_by(vault) -> str:
     return f"{vault.actor} ({partner_name(vault.agency)})"
 
 
-def build_report(vault, kind: str, ref: str = "all", *, progress: Callable[[int], None] | None = None) -> Report:
+def build_report(vault, kind: str, ref: str = "all", *, progress: Callable[[int], None] | None = None,
+                 for_agency: str | None = None, purpose: str | None = None) -> Report:
     """Build one document in memory. Raises InvalidInput for an unknown kind or reference and
-    AuthError when the user's role may not see what it holds."""
+    AuthError when the user's role may not see what it holds. `for_agency`: printed to give to
+    that partner, which sections 6.2-6.3 allow only with written consent for what it carries
+    (app.consent.check_disclosure), refused otherwise (ConsentNeeded)."""
     if kind not in KINDS:
         raise InvalidInput(f"Unknown report kind {kind!r}; choose one of: {', '.join(KINDS)}.")
     _, permission, what = KINDS[kind]
     require(vault.role, permission, what)
+    if for_agency:
+        from app import consent
+        from app.agreement import load_agreement
+
+        if for_agency not in load_agreement().partner_codes():
+            raise InvalidInput(f"Unknown agency {for_agency[:20]!r} to print for.")
+        request_id, items = consent.items_of_report(vault, kind, ref)
+        chosen = consent.check_purpose(purpose or consent.default_purpose(vault, request_id))
+        consent.require_consent(vault, items, for_agency, chosen)
+        vault.audit("report.for_partner", record_type=kind, record_id=str(ref)[:60], reason=for_agency)
     content = _builder(kind)(vault, ref)
     return render(vault, kind, content, progress=progress)
 

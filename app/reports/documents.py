@@ -14,6 +14,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, Table, TableStyle
 
 from app import audit
+from app.consent import grant_citation
 from app.agreement import load_agreement
 from app.disclosures import list_disclosures
 from app.errors import InvalidInput
@@ -365,15 +366,16 @@ def disclosures_doc(vault, reference: str) -> Content:
         for d in page.items:
             rows.append([time_text(d.at), MOVEMENTS.get((d.kind, d.direction), f"{d.kind} ({d.direction})"),
                          f"{d.from_agency} → {d.to_agency}", references.get(d.request_id, ""), d.what,
-                         "\n".join(basis_title(b) for b in d.lawful_bases), channel_name(d.channel), d.originator])
+                         "\n".join(basis_title(b) for b in d.lawful_bases), channel_name(d.channel),
+                         "\n".join([d.originator] + [f"consent {grant_citation(vault, g)}" for g in d.consent_grants])])
         if page.next_after is None:
             break
         after = page.next_after
     story = [Paragraph(escape("Disclosure register extract"), STYLES.title),
              Paragraph(escape(f"{len(rows)} entries: {scope}."), STYLES.subtitle)]
     if rows:
-        story.append(grid(["When", "Kind", "From → to", "Request", "What", "Lawful basis", "Channel", "Originator"],
-                          rows, [1.6, 1.7, 1.4, 2.0, 4.3, 3.2, 2.2, 1.2], wide=True))
+        story.append(grid(["When", "Kind", "From → to", "Request", "What", "Lawful basis", "Channel",
+                           "Originator, consent"], rows, [1.6, 1.7, 1.4, 2.0, 3.6, 3.0, 2.0, 2.1], wide=True))
     else:
         story.append(Paragraph("There are no entries for this extract.", STYLES.body))
     return Content("Disclosure register extract", doc_ref, story, partner_information=True,

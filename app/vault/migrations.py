@@ -895,6 +895,59 @@ def _v11_cases(db: Database) -> None:
         db.execute("UPDATE meeting_agenda_items SET case_id = ? WHERE id = ?", (case_id, item["id"]))
 
 
+def _v12_consent(db: Database) -> None:
+    # Sections 6.2, 6.3 and 7.3 (issue 18): consent requests to the originating desk and the
+    # signed answers that come back (grants, refusals, withdrawals), and, on each register row,
+    # the items disclosed and the grants it relied on.
+    for statement in (
+        """CREATE TABLE consent_requests (
+               seq           INTEGER PRIMARY KEY,
+               id            TEXT NOT NULL UNIQUE,
+               reference     TEXT NOT NULL,
+               direction     TEXT NOT NULL CHECK (direction IN ('made','received')),
+               asking_agency TEXT NOT NULL,
+               originator    TEXT NOT NULL,
+               recipient     TEXT NOT NULL,
+               purpose       TEXT NOT NULL,
+               items         TEXT NOT NULL DEFAULT '[]',
+               reason        TEXT NOT NULL DEFAULT '',
+               needed_by     TEXT,
+               request_id    TEXT,
+               package_id    TEXT NOT NULL UNIQUE,
+               file_name     TEXT NOT NULL DEFAULT '',
+               asked_by      TEXT NOT NULL,
+               asked_at      TEXT NOT NULL,
+               recorded_at   TEXT NOT NULL,
+               UNIQUE (asking_agency, reference)
+           )""",
+        """CREATE TABLE consent_answers (
+               seq                INTEGER PRIMARY KEY,
+               id                 TEXT NOT NULL UNIQUE,
+               consent_request_id TEXT NOT NULL REFERENCES consent_requests(id),
+               direction          TEXT NOT NULL CHECK (direction IN ('made','received')),
+               decision           TEXT NOT NULL CHECK (decision IN ('granted','refused','withdrawn')),
+               originator         TEXT NOT NULL,
+               signer_fingerprint TEXT NOT NULL,
+               items              TEXT NOT NULL DEFAULT '[]',
+               recipient          TEXT NOT NULL,
+               purpose            TEXT NOT NULL,
+               until              TEXT,
+               conditions         TEXT NOT NULL DEFAULT '',
+               reason             TEXT NOT NULL DEFAULT '',
+               withdraws          TEXT,
+               package_id         TEXT NOT NULL UNIQUE,
+               file_name          TEXT NOT NULL DEFAULT '',
+               decided_by         TEXT NOT NULL,
+               decided_at         TEXT NOT NULL,
+               recorded_at        TEXT NOT NULL
+           )""",
+        "CREATE INDEX consent_answers_request ON consent_answers(consent_request_id)",
+        "ALTER TABLE disclosures ADD COLUMN items TEXT NOT NULL DEFAULT '[]'",
+        "ALTER TABLE disclosures ADD COLUMN consent_grants TEXT NOT NULL DEFAULT '[]'",
+    ):
+        db.execute(statement)
+
+
 def _v13_corrections(db: Database) -> None:
     # Issue 18, clause 7.2: a flag that an item is inaccurate, out of date or inadequate (the
     # notice, sent to its data controller when that is another desk), the controller's correction
@@ -1062,6 +1115,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(10, "retention decisions, disposal certificates, subject access and FOI requests", _v10_retention),
     Migration(11, "cases (Appendix 2a) with stages, requests, referrals; links between subjects (4.3(4))",
               _v11_cases),
+    Migration(12, "consent requests and signed answers (6.2, 6.3, 7.3); register rows cite the grants",
+              _v12_consent),
     Migration(13, "corrections (7.2): notices, corrections with old values, each recipient's state", _v13_corrections),
     Migration(16, "subject access consultations of partners by sealed package (12.2)", _v16_sar_consultations),
 )

@@ -19,8 +19,10 @@ def police(tmp_path):
     vault = make_desk(tmp_path / "dcon.vault")
     request = rq.create_request(vault, request_data())
     rq.send_to_agencies(vault, request.id, ["HMRC", "GLAA", "DCC/CSIS"])
-    disclosures.record_onward(vault, request.id, "NCA", what="<i>Collated</i> summary\u202e", lawful_bases=["cda1998-s115"],
-                              channel="cjsm", originator="HMRC", consent_note="HMRC SPOC by e-mail, 5/3/2026")
+    # A movement of HMRC's information, as the register holds it (the consent check is tests/test_consent.py).
+    disclosures.record(vault, kind="onward", direction="sent", from_agency="DCON", to_agency="NCA",
+                       what="<i>Collated</i> summary\u202e", lawful_bases=["cda1998-s115"], channel="cjsm",
+                       originator="HMRC", request_id=request.id)
     yield vault, request
     if vault.is_open:
         vault.close()
@@ -38,7 +40,7 @@ def test_register_rows_newest_first_plain_text(qtbot, police):
     assert model.rowCount() == 4
     first = [model.text(0, c) for c in range(8)]
     assert first[1:4] == ["Onward disclosure", "DCON", "NCA"]
-    assert first[4] == "<i>Collated</i> summary\u202e (consent: HMRC SPOC by e-mail, 5/3/2026)"
+    assert first[4] == "<i>Collated</i> summary\u202e"
     assert first[5] == "Section 115 of the Crime and Disorder Act 1998"
     assert first[7] == "HMRC"
     assert len(first[0]) == len("28/11/2026 14:05")
@@ -49,7 +51,8 @@ def test_register_rows_newest_first_plain_text(qtbot, police):
     details = area.details.values
     assert details["Originator"].startswith("HM Revenue & Customs (HMRC): their written consent")
     assert details["Request"] == f"{request.reference} from Derbyshire Constabulary"
-    assert details["What"] == "<i>Collated</i> summary\u202e (consent: HMRC SPOC by e-mail, 5/3/2026)"
+    assert details["What"] == "<i>Collated</i> summary\u202e"
+    assert details["Written consent relied on"].startswith("None")
     assert area.details_scroll.isVisible()
 
 
@@ -74,7 +77,7 @@ def test_pages_are_fetched_as_needed(qtbot, police):
     vault, request = police
     for n in range(9):
         disclosures.record_onward(vault, request.id, "DWP", what=f"note {n}", lawful_bases=["cda1998-s115"],
-                                  channel="", originator="DCON")
+                                  channel="")
     model = DisclosureModel(vault, page_size=4)
     model.reload()
     settle(qtbot)

@@ -163,39 +163,41 @@ def test_record_an_onward_disclosure_end_to_end(qtbot, area, desk, tmp_path):
     assert panel is not None and panel.isVisible()
     for key, row in panel.rows.items():
         assert row.field.accessibleName(), key
-    # the partner's answer can be drawn on; ticking it makes HMRC the originator and asks for consent
+    # the partner's answer can be drawn on; ticking it makes HMRC the originator (data, not a choice)
     hmrc_answer = next(code for code, check in panel.responses.checks.items() if "HM Revenue" in check.label.text())
     assert len(panel.responses.checks) == 1        # the nil return discloses nothing to pass on
-    assert not panel.consent_row.isVisible()
+    assert "This desk" in panel.originator_label.text() and not panel.consent_notice.isVisible()
     panel.responses.checks[hmrc_answer].setChecked(True)
-    assert panel.originator.currentData() == "HMRC"
-    assert panel.consent_row.isVisible()
-    assert "without the written consent of HM Revenue & Customs" in panel.consent_notice.text()
+    assert "HMRC" in panel.originator_label.text()
+    assert not hasattr(panel, "consent_note")  # no free-text consent: only a signed grant counts
     # nothing chosen: the form's own problem first
     assert panel.confirm() is None
     assert panel.problem_messages() == ["Choose the partner the information goes to"]
     panel.to_agency.setCurrentIndex(panel.to_agency.findData("DCC"))
     assert panel.channel.currentData() == load_channels("DCC")[0]
+    assert panel.consent_notice.text().startswith("HMRC provided this. Ask HMRC for written consent to disclose "
+                                                  "it to the DCC for")
+    assert panel.ask_button.isVisibleTo(panel)
     qtbot.keyClicks(panel.what, "Employer of the potential victim: Example Ltd.")
     panel.subjects.checks[request.subjects[1].id].setChecked(True)
     panel.bases.checks["cda1998-s115"].setChecked(True)
-    # no consent note: the core refuses with its section 6 message, shown at the field
-    box = panel.confirm()
-    assert "through" in box.text() and "Derby City Council" in box.text()
-    qtbot.mouseClick(box.accept_button, Qt.MouseButton.LeftButton)
-    assert any("needs their written consent (6.3)" in m for m in panel.problem_messages())
-    assert panel.rows["consent_note"].error.isVisible()
-    panel.consent_note.setText("J. Bloggs, HMRC SPOC, by secure e-mail on 05/03/2026")
+    # without written consent it cannot be recorded: the refusal is shown at the field
+    assert panel.confirm() is None
+    assert any("HMRC provided this" in m and "6.3" in m for m in panel.problem_messages())
+    assert panel.rows["originator"].error.isVisible()
     qtbot.wait(50)
     view.scroll.ensureWidgetVisible(panel.record_button)
     shot(area, "onward-disclosure-panel")
     view.scroll.verticalScrollBar().setValue(0)
     shot(area, "onward-disclosure-panel-top")
+    # this desk's own information (its subject) goes on without anyone's consent
+    panel.responses.checks[hmrc_answer].setChecked(False)
+    assert "This desk" in panel.originator_label.text()
     box = panel.confirm()
     text = box.text()
     assert "discloses to Derby City Council (DCC) through" in text
     assert "Employer of the potential victim: Example Ltd." in text and "Nguyễn Văn An" in text
-    assert "whose written consent you record as: J. Bloggs" in text
+    assert "this desk's own" in text
     box.grab().save(f"{SHOTS}/onward-confirmation.png")
     qtbot.mouseClick(box.accept_button, Qt.MouseButton.LeftButton)
     assert view.onward_panel is None
@@ -203,9 +205,9 @@ def test_record_an_onward_disclosure_end_to_end(qtbot, area, desk, tmp_path):
     onward = [d for d in disclosures.list_disclosures(desk, request_id=request.id).items if d.kind == "onward"]
     assert len(onward) == 1
     row = onward[0]
-    assert (row.from_agency, row.to_agency, row.originator) == ("DCON", "DCC", "HMRC")
+    assert (row.from_agency, row.to_agency, row.originator) == ("DCON", "DCC", "DCON")
     assert row.lawful_bases == ("cda1998-s115",) and row.subject_ids == (request.subjects[1].id,)
-    assert "consent: J. Bloggs" in row.what and "HM Revenue & Customs's answer of" in row.what
+    assert row.consent_grants == ()
     texts = " ".join(label.text() for label in view.findChildren(QtWidgets.QLabel))
     assert "Onward disclosures (1)" in texts and "to Derby City Council by" in texts
 

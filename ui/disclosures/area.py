@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from app import disclosures as register
 from app.agreement import load_agreement
+from app.consent import grant_citation
 from app.errors import SpocError
 from app.requests import get_request
 from app.responses import explain_lawful_basis
@@ -68,7 +69,8 @@ class DisclosureModel(PagedTableModel):
     def row_texts(self, item) -> tuple[str, ...]:
         return (uk_time(item.at, ""), KIND_TEXT.get((item.kind, item.direction), f"{item.kind} {item.direction}"),
                 item.from_agency, item.to_agency, " ".join(item.what.split())[:300],
-                basis_titles(item.lawful_bases) or "—", channel_name(item.channel) or "—", item.originator)
+                basis_titles(item.lawful_bases) or "—", channel_name(item.channel) or "—",
+                item.originator + (" — with written consent" if item.consent_grants else ""))
 
     def sort_key(self, column: int):
         if column == 0:  # time sorts by sequence
@@ -125,8 +127,12 @@ class DisclosureDetails(QtWidgets.QFrame):
             "What": item.what,
             "Lawful basis": "\n".join(self._basis_lines(item.lawful_bases)) or "None recorded",
             "Channel": channel_name(item.channel) or "Not recorded",
-            "Originator": (f"{agency_name(item.originator)} ({item.originator}): their written consent is needed "
+            "Originator": (f"{agency_name(item.originator)} ({item.originator}): this desk's own information"
+                           if item.originator == vault.agency else
+                           f"{agency_name(item.originator)} ({item.originator}): their written consent is needed "
                            "before this information goes any further (6.2, 6.3)"),
+            "Written consent relied on": "\n".join(grant_citation(vault, g) for g in item.consent_grants)
+                                         or "None (no other partner's information needed it)",
             "Recorded by": f"{item.recorded_by}, {uk_time(item.recorded_at)}",
         }
         self._layout.addWidget(heading("Register entry", 2))

@@ -173,6 +173,13 @@ def _due_lines(session) -> list[str]:
                 lines.append(f"  • {item.what} — {plural(item.age_days, 'day')}")
         else:
             lines.append("Corrections (clause 7.2): nothing outstanding")
+    if session.can("disclosures.write"):   # the SPOC: consent requests (6.2, 6.3)
+        from app.consent import counts as consent_counts
+
+        found = consent_counts(vault)
+        if found["to_answer"] or found["awaiting_answer"]:
+            lines.append(f"Consents: {plural(found['to_answer'], 'request')} from partners to answer, "
+                         f"{plural(found['awaiting_answer'], 'request')} of this desk awaiting an answer (Consents)")
     if session.can("accounts.acknowledge"):   # the Data Protection Manager
         from app.exchange.packages import unencrypted_exports
 

@@ -214,8 +214,9 @@ _BUSY_TEXT = {"meeting-pack": "Preparing the meeting pack…", "audit": "Prepari
               "disclosures": "Preparing the disclosure register extract…"}
 
 
-def show_report(parent: QtWidgets.QWidget, session, kind: str, reference: str):
-    """Build a document in the background and open its preview; returns the progress dialog."""
+def show_report(parent: QtWidgets.QWidget, session, kind: str, reference: str, **for_partner):
+    """Build a document in the background and open its preview; returns the progress dialog.
+    `for_partner` (for_agency, purpose): printed to give to another partner (app.reports)."""
     busy = QtWidgets.QProgressDialog(_BUSY_TEXT.get(kind, "Preparing the document…"), "", 0, 0, parent)
     busy.setWindowTitle("SPOC Desk")
     busy.setCancelButton(None)
@@ -247,6 +248,6 @@ def show_report(parent: QtWidgets.QWidget, session, kind: str, reference: str):
         message(parent, "Could not prepare the document", text).open()
 
     busy.preview = None
-    Op(busy, lambda: build_report(vault, kind, reference), "The document could not be prepared.") \
+    Op(busy, lambda: build_report(vault, kind, reference, **for_partner), "The document could not be prepared.") \
         .success(done).failure(failed).run()
     return busy

@@ -284,6 +284,13 @@ class MeetingsArea(Area):
         self.permission_form.add("granted", "Chair's decision", combo(
             (("", "Choose"), ("granted", "Granted"), ("refused", "Refused")), "Chair's decision"), width=240)
         self.permission_form.add("agenda_item_id", "Agenda item", combo((), "Agenda item"))
+        from app.consent import purpose_words
+        from ui.consent.dialogs import purpose_ids
+
+        self.permission_form.add("purpose", "Purpose (4.3)", combo(
+            (("", "The purpose the request gives first"),) + tuple((p, purpose_words(p)) for p in purpose_ids()),
+            "Purpose (4.3)"), "Section 6.3: other partners' answers to the agenda item's request go on only with "
+            "their written consent for this purpose, as well as the chair's permission.")
         self.permission_form.button.clicked.connect(self.record_permission)
         p.addWidget(self.permission_form)
 

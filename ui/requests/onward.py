@@ -4,16 +4,17 @@ modal dialog.
 
 The panel asks: to which partner (suspended ones are marked; the core refuses them with its own
 message), what is disclosed and which answers and subjects it draws on, the lawful basis
-(Appendix 3), the channel (the partner's Appendix 4 channels first), and the originator whose
-written consent governs it (6.2-6.3). Information that came from a partner's answer has that
-partner as its originator; the panel says plainly that it goes on only with their written consent,
-and the core requires a note of who consented and when. A confirmation says what goes to whom
+(Appendix 3), the channel (the partner's Appendix 4 channels first) and the purpose (4.3). The
+originator is not chosen: it is the agency that provided the answers and subjects ticked. The
+panel asks app.consent the same question the core asks on recording: with that partner's signed
+grant covering these items, this partner and this purpose it says which grant; without one it
+says what is needed and offers "Ask for consent…", which makes the consent request package. A confirmation says what goes to whom
 through which channel before `app.disclosures.record_onward` writes the register row.
 """
 
 from __future__ import annotations
 
-from app import textcheck
+from app import consent, textcheck
 from app.agreement import load_agreement
 from app.disclosures import record_onward
 from app.errors import SpocError
@@ -21,16 +22,17 @@ from app.responses import lawful_bases
 from app.suspensions import current as current_suspension
 from ui.qt import QtWidgets, Signal
 from ui.kit.dialogs import error_text, question_box
-from ui.kit.fields import CheckList, LineBox, TextBox
+from ui.kit.fields import CheckList, TextBox
 from ui.kit.formatting import agency_name, channel_name, one_line, uk_date, uk_time
 from ui.requests.subjects import subject_name_display
 from ui.kit.widgets import ErrorSummary, FieldRow, heading, hint_label, plain_label
+from ui.consent.dialogs import purpose_ids
 
 
 # Which field a message of the core is about (the core refuses with one message at a time).
 _FIELD_FOR = (("suspended", "to_agency"), ("Unknown agency", "to_agency"), ("lawful basis", "lawful_bases"),
-              ("channel", "channel"), ("Describe what", "what"), ("consent", "consent_note"),
-              ("originated", "originator"))
+              ("channel", "channel"), ("Describe what", "what"), ("consent", "originator"),
+              ("purpose", "purpose"))
 
 
 class OnwardDisclosurePanel(QtWidgets.QFrame):
@@ -110,23 +112,29 @@ class OnwardDisclosurePanel(QtWidgets.QFrame):
                   "Appendix 4. The channels the partner normally uses are listed first.")
         self._fill_channels("")
 
-        # originator and consent
-        self.originator = QtWidgets.QComboBox()
-        self.originator.addItem(f"This desk: {agency_name(self.vault.agency)} ({self.vault.agency})",
-                                self.vault.agency)
-        for partner in self.agreement.partners:
-            if partner.code != self.vault.agency:
-                self.originator.addItem(f"{partner.name} ({partner.code})", partner.code)
-        self.originator.currentIndexChanged.connect(self._originator_changed)
-        self._row("originator", self.originator, "Whose information it is (the &originator)",
-                  "The agency that first provided the information. Section 6 binds this desk to that agency's "
-                  "conditions.")
+        # purpose, and whose information it is (derived from the answers ticked: data, never a choice)
+        self.purpose = QtWidgets.QComboBox()
+        for purpose in purpose_ids():
+            self.purpose.addItem(consent.purpose_words(purpose), purpose)
+        self.purpose.setCurrentIndex(max(0, self.purpose.findData(consent.default_purpose(self.vault,
+                                                                                          self.request.id))))
+        self.purpose.currentIndexChanged.connect(lambda _i: self._check_consent())
+        self._row("purpose", self.purpose, "&Purpose it is disclosed for",
+                  "Section 4.3. Written consent from another partner covers one purpose only.")
+        self.originator_label = plain_label("")
+        self._row("originator", self.originator_label, "Whose information it is",
+                  "Taken from the answers and subjects ticked: the agency that provided them. Section 6 binds "
+                  "this desk to that agency's conditions.")
         self.consent_notice = plain_label("")
         self.consent_notice.setStyleSheet("border-left: 5px solid #b10e1e; padding-left: 10px; font-weight: bold;")
         layout.addWidget(self.consent_notice)
-        self.consent_note = LineBox()
-        self.consent_row = self._row("consent_note", self.consent_note, "Who gave written consent, and whe&n",
-                                     "For example: J. Bloggs, HMRC SPOC, by secure e-mail on 05/03/2026.")
+        self.ask_button = QtWidgets.QPushButton("&Ask for consent…")
+        self.ask_button.setToolTip("Records a consent request and makes a sealed package for the partner that "
+                                   "provided the information.")
+        self.ask_button.clicked.connect(self.ask_for_consent)
+        layout.addWidget(self.ask_button)
+        self.decision = None
+        self.ask = None
 
         buttons = QtWidgets.QHBoxLayout()
         self.record_button = QtWidgets.QPushButton("Chec&k and record…")
@@ -139,7 +147,9 @@ class OnwardDisclosurePanel(QtWidgets.QFrame):
         buttons.addStretch(1)
         layout.addLayout(buttons)
         self.setFocusProxy(self.to_agency)
-        self._originator_changed()
+        self.to_agency.currentIndexChanged.connect(lambda _i: self._check_consent())
+        self.subjects.changed.connect(self._check_consent)
+        self._check_consent()
 
     # ---- building ------------------------------------------------------------------------
 
@@ -174,34 +184,61 @@ class OnwardDisclosurePanel(QtWidgets.QFrame):
         self._fill_channels(self.to_agency.currentData() or "")
 
     def _answers_changed(self) -> None:
-        origins = self.originators_of_answers()
-        if len(origins) == 1:
-            index = self.originator.findData(origins[0])
-            if index >= 0:
-                self.originator.setCurrentIndex(index)
+        self._check_consent()
 
     def originators_of_answers(self) -> list[str]:
         return list(dict.fromkeys(self._answers[rid].origin_agency for rid in self.responses.values()))
 
-    def _originator_changed(self) -> None:
-        originator = self.originator.currentData()
-        own = originator == self.vault.agency
-        name = agency_name(originator)
-        self.consent_notice.setText(
-            "" if own else f"This information came from {name}. Section 6.3: it must not be passed to anyone else "
-                           f"without the written consent of {name}, and 6.2: no other use without their consent. "
-                           f"Record it only once {name} has consented in writing.")
-        self.consent_notice.setVisible(not own)
-        self.consent_row.setVisible(not own)
+    def items(self) -> list[str]:
+        return [f"response:{r}" for r in self.responses.values()] + [f"subject:{s}" for s in self.subjects.values()]
+
+    def _check_consent(self) -> None:
+        """Who provided what is ticked, and whether written consent covers it for this partner and
+        purpose (app.consent.check_disclosure, the same check the core makes on recording)."""
+        partners = [o for o in dict.fromkeys(consent.originator_of(self.vault, i) for i in self.items())
+                    if o != self.vault.agency]
+        self.originator_label.setText(
+            f"This desk: {agency_name(self.vault.agency)}" if not partners else
+            "; ".join(f"{agency_name(o)} ({o})" for o in partners) + " provided what is ticked")
+        to = self.to_agency.currentData() or ""
+        self.decision = None
+        if not partners or not to:
+            text = "" if not partners else (f"This information came from {', '.join(partners)}. Section 6.3: it goes "
+                                             "to another partner only with their written consent.")
+            self.consent_notice.setText(text)
+            self.consent_notice.setVisible(bool(text))
+            self.ask_button.hide()
+            return
+        self.decision = consent.check_disclosure(self.vault, self.items(), to, self.purpose.currentData())
+        if self.decision.allowed:
+            cited = "; ".join(consent.grant_citation(self.vault, g) for g in self.decision.grants)
+            self.consent_notice.setText(f"Written consent covers this: {cited}.")
+            self.consent_notice.setStyleSheet("border-left: 5px solid #00703c; padding-left: 10px; font-weight: bold;")
+            self.ask_button.hide()
+        else:
+            self.consent_notice.setText(self.decision.message)
+            self.consent_notice.setStyleSheet("border-left: 5px solid #b10e1e; padding-left: 10px; font-weight: bold;")
+            self.ask_button.setVisible(len(self.decision.needs) == 1)
+        self.consent_notice.show()
+
+    def ask_for_consent(self):
+        """'Ask for consent…' for what the check found not covered."""
+        from ui.consent.dialogs import ask_dialog
+
+        if self.decision is None or self.decision.allowed or not self.decision.needs:
+            return None
+        need = self.decision.needs[0]
+        self.ask = ask_dialog(self, self.session, list(need.items), self.decision.recipient, self.decision.purpose,
+                              self.request.id)
+        self.ask.open()
+        return self.ask
 
     # ---- recording -----------------------------------------------------------------------
 
     def values(self) -> dict:
-        originator = self.originator.currentData()
         return {"to_agency": self.to_agency.currentData() or "", "what": self.what.value(),
                 "lawful_bases": self.bases.values(), "channel": self.channel.currentData() or "",
-                "originator": originator,
-                "consent_note": self.consent_note.value() if originator != self.vault.agency else "",
+                "purpose": self.purpose.currentData(),
                 "subject_ids": self.subjects.values(), "responses": self.responses.values()}
 
     def show_problems(self, problems) -> None:
@@ -230,11 +267,11 @@ class OnwardDisclosurePanel(QtWidgets.QFrame):
         if subjects:
             text += "About: " + "; ".join(subjects) + ".\n"
         text += f"From {self.request.reference}, on the lawful basis: {bases}.\n"
-        if values["originator"] == self.vault.agency:
+        text += f"Purpose: {consent.purpose_words(values['purpose'])}.\n"
+        if self.decision is None:
             text += "The information is this desk's own.\n"
         else:
-            text += (f"The information came from {agency_name(values['originator'])}, whose written consent you "
-                     f"record as: {one_line(values['consent_note'], 200)}.\n")
+            text += self.decision.message.replace("Allowed: w", "W") + "\n"
         text += "\nIt is written to the disclosure register and cannot be changed afterwards."
         return text
 
@@ -248,10 +285,8 @@ class OnwardDisclosurePanel(QtWidgets.QFrame):
         if len(self.originators_of_answers()) > 1:
             problems.append(("responses", "The answers ticked come from more than one partner: record one onward "
                                           "disclosure for each, so each partner's consent is recorded"))
-        elif values["responses"] and self.originators_of_answers()[0] != values["originator"]:
-            problems.append(("originator", f"The answer ticked came from "
-                                           f"{agency_name(self.originators_of_answers()[0])}: choose them as the "
-                                           "originator"))
+        elif self.decision is not None and not self.decision.allowed:
+            problems.append(("originator", self.decision.message))
         if problems:
             self.show_problems(problems)
             return None
@@ -276,8 +311,8 @@ class OnwardDisclosurePanel(QtWidgets.QFrame):
         try:
             found = record_onward(self.vault, self.request.id, values["to_agency"], what=what if values["what"].strip()
                                   else values["what"], lawful_bases=values["lawful_bases"],
-                                  channel=values["channel"], originator=values["originator"],
-                                  consent_note=values["consent_note"], subject_ids=values["subject_ids"])
+                                  channel=values["channel"], purpose=values["purpose"],
+                                  response_ids=values["responses"], subject_ids=values["subject_ids"])
         except SpocError as exc:
             text = error_text(exc, "The disclosure was not recorded.")
             key = next((k for needle, k in _FIELD_FOR if needle in text), "")

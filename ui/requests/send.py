@@ -23,15 +23,17 @@ class SendPackagesDialog(QtWidgets.QDialog):
 
     made = Signal(list)  # of app.exchange.packages.MadePackage
 
-    def __init__(self, session, ref: str, agencies: list[str], parent: QtWidgets.QWidget | None = None):
+    def __init__(self, session, ref: str, agencies: list[str], parent: QtWidgets.QWidget | None = None, *,
+                 purpose: str | None = None):
         super().__init__(parent)
         self.session = session
         self.ref = ref
+        self.purpose = purpose  # the 4.3 purpose written consent must cover (section 6), or the request's
         self.result: list = []
         self.setWindowTitle(f"Make packages for {ref}")
         self.setModal(True)
         self.setMinimumWidth(620)
-        self.plan = packages.send_plan(session.vault, ref, agencies)
+        self.plan = packages.send_plan(session.vault, ref, agencies, purpose=purpose)
         self.ready = [item for item in self.plan if item.problem is None]
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 16)
@@ -102,8 +104,8 @@ class SendPackagesDialog(QtWidgets.QDialog):
         folder = Path(self.folder.text().strip())
         agencies = [item.agency for item in self.ready]
         self.make_button.setEnabled(False)
-        vault, ref = self.session.vault, self.ref
-        Op(self, lambda: packages.send(vault, ref, agencies, folder), "No package was made.") \
+        vault, ref, purpose = self.session.vault, self.ref, self.purpose
+        Op(self, lambda: packages.send(vault, ref, agencies, folder, purpose=purpose), "No package was made.") \
             .success(self._done).failure(self._failed).run()
 
     def _failed(self, exc: BaseException) -> None:

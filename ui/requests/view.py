@@ -30,7 +30,7 @@ from app.timeutil import utc_now_iso
 from ui.qt import QtGui, QtWidgets, Qt, Signal
 from ui.kit.dialogs import error_text
 from ui.kit.fields import DateField
-from ui.kit.formatting import (plural, uk_date,
+from ui.kit.formatting import (agency_name, plural, uk_date,
                                uk_time)
 from ui.requests.send import SendPackagesDialog
 from ui.requests.subjects import KIND_TITLES, subject_name_display
@@ -76,6 +76,7 @@ def response_parts(response) -> dict[str, str]:
         return {"answer": "No answer yet", "held": "", "basis": "", "tests": "", "partnership": ""}
     answer = ANSWER_TITLES.get(response.kind, response.kind)
     answer += f"\n{response.responder_name}, {uk_date(response.response_date)}"
+    answer += f"\nProvided by {agency_name(response.origin_agency)} ({response.origin_agency})"
     if response.status == "draft":
         answer += "\n(this desk's draft, not sent)"
     if response.kind == "declined" and response.decline_reason:
@@ -316,6 +317,7 @@ class RequestView(QtWidgets.QWidget):
                                                                 lambda: self.print_document("collation"))
         self.print_response_action = self.print_menu.addAction("The chosen agency's response",
                                                                lambda: self.print_document("response"))
+        self.print_for_action = self.print_menu.addAction("For another partner… (section 6.3)", self.print_for_partner)
         self.print_menu.aboutToShow.connect(self._update_print_menu)
         self.print_button.setMenu(self.print_menu)
         for button in (self.edit_button, self.send_button, self.export_button, self.copy_button, self.onward_button,
@@ -366,8 +368,14 @@ class RequestView(QtWidgets.QWidget):
         self.receive_button.setToolTip("The agency answered by another route (for example secure e-mail): "
                                        "record what they sent.")
         self.receive_button.clicked.connect(self.receive_selected)
+        self.pass_on_button = QtWidgets.QPushButton("Pass this answer &on…")
+        self.pass_on_button.setToolTip("Section 6.3: a partner's answer goes to another partner only with its "
+                                       "written consent; checked before any package is made.")
+        self.pass_on_button.clicked.connect(self.pass_on_selected)
+        self.pass_on_button.hide()
         self._row_tips = {self.receive_button: self.receive_button.toolTip()}
-        for button in (self.ack_button, self.due_button, self.respond_button, self.receive_button):
+        for button in (self.ack_button, self.due_button, self.respond_button, self.receive_button,
+                       self.pass_on_button):
             row_actions.addWidget(button)
         row_actions.addStretch(1)
         layout.addLayout(row_actions)
@@ -415,6 +423,26 @@ class RequestView(QtWidgets.QWidget):
         self.print_response_action.setEnabled(row is not None)
         self.print_response_action.setText(f"The response of {row.dispatch.agency_name}" if row is not None
                                            else "A response (choose an agency in the table first)")
+
+    def print_for_partner(self):
+        """Print one of this request's documents to give to another partner: refused without the
+        written consent of each partner whose answers it carries (app.consent, as in the core)."""
+        from ui.consent.dialogs import print_for_dialog
+
+        if self.request is None:
+            return None
+        row = self.selected_row()
+        dialog = print_for_dialog(self, self.session, self.request, row.dispatch.target if row is not None else None)
+        dialog.accepted.connect(lambda: self._print_for(dialog))
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _print_for(self, dialog):
+        from ui.kit.preview import show_report
+
+        return show_report(self, self.session, dialog.kind, dialog.reference, for_agency=dialog.to_code,
+                           purpose=dialog.purpose_id)
 
     def print_document(self, kind: str):
         """Open the preview of one of this request's documents (built off the GUI thread)."""
@@ -672,7 +700,35 @@ class RequestView(QtWidgets.QWidget):
                 button.setVisible(answer.offered)
                 button.setEnabled(answer.ok)
                 button.setToolTip(answer.reason or self._row_tips.get(button, ""))
+            self.pass_on_button.setVisible(self._can_pass_on(row))
         self._fill_detail(row)
+
+    def _can_pass_on(self, row) -> bool:
+        """A partner's answer (sent, not a draft) to this desk's own request."""
+        return bool(row is not None and row.response is not None and self.request is not None
+                    and self.request.origin_agency == self.session.vault.agency
+                    and row.response.origin_agency != self.session.vault.agency and row.response.status != "draft")
+
+    def pass_on_selected(self):
+        """'Pass this answer on…': check written consent, then make the package (SendPackagesDialog)."""
+        from ui.consent.dialogs import pass_on_dialog
+
+        row = self.selected_row()
+        if not self._can_pass_on(row):
+            return None
+        agency = row.response.origin_agency
+        dialog = pass_on_dialog(self, self.session, self.request, agency)
+        dialog.accepted.connect(lambda: self._pass_on(agency, dialog.to_code, dialog.purpose_id))
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _pass_on(self, agency: str, to: str, purpose: str):
+        dialog = SendPackagesDialog(self.session, f"{self.request.reference}/{agency}", [to], self, purpose=purpose)
+        dialog.made.connect(self._packages_made)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
 
     def _fill_detail(self, row) -> None:
         self._clear_layout(self.detail)
@@ -691,6 +747,10 @@ class RequestView(QtWidgets.QWidget):
             self._kv(grid, "Answer", "No answer yet")
         else:
             self._kv(grid, RESPONSE_LABELS["kind"], ANSWER_TITLES.get(response.kind, response.kind))
+            self._kv(grid, "Provided by (originator)",
+                     f"{agency_name(response.origin_agency)} ({response.origin_agency}): section 6 — it goes to a "
+                     "third party only with their written consent" if response.origin_agency != self.session.vault.agency
+                     else f"{agency_name(response.origin_agency)} (this desk)")
             self._kv(grid, RESPONSE_LABELS["responder_name"], "\n".join(
                 v for v in (response.responder_name, response.responder_role, response.responder_contact) if v))
             self._kv(grid, RESPONSE_LABELS["response_date"], uk_date(response.response_date))

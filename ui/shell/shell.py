@@ -52,6 +52,7 @@ DIALOG_DRAFTS: dict[str, str] = {"breach_dialog": "ui.breaches.dialog:open_breac
 def default_areas() -> list:
     from ui.audit.area import AuditArea
     from ui.disclosures.area import DisclosuresArea
+    from ui.consent.area import ConsentsArea
     from ui.breaches.area import DpmArea
     from ui.corrections.area import CorrectionsArea
     from ui.home.area import HomeArea
@@ -66,8 +67,8 @@ def default_areas() -> list:
     from ui.admin.users import UsersArea
 
     return [HomeArea, RequestsArea, CasesArea, SubjectsArea, MeetingsArea, DpmArea, CorrectionsArea,
-            SubjectAccessArea, RetentionArea,
-            DisclosuresArea, PartnersArea, UsersArea, SettingsArea, AuditArea]
+            SubjectAccessArea, RetentionArea, DisclosuresArea, ConsentsArea, PartnersArea, UsersArea, SettingsArea,
+            AuditArea]
 
 
 class Shell(QtCore.QObject):
