@@ -895,6 +895,22 @@ def _v11_cases(db: Database) -> None:
         db.execute("UPDATE meeting_agenda_items SET case_id = ? WHERE id = ?", (case_id, item["id"]))
 
 
+def _v17_sorted_lists(db: Database) -> None:
+    # Issue 17: the lists sort in the database over the whole set. Each sort a list offers reads
+    # its first page from an index in its order (a filter by status and then a sort as well),
+    # rather than sorting every request for each page; the overdue answers by due date read a
+    # partial index of the dispatches still awaiting an answer.
+    for statement in (
+        "CREATE INDEX requests_by_date ON requests(request_date, seq)",
+        "CREATE INDEX requests_by_status_date ON requests(status, request_date, seq)",
+        "CREATE INDEX requests_by_requester ON requests(requester_name COLLATE NOCASE, seq)",
+        "CREATE INDEX requests_by_status_requester ON requests(status, requester_name COLLATE NOCASE, seq)",
+        "CREATE INDEX dispatches_waiting_due ON dispatches(due_date, seq) WHERE status IN ('sent','acknowledged')",
+        "CREATE INDEX disclosures_by_time ON disclosures(at, seq)",
+    ):
+        db.execute(statement)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "vault metadata, users and the audit trail", _v1_core),
     Migration(2, "vault policy settings", _v2_policy),
@@ -910,6 +926,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(10, "retention decisions, disposal certificates, subject access and FOI requests", _v10_retention),
     Migration(11, "cases (Appendix 2a) with stages, requests, referrals; links between subjects (4.3(4))",
               _v11_cases),
+    Migration(17, "indexes for the lists sorted in the database: requests, overdue answers, the register",
+              _v17_sorted_lists),
 )
 LATEST = MIGRATIONS[-1].version
 

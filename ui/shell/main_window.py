@@ -276,6 +276,9 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def save_window_state(self) -> None:
         config.set_window_state(WINDOW_STATE, bytes(self.saveGeometry()))
+        from ui.kit import tables
+
+        tables.save_all()  # every table's widths, order and sort (issue 17)
 
     def scrub(self) -> None:
         """Empty every input and view before the window is destroyed at lock."""
