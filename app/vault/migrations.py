@@ -907,6 +907,8 @@ def _v17_sorted_lists(db: Database) -> None:
         "CREATE INDEX requests_by_status_requester ON requests(status, requester_name COLLATE NOCASE, seq)",
         "CREATE INDEX dispatches_waiting_due ON dispatches(due_date, seq) WHERE status IN ('sent','acknowledged')",
         "CREATE INDEX disclosures_by_time ON disclosures(at, seq)",
+        "CREATE INDEX disclosures_by_sender ON disclosures(from_agency, seq)",
+        "CREATE INDEX disclosures_by_recipient ON disclosures(to_agency, seq)",
     ):
         db.execute(statement)
 

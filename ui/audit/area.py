@@ -11,6 +11,7 @@ from ui.qt import QtCore, QtWidgets, Qt, Signal
 from ui.kit.formatting import uk_time
 from ui.kit.widgets import Area, bold_label, heading, HINT_STYLE, plain_label
 from ui.kit.paged import PagedTableModel
+from ui.kit.tables import remember
 from ui.worker import Op
 
 PAGE_SIZE = 500
@@ -119,6 +120,7 @@ class AuditArea(Area):
         widths = (60, 130, 160, 150, 100, 120)
         for column, width in enumerate(widths):
             self.table.setColumnWidth(column, width)
+        remember(self.table, "audit")  # widths and order kept across a lock
         layout.addWidget(self.table, 1)
 
         row = QtWidgets.QHBoxLayout()

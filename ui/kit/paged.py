@@ -238,6 +238,9 @@ def setup_sorting(table, model: PagedTableModel) -> None:
     header's own arrow is hidden (the model draws ▲/▼ in the text), a refused click puts the
     header back where the list is."""
     header = table.horizontalHeader()
+    column, order = header.sortIndicatorSection(), header.sortIndicatorOrder()
+    if table.property("spocdeskRestored") and model.sortable(column):
+        model.sort(column, order)  # the sort this table was left in (ui/kit/tables.py)
     header.setSortIndicator(*model.sort_state())
     header.setSortIndicatorShown(False)
     header.setSectionsClickable(True)

@@ -55,7 +55,9 @@ def remember(table: QtWidgets.QTableView, name: str) -> None:
     saved = config.window_state(PREFIX + name)
     if saved:
         columns = header.count()
-        if not header.restoreState(QtCore.QByteArray(saved)) or header.count() != columns:
+        if header.restoreState(QtCore.QByteArray(saved)) and header.count() == columns:
+            table.setProperty("spocdeskRestored", True)
+        else:
             header.reset()
     memory = _Memory(table, name)
     _live.add(memory)
