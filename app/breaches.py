@@ -151,6 +151,20 @@ class Clock:
             return f"Done {london_display(self.done_at)}, {duration_text(self.delta)} late"
         return "Not needed: decision not to tell the ICO"
 
+    def printed(self) -> str:
+        """The clock for paper (issue 17): the deadline as a date and time, never a countdown
+        that is wrong by the time the page is read ("due 02/12/2026 14:05")."""
+        due = london_display(self.deadline)
+        if self.state == "running":
+            return f"Not yet done: due {due}"
+        if self.state == "overdue":
+            return f"NOT DONE: was due {due} (overdue when printed)"
+        if self.state == "met":
+            return f"Done {london_display(self.done_at)}, on time (due {due})"
+        if self.state == "late":
+            return f"Done {london_display(self.done_at)}, after the deadline of {due}"
+        return "Not needed: decision not to tell the ICO"
+
 
 @dataclass(frozen=True)
 class BreachState:
