@@ -231,3 +231,17 @@ def test_only_this_desks_dispatch_is_answerable(qtbot, desks):
     qtbot.addWidget(form)
     assert not form.save_button.isVisibleTo(form) and not form.send_button.isVisibleTo(form)
     assert "Only that agency's desk" in form.status.text()
+
+
+def test_the_response_form_shows_the_whole_request_it_answers(qtbot, desks):
+    """Issue 17: every subject's details, the reason, the purposes and what was asked, so the
+    partner answers without going back to the request."""
+    _police, partner, request_id = desks
+    form = open_form(qtbot, partner, request_id)
+    subjects = form.summary_subjects.toPlainText()
+    assert "Ion Popescu" in subjects and "Date of birth: 12/04/1988" in subjects
+    assert "Address: 12 Example Street, Derby" in subjects and "passport: RO123" in subjects
+    assert form.summary_reason.toPlainText().startswith("• ") and form.summary_reason.toPlainText() != "• crime"
+    purposes = form.summary_purposes.toPlainText()
+    assert purposes.count("• ") == 2 and "identify-victims" not in purposes  # in words, not codes
+    assert HOSTILE[0] in form.summary_asked.toPlainText()
