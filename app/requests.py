@@ -758,6 +758,61 @@ def overdue_page(vault, *, after=None, limit: int = 200, sort: str | None = None
     return Page(items, next_after)
 
 
+TO_ANSWER_SORT = Sort(
+    {"due": "d.due_date", "reference": "r.seq", "from": "r.origin_agency"},
+    tie="d.seq", default="due", default_descending=False,
+    captions={"due": ("Due first", "Due last first"),
+              "reference": ("Oldest request first", "Newest request first"),
+              "from": ("By requesting agency, A to Z", "By requesting agency, Z to A")})
+
+
+@dataclass(frozen=True)
+class ToAnswer:
+    """A request another desk sent this desk, its answer not yet sent."""
+
+    dispatch: Dispatch
+    request_id: str
+    reference: str
+    origin_agency: str
+    request_date: str
+
+
+def to_answer_page(vault, *, after=None, limit: int = 200, sort: str | None = None,
+                   descending: bool | None = None) -> Page:
+    """The partner desk's work list (issue 17): this desk's dispatches of requests received from
+    other desks, sent or acknowledged and not yet answered, due date first; sorted and keyset
+    paged in the database."""
+    require(vault.role, "requests.read", "see the requests awaiting this desk's answer")
+    limit = max(1, min(int(limit), 5000))
+    select, params, after_where, order = TO_ANSWER_SORT.plan(sort, descending, after)
+    rows = vault.db.query(
+        f"SELECT d.*, r.reference AS ref, r.origin_agency AS from_agency, r.request_date AS asked_on, {select}"
+        " FROM dispatches d JOIN requests r ON r.id = d.request_id"
+        " WHERE d.agency = ? AND r.origin_agency != ? AND d.status IN ('sent','acknowledged')"
+        f"{' AND ' + after_where if after_where else ''} ORDER BY {order} LIMIT ?",  # the order is TO_ANSWER_SORT's
+        (vault.agency, vault.agency, *params, limit))
+    items = [ToAnswer(Dispatch.from_row(r), r["request_id"], r["ref"], r["from_agency"], r["asked_on"]) for r in rows]
+    if after is None:
+        vault.audit("requests.listed", record_type="request", reason=f"to answer: {len(items)} shown")
+    next_after = TO_ANSWER_SORT.cursor(sort, rows[-1], rows[-1]["seq"]) if len(rows) == limit else None
+    return Page(items, next_after)
+
+
+def receives_requests(vault) -> bool:
+    """Whether this is a partner desk: one that holds requests other desks sent it to answer."""
+    return vault.db.one("SELECT 1 FROM dispatches d JOIN requests r ON r.id = d.request_id"
+                        " WHERE d.agency = ? AND r.origin_agency != ? LIMIT 1", (vault.agency, vault.agency)) is not None
+
+
+def our_dispatch(vault, request) -> Dispatch | None:
+    """This desk's own dispatch on a request another desk sent it (the one it answers), if any."""
+    if request.origin_agency == vault.agency:
+        return None
+    ours = [d for d in request.dispatches if d.agency == vault.agency]
+    waiting = [d for d in ours if d.status in AWAITING]
+    return (waiting or ours or [None])[0]
+
+
 # ---- saving a whole request form ------------------------------------------------------------
 
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 from app import textcheck
 from app.drafts import discard_draft
 from app.errors import SpocError
-from app.requests import OVERDUE_SORT, REQUEST_SORT, allowed, get_request, list_requests, overdue_page
+from app.requests import (OVERDUE_SORT, REQUEST_SORT, TO_ANSWER_SORT, allowed, allowed_dispatch, get_request, list_requests,
+                          overdue_page, receives_requests, to_answer_page)
 from app.search import search
 from ui.qt import QtCore, QtWidgets, Qt
 from ui.kit.dialogs import error_text
-from ui.kit.formatting import plural, uk_date
+from ui.kit.formatting import agency_name, plural, uk_date
 from ui.requests.form import RequestForm
 from ui.requests.view import REQUEST_STATUS_TITLES, RequestView
 from ui.kit.widgets import Area, ErrorSummary, heading, hint_label, HINT_STYLE, plain_label, SUCCESS_STYLE
@@ -107,6 +108,39 @@ class OverdueModel(PagedTableModel):
         return OVERDUE_SORT.caption(query["sort"], query["descending"])
 
 
+TO_ANSWER_COLUMNS = ("Reference", "From", "Request date", "Answer due", "Status")
+
+
+class ToAnswerModel(PagedTableModel):
+    """A partner desk's requests to answer: its dispatches awaiting an answer, due date first,
+    sorted and paged in the database (app.requests.to_answer_page)."""
+
+    columns = TO_ANSWER_COLUMNS
+    sorts = {0: "reference", 1: "from", 3: "due"}
+    default_sort = (3, Qt.SortOrder.AscendingOrder)
+    fallback = "The requests to answer could not be read. Try again."
+
+    def read_page(self, vault, query, after, limit):
+        page = to_answer_page(vault, after=after, limit=limit, sort=query.get("sort"),
+                              descending=query.get("descending"))
+        return page.items, page.next_after
+
+    def row_texts(self, item) -> tuple[str, ...]:
+        d = item.dispatch
+        due = uk_date(d.due_date) if d.due_date else "—"
+        if d.is_overdue():
+            due += f" (OVERDUE by {plural(d.days_overdue(), 'day')})"
+        return (item.reference, agency_name(item.origin_agency), uk_date(item.request_date), due,
+                "Acknowledged" if d.status == "acknowledged" else "Not yet acknowledged")
+
+    def item_id(self, item):
+        return item.request_id
+
+    def sort_caption(self) -> str:
+        query = self.sort_query()
+        return TO_ANSWER_SORT.caption(query["sort"], query["descending"])
+
+
 def _table(columns) -> QtWidgets.QTableWidget:
     table = QtWidgets.QTableWidget(0, len(columns))
     table.setHorizontalHeaderLabels(columns)
@@ -189,6 +223,9 @@ class RequestsArea(Area):
         self.filter = QtWidgets.QComboBox()
         show_label.setBuddy(self.filter)
         self.filter.setAccessibleName("Show")
+        self.partner_desk = receives_requests(self.session.vault)
+        if self.partner_desk:  # a desk other desks send requests to opens on its own work (issue 17)
+            self.filter.addItem("To answer (sent to this desk)", "to-answer")
         for text, value in (("All requests", None), ("Drafts", "draft"), ("Open", "open"), ("Closed", "closed"),
                             ("Overdue answers (for chasing)", "overdue")):
             self.filter.addItem(text, value)
@@ -224,7 +261,18 @@ class RequestsArea(Area):
         self.overdue_table = self._paged_table(self.overdue_model, "Overdue answers", "requests.overdue",
                                                (150, 220, 110, 110))
         self.views.addWidget(self.overdue_table)
-        for model in (self.model, self.overdue_model):
+        # to answer (a partner desk)
+        self.to_answer_model = ToAnswerModel(self.session.vault, self)
+        self.to_answer_model.loading_changed.connect(self._update_showing)
+        self.to_answer_model.rowsInserted.connect(lambda *_a: self._update_showing())
+        self.to_answer_model.failed.connect(lambda text: self.list_summary.show_problems([(self.filter, text)]))
+        self.to_answer_table = self._paged_table(self.to_answer_model, "Requests to answer", "requests.to_answer",
+                                                 (150, 220, 110, 220))
+        self.views.addWidget(self.to_answer_table)
+        self.respond_first = QtWidgets.QPushButton("&Respond…")
+        self.respond_first.setAccessibleName("Respond to the chosen request, or the one due first")
+        self.respond_first.clicked.connect(self.respond_to_selected)
+        for model in (self.model, self.overdue_model, self.to_answer_model):
             model.sort_changed.connect(self._update_showing)
         # search results
         self.results_table = _table(("Reference", "Kind", "Found"))
@@ -240,6 +288,8 @@ class RequestsArea(Area):
         self.back_to_all.clicked.connect(self.clear_search)
         self.back_to_all.hide()
         bottom.addWidget(self.open_button)
+        bottom.addWidget(self.respond_first)
+        self.respond_first.hide()
         bottom.addWidget(self.back_to_all)
         bottom.addStretch(1)
         layout.addLayout(bottom)
@@ -275,6 +325,13 @@ class RequestsArea(Area):
                 text = f"{model.sort_caption()}. Showing {plural(count, 'request')}"
                 if status and self.filter.currentData():
                     text += f" ({status.lower()})"
+            elif current is self.to_answer_table:
+                model = self.to_answer_model
+                count = model.rowCount()
+                text = (f"{model.sort_caption()}. {plural(count, 'request')} from other desks "
+                        f"{'is' if count == 1 else 'are'} waiting for your answer")
+                if not count and not model.is_loading():
+                    text = "Nothing is waiting for your answer"
             elif current is self.overdue_table:
                 model = self.overdue_model
                 count = model.rowCount()
@@ -296,8 +353,13 @@ class RequestsArea(Area):
             self._list_op.cancel()
         self.list_summary.show_problems([])
         self.back_to_all.hide()
+        self.respond_first.setVisible(value == "to-answer")
         if value == "overdue":
             self.load_overdue()
+        elif value == "to-answer":
+            self.views.setCurrentWidget(self.to_answer_table)
+            self.to_answer_model.reload()
+            self._update_showing()
         else:
             self.views.setCurrentWidget(self.table)
             self.model.reload(value)
@@ -360,7 +422,7 @@ class RequestsArea(Area):
     def clear_search(self) -> None:
         self.search_box.clear()
         self.back_to_all.hide()
-        self.filter.setCurrentIndex(0)
+        self.filter.setCurrentIndex(self.filter.findText("All requests"))
         self._filter_changed()
 
     def _open_index(self, index) -> None:
@@ -377,7 +439,7 @@ class RequestsArea(Area):
 
     def open_selected(self) -> None:
         current = self.views.currentWidget()
-        if current in (self.table, self.overdue_table):
+        if current in (self.table, self.overdue_table, self.to_answer_table):
             index = current.currentIndex()
             if index.isValid():
                 self._open_index(index)
@@ -385,6 +447,25 @@ class RequestsArea(Area):
             item = current.currentItem()
             if item is not None:
                 self._open_item(item)
+
+    def respond_to_selected(self):
+        """Open the response form for the chosen request to answer (the first due when none is
+        chosen): no need to open the request and pick this desk's row first."""
+        model, table = self.to_answer_model, self.to_answer_table
+        if not model.rowCount():
+            return None
+        row = table.currentIndex().row() if table.currentIndex().isValid() else 0
+        item = model.item(row)
+        try:
+            request = get_request(self.session.vault, item.request_id)
+        except SpocError as exc:
+            self.list_summary.show_problems([(self.filter, error_text(exc, "The request could not be opened."))])
+            return None
+        dispatch = next((d for d in request.dispatches if d.id == item.dispatch.id), None)
+        if dispatch is None or not allowed_dispatch(self.session.vault, request, dispatch).respond.ok:
+            return None
+        self.view.load(request.id)
+        return self.open_response(request, dispatch)
 
     # ---- pages -----------------------------------------------------------------------------
 
