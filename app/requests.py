@@ -732,9 +732,11 @@ OVERDUE_SORT = Sort(
 
 
 def overdue_page(vault, *, after=None, limit: int = 200, sort: str | None = None, descending: bool | None = None,
-                 today: _dt.date | None = None) -> Page:
+                 today: _dt.date | None = None, asked_by_us: bool = False) -> Page:
     """The overdue answers (dispatches sent or acknowledged whose due date has passed), sorted in
-    the database by one of OVERDUE_SORT's keys (oldest overdue first by default), keyset paged."""
+    the database by one of OVERDUE_SORT's keys (oldest overdue first by default), keyset paged.
+    `asked_by_us`: only this desk's own requests (the answers it can chase), not those of requests
+    another desk sent it."""
     require(vault.role, "requests.read", "see overdue requests")
     today = today or today_london()
     limit = max(1, min(int(limit), 5000))
@@ -747,8 +749,9 @@ def overdue_page(vault, *, after=None, limit: int = 200, sort: str | None = None
     rows = vault.db.query(
         f"SELECT d.*, r.reference AS ref, {select} FROM {joined}"
         " WHERE d.status IN ('sent','acknowledged') AND d.due_date < ?"
-        f"{' AND ' + after_where if after_where else ''} ORDER BY {order} LIMIT ?",  # the order is OVERDUE_SORT's
-        (today.isoformat(), *params, limit))
+        + (" AND r.origin_agency = ?" if asked_by_us else "")
+        + f"{' AND ' + after_where if after_where else ''} ORDER BY {order} LIMIT ?",  # the order is OVERDUE_SORT's
+        (today.isoformat(), *([vault.agency] if asked_by_us else []), *params, limit))
     items = [OverdueDispatch(Dispatch.from_row(r), r["request_id"], r["ref"], (today - parse_date(r["due_date"])).days)
              for r in rows]
     next_after = None
@@ -756,6 +759,17 @@ def overdue_page(vault, *, after=None, limit: int = 200, sort: str | None = None
         last = rows[-1]
         next_after = OVERDUE_SORT.cursor(sort, last, last["seq"])
     return Page(items, next_after)
+
+
+def count_overdue(vault, *, today: _dt.date | None = None, asked_by_us: bool = False) -> int:
+    """How many answers are overdue (only this desk's own requests' with `asked_by_us`)."""
+    require(vault.role, "requests.read", "see overdue requests")
+    today = today or today_london()
+    return vault.db.scalar(
+        "SELECT count(*) FROM dispatches d INDEXED BY dispatches_waiting_due JOIN requests r ON r.id = d.request_id"
+        " WHERE d.status IN ('sent','acknowledged') AND d.due_date < ?"
+        + (" AND r.origin_agency = ?" if asked_by_us else ""),
+        (today.isoformat(), *([vault.agency] if asked_by_us else [])))
 
 
 TO_ANSWER_SORT = Sort(

@@ -356,6 +356,7 @@ class DpmArea(Area):
 
     def _list_arrived(self, items: list, all_open: list) -> None:
         self.items = items
+        pending, self._pending_select = getattr(self, "_pending_select", None), None
         overdue = sum(1 for b in all_open if b.is_overdue())
         self.counts.setText(f"{len(all_open)} open, {overdue} overdue")
         keep = self.current.id if self.current is not None else None
@@ -375,6 +376,9 @@ class DpmArea(Area):
                     item.setFont(bold)
                 self.table.setItem(row, col, item)
         self.table.resizeRowsToContents()
+        if pending is not None and any(pending in (b.id, b.reference) for b in self.items):
+            self.select(pending)
+            return
         if keep is not None:
             for row, breach in enumerate(self.items):
                 if breach.id == keep:
@@ -395,10 +399,14 @@ class DpmArea(Area):
             self.facts.setText(error_text(exc, "The breach could not be read."))
 
     def select(self, ref_or_id: str) -> None:
+        """Choose a breach; one not in the list yet (still loading, e.g. from a Home link) is
+        chosen when the list arrives."""
+        self._pending_select = None
         for row, breach in enumerate(self.items):
             if ref_or_id in (breach.id, breach.reference):
                 self.table.selectRow(row)
                 return
+        self._pending_select = ref_or_id
 
     def _show_detail(self, breach) -> None:
         self.current = breach

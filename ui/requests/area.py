@@ -90,7 +90,7 @@ class OverdueModel(PagedTableModel):
 
     def read_page(self, vault, query, after, limit):
         page = overdue_page(vault, after=after, limit=limit, sort=query.get("sort"),
-                            descending=query.get("descending"))
+                            descending=query.get("descending"), asked_by_us=True)
         return page.items, page.next_after
 
     def row_texts(self, item) -> tuple[str, ...]:
