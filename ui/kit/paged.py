@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import Any
 
 from ui.kit.dialogs import error_text
-from ui.qt import QtCore, Signal
+from ui.qt import QtCore, QtGui, Signal
 from ui.worker import Op
 
 _QT = QtCore.Qt
@@ -81,6 +81,13 @@ class PagedTableModel(QtCore.QAbstractTableModel):
 
     def alignment(self, column: int):
         return None
+
+    def foreground(self, row: int, column: int):
+        """A cell's text colour (a QColor), or None; an urgent cell says so in words as well."""
+        return None
+
+    def bold(self, row: int, column: int) -> bool:
+        return False
 
     # ---- loading ---------------------------------------------------------------------------
 
@@ -230,6 +237,12 @@ class PagedTableModel(QtCore.QAbstractTableModel):
             return self.tooltip(row, index.column())
         if role == _ALIGN:
             return self.alignment(index.column())
+        if role == _QT.ItemDataRole.ForegroundRole:
+            return self.foreground(row, index.column())
+        if role == _QT.ItemDataRole.FontRole and self.bold(row, index.column()):
+            font = QtGui.QFont()
+            font.setBold(True)
+            return font
         return None
 
 
