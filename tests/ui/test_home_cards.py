@@ -100,7 +100,8 @@ def test_a_spoc_home_links_to_answers_to_chase_and_unsaved_work(qtbot, tmp_path)
         titles = [c.title for c in area.shown_cards]
         assert titles == ["Answers to chase", "Unsaved work"]
         chase = next(b for b in area.card_links if b.text().startswith(late.reference))
-        assert "HM Revenue" in chase.text() and "was due 06/01/2020" in chase.text() and "OVERDUE" in chase.text()
+        assert "HM Revenue && Customs" in chase.text() and chase.accessibleName().count("&") == 1
+        assert "was due 06/01/2020" in chase.text() and "OVERDUE" in chase.text()
         chase.click()
         assert main.shown == ["requests"] and main.calls == [("open_request", late.id)]
         resume = next(b for b in area.card_links if b.text().startswith("Continue your request"))

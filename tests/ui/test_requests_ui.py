@@ -494,3 +494,14 @@ def test_closing_a_request_asks_why_then_freezes_it(qtbot, area, desk):
     assert get_request(desk, request.id).status == "closed"
     assert not view.close_button.isEnabled() and not view.edit_button.isEnabled()
     assert "is closed" in view.notice.text()
+
+
+def test_the_header_shows_one_arrow_the_platform_way(qtbot, area):
+    """Qt's own indicator is hidden (some styles point it down for ascending); the heading's text
+    carries ▲ for ascending and ▼ for descending, as Windows shows them."""
+    header = area.table.horizontalHeader()
+    assert not header.isSortIndicatorShown()
+    area.table.sortByColumn(1, Qt.SortOrder.AscendingOrder)
+    assert not header.isSortIndicatorShown()
+    assert area.model.headerData(1, Qt.Orientation.Horizontal) == "Request date ▲"
+    assert area.model.headerData(0, Qt.Orientation.Horizontal) == "Reference"

@@ -13,7 +13,7 @@ from app.errors import SpocError
 from ui.qt import QtWidgets, Qt
 from ui.home.cards import Card, Link, cards
 from ui.kit.formatting import uk_time
-from ui.kit.widgets import Area, frameless_scroll, heading, plain_label
+from ui.kit.widgets import Area, frameless_scroll, heading, no_mnemonic, plain_label
 
 NOTICE_KINDS = {"account-created": "account created", "passphrase-reset": "passphrase reset"}
 
@@ -143,7 +143,7 @@ class HomeArea(Area):
             label = plain_label(link.text)
             label.setStyleSheet(f"color: {colour};" + (" font-weight: bold;" if link.urgent else ""))
             return label
-        button = QtWidgets.QPushButton(link.text)
+        button = QtWidgets.QPushButton(no_mnemonic(link.text))  # "HM Revenue & Customs", not a shortcut
         button.setFlat(True)
         button.setCursor(Qt.CursorShape.PointingHandCursor)
         button.setStyleSheet(f"QPushButton {{ text-align: left; color: {colour}; text-decoration: underline; "

@@ -255,9 +255,9 @@ def setup_sorting(table, model: PagedTableModel) -> None:
     if table.property("spocdeskRestored") and model.sortable(column):
         model.sort(column, order)  # the sort this table was left in (ui/kit/tables.py)
     header.setSortIndicator(*model.sort_state())
-    header.setSortIndicatorShown(False)
     header.setSectionsClickable(True)
     table.setSortingEnabled(True)
+    header.setSortIndicatorShown(False)  # after setSortingEnabled, which shows Qt's own arrow again
 
     def refused(column, order):
         header.blockSignals(True)
