@@ -341,7 +341,7 @@ class DpmArea(Area):
         header = self.table.horizontalHeader()
         header.setSectionsMovable(True)
         header.setStretchLastSection(True)
-        for col, width in enumerate((120, 180, 200, 130, 300, 300)):
+        for col, width in enumerate((110, 170, 170, 120, 250, 250)):
             self.table.setColumnWidth(col, width)
         remember(self.table, "breaches")
         setup_sorting(self.table, self.model)

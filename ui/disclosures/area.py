@@ -218,7 +218,8 @@ class DisclosuresArea(Area):
         self.count = plain_label("", wrap=False)
         row.addWidget(self.count, 1)
         layout.addLayout(row)
-        layout.addWidget(hint_label("Sorting orders the entries loaded so far; scroll down to load older ones."))
+        layout.addWidget(hint_label("Click a column's heading (When, From or To) to sort the whole register by it; "
+                                    "scroll down to load more."))
 
         self.details_scroll = frameless_scroll()
         self.details = DisclosureDetails()

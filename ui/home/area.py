@@ -10,12 +10,52 @@ from app.users import acknowledge_notice, list_users, open_notices
 from app.roles import PERMISSIONS, ROLES
 from app.timeutil import london_display
 from app.errors import SpocError
-from ui.qt import QtWidgets, Qt
+from ui.qt import QtCore, QtWidgets, Qt
 from ui.home.cards import Card, Link, cards
 from ui.kit.formatting import uk_time
-from ui.kit.widgets import Area, frameless_scroll, heading, no_mnemonic, plain_label
+from ui.kit.widgets import Area, frameless_scroll, heading, plain_label
 
 NOTICE_KINDS = {"account-created": "account created", "passphrase-reset": "passphrase reset"}
+
+
+class LinkButton(QtWidgets.QPushButton):
+    """A link on a card: a flat button (focus, Enter and Space, a button to screen readers) whose
+    text is a plain, word-wrapped label, so a long line wraps at 150 % instead of running off."""
+
+    def __init__(self, text: str, colour: str, urgent: bool):
+        super().__init__()
+        self.setFlat(True)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setAccessibleName(text)
+        self.setStyleSheet("QPushButton { border: none; padding: 0; text-align: left; }")
+        self.label = plain_label(text)
+        self.label.setWordWrap(True)
+        self.label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.label.setStyleSheet(f"color: {colour}; text-decoration: underline;"
+                                 + (" font-weight: bold;" if urgent else ""))
+        box = QtWidgets.QHBoxLayout(self)
+        box.setContentsMargins(0, 2, 0, 2)
+        box.addWidget(self.label)
+        policy = QtWidgets.QSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred,
+                                       QtWidgets.QSizePolicy.Policy.Minimum)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
+
+    def link_text(self) -> str:
+        return self.label.text()
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt's name
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt's name
+        return self.label.heightForWidth(width) + 4
+
+    def sizeHint(self):  # noqa: N802 - Qt's name
+        hint = self.label.sizeHint()
+        return QtCore.QSize(min(hint.width(), 900), hint.height() + 4)
+
+    def minimumSizeHint(self):  # noqa: N802 - Qt's name
+        return QtCore.QSize(120, self.label.fontMetrics().height() + 4)
 
 
 class HomeArea(Area):
@@ -143,12 +183,7 @@ class HomeArea(Area):
             label = plain_label(link.text)
             label.setStyleSheet(f"color: {colour};" + (" font-weight: bold;" if link.urgent else ""))
             return label
-        button = QtWidgets.QPushButton(no_mnemonic(link.text))  # "HM Revenue & Customs", not a shortcut
-        button.setFlat(True)
-        button.setCursor(Qt.CursorShape.PointingHandCursor)
-        button.setStyleSheet(f"QPushButton {{ text-align: left; color: {colour}; text-decoration: underline; "
-                             f"border: none; padding: 2px 0; {'font-weight: bold;' if link.urgent else ''} }}")
-        button.setAccessibleName(link.text)
+        button = LinkButton(link.text, colour, link.urgent)
         button.clicked.connect(lambda _c=False, go=link.go: self.follow(go))
         self.card_links.append(button)
         return button
