@@ -49,3 +49,25 @@ def test_widths_order_and_sort_come_back_after_a_lock(qtbot, tmp_path):
     finally:
         QtCore.QThreadPool.globalInstance().waitForDone(30_000)
         vault.close()
+
+
+def test_every_table_of_an_area_is_remembered_without_asking(qtbot, tmp_path):
+    """A plain table (here the search results) is remembered by its accessible name."""
+    from ui.qt import QtWidgets
+
+    vault = make_desk(tmp_path / "desk.vault")
+    try:
+        create_request(vault, request_data(subjects=[]))
+        first = _area(qtbot, vault)
+        tables.remember_all(first, "requests")
+        results = first.results_table
+        assert results.property("spocdeskRemembered")
+        results.horizontalHeader().resizeSection(2, 444)
+        tables.save_all()
+        again = _area(qtbot, vault)
+        tables.remember_all(again, "requests")
+        assert again.results_table.horizontalHeader().sectionSize(2) == 444
+        assert isinstance(again.results_table, QtWidgets.QTableWidget)
+    finally:
+        QtCore.QThreadPool.globalInstance().waitForDone(30_000)
+        vault.close()

@@ -61,6 +61,19 @@ def remember(table: QtWidgets.QTableView, name: str) -> None:
             header.reset()
     memory = _Memory(table, name)
     _live.add(memory)
+    table.setProperty("spocdeskRemembered", True)
+
+
+def remember_all(root: QtWidgets.QWidget, prefix: str) -> None:
+    """Remember every table under `root` not already remembered, by its accessible name (the main
+    window calls this for each area it builds, so a new table is remembered without asking)."""
+    seen: dict[str, int] = {}
+    for table in root.findChildren(QtWidgets.QTableView):
+        if table.property("spocdeskRemembered") or not table.accessibleName():
+            continue
+        name = f"{prefix}.{table.accessibleName().casefold().replace(' ', '_')}"
+        seen[name] = seen.get(name, 0) + 1
+        remember(table, name if seen[name] == 1 else f"{name}.{seen[name]}")
 
 
 def save_all() -> None:

@@ -49,6 +49,9 @@ class MainWindow(QtWidgets.QMainWindow):
                 [a for a in area_classes if a.permission is None or session.can(a.permission)], start=1):
             area = area_class(session)
             self._areas[area.key] = area
+            from ui.kit import tables
+
+            tables.remember_all(area, area.key)  # every table keeps its widths, order and sort (issue 17)
             scroll = frameless_scroll()
             scroll.setWidget(area)
             self.stack.addWidget(scroll)
