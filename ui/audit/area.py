@@ -85,7 +85,8 @@ class AuditArea(Area):
         layout.setSpacing(8)
         layout.addWidget(heading("Audit trail"))
         layout.addWidget(plain_label(
-            "Every sign-in, view, change, export, print and disclosure on this desk, newest first. "
+            "Every sign-in, view, change, export, print and disclosure on this desk, newest first (click No. "
+            "or When for oldest first). "
             "Events are chained: an edited, deleted or inserted event is detected by Verify chain."))
 
         filter_label = bold_label("&Filter by action")

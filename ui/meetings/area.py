@@ -126,7 +126,7 @@ class MeetingsArea(Area):
         remember(self.table, "meetings")
         setup_sorting(self.table, self.model)
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._selected())
-        self.table.setMinimumHeight(96)
+        self.table.setMinimumHeight(170)  # five meetings in view before the list scrolls
         lv.addWidget(self.table, 1)
         split.addWidget(left)
 
@@ -136,7 +136,7 @@ class MeetingsArea(Area):
         split.addWidget(self.detail_scroll)
         split.setStretchFactor(0, 0)
         split.setStretchFactor(1, 1)
-        split.setSizes([130, 800])
+        split.setSizes([200, 800])
         self._build_detail()
 
     # ---- the meeting's page ----------------------------------------------------------------
