@@ -166,11 +166,15 @@ AUDIT_FIELDS = ("seq", "at", "actor", "action", "record_type", "record_id", "rea
 
 
 def page(db: Database, *, before: int | None = None, limit: int = 500, action_contains: str = "",
-         record_ids: tuple[str, ...] = ()) -> list[tuple]:
-    """Audit events newest first, `limit` at a time below sequence `before` (keyset paging),
-    optionally only actions containing a text (taken literally, wildcards escaped) and only events
-    about the given record ids."""
+         record_ids: tuple[str, ...] = (), oldest_first: bool = False, after: int | None = None) -> list[tuple]:
+    """Audit events newest first, `limit` at a time below sequence `before` (keyset paging), or
+    with `oldest_first` the oldest first, above sequence `after`; optionally only actions
+    containing a text (taken literally, wildcards escaped) and only events about the given record
+    ids. Sequence order is time order: events are appended as they happen."""
     where, params = [], []
+    if after is not None:
+        where.append("seq > ?")
+        params.append(int(after))
     if record_ids:
         where.append("record_id IN (" + ", ".join("?" for _ in record_ids) + ")")  # markers only
         params.extend(record_ids)
@@ -184,7 +188,7 @@ def page(db: Database, *, before: int | None = None, limit: int = 500, action_co
     sql = "SELECT seq, at, actor, action, record_type, record_id, reason FROM audit_events"
     if where:
         sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY seq DESC LIMIT ?"
+    sql += f" ORDER BY seq {'ASC' if oldest_first else 'DESC'} LIMIT ?"  # one of two words of ours
     params.append(int(limit))
     return [tuple(row[f] for f in AUDIT_FIELDS) for row in db.query(sql, params)]
 

@@ -27,6 +27,7 @@ from typing import Any
 
 from app.agreement import load_agreement
 from app.errors import InvalidInput
+from app.listing import Sort
 from app.records import MAX_TEXT, Invalid, Problem, check_text, check_time, dumps, loads, new_id, raise_if
 from app.roles import can, require
 from app.timeutil import LONDON, london_display, parse_utc, utc_now, utc_now_iso
@@ -149,6 +150,20 @@ class Clock:
             return f"Done {london_display(self.done_at)}, on time"
         if self.state == "late":
             return f"Done {london_display(self.done_at)}, {duration_text(self.delta)} late"
+        return "Not needed: decision not to tell the ICO"
+
+    def printed(self) -> str:
+        """The clock for paper (issue 17): the deadline as a date and time, never a countdown
+        that is wrong by the time the page is read ("due 02/12/2026 14:05")."""
+        due = london_display(self.deadline)
+        if self.state == "running":
+            return f"Not yet done: due {due}"
+        if self.state == "overdue":
+            return f"NOT DONE: was due {due} (overdue when printed)"
+        if self.state == "met":
+            return f"Done {london_display(self.done_at)}, on time (due {due})"
+        if self.state == "late":
+            return f"Done {london_display(self.done_at)}, after the deadline of {due}"
         return "Not needed: decision not to tell the ICO"
 
 
@@ -697,11 +712,28 @@ def get_breach(vault, ref_or_id: str, *, audit: bool = True) -> Breach:
     return breach
 
 
+BREACH_SORT = Sort(
+    {"reference": "seq", "aware": "aware_at", "agency": "agency", "category": "category"}, tie="seq",
+    default="reference",
+    captions={"reference": ("Oldest reference first", "Newest reference first"),
+              "aware": ("Earliest awareness first", "Latest awareness first"),
+              "agency": ("By agency, A to Z", "By agency, Z to A"),
+              "category": ("By kind, A to Z", "By kind, Z to A")})
+URGENCY_CAPTIONS = ("Overdue clocks first, then the nearest deadline", "The furthest deadline first, overdue last")
+
+
 def list_breaches(vault, *, status: str | None = None, category: str | None = None, agency: str | None = None,
-                  overdue_only: bool = False, now: _dt.datetime | None = None, audit: bool = True) -> list[Breach]:
-    """The register: open ones with an overdue clock first, then by the nearest deadline, then the
-    rest newest first. Filters: status (open/closed), category, agency, overdue only."""
+                  overdue_only: bool = False, now: _dt.datetime | None = None, audit: bool = True,
+                  sort: str | None = None, descending: bool | None = None) -> list[Breach]:
+    """The register, whole (a desk's breaches are few; no paging). By default (`sort` None or
+    "urgency") open ones with an overdue clock first, then by the nearest deadline, then the rest
+    newest first: the clocks run in time, so this order is worked out from them. Any other sort is
+    one of BREACH_SORT's columns, ordered in the database. Filters: status (open/closed),
+    category, agency, overdue only."""
     require(vault.role, "breaches.read", "see the breach register")
+    by_urgency = sort in (None, "urgency")
+    if not by_urgency:
+        sort = BREACH_SORT.check(sort)
     now = now or utc_now()
     where, params = [], []
     if category:
@@ -710,7 +742,10 @@ def list_breaches(vault, *, status: str | None = None, category: str | None = No
     if agency:
         where.append("agency = ?")
         params.append(agency)
-    sql = "SELECT * FROM breaches" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY seq DESC"
+    order_by = "seq DESC"
+    if not by_urgency:
+        _select, _p, _w, order_by = BREACH_SORT.plan(sort, descending, None)  # BREACH_SORT's own SQL
+    sql = "SELECT * FROM breaches" + (" WHERE " + " AND ".join(where) if where else "") + f" ORDER BY {order_by}"
     rows = vault.db.query(sql, tuple(params))
     by_breach: dict[str, list] = {}
     for r in vault.db.query("SELECT * FROM breach_updates ORDER BY seq"):
@@ -730,7 +765,8 @@ def list_breaches(vault, *, status: str | None = None, category: str | None = No
         nearest = min((c.deadline.timestamp() for c in open_clocks), default=float("inf"))
         return (1, nearest, -b.seq)
 
-    items.sort(key=order)
+    if by_urgency:
+        items.sort(key=order, reverse=bool(descending))
     if audit:
         vault.audit("breaches.listed", record_type="breach", reason=f"{len(items)} shown")
     return items

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from app.agreement import load_agreement
 from app.errors import InvalidInput
+from app.listing import Sort
 from app.records import Page, dumps, loads, new_id
 from app.roles import require
 from app.timeutil import utc_now_iso
@@ -135,11 +136,20 @@ def record_onward(vault, request_id: str, to_agency: str, *, what: str, lawful_b
     return Disclosure.from_row(vault.db.one("SELECT * FROM disclosures WHERE id = ?", (did,)))
 
 
-def list_disclosures(vault, *, request_id: str | None = None, after: int | None = None,
-                     limit: int = 200, agency: str | None = None) -> Page:
-    """The register, newest first, keyset paged on `seq`; with `agency`, only the movements sent by
-    or to that agency (a condition of the query, so every page is a full page of matches)."""
+DISCLOSURE_SORT = Sort(
+    {"when": "at", "from": "from_agency", "to": "to_agency"}, tie="seq", default="when",
+    captions={"when": ("Earliest first", "Latest first"), "from": ("By sender, A to Z", "By sender, Z to A"),
+              "to": ("By recipient, A to Z", "By recipient, Z to A")})
+
+
+def list_disclosures(vault, *, request_id: str | None = None, after=None, limit: int = 200,
+                     agency: str | None = None, sort: str | None = None, descending: bool | None = None) -> Page:
+    """The register, latest first by the time each movement happened (not the order it was
+    entered), or sorted in the database by one of DISCLOSURE_SORT's keys over the whole register;
+    keyset paged. With `agency`, only the movements sent by or to that agency (a condition of the
+    query, so every page is a full page of matches)."""
     require(vault.role, "disclosures.read", "see the disclosure register")
+    select, cursor_params, after_where, order = DISCLOSURE_SORT.plan(sort, descending, after)
     where, params = [], []
     if request_id is not None:
         where.append("request_id = ?")
@@ -147,17 +157,18 @@ def list_disclosures(vault, *, request_id: str | None = None, after: int | None 
     if agency:
         where.append("(from_agency = ? OR to_agency = ?)")
         params += [agency, agency]
-    if after is not None:
-        where.append("seq < ?")
-        params.append(int(after))
+    if after_where:
+        where.append(after_where)
+        params += cursor_params
     limit = max(1, min(int(limit), 5000))
-    sql = "SELECT * FROM disclosures" + (" WHERE " + " AND ".join(where) if where else "")
-    rows = vault.db.query(sql + " ORDER BY seq DESC LIMIT ?", (*params, limit))
+    sql = f"SELECT *, {select} FROM disclosures" + (" WHERE " + " AND ".join(where) if where else "")
+    rows = vault.db.query(sql + f" ORDER BY {order} LIMIT ?", (*params, limit))  # the order is DISCLOSURE_SORT's
     items = [Disclosure.from_row(r) for r in rows]
     if after is None:
         vault.audit("disclosures.listed", record_type="disclosure", record_id=request_id,
                     reason=f"{len(items)} shown")
-    return Page(items, items[-1].seq if len(items) == limit else None)
+    next_after = DISCLOSURE_SORT.cursor(sort, rows[-1], rows[-1]["seq"]) if len(rows) == limit else None
+    return Page(items, next_after)
 
 
 def count_disclosures(vault) -> int:

@@ -30,7 +30,8 @@ from typing import Any
 from app.agreement import load_agreement
 from app.disclosures import record as record_disclosure, refuse_if_suspended
 from app.errors import InvalidInput
-from app.records import (TIME_FUTURE_LEEWAY, Problem, check_date, check_text, check_time, new_id, raise_if,
+from app.listing import Sort
+from app.records import (TIME_FUTURE_LEEWAY, Page, Problem, check_date, check_text, check_time, new_id, raise_if,
                          today_london)
 from app.roles import require
 from app.timeutil import LONDON, london_display, parse_utc, utc_now, utc_now_iso
@@ -422,26 +423,52 @@ def get_meeting(vault, ref_or_id: str, *, audit: bool = True) -> Meeting:
     return meeting
 
 
-def list_meetings(vault, *, status: str | None = None, audit: bool = True) -> list[MeetingSummary]:
-    """All meetings of this vault, the latest date first; optionally only one status."""
+MEETING_SORT = Sort(
+    {"when": "m.held_at", "reference": "m.seq", "status": "m.status"}, tie="m.seq", default="when",
+    captions={"when": ("Earliest first", "Latest first"), "reference": ("Oldest reference first", "Newest reference first"),
+              "status": ("By status, A to Z", "By status, Z to A")})
+
+_SUMMARY_SQL = (
+    "SELECT m.id, m.seq, m.reference, m.held_at, m.place, m.chair, m.status,"
+    " (SELECT count(*) FROM meeting_attendees a WHERE a.meeting_id = m.id) AS attendees,"
+    " (SELECT count(*) FROM meeting_attendees a WHERE a.meeting_id = m.id AND a.accepted_at IS NOT NULL)"
+    "   AS accepted,"
+    " (SELECT count(*) FROM meeting_agenda_items i WHERE i.meeting_id = m.id) AS agenda_items,"
+    " (SELECT count(*) FROM meeting_actions x WHERE x.meeting_id = m.id AND x.status = 'open')"
+    "   AS open_actions")
+
+
+def meetings_page(vault, *, status: str | None = None, after=None, limit: int = 200, sort: str | None = None,
+                  descending: bool | None = None, audit: bool = True) -> Page:
+    """Meetings sorted in the database by one of MEETING_SORT's keys (the latest date first by
+    default) over all of them, optionally one status; keyset paged."""
     require(vault.role, "meetings.read", "see tactical meetings")
     if status is not None and status not in MEETING_STATUSES:
         raise InvalidInput(f"Unknown meeting status {status!r}; choose one of: {', '.join(MEETING_STATUSES)}.")
-    sql = ("SELECT m.id, m.seq, m.reference, m.held_at, m.place, m.chair, m.status,"
-           " (SELECT count(*) FROM meeting_attendees a WHERE a.meeting_id = m.id) AS attendees,"
-           " (SELECT count(*) FROM meeting_attendees a WHERE a.meeting_id = m.id AND a.accepted_at IS NOT NULL)"
-           "   AS accepted,"
-           " (SELECT count(*) FROM meeting_agenda_items i WHERE i.meeting_id = m.id) AS agenda_items,"
-           " (SELECT count(*) FROM meeting_actions x WHERE x.meeting_id = m.id AND x.status = 'open')"
-           "   AS open_actions FROM meetings m")
-    params: tuple = ()
+    limit = max(1, min(int(limit), 5000))
+    select, params, after_where, order = MEETING_SORT.plan(sort, descending, after)
+    where = [after_where] if after_where else []
     if status is not None:
-        sql += " WHERE m.status = ?"
-        params = (status,)
-    rows = vault.db.query(sql + " ORDER BY m.held_at DESC, m.seq DESC", params)
+        where.append("m.status = ?")
+        params.append(status)
+    rows = vault.db.query(f"{_SUMMARY_SQL}, {select} FROM meetings m"  # the order is MEETING_SORT's
+                          + (" WHERE " + " AND ".join(where) if where else "") + f" ORDER BY {order} LIMIT ?",
+                          (*params, limit))
     items = [_row(MeetingSummary, r) for r in rows]
-    if audit:
+    if audit and after is None:
         vault.audit("meetings.listed", record_type="meeting", reason=f"{len(items)} shown")
+    next_after = MEETING_SORT.cursor(sort, rows[-1], rows[-1]["seq"]) if len(rows) == limit else None
+    return Page(items, next_after)
+
+
+def list_meetings(vault, *, status: str | None = None, audit: bool = True) -> list[MeetingSummary]:
+    """All meetings of this vault, the latest date first; optionally only one status."""
+    items: list[MeetingSummary] = []
+    page = meetings_page(vault, status=status, limit=5000, audit=audit)
+    items += page.items
+    while page.next_after is not None:
+        page = meetings_page(vault, status=status, after=page.next_after, limit=5000, audit=False)
+        items += page.items
     return items
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from app.agreement import load_agreement
 from app.errors import InvalidInput
+from app.listing import Sort
 from app.policy import get_policy
 from app.records import (Page, Problem, check_codes, check_date, check_text, dumps, loads, new_id,
                          parse_date, raise_if, today_london)
@@ -465,26 +466,43 @@ _SUMMARY_SQL = (
     " FROM requests r")
 
 
-def list_requests(vault, *, after: int | None = None, limit: int = 200, status: str | None = None) -> Page:
-    """Newest first, keyset paged on `seq`: pass the page's `next_after` to get the next page."""
+REQUEST_SORT = Sort(
+    {"reference": "r.seq", "date": "r.request_date", "status": "r.status",
+     "requester": "r.requester_name COLLATE NOCASE"},
+    tie="r.seq", default="reference",
+    captions={"reference": ("Oldest first", "Newest first"),
+              "date": ("Earliest request date first", "Latest request date first"),
+              "status": ("By status, A to Z", "By status, Z to A"),
+              "requester": ("By requester, A to Z", "By requester, Z to A")})
+
+
+def list_requests(vault, *, after=None, limit: int = 200, status: str | None = None, sort: str | None = None,
+                  descending: bool | None = None) -> Page:
+    """Newest first by default, or sorted in the database by one of REQUEST_SORT's keys over the
+    whole set; keyset paged: pass the page's `next_after` to get the next page."""
     require(vault.role, "requests.read", "list requests")
     if status is not None and status not in REQUEST_STATUSES:
         raise InvalidInput(f"Unknown request status {status!r}; choose one of: {', '.join(REQUEST_STATUSES)}.")
     limit = max(1, min(int(limit), 5000))
-    where, params = [], [today_london().isoformat()]
-    if after is not None:
-        where.append("r.seq < ?")
-        params.append(int(after))
+    select, params, after_where, order = REQUEST_SORT.plan(sort, descending, after)
+    where = [after_where] if after_where else []
     if status is not None:
         where.append("r.status = ?")
         params.append(status)
-    sql = _SUMMARY_SQL + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY r.seq DESC LIMIT ?"
-    params.append(limit)
-    rows = vault.db.query(sql, params)
-    items = [RequestSummary(**{k: r[k] for k in RequestSummary.__dataclass_fields__}) for r in rows]
+    keys = vault.db.query(f"SELECT r.seq, {select} FROM requests r"  # the order from REQUEST_SORT, ours
+                          + (" WHERE " + " AND ".join(where) if where else "") + f" ORDER BY {order} LIMIT ?",
+                          (*params, limit))
+    items: list[RequestSummary] = []
+    if keys:
+        seqs = [k["seq"] for k in keys]
+        rows = vault.db.query(_SUMMARY_SQL + " WHERE r.seq IN (" + ", ".join("?" for _ in seqs) + ")",
+                              (today_london().isoformat(), *seqs))  # markers only
+        by_seq = {r["seq"]: r for r in rows}
+        items = [RequestSummary(**{k: by_seq[s][k] for k in RequestSummary.__dataclass_fields__}) for s in seqs]
     if after is None:
         vault.audit("requests.listed", record_type="request", reason=f"{len(items)} shown")
-    return Page(items, items[-1].seq if len(items) == limit else None)
+    next_after = REQUEST_SORT.cursor(sort, keys[-1], keys[-1]["seq"]) if len(keys) == limit else None
+    return Page(items, next_after)
 
 
 def reference_of_requests(vault, request_ids) -> list[str | None]:
@@ -704,6 +722,109 @@ def overdue_dispatches(vault, *, today: _dt.date | None = None, limit: int = 100
         (today.isoformat(), int(limit)))
     return [OverdueDispatch(Dispatch.from_row(r), r["request_id"], r["ref"],
                             (today - parse_date(r["due_date"])).days) for r in rows]
+
+
+OVERDUE_SORT = Sort(
+    {"due": "d.due_date", "reference": "r.seq"},
+    tie="d.seq", default="due", default_descending=False,
+    captions={"due": ("Oldest overdue first", "Most recently overdue first"),
+              "reference": ("Oldest request first", "Newest request first")})
+
+
+def overdue_page(vault, *, after=None, limit: int = 200, sort: str | None = None, descending: bool | None = None,
+                 today: _dt.date | None = None, asked_by_us: bool = False) -> Page:
+    """The overdue answers (dispatches sent or acknowledged whose due date has passed), sorted in
+    the database by one of OVERDUE_SORT's keys (oldest overdue first by default), keyset paged.
+    `asked_by_us`: only this desk's own requests (the answers it can chase), not those of requests
+    another desk sent it."""
+    require(vault.role, "requests.read", "see overdue requests")
+    today = today or today_london()
+    limit = max(1, min(int(limit), 5000))
+    select, params, after_where, order = OVERDUE_SORT.plan(sort, descending, after)
+    # By reference the requests are read in their order and their waiting dispatches looked up
+    # (CROSS JOIN keeps that order); by due date the partial index of waiting dispatches (migration
+    # 17) is read in its order: the planner would otherwise take the status index and sort them all.
+    joined = ("requests r CROSS JOIN dispatches d ON r.id = d.request_id" if OVERDUE_SORT.check(sort) == "reference"
+              else "dispatches d INDEXED BY dispatches_waiting_due JOIN requests r ON r.id = d.request_id")
+    rows = vault.db.query(
+        f"SELECT d.*, r.reference AS ref, {select} FROM {joined}"
+        " WHERE d.status IN ('sent','acknowledged') AND d.due_date < ?"
+        + (" AND r.origin_agency = ?" if asked_by_us else "")
+        + f"{' AND ' + after_where if after_where else ''} ORDER BY {order} LIMIT ?",  # the order is OVERDUE_SORT's
+        (today.isoformat(), *([vault.agency] if asked_by_us else []), *params, limit))
+    items = [OverdueDispatch(Dispatch.from_row(r), r["request_id"], r["ref"], (today - parse_date(r["due_date"])).days)
+             for r in rows]
+    next_after = None
+    if len(rows) == limit:
+        last = rows[-1]
+        next_after = OVERDUE_SORT.cursor(sort, last, last["seq"])
+    return Page(items, next_after)
+
+
+def count_overdue(vault, *, today: _dt.date | None = None, asked_by_us: bool = False) -> int:
+    """How many answers are overdue (only this desk's own requests' with `asked_by_us`)."""
+    require(vault.role, "requests.read", "see overdue requests")
+    today = today or today_london()
+    return vault.db.scalar(
+        "SELECT count(*) FROM dispatches d INDEXED BY dispatches_waiting_due JOIN requests r ON r.id = d.request_id"
+        " WHERE d.status IN ('sent','acknowledged') AND d.due_date < ?"
+        + (" AND r.origin_agency = ?" if asked_by_us else ""),
+        (today.isoformat(), *([vault.agency] if asked_by_us else [])))
+
+
+TO_ANSWER_SORT = Sort(
+    {"due": "d.due_date", "reference": "r.seq", "from": "r.origin_agency"},
+    tie="d.seq", default="due", default_descending=False,
+    captions={"due": ("Due first", "Due last first"),
+              "reference": ("Oldest request first", "Newest request first"),
+              "from": ("By requesting agency, A to Z", "By requesting agency, Z to A")})
+
+
+@dataclass(frozen=True)
+class ToAnswer:
+    """A request another desk sent this desk, its answer not yet sent."""
+
+    dispatch: Dispatch
+    request_id: str
+    reference: str
+    origin_agency: str
+    request_date: str
+
+
+def to_answer_page(vault, *, after=None, limit: int = 200, sort: str | None = None,
+                   descending: bool | None = None) -> Page:
+    """The partner desk's work list (issue 17): this desk's dispatches of requests received from
+    other desks, sent or acknowledged and not yet answered, due date first; sorted and keyset
+    paged in the database."""
+    require(vault.role, "requests.read", "see the requests awaiting this desk's answer")
+    limit = max(1, min(int(limit), 5000))
+    select, params, after_where, order = TO_ANSWER_SORT.plan(sort, descending, after)
+    rows = vault.db.query(
+        f"SELECT d.*, r.reference AS ref, r.origin_agency AS from_agency, r.request_date AS asked_on, {select}"
+        " FROM dispatches d JOIN requests r ON r.id = d.request_id"
+        " WHERE d.agency = ? AND r.origin_agency != ? AND d.status IN ('sent','acknowledged')"
+        f"{' AND ' + after_where if after_where else ''} ORDER BY {order} LIMIT ?",  # the order is TO_ANSWER_SORT's
+        (vault.agency, vault.agency, *params, limit))
+    items = [ToAnswer(Dispatch.from_row(r), r["request_id"], r["ref"], r["from_agency"], r["asked_on"]) for r in rows]
+    if after is None:
+        vault.audit("requests.listed", record_type="request", reason=f"to answer: {len(items)} shown")
+    next_after = TO_ANSWER_SORT.cursor(sort, rows[-1], rows[-1]["seq"]) if len(rows) == limit else None
+    return Page(items, next_after)
+
+
+def receives_requests(vault) -> bool:
+    """Whether this is a partner desk: one that holds requests other desks sent it to answer."""
+    return vault.db.one("SELECT 1 FROM dispatches d JOIN requests r ON r.id = d.request_id"
+                        " WHERE d.agency = ? AND r.origin_agency != ? LIMIT 1", (vault.agency, vault.agency)) is not None
+
+
+def our_dispatch(vault, request) -> Dispatch | None:
+    """This desk's own dispatch on a request another desk sent it (the one it answers), if any."""
+    if request.origin_agency == vault.agency:
+        return None
+    ours = [d for d in request.dispatches if d.agency == vault.agency]
+    waiting = [d for d in ours if d.status in AWAITING]
+    return (waiting or ours or [None])[0]
 
 
 # ---- saving a whole request form ------------------------------------------------------------

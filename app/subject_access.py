@@ -165,6 +165,15 @@ class Clock:
             return f"Answered late (was due {due})"
         return "Closed"
 
+    def printed(self) -> str:
+        """The clock for paper: the due date, never a count of days left that goes stale."""
+        due = _uk(self.due_on) if self.due_on else ""
+        if self.state == "running":
+            return f"Due {due}"
+        if self.state == "overdue":
+            return f"NOT ANSWERED: was due {due} (overdue when printed)"
+        return self.text()
+
 
 def _uk(day: _dt.date | str | None) -> str:
     if day is None:

@@ -8,6 +8,12 @@
     python -m bench.gui_probe bare-table VAULT            a bare QTableView over raw SELECTs of the
                                                          same vault: first 200 rows painted, then
                                                          every row, scrolled to the end
+    python -m bench.gui_probe app-sorted VAULT            unlock, Requests list painted, then each of
+                                                         SORTED_STEPS (a header click or a filter)
+                                                         timed to the list's next paint with rows
+    python -m bench.gui_probe bare-sorted VAULT           the floor: a bare QTableView painting the
+                                                         first 200 rows of the same orders, read
+                                                         with raw SELECTs
 
 Times are on the system-wide monotonic clock; `BENCH_T0` (set by the parent just before it
 started this process) marks the start, so "start" includes the interpreter and every import.
@@ -279,6 +285,130 @@ def bare_table(vault_path: str, user: str, passphrase: str) -> int:
     return app.exec()
 
 
+# The sorted and filtered lists of issue 17: (name, what the app does, the floor's raw SELECT).
+SORTED_STEPS = (
+    ("requester A to Z", "sort:3:asc",
+     "SELECT seq, reference, request_date, status, requester_name FROM requests"
+     " ORDER BY requester_name COLLATE NOCASE, seq LIMIT 200"),
+    ("request date, earliest first", "sort:1:asc",
+     "SELECT seq, reference, request_date, status, requester_name FROM requests ORDER BY request_date, seq LIMIT 200"),
+    ("open only, earliest date first", "filter:open",
+     "SELECT seq, reference, request_date, status, requester_name FROM requests WHERE status = 'open'"
+     " ORDER BY request_date, seq LIMIT 200"),
+    ("overdue answers, oldest first", "filter:overdue",
+     "SELECT d.seq, r.reference, d.due_date, d.status, d.agency FROM dispatches d"
+     " INDEXED BY dispatches_waiting_due JOIN requests r ON r.id = d.request_id"
+     " WHERE d.status IN ('sent','acknowledged') AND d.due_date < date('now') ORDER BY d.due_date, d.seq LIMIT 200"),
+)
+
+
+def app_sorted(vault: str, user: str, passphrase: str) -> int:
+    """Each of SORTED_STEPS in the real Requests area: the time from the click (or the filter's
+    change) to the first paint of the list's viewport with its new first page."""
+    from PySide6 import QtCore, QtWidgets
+
+    result: dict = {"steps": {}}
+    state: dict = {"step": 0}
+
+    def unlock_shown(window):
+        app = state["app"] = QtWidgets.QApplication.instance()
+        state["watch"] = PaintWatch(app, QtCore)
+        from ui.shell.main_window import MainWindow
+
+        on_first_paint(MainWindow, QtCore, main_shown)
+        window.user_box.setCurrentText(user)
+        window.passphrase.setText(passphrase)
+        window.attempt_unlock()
+
+    def main_shown(main):
+        area = state["area"] = main.area("requests")
+        viewport = area.table.viewport()
+        state["watch"].once(lambda w: w is viewport and area.model.rowCount() > 0 and not area.model.is_loading(),
+                            lambda _v: QtCore.QTimer.singleShot(50, next_step))
+        main.show_area("requests")
+
+    def next_step():
+        area = state["area"]
+        if state["step"] >= len(SORTED_STEPS):
+            _emit(result)
+            state["app"].quit()
+            return
+        name, action, _sql = SORTED_STEPS[state["step"]]
+        kind, _, rest = action.partition(":")
+        if kind == "sort":
+            column, order = rest.split(":")
+            model, table = area.model, area.table
+        else:
+            model = area.overdue_model if rest == "overdue" else area.model
+            table = area.overdue_table if rest == "overdue" else area.table
+        viewport = table.viewport()
+        state["watch"].once(lambda w: w is viewport and not model.is_loading(), lambda _v: done(name))
+        state["t"] = _now()
+        if kind == "sort":
+            table.sortByColumn(int(column), QtCore.Qt.SortOrder.AscendingOrder if order == "asc"
+                               else QtCore.Qt.SortOrder.DescendingOrder)
+        else:
+            area.filter.setCurrentIndex(area.filter.findData(rest))
+        viewport.update()
+
+    def done(name):
+        result["steps"][name] = _now() - state["t"]
+        state["step"] += 1
+        QtCore.QTimer.singleShot(50, next_step)
+
+    from ui.shell.unlock import UnlockWindow
+
+    on_first_paint(UnlockWindow, QtCore, unlock_shown)
+    from spocdesk.launcher import main as launcher_main
+
+    return launcher_main(["open", vault])
+
+
+def bare_sorted(vault_path: str, user: str, passphrase: str) -> int:
+    from PySide6 import QtCore, QtGui, QtWidgets
+    from app.vault import Vault
+
+    app = QtWidgets.QApplication([sys.argv[0]])
+    watch = PaintWatch(app, QtCore)
+    vault = Vault.open(vault_path, user=user, passphrase=passphrase)
+    result: dict = {"steps": {}}
+    state: dict = {"step": 0}
+
+    class BareWindow(QtWidgets.QWidget):
+        pass
+
+    window = BareWindow()
+    layout = QtWidgets.QVBoxLayout(window)
+    table = QtWidgets.QTableView()
+    layout.addWidget(table)
+    window.resize(1100, 720)
+
+    def next_step(_w=None):
+        if state["step"] >= len(SORTED_STEPS):
+            vault.close()
+            _emit(result)
+            app.quit()
+            return
+        name, _action, sql = SORTED_STEPS[state["step"]]
+        viewport = table.viewport()
+        watch.once(lambda w: w is viewport, lambda _v: done(name))
+        state["t"] = _now()
+        model = QtGui.QStandardItemModel()
+        for row in vault.db.query(sql):
+            model.appendRow([QtGui.QStandardItem(str(row[i])) for i in range(5)])
+        table.setModel(model)
+        viewport.update()
+
+    def done(name):
+        result["steps"][name] = _now() - state["t"]
+        state["step"] += 1
+        QtCore.QTimer.singleShot(50, next_step)
+
+    on_first_paint(BareWindow, QtCore, lambda _w: QtCore.QTimer.singleShot(50, next_step))
+    window.show()
+    return app.exec()
+
+
 def main(argv: list[str]) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     mode = argv[1]
@@ -290,6 +420,10 @@ def main(argv: list[str]) -> int:
         _exit_now(app_unlock(argv[2], "--list" in argv, user, passphrase))
     if mode == "bare-table":
         return bare_table(argv[2], user, passphrase)
+    if mode == "app-sorted":
+        _exit_now(app_sorted(argv[2], user, passphrase))
+    if mode == "bare-sorted":
+        return bare_sorted(argv[2], user, passphrase)
     print(f"unknown mode {mode!r}", file=sys.stderr)
     return 2
 

@@ -56,6 +56,16 @@ def test_unlock_to_the_requests_list_scrolled_to_its_end(small_vault):
     assert result["list_first_paint_s"] > 0 and result["scroll_to_end_s"] > 0
 
 
+def test_the_sorted_lists_probe_times_every_step_against_its_floor(small_vault):
+    from bench.gui_probe import SORTED_STEPS
+
+    app = probe("app-sorted", str(small_vault))
+    bare = probe("bare-sorted", str(small_vault))
+    names = [name for name, _a, _s in SORTED_STEPS]
+    assert list(app["steps"]) == names and list(bare["steps"]) == names
+    assert all(0 < v < 60 for v in [*app["steps"].values(), *bare["steps"].values()])
+
+
 def test_the_package_bench_seals_against_its_raw_floor(tmp_path):
     """bench/packages.py still measures the app's seal and its floor on the same bytes (the
     figures themselves are the bench's business, never asserted here)."""

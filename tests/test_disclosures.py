@@ -52,9 +52,10 @@ def test_a_filtered_page_is_a_full_page_of_matches(police):
     vault, _request = police
     rq.send_to_agencies(vault, rq.create_request(vault, request_data()).id, ["GLAA"])  # newest: one GLAA row
     first = disclosures.list_disclosures(vault, agency="DWP", limit=4)
-    assert [d.to_agency for d in first.items] == ["DWP"] * 4 and first.next_after == first.items[-1].seq
+    assert [d.to_agency for d in first.items] == ["DWP"] * 4
+    assert first.next_after == (first.items[-1].at, first.items[-1].seq)  # latest first, by time
     second = disclosures.list_disclosures(vault, agency="DWP", limit=4, after=first.next_after)
-    assert len(second.items) == 4 and all(d.seq < first.next_after for d in second.items)
+    assert len(second.items) == 4 and all((d.at, d.seq) < first.next_after for d in second.items)
     glaa = disclosures.list_disclosures(vault, agency="GLAA", limit=4)
     assert len(glaa.items) == 2 and glaa.next_after is None   # older rows reached in the same query
 

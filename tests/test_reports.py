@@ -305,3 +305,44 @@ def test_meeting_pack_has_statement_signature_table_cases_and_4p_actions(desk):
     with pytest.raises(AuthError):
         build_report(vault, "meeting-pack", meeting.reference)
     vault.close()
+
+
+def test_printed_deadlines_are_dates_and_times_never_a_countdown(desk):
+    """Paper is read hours later: a breach's clocks print "due dd/mm/yyyy HH:MM", not "3 hours
+    left", and an overdue answer prints the date it was due, not "OVERDUE by 2 days"."""
+    from app.timeutil import london_display
+
+    vault, _request, _, _ = desk
+    vault = reopen_as(vault, "dora")
+    breach = breaches.list_breaches(vault, audit=False)[0]
+    dpm, ico = breach.clocks()
+    for kind, ref in (("breach", breach.reference), ("breach-register", "all")):
+        flat = " ".join(" ".join(check_template(build_report(vault, kind, ref))).split())
+        assert london_display(dpm.deadline) in flat and london_display(ico.deadline) in flat
+        assert not re.search(r"\d+ (hours?|minutes?|days?) left", flat)
+        assert not re.search(r"OVERDUE by", flat)
+
+
+def test_the_meeting_pack_keeps_headings_with_their_content_and_no_page_of_empty_boxes(desk):
+    from app import meetings as mt
+
+    vault, request, _, _ = desk
+    meeting = mt.create_meeting(vault, {"held_at": "20/11/2026 10:00", "place": "Ripley HQ", "chair": "DI Amy Clarke"})
+    for n in range(6):
+        item = mt.add_agenda_case(vault, meeting.reference, f"Case {n}", notes="Background. " * (40 + 25 * n))
+        for d in range(4):
+            mt.add_decision(vault, meeting.reference, f"Decision {n}.{d}: " + "visit " * 30, agenda_item_id=item.id)
+    vault = reopen_as(vault, "carla", "chair")
+    report = build_report(vault, "meeting-pack", meeting.reference)
+    if os.environ.get("SPOCDESK_KEEP_PDF"):
+        open(os.environ["SPOCDESK_KEEP_PDF"], "wb").write(report.data)
+    pages = [" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(report.data)).pages]
+    bodies = [text.split(" OFFICIAL-SENSITIVE OFFICIAL-SENSITIVE Tactical meeting pack")[0].strip()
+              for text in pages]  # the page's own content: the marking, header and footer come after it
+    for body in bodies:
+        # no page whose only content is a box to write in
+        assert re.sub(r"Notes on this item|Any other business( and notes)?|Notes", "", body).strip()
+        # a heading is never the last thing on its page, its content overleaf
+        assert not body.endswith(("Decisions recorded", "Notes for the meeting"))
+        assert not re.search(r"\d\. Case \d$", body)
+    assert sum("Notes on this item" in p for p in pages) <= 6  # one box per item at most, none moved on

@@ -42,8 +42,8 @@ def breach_doc(vault, reference: str) -> Content:
                  ("Happened", time_text(breach.occurred_at) or "Not known"),
                  ("Agency became aware", time_text(breach.aware_at)),
                  ("Logged", f"{time_text(breach.created_at)} by {breach.created_by}"),
-                 (clock_heading("dpm", "hours"), dpm.text()),
-                 (clock_heading("ico", "hours"), ico.text()),
+                 (clock_heading("dpm", "hours"), dpm.printed()),
+                 (clock_heading("ico", "hours"), ico.printed()),
                  ("Risk", RISKS.get(state.risk or "", "Not assessed")),
                  ("ICO decision", _ico_decision(breach)),
                  ("Linked records", "; ".join(linked_labels(vault, breach)) or "None"),
@@ -76,8 +76,8 @@ def register_doc(vault, reference: str = "all") -> Content:
     rows = []
     for b in breaches:
         dpm, ico = b.clocks(now)
-        rows.append([b.reference, b.category_name, partner_name(b.agency), time_text(b.aware_at), dpm.text(),
-                     ico.text(), RISKS.get(b.state.risk or "", "Not assessed"), _ico_decision(b),
+        rows.append([b.reference, b.category_name, partner_name(b.agency), time_text(b.aware_at), dpm.printed(),
+                     ico.printed(), RISKS.get(b.state.risk or "", "Not assessed"), _ico_decision(b),
                      "Open" if b.state.status == "open" else "Closed"])
     overdue = sum(1 for b in breaches if b.is_overdue(now))
     story = [Paragraph(escape("Breach register"), STYLES.title),

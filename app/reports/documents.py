@@ -244,9 +244,8 @@ def _response_story(response: Response | None, dispatch, *, with_heading: bool) 
         story.append(heading(dispatch.agency_name))
     rows = [("Agency", dispatch.agency_name), ("Status", dispatch_words(dispatch.status)),
             ("Sent", time_text(dispatch.sent_at)), ("Due", date_text(dispatch.due_date))]
-    if dispatch.is_overdue():
-        days = (_dt.date.today() - parse_date(dispatch.due_date)).days
-        rows.append(("Chasing", f"OVERDUE by {days} day{'s' if days != 1 else ''}"))
+    if dispatch.is_overdue():  # a date, not a count of days that is wrong by the time it is read
+        rows.append(("Chasing", f"OVERDUE: no answer by {date_text(dispatch.due_date)} (overdue when printed)"))
     if response is None:
         story += [summary_table(rows), Paragraph("No response has been recorded.", STYLES.small)]
         return story

@@ -176,7 +176,7 @@ def exemption_schedule(vault, reference: str) -> Content:
     story = [Paragraph(escape("Schedule of exemptions"), STYLES.title),
              Paragraph(escape(f"{request.reference}: {request.kind_label}. For the Data Protection Manager's file; "
                               "not for the requester."), STYLES.subtitle),
-             summary_table([("Received", _uk(request.received_on)), ("Clock", clock.text()),
+             summary_table([("Received", _uk(request.received_on)), ("Clock", clock.printed()),
                             ("Status", request.status.capitalize()),
                             ("Requesting force's DPO consulted (Appendix 2)",
                              "Yes" if request.dpo_consulted else ("Needed" if request.asks_for_request_form else

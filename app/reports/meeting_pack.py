@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
-from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Paragraph
+from reportlab.platypus import KeepTogether, PageBreak, Paragraph
 from reportlab.lib.units import mm
 
 from app.agreement import load_agreement
@@ -25,7 +25,7 @@ from app.roles import can
 from app.reports.documents import (MOVEMENTS, Content, basis_title, channel_name, date_text, dispatch_words,
                                    partner_name, subjects_table, time_text)
 from app.reports.template import (STYLES, field_block, grid, heading, markup, para, spacer, subheading,
-                                  summary_table, write_in_box)
+                                  summary_table, write_in_space)
 
 ANSWERS = {"disclosure": "Disclosed", "nil-return": "Nil return", "declined": "Declined"}
 
@@ -150,25 +150,34 @@ def _by_four_p(actions, *, with_meeting: bool, empty: str) -> list:
     return story
 
 
+def _with_next(heading_flowables: list, content: list) -> list:
+    """A heading kept on the page of the first thing under it (issue 17): never a heading alone
+    at the foot of a page with its content overleaf."""
+    if not content:
+        return list(heading_flowables)
+    return [KeepTogether([*heading_flowables, content[0]]), *content[1:]]
+
+
 def _cases(vault, meeting) -> list:
     story = []
     for number, item in enumerate(meeting.agenda, start=1):
-        story += [PageBreak(), heading(f"{number}. {item.label}")]
+        body: list = []
         if item.kind == "request" and item.request_id:
-            story += _request_summary(vault, item.request_id)
+            body += _request_summary(vault, item.request_id)
         if item.kind == "case" and item.case_id and can(vault.role, "cases.read"):
-            story += agenda_case_story(vault, item.case_id)
+            body += agenda_case_story(vault, item.case_id)
         if item.notes:
-            story += field_block("Notes for the meeting", item.notes)
+            body.append(KeepTogether(field_block("Notes for the meeting", item.notes)))
         decisions = [d for d in meeting.decisions if d.agenda_item_id == item.id]
         if decisions:
-            story.append(subheading("Decisions recorded"))
-            story += [para(f"• {d.text}  ({time_text(d.recorded_at)}, {d.recorded_by})") for d in decisions]
+            body += _with_next([subheading("Decisions recorded")],
+                               [para(f"• {d.text}  ({time_text(d.recorded_at)}, {d.recorded_by})") for d in decisions])
         actions = [a for a in meeting.actions if a.agenda_item_id == item.id]
         if actions:
-            story += [subheading("Actions agreed"), _actions_table(actions, with_meeting=False)]
-        story.append(CondPageBreak(40 * mm))
-        story.append(write_in_box("Notes on this item", 35 * mm))
+            body += _with_next([subheading("Actions agreed")], [_actions_table(actions, with_meeting=False)])
+        story += [PageBreak(), *_with_next([heading(f"{number}. {item.label}")], body)]
+        # room left on this item's last page to write in; no page of its own for an empty box
+        story.append(write_in_space("Notes on this item", 25 * mm, 60 * mm))
     return story
 
 
@@ -195,9 +204,10 @@ def meeting_pack(vault, reference: str) -> Content:
     if general:
         story.append(heading("Other decisions"))
         story += [para(f"• {d.text}  ({time_text(d.recorded_at)}, {d.recorded_by})") for d in general]
-    story += [PageBreak(), heading("Notes"), write_in_box("Any other business", 60 * mm),
-              write_in_box("Notes", 120 * mm)]
     if meeting.notes:
-        story[-2:-2] = field_block("Notes recorded before the meeting", meeting.notes)
+        story.append(KeepTogether([heading("Notes"), *field_block("Notes recorded before the meeting",
+                                                                  meeting.notes)]))
+    # Space to write in, in the room left on the last page: never a page of empty boxes.
+    story.append(write_in_space("Any other business and notes", 30 * mm, 120 * mm))
     return Content("Tactical meeting pack", meeting.reference, story, partner_information=True,
                    names_subjects=True, file_suffix="meeting-pack")

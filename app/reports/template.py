@@ -34,8 +34,8 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as pdfcanvas
-from reportlab.platypus import (BaseDocTemplate, Frame, KeepTogether, PageTemplate, Paragraph, Spacer,
-                                Table, TableStyle)
+from reportlab.platypus import (BaseDocTemplate, Flowable, Frame, KeepTogether, PageTemplate, Paragraph,
+                                Spacer, Table, TableStyle)
 
 from app.agreement import load_agreement
 from app.paths import resource_path
@@ -239,6 +239,39 @@ def grid(headers: Sequence[str], rows: Iterable[Sequence[object]], widths: Seque
         ("RIGHTPADDING", (0, 0), (-1, -1), 3),
     ]))
     return table
+
+
+class WriteInSpace(Flowable):
+    """A box to write in that takes the room left on the page, between `least` and `most` high,
+    and is left out (drawing nothing, taking no room) where less than `least` is left: a notes box
+    never moves to a page of its own (issue 17)."""
+
+    def __init__(self, label: str, least: float, most: float):
+        super().__init__()
+        self.label, self.least, self.most = label, least, most
+        self.height_used = 0.0
+
+    def wrap(self, avail_width, avail_height):  # reportlab's name
+        room = avail_height - 4 * mm
+        self.height_used = min(self.most, room) if room >= self.least else 0.0
+        self.width = avail_width
+        return (avail_width, self.height_used + 4 * mm) if self.height_used else (avail_width, 0)
+
+    def split(self, avail_width, avail_height):
+        return []  # never carried to the next page
+
+    def draw(self):
+        if not self.height_used:
+            return
+        box = Table([[Paragraph(escape(self.label), STYLES.small)]], colWidths=[self.width],
+                    rowHeights=[self.height_used])
+        box.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 0.6, SOFT_INK), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        box.wrapOn(self.canv, self.width, self.height_used)
+        box.drawOn(self.canv, 0, 0)
+
+
+def write_in_space(label: str, least: float = 25 * mm, most: float = 60 * mm) -> WriteInSpace:
+    return WriteInSpace(label, least, most)
 
 
 def write_in_box(label: str, height: float = 30 * mm) -> KeepTogether:

@@ -1100,6 +1100,24 @@ def _v16_sar_consultations(db: Database) -> None:
         db.execute(index)
 
 
+def _v17_sorted_lists(db: Database) -> None:
+    # Issue 17: the lists sort in the database over the whole set. Each sort a list offers reads
+    # its first page from an index in its order (a filter by status and then a sort as well),
+    # rather than sorting every request for each page; the overdue answers by due date read a
+    # partial index of the dispatches still awaiting an answer.
+    for statement in (
+        "CREATE INDEX requests_by_date ON requests(request_date, seq)",
+        "CREATE INDEX requests_by_status_date ON requests(status, request_date, seq)",
+        "CREATE INDEX requests_by_requester ON requests(requester_name COLLATE NOCASE, seq)",
+        "CREATE INDEX requests_by_status_requester ON requests(status, requester_name COLLATE NOCASE, seq)",
+        "CREATE INDEX dispatches_waiting_due ON dispatches(due_date, seq) WHERE status IN ('sent','acknowledged')",
+        "CREATE INDEX disclosures_by_time ON disclosures(at, seq)",
+        "CREATE INDEX disclosures_by_sender ON disclosures(from_agency, seq)",
+        "CREATE INDEX disclosures_by_recipient ON disclosures(to_agency, seq)",
+    ):
+        db.execute(statement)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "vault metadata, users and the audit trail", _v1_core),
     Migration(2, "vault policy settings", _v2_policy),
@@ -1119,6 +1137,8 @@ MIGRATIONS: tuple[Migration, ...] = (
               _v12_consent),
     Migration(13, "corrections (7.2): notices, corrections with old values, each recipient's state", _v13_corrections),
     Migration(16, "subject access consultations of partners by sealed package (12.2)", _v16_sar_consultations),
+    Migration(17, "indexes for the lists sorted in the database: requests, overdue answers, the register",
+              _v17_sorted_lists),
 )
 LATEST = MIGRATIONS[-1].version
 

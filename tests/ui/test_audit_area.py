@@ -81,3 +81,18 @@ def test_reading_the_trail_is_itself_recorded(area):
     area.refresh()
     rows = area.session.vault.db.query("SELECT action, actor FROM audit_events WHERE seq > ?", (before,))
     assert [(r["action"], r["actor"]) for r in rows] == [("audit.viewed", "alice")]
+
+
+def test_oldest_first_over_the_whole_trail(qtbot, area):
+    """A click on "No." reads the trail again from its first event, in the database, page by page."""
+    model = area.model
+    model.page_size = model.max_page_size = 2
+    model.canFetchMore = lambda *_a: False
+    area.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    settle(qtbot)
+    assert model.seqs() == [1, 2] and model.text(0, 3) == "vault.created"
+    assert model.headerData(0, Qt.Orientation.Horizontal) == "No. ▲"
+    assert area.count.text().startswith("Oldest first.")
+    model.fetchMore()
+    settle(qtbot)
+    assert model.seqs() == [1, 2, 3, 4]

@@ -129,17 +129,27 @@ def test_desk_shows_overdue_first_in_words(qtbot, dpm_desk):
     dpm, late, fresh = dpm_desk
     area = make_area(qtbot, dpm)
     assert (area.key, area.title, area.permission) == ("breaches", "Breaches", "breaches.read")
-    assert [area.table.item(r, 0).text() for r in range(area.table.rowCount())] == [late.reference, fresh.reference]
-    assert area.table.item(0, 4).text().startswith("OVERDUE by 6 hours")
-    assert "left (due" in area.table.item(1, 4).text()
+    assert [area.model.index(r, 0).data() for r in range(area.model.rowCount())] == [late.reference, fresh.reference]
+    assert area.model.index(0, 4).data().startswith("OVERDUE by 6 hours")
+    assert "left (due" in area.model.index(1, 4).data()
     assert area.counts.text() == "2 open, 1 overdue"
     area.overdue_only.setChecked(True)
     settle(qtbot)
-    assert area.table.rowCount() == 1
+    assert area.model.rowCount() == 1
     area.overdue_only.setChecked(False)
     area.category_filter.setCurrentIndex(area.category_filter.findData("security-incident"))
     settle(qtbot)
-    assert [area.table.item(r, 0).text() for r in range(area.table.rowCount())] == [fresh.reference]
+    assert [area.model.index(r, 0).data() for r in range(area.model.rowCount())] == [fresh.reference]
+    # The clocks in red and bold, and a header click sorting in the database.
+    area.category_filter.setCurrentIndex(0)
+    settle(qtbot)
+    assert area.model.index(0, 4).data(Qt.ItemDataRole.ForegroundRole).name() == "#b10e1e"
+    assert area.model.index(1, 4).data(Qt.ItemDataRole.ForegroundRole) is None
+    assert area.order_note.text().startswith("Overdue clocks first")
+    area.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+    settle(qtbot)
+    assert [area.model.index(r, 0).data() for r in range(2)] == sorted([late.reference, fresh.reference], reverse=True)
+    assert area.order_note.text().startswith("Newest reference first")
     # Overdue responses (app.requests.overdue_dispatches).
     assert area.overdue_table.rowCount() == 1 and area.overdue_table.item(0, 0).text() == "MSR-2026-0001"
 
@@ -156,8 +166,8 @@ def test_desk_records_updates_and_suspends_with_confirmation(qtbot, dpm_desk):
     area.form.submit()
     assert "Data Protection Manager notified" in area.timeline.text() and "Dora Jones, DPM" in area.timeline.text()
     settle(qtbot)
-    row = next(r for r in range(area.table.rowCount()) if area.table.item(r, 0).text() == late.reference)
-    assert "hours late" in area.table.item(row, 4).text() and area.counts.text() == "2 open, 0 overdue"
+    row = next(r for r in range(area.model.rowCount()) if area.model.index(r, 0).data() == late.reference)
+    assert "hours late" in area.model.index(row, 4).data() and area.counts.text() == "2 open, 0 overdue"
     assert area.current.id == late.id  # still selected after the list re-sorted
     area.form.set_kind("ico-decision")
     area.form.inputs["notify"].setCurrentIndex(area.form.inputs["notify"].findData("no"))
@@ -197,7 +207,7 @@ def test_log_button_opens_the_dialog_from_the_desk(qtbot, dpm_desk):
     breach = dialog.submit()
     assert [u.kind for u in breach.updates] == ["dpm-notified"]
     settle(qtbot)
-    assert area.table.rowCount() == 3
+    assert area.model.rowCount() == 3
 
 
 def test_scrubbing_the_desk_at_lock_raises_nothing(qtbot, dpm_desk):

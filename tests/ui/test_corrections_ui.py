@@ -184,8 +184,9 @@ def test_the_dpm_home_shows_corrections_outstanding_by_age_and_the_register_prin
 
     home = shown(HomeArea(HomeSession(dpm)), qtbot)
     home.refresh()
-    assert "Corrections (clause 7.2): 1 item outstanding; the oldest 0 days old" in home.due.text()
-    assert "correct the name" in home.due.text()
+    [card] = [c for c in home.shown_cards if c.title == "Corrections outstanding (clause 7.2)"]
+    [link] = card.links
+    assert "correct the name" in link.text and link.text.endswith(": 0 days old")
 
     area = shown(CorrectionsArea(FakeSession(dpm)), qtbot)
     area.refresh()

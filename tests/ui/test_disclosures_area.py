@@ -108,7 +108,28 @@ def test_sort_by_column(qtbot, police):
     qtbot.addWidget(area)
     area.refresh()
     settle(qtbot)
-    area.table.sortByColumn(3, Qt.SortOrder.AscendingOrder)
-    view = area.table.model()              # the paged model sorts itself (no proxy)
+    area.table.sortByColumn(3, Qt.SortOrder.AscendingOrder)  # in the database: read again from the first page
+    settle(qtbot)
+    view = area.table.model()
     shown = [view.index(r, 3).data() for r in range(view.rowCount())]
-    assert shown == sorted(shown)
+    assert shown == sorted(shown) and len(shown) == 4
+    assert view.headerData(3, Qt.Orientation.Horizontal) == "To ▲"
+    assert area.count.text().startswith("By recipient, A to Z.")
+
+
+def test_when_sorts_by_the_time_of_the_movement_not_the_order_it_was_entered(qtbot, police):
+    vault, request = police
+    with vault.db.transaction():  # entered last, but it happened first (keyed in from a paper log)
+        disclosures.record(vault, kind="onward", direction="sent", from_agency="DCON", to_agency="DWP",
+                           what="Keyed in late", originator="DCON", request_id=request.id,
+                           at="2020-01-02T09:00:00+00:00")
+    area = DisclosuresArea(FakeSession(vault))
+    qtbot.addWidget(area)
+    area.refresh()
+    settle(qtbot)
+    model = area.model
+    assert model.text(model.rowCount() - 1, 4) == "Keyed in late"  # latest first: the earliest is last
+    area.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    settle(qtbot)
+    assert model.text(0, 4) == "Keyed in late" and model.text(0, 0) == "02/01/2020 09:00"
+    assert area.count.text().startswith("Earliest first.")

@@ -242,7 +242,7 @@ def test_a_replaced_or_orphaned_op_drops_its_result(qtbot):
     ("ui.audit.area:AuditArea", "app.audit", "page"),
     ("ui.disclosures.area:DisclosuresArea", "app.disclosures", "list_disclosures"),
     ("ui.breaches.area:DpmArea", "app.breaches", "list_breaches"),
-    ("ui.meetings.area:MeetingsArea", "app.meetings", "list_meetings"),
+    ("ui.meetings.area:MeetingsArea", "app.meetings", "meetings_page"),
 ])
 def test_the_list_loads_off_the_gui_thread(qtbot, tmp_path, monkeypatch, screen, core_module, function):
     """Before: refresh() read the list on the GUI thread, so a slow read froze the window."""
@@ -276,7 +276,7 @@ def test_the_list_loads_off_the_gui_thread(qtbot, tmp_path, monkeypatch, screen,
         shown = {"AuditArea": lambda: area.model.rowCount() > 0 and "events in all" in area.count.text(),
                  "DisclosuresArea": lambda: "0 entries shown of 0 in the register" in area.count.text(),
                  "DpmArea": lambda: area.counts.text() == "0 open, 0 overdue",
-                 "MeetingsArea": lambda: area.list_note.text() == "0 meetings."}[name]
+                 "MeetingsArea": lambda: area.list_note.text() == "Latest first. 0 meetings."}[name]
         assert shown()
     finally:
         gate.set()

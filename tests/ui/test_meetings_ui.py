@@ -82,7 +82,7 @@ def test_a_chair_runs_a_meeting_with_three_agencies_and_two_cases(qtbot, chair, 
     assert meeting.reference == "TM-2026-0001" or meeting.reference.startswith("TM-")
     assert area.page.isVisible() and meeting.reference in area.meeting_title.text()
     settle(qtbot)
-    assert area.table.rowCount() == 1
+    assert area.model.rowCount() == 1
 
     # The Appendix 1 statement is on the screen, as plain text.
     assert "justifiable need to know" in area.statement.toPlainText()
@@ -195,7 +195,7 @@ def test_a_chair_runs_a_meeting_with_three_agencies_and_two_cases(qtbot, chair, 
     assert area.current.status == "closed"
     assert not area.attendee_form.isVisible() and area.reopen_button.isVisible()
     settle(qtbot)
-    assert area.table.item(0, 2).text() == "Closed" and area.table.item(0, 3).text() == "3 of 3"
+    assert area.model.index(0, 2).data() == "Closed" and area.model.index(0, 3).data() == "3 of 3"
 
     # The meeting pack: previewed, then printed to a PDF printer; both are audited.
     busy = area.open_pack()
@@ -230,6 +230,7 @@ def test_open_actions_from_earlier_meetings_and_a_draft_over_a_lock(qtbot, chair
                                     "due_date": "2026-01-06"})
     second = mt.create_meeting(chair, {"held_at": local(-1), "place": "Room 2", "chair": "Amy"})
     area = make_area(qtbot, chair)
+    settle(qtbot)
     assert [m.reference for m in area.summaries] == [second.reference, first.reference]
     area.table.selectRow(0)
     assert area.current.id == second.id
@@ -272,3 +273,26 @@ def test_the_dpm_reads_and_the_admin_does_not_see_meetings(qtbot, chair, tmp_pat
         assert not FakeSession(admin).can(MeetingsArea.permission)
     finally:
         admin.close()
+
+
+def test_the_meetings_sort_in_the_database_over_every_page(qtbot, chair):
+    made = [mt.create_meeting(chair, {"held_at": local(-24 * n), "place": f"Room {n}", "chair": "Amy"})
+            for n in (3, 1, 5, 2, 4)]  # entered out of date order
+    area = make_area(qtbot, chair)
+    area.model.page_size = area.model.max_page_size = 2
+    area.model.canFetchMore = lambda *_a: False  # one page of two only, unless asked for more
+    area.refresh()
+    settle(qtbot)
+    latest_first = sorted(made, key=lambda m: m.held_at, reverse=True)
+    assert [m.reference for m in area.summaries] == [m.reference for m in latest_first[:2]]
+    area.table.sortByColumn(1, Qt.SortOrder.AscendingOrder)  # the header: earliest first
+    settle(qtbot)
+    earliest = sorted(made, key=lambda m: m.held_at)
+    assert [m.reference for m in area.summaries] == [m.reference for m in earliest[:2]]  # of all five
+    assert area.model.headerData(1, Qt.Orientation.Horizontal).endswith("▲")
+    assert area.list_note.text().startswith("Earliest first.")
+    area.model.fetchMore()
+    settle(qtbot)
+    area.model.fetchMore()
+    settle(qtbot)
+    assert [m.reference for m in area.summaries] == [m.reference for m in earliest]

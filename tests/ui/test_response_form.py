@@ -231,3 +231,38 @@ def test_only_this_desks_dispatch_is_answerable(qtbot, desks):
     qtbot.addWidget(form)
     assert not form.save_button.isVisibleTo(form) and not form.send_button.isVisibleTo(form)
     assert "Only that agency's desk" in form.status.text()
+
+
+def test_the_response_form_shows_the_whole_request_it_answers(qtbot, desks):
+    """Issue 17: every subject's details, the reason, the purposes and what was asked, so the
+    partner answers without going back to the request."""
+    _police, partner, request_id = desks
+    form = open_form(qtbot, partner, request_id)
+    subjects = form.summary_subjects.toPlainText()
+    assert "Ion Popescu" in subjects and "Date of birth: 12/04/1988" in subjects
+    assert "Address: 12 Example Street, Derby" in subjects and "passport: RO123" in subjects
+    assert form.summary_reason.toPlainText().startswith("• ") and form.summary_reason.toPlainText() != "• crime"
+    purposes = form.summary_purposes.toPlainText()
+    assert purposes.count("• ") == 2 and "identify-victims" not in purposes  # in words, not codes
+    assert HOSTILE[0] in form.summary_asked.toPlainText()
+
+
+def test_hostile_subject_details_in_the_request_summary_stay_plain_text(qtbot, tmp_path):
+    police = make_desk(tmp_path / "dcon2.vault")
+    subject = {"kind": "person", "name": "Ana\u202eMaria", "aliases": [HOSTILE[0]],
+               "addresses": [HOSTILE[6]], "identifiers": [{"type": "<i>ni</i>", "value": HOSTILE[1]}],
+               "description": HOSTILE[2] + " & " + HOSTILE[4]}
+    request = rq.create_request(police, request_data(subjects=[{"subject": subject, "role": "potential-victim"}]))
+    rq.send_to_agencies(police, request.id, ["DCC/CSIS"])
+    exchange.write_file(exchange.export_request(police, request.reference), tmp_path / "one.json")
+    police.close()
+    partner = make_desk(tmp_path / "dcc2.vault", agency="DCC")
+    try:
+        exchange.import_document(partner, exchange.read_file(tmp_path / "one.json"), sender="DCON")
+        form = open_form(qtbot, partner, rq.get_request(partner, request.reference).id)
+        shown = form.summary_subjects.toPlainText()
+        assert HOSTILE[0] in shown and "<i>ni</i>: " + HOSTILE[1] in shown and HOSTILE[2] + " & " in shown
+        assert "\u202e" not in shown and "⟦U+202E⟧" in shown  # hidden characters shown as markers
+        assert isinstance(form.summary_subjects, QtWidgets.QPlainTextEdit)
+    finally:
+        partner.close()

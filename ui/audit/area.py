@@ -10,7 +10,8 @@ from app.roles import ROLES
 from ui.qt import QtCore, QtWidgets, Qt, Signal
 from ui.kit.formatting import uk_time
 from ui.kit.widgets import Area, bold_label, heading, HINT_STYLE, plain_label
-from ui.kit.paged import PagedTableModel
+from ui.kit.paged import PagedTableModel, setup_sorting
+from ui.kit.tables import remember
 from ui.worker import Op
 
 PAGE_SIZE = 500
@@ -20,14 +21,16 @@ class AuditModel(PagedTableModel):
     worker (ui/kit/paged.py); the action filter is a condition of app.audit.page's query."""
 
     columns = COLUMNS
-    natural_sort = None  # the trail is shown in its own order only
+    sorts = {0: "seq", 1: "seq"}  # number and time are the same order: events are appended as they happen
     fallback = "The audit trail could not be read."
 
     def __init__(self, vault, parent: QtCore.QObject | None = None, page_size: int = PAGE_SIZE):
         super().__init__(vault, parent, page_size)
 
     def read_page(self, vault, query, after, limit):
-        rows = audit.page(vault.db, before=after, limit=limit, action_contains=query.get("action", ""))
+        oldest = query.get("descending") is False
+        rows = audit.page(vault.db, before=None if oldest else after, after=after if oldest else None, limit=limit,
+                          action_contains=query.get("action", ""), oldest_first=oldest)
         roles = {user.name: user.role for user in list_users(vault)} if rows else {}
         items = [row + (roles.get(row[2]),) for row in rows]  # the actor's role, for the "Who" column
         return items, (rows[-1][0] if len(rows) == limit else None)
@@ -40,6 +43,9 @@ class AuditModel(PagedTableModel):
 
     def alignment(self, column: int):
         return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter) if column == 0 else None
+
+    def sort_caption(self) -> str:
+        return "Oldest first" if self.sort_query().get("descending") is False else "Newest first"
 
     def set_filter(self, text: str) -> None:
         self.reload(action=text.strip())
@@ -79,7 +85,8 @@ class AuditArea(Area):
         layout.setSpacing(8)
         layout.addWidget(heading("Audit trail"))
         layout.addWidget(plain_label(
-            "Every sign-in, view, change, export, print and disclosure on this desk, newest first. "
+            "Every sign-in, view, change, export, print and disclosure on this desk, newest first (click No. "
+            "or When for oldest first). "
             "Events are chained: an edited, deleted or inserted event is detected by Verify chain."))
 
         filter_label = bold_label("&Filter by action")
@@ -119,6 +126,9 @@ class AuditArea(Area):
         widths = (60, 130, 160, 150, 100, 120)
         for column, width in enumerate(widths):
             self.table.setColumnWidth(column, width)
+        remember(self.table, "audit")  # widths, order and sort kept across a lock
+        setup_sorting(self.table, self.model)
+        self.model.sort_changed.connect(self._reload)
         layout.addWidget(self.table, 1)
 
         row = QtWidgets.QHBoxLayout()
@@ -158,7 +168,8 @@ class AuditArea(Area):
             self._head_op.cancel()
         self.count.setText("Reading the audit trail…")
         self._head_op = Op(self, vault.chain_head, "The audit trail could not be read.") \
-            .success(lambda head: self.count.setText(f"{head.seq} events in all; chain head {head.short()}")) \
+            .success(lambda head: self.count.setText(f"{self.model.sort_caption()}. {head.seq} events in all; "
+                                                     f"chain head {head.short()}")) \
             .error_to(self.count).run()
 
     def apply_filter(self) -> None:

@@ -19,6 +19,8 @@ from ui.kit.keys import primary_button
 from ui.kit.dialogs import error_text, question_box
 from ui.kit.fields import LineBox, TextBox
 from ui.kit.formatting import plural, uk_date, uk_time
+from ui.kit.paged import PagedTableModel, setup_sorting
+from ui.kit.tables import remember
 from ui.worker import Op
 from ui.kit.widgets import (Area, LabelValueGrid, ErrorSummary, FieldRow, frameless_scroll, heading, hint_label,
                         no_mnemonic, plain_label)
@@ -216,6 +218,46 @@ class UpdateForm(QtWidgets.QFrame):
         return saved
 
 
+class BreachListModel(PagedTableModel):
+    """The breach log, read whole (a desk's breaches are few) through the worker; a header click
+    sorts in app.breaches.list_breaches: by the clocks (the default: overdue first) or by one of
+    BREACH_SORT's columns in the database. Filters are conditions of the same call."""
+
+    columns = columns()
+    sorts = {0: "reference", 1: "category", 2: "agency", 3: "aware", 4: "urgency", 5: "urgency"}
+    default_sort = (4, Qt.SortOrder.AscendingOrder)
+    fallback = "The breach log could not be read."
+
+    def read_page(self, vault, query, after, limit):
+        items = core.list_breaches(vault, status=query.get("status"), category=query.get("category"),
+                                   overdue_only=bool(query.get("overdue_only")), sort=query.get("sort"),
+                                   descending=query.get("descending"))
+        return items, None
+
+    def row_texts(self, breach) -> tuple[str, ...]:
+        dpm, ico = breach.clocks()
+        return (breach.reference, breach.category_name, breach.agency_name, uk_time(breach.aware_at),
+                dpm.text(), ico.text(), breach.state.status.capitalize())
+
+    def _overdue(self, row: int, column: int) -> bool:
+        if column not in (4, 5):
+            return False
+        breach = self.item(row)
+        return breach.state.status == "open" and breach.clocks()[column - 4].overdue
+
+    def foreground(self, row: int, column: int):
+        return OVERDUE_BRUSH if self._overdue(row, column) else None
+
+    def bold(self, row: int, column: int) -> bool:
+        return self._overdue(row, column)
+
+    def sort_caption(self) -> str:
+        query = self.sort_query()
+        if query["sort"] == "urgency":
+            return core.URGENCY_CAPTIONS[1 if query["descending"] else 0]
+        return core.BREACH_SORT.caption(query["sort"], query["descending"])
+
+
 class DpmArea(Area):
     key = "breaches"
     title = "Breaches"
@@ -224,7 +266,6 @@ class DpmArea(Area):
     def __init__(self, session, parent: QtWidgets.QWidget | None = None):
         super().__init__(session, parent)
         self.agreement = load_agreement()
-        self.items: list = []
         self.current = None
         self._list_op: Op | None = None
         self._overdue_op: Op | None = None
@@ -284,9 +325,15 @@ class DpmArea(Area):
 
         split = QtWidgets.QSplitter(Qt.Orientation.Vertical)
         layout.addWidget(split, 1)
-        headings = columns()
-        self.table = QtWidgets.QTableWidget(0, len(headings))
-        self.table.setHorizontalHeaderLabels(headings)
+        self.order_note = plain_label("")
+        self.order_note.setAccessibleName("Order of the breach log")
+        layout.insertWidget(layout.indexOf(split), self.order_note)
+        self.model = BreachListModel(self.session.vault, self)
+        self.model.page_arrived.connect(self._list_arrived)
+        self.model.failed.connect(self.counts.setText)
+        self.model.sort_changed.connect(self._show_counts)
+        self.table = QtWidgets.QTableView()
+        self.table.setModel(self.model)
         self.table.setAccessibleName("Breaches")
         self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
@@ -294,10 +341,13 @@ class DpmArea(Area):
         self.table.verticalHeader().hide()
         self.table.setWordWrap(True)
         header = self.table.horizontalHeader()
-        for col in range(len(headings)):
-            header.setSectionResizeMode(col, QtWidgets.QHeaderView.ResizeMode.ResizeToContents if col in (0, 3, 6)
-                                        else QtWidgets.QHeaderView.ResizeMode.Stretch)
-        self.table.itemSelectionChanged.connect(self._selected)
+        header.setSectionsMovable(True)
+        header.setStretchLastSection(True)
+        for col, width in enumerate((110, 170, 170, 120, 250, 250)):
+            self.table.setColumnWidth(col, width)
+        remember(self.table, "breaches")
+        setup_sorting(self.table, self.model)
+        self.table.selectionModel().selectionChanged.connect(lambda *_a: self._selected())
         split.addWidget(self.table)
 
         self.detail_scroll = frameless_scroll()
@@ -355,52 +405,45 @@ class DpmArea(Area):
         """Read the breach log (with the filters chosen) and the overdue responses off the GUI
         thread; the breach shown stays selected when the list comes back."""
         vault = self.session.vault
-        status, category = self.status_filter.currentData() or None, self.category_filter.currentData() or None
-        overdue_only = self.overdue_only.isChecked()
-
-        def work():
-            items = core.list_breaches(vault, status=status, category=category, overdue_only=overdue_only)
-            return items, core.list_breaches(vault, status="open", audit=False)
-
+        self.model.reload(status=self.status_filter.currentData() or None,
+                          category=self.category_filter.currentData() or None,
+                          overdue_only=self.overdue_only.isChecked())
         if self._list_op is not None:
             self._list_op.cancel()
-        self._list_op = Op(self, work, "The breach log could not be read.").error_to(self.counts) \
-            .success(lambda got: self._list_arrived(*got)).run()
+        self._list_op = Op(self, lambda: core.list_breaches(vault, status="open", audit=False),
+                           "The breach log could not be read.").error_to(self.counts) \
+            .success(self._counts_arrived).run()
         self._overdue_refresh()
 
-    def _list_arrived(self, items: list, all_open: list) -> None:
-        self.items = items
+    @property
+    def items(self) -> list:
+        return self.model.items()
+
+    def _counts_arrived(self, all_open: list) -> None:
         overdue = sum(1 for b in all_open if b.is_overdue())
         self.counts.setText(f"{len(all_open)} open, {overdue} overdue")
+
+    def _show_counts(self) -> None:
+        self.order_note.setText(f"{self.model.sort_caption()}. Click a column's heading to sort by it.")
+
+    def _list_arrived(self) -> None:
+        self._show_counts()
+        pending, self._pending_select = getattr(self, "_pending_select", None), None
         keep = self.current.id if self.current is not None else None
-        self.table.setRowCount(len(self.items))
-        bold = self.table.font()
-        bold.setBold(True)
-        for row, breach in enumerate(self.items):
-            dpm, ico = breach.clocks()
-            values = (breach.reference, breach.category_name, breach.agency_name, uk_time(breach.aware_at),
-                      dpm.text(), ico.text(), breach.state.status.capitalize())
-            for col, value in enumerate(values):
-                item = QtWidgets.QTableWidgetItem(value)
-                item.setData(Qt.ItemDataRole.UserRole, breach.id)
-                clock = dpm if col == 4 else ico if col == 5 else None
-                if clock is not None and clock.overdue and breach.state.status == "open":
-                    item.setForeground(OVERDUE_BRUSH)
-                    item.setFont(bold)
-                self.table.setItem(row, col, item)
         self.table.resizeRowsToContents()
-        if keep is not None:
-            for row, breach in enumerate(self.items):
-                if breach.id == keep:
-                    self.table.selectRow(row)
-                    return
+        for wanted in (pending, keep):
+            if wanted is not None:
+                for row, breach in enumerate(self.items):
+                    if wanted in (breach.id, breach.reference):
+                        self.table.selectRow(row)
+                        return
         self._show_detail(None)
 
     def _selected(self) -> None:
         rows = self.table.selectionModel().selectedRows()
         if not rows:
             return
-        breach_id = self.table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
+        breach_id = self.model.item(rows[0].row()).id
         if self.current is not None and self.current.id == breach_id:
             return
         try:
@@ -409,10 +452,14 @@ class DpmArea(Area):
             self.facts.setText(error_text(exc, "The breach could not be read."))
 
     def select(self, ref_or_id: str) -> None:
+        """Choose a breach; one not in the list yet (still loading, e.g. from a Home link) is
+        chosen when the list arrives."""
+        self._pending_select = None
         for row, breach in enumerate(self.items):
             if ref_or_id in (breach.id, breach.reference):
                 self.table.selectRow(row)
                 return
+        self._pending_select = ref_or_id
 
     def _show_detail(self, breach) -> None:
         self.current = breach

@@ -17,13 +17,14 @@ from app.errors import SpocError
 from app.requests import get_request
 from app.responses import explain_lawful_basis
 from app.textcheck import visible
-from ui.kit import config
-from ui.qt import QtCore, QtWidgets, Qt
+from ui.qt import QtCore, QtWidgets
 from ui.kit.dialogs import error_text
 from ui.kit.fields import readonly_text, summary_row
 from ui.kit.formatting import agency_name, channel_name, plural, uk_time
 from ui.kit.widgets import Area, bold_label, frameless_scroll, heading, hint_label, plain_label
-from ui.kit.paged import PagedTableModel
+from ui.kit import tables
+from ui.kit.paged import PagedTableModel, setup_sorting
+from ui.kit.tables import remember
 from ui.worker import Op
 
 PAGE_SIZE = 200
@@ -53,6 +54,7 @@ class DisclosureModel(PagedTableModel):
     one agency's, a condition of app.disclosures.list_disclosures' query."""
 
     columns = COLUMNS
+    sorts = {0: "when", 2: "from", 3: "to"}
     fallback = "The register could not be read."
 
     def __init__(self, vault, parent: QtCore.QObject | None = None, page_size: int = PAGE_SIZE):
@@ -63,7 +65,8 @@ class DisclosureModel(PagedTableModel):
         return self.query.get("agency") or ""
 
     def read_page(self, vault, query, after, limit):
-        page = register.list_disclosures(vault, after=after, limit=limit, agency=query.get("agency") or None)
+        page = register.list_disclosures(vault, after=after, limit=limit, agency=query.get("agency") or None,
+                                         sort=query.get("sort"), descending=query.get("descending"))
         return page.items, page.next_after
 
     def row_texts(self, item) -> tuple[str, ...]:
@@ -72,10 +75,9 @@ class DisclosureModel(PagedTableModel):
                 basis_titles(item.lawful_bases) or "—", channel_name(item.channel) or "—",
                 item.originator + (" — with written consent" if item.consent_grants else ""))
 
-    def sort_key(self, column: int):
-        if column == 0:  # time sorts by sequence
-            return lambda item, _texts: item.seq
-        return super().sort_key(column)
+    def sort_caption(self) -> str:
+        query = self.sort_query()
+        return register.DISCLOSURE_SORT.caption(query["sort"], query["descending"])
 
     def set_agency(self, code: str) -> None:
         self.reload(agency=code or "")
@@ -196,22 +198,14 @@ class DisclosuresArea(Area):
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setVisible(False)
         self.table.setWordWrap(False)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
         header = self.table.horizontalHeader()
         header.setStretchLastSection(True)
+        header.setSectionsMovable(True)
         for column, width in enumerate((125, 140, 70, 70, 260, 220, 200)):
             self.table.setColumnWidth(column, width)
-        saved = config.window_state(HEADER_STATE)
-        if saved:
-            header.restoreState(QtCore.QByteArray(saved))
-        self._save_timer = QtCore.QTimer(self)
-        self._save_timer.setSingleShot(True)
-        self._save_timer.setInterval(500)
-        self._save_timer.timeout.connect(self.save_columns)
-        header.sectionResized.connect(lambda *_a: self._save_timer.start())
-        header.sectionMoved.connect(lambda *_a: self._save_timer.start())
-        header.sortIndicatorChanged.connect(lambda *_a: self._save_timer.start())
+        remember(self.table, HEADER_STATE)
+        setup_sorting(self.table, self.model)
+        self.model.sort_changed.connect(lambda: self._show_count())
         self.table.activated.connect(self.open_index)
         self.table.doubleClicked.connect(self.open_index)
         self.table.selectionModel().currentRowChanged.connect(lambda *_a: self._update_buttons())
@@ -230,7 +224,8 @@ class DisclosuresArea(Area):
         self.count = plain_label("", wrap=False)
         row.addWidget(self.count, 1)
         layout.addLayout(row)
-        layout.addWidget(hint_label("Sorting orders the entries loaded so far; scroll down to load older ones."))
+        layout.addWidget(hint_label("Click a column's heading (When, From or To) to sort the whole register by it; "
+                                    "scroll down to load more."))
 
         self.details_scroll = frameless_scroll()
         self.details = DisclosureDetails()
@@ -276,7 +271,8 @@ class DisclosuresArea(Area):
             more = "; scroll to load more" if self.model.canFetchMore() else ""
         code = self.agency_filter.currentData()
         which = f" involving {code}" if code else ""
-        self.count.setText(f"{plural(shown, 'entry', 'entries')}{which} shown of {total} in the register{more}")
+        self.count.setText(f"{self.model.sort_caption()}. {plural(shown, 'entry', 'entries')}{which} shown of {total}"
+                           f" in the register{more}")
 
     def apply_filter(self) -> None:
         self._reload()
@@ -315,7 +311,4 @@ class DisclosuresArea(Area):
         self.open_index(index)
 
     def save_columns(self) -> None:
-        try:
-            config.set_window_state(HEADER_STATE, bytes(self.table.horizontalHeader().saveState()))
-        except OSError:
-            pass
+        tables.save_all()

@@ -1,19 +1,61 @@
-"""Home: who you are on this desk, what your role lets you do, and the vault's state."""
+"""Home: a work list first (issue 17): cards of linked lines for what is waiting (ui/home/cards.py:
+answers to give and to chase, breach clocks, unsaved work), then who you are on this desk, what is
+due, and what your role lets you do."""
 
 from __future__ import annotations
 
 from app.cases import count_cases, outstanding, uk_date
-from app.drafts import list_drafts
-from app.requests import count_requests, overdue_dispatches
+from app.requests import count_requests
 from app.users import acknowledge_notice, list_users, open_notices
 from app.roles import PERMISSIONS, ROLES
 from app.timeutil import london_display
 from app.errors import SpocError
-from ui.qt import QtWidgets
-from ui.kit.formatting import plural, uk_time
-from ui.kit.widgets import Area, heading, plain_label
+from ui.qt import QtCore, QtWidgets, Qt
+from ui.home.cards import Card, Link, cards
+from ui.kit.formatting import uk_time
+from ui.kit.widgets import Area, frameless_scroll, heading, plain_label
 
 NOTICE_KINDS = {"account-created": "account created", "passphrase-reset": "passphrase reset"}
+
+
+class LinkButton(QtWidgets.QPushButton):
+    """A link on a card: a flat button (focus, Enter and Space, a button to screen readers) whose
+    text is a plain, word-wrapped label, so a long line wraps at 150 % instead of running off."""
+
+    def __init__(self, text: str, colour: str, urgent: bool):
+        super().__init__()
+        self.setFlat(True)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setAccessibleName(text)
+        self.setStyleSheet("QPushButton { border: none; padding: 0; text-align: left; }")
+        self.label = plain_label(text)
+        self.label.setWordWrap(True)
+        self.label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.label.setStyleSheet(f"color: {colour}; text-decoration: underline;"
+                                 + (" font-weight: bold;" if urgent else ""))
+        box = QtWidgets.QHBoxLayout(self)
+        box.setContentsMargins(0, 2, 0, 2)
+        box.addWidget(self.label)
+        policy = QtWidgets.QSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred,
+                                       QtWidgets.QSizePolicy.Policy.Minimum)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
+
+    def link_text(self) -> str:
+        return self.label.text()
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt's name
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt's name
+        return self.label.heightForWidth(width) + 4
+
+    def sizeHint(self):  # noqa: N802 - Qt's name
+        hint = self.label.sizeHint()
+        return QtCore.QSize(min(hint.width(), 900), hint.height() + 4)
+
+    def minimumSizeHint(self):  # noqa: N802 - Qt's name
+        return QtCore.QSize(120, self.label.fontMetrics().height() + 4)
 
 
 class HomeArea(Area):
@@ -23,10 +65,22 @@ class HomeArea(Area):
 
     def __init__(self, session, parent=None):
         super().__init__(session, parent)
-        layout = QtWidgets.QVBoxLayout(self)
+        outer = QtWidgets.QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = frameless_scroll()
+        outer.addWidget(scroll)
+        page = QtWidgets.QWidget()
+        scroll.setWidget(page)
+        layout = QtWidgets.QVBoxLayout(page)
         layout.setContentsMargins(24, 16, 24, 16)
         self.welcome = heading("")
         layout.addWidget(self.welcome)
+        # the work list: one card per kind of thing waiting (ui/home/cards.py)
+        self.cards_box = QtWidgets.QVBoxLayout()
+        self.cards_box.setSpacing(10)
+        layout.addLayout(self.cards_box)
+        self.card_links: list[QtWidgets.QPushButton] = []
+        layout.addSpacing(12)
         self.summary = plain_label("")
         layout.addWidget(self.summary)
         self.due_heading = heading("What is due", 2)
@@ -59,17 +113,12 @@ class HomeArea(Area):
         layout.addWidget(heading("What your role lets you do", 2))
         self.permissions = plain_label("")
         layout.addWidget(self.permissions)
-        layout.addSpacing(12)
-        layout.addWidget(heading("Unsaved work kept from your last session", 2))
-        self.drafts = plain_label("")
-        layout.addWidget(self.drafts)
         layout.addStretch(1)
 
     def refresh(self) -> None:
         session = self.session
         vault = session.vault
         self.welcome.setText(f"Welcome, {session.user.name}" if session.user else "Recovery session")
-        head = vault.chain_head()
         users = len([u for u in list_users(vault) if u.active])
         lines = [
             f"Desk: {session.agency_name} ({vault.agency})",
@@ -78,9 +127,8 @@ class HomeArea(Area):
             f"Active users: {users}",
         ]
         if session.can("requests.read"):
-            overdue = overdue_dispatches(vault)
-            lines.append(f"Requests: {count_requests(vault, 'open')} open, {count_requests(vault, 'draft')} draft; "
-                         f"{plural(len(overdue), 'agency answer')} overdue")
+            lines.append(f"Personal data requests: {count_requests(vault, 'open')} open, "
+                         f"{count_requests(vault, 'draft')} not sent yet")
         show_cases = session.can("cases.read")
         self.cases_heading.setVisible(show_cases)
         self.cases.setVisible(show_cases)
@@ -92,8 +140,8 @@ class HomeArea(Area):
                                          + (" — OVERDUE" if o.overdue else "") for o in waiting[:15])
                                + (f"\n… and {len(waiting) - 15} more (see Cases)" if len(waiting) > 15 else "")
                                or "Nothing outstanding.")
-        lines.append(f"Audit trail: {head.seq} events, chain head {head.short()}")
         self.summary.setText("\n".join(lines))
+        self._show_cards()
         due = _due_lines(session)
         self.due_heading.setVisible(bool(due))
         self.due.setVisible(bool(due))
@@ -101,12 +149,49 @@ class HomeArea(Area):
         allowed = sorted(p for p in PERMISSIONS if session.can(p))
         self.permissions.setText("\n".join(f"• {_describe(p)}" for p in allowed) or "Nothing yet.")
         self._show_notices()
-        drafts = list_drafts(vault) if session.user else []
-        self.drafts.setText(
-            "\n".join(f"• {d.form.replace('_', ' ')} (kept {uk_time(d.saved_at)})" for d in drafts)
-            or "None."
-        )
 
+    def _show_cards(self) -> None:
+        while self.cards_box.count():
+            item = self.cards_box.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        self.card_links = []
+        self.shown_cards = cards(self.session) if self.session.user is not None else []
+        for made in self.shown_cards:
+            self.cards_box.addWidget(self._card_widget(made))
+
+    def _card_widget(self, made: Card) -> QtWidgets.QWidget:
+        frame = QtWidgets.QFrame()
+        frame.setObjectName("homeCard")
+        urgent = any(link.urgent for link in made.links)
+        frame.setStyleSheet("QFrame#homeCard { border: 1px solid #b1b4b6; border-left: 6px solid %s; "
+                            "background: #ffffff; }" % ("#b10e1e" if urgent else "#1d70b8"))
+        frame.setAccessibleName(made.title)
+        box = QtWidgets.QVBoxLayout(frame)
+        box.setContentsMargins(12, 8, 12, 8)
+        box.setSpacing(2)
+        box.addWidget(heading(made.title, 2))
+        if not made.links and made.empty:
+            box.addWidget(plain_label(made.empty))
+        for link in [*made.links, *([made.more] if made.more else [])]:
+            box.addWidget(self._link(link))
+        return frame
+
+    def _link(self, link: Link) -> QtWidgets.QWidget:
+        colour = "#b10e1e" if link.urgent else "#1d70b8"
+        if link.go is None:
+            label = plain_label(link.text)
+            label.setStyleSheet(f"color: {colour};" + (" font-weight: bold;" if link.urgent else ""))
+            return label
+        button = LinkButton(link.text, colour, link.urgent)
+        button.clicked.connect(lambda _c=False, go=link.go: self.follow(go))
+        self.card_links.append(button)
+        return button
+
+    def follow(self, go) -> None:
+        main = self.window()
+        if hasattr(main, "show_area"):
+            go(main)
 
     def _show_notices(self) -> None:
         while self.notices.count():
@@ -162,24 +247,6 @@ def _due_lines(session) -> list[str]:
         from app.retention import due_count
 
         lines.append(f"Retention: {due_count(vault)} retained records due for review (clause 8.1)")
-    if session.can("accounts.acknowledge") and session.can("corrections.read"):   # the DPM (7.2)
-        from app.corrections import outstanding as corrections_outstanding
-
-        waiting = corrections_outstanding(vault)
-        if waiting:
-            lines.append(f"Corrections (clause 7.2): {plural(len(waiting), 'item')} outstanding; the oldest "
-                         f"{plural(waiting[0].age_days, 'day')} old (see Corrections)")
-            for item in waiting[:5]:
-                lines.append(f"  • {item.what} — {plural(item.age_days, 'day')}")
-        else:
-            lines.append("Corrections (clause 7.2): nothing outstanding")
-    if session.can("disclosures.write"):   # the SPOC: consent requests (6.2, 6.3)
-        from app.consent import counts as consent_counts
-
-        found = consent_counts(vault)
-        if found["to_answer"] or found["awaiting_answer"]:
-            lines.append(f"Consents: {plural(found['to_answer'], 'request')} from partners to answer, "
-                         f"{plural(found['awaiting_answer'], 'request')} of this desk awaiting an answer (Consents)")
     if session.can("accounts.acknowledge"):   # the Data Protection Manager
         from app.exchange.packages import unencrypted_exports
 

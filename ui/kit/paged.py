@@ -9,18 +9,24 @@ conditions of its SQL, never applied by scanning pages here.
 
 The first page is `page_size` rows and each further one twice the last, up to `max_page_size`
 (scrolling to the end of 100,000 rows takes about 25 pages rather than 500; each page costs a
-worker round trip, an insert and a repaint). Sorting by a column orders the rows loaded so far,
-and pages arriving later take their places in that order (the model sorts itself: a
-QSortFilterProxyModel on top placed each arriving row by a binary search of Python `lessThan`
-calls and made every page slower than the last). Ties keep the order the rows arrived in.
+worker round trip, an insert and a repaint).
+
+Sorting happens in the database, over the whole set (issue 17): a model names the columns that
+sort in `sorts` (column -> the key of the core's whitelisted sort map, app/listing.py) and
+clicking such a header reads the list again from the first page with `sort` and `descending`
+in the query. A column not in `sorts` does not sort (its click is refused and the arrow stays
+where it was), so a list never pretends that ordering the rows loaded so far orders them all.
+The arrow is drawn in the header's text, ▲ ascending and ▼ descending as Windows shows it (Qt's
+own indicator points the other way in some styles and is hidden); `sort_caption` says in words
+what order is shown.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 from ui.kit.dialogs import error_text
-from ui.qt import QtCore, Signal
+from ui.qt import QtCore, QtGui, Signal
 from ui.worker import Op
 
 _QT = QtCore.Qt
@@ -33,12 +39,15 @@ _ASCENDING, _DESCENDING = _QT.SortOrder.AscendingOrder, _QT.SortOrder.Descending
 
 class PagedTableModel(QtCore.QAbstractTableModel):
     columns: tuple[str, ...] = ()
-    natural_sort: tuple[int, Any] | None = (0, _DESCENDING)  # the order pages arrive in, if a column's
+    sorts: dict[int, str] = {}  # column -> the core's sort key; only these columns sort
+    default_sort: tuple[int, Any] = (0, _DESCENDING)
     fallback = "The list could not be read. Try again."
 
     loading_changed = Signal(bool)
     failed = Signal(str)   # the error in words
     page_arrived = Signal()
+    sort_changed = Signal()
+    sort_refused = Signal(int, object)  # a click on a column that does not sort: the (column, order) kept
 
     def __init__(self, vault, parent: QtCore.QObject | None = None, page_size: int = 200,
                  max_page_size: int | None = None):
@@ -49,12 +58,12 @@ class PagedTableModel(QtCore.QAbstractTableModel):
         self.query: dict = {}
         self._items: list = []
         self._texts: list[tuple[str, ...]] = []
-        self._arrival: list[int] = []
         self._next_after: Any = None
         self._next_size = page_size
         self._more = False
         self._op: Op | None = None
-        self._sort: tuple[int, Any] | None = None
+        self._sort: tuple[int, Any] = self.default_sort
+        self._started = False
 
     # ---- hooks (read_page and row_texts run in the worker: plain data, no Qt) ---------------
 
@@ -67,24 +76,28 @@ class PagedTableModel(QtCore.QAbstractTableModel):
     def item_id(self, item):
         return getattr(item, "id", None)
 
-    def sort_key(self, column: int) -> Callable[[Any, tuple[str, ...]], Any]:
-        """What a column sorts on, from the item and its cells' text (by default the text)."""
-        return lambda _item, texts: texts[column]
-
     def tooltip(self, row: int, column: int) -> str:
         return self._texts[row][column]
 
     def alignment(self, column: int):
         return None
 
+    def foreground(self, row: int, column: int):
+        """A cell's text colour (a QColor), or None; an urgent cell says so in words as well."""
+        return None
+
+    def bold(self, row: int, column: int) -> bool:
+        return False
+
     # ---- loading ---------------------------------------------------------------------------
 
     def reload(self, **query) -> None:
         """Read again from the first page, with these conditions (for the core's query)."""
-        self.query = dict(query)
+        self.query = {**query, **self.sort_query()}
+        self._started = True
         self._drop_op()
         self.beginResetModel()
-        self._items, self._texts, self._arrival = [], [], []
+        self._items, self._texts = [], []
         self._next_after, self._more, self._next_size = None, True, self.page_size
         self.endResetModel()
         self._fetch()
@@ -92,7 +105,7 @@ class PagedTableModel(QtCore.QAbstractTableModel):
     def clear(self) -> None:
         self._drop_op()
         self.beginResetModel()
-        self._items, self._texts, self._arrival, self._more = [], [], [], False
+        self._items, self._texts, self._more = [], [], False
         self.endResetModel()
 
     def _drop_op(self) -> None:
@@ -128,10 +141,7 @@ class PagedTableModel(QtCore.QAbstractTableModel):
             self.beginInsertRows(QtCore.QModelIndex(), first, first + len(items) - 1)
             self._items.extend(items)
             self._texts.extend(texts)
-            self._arrival.extend(range(first, first + len(items)))
             self.endInsertRows()
-            if self._sort is not None and self._sort != self.natural_sort:
-                self._apply_sort()
         self.loading_changed.emit(False)
         self.page_arrived.emit()
 
@@ -151,34 +161,37 @@ class PagedTableModel(QtCore.QAbstractTableModel):
         if not parent.isValid():
             self._fetch()
 
-    # ---- sorting (the rows loaded so far) ----------------------------------------------------
+    # ---- sorting (in the database, over the whole set) --------------------------------------
+
+    def sortable(self, column: int) -> bool:
+        return column in self.sorts
+
+    def sort_state(self) -> tuple[int, Any]:
+        """(column, Qt order) of the list as shown."""
+        return self._sort
 
     def sort(self, column: int, order=_ASCENDING) -> None:
-        if not 0 <= column < len(self.columns):
+        if not self.sortable(column):
+            self.sort_refused.emit(*self._sort)
             return
-        self._sort = (column, _QT.SortOrder(order))
-        self._apply_sort()
+        state = (column, _QT.SortOrder(order))
+        if state == self._sort:
+            return
+        self._sort = state
+        self.headerDataChanged.emit(_QT.Orientation.Horizontal, 0, max(0, len(self.columns) - 1))
+        if self._started:
+            self.reload(**{k: v for k, v in self.query.items() if k not in ("sort", "descending")})
+        self.sort_changed.emit()
 
-    def _apply_sort(self) -> None:
+    def sort_query(self) -> dict:
+        if not self.sorts:
+            return {}
         column, order = self._sort
-        key = self.sort_key(column)
-        items, texts, arrival = self._items, self._texts, self._arrival
-        natural = sorted(range(len(items)), key=arrival.__getitem__)
-        if (column, order) == self.natural_sort:
-            ordered = natural
-        else:  # stable: ties keep the order they arrived in, whichever way the column sorts
-            ordered = sorted(natural, key=lambda i: key(items[i], texts[i]), reverse=order == _DESCENDING)
-        if ordered == list(range(len(items))):
-            return
-        self.layoutAboutToBeChanged.emit()
-        position = {old: new for new, old in enumerate(ordered)}
-        old_indexes = self.persistentIndexList()
-        self._items = [items[i] for i in ordered]
-        self._texts = [texts[i] for i in ordered]
-        self._arrival = [arrival[i] for i in ordered]
-        self.changePersistentIndexList(old_indexes, [self.index(position[i.row()], i.column())
-                                                     for i in old_indexes])
-        self.layoutChanged.emit()
+        return {"sort": self.sorts[column], "descending": order == _DESCENDING}
+
+    def sort_caption(self) -> str:
+        """What order the list shows, in words (from the core's sort map); "" if it does not sort."""
+        return ""
 
     # ---- what a screen reads ---------------------------------------------------------------
 
@@ -200,8 +213,16 @@ class PagedTableModel(QtCore.QAbstractTableModel):
         return 0 if parent.isValid() else len(self.columns)
 
     def headerData(self, section, orientation, role=DISPLAY):  # noqa: N802 - Qt's name
-        if role == DISPLAY and orientation == _QT.Orientation.Horizontal and 0 <= section < len(self.columns):
+        if orientation != _QT.Orientation.Horizontal or not 0 <= section < len(self.columns):
+            return None
+        if role == DISPLAY:
+            if self.sorts and section == self._sort[0]:
+                return f"{self.columns[section]} {'▲' if self._sort[1] == _ASCENDING else '▼'}"
             return self.columns[section]
+        if role == TOOLTIP and self.sorts:
+            return ("Sorted by this column; click to reverse" if section == self._sort[0] else
+                    "Click to sort the whole list by this column" if self.sortable(section) else
+                    "This column does not sort")
         return None
 
     def data(self, index, role=DISPLAY):
@@ -216,4 +237,31 @@ class PagedTableModel(QtCore.QAbstractTableModel):
             return self.tooltip(row, index.column())
         if role == _ALIGN:
             return self.alignment(index.column())
+        if role == _QT.ItemDataRole.ForegroundRole:
+            return self.foreground(row, index.column())
+        if role == _QT.ItemDataRole.FontRole and self.bold(row, index.column()):
+            font = QtGui.QFont()
+            font.setBold(True)
+            return font
         return None
+
+
+def setup_sorting(table, model: PagedTableModel) -> None:
+    """A QTableView over `model` sorting in the database: the header's clicks go to the model, the
+    header's own arrow is hidden (the model draws ▲/▼ in the text), a refused click puts the
+    header back where the list is."""
+    header = table.horizontalHeader()
+    column, order = header.sortIndicatorSection(), header.sortIndicatorOrder()
+    if table.property("spocdeskRestored") and model.sortable(column):
+        model.sort(column, order)  # the sort this table was left in (ui/kit/tables.py)
+    header.setSortIndicator(*model.sort_state())
+    header.setSectionsClickable(True)
+    table.setSortingEnabled(True)
+    header.setSortIndicatorShown(False)  # after setSortingEnabled, which shows Qt's own arrow again
+
+    def refused(column, order):
+        header.blockSignals(True)
+        header.setSortIndicator(column, order)
+        header.blockSignals(False)
+
+    model.sort_refused.connect(refused)

@@ -28,14 +28,37 @@ from ui.kit.dialogs import error_text
 from ui.kit.fields import DateField, LineBox, TextBox
 from ui.kit.formatting import plural, uk_date, uk_time
 from ui.kit.forms import combo, selected_key
+from ui.kit.paged import PagedTableModel, setup_sorting
+from ui.kit.tables import remember
 from ui.meetings.forms import Form, NewMeetingDialog, fill_rows, make_table, partner_items
-from ui.worker import Op
 from ui.kit.widgets import announce, Area, ErrorSummary, FieldRow, frameless_scroll, heading, hint_label, plain_label
 
 LIST_COLUMNS = ("Reference", "Date (UK time)", "Status", "Accepted")
 ATTENDEE_COLUMNS = ("Name", "Role or title", "Agency", "Appendix 1 statement")
 ACTION_COLUMNS = ("4P", "Action", "Owner", "Due", "Status")
 EARLIER_COLUMNS = ("4P", "Meeting", "Action", "Owner", "Due", "Status")
+
+
+class MeetingListModel(PagedTableModel):
+    """The meetings, sorted and paged in the database (app.meetings.meetings_page); the status
+    filter is a condition of its query."""
+
+    columns = LIST_COLUMNS
+    sorts = {0: "reference", 1: "when", 2: "status"}
+    default_sort = (1, Qt.SortOrder.DescendingOrder)
+    fallback = "The meetings could not be read."
+
+    def read_page(self, vault, query, after, limit):
+        page = core.meetings_page(vault, status=query.get("status"), after=after, limit=limit,
+                                  sort=query.get("sort"), descending=query.get("descending"))
+        return page.items, page.next_after
+
+    def row_texts(self, m) -> tuple[str, ...]:
+        return (m.reference, m.held_at_display, core.STATUS_LABELS[m.status], f"{m.accepted} of {m.attendees}")
+
+    def sort_caption(self) -> str:
+        query = self.sort_query()
+        return core.MEETING_SORT.caption(query["sort"], query["descending"])
 
 
 class MeetingsArea(Area):
@@ -47,8 +70,6 @@ class MeetingsArea(Area):
         super().__init__(session, parent)
         self.agreement = load_agreement()
         self.manage = session.can("meetings.manage")
-        self.summaries: list = []
-        self._list_op: Op | None = None
         self.current: core.Meeting | None = None
         self.earlier: list = []
         self.dialog: NewMeetingDialog | None = None
@@ -86,12 +107,27 @@ class MeetingsArea(Area):
         row.addWidget(self.list_note)
         lv.addLayout(row)
         self.status_filter.currentIndexChanged.connect(lambda _i: self.refresh())
-        self.table = make_table(LIST_COLUMNS, "Meetings")
+        self.model = MeetingListModel(session.vault, self)
+        self.model.failed.connect(self.list_note.setText)
+        self.model.page_arrived.connect(self._list_arrived)
+        self.model.sort_changed.connect(self._list_arrived)
+        self.table = QtWidgets.QTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("Meetings")
+        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
-        for col in range(len(LIST_COLUMNS)):
-            header.setSectionResizeMode(col, QtWidgets.QHeaderView.ResizeMode.Stretch if col == 1
-                                        else QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
-        self.table.itemSelectionChanged.connect(self._selected)
+        header.setStretchLastSection(True)
+        header.setSectionsMovable(True)
+        for col, width in enumerate((140, 260, 110)):
+            self.table.setColumnWidth(col, width)
+        remember(self.table, "meetings")
+        setup_sorting(self.table, self.model)
+        self.table.selectionModel().selectionChanged.connect(lambda *_a: self._selected())
+        self.table.setMinimumHeight(170)  # five meetings in view before the list scrolls
         lv.addWidget(self.table, 1)
         split.addWidget(left)
 
@@ -101,7 +137,7 @@ class MeetingsArea(Area):
         split.addWidget(self.detail_scroll)
         split.setStretchFactor(0, 0)
         split.setStretchFactor(1, 1)
-        split.setSizes([130, 800])
+        split.setSizes([200, 800])
         self._build_detail()
 
     # ---- the meeting's page ----------------------------------------------------------------
@@ -346,41 +382,35 @@ class MeetingsArea(Area):
         (not audited as a new view), and stays selected when the list comes back."""
         if self.current is not None:
             self.load(self.current.id, audit=False)
-        vault, status = self.session.vault, self.status_filter.currentData() or None
-        if self._list_op is not None:
-            self._list_op.cancel()
-        self._list_op = Op(self, lambda: core.list_meetings(vault, status=status), "The meetings could not be read.") \
-            .error_to(self.list_note).success(self._list_arrived).run()
+        self.model.reload(status=self.status_filter.currentData() or None)
 
-    def _list_arrived(self, summaries: list) -> None:
-        self.summaries = summaries
-        self._fill_list()
-        self.list_note.setText(f"{plural(len(self.summaries), 'meeting')}.")
+    @property
+    def summaries(self) -> list:
+        return self.model.items()
+
+    def _list_arrived(self) -> None:
+        self.list_note.setText(f"{self.model.sort_caption()}. {plural(self.model.rowCount(), 'meeting')}"
+                               + (", scroll for more." if self.model.canFetchMore() else "."))
         if self.current is not None:
             self._select_row(self.current.id)
-
-    def _fill_list(self) -> None:
-        self.table.blockSignals(True)
-        rows = [(m.reference, m.held_at_display, core.STATUS_LABELS[m.status], f"{m.accepted} of {m.attendees}")
-                for m in self.summaries]
-        fill_rows(self.table, rows, [m.id for m in self.summaries])
-        self.table.setMinimumHeight(96)
-        self.table.blockSignals(False)
 
     def select(self, meeting_id: str, *, audit: bool = True) -> None:
         self._select_row(meeting_id)
         self.load(meeting_id, audit=audit)
 
     def _select_row(self, meeting_id: str) -> None:
-        for row, m in enumerate(self.summaries):
+        for row, m in enumerate(self.model.items()):
             if m.id == meeting_id:
                 self.table.blockSignals(True)
+                self.table.selectionModel().blockSignals(True)
                 self.table.selectRow(row)
+                self.table.selectionModel().blockSignals(False)
                 self.table.blockSignals(False)
                 break
 
     def _selected(self) -> None:
-        key = selected_key(self.table)
+        rows = self.table.selectionModel().selectedRows()
+        key = self.model.item(rows[0].row()).id if rows else None
         if key and (self.current is None or self.current.id != key):
             if self.current is not None and self.has_unsaved_changes():
                 # Opening another meeting would clear what was typed: ask first (ui/kit/guard.py).

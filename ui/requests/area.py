@@ -8,27 +8,22 @@ from __future__ import annotations
 from app import textcheck
 from app.drafts import discard_draft
 from app.errors import SpocError
-from app.requests import allowed, get_request, list_requests, overdue_dispatches
+from app.requests import (OVERDUE_SORT, REQUEST_SORT, TO_ANSWER_SORT, allowed, allowed_dispatch, get_request, list_requests,
+                          overdue_page, receives_requests, to_answer_page)
 from app.search import search
 from ui.qt import QtCore, QtWidgets, Qt, Signal
 from ui.kit.dialogs import error_text
-from ui.kit.formatting import plural, uk_date
+from ui.kit.formatting import agency_name, plural, uk_date
 from ui.requests.form import RequestForm
 from ui.requests.view import REQUEST_STATUS_TITLES, RequestView
 from ui.kit.widgets import Area, ErrorSummary, heading, hint_label, HINT_STYLE, plain_label, SUCCESS_STYLE
-from ui.kit.paged import ID_ROLE, PagedTableModel
+from ui.kit.paged import ID_ROLE, PagedTableModel, setup_sorting
+from ui.kit.tables import remember
 from ui.worker import Op
 
 PAGE_SIZE = 200  # the first page: enough to fill the window, fast to show
 MAX_PAGE_SIZE = 5000  # each further page doubles, up to this (list_requests' own cap)
 COLUMNS = ("Reference", "Request date", "Status", "Requested by", "Subjects", "Agencies answered", "Overdue")
-
-
-def _sort_key(column: int):
-    """What each column sorts on (the reference sorts as the request's sequence number)."""
-    return (lambda item: item.seq, lambda item: item.request_date, lambda item: item.status,
-            lambda item: item.requester_name.casefold(), lambda item: item.subjects,
-            lambda item: item.answered, lambda item: item.overdue)[column]
 
 
 def row_texts(item) -> tuple[str, ...]:
@@ -40,11 +35,12 @@ def row_texts(item) -> tuple[str, ...]:
 
 
 class RequestListModel(PagedTableModel):
-    """Request summaries, newest first (keyset on seq), paged through the worker (ui/kit/paged.py);
-    the status filter is a condition of app.requests.list_requests. Sorting by a column orders
-    the rows loaded so far, the reference as the request's sequence number."""
+    """Request summaries, paged through the worker (ui/kit/paged.py); the status filter and the
+    sort are conditions of app.requests.list_requests, so both run over the whole set. The
+    reference, date, status and requester sort; the counts do not (use "Overdue answers")."""
 
     columns = COLUMNS
+    sorts = {0: "reference", 1: "date", 2: "status", 3: "requester"}
     fallback = "The list could not be read. Try again."
 
     def __init__(self, vault, parent: QtCore.QObject | None = None, page_size: int = PAGE_SIZE,
@@ -59,18 +55,90 @@ class RequestListModel(PagedTableModel):
         super().reload(status=status)
 
     def read_page(self, vault, query, after, limit):
-        page = list_requests(vault, after=after, limit=limit, status=query.get("status"))
+        page = list_requests(vault, after=after, limit=limit, status=query.get("status"), sort=query.get("sort"),
+                             descending=query.get("descending"))
         return page.items, page.next_after
 
     def row_texts(self, item) -> tuple[str, ...]:
         return row_texts(item)
 
-    def sort_key(self, column: int):
-        key = _sort_key(column)
-        return lambda item, _texts: key(item)
+    def sort_caption(self) -> str:
+        query = self.sort_query()
+        return REQUEST_SORT.caption(query["sort"], query["descending"])
 
     def summary(self, row: int):
         return self.item(row)
+
+
+OVERDUE_COLUMNS = ("Reference", "Agency", "Status", "Due", "Days overdue")
+
+
+class OverdueModel(PagedTableModel):
+    """The overdue answers, oldest overdue first, sorted and paged in the database
+    (app.requests.overdue_page)."""
+
+    columns = OVERDUE_COLUMNS
+    sorts = {0: "reference", 1: "agency", 2: "status", 3: "due", 4: "due"}
+    default_sort = (3, Qt.SortOrder.AscendingOrder)
+    fallback = "The overdue answers could not be read. Try again."
+
+    def sort_query(self) -> dict:
+        query = super().sort_query()
+        if self._sort[0] == 4:  # more days overdue is an earlier due date
+            query["descending"] = not query["descending"]
+        return query
+
+    def read_page(self, vault, query, after, limit):
+        page = overdue_page(vault, after=after, limit=limit, sort=query.get("sort"),
+                            descending=query.get("descending"), asked_by_us=True)
+        return page.items, page.next_after
+
+    def row_texts(self, item) -> tuple[str, ...]:
+        d = item.dispatch
+        return (item.reference, d.agency_name, d.status.capitalize(), uk_date(d.due_date),
+                plural(item.days_overdue, "day"))
+
+    def item_id(self, item):
+        return item.request_id
+
+    def sort_caption(self) -> str:
+        query = self.sort_query()
+        if self._sort[0] == 4:
+            return "Most days overdue first" if not query["descending"] else "Fewest days overdue first"
+        return OVERDUE_SORT.caption(query["sort"], query["descending"])
+
+
+TO_ANSWER_COLUMNS = ("Reference", "From", "Request date", "Answer due", "Status")
+
+
+class ToAnswerModel(PagedTableModel):
+    """A partner desk's requests to answer: its dispatches awaiting an answer, due date first,
+    sorted and paged in the database (app.requests.to_answer_page)."""
+
+    columns = TO_ANSWER_COLUMNS
+    sorts = {0: "reference", 1: "from", 3: "due"}
+    default_sort = (3, Qt.SortOrder.AscendingOrder)
+    fallback = "The requests to answer could not be read. Try again."
+
+    def read_page(self, vault, query, after, limit):
+        page = to_answer_page(vault, after=after, limit=limit, sort=query.get("sort"),
+                              descending=query.get("descending"))
+        return page.items, page.next_after
+
+    def row_texts(self, item) -> tuple[str, ...]:
+        d = item.dispatch
+        due = uk_date(d.due_date) if d.due_date else "—"
+        if d.is_overdue():
+            due += f" (OVERDUE by {plural(d.days_overdue(), 'day')})"
+        return (item.reference, agency_name(item.origin_agency), uk_date(item.request_date), due,
+                "Acknowledged" if d.status == "acknowledged" else "Not yet acknowledged")
+
+    def item_id(self, item):
+        return item.request_id
+
+    def sort_caption(self) -> str:
+        query = self.sort_query()
+        return TO_ANSWER_SORT.caption(query["sort"], query["descending"])
 
 
 def _table(columns) -> QtWidgets.QTableWidget:
@@ -135,8 +203,8 @@ class RequestsArea(Area):
         self.new_button.setVisible(self.session.can("requests.write"))
         top.addWidget(self.new_button)
         layout.addLayout(top)
-        layout.addWidget(hint_label("Personal data requests (Appendix 2), newest first. Open one to see every "
-                                    "agency's answer side by side."))
+        layout.addWidget(hint_label("Personal data requests (Appendix 2). Click a column's heading to sort the "
+                                    "whole list by it; open a request to see every agency's answer side by side."))
 
         tools = QtWidgets.QHBoxLayout()
         self.search_box = QtWidgets.QLineEdit()
@@ -156,6 +224,9 @@ class RequestsArea(Area):
         self.filter = QtWidgets.QComboBox()
         show_label.setBuddy(self.filter)
         self.filter.setAccessibleName("Show")
+        self.partner_desk = receives_requests(self.session.vault)
+        if self.partner_desk:  # a desk other desks send requests to opens on its own work (issue 17)
+            self.filter.addItem("To answer (sent to this desk)", "to-answer")
         for text, value in (("All requests", None), ("Drafts", "draft"), ("Open", "open"), ("Closed", "closed"),
                             ("Overdue answers (for chasing)", "overdue")):
             self.filter.addItem(text, value)
@@ -181,28 +252,29 @@ class RequestsArea(Area):
         self.model.loading_changed.connect(self._update_showing)
         self.model.rowsInserted.connect(lambda *_a: self._update_showing())
         self.model.failed.connect(lambda text: self.list_summary.show_problems([(self.filter, text)]))
-        self.table = QtWidgets.QTableView()
-        self.table.setModel(self.model)
-        self.table.setAccessibleName("Requests")
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
-        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setAlternatingRowColors(True)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        for column, width in enumerate((150, 110, 90, 220, 80, 140)):
-            self.table.setColumnWidth(column, width)
-        self.table.activated.connect(self._open_index)
-        self.table.doubleClicked.connect(self._open_index)
+        self.table = self._paged_table(self.model, "Requests", "requests", (150, 110, 90, 220, 80, 140))
         self.views.addWidget(self.table)
         # overdue
-        self.overdue_table = _table(("Reference", "Agency", "Status", "Due", "Days overdue"))
-        self.overdue_table.setAccessibleName("Overdue answers")
-        self.overdue_table.itemActivated.connect(self._open_item)
-        self.overdue_table.itemDoubleClicked.connect(self._open_item)
+        self.overdue_model = OverdueModel(self.session.vault, self)
+        self.overdue_model.loading_changed.connect(self._update_showing)
+        self.overdue_model.rowsInserted.connect(lambda *_a: self._update_showing())
+        self.overdue_model.failed.connect(lambda text: self.list_summary.show_problems([(self.filter, text)]))
+        self.overdue_table = self._paged_table(self.overdue_model, "Overdue answers", "requests.overdue",
+                                               (150, 220, 110, 110))
         self.views.addWidget(self.overdue_table)
+        # to answer (a partner desk)
+        self.to_answer_model = ToAnswerModel(self.session.vault, self)
+        self.to_answer_model.loading_changed.connect(self._update_showing)
+        self.to_answer_model.rowsInserted.connect(lambda *_a: self._update_showing())
+        self.to_answer_model.failed.connect(lambda text: self.list_summary.show_problems([(self.filter, text)]))
+        self.to_answer_table = self._paged_table(self.to_answer_model, "Requests to answer", "requests.to_answer",
+                                                 (150, 220, 110, 220))
+        self.views.addWidget(self.to_answer_table)
+        self.respond_first = QtWidgets.QPushButton("&Respond…")
+        self.respond_first.setAccessibleName("Respond to the chosen request, or the one due first")
+        self.respond_first.clicked.connect(self.respond_to_selected)
+        for model in (self.model, self.overdue_model, self.to_answer_model):
+            model.sort_changed.connect(self._update_showing)
         # search results
         self.results_table = _table(("Reference", "Kind", "Found"))
         self.results_table.setAccessibleName("Search results")
@@ -217,22 +289,62 @@ class RequestsArea(Area):
         self.back_to_all.clicked.connect(self.clear_search)
         self.back_to_all.hide()
         bottom.addWidget(self.open_button)
+        bottom.addWidget(self.respond_first)
+        self.respond_first.hide()
         bottom.addWidget(self.back_to_all)
         bottom.addStretch(1)
         layout.addLayout(bottom)
         return page
 
+    def _paged_table(self, model, name: str, remembered: str, widths) -> QtWidgets.QTableView:
+        table = QtWidgets.QTableView()
+        table.setModel(model)
+        table.setAccessibleName(name)
+        table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.verticalHeader().setVisible(False)
+        table.setAlternatingRowColors(True)
+        table.horizontalHeader().setStretchLastSection(True)
+        table.horizontalHeader().setSectionsMovable(True)
+        for column, width in enumerate(widths):
+            table.setColumnWidth(column, width)
+        remember(table, remembered)
+        setup_sorting(table, model)
+        table.activated.connect(self._open_index)
+        table.doubleClicked.connect(self._open_index)
+        return table
+
     def _update_showing(self, *_args) -> None:
+        """The caption says what the list shows, in the order it shows it (issue 17)."""
         try:
-            if self.views.currentWidget() is not self.table:
+            current = self.views.currentWidget()
+            if current is self.table:
+                model = self.model
+                status = self.filter.currentText()
+                count = model.rowCount()
+                text = f"{model.sort_caption()}. Showing {plural(count, 'request')}"
+                if status and self.filter.currentData():
+                    text += f" ({status.lower()})"
+            elif current is self.to_answer_table:
+                model = self.to_answer_model
+                count = model.rowCount()
+                text = (f"{model.sort_caption()}. {plural(count, 'request')} from other desks "
+                        f"{'is' if count == 1 else 'are'} waiting for your answer")
+                if not count and not model.is_loading():
+                    text = "Nothing is waiting for your answer"
+            elif current is self.overdue_table:
+                model = self.overdue_model
+                count = model.rowCount()
+                text = (f"{model.sort_caption()}. Showing {plural(count, 'overdue answer')}. Open one to chase it "
+                        "or change its due date")
+            else:
                 return
-            count = self.model.rowCount()
-            text = f"Showing {plural(count, 'request')}"
-            if self.model.is_loading():
+            if model.is_loading():
                 text += " — loading more…"
-            elif self.model.canFetchMore():
-                text += " — scroll down for older ones"
-            self.showing.setText(text + ". Sorting orders the requests shown.")
+            elif model.canFetchMore():
+                text += " — scroll down for more"
+            self.showing.setText(text + ".")
         except RuntimeError:
             return
 
@@ -242,8 +354,13 @@ class RequestsArea(Area):
             self._list_op.cancel()
         self.list_summary.show_problems([])
         self.back_to_all.hide()
+        self.respond_first.setVisible(value == "to-answer")
         if value == "overdue":
             self.load_overdue()
+        elif value == "to-answer":
+            self.views.setCurrentWidget(self.to_answer_table)
+            self.to_answer_model.reload()
+            self._update_showing()
         else:
             self.views.setCurrentWidget(self.table)
             self.model.reload(value)
@@ -254,30 +371,8 @@ class RequestsArea(Area):
 
     def load_overdue(self) -> None:
         self.views.setCurrentWidget(self.overdue_table)
-        self.showing.setText("Loading overdue answers…")
-        vault = self.session.vault
-        self._run_list_op(lambda: overdue_dispatches(vault), self._overdue_arrived)
-
-    def _overdue_arrived(self, items) -> None:
-        try:
-            table = self.overdue_table
-            table.setSortingEnabled(False)
-            table.setRowCount(len(items))
-            for r, item in enumerate(items):
-                d = item.dispatch
-                cells = (item.reference, d.agency_name, d.status.capitalize(), uk_date(d.due_date),
-                         item.days_overdue)
-                for c, value in enumerate(cells):
-                    cell = QtWidgets.QTableWidgetItem()
-                    cell.setData(Qt.ItemDataRole.DisplayRole, value)
-                    cell.setData(ID_ROLE, item.request_id)
-                    table.setItem(r, c, cell)
-            table.setSortingEnabled(True)
-            table.resizeColumnsToContents()
-            self.showing.setText(f"{plural(len(items), 'answer')} {'is' if len(items) == 1 else 'are'} overdue, oldest "
-                                 "first. Open one to chase it or change its due date.")
-        except RuntimeError:
-            return
+        self.overdue_model.reload()
+        self._update_showing()
 
     def run_search(self) -> None:
         text = self.search_box.text()
@@ -328,7 +423,7 @@ class RequestsArea(Area):
     def clear_search(self) -> None:
         self.search_box.clear()
         self.back_to_all.hide()
-        self.filter.setCurrentIndex(0)
+        self.filter.setCurrentIndex(self.filter.findText("All requests"))
         self._filter_changed()
 
     def _open_index(self, index) -> None:
@@ -345,14 +440,33 @@ class RequestsArea(Area):
 
     def open_selected(self) -> None:
         current = self.views.currentWidget()
-        if current is self.table:
-            index = self.table.currentIndex()
+        if current in (self.table, self.overdue_table, self.to_answer_table):
+            index = current.currentIndex()
             if index.isValid():
                 self._open_index(index)
         else:
             item = current.currentItem()
             if item is not None:
                 self._open_item(item)
+
+    def respond_to_selected(self):
+        """Open the response form for the chosen request to answer (the first due when none is
+        chosen): no need to open the request and pick this desk's row first."""
+        model, table = self.to_answer_model, self.to_answer_table
+        if not model.rowCount():
+            return None
+        row = table.currentIndex().row() if table.currentIndex().isValid() else 0
+        item = model.item(row)
+        try:
+            request = get_request(self.session.vault, item.request_id)
+        except SpocError as exc:
+            self.list_summary.show_problems([(self.filter, error_text(exc, "The request could not be opened."))])
+            return None
+        dispatch = next((d for d in request.dispatches if d.id == item.dispatch.id), None)
+        if dispatch is None or not allowed_dispatch(self.session.vault, request, dispatch).respond.ok:
+            return None
+        self.view.load(request.id)
+        return self.open_response(request, dispatch)
 
     # ---- pages -----------------------------------------------------------------------------
 

@@ -21,13 +21,16 @@ from pathlib import Path
 from app.agreement import load_agreement
 from app.errors import SpocError
 from app.records import Invalid, today_london
+from app.requests import LABELS as REQUEST_LABELS
 from app.requests import channels_for
+from app.subjects import ROLES as SUBJECT_ROLES
 from app.responses import (LABELS, Response, answer_allowed, conditions_of_use, lawful_bases, mark_response_sent,
                            receive_response, record_response, responses_of_dispatch, update_response,
                            validate_response)
 from app.textcheck import visible
 from ui.kit.keys import primary_button
 from ui.kit.dialogs import error_text, info_box, question_box
+from ui.requests.subjects import KIND_TITLES
 from ui.kit.fields import CheckList, DateField, LineBox, TextBox, readonly_text, summary_row
 from ui.kit.formatting import (agency_name, channel_name, one_line,
                                uk_date, uk_time)
@@ -255,24 +258,48 @@ class ResponseForm(QtWidgets.QWidget):
         layout.addWidget(summary_row("Sent to", self.dispatch.agency_name))
         self.summary_asked = readonly_text(request.check_request, 4)
         layout.addWidget(summary_row("What is asked", self.summary_asked))
+        agreement = self.agreement
+
+        def names(items, codes) -> str:
+            by_id = {i.id: getattr(i, "text", None) or getattr(i, "name", "") for i in items}
+            return "\n".join(f"• {by_id.get(c, c)}" for c in codes)
+
+        purposes = [p for purpose in agreement.purposes for p in (purpose, *purpose.items)]
+        self.summary_reason = readonly_text(names(agreement.request_reasons, request.reasons) or "Not given", 2)
+        layout.addWidget(summary_row(REQUEST_LABELS["reasons"], self.summary_reason))
+        self.summary_purposes = readonly_text(names(purposes, request.purposes) or "None chosen", 3)
+        layout.addWidget(summary_row(REQUEST_LABELS["purposes"], self.summary_purposes))
+        if request.exploitation_types:
+            layout.addWidget(summary_row(REQUEST_LABELS["exploitation_types"], readonly_text(
+                names(agreement.exploitation_types, request.exploitation_types), 2)))
         if request.information:
-            layout.addWidget(summary_row("Information", readonly_text(request.information, 4)))
-        sought = [t.text for t in self.agreement.information_types if t.id in request.info_types]
+            info_date = uk_date(request.information_date, "")
+            layout.addWidget(summary_row("Information" + (f" (received {info_date})" if info_date else ""),
+                                         readonly_text(request.information, 4)))
+        if request.partnership_question:
+            layout.addWidget(summary_row(REQUEST_LABELS["partnership_question"],
+                                         readonly_text(request.partnership_question, 2)))
+        sought = [t.text for t in agreement.information_types if t.id in request.info_types]
         if sought:
             layout.addWidget(summary_row("Information sought (5.2)", readonly_text(
                 "\n".join(f"• {s}" for s in sought), 4)))
         subjects = []
-        for subject in request.subjects:
-            line = visible(subject.name)
-            if subject.role:
-                line += f" ({subject.role.replace('-', ' ')})"
-            if subject.date_of_birth:
-                line += f", born {uk_date(subject.date_of_birth)}"
+        for number, subject in enumerate(request.subjects, start=1):  # every subject's details, in full
+            role = SUBJECT_ROLES.get(subject.role or "unknown", subject.role or "")
+            lines = [f"{number}. {visible(subject.name)} — {KIND_TITLES.get(subject.kind, subject.kind)}"
+                     + (f", {role}" if role else "")]
             if subject.aliases:
-                line += "; also known as " + ", ".join(visible(a) for a in subject.aliases)
-            subjects.append(line)
-        self.summary_subjects = readonly_text("\n".join(subjects) or "None named", 5)
-        layout.addWidget(summary_row(f"Subjects ({len(subjects)})", self.summary_subjects))
+                lines.append("   Also known as: " + ", ".join(visible(a) for a in subject.aliases))
+            if subject.date_of_birth:
+                lines.append(f"   Date of birth: {uk_date(subject.date_of_birth)}")
+            lines += [f"   Address: {visible(a)}" for a in subject.addresses]
+            lines += [f"   {i.get('type') or 'Identifier'}: {visible(i.get('value', ''))}" for i in subject.identifiers]
+            if subject.description:
+                lines.append(f"   Description: {visible(subject.description)}")
+            subjects.append("\n".join(lines))
+        self.summary_subjects = readonly_text("\n".join(subjects) or "None named", min(12, max(3, len(subjects) * 3)))
+        self.summary_subjects.setAccessibleName("Every subject of the request, with their details")
+        layout.addWidget(summary_row(f"Subjects ({len(request.subjects)})", self.summary_subjects))
         if any("\u27e6" in s for s in subjects):
             flag = plain_label("Some names contain hidden characters, shown as ⟦U+…⟧ markers. "
                                "They are stored as received.")

@@ -21,7 +21,7 @@ from app.agreement import load_agreement
 from app.errors import SpocError
 from app.records import Invalid
 from app.requests import (CLOSE_REASONS, LABELS, acknowledge_dispatch, allowed, allowed_dispatch, close_request,
-                          default_due_date, problems_for_sending, send_plan, send_to_agencies, set_due_date)
+                          default_due_date, our_dispatch, problems_for_sending, send_plan, send_to_agencies, set_due_date)
 from app.exchange.packages import dispatch_state
 from app.responses import LABELS as RESPONSE_LABELS
 from app.responses import collation, explain_lawful_basis
@@ -287,6 +287,23 @@ class RequestView(QtWidgets.QWidget):
         self.notice.setStyleSheet(SUCCESS_STYLE)
         self.notice.hide()
         layout.addWidget(self.notice)
+        # On a partner desk: this desk's answer, when it is due, and Respond at once (issue 17).
+        self.answer_banner = QtWidgets.QFrame()
+        self.answer_banner.setObjectName("answerBanner")
+        self.answer_banner.setStyleSheet("QFrame#answerBanner { border-left: 6px solid #1d70b8; background: #e8f1f8; }")
+        banner = QtWidgets.QHBoxLayout(self.answer_banner)
+        banner.setContentsMargins(12, 8, 12, 8)
+        self.answer_due = plain_label("")
+        self.answer_due.setStyleSheet("font-weight: bold;")
+        self.answer_due.setAccessibleName("Your answer")
+        banner.addWidget(self.answer_due, 1)
+        self.banner_respond = QtWidgets.QPushButton("Respond")
+        self.banner_respond.setStyleSheet("QPushButton { background: #00703c; color: #ffffff; padding: 6px 14px; "
+                                          "font-weight: bold; }")
+        self.banner_respond.clicked.connect(self.respond_ours)
+        banner.addWidget(self.banner_respond)
+        self.answer_banner.hide()
+        layout.addWidget(self.answer_banner)
 
         actions = QtWidgets.QHBoxLayout()
         self.edit_button = QtWidgets.QPushButton("&Edit request")
@@ -508,6 +525,34 @@ class RequestView(QtWidgets.QWidget):
         self._fill_table()
         self._fill_body()
         self._row_chosen()
+        self._show_answer_banner()
+
+    def _show_answer_banner(self) -> None:
+        """"Your answer is due 11/12/2026 — Respond" on a request another desk sent this desk."""
+        vault, request = self.session.vault, self.request
+        ours = our_dispatch(vault, request)
+        may = allowed_dispatch(vault, request, ours).respond if ours is not None else None
+        if ours is None or not may.offered:
+            self.answer_banner.hide()
+            return
+        if ours.status in ("sent", "acknowledged"):
+            due = uk_date(ours.due_date) if ours.due_date else ""
+            late = ours.is_overdue()
+            text = (f"Your answer was due {due} and is overdue" if late else
+                    f"Your answer is due {due}" if due else "Your answer has not been sent yet")
+        else:
+            text = f"Answered: {STATUS_TITLES.get(ours.status, ours.status)}"
+        self.answer_due.setText(text)
+        self.answer_due.setStyleSheet("font-weight: bold;" + (" color: #b10e1e;" if "overdue" in text else ""))
+        self.banner_respond.setVisible(may.ok)
+        self.banner_respond.setAccessibleName(f"Respond to {request.reference}")
+        self.answer_banner.show()
+
+    def respond_ours(self) -> None:
+        """Respond without first choosing this desk's row in the table."""
+        ours = our_dispatch(self.session.vault, self.request) if self.request is not None else None
+        if ours is not None and allowed_dispatch(self.session.vault, self.request, ours).respond.ok:
+            self.respond_requested.emit(self.request, ours)
 
     @staticmethod
     def _agency(code: str) -> str:

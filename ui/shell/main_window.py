@@ -60,6 +60,9 @@ class MainWindow(QtWidgets.QMainWindow):
                 [a for a in area_classes if a.permission is None or session.can(a.permission)], start=1):
             area = area_class(session)
             self._areas[area.key] = area
+            from ui.kit import tables
+
+            tables.remember_all(area, area.key)  # every table keeps its widths, order and sort (issue 17)
             scroll = frameless_scroll()
             scroll.setWidget(area)
             self.stack.addWidget(scroll)
@@ -391,6 +394,9 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def save_window_state(self) -> None:
         config.set_window_state(WINDOW_STATE, bytes(self.saveGeometry()))
+        from ui.kit import tables
+
+        tables.save_all()  # every table's widths, order and sort (issue 17)
 
     def scrub(self) -> None:
         """Empty every input and view before the window is destroyed at lock."""

@@ -1,0 +1,228 @@
+"""Home's work list (issue 17): cards of linked lines, each saying what is waiting and opening it.
+
+A card is made by a small function registered with `@card(order)`: it takes the session and
+returns a `Card` (or None when it has nothing to show or the role may not see it). Each line is a
+`Link`: its words, whether it is urgent (shown in red, bold, and said in words: "OVERDUE"), and
+what clicking it does, a function of the main window (open a request, show an area). Adding a
+card for corrections, disputes or reviews is one more function here or in its area's package:
+
+    @card(50)
+    def disputes(session):
+        if not session.can("disputes.read"):
+            return None
+        items = app.disputes.open_disputes(session.vault)
+        return Card("Disputes to settle", [Link(f"{d.reference}: ...", open_area("disputes")) for d in items])
+
+Words are the user's, not the code's: no table names ("requests"), no "chain head".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from app.drafts import list_drafts
+from app.errors import SpocError
+from app.timeutil import london_display
+from ui.kit.formatting import agency_name, plural, uk_date, uk_time
+
+Go = Callable[[object], None]  # what a link does, given the main window
+
+
+@dataclass(frozen=True)
+class Link:
+    text: str
+    go: Go | None = None
+    urgent: bool = False
+
+
+@dataclass(frozen=True)
+class Card:
+    title: str
+    links: list[Link]
+    empty: str = ""                     # said when there are no links ("Nothing overdue.")
+    more: Link | None = None            # "See all 12 overdue answers"
+    key: str = field(default="", compare=False)
+
+
+_MAKERS: list[tuple[int, str, Callable]] = []
+SHOWN = 5  # lines a card shows before "See all …"
+
+
+def card(order: int):
+    """Register a card maker; cards show in `order` (lower first)."""
+    def register(maker):
+        _MAKERS.append((order, maker.__name__, maker))
+        _MAKERS.sort(key=lambda m: (m[0], m[1]))
+        return maker
+    return register
+
+
+def cards(session) -> list[Card]:
+    """Every registered card this session's role may see and that has something to say."""
+    out = []
+    for _order, name, maker in list(_MAKERS):
+        try:
+            made = maker(session)
+        except SpocError:
+            continue  # a card the role cannot read is not shown
+        if made is not None:
+            out.append(Card(made.title, made.links, made.empty, made.more, key=name))
+    return out
+
+
+# ---- what links do --------------------------------------------------------------------------
+
+
+def open_area(key: str, then: Callable[[object], None] | None = None) -> Go:
+    def go(main) -> None:
+        if main.show_area(key) and then is not None:
+            area = main.area(key)
+            if area is not None:
+                then(area)
+    return go
+
+
+def open_request(request_id: str) -> Go:
+    return open_area("requests", lambda area: area.open_request(request_id))
+
+
+def requests_filter(value: str) -> Go:
+    def choose(area) -> None:
+        area.show_list()
+        index = area.filter.findData(value)
+        if index >= 0:
+            area.filter.setCurrentIndex(index)
+    return open_area("requests", choose)
+
+
+# ---- the cards ---------------------------------------------------------------------------------
+
+
+@card(10)
+def to_answer(session):
+    """A partner desk: requests other desks sent it, due first."""
+    from app.requests import receives_requests, to_answer_page
+
+    if not session.can("responses.write") or not receives_requests(session.vault):
+        return None
+    page = to_answer_page(session.vault, limit=SHOWN + 1)
+    links = []
+    for item in page.items[:SHOWN]:
+        d = item.dispatch
+        due = f"your answer was due {uk_date(d.due_date)}: OVERDUE" if d.is_overdue() else \
+            f"your answer is due {uk_date(d.due_date)}" if d.due_date else "your answer is awaited"
+        links.append(Link(f"{item.reference} from {agency_name(item.origin_agency)}: {due}",
+                          open_request(item.request_id), d.is_overdue()))
+    more = Link("See everything waiting for your answer", requests_filter("to-answer")) \
+        if len(page.items) > SHOWN else None
+    return Card("Waiting for your answer", links, "Nothing is waiting for your answer.", more)
+
+
+@card(20)
+def overdue_answers(session):
+    """Answers this desk asked for and has not had by their due date (for chasing)."""
+    from app.requests import count_overdue, overdue_page
+
+    if not session.can("requests.read"):
+        return None
+    vault = session.vault
+    total = count_overdue(vault, asked_by_us=True)
+    page = overdue_page(vault, limit=SHOWN, asked_by_us=True)
+    links = [Link(f"{o.reference}: {o.dispatch.agency_name}'s answer was due {uk_date(o.dispatch.due_date)} "
+                  f"(OVERDUE by {plural(o.days_overdue, 'day')})", open_request(o.request_id), True)
+             for o in page.items]
+    if not links:
+        return Card("Answers to chase", [], "No answer you asked for is overdue.")
+    more = Link(f"See all {plural(total, 'overdue answer')}, oldest first", requests_filter("overdue")) \
+        if total > len(links) else None
+    return Card("Answers to chase", links, more=more)
+
+
+@card(30)
+def breach_clocks(session):
+    """The Data Protection Manager's open breaches and their clocks, overdue first, in red."""
+    from app import breaches as core
+
+    if not session.can("breaches.read"):
+        return None
+    items = core.list_breaches(session.vault, status="open", audit=False)  # overdue first, then nearest
+    links = []
+    for breach in items[:SHOWN]:
+        parts, urgent = [], False
+        for clock in (c for c in breach.clocks() if c.open):
+            who = core.clock_heading(clock.name, "short").split(":")[0]
+            if clock.overdue:
+                urgent = True
+                parts.append(f"tell the {who}: OVERDUE, was due {london_display(clock.deadline)}")
+            else:
+                parts.append(f"tell the {who} by {london_display(clock.deadline)}")
+        text = f"{breach.reference} ({breach.category_name}): " + ("; ".join(parts) or "clocks met")
+        links.append(Link(text, open_area("breaches", lambda area, ref=breach.reference: area.select(ref)), urgent))
+    more = Link(f"See all {plural(len(items), 'open breach', 'open breaches')}", open_area("breaches")) \
+        if len(items) > SHOWN else None
+    return Card("Breach clocks", links, "No breach is open.", more)
+
+
+_DRAFT_WORDS = {"breach_dialog": "The breach you were reporting is open again in its window",
+                "settings": "Continue changing the settings", "users": "Continue the user account you were editing",
+                "meetings": "Continue the meeting you were recording"}
+
+
+@card(40)
+def unsaved_drafts(session):
+    """Unsaved work kept from the last session: "Continue your request MSR-2026-0093"."""
+    from app.requests import reference_of_requests
+
+    if session.user is None:
+        return None
+    vault = session.vault
+    links = []
+    for draft in list_drafts(vault):
+        payload = draft.payload if isinstance(draft.payload, dict) else {}
+        kept = f" (kept {uk_time(draft.saved_at)})"
+        if draft.form == "requests":
+            request_id = payload.get("request_id")
+            reference = reference_of_requests(vault, [request_id])[0] if isinstance(request_id, str) else None
+            if payload.get("page") == "response":
+                text = f"Continue your answer to {reference}" if reference else "Continue your answer"
+            else:
+                text = f"Continue your request {reference}" if reference else "Continue your new request"
+        else:
+            text = _DRAFT_WORDS.get(draft.form, "Continue your unsaved work")
+        key = "requests" if draft.form == "requests" else draft.form
+        links.append(Link(text + kept, open_area(key) if key != "breach_dialog" else None))
+    return Card("Unsaved work", links) if links else None
+
+
+@card(50)
+def corrections_outstanding(session):
+    """The Data Protection Manager's corrections (7.2) not yet closed, oldest first, with their age."""
+    from app.corrections import outstanding
+
+    if not (session.can("accounts.acknowledge") and session.can("corrections.read")):
+        return None
+    waiting = outstanding(session.vault)
+    links = [Link(f"{item.what}: {plural(item.age_days, 'day')} old", open_area("corrections"))
+             for item in waiting[:SHOWN]]
+    more = Link(f"See all {plural(len(waiting), 'correction')} outstanding", open_area("corrections")) \
+        if len(waiting) > SHOWN else None
+    return Card("Corrections outstanding (clause 7.2)", links, "No correction is outstanding.", more)
+
+
+@card(60)
+def consents_waiting(session):
+    """Consent requests (6.2, 6.3): partners' to answer here, and this desk's awaiting an answer."""
+    from app.consent import counts
+
+    if not session.can("disclosures.write"):
+        return None
+    found = counts(session.vault)
+    links = []
+    if found["to_answer"]:
+        links.append(Link(f"{plural(found['to_answer'], 'consent request')} from partners to answer",
+                          open_area("consents"), True))
+    if found["awaiting_answer"]:
+        links.append(Link(f"{plural(found['awaiting_answer'], 'consent request')} of this desk awaiting the "
+                          "partner's answer", open_area("consents")))
+    return Card("Consents", links) if links else None
