@@ -895,6 +895,33 @@ def _v11_cases(db: Database) -> None:
         db.execute("UPDATE meeting_agenda_items SET case_id = ? WHERE id = ?", (case_id, item["id"]))
 
 
+# Issue 17, finding people: a second FTS5 table of search keys per subject (its rowid the
+# subject's seq), the name and aliases transliterated to ASCII and one Metaphone code per word
+# (app/namekeys.py). Triggers keep it in step through the SQL functions the gateway registers
+# on every connection, so every path that writes a subject (form, package, import, demo) is
+# covered; the backfill indexes the subjects already in the vault.
+SUBJECT_KEYS_TRIGGERS = (
+    "CREATE TRIGGER subject_keys_ai AFTER INSERT ON subjects BEGIN "
+    "INSERT INTO subject_keys(rowid, spelled, sounds) VALUES (new.seq, spoc_spelled_key(new.name, new.aliases), "
+    "spoc_sounds_key(new.name, new.aliases)); END",
+    "CREATE TRIGGER subject_keys_ad AFTER DELETE ON subjects BEGIN "
+    "DELETE FROM subject_keys WHERE rowid = old.seq; END",
+    "CREATE TRIGGER subject_keys_au AFTER UPDATE OF name, aliases ON subjects BEGIN "
+    "DELETE FROM subject_keys WHERE rowid = old.seq; "
+    "INSERT INTO subject_keys(rowid, spelled, sounds) VALUES (new.seq, spoc_spelled_key(new.name, new.aliases), "
+    "spoc_sounds_key(new.name, new.aliases)); END",
+)
+
+
+def _v18_subject_keys(db: Database) -> None:
+    db.execute("CREATE VIRTUAL TABLE subject_keys USING fts5(spelled, sounds, "
+               "tokenize='unicode61 remove_diacritics 2')")
+    for statement in SUBJECT_KEYS_TRIGGERS:
+        db.execute(statement)
+    db.execute("INSERT INTO subject_keys(rowid, spelled, sounds) SELECT seq, spoc_spelled_key(name, aliases),"
+               " spoc_sounds_key(name, aliases) FROM subjects")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "vault metadata, users and the audit trail", _v1_core),
     Migration(2, "vault policy settings", _v2_policy),
@@ -910,6 +937,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(10, "retention decisions, disposal certificates, subject access and FOI requests", _v10_retention),
     Migration(11, "cases (Appendix 2a) with stages, requests, referrals; links between subjects (4.3(4))",
               _v11_cases),
+    Migration(18, "search keys for names across scripts and spellings (transliteration, sounds like)",
+              _v18_subject_keys),
 )
 LATEST = MIGRATIONS[-1].version
 
