@@ -515,6 +515,25 @@ def parse_target(target) -> tuple[str, str]:
     return agency.strip(), (sub or "").strip()
 
 
+def dispatch_for_target(request: "Request", target: str) -> "Dispatch":
+    """The dispatch a response reference names: `DWP`, `DCC/CSIS`, or `DCC` alone when only one
+    team of that council was asked. Refused (InvalidInput), naming the teams, when several were."""
+    wanted = (target or "").strip().upper()
+    exact = [d for d in request.dispatches if d.target.upper() == wanted]
+    if exact:
+        return exact[0]
+    if "/" not in wanted:
+        teams = [d for d in request.dispatches if d.agency.upper() == wanted]
+        if len(teams) == 1:
+            return teams[0]
+        if teams:
+            named = ", ".join(f"{request.reference}/{d.target}" for d in teams)
+            raise InvalidInput(f"{request.reference} was sent to {len(teams)} teams of {teams[0].agency}; "
+                               f"name one: {named}.")
+    asked = ", ".join(d.target for d in request.dispatches) or "none"
+    raise InvalidInput(f"Request {request.reference} was not sent to {wanted} (agencies asked: {asked}).")
+
+
 def check_target(vault, target) -> tuple[str, str]:
     agreement = load_agreement()
     agency, sub = parse_target(target)

@@ -235,6 +235,7 @@ def _parse_ref(vault, ref: str):
     if not SAFE_REFERENCE.match(row["reference"]):
         raise InvalidInput(f"{row['reference']!r} cannot name a file; nothing was sent.")
     if answering:
+        answering = answering.partition("/")[0].strip().upper()  # MSR-2026-0001/DCC/ASC: this desk is DCC
         if answering != vault.agency:
             raise InvalidInput(f"{ref}: this desk is {vault.agency}; it can send only its own response "
                                f"({row['reference']}/{vault.agency}).")
