@@ -548,14 +548,40 @@ def check_target(vault, target) -> tuple[str, str]:
     return agency, sub
 
 
+def one_team_each(vault, request: "Request", targets) -> list[tuple[str, str]]:
+    """The targets as (agency, team) with one team per agency (issue 17): an agency and one of
+    its teams chosen together mean that team; two teams of one agency, or a team other than the
+    one the request already has for that agency, are refused in words (nothing is written), so a
+    council is never sent one request twice."""
+    agreement = load_agreement()
+    chosen: dict[str, str] = {}
+    for target in targets:
+        agency, sub = check_target(vault, target)
+        if agency in chosen and sub and chosen[agency] and chosen[agency] != sub:
+            raise InvalidInput(f"{agreement.partner(agency).name} is chosen twice ({agreement.partner_name(agency, chosen[agency])}"
+                               f" and {agreement.partner_name(agency, sub)}): a request goes to one team of each agency;"
+                               " choose one.")
+        if sub or agency not in chosen:
+            chosen[agency] = sub
+    for agency, sub in chosen.items():
+        for dispatch in request.dispatches:
+            if dispatch.agency == agency and dispatch.sub_service != sub:
+                if dispatch.status == "draft" and not sub:
+                    chosen[agency] = dispatch.sub_service  # "DCC" for a request that has DCC/CSIS: that team
+                    continue
+                state = "was sent this request" if dispatch.status != "draft" else "is already chosen"
+                raise InvalidInput(f"{dispatch.agency_name} {state}; a request goes to one team of each agency"
+                                   f"{', so it cannot also go to ' + agreement.partner_name(agency, sub) if sub else ''}.")
+    return list(chosen.items())
+
+
 def add_agencies(vault, request_id: str, targets) -> list[Dispatch]:
-    """Choose agencies to ask, as draft dispatches (nothing is sent)."""
+    """Choose agencies to ask, as draft dispatches (nothing is sent): one team of each agency."""
     require(vault.role, "requests.write", "choose agencies")
     request = _editable(vault, request_id)
     now = utc_now_iso()
     with vault.db.transaction():
-        for target in targets:
-            agency, sub = check_target(vault, target)
+        for agency, sub in one_team_each(vault, request, targets):
             vault.db.execute(
                 "INSERT INTO dispatches (id, request_id, agency, sub_service, status, created_at, created_by,"
                 " updated_at, updated_by) VALUES (?, ?, ?, ?, 'draft', ?, ?, ?, ?)"
@@ -603,8 +629,7 @@ def send_to_agencies(vault, request_id: str, targets=None, *, due_date=None, cha
             raise InvalidInput(f"Choose at least one agency to send {request.reference} to.")
     agreement = load_agreement()
     chosen = []
-    for target in targets:
-        agency, sub = check_target(vault, target)
+    for agency, sub in one_team_each(vault, request, targets):
         key = f"{agency}/{sub}" if sub else agency
         if key in existing and existing[key].status != "draft":
             raise InvalidInput(f"{request.reference} was already sent to {existing[key].agency_name}.")
@@ -776,13 +801,14 @@ def save_request(vault, request_id: str | None, data: dict, entries: list[dict],
             for sid in before:
                 if sid not in ids:
                     remove_subject(vault, request.id, sid)
+        # Drop first, so changing an agency's team (DCC/CSIS to DCC/LICENSING) is one team throughout.
+        dropped = [d.target for d in request.dispatches if d.status == "draft" and d.target not in wanted]
+        if dropped:
+            remove_agencies(vault, request.id, dropped)
         have = {d.target for d in request.dispatches}
         new = [t for t in wanted if t not in have]
         if new:
             add_agencies(vault, request.id, new)
-        dropped = [d.target for d in request.dispatches if d.status == "draft" and d.target not in wanted]
-        if dropped:
-            remove_agencies(vault, request.id, dropped)
         return get_request(vault, request.id, audit=False), ids
 
 
