@@ -281,14 +281,37 @@ def test_search_finds_a_subject_by_alias_and_opens_the_request(qtbot, area, desk
     qtbot.keyClick(area.search_box, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: area.views.currentWidget() is area.results_table, timeout=5000)
     table = area.results_table
-    found = [(table.item(r, 0).text(), table.item(r, 1).text(), table.item(r, 2).text())
-             for r in range(table.rowCount())]
-    assert (request.reference, "Subject", "Ion Popescu") in found
-    row = next(r for r in range(table.rowCount()) if table.item(r, 2).text() == "Ion Popescu")
+    found = [tuple(table.item(r, c).text() for c in range(table.columnCount())) for r in range(table.rowCount())]
+    assert ("Ion Popescu", "Person", "", "Johnny P", "12/04/1988", "Suspected perpetrator", request.reference,
+            "02/03/2026") in found
+    row = next(r for r in range(table.rowCount()) if table.item(r, 0).text() == "Ion Popescu")
     table.selectRow(row)
     area.open_selected()
     assert area.stack.currentWidget() is area.view and area.view.request.id == request.id
     assert desk.db.scalar("SELECT count(*) FROM audit_events WHERE action = 'search'") >= 1
+
+
+def test_search_shows_spellings_and_sounds_alike_and_says_what_was_searched(qtbot, area, desk):
+    create_request(desk, request_data(subjects=[
+        {"subject": {"name": "Миколай Шевченко", "date_of_birth": "1990-01-31"}, "role": "potential-victim"},
+        {"subject": {"name": "Muhammad <b>Rahimi</b>"}, "role": "associate"}]))
+    table = area.results_table
+
+    def search_for(text):
+        area.search_box.clear()
+        qtbot.keyClicks(area.search_box, text)
+        qtbot.keyClick(area.search_box, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: area.views.currentWidget() is table and "for “" in area.showing.text(), timeout=5000)
+        return [tuple(table.item(r, c).text() for c in range(3)) for r in range(table.rowCount())]
+
+    assert search_for("Shevchenko") == [("Миколай Шевченко", "Person", "Other spelling or script")]
+    assert table.item(0, 4).text() == "31/01/1990" and table.item(0, 5).text() == "Potential victim"
+    assert search_for("Mohammed") == [("Muhammad <b>Rahimi</b>", "Person", "Sounds like")]
+    assert "Sounds like" in area.showing.text() and "1 match for “Mohammed”" in area.showing.text()
+    assert search_for("Zebedee") == []
+    assert area.showing.text().startswith("Nothing found for “Zebedee” in references, names and aliases")
+    assert "Try fewer words" in area.showing.text()
+    assert area.showing.textFormat() == Qt.TextFormat.PlainText
 
 
 def test_the_list_pages_lazily_over_450_requests(qtbot, area, desk):
