@@ -109,7 +109,8 @@ _SQL = {
 }
 
 # Names in another script or spelling, and names that sound alike: the keys of migration 18.
-_KEYS_SQL = ("SELECT s.id AS record_id, s.name AS label, s.kind, s.aliases, s.date_of_birth"
+_WORDS = re.compile(r"[a-z0-9]+")
+_KEYS_SQL = ("SELECT s.id AS record_id, s.name AS label, s.kind, s.aliases, s.date_of_birth, subject_keys.spelled"
              " FROM subject_keys JOIN subjects s ON s.seq = subject_keys.rowid"
              " WHERE subject_keys MATCH ? ORDER BY subject_keys.rowid DESC LIMIT ?")
 
@@ -170,27 +171,29 @@ def _newest_requests(vault, subject_ids: list[str]) -> dict[str, tuple]:
 def _subject_rows(vault, text: str, query: str, limit: int) -> tuple[list[tuple[object, str]], bool]:
     """Subjects matching `text`: as typed, then in another spelling or script, then sounding
     alike; at most `limit`, each once, with how it was found."""
-    found: list[tuple[object, str]] = []
-    seen: set[str] = set()
-    truncated = False
-    for match, sql, expression in (("words", _SQL["subject"], query),
-                                   ("spelling", _KEYS_SQL, spelling_query(text)),
-                                   ("sounds like", _KEYS_SQL, sounds_query(text))):
-        if expression is None:
+    rows = vault.db.query(_SQL["subject"], (query, limit + 1))
+    if len(rows) > limit:
+        return [(row, "words") for row in rows[:limit]], True  # full: a looser match would only be cut
+    found: list[tuple[object, str]] = [(row, "words") for row in rows]
+    seen = {row["record_id"] for row in rows}
+    # One query for both looser matches: a row whose spelled key holds every typed word (as a
+    # prefix) is another spelling; the rest matched on sound alone.
+    loose = [f"({e})" for e in (spelling_query(text), sounds_query(text)) if e]
+    if not loose:
+        return found, False
+    room = limit - len(found)
+    rows = vault.db.query(_KEYS_SQL, (" OR ".join(loose), room + len(seen) + 1))
+    terms = _WORDS.findall(spelled(" ".join(text.split()[:MAX_TERMS])))
+    spellings, sounds = [], []
+    for row in rows:
+        if row["record_id"] in seen:
             continue
-        room = limit - len(found)
-        if room <= 0:
-            truncated = True
-            break
-        rows = vault.db.query(sql, (expression, room + 1))
-        for row in rows[:room]:
-            if row["record_id"] not in seen:
-                seen.add(row["record_id"])
-                found.append((row, match))
-        if len(rows) > room:
-            truncated = True
-            break  # the list is full: a looser match would only be cut
-    return found, truncated
+        seen.add(row["record_id"])
+        held = _WORDS.findall(row["spelled"])
+        spelt = bool(terms) and all(any(w.startswith(t) for w in held) for t in terms)
+        (spellings if spelt else sounds).append((row, "spelling" if spelt else "sounds like"))
+    more = spellings + sounds
+    return found + more[:room], len(more) > room
 
 
 def search(vault, text: str, limit: int = 50, *, kinds=KINDS) -> SearchResult:
