@@ -230,6 +230,50 @@ def validate_request(data: dict) -> tuple[list[Problem], dict]:
     return problems, clean
 
 
+# The request form's sections as the form shows them in its list, with the fields each holds.
+FORM_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Request date", ("request_date",)),
+    ("Person making the request", ("requester_name", "requester_rank", "requester_number", "requester_team",
+                                   "requester_contact")),
+    ("Reason", ("reasons",)),
+    ("Information check request", ("information_date", "information", "check_request")),
+    ("Subjects", ("subjects",)),
+    ("Agencies", ("agencies",)),
+    ("Partnership working", ("partnership_question",)),
+    ("About the request", ("exploitation_types", "purposes", "info_types")),
+    ("Declaration", ("declaration",)),
+)
+
+
+@dataclass(frozen=True)
+class SectionState:
+    title: str
+    fields: tuple[str, ...]
+    problems: tuple[Problem, ...]  # what is missing or wrong before the request can be sent
+
+    @property
+    def done(self) -> bool:
+        return not self.problems
+
+
+def form_progress(data: dict, subjects: int, agencies: int) -> list[SectionState]:
+    """Each section of the request form with what still stops sending (the form's progress list:
+    a section is done when nothing in it would stop the request being sent)."""
+    problems, _ = validate_request(data)
+    if not data.get("purposes"):
+        problems.append(Problem("purposes", "Choose at least one purpose of sharing (4.3)"))
+    if not data.get("info_types"):
+        problems.append(Problem("info_types", "Choose at least one type of information sought (5.2)"))
+    if not subjects:
+        problems.append(Problem("subjects", "Add at least one subject"))
+    if not agencies:
+        problems.append(Problem("agencies", "Choose at least one agency to ask"))
+    if not declaration_complete(data.get("declaration") or []):
+        problems.append(Problem("declaration", "Confirm every statement of the declaration before sending"))
+    return [SectionState(title, fields, tuple(p for p in problems if p.field.split("[")[0].split(".")[0] in fields))
+            for title, fields in FORM_SECTIONS]
+
+
 def purpose_ids() -> list[str]:
     out = []
     for purpose in load_agreement().purposes:

@@ -307,6 +307,8 @@ class RequestsArea(Area):
                     cell = QtWidgets.QTableWidgetItem(value)
                     cell.setData(ID_ROLE, hit.request_id)
                     table.setItem(r, c, cell)
+            # Closest first (as typed, then other spellings, then sounds alike) until a header is clicked.
+            table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
             table.setSortingEnabled(True)
             table.resizeColumnsToContents()
             self.views.setCurrentWidget(table)

@@ -15,7 +15,7 @@ COLUMNS = ("Found", "Kind", "Match", "Also known as", "Date of birth", "Role", "
 
 KIND_WORDS = {"person": "Person", "location": "Location", "business": "Business",
               "request": "Request", "response": "Response"}
-MATCH_WORDS = {"words": "", "spelling": "Other spelling or script", "sounds like": "Sounds like"}
+MATCH_WORDS = {"words": "As typed", "spelling": "Other spelling or script", "sounds like": "Sounds like"}
 
 
 def _shown(text: str) -> str:
