@@ -133,6 +133,22 @@ SUBSTANTIVE = {
 }
 
 
+def sending_summary(data: dict) -> str:
+    """What the "Mark as sent" confirmation repeats of a disclosure: its lawful basis (with what
+    to cite today where the agreement names a replaced law) and the three 5.4 answers, as typed."""
+    lines = ["Lawful basis:"]
+    for basis_id in data.get("lawful_bases") or []:
+        view = explain_lawful_basis(basis_id)
+        lines.append(f"  • {view.title}" + (f" (today: {view.cite_today})" if view.cite_today and
+                                             view.cite_today != view.title else ""))
+    if len(lines) == 1:
+        lines.append("  • none chosen")
+    for key in SUBSTANTIVE:
+        answer = " ".join(str(data.get(key) or "").split())
+        lines.append(f"{LABELS[key]}: {answer if len(answer) <= 400 else answer[:399] + '…'}")
+    return "\n".join(lines)
+
+
 def validate_response(data: dict, *, for_sending: bool = False) -> tuple[list[Problem], dict]:
     """Problems with a response; `for_sending` adds the 5.4 tests and the kind's required fields."""
     agreement = load_agreement()

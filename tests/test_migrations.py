@@ -281,7 +281,7 @@ def test_v7_list_counts_come_from_the_index_alone(vault_path):
 
 def test_step_18_backfills_the_name_keys_of_existing_subjects(monkeypatch, vault_path):
     from app import search
-    from app.vault.migrations import MIGRATIONS as steps
+    from app.vault.migrations import MIGRATIONS as STEPS
     before = tuple(m for m in REAL_MIGRATIONS if m.version < 18)
     with ladder(monkeypatch, before):
         vault, _ = Vault.create(vault_path, user="alice", passphrase=PASSPHRASE, agency="DCON")
@@ -290,7 +290,7 @@ def test_step_18_backfills_the_name_keys_of_existing_subjects(monkeypatch, vault
                          " updated_at, updated_by) VALUES ('s1', 'DCON', 'person', 'Миколай Шевченко',"
                          " '[\"Muhammad K\"]', ?, 'alice', ?, 'alice')", (now, now))
         vault.close()
-    assert any(m.version == 18 for m in steps)
+    assert any(m.version == 18 for m in STEPS)
     from desk_helpers import reopen_as
     vault = reopen_as(Vault.open(vault_path, user="alice", passphrase=PASSPHRASE), "sam", "spoc")
     try:

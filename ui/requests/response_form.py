@@ -23,8 +23,8 @@ from app.errors import SpocError
 from app.records import Invalid, today_london
 from app.requests import channels_for
 from app.responses import (LABELS, Response, answer_allowed, conditions_of_use, lawful_bases, mark_response_sent,
-                           receive_response, record_response, responses_of_dispatch, update_response,
-                           validate_response)
+                           receive_response, record_response, responses_of_dispatch, sending_summary,
+                           update_response, validate_response)
 from app.textcheck import visible
 from ui.kit.dialogs import error_text, info_box, question_box
 from ui.kit.fields import CheckList, DateField, LineBox, TextBox, readonly_text, summary_row
@@ -743,6 +743,8 @@ class ResponseForm(QtWidgets.QWidget):
                 f"It is written to the disclosure register as going from {agency_name(self.vault.agency)} to "
                 f"{to}, with the section 6 conditions of use. After this the response cannot be changed.\n\n"
                 "Then use Make package to seal it for them, and attach the package to a secure e-mail.")
+        if self.kind() == "disclosure":
+            text += "\n\nCheck what you are relying on (5.4):\n" + sending_summary(self.data())
         box = question_box(self, "Mark the response as sent", text, "Mark as sent")
         box.finished.connect(lambda _r, b=box: self._send_confirmed(b))
         self._dialog = box
