@@ -22,6 +22,7 @@ from app.agreement import load_agreement
 from app.errors import SpocError
 from app.records import Invalid, today_london
 from app.requests import channels_for
+from app.textcheck import MIN_ANSWER_LENGTH
 from app.responses import (LABELS, Response, answer_allowed, conditions_of_use, lawful_bases, mark_response_sent,
                            receive_response, record_response, responses_of_dispatch, sending_summary,
                            update_response, validate_response)
@@ -365,17 +366,21 @@ class ResponseForm(QtWidgets.QWidget):
                       "Answer each test in your own words. All three are needed before the response can be "
                       "marked as sent.")
         self.necessary = TextBox(3)
-        self._row("necessary", self.necessary, "Necessary: why is the disclosure necessary?",
+        # The field, its hint and its error use the same words (app.responses.LABELS, SUBSTANTIVE).
+        self._row("necessary", self.necessary, None,
+                  f"In your own words, at least {MIN_ANSWER_LENGTH} characters (not “n/a” or “see above”). "
                   "For example, to identify a potential victim's employer",
                   tooltip="5.4.2: information will only be exchanged where necessary for the purpose of properly "
                           "assessing and managing the responses to incidents of Modern Slavery.")
         self.proportionate = TextBox(3)
-        self._row("proportionate", self.proportionate, "Proportionate: why is it no more than is needed?",
+        self._row("proportionate", self.proportionate, None,
+                  f"In your own words, at least {MIN_ANSWER_LENGTH} characters: why it is no more than is needed. "
                   "For example, only the employer's name and start date are given",
                   tooltip="5.4.3: partners co-operate with police requests in the same way as with any other "
                           "police investigation; 7.1: no excessive detail.")
         self.accurate = TextBox(3)
-        self._row("accurate", self.accurate, "Accurate: how do you know the information is accurate?",
+        self._row("accurate", self.accurate, None,
+                  f"In your own words, at least {MIN_ANSWER_LENGTH} characters. "
                   "For example, checked against our records today",
                   tooltip="5.4: the information exchanged must be accurate.")
         self.disclosure_widgets += [self.column.itemAt(i).widget() for i in range(start, self.column.count())]
