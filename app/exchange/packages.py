@@ -841,7 +841,7 @@ def _receive_vault(vault, manifest: dict, document: list, name: str, progress) -
         raise InvalidInput(f"Import refused, nothing was changed: {name}: a vault package carries a whole-vault file.")
     summary = import_document(vault, doc, progress, may_hold_surrogates=escapes, sender=manifest["sender"]["agency"])
     return Received("vault", manifest["package_id"], manifest["sender"]["agency"], "vault",
-                    f"Whole vault of {manifest['sender']['agency']}: {summary.line()}", summary=summary)
+                    f"Whole vault of {manifest['sender']['agency']}. {summary.sentences()}", summary=summary)
 
 
 def _receipt_document(manifest: dict, received_at: str, vault) -> bytes:
