@@ -149,23 +149,20 @@ def _aliases(value) -> tuple[str, ...]:
     return tuple(a for a in items if isinstance(a, str)) if isinstance(items, list) else ()
 
 
-# Each subject hit names its newest request: one query for all the hits, not two correlated
-# subqueries per hit. The newest seq per subject comes from indexes alone (request_subjects by
-# subject, requests' id index holds the seq); only the winning request rows are then read.
-_NEWEST_REQUEST_SQL = ("SELECT newest.subject_id, r.id AS request_id, r.reference, r.request_date, link.role"
-                       " FROM (SELECT rs.subject_id, MAX(q.seq) AS seq"
-                       "       FROM request_subjects rs JOIN requests q ON q.id = rs.request_id"
-                       "       WHERE rs.subject_id IN ({marks}) GROUP BY rs.subject_id) newest"
-                       " JOIN requests r ON r.seq = newest.seq"
-                       " JOIN request_subjects link ON link.request_id = r.id AND link.subject_id = newest.subject_id")
+# Each subject hit names its newest request: one index seek per hit on request_subjects_newest
+# (subject, the request's seq; migration 18), then the request row and the link's role.
+_NEWEST_REQUEST_SQL = ("SELECT link.subject_id, r.id AS request_id, r.reference, r.request_date, link.role"
+                       " FROM request_subjects link JOIN requests r ON r.seq = link.request_seq"
+                       " WHERE link.subject_id = ? ORDER BY link.request_seq DESC LIMIT 1")
 
 
 def _newest_requests(vault, subject_ids: list[str]) -> dict[str, tuple]:
-    if not subject_ids:
-        return {}
-    sql = _NEWEST_REQUEST_SQL.format(marks=", ".join("?" * len(subject_ids)))
-    return {row["subject_id"]: (row["request_id"], row["reference"], row["request_date"], row["role"])
-            for row in vault.db.query(sql, subject_ids)}
+    out = {}
+    for subject_id in subject_ids:
+        row = vault.db.one(_NEWEST_REQUEST_SQL, (subject_id,))
+        if row is not None:
+            out[subject_id] = (row["request_id"], row["reference"], row["request_date"], row["role"])
+    return out
 
 
 def _subject_rows(vault, text: str, query: str, limit: int) -> tuple[list[tuple[object, str]], bool]:

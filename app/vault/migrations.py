@@ -913,6 +913,17 @@ SUBJECT_KEYS_TRIGGERS = (
 )
 
 
+# A search hit on a subject names its newest request. Found by scanning every link of the
+# subject, that cost 8 ms at 100,000 requests for subjects on many requests; each link now keeps
+# its request's seq (set by a trigger, whatever path inserted the link), indexed by subject, so
+# the newest is one index seek.
+REQUEST_SEQ_TRIGGER = (
+    "CREATE TRIGGER request_subjects_seq AFTER INSERT ON request_subjects WHEN new.request_seq IS NULL BEGIN "
+    "UPDATE request_subjects SET request_seq = (SELECT seq FROM requests WHERE id = new.request_id) "
+    "WHERE request_id = new.request_id AND subject_id = new.subject_id; END"
+)
+
+
 def _v18_subject_keys(db: Database) -> None:
     db.execute("CREATE VIRTUAL TABLE subject_keys USING fts5(spelled, sounds, "
                "tokenize='unicode61 remove_diacritics 2')")
@@ -920,6 +931,10 @@ def _v18_subject_keys(db: Database) -> None:
         db.execute(statement)
     db.execute("INSERT INTO subject_keys(rowid, spelled, sounds) SELECT seq, spoc_spelled_key(name, aliases),"
                " spoc_sounds_key(name, aliases) FROM subjects")
+    db.execute("ALTER TABLE request_subjects ADD COLUMN request_seq INTEGER")
+    db.execute("UPDATE request_subjects SET request_seq = (SELECT seq FROM requests WHERE id = request_id)")
+    db.execute("CREATE INDEX request_subjects_newest ON request_subjects(subject_id, request_seq)")
+    db.execute(REQUEST_SEQ_TRIGGER)
 
 
 MIGRATIONS: tuple[Migration, ...] = (
