@@ -149,20 +149,23 @@ def _aliases(value) -> tuple[str, ...]:
     return tuple(a for a in items if isinstance(a, str)) if isinstance(items, list) else ()
 
 
-# Each subject hit names its newest request: one index seek per hit on request_subjects_newest
-# (subject, the request's seq; migration 18), then the request row and the link's role.
-_NEWEST_REQUEST_SQL = ("SELECT link.subject_id, r.id AS request_id, r.reference, r.request_date, link.role"
-                       " FROM request_subjects link JOIN requests r ON r.seq = link.request_seq"
-                       " WHERE link.subject_id = ? ORDER BY link.request_seq DESC LIMIT 1")
+# Each subject hit names its newest request, for all the hits in one statement: per hit one
+# index seek on request_subjects_newest (subject, the request's seq; migration 18) for the
+# newest seq, then the request row and the link's role.
+_NEWEST_REQUEST_SQL = ("WITH wanted(sid) AS (VALUES {marks}),"
+                       " newest AS (SELECT sid, (SELECT max(request_seq) FROM request_subjects"
+                       "                         WHERE subject_id = sid) AS seq FROM wanted)"
+                       " SELECT newest.sid AS subject_id, r.id AS request_id, r.reference, r.request_date, link.role"
+                       " FROM newest JOIN requests r ON r.seq = newest.seq"
+                       " JOIN request_subjects link ON link.request_id = r.id AND link.subject_id = newest.sid")
 
 
 def _newest_requests(vault, subject_ids: list[str]) -> dict[str, tuple]:
-    out = {}
-    for subject_id in subject_ids:
-        row = vault.db.one(_NEWEST_REQUEST_SQL, (subject_id,))
-        if row is not None:
-            out[subject_id] = (row["request_id"], row["reference"], row["request_date"], row["role"])
-    return out
+    if not subject_ids:
+        return {}
+    sql = _NEWEST_REQUEST_SQL.format(marks=", ".join("(?)" for _ in subject_ids))  # placeholders only
+    return {row["subject_id"]: (row["request_id"], row["reference"], row["request_date"], row["role"])
+            for row in vault.db.query(sql, subject_ids)}
 
 
 def _subject_rows(vault, text: str, query: str, limit: int) -> tuple[list[tuple[object, str]], bool]:
