@@ -313,7 +313,7 @@ class RequestsArea(Area):
             table.resizeColumnsToContents()
             self.views.setCurrentWidget(table)
             count = len(result.hits)
-            self.showing.setText(found.found_text(self._searched, count, result.truncated))
+            self.showing.setText(found.found_text(self._searched, result.hits, result.truncated))
             self.back_to_all.show()
             if count:
                 table.selectRow(0)

@@ -32,8 +32,9 @@ def hit_cells(hit) -> tuple[str, ...]:
             uk_date(hit.request_date) if hit.request_date else "")
 
 
-def found_text(text: str, count: int, truncated: bool) -> str:
+def found_text(text: str, hits, truncated: bool) -> str:
     """The line above the results: what was searched, and what to do when nothing was found."""
+    count = len(hits)
     typed = " ".join(text.split())
     if len(typed) > 60:
         typed = typed[:59] + "…"
@@ -45,5 +46,6 @@ def found_text(text: str, count: int, truncated: bool) -> str:
     line = f"{plural(count, 'match', 'matches')} for “{typed}”"
     if truncated:
         line += " (more exist: add words to narrow the search)"
-    return line + ". “Sounds like” rows are other names that sound the same: check the date of birth. " \
-                  "Open one to see its request."
+    if any(hit.match == "sounds like" for hit in hits):
+        line += ". “Sounds like” rows are other names that sound the same: check the date of birth"
+    return line + ". Open one to see its request."
