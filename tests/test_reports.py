@@ -303,3 +303,11 @@ def test_meeting_pack_has_statement_signature_table_cases_and_4p_actions(desk):
     with pytest.raises(AuthError):
         build_report(vault, "meeting-pack", meeting.reference)
     vault.close()
+
+
+def test_printed_declaration_names_the_dpa_2018_successors(desk):
+    vault, request, _, _ = desk
+    text = " ".join(" ".join(pages_text(build_report(vault, "request", request.reference).data)).split())
+    assert "S 29(3) [now Data Protection Act 2018, Schedule 2, Part 1, paragraph 2" in text
+    assert "S 35(1) [now Data Protection Act 2018, Schedule 2, Part 1, paragraph 5" in text
+    vault.close()

@@ -219,7 +219,8 @@ def request_form(vault, reference: str) -> Content:
     confirmations = [Paragraph(escape(declaration.confirm_intro), STYLES.body)]
     for confirmation in declaration.confirmations:
         mark = TICKED if confirmation.id in request.declaration else UNTICKED
-        confirmations.append(para(f"{mark} {confirmation.text}"))
+        # The signed wording, each replaced DPA 1998 reference followed by its DPA 2018 successor.
+        confirmations.append(para(f"{mark} {declaration.full_wording(confirmation.text)}"))
     if request.declared_at:
         confirmations.append(Paragraph("Declared by " + text(request.declared_by or "") + " on "
                                        + text(time_text(request.declared_at)) + " (UK time).", STYLES.small))
