@@ -165,3 +165,12 @@ def test_hostile_names_make_keys_without_harm(desk):
     rq.create_request(desk, request_data(subjects=[{"subject": {"name": n}, "role": "unknown"} for n in names]))
     assert ("subject", "<b>Ivan</b> & Co") in labels(sr.search(desk, "ivan"))
     assert desk.db.scalar("SELECT count(*) FROM subject_keys") == desk.db.scalar("SELECT count(*) FROM subjects")
+
+
+def test_name_keys_from_the_maintained_libraries():
+    from app import namekeys
+    assert namekeys.spelled_key("Миколай Шевченко", '["Коля"]') == "mikolay shevchenko kolya"
+    assert namekeys.spelled_key("Țurcanu Nguyễn") == "turcanu nguyen"
+    assert namekeys.sounds_key("Mohammed") == namekeys.sounds_key("Muhammad") == namekeys.sounds_key("Mohamed")
+    assert namekeys.sounds_key("Li Wu") == ""  # too short to sound like anything useful
+    assert namekeys.spelled_key("x", "not json") == "x not json" and namekeys.spelled_key(None, None) == ""
