@@ -138,7 +138,15 @@ class RequestReason:
 @dataclass(frozen=True)
 class Confirmation:
     id: str
-    text: str
+    text: str  # the agreement's full wording, as signed
+    plain: str = ""  # the same statement in plain words, shown on the form (the full wording behind it)
+
+
+@dataclass(frozen=True)
+class Successor:
+    """A reference in the signed wording to a law since replaced, with what replaced it."""
+    old: str  # as the wording writes it, e.g. "S 29(3)"
+    new: str  # e.g. "Data Protection Act 2018, Schedule 2, Part 1, paragraph 2"
 
 
 @dataclass(frozen=True)
@@ -151,6 +159,13 @@ class Declaration:
     subject_warning: str
     onward_requests: str
     retain_line: str
+    successors: tuple[Successor, ...] = ()
+
+    def full_wording(self, text: str) -> str:
+        """`text` with each replaced law's reference followed by its successor, in brackets."""
+        for successor in self.successors:
+            text = text.replace(successor.old, f"{successor.old} [now {successor.new}]")
+        return text
 
 
 @dataclass(frozen=True)
@@ -622,7 +637,7 @@ def _parse_agreement(document: Any, file_name: str) -> Agreement:
         information_types=_parse_list(top, "information_types", _parse_information_type),
         exploitation_types=_parse_list(top, "exploitation_types", _parse_exploitation_type),
         request_reasons=_parse_list(top, "request_reasons", _parse_request_reason),
-        declaration=_parse_declaration(top.obj("declaration", _DECLARATION_KEYS)),
+        declaration=_parse_declaration(top.obj("declaration", _DECLARATION_KEYS, ("successors",))),
         four_p=_parse_list(top, "four_p", _parse_four_p),
         conditions_of_use=_parse_list(
             top, "conditions_of_use", _parse_clause_text, unique="clause"
@@ -825,8 +840,13 @@ _DECLARATION_KEYS = (
 
 def _parse_declaration(obj: _Obj) -> Declaration:
     def confirmation(value: Any, path: str) -> Confirmation:
-        item = _Obj(value, path, required=("id", "text"))
-        return Confirmation(id=_ident(item), text=item.text("text"))
+        item = _Obj(value, path, required=("id", "text"), optional=("plain",))
+        return Confirmation(id=_ident(item), text=item.text("text"),
+                            plain=item.text("plain", default="") if item.has("plain") else "")
+
+    def successor(value: Any, path: str) -> Successor:
+        item = _Obj(value, path, required=("old", "new"))
+        return Successor(old=item.text("old"), new=item.text("new"))
 
     return Declaration(
         clause=obj.text("clause"),
@@ -837,6 +857,7 @@ def _parse_declaration(obj: _Obj) -> Declaration:
         subject_warning=obj.text("subject_warning"),
         onward_requests=obj.text("onward_requests"),
         retain_line=obj.text("retain_line"),
+        successors=_parse_list(obj, "successors", successor, unique="old") if obj.has("successors") else (),
     )
 
 

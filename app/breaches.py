@@ -497,6 +497,17 @@ def next_reference(vault, year: int) -> str:
     return next_yearly_reference(vault, "breaches", PREFIX, year)
 
 
+def check_breach(vault, data: dict, *, now: _dt.datetime | None = None) -> tuple[list[Problem], dict]:
+    """Every problem with a breach report at once (its fields, the request references typed and
+    the records linked), so the dialog never shows them in rounds; and the cleaned values."""
+    problems, clean = validate_breach(data, now=now)
+    ids, ref_problems = _resolve_request_refs(vault, data.get("request_refs") or [])
+    problems.extend(ref_problems)
+    clean["request_ids"] = list(dict.fromkeys([*clean["request_ids"], *ids]))
+    problems.extend(_check_links(vault, clean))
+    return problems, clean
+
+
 def create_breach(vault, data: dict, *, now: _dt.datetime | None = None) -> Breach:
     """Log a breach (any role). `data` holds BREACH_FIELDS; `request_refs` may name requests by
     reference. When the reporter is the DPM, the DPM-notified update is recorded at once."""
@@ -505,11 +516,7 @@ def create_breach(vault, data: dict, *, now: _dt.datetime | None = None) -> Brea
     data = dict(data)
     if not data.get("reporter"):
         data["reporter"] = vault.actor
-    problems, clean = validate_breach(data, now=now)
-    ids, ref_problems = _resolve_request_refs(vault, data.get("request_refs") or [])
-    problems.extend(ref_problems)
-    clean["request_ids"] = list(dict.fromkeys([*clean["request_ids"], *ids]))
-    problems.extend(_check_links(vault, clean))
+    problems, clean = check_breach(vault, data, now=now)
     raise_if(problems, "The breach was not saved")
     bid = new_id()
     stamp = utc_now_iso()

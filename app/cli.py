@@ -192,6 +192,22 @@ def cmd_status(args) -> int:
     return 0
 
 
+def cmd_search(args) -> int:
+    """The same hits as the desktop's search, as JSON; audited as the screen's search is."""
+    from app.search import search
+
+    if not 1 <= args.limit <= 1000:
+        raise UsageError("--limit takes a number from 1 to 1000.")
+    vault = _open(args)
+    try:
+        result = search(vault, " ".join(args.text), args.limit)
+    finally:
+        vault.close()
+    _print_json({"hits": [hit.as_json() for hit in result.hits], "count": len(result.hits),
+                 "truncated": result.truncated})
+    return 0
+
+
 def cmd_users(args) -> int:
     from app import users
     from app.timeutil import london_display
@@ -620,6 +636,12 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("vault", metavar="VAULT")
     _auth(p)
 
+    p = command("search", cmd_search, "find requests, subjects and responses; prints the hits as JSON (audited)")
+    p.add_argument("vault", metavar="VAULT")
+    p.add_argument("text", metavar="TEXT", nargs="+", help="a name (any script or spelling), reference or words")
+    p.add_argument("--limit", type=int, default=50, metavar="N", help="at most N hits of each kind (default 50)")
+    _auth(p)
+
     p = command("users", cmd_users, "list, add or disable users, or change a passphrase")
     users_sub = p.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
     q = users_sub.add_parser("list", help="list the vault's users")
@@ -777,15 +799,24 @@ def _vault_first(argv: list[str]) -> list[str]:
     is read as `users list VAULT`."""
     if len(argv) >= 3 and not argv[1].startswith("-"):
         actions = _actions_of(build_parser(only=argv[0]), argv[0])
-        if actions and argv[1] not in actions and (argv[2] in actions or Path(argv[1]).exists()):
-            argv[1], argv[2] = argv[2], argv[1]
+        if actions and argv[1] not in actions:
+            if argv[2] not in actions and Path(argv[1]).exists():
+                raise UsageError(f"{argv[0]}: {argv[2]!r} is not an action; choose from {', '.join(sorted(actions))}"
+                                 f" (spocdesk {argv[0]} VAULT ACTION ...).")
+            if argv[2] in actions:
+                argv[1], argv[2] = argv[2], argv[1]
     return argv
 
 
 def main(argv: Sequence[str] | None = None, *, desktop: Callable[[str | None], int] | None = None) -> int:
     from app.logsetup import log_crash, setup_logging
 
-    argv = _vault_first(list(sys.argv[1:] if argv is None else argv))
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        argv = _vault_first(argv)
+    except UsageError as exc:
+        print(f"spocdesk: {exc}", file=sys.stderr)
+        return exc.exit_code
     parser = build_parser(only=argv[0] if argv and not argv[0].startswith("-") else None)
     try:
         if not argv:

@@ -231,6 +231,50 @@ def validate_request(data: dict) -> tuple[list[Problem], dict]:
     return problems, clean
 
 
+# The request form's sections as the form shows them in its list, with the fields each holds.
+FORM_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Request date", ("request_date",)),
+    ("Person making the request", ("requester_name", "requester_rank", "requester_number", "requester_team",
+                                   "requester_contact")),
+    ("Reason", ("reasons",)),
+    ("Information check request", ("information_date", "information", "check_request")),
+    ("Subjects", ("subjects",)),
+    ("Agencies", ("agencies",)),
+    ("Partnership working", ("partnership_question",)),
+    ("About the request", ("exploitation_types", "purposes", "info_types")),
+    ("Declaration", ("declaration",)),
+)
+
+
+@dataclass(frozen=True)
+class SectionState:
+    title: str
+    fields: tuple[str, ...]
+    problems: tuple[Problem, ...]  # what is missing or wrong before the request can be sent
+
+    @property
+    def done(self) -> bool:
+        return not self.problems
+
+
+def form_progress(data: dict, subjects: int, agencies: int) -> list[SectionState]:
+    """Each section of the request form with what still stops sending (the form's progress list:
+    a section is done when nothing in it would stop the request being sent)."""
+    problems, _ = validate_request(data)
+    if not data.get("purposes"):
+        problems.append(Problem("purposes", "Choose at least one purpose of sharing (4.3)"))
+    if not data.get("info_types"):
+        problems.append(Problem("info_types", "Choose at least one type of information sought (5.2)"))
+    if not subjects:
+        problems.append(Problem("subjects", "Add at least one subject"))
+    if not agencies:
+        problems.append(Problem("agencies", "Choose at least one agency to ask"))
+    if not declaration_complete(data.get("declaration") or []):
+        problems.append(Problem("declaration", "Confirm every statement of the declaration before sending"))
+    return [SectionState(title, fields, tuple(p for p in problems if p.field.split("[")[0].split(".")[0] in fields))
+            for title, fields in FORM_SECTIONS]
+
+
 def purpose_ids() -> list[str]:
     out = []
     for purpose in load_agreement().purposes:
@@ -533,6 +577,25 @@ def parse_target(target) -> tuple[str, str]:
     return agency.strip(), (sub or "").strip()
 
 
+def dispatch_for_target(request: "Request", target: str) -> "Dispatch":
+    """The dispatch a response reference names: `DWP`, `DCC/CSIS`, or `DCC` alone when only one
+    team of that council was asked. Refused (InvalidInput), naming the teams, when several were."""
+    wanted = (target or "").strip().upper()
+    exact = [d for d in request.dispatches if d.target.upper() == wanted]
+    if exact:
+        return exact[0]
+    if "/" not in wanted:
+        teams = [d for d in request.dispatches if d.agency.upper() == wanted]
+        if len(teams) == 1:
+            return teams[0]
+        if teams:
+            named = ", ".join(f"{request.reference}/{d.target}" for d in teams)
+            raise InvalidInput(f"{request.reference} was sent to {len(teams)} teams of {teams[0].agency}; "
+                               f"name one: {named}.")
+    asked = ", ".join(d.target for d in request.dispatches) or "none"
+    raise InvalidInput(f"Request {request.reference} was not sent to {wanted} (agencies asked: {asked}).")
+
+
 def check_target(vault, target) -> tuple[str, str]:
     agreement = load_agreement()
     agency, sub = parse_target(target)
@@ -547,14 +610,40 @@ def check_target(vault, target) -> tuple[str, str]:
     return agency, sub
 
 
+def one_team_each(vault, request: "Request", targets) -> list[tuple[str, str]]:
+    """The targets as (agency, team) with one team per agency (issue 17): an agency and one of
+    its teams chosen together mean that team; two teams of one agency, or a team other than the
+    one the request already has for that agency, are refused in words (nothing is written), so a
+    council is never sent one request twice."""
+    agreement = load_agreement()
+    chosen: dict[str, str] = {}
+    for target in targets:
+        agency, sub = check_target(vault, target)
+        if agency in chosen and sub and chosen[agency] and chosen[agency] != sub:
+            raise InvalidInput(f"{agreement.partner(agency).name} is chosen twice ({agreement.partner_name(agency, chosen[agency])}"
+                               f" and {agreement.partner_name(agency, sub)}): a request goes to one team of each agency;"
+                               " choose one.")
+        if sub or agency not in chosen:
+            chosen[agency] = sub
+    for agency, sub in chosen.items():
+        for dispatch in request.dispatches:
+            if dispatch.agency == agency and dispatch.sub_service != sub:
+                if dispatch.status == "draft" and not sub:
+                    chosen[agency] = dispatch.sub_service  # "DCC" for a request that has DCC/CSIS: that team
+                    continue
+                state = "was sent this request" if dispatch.status != "draft" else "is already chosen"
+                raise InvalidInput(f"{dispatch.agency_name} {state}; a request goes to one team of each agency"
+                                   f"{', so it cannot also go to ' + agreement.partner_name(agency, sub) if sub else ''}.")
+    return list(chosen.items())
+
+
 def add_agencies(vault, request_id: str, targets) -> list[Dispatch]:
-    """Choose agencies to ask, as draft dispatches (nothing is sent)."""
+    """Choose agencies to ask, as draft dispatches (nothing is sent): one team of each agency."""
     require(vault.role, "requests.write", "choose agencies")
     request = _editable(vault, request_id)
     now = utc_now_iso()
     with vault.db.transaction():
-        for target in targets:
-            agency, sub = check_target(vault, target)
+        for agency, sub in one_team_each(vault, request, targets):
             vault.db.execute(
                 "INSERT INTO dispatches (id, request_id, agency, sub_service, status, created_at, created_by,"
                 " updated_at, updated_by) VALUES (?, ?, ?, ?, 'draft', ?, ?, ?, ?)"
@@ -602,8 +691,7 @@ def send_to_agencies(vault, request_id: str, targets=None, *, due_date=None, cha
             raise InvalidInput(f"Choose at least one agency to send {request.reference} to.")
     agreement = load_agreement()
     chosen = []
-    for target in targets:
-        agency, sub = check_target(vault, target)
+    for agency, sub in one_team_each(vault, request, targets):
         key = f"{agency}/{sub}" if sub else agency
         if key in existing and existing[key].status != "draft":
             raise InvalidInput(f"{request.reference} was already sent to {existing[key].agency_name}.")
@@ -878,13 +966,14 @@ def save_request(vault, request_id: str | None, data: dict, entries: list[dict],
             for sid in before:
                 if sid not in ids:
                     remove_subject(vault, request.id, sid)
+        # Drop first, so changing an agency's team (DCC/CSIS to DCC/LICENSING) is one team throughout.
+        dropped = [d.target for d in request.dispatches if d.status == "draft" and d.target not in wanted]
+        if dropped:
+            remove_agencies(vault, request.id, dropped)
         have = {d.target for d in request.dispatches}
         new = [t for t in wanted if t not in have]
         if new:
             add_agencies(vault, request.id, new)
-        dropped = [d.target for d in request.dispatches if d.status == "draft" and d.target not in wanted]
-        if dropped:
-            remove_agencies(vault, request.id, dropped)
         return get_request(vault, request.id, audit=False), ids
 
 

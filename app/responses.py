@@ -30,6 +30,7 @@ from app.requests import (Can, Dispatch, Request, allowed_dispatch, default_chan
                           get_request)
 from app.roles import can, require
 from app.timeutil import london_display, utc_now_iso
+from app.textcheck import substantive_problem
 
 KINDS = ("disclosure", "nil-return", "declined")
 DISPATCH_STATUS_FOR = {"disclosure": "responded", "nil-return": "nil-return", "declined": "declined"}
@@ -124,6 +125,30 @@ def conditions_of_use() -> list[dict]:
 # ---- validation -----------------------------------------------------------------------------
 
 
+# The three 5.4 answers, and the words that ask for each (the field, its hint and its error agree).
+SUBSTANTIVE = {
+    "necessary": "Say in words why the disclosure is necessary (5.4.2)",
+    "proportionate": "Say in words why the disclosure is proportionate (5.4.3)",
+    "accurate": "Say in words how you know the information is accurate (5.4)",
+}
+
+
+def sending_summary(data: dict) -> str:
+    """What the "Mark as sent" confirmation repeats of a disclosure: its lawful basis (with what
+    to cite today where the agreement names a replaced law) and the three 5.4 answers, as typed."""
+    lines = ["Lawful basis:"]
+    for basis_id in data.get("lawful_bases") or []:
+        view = explain_lawful_basis(basis_id)
+        lines.append(f"  • {view.title}" + (f" (today: {view.cite_today})" if view.cite_today and
+                                             view.cite_today != view.title else ""))
+    if len(lines) == 1:
+        lines.append("  • none chosen")
+    for key in SUBSTANTIVE:
+        answer = " ".join(str(data.get(key) or "").split())
+        lines.append(f"{LABELS[key]}: {answer if len(answer) <= 400 else answer[:399] + '…'}")
+    return "\n".join(lines)
+
+
 def validate_response(data: dict, *, for_sending: bool = False) -> tuple[list[Problem], dict]:
     """Problems with a response; `for_sending` adds the 5.4 tests and the kind's required fields."""
     agreement = load_agreement()
@@ -148,15 +173,12 @@ def validate_response(data: dict, *, for_sending: bool = False) -> tuple[list[Pr
     clean["lawful_bases"] = check_codes(problems, "lawful_bases", data.get("lawful_bases"),
                                         [b.id for b in agreement.lawful_bases])
     if for_sending and kind == "disclosure":
-        required = {
-            "disclosed_text": "Enter what is disclosed",
-            "necessary": "Say in words why the disclosure is necessary (5.4.2)",
-            "proportionate": "Say in words why the disclosure is proportionate (5.4.3)",
-            "accurate": "Say in words how you know the information is accurate (5.4)",
-        }
-        for key, message in required.items():
-            if not clean[key].strip():
-                problems.append(Problem(key, message))
+        if not clean["disclosed_text"].strip():
+            problems.append(Problem("disclosed_text", "Enter what is disclosed"))
+        for key, message in SUBSTANTIVE.items():  # the three 5.4 answers: real words, not "n/a"
+            refused = substantive_problem(clean[key], message)
+            if refused:
+                problems.append(Problem(key, refused))
         if not clean["lawful_bases"]:
             problems.append(Problem("lawful_bases", "Choose the lawful basis for the disclosure (5.4.1, Appendix 3)"))
         if not clean["info_types"]:

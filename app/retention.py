@@ -734,6 +734,7 @@ def dispose(vault, refs, *, approve: bool, today: _dt.date | None = None,
         for table in ("requests", "subjects", "responses"):
             # Merge the full-text index into one segment: deleted rows' tokens leave its pages.
             vault.db.execute(f"INSERT INTO {table}_fts({table}_fts) VALUES ('optimize')")  # our own names
+        vault.db.execute("INSERT INTO subject_keys(subject_keys) VALUES ('optimize')")  # names' search keys too
         vault.audit("retention.certified", record_type="disposal", record_id=reference,
                     reason=f"{len(plan.items)} records")
         head = vault.chain_head()

@@ -65,7 +65,12 @@ def _fts5() -> Check:
         return Check("Full-text search", False, "this SQLite build has no FTS5")
     finally:
         conn.close()
-    return Check("Full-text search", True, "FTS5 available")
+    from app import namekeys  # names across scripts (anyascii tables) and by sound (jellyfish)
+
+    if namekeys.spelled_key("Миколай Шевченко") != "mikolay shevchenko" or \
+            namekeys.sounds_key("Mohammed") != namekeys.sounds_key("Muhammad"):
+        return Check("Full-text search", False, "the name search keys (transliteration, sounds alike) are wrong")
+    return Check("Full-text search", True, "FTS5 available; names match across scripts and by sound")
 
 
 def _packages() -> Check:

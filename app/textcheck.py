@@ -80,3 +80,33 @@ def warning(value: str) -> str | None:
         return None
     names = sorted({f"{f.name} ({f.code})" for f in found})
     return "This name contains hidden characters that change how it looks: " + ", ".join(names) + "."
+
+
+# ---- substantive answers (5.4) ----------------------------------------------------------------
+
+MIN_ANSWER_LENGTH = 20  # characters: "Needed for the enquiry." is enough; "n/a" or "yes" is not
+# Answers that fill a box without saying anything, compared without case, spaces or end marks.
+PLACEHOLDERS = frozenset({
+    "n/a", "na", "n.a", "not applicable", "none", "nil", "no", "yes", "ok", "tbc", "tba", "see above",
+    "as above", "see below", "same as above", "ditto", "as per request", "see request", "x", "-", "--", "—",
+    ".", "..", "...", "?", "unknown", "nothing", "blank",
+})
+
+
+def _bare(value: str) -> str:
+    return " ".join(value.split()).strip(" .,;:!?\"'()[]").lower()
+
+
+def substantive_problem(value: str | None, missing: str, *, minimum: int = MIN_ANSWER_LENGTH) -> str | None:
+    """Why `value` is not a real answer (empty, a placeholder such as "n/a", or shorter than
+    `minimum` characters), in words that start from `missing` ("Say in words why ..."); None when
+    it is one."""
+    text = " ".join((value or "").split())
+    if not text:
+        return missing
+    bare = _bare(text)
+    if not bare or bare in PLACEHOLDERS or all(not ch.isalnum() for ch in text):
+        return f"{missing}: “{text[:20]}” is not an answer"
+    if len(text) < minimum:
+        return f"{missing}, in at least {minimum} characters (this answer has {len(text)})"
+    return None

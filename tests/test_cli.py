@@ -23,7 +23,7 @@ import pytest
 from conftest import OTHER_PASSPHRASE, PASSPHRASE, REPO, CliResult
 
 COMMANDS = {"open", "init", "verify", "backup", "restore", "status", "users", "policy", "self-test",
-            "import", "export", "demo", "report", "keys", "send", "receive", "retention", "corrections"}
+            "import", "export", "demo", "report", "keys", "send", "receive", "retention", "corrections", "search"}
 CROCKFORD = "[0-9A-HJKMNP-TV-Z]"
 RECOVERY_KEY = re.compile(rf"\b{CROCKFORD}{{4}}(?:-{CROCKFORD}{{4}}){{8}}\b")
 HEAD = re.compile(r"\b\d+:[0-9a-f]{16}\b")

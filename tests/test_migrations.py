@@ -279,3 +279,25 @@ def test_v7_list_counts_come_from_the_index_alone(vault_path):
         assert "COVERING INDEX dispatches_request_status" in plan
     finally:
         vault.close()
+
+
+def test_step_18_backfills_the_name_keys_of_existing_subjects(monkeypatch, vault_path):
+    from app import search
+    from app.vault.migrations import MIGRATIONS as STEPS
+    before = tuple(m for m in REAL_MIGRATIONS if m.version < 18)
+    with ladder(monkeypatch, before):
+        vault, _ = Vault.create(vault_path, user="alice", passphrase=PASSPHRASE, agency="DCON")
+        now = "2026-03-01T10:00:00Z"
+        vault.db.execute("INSERT INTO subjects (id, origin_agency, kind, name, aliases, created_at, created_by,"
+                         " updated_at, updated_by) VALUES ('s1', 'DCON', 'person', 'Миколай Шевченко',"
+                         " '[\"Muhammad K\"]', ?, 'alice', ?, 'alice')", (now, now))
+        vault.close()
+    assert any(m.version == 18 for m in STEPS)
+    from desk_helpers import reopen_as
+    vault = reopen_as(Vault.open(vault_path, user="alice", passphrase=PASSPHRASE), "sam", "spoc")
+    try:
+        hits = search.search(vault, "Shevchenko").hits
+        assert [(h.label, h.match) for h in hits] == [("Миколай Шевченко", "spelling")]
+        assert [h.match for h in search.search(vault, "Mohammed").hits] == ["sounds like"]
+    finally:
+        vault.close()

@@ -346,3 +346,11 @@ def test_the_meeting_pack_keeps_headings_with_their_content_and_no_page_of_empty
         assert not body.endswith(("Decisions recorded", "Notes for the meeting"))
         assert not re.search(r"\d\. Case \d$", body)
     assert sum("Notes on this item" in p for p in pages) <= 6  # one box per item at most, none moved on
+
+
+def test_printed_declaration_names_the_dpa_2018_successors(desk):
+    vault, request, _, _ = desk
+    text = " ".join(" ".join(pages_text(build_report(vault, "request", request.reference).data)).split())
+    assert "S 29(3) [now Data Protection Act 2018, Schedule 2, Part 1, paragraph 2" in text
+    assert "S 35(1) [now Data Protection Act 2018, Schedule 2, Part 1, paragraph 5" in text
+    vault.close()

@@ -256,3 +256,52 @@ def test_closing_takes_a_reason_from_the_list_and_freezes_the_request(desk):
         rq.close_request(desk, request.id, "answered")
     with pytest.raises(InvalidInput, match="closed and cannot be changed"):
         rq.add_agencies(desk, request.id, ["HMRC"])
+
+
+def test_an_agency_and_one_of_its_teams_make_one_dispatch(desk):
+    request = rq.create_request(desk, request_data())
+    dispatches = rq.add_agencies(desk, request.id, ["DCC", "DCC/CSIS", "HMRC"])
+    assert sorted(d.target for d in dispatches) == ["DCC/CSIS", "HMRC"]
+    # the bare code again names the team already chosen; nothing new
+    assert sorted(d.target for d in rq.add_agencies(desk, request.id, ["DCC"])) == ["DCC/CSIS", "HMRC"]
+    sent = rq.send_to_agencies(desk, request.id)
+    assert sorted(d.target for d in sent) == ["DCC/CSIS", "HMRC"]
+    assert desk.db.scalar("SELECT count(*) FROM disclosures WHERE to_agency = 'DCC'") == 1
+
+
+def test_two_teams_of_one_council_are_refused_in_words(desk):
+    request = rq.create_request(desk, request_data())
+    with pytest.raises(InvalidInput, match="Derby City Council is chosen twice .* one team of each agency"):
+        rq.add_agencies(desk, request.id, ["DCC/CSIS", "DCC/LICENSING"])
+    assert desk.db.scalar("SELECT count(*) FROM dispatches") == 0
+    rq.send_to_agencies(desk, request.id, ["DCC/CSIS"])
+    with pytest.raises(InvalidInput, match="was sent this request; a request goes to one team of each agency"):
+        rq.send_to_agencies(desk, request.id, ["DCC/LICENSING"])
+    assert [d.target for d in rq.get_request(desk, request.id).dispatches] == ["DCC/CSIS"]
+
+
+def test_the_form_can_change_an_agencys_team_before_sending(desk):
+    request = rq.create_request(desk, request_data())
+    rq.add_agencies(desk, request.id, ["DCC/CSIS"])
+    entries = [{"subject_id": s.id, "role": s.role, "subject": {"kind": s.kind, "name": s.name}}
+               for s in rq.get_request(desk, request.id).subjects]
+    saved, _ = rq.save_request(desk, request.id, request_data(), entries, ["DCC/LICENSING"])
+    assert [d.target for d in saved.dispatches] == ["DCC/LICENSING"]
+
+
+def test_a_response_reference_without_its_team(desk):
+    request = rq.create_request(desk, request_data())
+    rq.send_to_agencies(desk, request.id, ["DCC/CSIS", "HMRC"])
+    request = rq.get_request(desk, request.id)
+    assert rq.dispatch_for_target(request, "DCC").target == "DCC/CSIS"
+    assert rq.dispatch_for_target(request, "dcc/csis").target == "DCC/CSIS"
+    assert rq.dispatch_for_target(request, "HMRC").target == "HMRC"
+    with pytest.raises(InvalidInput, match="was not sent to GLAA"):
+        rq.dispatch_for_target(request, "GLAA")
+    # an older request sent to two teams of one council: the message names both
+    desk.db.execute("INSERT INTO dispatches (id, request_id, agency, sub_service, status, created_at, created_by,"
+                    " updated_at, updated_by) VALUES ('old', ?, 'DCC', 'LICENSING', 'sent', 't', 'x', 't', 'x')",
+                    (request.id,))
+    request = rq.get_request(desk, request.id)
+    with pytest.raises(InvalidInput, match=r"2 teams of DCC; name one: MSR-2026-0001/DCC/CSIS, MSR-2026-0001/DCC/LICENSING"):
+        rq.dispatch_for_target(request, "DCC")

@@ -54,7 +54,8 @@ def test_disclosure_needs_the_54_tests_in_words_before_sending(partner):
         rs.mark_response_sent(vault, draft.id)
     assert {p.field for p in caught.value.problems} == {"necessary", "proportionate", "lawful_bases"}
     assert rq.get_dispatch(vault, "d-hmrc").status == "sent"
-    fixed = rs.update_response(vault, draft.id, {"necessary": "n", "proportionate": "p",
+    fixed = rs.update_response(vault, draft.id, {"necessary": "Needed to find the employer.",
+                                                 "proportionate": "Only the employer's name is given.",
                                                  "lawful_bases": ["dpa1998-s29-3", "msa2015-s54a"]})
     sent = rs.mark_response_sent(vault, fixed.id)
     assert sent.status == "sent" and sent.sent_at
@@ -139,3 +140,30 @@ def test_onward_disclosure_of_a_partners_answer_needs_their_written_consent(poli
         disclosures.record_onward(vault, request.id, "DCC", what="Employer name", lawful_bases=["cda1998-s115"],
                                   channel="cjsm", response_ids=[answer.id])
     assert [d.kind for d in disclosures.list_disclosures(vault).items].count("onward") == 0
+
+
+@pytest.mark.parametrize("answer", ["n/a", "N/A", ".", "-", "none", "None.", "see above", "  See   above ", "As above",
+                                    "tbc", "—", "...", "Yes"])
+def test_placeholder_54_answers_are_refused_in_words(partner, answer):
+    vault, _ = partner
+    draft = rs.record_response(vault, "d-hmrc", response_data(necessary=answer, accurate=answer))
+    with pytest.raises(Invalid) as caught:
+        rs.mark_response_sent(vault, draft.id)
+    problems = {p.field: p.message for p in caught.value.problems}
+    assert set(problems) == {"necessary", "accurate"}
+    assert problems["necessary"].startswith("Say in words why the disclosure is necessary (5.4.2)")
+    assert "is not an answer" in problems["necessary"]
+    assert rq.get_dispatch(vault, "d-hmrc").status == "sent"  # nothing was sent
+
+
+def test_short_54_answers_are_refused_with_the_length_stated(partner):
+    vault, _ = partner
+    draft = rs.record_response(vault, "d-hmrc", response_data(proportionate="Only a name"))
+    with pytest.raises(Invalid) as caught:
+        rs.mark_response_sent(vault, draft.id)
+    (problem,) = caught.value.problems
+    assert problem.field == "proportionate"
+    assert problem.message == ("Say in words why the disclosure is proportionate (5.4.3), in at least 20 characters"
+                               " (this answer has 11)")
+    rs.update_response(vault, draft.id, {"proportionate": "Only the employer's name is given."})
+    assert rs.mark_response_sent(vault, draft.id).status == "sent"

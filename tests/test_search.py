@@ -100,3 +100,77 @@ def test_auditor_may_not_search(desk):
     with pytest.raises(AuthError):
         sr.search(auditor, "popescu")
     auditor.close()
+
+
+# ---- across scripts and spellings (issue 17) ------------------------------------------------
+
+@pytest.fixture
+def people(desk):
+    rq.create_request(desk, request_data(request_date="2026-04-07", information="Car wash workers.", subjects=[
+        {"subject": {"name": "Миколай Шевченко", "date_of_birth": "1990-01-31"}, "role": "potential-victim"},
+        {"subject": {"name": "Ana Țurcanu"}, "role": "associate"},
+        {"subject": {"name": "Muhammad Rahimi", "aliases": ["Mo"], "date_of_birth": "1979-06-02"},
+         "role": "suspected-perpetrator"}]))
+    return desk
+
+
+def hit_for(result, name):
+    return next(h for h in result.hits if h.label == name)
+
+
+def test_latin_spelling_finds_a_cyrillic_name(people):
+    hit = hit_for(sr.search(people, "Shevchenko"), "Миколай Шевченко")
+    assert hit.match == "spelling" and hit.kind == "subject"
+    # the Cyrillic spelling finds it directly, and both spellings of the other Shevchenko
+    assert hit_for(sr.search(people, "Шевченко"), "Миколай Шевченко").match == "words"
+    assert ("subject", "Олександр Шевченко") in labels(sr.search(people, "shevchenko"))
+
+
+def test_diacritics_are_optional(people):
+    assert hit_for(sr.search(people, "Turcanu"), "Ana Țurcanu").match == "words"
+
+
+def test_a_name_that_sounds_alike_is_shown_as_such(people):
+    hit = hit_for(sr.search(people, "Mohammed"), "Muhammad Rahimi")
+    assert hit.match == "sounds like"
+    assert hit_for(sr.search(people, "Mohamed Rahimi"), "Muhammad Rahimi").match == "sounds like"
+    assert hit_for(sr.search(people, "Muhammad"), "Muhammad Rahimi").match == "words"
+    # a different name does not sound alike
+    assert "Muhammad Rahimi" not in [h.label for h in sr.search(people, "Michael").hits]
+
+
+def test_hits_tell_people_apart(people):
+    hit = hit_for(sr.search(people, "Mohammed"), "Muhammad Rahimi")
+    assert (hit.subject_kind, hit.aliases, hit.date_of_birth) == ("person", ("Mo",), "1979-06-02")
+    assert (hit.role, hit.reference, hit.request_date) == ("suspected-perpetrator", "MSR-2026-0003", "2026-04-07")
+    request = next(h for h in sr.search(people, "MSR-2026-0003").hits)
+    assert request.request_date == "2026-04-07"
+    assert hit.as_json()["match"] == "sounds like" and hit.as_json()["aliases"] == ["Mo"]
+
+
+def test_keys_follow_edits_and_removal(people):
+    hit = hit_for(sr.search(people, "Mohammed"), "Muhammad Rahimi")
+    sj.update_subject(people, hit.record_id, {"name": "Yusuf Rahimi"})
+    assert "Yusuf Rahimi" not in [h.label for h in sr.search(people, "Mohammed").hits]
+    assert hit_for(sr.search(people, "Yousef"), "Yusuf Rahimi").match == "sounds like"
+    seq = people.db.scalar("SELECT seq FROM subjects WHERE id = ?", (hit.record_id,))
+    assert people.db.scalar("SELECT count(*) FROM subject_keys WHERE rowid = ?", (seq,)) == 1
+    people.db.execute("DELETE FROM request_subjects WHERE subject_id = ?", (hit.record_id,))
+    people.db.execute("DELETE FROM subjects WHERE id = ?", (hit.record_id,))
+    assert people.db.scalar("SELECT count(*) FROM subject_keys WHERE rowid = ?", (seq,)) == 0
+
+
+def test_hostile_names_make_keys_without_harm(desk):
+    names = ["<b>Ivan</b> & Co", "\u202eنيمأ", "x" * 3000, "a\x00b", "\"; DROP TABLE subjects; --"]
+    rq.create_request(desk, request_data(subjects=[{"subject": {"name": n}, "role": "unknown"} for n in names]))
+    assert ("subject", "<b>Ivan</b> & Co") in labels(sr.search(desk, "ivan"))
+    assert desk.db.scalar("SELECT count(*) FROM subject_keys") == desk.db.scalar("SELECT count(*) FROM subjects")
+
+
+def test_name_keys_from_the_maintained_libraries():
+    from app import namekeys
+    assert namekeys.spelled_key("Миколай Шевченко", '["Коля"]') == "mikolay shevchenko kolya"
+    assert namekeys.spelled_key("Țurcanu Nguyễn") == "turcanu nguyen"
+    assert namekeys.sounds_key("Mohammed") == namekeys.sounds_key("Muhammad") == namekeys.sounds_key("Mohamed")
+    assert namekeys.sounds_key("Li Wu") == ""  # too short to sound like anything useful
+    assert namekeys.spelled_key("x", "not json") == "x not json" and namekeys.spelled_key(None, None) == ""

@@ -57,6 +57,45 @@ class ImportSummary:
                 f"{self.rights_added} retention records, {self.info_requests_added} subject access and FOI requests; "
                 f"{self.unchanged} records already held")
 
+    def sentences(self) -> str:
+        """What the import did, in whole sentences, naming only what happened: "2 requests were
+        added and 1 was updated. 5 subjects were added. ..." (the screens show this)."""
+        def n(count: int, word: str, many: str | None = None) -> str:
+            return f"{count} {word if count == 1 else (many or word + 's')}"
+
+        def was(count: int) -> str:
+            return "was" if count == 1 else "were"
+
+        out = []
+        for added, updated, word, many in (
+                (self.requests_added, self.requests_updated, "request", None),
+                (self.subjects_added, self.subjects_updated, "subject", None),
+                (self.dispatches_added, self.dispatches_updated, "agency asked", "agencies asked"),
+                (self.meetings_added, self.meetings_updated, "meeting", None),
+                (self.cases_added, self.cases_updated, "case", None)):
+            if added and updated:
+                out.append(f"{n(added, word, many)} {was(added)} added and {updated} {was(updated)} updated.")
+            elif added or updated:
+                count = added or updated
+                out.append(f"{n(count, word, many)} {was(count)} {'added' if added else 'updated'}.")
+        if self.responses_added or self.responses_updated:
+            count = self.responses_added + self.responses_updated
+            text = f"{n(count, 'response')} {was(count)} recorded"
+            if self.responses_received:
+                text += f", {self.responses_received} of them newly received and now in the disclosure register"
+            out.append(text + ".")
+        for count, word, many in ((self.disclosures_added, "disclosure register entry", "disclosure register entries"),
+                                  (self.contacts_added, "partner contact", None),
+                                  (self.suspensions_added, "suspension", None),
+                                  (self.breaches_added, "breach", "breaches"),
+                                  (self.breach_updates_added, "breach update", None),
+                                  (self.links_added, "link between subjects", "links between subjects")):
+            if count:
+                out.append(f"{n(count, word, many)} {was(count)} added.")
+        if self.unchanged:
+            out.append(f"{n(self.unchanged, 'record')} {was(self.unchanged)} already held and left as {'it was' if self.unchanged == 1 else 'they were'}.")
+        return " ".join(out) or "Nothing new: every record in the file was already held."
+
     def counts(self) -> str:
         """Every count, as codes and numbers only (for the audit trail)."""
         return ", ".join(f"{name}={value}" for name, value in self.__dict__.items() if isinstance(value, int))

@@ -243,6 +243,7 @@ def _parse_ref(vault, ref: str):
     if not SAFE_REFERENCE.match(row["reference"]):
         raise InvalidInput(f"{row['reference']!r} cannot name a file; nothing was sent.")
     if answering:
+        answering = answering.partition("/")[0].strip().upper()  # MSR-2026-0001/DCC/ASC: this desk is DCC
         if answering != vault.agency and row["origin_agency"] == vault.agency \
                 and answering in load_agreement().partner_codes():
             return row, answering  # a partner's answer to this desk's request, passed on (section 6)
@@ -971,7 +972,7 @@ def _receive_vault(vault, manifest: dict, document: list, name: str, progress) -
         raise InvalidInput(f"Import refused, nothing was changed: {name}: a vault package carries a whole-vault file.")
     summary = import_document(vault, doc, progress, may_hold_surrogates=escapes, sender=manifest["sender"]["agency"])
     return Received("vault", manifest["package_id"], manifest["sender"]["agency"], "vault",
-                    f"Whole vault of {manifest['sender']['agency']}: {summary.line()}", summary=summary)
+                    f"Whole vault of {manifest['sender']['agency']}. {summary.sentences()}", summary=summary)
 
 
 def _receipt_document(manifest: dict, received_at: str, vault) -> bytes:

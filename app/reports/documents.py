@@ -19,7 +19,7 @@ from app.agreement import load_agreement
 from app.disclosures import list_disclosures
 from app.errors import InvalidInput
 from app.records import parse_date
-from app.requests import Request, get_request
+from app.requests import Request, dispatch_for_target, get_request
 from app.responses import Response, collation, latest_response
 from app.subjects import ROLES as SUBJECT_ROLES
 from app.timeutil import london_display
@@ -220,7 +220,8 @@ def request_form(vault, reference: str) -> Content:
     confirmations = [Paragraph(escape(declaration.confirm_intro), STYLES.body)]
     for confirmation in declaration.confirmations:
         mark = TICKED if confirmation.id in request.declaration else UNTICKED
-        confirmations.append(para(f"{mark} {confirmation.text}"))
+        # The signed wording, each replaced DPA 1998 reference followed by its DPA 2018 successor.
+        confirmations.append(para(f"{mark} {declaration.full_wording(confirmation.text)}"))
     if request.declared_at:
         confirmations.append(Paragraph("Declared by " + text(request.declared_by or "") + " on "
                                        + text(time_text(request.declared_at)) + " (UK time).", STYLES.small))
@@ -292,10 +293,7 @@ def parse_response_reference(value: str) -> tuple[str, str]:
 def response_doc(vault, reference: str) -> Content:
     ref, target = parse_response_reference(reference)
     request = get_request(vault, ref, audit=False)
-    dispatch = next((d for d in request.dispatches if d.target.upper() == target), None)
-    if dispatch is None:
-        asked = ", ".join(d.target for d in request.dispatches) or "none"
-        raise InvalidInput(f"Request {request.reference} was not sent to {target} (agencies asked: {asked}).")
+    dispatch = dispatch_for_target(request, target)
     response = latest_response(vault, dispatch.id)
     story = [Paragraph(escape("Response to a personal data request"), STYLES.title),
              Paragraph(escape(f"Request {request.reference} of {date_text(request.request_date)} from "

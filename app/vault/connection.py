@@ -15,6 +15,7 @@ from typing import Any, Iterable, Iterator
 
 import sqlcipher3
 
+from app import namekeys
 from app.errors import InvalidInput, SpocError, VaultDamaged
 
 PLAINTEXT_HEADER = b"SQLite format 3\x00"
@@ -264,6 +265,7 @@ def open_database(path: Path, dek: bytes | bytearray, *, create: bool = False,
     conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
     try:
         conn.row_factory = sqlcipher3.Row
+        namekeys.register(conn)  # the subject_keys triggers call them (migration 18)
         conn.execute("PRAGMA cipher_log_level = NONE")
         if not conn.execute("PRAGMA cipher_version").fetchone():
             raise SpocError("This build of SQLite has no SQLCipher: refusing to store anything unencrypted.")

@@ -1118,6 +1118,48 @@ def _v17_sorted_lists(db: Database) -> None:
         db.execute(statement)
 
 
+# Issue 17, finding people: a second FTS5 table of search keys per subject (its rowid the
+# subject's seq), the name and aliases transliterated to ASCII and one Metaphone code per word
+# (app/namekeys.py). Triggers keep it in step through the SQL functions the gateway registers
+# on every connection, so every path that writes a subject (form, package, import, demo) is
+# covered; the backfill indexes the subjects already in the vault.
+SUBJECT_KEYS_TRIGGERS = (
+    "CREATE TRIGGER subject_keys_ai AFTER INSERT ON subjects BEGIN "
+    "INSERT INTO subject_keys(rowid, spelled, sounds) VALUES (new.seq, spoc_spelled_key(new.name, new.aliases), "
+    "spoc_sounds_key(new.name, new.aliases)); END",
+    "CREATE TRIGGER subject_keys_ad AFTER DELETE ON subjects BEGIN "
+    "DELETE FROM subject_keys WHERE rowid = old.seq; END",
+    "CREATE TRIGGER subject_keys_au AFTER UPDATE OF name, aliases ON subjects BEGIN "
+    "DELETE FROM subject_keys WHERE rowid = old.seq; "
+    "INSERT INTO subject_keys(rowid, spelled, sounds) VALUES (new.seq, spoc_spelled_key(new.name, new.aliases), "
+    "spoc_sounds_key(new.name, new.aliases)); END",
+)
+
+
+# A search hit on a subject names its newest request. Found by scanning every link of the
+# subject, that cost 8 ms at 100,000 requests for subjects on many requests; each link now keeps
+# its request's seq (set by a trigger, whatever path inserted the link), indexed by subject, so
+# the newest is one index seek.
+REQUEST_SEQ_TRIGGER = (
+    "CREATE TRIGGER request_subjects_seq AFTER INSERT ON request_subjects WHEN new.request_seq IS NULL BEGIN "
+    "UPDATE request_subjects SET request_seq = (SELECT seq FROM requests WHERE id = new.request_id) "
+    "WHERE request_id = new.request_id AND subject_id = new.subject_id; END"
+)
+
+
+def _v18_subject_keys(db: Database) -> None:
+    db.execute("CREATE VIRTUAL TABLE subject_keys USING fts5(spelled, sounds, "
+               "tokenize='unicode61 remove_diacritics 2')")
+    for statement in SUBJECT_KEYS_TRIGGERS:
+        db.execute(statement)
+    db.execute("INSERT INTO subject_keys(rowid, spelled, sounds) SELECT seq, spoc_spelled_key(name, aliases),"
+               " spoc_sounds_key(name, aliases) FROM subjects")
+    db.execute("ALTER TABLE request_subjects ADD COLUMN request_seq INTEGER")
+    db.execute("UPDATE request_subjects SET request_seq = (SELECT seq FROM requests WHERE id = request_id)")
+    db.execute("CREATE INDEX request_subjects_newest ON request_subjects(subject_id, request_seq)")
+    db.execute(REQUEST_SEQ_TRIGGER)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "vault metadata, users and the audit trail", _v1_core),
     Migration(2, "vault policy settings", _v2_policy),
@@ -1139,6 +1181,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(16, "subject access consultations of partners by sealed package (12.2)", _v16_sar_consultations),
     Migration(17, "indexes for the lists sorted in the database: requests, overdue answers, the register",
               _v17_sorted_lists),
+    Migration(18, "search keys for names across scripts and spellings (transliteration, sounds like)",
+              _v18_subject_keys),
 )
 LATEST = MIGRATIONS[-1].version
 

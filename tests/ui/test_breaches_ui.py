@@ -74,6 +74,23 @@ def test_dialog_from_the_requests_screen_says_what_is_missing_then_saves(qtbot, 
     assert dialog.draft_state() is None
 
 
+def test_dialog_shows_every_problem_at_once_including_unknown_requests(qtbot, spoc):
+    session = FakeSession(spoc)
+    area = RequestsArea(session)
+    qtbot.addWidget(area)
+    dialog = open_breach_dialog(area, session)
+    qtbot.addWidget(dialog)
+    dialog.request_refs.setText("MSR-2026-0099")
+    dialog.people_count.setText("lots")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    messages = dialog.summary.messages()
+    # the unknown reference is named in the same round as the empty fields, not after them
+    assert "Choose the kind of breach" in messages and "Enter the facts: what happened" in messages
+    assert any("There is no request MSR-2026-0099 in this vault" in m for m in messages)
+    assert any("people" in m.lower() for m in messages if m not in ("Enter the facts: what happened",))
+    assert spoc.db.scalar("SELECT count(*) FROM breaches") == 0
+
+
 def test_dialog_from_the_partners_screen_keeps_a_draft_over_a_lock(qtbot, tmp_path):
     admin = make_desk(tmp_path / "dcc.vault", agency="DCC", role="admin")
     session = FakeSession(admin)

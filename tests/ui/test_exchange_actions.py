@@ -76,6 +76,15 @@ def test_good_file_is_imported_off_the_gui_thread(qtbot, monkeypatch, files, tmp
     assert dialog.ok is True and "MSR-2026-0001" in dialog.result.text()
     assert not dialog.progress.isVisible()
     assert partner.db.scalar("SELECT count(*) FROM requests") == 1
+    # the summary in whole sentences, and a button to open what arrived
+    text = dialog.result.text()
+    assert text.startswith("1 request was added. 3 subjects were added. 2 agencies asked were added.")
+    assert "The request is MSR-2026-0001." in text
+    assert ", 0 " not in text and "(0 updated)" not in text
+    assert dialog.open_button.isVisible() and dialog.open_button.text() == "&Open request"
+    with qtbot.waitSignal(dialog.open_request) as opened:
+        qtbot.mouseClick(dialog.open_button, Qt.MouseButton.LeftButton)
+    assert opened.args == ["MSR-2026-0001"]
     partner.close()
 
 

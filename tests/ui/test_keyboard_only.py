@@ -166,17 +166,16 @@ def test_raise_and_send_a_request_by_keyboard_alone(qtbot, police, tmp_path):
     choose(form.subjects.role, "suspected-perpetrator")
     press(form.subjects.keep_button)
     assert [e["subject"]["name"] for e in form.subjects.entries] == ["Ion Popescu"]
-    tab_to(form.agencies.tree)
-    tree = form.agencies.tree
-    arrow_to(lambda: tree.currentItem() is not None and tree.currentItem().data(0, Qt.ItemDataRole.UserRole) == "HMRC")
-    key(Qt.Key.Key_Space)
+    tick(form.agencies.boxes["HMRC"])                         # one box per agency
     assert form.agencies.values() == ["HMRC"]
     tick(form.exploitation_types.boxes["forced-labour"])
     tick(form.purposes.boxes["identify-victims"])
     tick(form.info_types.boxes["identity-and-associates"])
     for code in ("use-limited", "prejudice", "legal-basis"):
         tick(form.declaration.boxes[code])
-    key(Qt.Key.Key_S, CTRL)                                   # File > Save: the form's primary button
+    key(Qt.Key.Key_S, CTRL)                                   # the form's primary button: check your answers
+    qtbot.waitUntil(lambda: form.check_page.isVisible(), timeout=5_000)
+    key(Qt.Key.Key_S, CTRL)                                   # and on that page, Save as draft
     requests = main.area("requests")
     assert requests.stack.currentWidget() is requests.view
     view = requests.view
@@ -221,15 +220,13 @@ def test_answer_a_request_as_a_partner_by_keyboard_alone(qtbot, partner):
     requests = main.area("requests")
     assert main.current_area_key() == "requests"
     settle(qtbot)
-    tab_to(requests.table)
+    assert requests.views.currentWidget() is requests.to_answer_table   # a partner desk opens on To answer
+    tab_to(requests.to_answer_table)
     key(Qt.Key.Key_Home)
     key(Qt.Key.Key_Return)                                    # open the request
     view = requests.view
     assert requests.stack.currentWidget() is view and view.request.id == request_id
-    tab_to(view.table)
-    key(Qt.Key.Key_Space)                                     # select the row the focus is on
-    arrow_to(lambda: view.selected_row() is not None and view.selected_row().dispatch.agency == "DCC")
-    press(view.respond_button)
+    press(view.banner_respond)                                # "Your answer is due … — Respond"
     form = requests.response_form
     assert form is not None and requests.stack.currentWidget() is requests.response_page
     type_into(form.held_text, "Council tax records for one subject.")

@@ -67,10 +67,17 @@ def fill_form(qtbot, form: RequestForm, *, name="DS Jane Smith", information="Wo
         form.declaration.check(code)
 
 
+def check_and_save(qtbot, form: RequestForm) -> None:
+    """Continue to "Check your answers", then save from there (the form's last step)."""
+    qtbot.mouseClick(form.continue_button, Qt.MouseButton.LeftButton)
+    assert form.pages.currentWidget() is form.check_page, form.summary.messages()
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+
+
 def test_fill_the_form_and_save_then_the_view_shows_it(qtbot, area, desk):
     form = area.open_form()
     fill_form(qtbot, form)
-    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    check_and_save(qtbot, form)
     assert area.stack.currentWidget() is area.view
     request = get_request(desk, area.view.request.id)
     assert request.reference.startswith("MSR-2026-")
@@ -90,7 +97,8 @@ def test_fill_the_form_and_save_then_the_view_shows_it(qtbot, area, desk):
 def test_missing_fields_show_the_error_summary_and_nothing_is_saved(qtbot, area, desk):
     form = area.open_form()
     form.request_date.setText("31/02/2026")
-    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(form.continue_button, Qt.MouseButton.LeftButton)
+    assert form.pages.currentWidget() is form.scroll  # the problems stay on the form
     messages = form.summary.messages()
     assert form.summary.isVisible()
     assert "Enter the name of the person making the request" in messages
@@ -242,9 +250,9 @@ def test_a_suspended_partner_cannot_be_sent_to(qtbot, tmp_path):
         assert {d.status for d in get_request(vault, request.id).dispatches} == {"draft"}
         # the form shows the partner disabled with the reason
         form = area.open_form(get_request(vault, request.id))
-        item = form.agencies.items["HMRC"]
-        assert not item.flags() & Qt.ItemFlag.ItemIsEnabled
-        assert "Serious breach under investigation" in item.text(0)
+        box = form.agencies.boxes["HMRC"]
+        assert not box.isEnabled()
+        assert "Serious breach under investigation" in box.text()
     finally:
         vault.close()
 
@@ -254,7 +262,7 @@ def test_hostile_strings_round_trip_exactly_and_show_as_plain_text(qtbot, area, 
     fill_form(qtbot, form, name=HOSTILE_NAME, information=HOSTILE_TEXT, subject_name=HOSTILE_NAME,
               alias="'; DROP TABLE requests;--")
     form.check_request.setPlainText("<script>alert(1)</script>\n\"quotes\" and 'single'\u00a0nbsp")
-    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    check_and_save(qtbot, form)
     request = get_request(desk, area.view.request.id)
     assert request.requester_name == HOSTILE_NAME
     assert request.information == HOSTILE_TEXT and len(request.information) > 10_000
@@ -282,14 +290,37 @@ def test_search_finds_a_subject_by_alias_and_opens_the_request(qtbot, area, desk
     qtbot.keyClick(area.search_box, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: area.views.currentWidget() is area.results_table, timeout=5000)
     table = area.results_table
-    found = [(table.item(r, 0).text(), table.item(r, 1).text(), table.item(r, 2).text())
-             for r in range(table.rowCount())]
-    assert (request.reference, "Subject", "Ion Popescu") in found
-    row = next(r for r in range(table.rowCount()) if table.item(r, 2).text() == "Ion Popescu")
+    found = [tuple(table.item(r, c).text() for c in range(table.columnCount())) for r in range(table.rowCount())]
+    assert ("Ion Popescu", "Person", "As typed", "Johnny P", "12/04/1988", "Suspected perpetrator", request.reference,
+            "02/03/2026") in found
+    row = next(r for r in range(table.rowCount()) if table.item(r, 0).text() == "Ion Popescu")
     table.selectRow(row)
     area.open_selected()
     assert area.stack.currentWidget() is area.view and area.view.request.id == request.id
     assert desk.db.scalar("SELECT count(*) FROM audit_events WHERE action = 'search'") >= 1
+
+
+def test_search_shows_spellings_and_sounds_alike_and_says_what_was_searched(qtbot, area, desk):
+    create_request(desk, request_data(subjects=[
+        {"subject": {"name": "Миколай Шевченко", "date_of_birth": "1990-01-31"}, "role": "potential-victim"},
+        {"subject": {"name": "Muhammad <b>Rahimi</b>"}, "role": "associate"}]))
+    table = area.results_table
+
+    def search_for(text):
+        area.search_box.clear()
+        qtbot.keyClicks(area.search_box, text)
+        qtbot.keyClick(area.search_box, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: area.views.currentWidget() is table and "for “" in area.showing.text(), timeout=5000)
+        return [tuple(table.item(r, c).text() for c in range(3)) for r in range(table.rowCount())]
+
+    assert search_for("Shevchenko") == [("Миколай Шевченко", "Person", "Other spelling or script")]
+    assert table.item(0, 4).text() == "31/01/1990" and table.item(0, 5).text() == "Potential victim"
+    assert search_for("Mohammed") == [("Muhammad <b>Rahimi</b>", "Person", "Sounds like")]
+    assert "Sounds like" in area.showing.text() and "1 match for “Mohammed”" in area.showing.text()
+    assert search_for("Zebedee") == []
+    assert area.showing.text().startswith("Nothing found for “Zebedee” in references, names and aliases")
+    assert "Try fewer words" in area.showing.text()
+    assert area.showing.textFormat() == Qt.TextFormat.PlainText
 
 
 def test_the_list_pages_lazily_over_450_requests(qtbot, area, desk):
@@ -474,11 +505,11 @@ def test_respond_opens_the_response_form_for_a_request_received(qtbot, tmp_path)
 def test_unticking_an_agency_before_sending_takes_it_off_the_request(qtbot, area, desk):
     form = area.open_form()
     fill_form(qtbot, form)
-    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    check_and_save(qtbot, form)
     request = get_request(desk, area.view.request.id)
     form = area.open_form(request)
     form.agencies.check("NCA", False)
-    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    check_and_save(qtbot, form)
     assert sorted(d.target for d in get_request(desk, request.id).dispatches) == ["DCC/CSIS", "HMRC"]
 
 

@@ -102,12 +102,29 @@ def test_disclosure_needs_the_54_tests_then_is_sent_and_registered(qtbot, desks)
     assert panel.explanation.isReadOnly()
 
     form.info_types.boxes["residence-or-business"].setChecked(True)
+    # placeholders and one-word answers are refused in words, each at its field
+    qtbot.keyClicks(form.necessary, "n/a")
+    qtbot.keyClicks(form.proportionate, "see above")
+    qtbot.keyClicks(form.accurate, "Checked")
+    assert form.mark_sent() is None
+    assert form.rows["necessary"].error.text() == "Say in words why the disclosure is necessary (5.4.2): “n/a” is not an answer"
+    assert "“see above” is not an answer" in form.rows["proportionate"].error.text()
+    assert form.rows["accurate"].error.text() == ("Say in words how you know the information is accurate (5.4), "
+                                                  "in at least 20 characters (this answer has 7)")
+    for box in (form.necessary, form.proportionate, form.accurate):
+        box.clear()
     qtbot.keyClicks(form.necessary, "To confirm where a potential victim lives.")
     qtbot.keyClicks(form.proportionate, "Only the address and start date are given.")
     qtbot.keyClicks(form.accurate, "Checked against the council tax register today.")
     qtbot.keyClicks(form.partnership_answer, "Our officers can join a visit.")
     box = form.mark_sent()
     assert "Derbyshire Constabulary (DCON)" in box.text() and "Criminal Justice Secure Messaging" in box.text()
+    # the confirmation repeats what the disclosure relies on: the lawful basis and the three answers
+    assert ("Lawful basis:\n  • Section 29(3), Data Protection Act 1998 (today: Data Protection Act 2018, Schedule 2,"
+            " Part 1, paragraph 2)") in box.text()
+    assert "Why the disclosure is necessary: To confirm where a potential victim lives." in box.text()
+    assert "Why the disclosure is proportionate: Only the address and start date are given." in box.text()
+    assert "How you know the information is accurate: Checked against the council tax register today." in box.text()
     assert rs.responses_of_dispatch(partner, form.dispatch.id) == []        # not before confirming
     with qtbot.waitSignal(form.saved) as signal:
         confirm(qtbot, box)

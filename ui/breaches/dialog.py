@@ -270,7 +270,7 @@ class BreachDialog(GuardedDialog, QtWidgets.QDialog):
 
     def submit(self):
         data = self.data()
-        problems, _clean = core.validate_breach(data)
+        problems, _clean = core.check_breach(self.session.vault, data)   # every problem at once
         if problems:
             self.show_problems(problems)
             return None

@@ -21,7 +21,7 @@ from app.exchange import desks, packages
 from app.errors import SpocError
 from ui.qt import QtGui, QtWidgets, Qt, Signal
 from ui.kit.dialogs import error_text, info_box
-from ui.kit.formatting import documents_folder, EXCHANGE_FILTER, plural, safe_file_stem
+from ui.kit.formatting import documents_folder, EXCHANGE_FILTER, safe_file_stem
 from ui.kit.widgets import heading, plain_label
 from ui.worker import Op
 
@@ -89,12 +89,16 @@ class _WorkDialog(QtWidgets.QDialog):
 
 class ImportDialog(_WorkDialog):
     imported = Signal(object)  # the ImportSummary, so open areas can refresh
+    open_request = Signal(str)  # the reference of the request to open
 
     def __init__(self, session, path: Path, parent: QtWidgets.QWidget | None = None):
         super().__init__("Import an exchange file", parent)
         self.session = session
         self.path = Path(path)
         self.summary = None
+        self.open_button = self.buttons.addButton("&Open request", QtWidgets.QDialogButtonBox.ButtonRole.ActionRole)
+        self.open_button.hide()
+        self.open_button.clicked.connect(self._open)
         self.close_button = self.buttons.addButton(QtWidgets.QDialogButtonBox.StandardButton.Close)
         self.close_button.clicked.connect(self.accept)
 
@@ -109,15 +113,21 @@ class ImportDialog(_WorkDialog):
     def _done(self, summary) -> None:
         self._set_busy(False, f"From {self.path.name}:")
         self.summary = summary
-        lines = [summary.line() + "."]
+        lines = [summary.sentences()]
         if summary.references:
             shown = ", ".join(summary.references[:20])
             more = f" and {len(summary.references) - 20} more" if len(summary.references) > 20 else ""
-            lines.append(f"Requests: {shown}{more}.")
-        if summary.responses_received:
-            lines.append(f"{plural(summary.responses_received, 'response')} received, now in the disclosure register.")
+            lines.append(f"The {'request is' if len(summary.references) == 1 else 'requests are'} {shown}{more}.")
+            self.open_button.setText("&Open request" if len(summary.references) == 1
+                                     else f"&Open request {summary.references[0]}")
+            self.open_button.show()
         self._show_result(True, "Imported", "\n".join(lines))
         self.imported.emit(summary)
+
+    def _open(self) -> None:
+        if self.summary is not None and self.summary.references:
+            self.open_request.emit(self.summary.references[0])
+            self.accept()
 
     def _failed(self, exc: BaseException) -> None:
         self._set_busy(False, f"From {self.path.name}:")

@@ -16,6 +16,7 @@ from app import links as lk
 from app.agreement import load_agreement
 from app.errors import SpocError
 from app.records import parse_date
+from ui.kit.formatting import plural
 from ui.kit.widgets import plain_label
 from ui.qt import QtCore, QtGui, QtWidgets, Qt, Signal
 from ui.worker import run_in_background
@@ -456,7 +457,7 @@ class RelationshipMap(QtWidgets.QWidget):
         self.model.set_links(shown.links)
         if len(shown.links) <= 300:
             self.table.resizeColumnsToContents()
-        self.status.setText(f"{len(shown.nodes)} on the map, {len(shown.links)} links shown"
+        self.status.setText(f"{len(shown.nodes)} on the map, {plural(len(shown.links), 'link')} shown"
                             + (f" of {len(self.graph.links)}" if len(shown.links) != len(self.graph.links) else "")
                             + ". Double-click a node, or choose it with the arrow keys and press Enter, to open its "
                               "page.")

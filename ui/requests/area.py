@@ -14,6 +14,7 @@ from app.search import search
 from ui.qt import QtCore, QtWidgets, Qt, Signal
 from ui.kit.dialogs import error_text
 from ui.kit.formatting import agency_name, plural, uk_date
+from ui.requests import found
 from ui.requests.form import RequestForm
 from ui.requests.view import REQUEST_STATUS_TITLES, RequestView
 from ui.kit.widgets import Area, ErrorSummary, heading, hint_label, HINT_STYLE, plain_label, SUCCESS_STYLE
@@ -276,7 +277,7 @@ class RequestsArea(Area):
         for model in (self.model, self.overdue_model, self.to_answer_model):
             model.sort_changed.connect(self._update_showing)
         # search results
-        self.results_table = _table(("Reference", "Kind", "Found"))
+        self.results_table = _table(found.COLUMNS)
         self.results_table.setAccessibleName("Search results")
         self.results_table.itemActivated.connect(self._open_item)
         self.results_table.itemDoubleClicked.connect(self._open_item)
@@ -382,6 +383,7 @@ class RequestsArea(Area):
             return
         vault = self.session.vault
         self.showing.setText("Searching…")
+        self._searched = text
         self._run_list_op(lambda: search(vault, text, 200), self._search_arrived)
 
     def _run_list_op(self, work, arrived) -> None:
@@ -396,24 +398,18 @@ class RequestsArea(Area):
             table = self.results_table
             table.setSortingEnabled(False)
             table.setRowCount(len(result.hits))
-            kinds = {"request": "Request", "subject": "Subject", "response": "Response"}
             for r, hit in enumerate(result.hits):
-                label = textcheck.visible(hit.label or "")
-                if textcheck.has_hidden(hit.label or ""):
-                    label = f"⚠ {label}  [hidden characters]"
-                cells = (hit.reference or "(not on a request)", kinds.get(hit.kind, hit.kind), label)
-                for c, value in enumerate(cells):
+                for c, value in enumerate(found.hit_cells(hit)):
                     cell = QtWidgets.QTableWidgetItem(value)
                     cell.setData(ID_ROLE, hit.request_id)
                     table.setItem(r, c, cell)
+            # Closest first (as typed, then other spellings, then sounds alike) until a header is clicked.
+            table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
             table.setSortingEnabled(True)
             table.resizeColumnsToContents()
             self.views.setCurrentWidget(table)
             count = len(result.hits)
-            text = plural(count, "match", "matches")
-            if result.truncated:
-                text += " (more exist: add words to narrow the search)"
-            self.showing.setText(text + ". Open one to see its request.")
+            self.showing.setText(found.found_text(self._searched, result.hits, result.truncated))
             self.back_to_all.show()
             if count:
                 table.selectRow(0)

@@ -18,99 +18,132 @@ import datetime as _dt
 from app.agreement import load_agreement
 from app.errors import SpocError
 from app.records import Invalid, Problem, today_london
-from app.requests import LABELS, agencies_to_ask, save_request, validate_request
+from app.requests import FORM_SECTIONS, LABELS, agencies_to_ask, form_progress, save_request, validate_request
 from app.subjects import check_role, validate_subject
-from ui.qt import QtGui, QtWidgets, Qt, Signal
+from ui.qt import QtCore, QtGui, QtWidgets, Qt, Signal
 from ui.kit.keys import primary_button
 from ui.kit.dialogs import error_text
 from ui.kit.fields import CheckList, DateField, LineBox, TextBox
-from ui.kit.formatting import uk_time
-from ui.kit.widgets import ErrorSummary, FieldRow, frameless_scroll, heading, hint_label, plain_label
+from ui.kit.formatting import plural, uk_time
+from ui.kit.widgets import ErrorSummary, FieldRow, frameless_scroll, heading, hint_label, no_mnemonic, plain_label
 from ui.requests.subjects import SubjectEditor, subject_fields_of
 
 # ---- small building blocks -------------------------------------------------------------------
 
 
-def section(layout: QtWidgets.QVBoxLayout, title: str, hint: str = "") -> None:
+def section(layout: QtWidgets.QVBoxLayout, title: str, hint: str = "") -> QtWidgets.QLabel:
     layout.addSpacing(14)
-    layout.addWidget(heading(title, 2))
+    head = heading(title, 2)
+    layout.addWidget(head)
     if hint:
         layout.addWidget(hint_label(hint))
+    return head
+
+
+LINK_STYLE = "QPushButton, QToolButton { border: none; color: #1d70b8; text-decoration: underline; text-align: left; }"
+PRIMARY_STYLE = "QPushButton { background: #00703c; color: #ffffff; padding: 6px 14px; font-weight: bold; }"
+CHECK_ANSWERS = "Check your answers"
 
 
 # ---- agencies --------------------------------------------------------------------------------
 
 
 class AgencyChooser(QtWidgets.QWidget):
-    """The agreement's partners and their sub-services, to tick; suspended partners (13.2) are
-    shown but cannot be ticked; an agency the request was already sent to stays ticked."""
+    """One box per partner agency; an agency with teams has a team list beside it, set to the
+    agency's usual team for requests, so a request goes to one team of each agency (the rule is
+    app.requests.one_team_each). Suspended partners (13.2) are shown but cannot be ticked; an
+    agency the request was already sent to stays ticked and fixed."""
 
     changed = Signal()
 
     def __init__(self, vault, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
         agreement = load_agreement()
-        layout = QtWidgets.QVBoxLayout(self)
+        layout = QtWidgets.QGridLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.tree = QtWidgets.QTreeWidget()
-        self.tree.setHeaderHidden(True)
-        self.tree.setAccessibleName("Agencies to ask")
-        self.tree.setUniformRowHeights(True)
-        self.tree.setMinimumHeight(260)
-        self.items: dict[str, QtWidgets.QTreeWidgetItem] = {}
+        layout.setHorizontalSpacing(12)
+        layout.setVerticalSpacing(4)
+        self.boxes: dict[str, QtWidgets.QCheckBox] = {}
+        self.teams: dict[str, QtWidgets.QComboBox] = {}
+        self.items: set[str] = set()  # every target that can be chosen: HMRC, DCC/CSIS, ...
         self.suspended: dict[str, str] = {}
         self._sent: set[str] = set()
-        for choice in agencies_to_ask(vault):   # the core says who may be asked (13.2), and why not
+        for row, choice in enumerate(agencies_to_ask(vault)):   # the core says who may be asked (13.2)
             partner = agreement.partner(choice.code)
             text = f"{choice.name} ({choice.code})"
             if not choice.may_ask:
                 text += f" — {choice.why_not}"
                 self.suspended[choice.code] = choice.suspension_reason
-            top = QtWidgets.QTreeWidgetItem([text])
-            top.setData(0, Qt.ItemDataRole.UserRole, choice.code)
-            self._checkable(top, choice.may_ask)
-            self.tree.addTopLevelItem(top)
-            self.items[choice.code] = top
-            for sub in partner.sub_services:
-                label = sub.name + (" — the usual team for requests" if sub.spoc else "")
-                child = QtWidgets.QTreeWidgetItem([label])
-                target = f"{partner.code}/{sub.code}"
-                child.setData(0, Qt.ItemDataRole.UserRole, target)
-                self._checkable(child, choice.may_ask)
-                top.addChild(child)
-                self.items[target] = child
-        self.tree.itemChanged.connect(lambda _i, _c: self.changed.emit())
-        layout.addWidget(self.tree)
-        self.setFocusProxy(self.tree)
+            box = QtWidgets.QCheckBox(no_mnemonic(text))
+            box.setEnabled(choice.may_ask)
+            box.toggled.connect(self._box_toggled)
+            self.boxes[choice.code] = box
+            self.items.add(choice.code)
+            layout.addWidget(box, row, 0)
+            if partner.sub_services:
+                teams = QtWidgets.QComboBox()
+                teams.setAccessibleName(f"Team at {choice.name}")
+                usual = 0
+                for index, sub in enumerate(partner.sub_services):
+                    teams.addItem(sub.name + (" (usual team for requests)" if sub.spoc else ""), sub.code)
+                    self.items.add(f"{choice.code}/{sub.code}")
+                    if sub.spoc:
+                        usual = index
+                teams.setCurrentIndex(usual)
+                teams.setEnabled(False)
+                teams.currentIndexChanged.connect(lambda _i: self.changed.emit())
+                self.teams[choice.code] = teams
+                layout.addWidget(teams, row, 1)
+        layout.setColumnStretch(1, 1)
 
-    @staticmethod
-    def _checkable(item: QtWidgets.QTreeWidgetItem, enabled: bool) -> None:
-        flags = Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsSelectable
-        if enabled:
-            flags |= Qt.ItemFlag.ItemIsEnabled
-        item.setFlags(flags)
-        item.setCheckState(0, Qt.CheckState.Unchecked)
-
-    def values(self) -> list[str]:
-        return [target for target, item in self.items.items()
-                if item.checkState(0) == Qt.CheckState.Checked]
-
-    def set_values(self, targets, sent=()) -> None:
-        wanted, self._sent = set(targets or ()), set(sent or ())
-        self.tree.blockSignals(True)
-        for target, item in self.items.items():
-            item.setCheckState(0, Qt.CheckState.Checked if target in wanted else Qt.CheckState.Unchecked)
-            if target in self._sent:
-                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsUserCheckable)
-                if "already sent" not in item.text(0):
-                    item.setText(0, item.text(0) + " — already sent")
-            if target in wanted and "/" in target:
-                self.items[target.split("/")[0]].setExpanded(True)
-        self.tree.blockSignals(False)
+    def _box_toggled(self, _checked: bool) -> None:
+        for code, teams in self.teams.items():
+            teams.setEnabled(self.boxes[code].isChecked() and self.boxes[code].isEnabled()
+                             and not any(t.split("/")[0] == code for t in self._sent))
         self.changed.emit()
 
+    def values(self) -> list[str]:
+        """The targets chosen, one per agency: HMRC, or DCC/CSIS for a team."""
+        out = []
+        for code, box in self.boxes.items():
+            if box.isChecked():
+                teams = self.teams.get(code)
+                out.append(f"{code}/{teams.currentData()}" if teams is not None else code)
+        return out
+
+    def set_values(self, targets, sent=()) -> None:
+        self._sent = set(sent or ())
+        for box in self.boxes.values():
+            box.blockSignals(True)
+            box.setChecked(False)
+        for target in targets or ():
+            code, _, sub = str(target).partition("/")
+            if code in self.boxes:
+                self.boxes[code].setChecked(True)
+                teams = self.teams.get(code)
+                if teams is not None and sub and teams.findData(sub) >= 0:
+                    teams.setCurrentIndex(teams.findData(sub))
+        for target in self._sent:
+            box = self.boxes.get(target.split("/")[0])
+            if box is not None:
+                box.setEnabled(False)
+                if "already sent" not in box.text():
+                    box.setText(box.text() + " — already sent")
+        for box in self.boxes.values():
+            box.blockSignals(False)
+        self._box_toggled(True)
+
     def check(self, target: str, value: bool = True) -> None:
-        self.items[target].setCheckState(0, Qt.CheckState.Checked if value else Qt.CheckState.Unchecked)
+        code, _, sub = target.partition("/")
+        teams = self.teams.get(code)
+        if teams is not None and sub:
+            teams.setCurrentIndex(teams.findData(sub))
+        self.boxes[code].setChecked(value)
+
+    def words(self) -> list[str]:
+        """The agencies chosen as the check page names them: 'Derby City Council – Licensing'."""
+        agreement = load_agreement()
+        return [agreement.partner_name(*((t.split("/") + [""])[:2])) for t in self.values()]
 
 
 # ---- the form --------------------------------------------------------------------------------
@@ -132,10 +165,16 @@ class RequestForm(QtWidgets.QWidget):
         form = agreement.request_form
         declaration = agreement.declaration
 
-        outer = QtWidgets.QVBoxLayout(self)
+        outer = QtWidgets.QHBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self._sections_panel())
+        self.pages = QtWidgets.QStackedWidget()
+        outer.addWidget(self.pages, 1)
         self.scroll = frameless_scroll()
-        outer.addWidget(self.scroll)
+        self.pages.addWidget(self.scroll)
+        self.check_page = CheckAnswersPage(self)
+        self.pages.addWidget(self.check_page)
+        self.heads: dict[str, QtWidgets.QLabel] = {}
         content = QtWidgets.QWidget()
         self.scroll.setWidget(content)
         centre = QtWidgets.QHBoxLayout(content)
@@ -177,16 +216,16 @@ class RequestForm(QtWidgets.QWidget):
             layout.addWidget(field_row)
             return field_row
 
-        section(layout, "Reference")
+        self.heads["Reference"] = section(layout, "Reference")
         self.reference = plain_label("Given when you first save, for example MSR-2026-0001.", selectable=True)
         self.reference.setAccessibleName("Reference")
         layout.addWidget(self.reference)
 
-        section(layout, "Request date")
+        self.heads["Request date"] = section(layout, "Request date")
         self.request_date = DateField(latest=today_london)
         row("request_date", self.request_date, "For example, 27/03/2026. Today's date unless the request was made earlier.")
 
-        section(layout, "Person making the request")
+        self.heads["Person making the request"] = section(layout, "Person making the request")
         self.requester_name = LineBox(max_length=20_000)
         self.requester_rank = LineBox(max_length=20_000)
         self.requester_number = LineBox(max_length=20_000)
@@ -201,11 +240,11 @@ class RequestForm(QtWidgets.QWidget):
         row("requester_contact", self.requester_contact,
             "Telephone, mobile and secure e-mail (for example …@derbyshire.pnn.police.uk).")
 
-        section(layout, "Reason", "Under the Modern Slavery Information Sharing Agreement:")
+        self.heads["Reason"] = section(layout, "Reason", "Under the Modern Slavery Information Sharing Agreement:")
         self.reasons = CheckList([(r.id, r.text, "", 0) for r in agreement.request_reasons])
         row("reasons", self.reasons, "Choose all that apply.", label="Reason for the request")
 
-        section(layout, "Information check request")
+        self.heads["Information check request"] = section(layout, "Information check request")
         self.information_date = DateField(latest=today_london)
         row("information_date", self.information_date, "When the information was received, for example 27/03/2026.")
         self.information = TextBox(6)
@@ -214,25 +253,25 @@ class RequestForm(QtWidgets.QWidget):
         row("check_request", self.check_request, "What partners are asked to check or provide.",
             label="Request")
 
-        section(layout, "Subjects", "The people, locations and businesses partners are asked about. "
+        self.heads["Subjects"] = section(layout, "Subjects", "The people, locations and businesses partners are asked about. "
                                     "A request needs at least one before it can be sent.")
         self.subjects = SubjectEditor(session.vault if session.can("search") else None)
         self.rows["subjects"] = None  # the editor shows its own message
         layout.addWidget(self.subjects)
 
-        section(layout, "Agencies", "Which partners to ask (section 3). Nothing is sent until you choose "
+        self.heads["Agencies"] = section(layout, "Agencies", "Which partners to ask (section 3). Nothing is sent until you choose "
                                     "“Send to agencies…” on the saved request.")
         self.agencies = AgencyChooser(session.vault)
         row("agencies", self.agencies, label="Agencies to ask")
 
-        section(layout, "Partnership working")
+        self.heads["Partnership working"] = section(layout, "Partnership working")
         self.partnership_question = TextBox(3)
         self.partnership_question.set_value(form.partnership_working_prompt)
         row("partnership_question", self.partnership_question,
             "The question partners answer about working with you; change it if you need to.",
             label="Partnership working question")
 
-        section(layout, "About the request", "From the agreement: these help partners judge the request.")
+        self.heads["About the request"] = section(layout, "About the request", "From the agreement: these help partners judge the request.")
         self.exploitation_types = CheckList(
             [(e.id, e.name, e.description, 0) for e in agreement.exploitation_types])
         row("exploitation_types", self.exploitation_types, "Section 1.4. Choose all that apply.")
@@ -246,11 +285,25 @@ class RequestForm(QtWidgets.QWidget):
         row("info_types", self.info_types, "Section 5.2: what the information is needed to do. "
                                            "At least one is needed before sending.")
 
-        section(layout, "Declaration")
-        self.declaration = CheckList([(c.id, c.text, "", 0) for c in declaration.confirmations])
+        self.heads["Declaration"] = section(layout, "Declaration")
+        # Plain words on the form; the agreement's full wording, with the successors of its DPA 1998
+        # references, one click away (and on the printed request).
+        self.declaration = CheckList([(c.id, c.plain or c.text, "", 0) for c in declaration.confirmations])
         row("declaration", self.declaration,
             "Tick every statement before sending. Who ticked them and when is recorded when you save.",
             label="I confirm that")
+        self.wording_button = QtWidgets.QToolButton()
+        self.wording_button.setText("▸ Read the full wording")
+        self.wording_button.setCheckable(True)
+        self.wording_button.setStyleSheet(LINK_STYLE)
+        self.wording_button.setAccessibleName("Read the full wording of the declaration")
+        self.full_wording = plain_label("\n\n".join(declaration.full_wording(c.text) for c in declaration.confirmations))
+        self.full_wording.setStyleSheet("border-left: 4px solid #b1b4b6; padding-left: 12px; color: #0b0c0c;")
+        self.full_wording.setAccessibleName("The declaration's full wording")
+        self.full_wording.hide()
+        self.wording_button.toggled.connect(self._toggle_wording)
+        layout.addWidget(self.wording_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.full_wording)
         self.declared = hint_label("")
         self.declared.hide()
         layout.addWidget(self.declared)
@@ -260,21 +313,30 @@ class RequestForm(QtWidgets.QWidget):
 
         layout.addSpacing(16)
         buttons = QtWidgets.QHBoxLayout()
-        self.save_button = QtWidgets.QPushButton("&Save as draft")
-        primary_button(self.save_button)   # Ctrl+S presses it; styled by resources/style.qss
-        self.save_button.setDefault(True)
-        self.save_button.setStyleSheet("QPushButton { background: #00703c; color: #ffffff; padding: 6px 14px; "
-                                       "font-weight: bold; }")
-        self.save_button.clicked.connect(self.save)
+        self.continue_button = QtWidgets.QPushButton("C&ontinue to check your answers")
+        self.continue_button.setDefault(True)
+        self.continue_button.setStyleSheet(PRIMARY_STYLE)
+        primary_button(self.continue_button)   # Ctrl+S presses it
+        self.continue_button.clicked.connect(self.show_check)
+        self.save_button = self.check_page.save_button
         self.cancel_button = QtWidgets.QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel)
-        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.continue_button)
         buttons.addWidget(self.cancel_button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
         layout.addStretch(1)
 
         self._clear_on_change()
+        self._progress_timer = QtCore.QTimer(self)
+        self._progress_timer.setSingleShot(True)
+        self._progress_timer.setInterval(120)
+        self._progress_timer.timeout.connect(self.update_progress)
+        for widget in (self.request_date, self.information_date, self.reasons, self.exploitation_types, self.purposes,
+                       self.info_types, self.declaration, self.agencies, self.subjects):
+            widget.changed.connect(self._progress_timer.start)
+        for key in self.TEXT_FIELDS + ("requester_contact", "information", "check_request", "partnership_question"):
+            getattr(self, key).textChanged.connect(self._progress_timer.start)
         if request is not None:
             self.load(request)
         else:
@@ -284,6 +346,89 @@ class RequestForm(QtWidgets.QWidget):
         escape = QtGui.QShortcut(QtGui.QKeySequence("Escape"), self)
         escape.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         escape.activated.connect(self.cancel)
+        self.update_progress()
+
+    # ---- the list of sections, and checking the answers ------------------------------------
+
+    def _sections_panel(self) -> QtWidgets.QWidget:
+        panel = QtWidgets.QWidget()
+        panel.setMaximumWidth(260)
+        panel.setMinimumWidth(200)
+        box = QtWidgets.QVBoxLayout(panel)
+        box.setContentsMargins(16, 16, 8, 16)
+        box.addWidget(heading("Sections", 2))
+        self.progress = hint_label("")
+        self.progress.setAccessibleName("Progress")
+        box.addWidget(self.progress)
+        self.sections = QtWidgets.QListWidget()
+        self.sections.setAccessibleName("Sections of the request")
+        self.sections.setWordWrap(True)
+        self.sections.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.sections.setSpacing(3)
+        self.sections.itemActivated.connect(self._section_chosen)
+        self.sections.itemClicked.connect(self._section_chosen)
+        box.addWidget(self.sections, 1)
+        return panel
+
+    def progress_states(self):
+        return form_progress(self.fields(), len(self.subjects.entries), len(self.agencies.values()))
+
+    def update_progress(self) -> None:
+        states = self.progress_states()
+        done = sum(1 for st in states if st.done)
+        self.progress.setText(f"{done} of {len(states)} sections complete for sending")
+        current = self.sections.currentRow()
+        self.sections.blockSignals(True)
+        self.sections.clear()
+        for st in states:
+            item = QtWidgets.QListWidgetItem(("✓ " if st.done else "○ ") + st.title)
+            item.setData(Qt.ItemDataRole.UserRole, st.title)
+            item.setToolTip("Complete" if st.done else "\n".join(p.message for p in st.problems))
+            item.setData(Qt.ItemDataRole.AccessibleTextRole,
+                         f"{st.title}: {'complete' if st.done else 'to do'}")
+            self.sections.addItem(item)
+        last = QtWidgets.QListWidgetItem("→ " + CHECK_ANSWERS)
+        last.setData(Qt.ItemDataRole.UserRole, CHECK_ANSWERS)
+        self.sections.addItem(last)
+        if current >= 0:
+            self.sections.setCurrentRow(current)
+        self.sections.blockSignals(False)
+
+    def _section_chosen(self, item) -> None:
+        title = item.data(Qt.ItemDataRole.UserRole)
+        if title == CHECK_ANSWERS:
+            self.show_check()
+        else:
+            self.go_to_section(title)
+
+    def go_to_section(self, title: str) -> None:
+        """Back on the form, scrolled to the section's heading, focus in its first field."""
+        self.pages.setCurrentWidget(self.scroll)
+        head = self.heads.get(title)
+        if head is None:
+            return
+        content = self.scroll.widget()
+        self.scroll.verticalScrollBar().setValue(head.mapTo(content, QtCore.QPoint(0, 0)).y() - 8)
+        fields = dict(FORM_SECTIONS).get(title, ())
+        first = fields[0] if fields else ""
+        target = self.subjects if first == "subjects" else (self.rows[first].field if self.rows.get(first) else None)
+        if target is not None:
+            target.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def show_check(self) -> bool:
+        """'Continue': the draft checks first (errors stay on the form), then the answers to read."""
+        if self.validate():
+            self.pages.setCurrentWidget(self.scroll)
+            return False
+        self.check_page.fill()
+        self.pages.setCurrentWidget(self.check_page)
+        self.sections.setCurrentRow(self.sections.count() - 1)
+        self.check_page.title.setFocus(Qt.FocusReason.OtherFocusReason)
+        return True
+
+    def _toggle_wording(self, shown: bool) -> None:
+        self.full_wording.setVisible(shown)
+        self.wording_button.setText(("▾ " if shown else "▸ ") + "Read the full wording")
 
     def _toggle_preamble(self, shown: bool) -> None:
         self.preamble.setVisible(shown)
@@ -430,14 +575,17 @@ class RequestForm(QtWidgets.QWidget):
     def save(self):
         """Save as a draft; returns the Request, or None when something stopped it."""
         if self.validate():
+            self.pages.setCurrentWidget(self.scroll)
             return None
         try:
             request, subject_ids = save_request(self.session.vault, self.request.id if self.request else None,
                                                 self.fields(), self.subjects.entries, self.agencies.values())
         except Invalid as exc:
+            self.pages.setCurrentWidget(self.scroll)
             self.show_problems(exc.problems)
             return None
         except SpocError as exc:
+            self.pages.setCurrentWidget(self.scroll)
             self.show_problems([Problem("", error_text(exc, "The request was not saved."))])
             return None
         for entry, subject_id in zip(self.subjects.entries, subject_ids):
@@ -456,3 +604,139 @@ class RequestForm(QtWidgets.QWidget):
 
     def has_unsaved_changes(self) -> bool:
         return self.has_unsaved_input()
+
+
+# ---- check your answers ----------------------------------------------------------------------
+
+
+class CheckAnswersPage(QtWidgets.QWidget):
+    """The last step of the request form (GOV.UK's "Check your answers"): every section's answers
+    as plain text with a Change link back to it, what would still stop sending, then Save."""
+
+    def __init__(self, form: "RequestForm"):
+        super().__init__()
+        self.form = form
+        outer = QtWidgets.QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.scroll = frameless_scroll()
+        outer.addWidget(self.scroll)
+        content = QtWidgets.QWidget()
+        self.scroll.setWidget(content)
+        centre = QtWidgets.QHBoxLayout(content)
+        centre.setContentsMargins(24, 16, 24, 24)
+        column = QtWidgets.QWidget()
+        column.setMaximumWidth(760)
+        centre.addWidget(column, 1)
+        centre.addStretch(0)
+        self.layout_ = QtWidgets.QVBoxLayout(column)
+        self.layout_.setContentsMargins(0, 0, 0, 0)
+        self.title = heading(CHECK_ANSWERS)
+        self.title.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.title.setAccessibleName(CHECK_ANSWERS)
+        self.layout_.addWidget(self.title)
+        self.layout_.addWidget(hint_label("Read your answers through before you save. Nothing is sent until you "
+                                          "choose “Send to agencies…” on the saved request."))
+        self.body = QtWidgets.QWidget()
+        self.body_layout = QtWidgets.QVBoxLayout(self.body)
+        self.body_layout.setContentsMargins(0, 0, 0, 0)
+        self.layout_.addWidget(self.body)
+        self.layout_.addSpacing(16)
+        buttons = QtWidgets.QHBoxLayout()
+        self.save_button = QtWidgets.QPushButton("&Save as draft")
+        self.save_button.setStyleSheet(PRIMARY_STYLE)
+        primary_button(self.save_button)   # Ctrl+S on the check page saves
+        self.save_button.clicked.connect(form.save)
+        self.back_button = QtWidgets.QPushButton("Back to the form")
+        self.back_button.clicked.connect(lambda: form.pages.setCurrentWidget(form.scroll))
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.back_button)
+        buttons.addStretch(1)
+        self.layout_.addLayout(buttons)
+        self.layout_.addStretch(1)
+        self.answers: dict[str, list[tuple[str, str]]] = {}
+        self.change_links: dict[str, QtWidgets.QPushButton] = {}
+
+    def _answers(self) -> dict[str, list[tuple[str, str]]]:
+        f, agreement = self.form, load_agreement()
+        names = {r.id: r.text for r in agreement.request_reasons}
+        names.update({e.id: e.name for e in agreement.exploitation_types})
+        names.update({i.id: i.text for i in agreement.information_types})
+        for purpose in agreement.purposes:
+            names[purpose.id] = purpose.text
+            names.update({item.id: item.text for item in purpose.items})
+
+        def listed(codes) -> str:
+            return "\n".join("• " + names.get(c, c) for c in codes) or "None chosen"
+
+        from app.subjects import ROLES
+        people = []
+        for entry in f.subjects.entries:
+            fields = entry.get("subject") or {}
+            line = fields.get("name", "")
+            extra = [ROLES.get(entry.get("role", ""), "")]
+            if fields.get("date_of_birth"):
+                extra.append(f"born {fields['date_of_birth']}")
+            people.append(f"• {line} ({', '.join(e for e in extra if e)})")
+        confirmed = len(f.declaration.values())
+        needed = len(agreement.declaration.confirmations)
+        return {
+            "Request date": [("Request date", f.request_date.text().strip())],
+            "Person making the request": [("Name", f.requester_name.text()), ("Rank or role", f.requester_rank.text()),
+                                          ("Collar or staff number", f.requester_number.text()),
+                                          ("Team", f.requester_team.text()),
+                                          ("Contact details", f.requester_contact.value())],
+            "Reason": [("Reason for the request", listed(f.reasons.values()))],
+            "Information check request": [("Information date", f.information_date.text().strip()),
+                                          ("Information", f.information.value()),
+                                          ("Request", f.check_request.value())],
+            "Subjects": [(plural(len(people), "subject"), "\n".join(people) or "None yet")],
+            "Agencies": [("Agencies to ask", "\n".join("• " + w for w in f.agencies.words()) or "None chosen")],
+            "Partnership working": [("Partnership working question", f.partnership_question.value())],
+            "About the request": [("Types of exploitation", listed(f.exploitation_types.values())),
+                                  ("Purposes of sharing", listed(f.purposes.values())),
+                                  ("Information sought", listed(f.info_types.values()))],
+            "Declaration": [("I confirm that", f"{confirmed} of {needed} statements confirmed"
+                             + ("" if confirmed == needed else " (all are needed before sending)"))],
+        }
+
+    def fill(self) -> None:
+        old, self.body = self.body, QtWidgets.QWidget()
+        self.body_layout = QtWidgets.QVBoxLayout(self.body)
+        self.body_layout.setContentsMargins(0, 0, 0, 0)
+        self.layout_.replaceWidget(old, self.body)
+        old.deleteLater()
+        self.answers = self._answers()
+        self.change_links = {}
+        states = {st.title: st for st in self.form.progress_states()}
+        still = [p.message for st in states.values() for p in st.problems]
+        if still:
+            box = QtWidgets.QFrame()
+            box.setObjectName("stillNeeded")
+            box.setStyleSheet("#stillNeeded { border-left: 5px solid #1d70b8; padding-left: 8px; }")
+            inner = QtWidgets.QVBoxLayout(box)
+            inner.addWidget(plain_label("You can save this draft now. Before it can be sent:"))
+            for message in still:
+                inner.addWidget(plain_label("• " + message))
+            self.still_needed = box
+            self.body_layout.addWidget(box)
+        else:
+            self.still_needed = None
+            self.body_layout.addWidget(hint_label("Every section is complete: once saved, the request can be sent."))
+        for title, rows in self.answers.items():
+            head_row = QtWidgets.QHBoxLayout()
+            head_row.addWidget(heading(title, 2), 1)
+            change = QtWidgets.QPushButton("Change")
+            change.setStyleSheet(LINK_STYLE)
+            change.setAccessibleName(f"Change {title.lower()}")
+            change.clicked.connect(lambda _c=False, t=title: self.form.go_to_section(t))
+            self.change_links[title] = change
+            head_row.addWidget(change)
+            self.body_layout.addSpacing(10)
+            self.body_layout.addLayout(head_row)
+            grid = QtWidgets.QFormLayout()
+            grid.setRowWrapPolicy(QtWidgets.QFormLayout.RowWrapPolicy.WrapLongRows)
+            for label, value in rows:
+                shown = plain_label(value if value.strip() else "Not given", selectable=True)
+                shown.setAccessibleName(label)
+                grid.addRow(plain_label(label + ":"), shown)
+            self.body_layout.addLayout(grid)

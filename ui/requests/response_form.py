@@ -24,9 +24,10 @@ from app.records import Invalid, today_london
 from app.requests import LABELS as REQUEST_LABELS
 from app.requests import channels_for
 from app.subjects import ROLES as SUBJECT_ROLES
+from app.textcheck import MIN_ANSWER_LENGTH
 from app.responses import (LABELS, Response, answer_allowed, conditions_of_use, lawful_bases, mark_response_sent,
-                           receive_response, record_response, responses_of_dispatch, update_response,
-                           validate_response)
+                           receive_response, record_response, responses_of_dispatch, sending_summary,
+                           update_response, validate_response)
 from app.textcheck import visible
 from ui.kit.keys import primary_button
 from ui.kit.dialogs import error_text, info_box, question_box
@@ -397,17 +398,21 @@ class ResponseForm(QtWidgets.QWidget):
                       "Answer each test in your own words. All three are needed before the response can be "
                       "marked as sent.")
         self.necessary = TextBox(3)
-        self._row("necessary", self.necessary, "Necessary: why is the disclosure necessary?",
+        # The field, its hint and its error use the same words (app.responses.LABELS, SUBSTANTIVE).
+        self._row("necessary", self.necessary, None,
+                  f"In your own words, at least {MIN_ANSWER_LENGTH} characters (not “n/a” or “see above”). "
                   "For example, to identify a potential victim's employer",
                   tooltip="5.4.2: information will only be exchanged where necessary for the purpose of properly "
                           "assessing and managing the responses to incidents of Modern Slavery.")
         self.proportionate = TextBox(3)
-        self._row("proportionate", self.proportionate, "Proportionate: why is it no more than is needed?",
+        self._row("proportionate", self.proportionate, None,
+                  f"In your own words, at least {MIN_ANSWER_LENGTH} characters: why it is no more than is needed. "
                   "For example, only the employer's name and start date are given",
                   tooltip="5.4.3: partners co-operate with police requests in the same way as with any other "
                           "police investigation; 7.1: no excessive detail.")
         self.accurate = TextBox(3)
-        self._row("accurate", self.accurate, "Accurate: how do you know the information is accurate?",
+        self._row("accurate", self.accurate, None,
+                  f"In your own words, at least {MIN_ANSWER_LENGTH} characters. "
                   "For example, checked against our records today",
                   tooltip="5.4: the information exchanged must be accurate.")
         self.disclosure_widgets += [self.column.itemAt(i).widget() for i in range(start, self.column.count())]
@@ -793,6 +798,8 @@ class ResponseForm(QtWidgets.QWidget):
                 f"It is written to the disclosure register as going from {agency_name(self.vault.agency)} to "
                 f"{to}, with the section 6 conditions of use. After this the response cannot be changed.\n\n"
                 "Then use Make package to seal it for them, and attach the package to a secure e-mail.")
+        if self.kind() == "disclosure":
+            text += "\n\nCheck what you are relying on (5.4):\n" + sending_summary(self.data())
         box = question_box(self, "Mark the response as sent", text, "Mark as sent")
         box.finished.connect(lambda _r, b=box: self._send_confirmed(b))
         self._dialog = box

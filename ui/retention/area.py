@@ -188,7 +188,7 @@ class RetentionArea(Area):
             self.items.sort(key=lambda i: (i.due_on or "", i.reference))
         due = sum(1 for i in everything if i.is_due)
         held = sum(1 for i in everything if i.state == "held")
-        self.counts.setText(f"{due} due for review, {held} on hold, {len(everything)} requests retained")
+        self.counts.setText(f"{due} due for review, {held} on hold, {plural(len(everything), 'request')} retained")
         _fill(self.table, [(i.reference, core.STATE_WORDS.get(i.state, i.state), i.rule.id, i.counts_from,
                             uk_date(i.due_on), i.why) for i in self.items],
               [i.record_id for i in self.items])

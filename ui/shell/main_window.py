@@ -296,6 +296,7 @@ class MainWindow(QtWidgets.QMainWindow):
         signal = getattr(dialog, "imported", None)
         if signal is not None:
             signal.connect(lambda _summary: self._data_changed())
+            dialog.open_request.connect(self._open_request)  # a reference: the requests area resolves it
 
     def receive_package(self, path=None):
         from ui.exchange.packages import receive_package

@@ -13,7 +13,7 @@ from app import subject_access as core
 from app.errors import SpocError
 from ui.kit.dialogs import FormDialog, error_text
 from ui.kit.fields import DateField, LineBox, TextBox
-from ui.kit.formatting import agency_name, documents_folder, uk_date, uk_time
+from ui.kit.formatting import agency_name, documents_folder, plural, uk_date, uk_time
 from ui.kit.preview import show_report
 from ui.kit.widgets import Area, heading, hint_label, plain_label
 from ui.qt import QtGui, QtWidgets, Qt
@@ -472,7 +472,7 @@ class SubjectAccessArea(Area):
             except SpocError as exc:
                 self.status.setText(error_text(exc, "The subjects were not changed."))
                 return
-            self._reload(f"{len(picker.chosen)} subject records chosen.")
+            self._reload(f"{plural(len(picker.chosen), 'subject record')} chosen.")
 
         self._run(picker, "", chosen)
 
@@ -485,7 +485,7 @@ class SubjectAccessArea(Area):
         except SpocError as exc:
             self.status.setText(error_text(exc, "The subject file could not be gathered."))
             return
-        self._reload(f"{len(request.items) - before} items added to decide.")
+        self._reload(f"{plural(len(request.items) - before, 'item')} added to decide.")
 
     def consult(self) -> None:
         request, item = self.current, self.chosen_item()
