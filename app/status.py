@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from app.breaches import breach_counts
+from app.complaints import complaint_counts
 from app.policy import get_policy
 from app.roles import require
 from app.timeutil import utc_now_iso
@@ -40,6 +41,7 @@ def vault_status(vault) -> dict:
         "audit": {"events": head.seq, "head": head.short()},
         "requests": _request_counts(vault),
         "breaches": breach_counts(vault),
+        "complaints": complaint_counts(vault),  # 10.1, counted apart from breaches
     }
     vault.audit("vault.status_viewed", record_type="vault", record_id=vault.vault_id)
     return status

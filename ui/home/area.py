@@ -196,7 +196,7 @@ _DESCRIPTIONS = {
     "partners.read": "See which partner desks' cards are trusted",
     "partners.trust": "Trust a partner desk's card after a telephone check (clause 9.5)",
     "desk.keys": "Save, rotate and revoke this desk's card",
-    "breaches.report": "Report a breach or complaint (Breach menu, Ctrl+Shift+B)",
+    "breaches.report": "Report a breach (Ctrl+Shift+B) or record a complaint (Ctrl+Shift+K) from the Breach menu",
     "breaches.read": "Read the breach log",
     "breaches.manage": "Manage breaches: notifications, risk, the ICO decision, suspensions",
     "meetings.read": "Read tactical meetings: attendance, agenda, decisions and 4P actions",
