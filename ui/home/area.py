@@ -149,6 +149,15 @@ def _due_lines(session) -> list[str]:
     retained records due for review (12, 8.1)."""
     lines: list[str] = []
     vault = session.vault
+    if session.can("requests.read"):   # clause 2.6: a second overdue after a chase goes to the lead officer
+        from app.chasing import flagged
+
+        again = flagged(vault)
+        if again:
+            lines.append(f"For the lead officer: {plural(len(again), 'answer')} overdue again after a chase")
+            lines += [f"  • {f.text()}" for f in again[:8]]
+            if len(again) > 8:
+                lines.append(f"  … and {len(again) - 8} more (see Requests ▸ Overdue)")
     if session.can("info_requests.read"):
         from app.subject_access import due_summary, list_requests
 

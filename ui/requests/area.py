@@ -19,6 +19,8 @@ from ui.kit.widgets import Area, ErrorSummary, heading, hint_label, HINT_STYLE, 
 from ui.kit.paged import ID_ROLE, PagedTableModel
 from ui.worker import Op
 
+DISPATCH_ROLE = ID_ROLE + 1  # the overdue list: which agency of the request is overdue
+
 PAGE_SIZE = 200  # the first page: enough to fill the window, fast to show
 MAX_PAGE_SIZE = 5000  # each further page doubles, up to this (list_requests' own cap)
 COLUMNS = ("Reference", "Request date", "Status", "Requested by", "Subjects", "Agencies answered", "Overdue")
@@ -270,11 +272,12 @@ class RequestsArea(Area):
                     cell = QtWidgets.QTableWidgetItem()
                     cell.setData(Qt.ItemDataRole.DisplayRole, value)
                     cell.setData(ID_ROLE, item.request_id)
+                    cell.setData(DISPATCH_ROLE, d.id)   # opened with this agency chosen, ready to chase
                     table.setItem(r, c, cell)
             table.setSortingEnabled(True)
             table.resizeColumnsToContents()
             self.showing.setText(f"{plural(len(items), 'answer')} {'is' if len(items) == 1 else 'are'} overdue, oldest "
-                                 "first. Open one to chase it or change its due date.")
+                                 "first. Open one to chase it (Chase…) or change its due date.")
         except RuntimeError:
             return
 
@@ -338,7 +341,8 @@ class RequestsArea(Area):
     def _open_item(self, item) -> None:
         request_id = item.data(ID_ROLE)
         if request_id:
-            self.open_request(request_id)
+            if self.open_request(request_id) and item.data(DISPATCH_ROLE):
+                self.view.select_dispatch(item.data(DISPATCH_ROLE))
         else:
             self.list_summary.show_problems([(self.search_box, "That subject is not on any request yet")])
 

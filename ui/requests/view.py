@@ -360,8 +360,13 @@ class RequestView(QtWidgets.QWidget):
         self.receive_button.setToolTip("The agency answered by another route (for example secure e-mail): "
                                        "record what they sent.")
         self.receive_button.clicked.connect(self.receive_selected)
-        self._row_tips = {self.receive_button: self.receive_button.toolTip()}
-        for button in (self.ack_button, self.due_button, self.respond_button, self.receive_button):
+        self.chase_button = QtWidgets.QPushButton("C&hase…")
+        self.chase_button.setToolTip("Record how you chased this agency for its answer and the new date promised "
+                                     "(2.6); the package can be made again.")
+        self.chase_button.clicked.connect(self.chase_selected)
+        self._row_tips = {self.receive_button: self.receive_button.toolTip(),
+                          self.chase_button: self.chase_button.toolTip()}
+        for button in (self.ack_button, self.due_button, self.chase_button, self.respond_button, self.receive_button):
             row_actions.addWidget(button)
         row_actions.addStretch(1)
         layout.addLayout(row_actions)
@@ -447,6 +452,12 @@ class RequestView(QtWidgets.QWidget):
         overdue = sum(1 for r in self.collation.rows if r.overdue)
         if overdue:
             line += f" {overdue} overdue."
+        from app import chasing
+
+        self.chases = chasing.chases_by_dispatch(vault, request.id) if vault.agency == request.origin_agency else {}
+        self.flags = {f.dispatch_id: f for f in chasing.flagged(vault, request_id=request.id)}
+        if self.flags:
+            line += (f" {plural(len(self.flags), 'answer')} overdue again after a chase: for the lead officer.")
         self.status_line.setText(line)
         may = allowed(vault, request)   # the core says what this user may do now, and why not
         for button, answer in ((self.edit_button, may.edit), (self.send_button, may.send),
@@ -484,6 +495,11 @@ class RequestView(QtWidgets.QWidget):
             sent = "" if getattr(dispatch, "package_made_at", None) else f"\nSent: {uk_time(dispatch.sent_at)}"
             status = (f"{dispatch_words(dispatch)}{sent}"
                       f"\nDue: {due_text(dispatch)}")
+            chased = len(getattr(self, "chases", {}).get(dispatch.id, []))
+            if chased:
+                status += f"\nChased {plural(chased, 'time')}"
+            if dispatch.id in getattr(self, "flags", {}):
+                status += "\nOVERDUE AGAIN after a chase: for the lead officer"
             answer = parts["answer"] + (f"\nLawful basis: {parts['basis']}" if parts["basis"] else "")
             tests = parts["tests"]
             if parts["partnership"]:
@@ -653,7 +669,18 @@ class RequestView(QtWidgets.QWidget):
                 button.setVisible(answer.offered)
                 button.setEnabled(answer.ok)
                 button.setToolTip(answer.reason or self._row_tips.get(button, ""))
+            chase = self._may_chase(row)
+            self.chase_button.setVisible(chase is not None)
+            self.chase_button.setEnabled(bool(chase))
         self._fill_detail(row)
+
+    def _may_chase(self, row):
+        """None when chasing is not for this user or request; else True, or False with no row
+        chosen or an answer already in."""
+        request = self.request
+        if not self.session.can("requests.write") or request.origin_agency != self.session.vault.agency:
+            return None
+        return row is not None and row.dispatch.status in ("sent", "acknowledged")
 
     def _fill_detail(self, row) -> None:
         self._clear_layout(self.detail)
@@ -668,6 +695,14 @@ class RequestView(QtWidgets.QWidget):
         self._kv(grid, "Due", due_text(dispatch))
         if dispatch.acknowledged_at:
             self._kv(grid, "Acknowledged", uk_time(dispatch.acknowledged_at))
+        chases = getattr(self, "chases", {}).get(dispatch.id, [])
+        if chases:
+            from ui.requests.chase import chase_lines
+
+            self._kv(grid, f"Chased ({len(chases)})", chase_lines(chases))
+        flag = getattr(self, "flags", {}).get(dispatch.id)
+        if flag is not None:
+            self._kv(grid, "For the lead officer", f"Overdue again after a chase: {flag.text()}.")
         if response is None:
             self._kv(grid, "Answer", "No answer yet")
         else:
@@ -838,6 +873,33 @@ class RequestView(QtWidgets.QWidget):
         self.dialog = dialog
         dialog.open()
         return dialog
+
+    def chase_selected(self):
+        """Record a chase of the chosen agency's overdue answer (ui.requests.chase)."""
+        from ui.requests.chase import ChaseDialog
+
+        row = self.selected_row()
+        if row is None or not self._may_chase(row):
+            return None
+        self.clear_messages()
+        dialog = ChaseDialog(self.session, self.request, row.dispatch, self)
+        dialog.chased.connect(lambda chase, made: self._chased(row.dispatch, chase, made))
+        dialog.finished.connect(lambda _r: dialog.deleteLater())
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _chased(self, dispatch, chase, made) -> None:
+        self.reload()
+        self.select_dispatch(dispatch.id)
+        text = f"Chase of {dispatch.agency_name} recorded; the answer is now due by {uk_date(chase.promised_date)}."
+        if made:
+            text += f" Package made again: {made[0].path} — attach it to a secure e-mail" + (
+                f" to {made[0].email}." if made[0].email else ".")
+        if chase.call_id:
+            text += " The call is in the telephone log."
+        self.say(text)
+        self.changed.emit()
 
     def receive_selected(self) -> None:
         row = self.selected_row()
