@@ -198,6 +198,8 @@ _DESCRIPTIONS = {
     "contacts.read": "See the partners directory",
     "contacts.manage": "Keep this desk's partner contacts",
     "partners.suspend": "Suspend or resume sharing with a partner (clause 13.2)",
+    "exchange.fallback": "Record a partner's equipment malfunction, the signatories told and the alternative "
+                         "exchange until repair (clause 10.2)",
     "search": "Search requests, subjects and responses",
     "export.request": "Make sealed packages of requests and responses for partner desks",
     "export.all": "Export the whole vault (to move this desk)",

@@ -122,8 +122,10 @@ class SendDialog(QtWidgets.QDialog):
             "request cannot be changed for an agency once its package is made; you then attach each package to "
             "a secure e-mail."))
         self.checks: dict[str, QtWidgets.QCheckBox] = {}
+        self.alternatives: dict[str, QtWidgets.QLabel] = {}
         for plan in self.plans:   # app.requests.send_plan: who, by which channel, and whether it may go
-            box = QtWidgets.QCheckBox(no_mnemonic(f"{plan.agency_name} — by {plan.channel_name}"))
+            channel, _, alternative = plan.channel_name.partition(", the alternative while ")
+            box = QtWidgets.QCheckBox(no_mnemonic(f"{plan.agency_name} — by {channel}"))
             if not plan.may_send:
                 box.setChecked(False)
                 box.setEnabled(False)
@@ -134,6 +136,12 @@ class SendDialog(QtWidgets.QDialog):
             box.toggled.connect(self._update)
             layout.addWidget(box)
             self.checks[plan.target] = box
+            if alternative:   # 10.2: the partner's equipment is down; say so in words under its line
+                note = hint_label(f"The alternative while {alternative}: until the repair is recorded on the "
+                                  "Partners page, this is how the request goes.")
+                note.setContentsMargins(24, 0, 0, 0)
+                layout.addWidget(note)
+                self.alternatives[plan.target] = note
         buttons = QtWidgets.QDialogButtonBox()
         self.send_button = buttons.addButton("Send", QtWidgets.QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton(QtWidgets.QDialogButtonBox.StandardButton.Cancel)
@@ -695,6 +703,10 @@ class RequestView(QtWidgets.QWidget):
         self._kv(grid, "Due", due_text(dispatch))
         if dispatch.acknowledged_at:
             self._kv(grid, "Acknowledged", uk_time(dispatch.acknowledged_at))
+        if dispatch.outage_id:
+            from app.outages import dispatch_words as outage_words
+
+            self._kv(grid, "Sent by", outage_words(self.session.vault, dispatch.id))
         chases = getattr(self, "chases", {}).get(dispatch.id, [])
         if chases:
             from ui.requests.chase import chase_lines
@@ -787,11 +799,24 @@ class RequestView(QtWidgets.QWidget):
             self.summary.show_problems([(self.edit_button, may.reason)])
             return None
         dialog = SendDialog(request, self.session.vault, self)
-        dialog.accepted.connect(lambda: self.make_packages(dialog.targets()))
+        dialog.accepted.connect(lambda: self._send_chosen(dialog))
         dialog.finished.connect(lambda _r: dialog.deleteLater())
         self.dialog = dialog
         dialog.open()
         return dialog
+
+    def _send_chosen(self, dialog: SendDialog) -> None:
+        """Packages for the agencies chosen; an agency whose alternative exchange is the telephone
+        while its equipment is down (10.2) is marked sent by telephone instead (no package)."""
+        by_phone = {p.target for p in dialog.plans if p.channel == "telephone"}
+        targets = dialog.targets()
+        phone = [t for t in targets if t in by_phone]
+        rest = [t for t in targets if t not in by_phone]
+        if phone and self.send(phone):
+            self.say(self.notice.text() + " Give the information by telephone now and log the call (Partners ▸ "
+                     "Log a telephone call): their equipment is down (10.2).")
+        if rest:
+            self.make_packages(rest)
 
     def make_packages(self, targets) -> SendPackagesDialog | None:
         """One sealed package per agency in `targets` (app.exchange.packages.send), into a folder
