@@ -140,3 +140,26 @@ def test_the_breach_menu_offers_a_breach_and_a_complaint(qtbot, closed_vault, ma
     main = unlock_with(shell, user="sam", passphrase=OTHER_PASSPHRASE)
     reopened = [w for w in main.findChildren(ComplaintDialog) if w.isVisible()]
     assert len(reopened) == 1 and reopened[0].about.value() == "A canary complaint"
+
+
+def test_a_complaint_recorded_from_an_open_request_is_linked_to_it(qtbot, spoc):
+    from app import requests as rq
+    from desk_helpers import request_data
+    from ui.requests.area import RequestsArea
+
+    request = rq.create_request(spoc, request_data())
+    session = FakeSession(spoc)
+    area = RequestsArea(session)
+    qtbot.addWidget(area)
+    area.show()
+    area.open_request(request.id)
+    dialog = open_complaint_dialog(area, session, linked=area.breach_context())
+    qtbot.addWidget(dialog)
+    assert f"request {request.reference}" in dialog.linked_label.text()
+    dialog.complainant_kind.setCurrentIndex(dialog.complainant_kind.findData("data-subject"))
+    dialog.complainant.setText("A. Person")
+    dialog.about.setPlainText("Why was I checked?")
+    dialog.received_at.setText(local(1))
+    dialog.received_how.setCurrentIndex(dialog.received_how.findData("telephone"))
+    complaint = dialog.submit()
+    assert complaint.request_ids == (request.id,) and len(complaint.subject_ids) == len(request.subjects)
