@@ -3,7 +3,7 @@ from any screen, and "Record a complaint…" in the Breaches area.
 
 Non-modal like the breach dialog, plain text, one column. The rules are
 app.complaints.validate_complaint; the error summary names exactly what is missing. The same
-24-hour Data Protection Manager clock as a breach starts when the complaint was received.
+Data Protection Manager clock as a breach starts when the complaint was received.
 """
 
 from __future__ import annotations
