@@ -740,10 +740,10 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p = command("report", cmd_report, "print a document to a PDF file, marked OFFICIAL-SENSITIVE on every page")
     p.add_argument("vault", metavar="VAULT")
     p.add_argument("kind", metavar="KIND", help="request, response, collation, disclosures, audit, meeting-pack, "
-                   "breach, breach-register, disposal-certificate, subject-file, response-pack or exemption-schedule, case, "
-                   "relationship-map, corrections or consents")
+                   "breach, complaint, breach-register, disposal-certificate, subject-file, response-pack or "
+                   "exemption-schedule, case, relationship-map, corrections or consents")
     p.add_argument("ref", metavar="REF", nargs="?", default="all",
-                   help="the reference: MSR-2026-0001, MSR-2026-0001/DWP for a response, TM-2026-0001, BR-2026-0001,"
+                   help="the reference: MSR-2026-0001, MSR-2026-0001/DWP for a response, TM-2026-0001, BR-2026-0001, CP-2026-0001,"
                    " CASE-2026-0001; a case or request reference or subject:ID for a relationship-map;"
                    " 'all' (the default) for the registers and the audit trail")
     p.add_argument("--out", metavar="FILE.pdf", required=True, help="the PDF file to write (must not exist)")

@@ -100,6 +100,10 @@ class Dispatch:
     package_made_at: str | None = None
     package_id: str | None = None
     delivered_at: str | None = None
+    # Issue 22, clause 10.2: the channel it went by, and the malfunction when that was the
+    # alternative exchange (app.outages).
+    channel: str | None = None
+    outage_id: str | None = None
 
     @classmethod
     def from_row(cls, row) -> "Dispatch":
@@ -700,7 +704,7 @@ def send_to_agencies(vault, request_id: str, targets=None, *, due_date=None, cha
                                "nothing can be sent to them until the suspension is lifted.")
         if (agency, sub) not in chosen:
             chosen.append((agency, sub))
-    if channel and channel not in {c.id for c in agreement.secure_channels}:
+    if channel and channel not in {c.id for c in agreement.secure_channels} | {"telephone"}:
         raise InvalidInput(f"Unknown secure channel {channel!r}.")
     problems: list[Problem] = []
     due = check_date(problems, "due_date", due_date, required=False, missing="", what="The due date",
@@ -710,8 +714,11 @@ def send_to_agencies(vault, request_id: str, targets=None, *, due_date=None, cha
     today = today_london()
     due = due or default_due_date(vault, today)
     subject_ids = [s.id for s in request.subjects]
+    from app.outages import channel_for
+
     with vault.db.transaction():
         for agency, sub in chosen:
+            usual, outage = channel_for(vault, agency)   # 10.2: the alternative while equipment is down
             key = f"{agency}/{sub}" if sub else agency
             if key in existing:
                 did = existing[key].id
@@ -723,11 +730,15 @@ def send_to_agencies(vault, request_id: str, targets=None, *, due_date=None, cha
                     "INSERT INTO dispatches (id, request_id, agency, sub_service, status, sent_at, due_date,"
                     " created_at, created_by, updated_at, updated_by) VALUES (?, ?, ?, ?, 'sent', ?, ?, ?, ?, ?, ?)",
                     (did, request_id, agency, sub, now, due, now, vault.actor, now, vault.actor))
+            used = channel or usual
+            vault.db.execute("UPDATE dispatches SET channel = ?, outage_id = ? WHERE id = ?",
+                             (used, outage.id if outage is not None and used == outage.fallback else None, did))
             vault.audit("dispatch.sent", record_type="dispatch", record_id=did, reason=f"{request.reference} to {key}")
             disclosures.record(vault, kind="request", direction="sent", from_agency=vault.agency, to_agency=agency,
                                request_id=request_id, subject_ids=subject_ids,
-                               what=f"Personal data request {request.reference}",
-                               channel=channel or default_channel(agency), originator=request.origin_agency)
+                               what=f"Personal data request {request.reference}"
+                               + (f" ({outage.words()})" if outage is not None and used == outage.fallback else ""),
+                               channel=used, originator=request.origin_agency)
         vault.db.execute("UPDATE requests SET status = 'open', updated_at = ?, updated_by = ?"
                          " WHERE id = ? AND status = 'draft'", (now, vault.actor, request_id))
     return dispatches_of(vault, request_id)
@@ -1183,19 +1194,22 @@ def send_plan(vault, request: Request, today: _dt.date | None = None) -> list[Di
     """One plan per dispatch of `request` not yet sent: to whom, by which channel, due when, and
     whether it may go now (the request itself and each partner's suspension, 13.2). Whether the
     request is complete enough to send is `problems_for_sending`."""
-    agreement = load_agreement()
     due = default_due_date(vault, today)
     whole = allowed(vault, request).send
     plans = []
     for dispatch in request.dispatches:
         if dispatch.status != "draft":
             continue
-        channel = default_channel(dispatch.agency)
+        from app.outages import channel_for, channel_name
+
+        channel, outage = channel_for(vault, dispatch.agency)   # 10.2: the alternative while equipment is down
         may, why, detail = whole.ok, whole.reason, ""
         suspension = current_suspension(vault, dispatch.agency)
         if may and suspension is not None:
             may, why, detail = False, "suspended under clause 13.2; nothing can be sent to them", suspension.reason
+        name = channel_name(channel) or "—"
+        if outage is not None:
+            name = f"{name}, the alternative while {outage.channel_name} is down (10.2)"
         plans.append(DispatchPlan(dispatch.id, dispatch.target, dispatch.agency, dispatch.sub_service,
-                                  dispatch.agency_name, channel, agreement.channel_name(channel) or "—", due,
-                                  may, why, detail))
+                                  dispatch.agency_name, channel, name, due, may, why, detail))
     return plans

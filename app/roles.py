@@ -37,6 +37,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "contacts.read": frozenset({"admin", "spoc", "dpm", "chair"}),
     "contacts.manage": frozenset({"admin"}),
     "partners.suspend": frozenset({"admin", "dpm"}),
+    # Issue 22, clause 10.2: recording a partner's equipment malfunction, the signatories told and
+    # the alternative exchange used until the repair.
+    "exchange.fallback": frozenset({"spoc", "chair", "dpm"}),
     "search": frozenset({"spoc", "chair", "dpm"}),
     "export.request": frozenset({"spoc"}),
     "export.all": frozenset({"admin"}),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from app.breaches import breach_counts
+from app.complaints import complaint_counts
 from app.policy import get_policy
 from app.roles import require
 from app.timeutil import utc_now_iso
@@ -41,6 +42,7 @@ def vault_status(vault) -> dict:
         "requests": _request_counts(vault),
         "breaches": breach_counts(vault),
         "corrections": _correction_counts(vault),
+        "complaints": complaint_counts(vault),  # 10.1, counted apart from breaches
     }
     from app.consent import counts as consent_counts  # sections 6.2, 6.3 (issue 18)
 

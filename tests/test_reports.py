@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from conftest import OTHER_PASSPHRASE
 from desk_helpers import make_desk, reopen_as, request_data, response_data
-from app import breaches
+from app import breaches, complaints
 from app import requests as rq
 from app import responses as rs
 from app.errors import AuthError, InvalidInput
@@ -53,6 +53,9 @@ def desk(tmp_path):
     breaches.create_breach(vault, {"reporter": "DC Sam Lee", "agency": "DCON", "category": "device-loss",
                                    "aware_at": "28/11/2026 08:30", "facts": "Laptop lost. " + HOSTILE[0],
                                    "containment": "Wiped remotely."})
+    complaints.create_complaint(vault, {"complainant_kind": "data-subject", "complainant": "A. Person " + HOSTILE[2],
+                                        "agency": "DCON", "about": "Shared without cause. " + HOSTILE[0],
+                                        "received_at": "28/11/2026 09:00", "received_how": "letter"})
     vault = reopen_as(vault, "bob")
     yield vault, request, hostile_image, secret_file
     vault.close()
@@ -117,6 +120,7 @@ def test_every_kind_carries_the_marking_reference_and_page_count(desk):
     built["breach"] = build_report(vault, "breach", "BR-2026-0001")
     built["breach-register"] = build_report(vault, "breach-register", "all")
     built["corrections"] = build_report(vault, "corrections", "all")
+    built["complaint"] = build_report(vault, "complaint", "CP-2026-0001")
     built["audit"] = build_report(vault, "audit", "all")
     built["audit-one"] = build_report(vault, "audit", request.reference)
     built["recovery"] = recovery_key_sheet(vault, "3AY2-M5YW-HPHZ-ACXR-6RA3-QMKR-ZMZJ-5SF0-XTCJ")

@@ -217,8 +217,14 @@ def _trusted_card(vault, agency: str) -> dict:
         raise InvalidInput(f"Cannot send to {names.partner(agency).name}: this desk does not trust its desk card yet; "
                            "trust it after a telephone check first (spocdesk keys VAULT trust).")
     from app import disclosures
+    from app.outages import TELEPHONE, current
 
     disclosures.refuse_if_suspended(vault, agency)
+    outage = current(vault, agency)
+    if outage is not None and outage.fallback == TELEPHONE:
+        raise InvalidInput(f"Until the repair of {names.partner(agency).name}'s {outage.channel_name} is recorded, "
+                           "the alternative exchange is the telephone (10.2): give the information by telephone, log "
+                           "the call, and mark the request sent by telephone; no package is made.")
     return json.loads(row["card"])
 
 
@@ -418,7 +424,6 @@ def _prepare_request(vault, row, recipients, decisions=None):
     from app.exchange.export import _envelope, _request_json
     from app.requests import _load, problems_for_sending
     from app.records import raise_if
-    from app.requests import default_channel
     from app.policy import get_policy
     from app.records import today_london
     import datetime as _dt
@@ -450,10 +455,17 @@ def _prepare_request(vault, row, recipients, decisions=None):
             vault.audit("dispatch.package_made", record_type="dispatch", record_id=d["id"], reason=package_id)
         vault.db.execute("UPDATE requests SET status = 'open', updated_at = ?, updated_by = ?"
                          " WHERE id = ? AND status = 'draft'", (now, vault.actor, row["id"]))
+        from app.outages import channel_for
+
+        channel, outage = channel_for(vault, agency)   # 10.2: the alternative while equipment is down
+        for d in dispatches:
+            vault.db.execute("UPDATE dispatches SET channel = ?, outage_id = ? WHERE id = ?",
+                             (channel, outage.id if outage is not None else None, d["id"]))
         disclosures.record(vault, kind="request", direction="sent", from_agency=vault.agency, to_agency=agency,
                            request_id=row["id"], subject_ids=subject_ids,
-                           what=f"Sealed package of personal data request {row['reference']}",
-                           channel=default_channel(agency), originator=row["origin_agency"],
+                           what=f"Sealed package of personal data request {row['reference']}"
+                           + (f" ({outage.words()})" if outage is not None else ""),
+                           channel=channel, originator=row["origin_agency"],
                            items=decisions[agency].items if decisions else (),
                            consent_grants=decisions[agency].grants if decisions else ())
         subs = [d["sub_service"] for d in dispatches]

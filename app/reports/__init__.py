@@ -13,7 +13,8 @@ Kinds and their REF:
   audit          all, or the reference of a request, breach or meeting
   meeting-pack   a meeting reference, TM-2026-0001
   breach         a breach reference, BR-2026-0001
-  breach-register  all or open
+  complaint      a complaint reference, CP-2026-0001
+  breach-register  all or open (breaches, then complaints)
   disposal-certificate  a certificate reference, DC-2026-0001, or a reference it disposed of
   subject-file   a subject access reference (SAR-2026-0001), a subject id, or a name finding one subject
   response-pack  a subject access or FOI reference: what the DPM decided to disclose
@@ -44,6 +45,7 @@ KINDS: dict[str, tuple[str, str, str]] = {
     "audit": ("app.reports.documents:audit_doc", "audit.read", "print the audit trail"),
     "meeting-pack": ("app.reports.meeting_pack:meeting_pack", "meetings.read", "print meeting packs"),
     "breach": ("app.reports.breach_reports:breach_doc", "breaches.read", "print breach reports"),
+    "complaint": ("app.reports.breach_reports:complaint_doc", "breaches.read", "print complaint reports"),
     "breach-register": ("app.reports.breach_reports:register_doc", "breaches.read", "print the breach register"),
     "disposal-certificate": ("app.reports.information_rights:disposal_certificate", "retention.review",
                              "print disposal certificates"),

@@ -1,6 +1,7 @@
 """Breach documents for the Data Protection Manager (clause 10; UK GDPR Art 33(5) asks for a record
 of every breach, including decisions not to tell the ICO): one breach with its clocks and full
-history, and the register of all breaches."""
+history, one complaint (10.1) with its DPM clock, outcome and reply, and the register of all
+breaches followed by all complaints."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from xml.sax.saxutils import escape
 
 from reportlab.platypus import Paragraph
 
+from app import complaints as cp
 from app.breaches import RISKS, clock_heading, get_breach, linked_labels, list_breaches
 from app.errors import InvalidInput
 from app.reports.documents import Content, partner_name, time_text
@@ -80,6 +82,7 @@ def register_doc(vault, reference: str = "all") -> Content:
                      ico.printed(), RISKS.get(b.state.risk or "", "Not assessed"), _ico_decision(b),
                      "Open" if b.state.status == "open" else "Closed"])
     overdue = sum(1 for b in breaches if b.is_overdue(now))
+    complaints = cp.list_complaints(vault, status="open" if scope == "open" else None, now=now, audit=False)
     story = [Paragraph(escape("Breach register"), STYLES.title),
              Paragraph(escape(f"{len(breaches)} {'open ' if scope == 'open' else ''}breaches, {overdue} with a clock "
                               f"overdue. Every breach is listed, including decisions not to tell the ICO."),
@@ -88,6 +91,66 @@ def register_doc(vault, reference: str = "all") -> Content:
                        clock_heading("ico", "column"), "Risk", "ICO decision", "Status"], rows,
                       [1.5, 1.9, 1.7, 1.4, 2.2, 2.2, 1.6, 3, 0.9], wide=True)
                  if rows else Paragraph("No breaches are recorded.", STYLES.body))
+    story.append(heading(f"Complaints ({len(complaints)})"))
+    story.append(Paragraph(escape(f"Complaints relative to the agreement (clause 10.1), counted apart from "
+                                  f"breaches; {sum(1 for c in complaints if c.is_overdue(now))} with the "
+                                  f"Data Protection Manager's clock overdue."), STYLES.body))
+    story.append(grid(["Reference", "From", "About", "Received", clock_heading("dpm", "column"), "Outcome",
+                       "Reply", "Status"],
+                      [_complaint_row(c, now) for c in complaints], [1.5, 2.6, 3.6, 1.4, 2.2, 2.4, 1.4, 1.1],
+                      wide=True)
+                 if complaints else Paragraph("No complaints are recorded.", STYLES.body))
     today = _dt.date.today().strftime("%Y%m%d")
     return Content("Breach register", f"BREACHES-{scope.upper()}-{today}", story, file_suffix="register",
                    landscape=True)
+
+
+def _outcome_text(complaint) -> str:
+    state = complaint.state
+    if state.outcome is None:
+        return "Not decided"
+    text = cp.OUTCOMES.get(state.outcome, state.outcome)
+    if state.outcome_partner:
+        text += f" ({partner_name(state.outcome_partner)})"
+    return text
+
+
+def _complaint_row(c, now) -> list[str]:
+    about = c.about if len(c.about) <= 300 else c.about[:300] + "…"
+    return [c.reference, c.from_text, about, time_text(c.received_at), c.dpm_clock(now).text(), _outcome_text(c),
+            time_text(c.state.replied_at) or "Not yet", "Answered" if c.state.status == "answered" else "Open"]
+
+
+def complaint_doc(vault, reference: str) -> Content:
+    """One complaint (10.1): who, about what, received when and how, the DPM clock, the outcome,
+    the reply and the whole history, marked like every document."""
+    complaint = cp.get_complaint(vault, (reference or "").strip().upper(), audit=False)
+    now = utc_now()
+    state = complaint.state
+    story = [Paragraph(escape("Complaint report"), STYLES.title),
+             Paragraph(escape(f"{complaint.reference}: a complaint relative to the agreement (clause 10.1), about "
+                              f"{partner_name(complaint.agency)}. "
+                              f"{'Answered' if state.status == 'answered' else 'Open'}."), STYLES.subtitle),
+             summary_table([
+                 ("From", complaint.from_text),
+                 ("About the agency", partner_name(complaint.agency)),
+                 ("Received", time_text(complaint.received_at)),
+                 ("Received by", cp.HOW_TITLES.get(complaint.received_how, complaint.received_how)),
+                 ("Logged", f"{time_text(complaint.created_at)} by {complaint.created_by}"),
+                 (clock_heading("dpm", "hours"), complaint.dpm_clock(now).text()),
+                 ("Outcome", _outcome_text(complaint)),
+                 ("Reason for the outcome", state.outcome_reason or ""),
+                 ("Reply sent", time_text(state.replied_at) or "Not yet"),
+                 ("Linked records", "; ".join(cp.linked_labels(vault, complaint)) or "None"),
+             ]),
+             heading("The complaint")]
+    story += field_block("What it is about", complaint.about)
+    story.append(heading("History"))
+    if complaint.updates:
+        story.append(grid(["When (UK)", "What", "Detail", "Recorded by"],
+                          [[time_text(u.at), u.label, u.summary(), f"{u.recorded_by}, {time_text(u.recorded_at)}"]
+                           for u in complaint.updates], [1.6, 2.2, 5, 2]))
+    else:
+        story.append(Paragraph("No updates recorded yet.", STYLES.body))
+    return Content("Complaint report", complaint.reference, story, names_subjects=bool(complaint.subject_ids),
+                   file_suffix="complaint")

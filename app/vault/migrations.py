@@ -1160,6 +1160,115 @@ def _v18_subject_keys(db: Database) -> None:
     db.execute(REQUEST_SEQ_TRIGGER)
 
 
+COMPLAINT_FROM = ("data-subject", "partner", "staff")
+COMPLAINT_HOW = ("letter", "email", "telephone", "in-person", "via-partner", "other")
+COMPLAINT_UPDATE_KINDS = ("dpm-notified", "outcome", "replied", "note")
+CHASE_HOW = ("package", "telephone", "email")
+
+
+def _v14_loose_ends(db: Database) -> None:
+    # Issue 22. Complaints (10.1) beside the breach log, append-only like it; chases of overdue
+    # answers (2.6), which go when their request is disposed of; equipment malfunctions (10.2):
+    # a partner's channel recorded down, the signatories told (one row per partner), and the
+    # alternative exchange Send uses for that partner until the repair is recorded.
+    def enum(values) -> str:
+        return ", ".join(f"'{v}'" for v in values)  # our own constants
+
+    for statement in (
+        f"""CREATE TABLE complaints (
+               seq              INTEGER PRIMARY KEY,
+               id               TEXT NOT NULL UNIQUE,
+               origin_agency    TEXT NOT NULL,
+               reference        TEXT NOT NULL,
+               complainant_kind TEXT NOT NULL CHECK (complainant_kind IN ({enum(COMPLAINT_FROM)})),
+               complainant      TEXT NOT NULL,
+               complainant_agency TEXT NOT NULL DEFAULT '',
+               agency           TEXT NOT NULL,
+               about            TEXT NOT NULL,
+               received_at      TEXT NOT NULL,
+               received_how     TEXT NOT NULL CHECK (received_how IN ({enum(COMPLAINT_HOW)})),
+               request_ids      TEXT NOT NULL DEFAULT '[]',
+               subject_ids      TEXT NOT NULL DEFAULT '[]',
+               created_at       TEXT NOT NULL,
+               created_by       TEXT NOT NULL,
+               UNIQUE (origin_agency, reference)
+           )""",
+        """CREATE TRIGGER complaints_no_update BEFORE UPDATE ON complaints
+           BEGIN SELECT RAISE(ABORT, 'complaints are append-only'); END""",
+        """CREATE TRIGGER complaints_no_delete BEFORE DELETE ON complaints
+           BEGIN SELECT RAISE(ABORT, 'complaints are append-only'); END""",
+        f"""CREATE TABLE complaint_updates (
+               seq          INTEGER PRIMARY KEY,
+               id           TEXT NOT NULL UNIQUE,
+               complaint_id TEXT NOT NULL REFERENCES complaints(id),
+               kind         TEXT NOT NULL CHECK (kind IN ({enum(COMPLAINT_UPDATE_KINDS)})),
+               at           TEXT NOT NULL,
+               details      TEXT NOT NULL DEFAULT '{{}}',
+               recorded_at  TEXT NOT NULL,
+               recorded_by  TEXT NOT NULL
+           )""",
+        "CREATE INDEX complaint_updates_complaint ON complaint_updates(complaint_id, seq)",
+        """CREATE TRIGGER complaint_updates_no_update BEFORE UPDATE ON complaint_updates
+           BEGIN SELECT RAISE(ABORT, 'complaint updates are append-only'); END""",
+        """CREATE TRIGGER complaint_updates_no_delete BEFORE DELETE ON complaint_updates
+           BEGIN SELECT RAISE(ABORT, 'complaint updates are append-only'); END""",
+        f"""CREATE TABLE dispatch_chases (
+               seq           INTEGER PRIMARY KEY,
+               id            TEXT NOT NULL UNIQUE,
+               dispatch_id   TEXT NOT NULL REFERENCES dispatches(id) ON DELETE CASCADE,
+               at            TEXT NOT NULL,
+               how           TEXT NOT NULL CHECK (how IN ({enum(CHASE_HOW)})),
+               to_whom       TEXT NOT NULL,
+               previous_due  TEXT,
+               promised_date TEXT NOT NULL,
+               note          TEXT NOT NULL DEFAULT '',
+               package_id    TEXT,
+               call_id       TEXT,
+               recorded_at   TEXT NOT NULL,
+               recorded_by   TEXT NOT NULL
+           )""",
+        "CREATE INDEX dispatch_chases_dispatch ON dispatch_chases(dispatch_id, seq)",
+        "CREATE INDEX dispatch_chases_at ON dispatch_chases(at)",
+        """CREATE TRIGGER dispatch_chases_no_update BEFORE UPDATE ON dispatch_chases
+           BEGIN SELECT RAISE(ABORT, 'chases are never rewritten'); END""",
+        """CREATE TABLE channel_outages (
+               seq           INTEGER PRIMARY KEY,
+               id            TEXT NOT NULL UNIQUE,
+               partner       TEXT NOT NULL,
+               channel       TEXT NOT NULL,
+               down_at       TEXT NOT NULL,
+               what          TEXT NOT NULL,
+               fallback      TEXT NOT NULL,
+               fallback_note TEXT NOT NULL DEFAULT '',
+               breach_id     TEXT,
+               recorded_at   TEXT NOT NULL,
+               recorded_by   TEXT NOT NULL,
+               repaired_at   TEXT,
+               repair_note   TEXT,
+               repaired_by   TEXT
+           )""",
+        "CREATE INDEX channel_outages_partner ON channel_outages(partner, repaired_at)",
+        """CREATE TRIGGER channel_outages_no_delete BEFORE DELETE ON channel_outages
+           BEGIN SELECT RAISE(ABORT, 'equipment malfunctions are kept'); END""",
+        """CREATE TABLE outage_notices (
+               seq         INTEGER PRIMARY KEY,
+               id          TEXT NOT NULL UNIQUE,
+               outage_id   TEXT NOT NULL REFERENCES channel_outages(id),
+               partner     TEXT NOT NULL,
+               signatory   TEXT NOT NULL,
+               how         TEXT NOT NULL,
+               at          TEXT NOT NULL,
+               recorded_at TEXT NOT NULL,
+               recorded_by TEXT NOT NULL
+           )""",
+        """CREATE TRIGGER outage_notices_no_update BEFORE UPDATE ON outage_notices
+           BEGIN SELECT RAISE(ABORT, 'notices are never rewritten'); END""",
+        "ALTER TABLE dispatches ADD COLUMN outage_id TEXT",
+        "ALTER TABLE dispatches ADD COLUMN channel TEXT",
+    ):
+        db.execute(statement)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "vault metadata, users and the audit trail", _v1_core),
     Migration(2, "vault policy settings", _v2_policy),
@@ -1178,6 +1287,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(12, "consent requests and signed answers (6.2, 6.3, 7.3); register rows cite the grants",
               _v12_consent),
     Migration(13, "corrections (7.2): notices, corrections with old values, each recipient's state", _v13_corrections),
+    Migration(14, "complaints (10.1), chases of overdue answers (2.6), equipment malfunctions (10.2)",
+              _v14_loose_ends),
     Migration(16, "subject access consultations of partners by sealed package (12.2)", _v16_sar_consultations),
     Migration(17, "indexes for the lists sorted in the database: requests, overdue answers, the register",
               _v17_sorted_lists),

@@ -349,3 +349,62 @@ def test_corpus_through_subject_access_and_disposal(hostile_desk, opened_files):
     for name in ("markup", "sql", "bidi", "csv"):
         assert _squash(CORPUS[name][:40]) not in _squash(printed)
     assert _outside(opened_by_builds) == []
+
+
+def test_corpus_through_complaints_chases_and_malfunctions(hostile_desk, opened_files):
+    """Issue 22's new fields: a complaint (who, about, outcome reason, reply), its marked report
+    and the register; a chase (to whom, note) and an equipment malfunction (what, the alternative's
+    note, the signatory and how), each kept exactly."""
+    reports = pytest.importorskip("app.reports")
+    pypdf = pytest.importorskip("pypdf")
+    import datetime as dt
+
+    from app import chasing, complaints, outages
+    from app.records import today_london
+    from app.requests import get_request, send_to_agencies
+    from desk_helpers import reopen_as
+
+    vault, made = hostile_desk
+    promised = (today_london() + dt.timedelta(days=3)).isoformat()
+    for n, (reference, name) in enumerate(made.items()):
+        text = CORPUS[name]
+        request = get_request(vault, reference, audit=False)
+        dispatch = send_to_agencies(vault, request.id, ["GLAA"])[0]
+        chase, _ = chasing.record_chase(vault, dispatch.id, {"how": "email", "to_whom": _short(text),
+                                                             "promised_date": promised, "note": text})
+        assert (chase.to_whom, chase.note) == (_short(text), text)
+        partner = ("DWP", "DCC", "DCYC", "DFRS", "DHCFT", "DPT", "HMRC")[n]
+        outage = outages.record_outage(vault, {"partner": partner, "channel": "cjsm", "fallback": "telephone",
+                                               "what": text, "fallback_note": text})
+        outage = outages.record_notice(vault, outage.id, {"partner": "HMRC", "signatory": _short(text),
+                                                          "how": _short(text)})
+        assert (outage.what, outage.fallback_note, outage.notices[0].signatory) == (text, text, _short(text))
+        complaints.create_complaint(vault, {"complainant_kind": "data-subject", "complainant": _short(text),
+                                            "agency": "DCON", "about": text, "received_at": "28/11/2026 09:00",
+                                            "received_how": "letter"})
+    vault = reopen_as(vault, "dora", "dpm")
+    opened_by_builds: list[str] = []  # only while a document is built (the vault's own files aside)
+
+    def build(kind, ref):
+        start = len(opened_files)
+        report = reports.build_report(vault, kind, ref)
+        opened_by_builds.extend(opened_files[start:])
+        return report
+
+    try:
+        built = []
+        for n, name in enumerate(made.values(), start=1):
+            text = CORPUS[name]
+            ref = f"CP-2026-{n:04d}"
+            complaints.add_update(vault, ref, "outcome", {"outcome": "not-upheld", "reason": text})
+            complaints.add_update(vault, ref, "replied", {"how": _short(text), "summary": text})
+            assert complaints.get_complaint(vault, ref).about == text
+            built.append(("complaint", name, build("complaint", ref)))
+        built.append(("breach-register", None, build("breach-register", "all")))
+    finally:
+        vault.close()
+    for kind, name, report in built:
+        text = _pdf_text(kind, name, report, pypdf)
+        if name is not None:
+            _printed_as_typed(text, name, kind, report.page_count)
+    assert _outside(opened_by_builds) == []

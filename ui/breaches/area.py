@@ -279,6 +279,11 @@ class DpmArea(Area):
         self.log_button = QtWidgets.QPushButton("&Log a breach…")
         self.log_button.clicked.connect(self.open_dialog)
         top.addWidget(self.log_button)
+        self.complaint_button = QtWidgets.QPushButton("Record a co&mplaint…")
+        self.complaint_button.setToolTip("A complaint relative to the agreement (clause 10.1): the same "
+                                         "Data Protection Manager clock as a breach.")
+        self.complaint_button.clicked.connect(self.open_complaint_dialog)
+        top.addWidget(self.complaint_button)
         self.register_button = QtWidgets.QPushButton("Print the &register…")
         self.register_button.setToolTip("Every breach, including decisions not to tell the ICO (UK GDPR Art 33(5)), "
                                         "with both clocks, marked OFFICIAL-SENSITIVE.")
@@ -291,6 +296,10 @@ class DpmArea(Area):
         layout.addWidget(self.tabs, 1)
         self.tabs.addTab(self._breaches_tab(), "Breach &log")
         self.tabs.addTab(self._overdue_tab(), "&Overdue responses")
+        from ui.breaches.complaints import ComplaintsPage
+
+        self.complaints = ComplaintsPage(self)
+        self.tabs.addTab(self.complaints, "&Complaints")
 
     # ---- the breach log ------------------------------------------------------------------
 
@@ -414,6 +423,7 @@ class DpmArea(Area):
                            "The breach log could not be read.").error_to(self.counts) \
             .success(self._counts_arrived).run()
         self._overdue_refresh()
+        self.complaints.refresh()
 
     @property
     def items(self) -> list:
@@ -525,6 +535,14 @@ class DpmArea(Area):
 
         self._dialog = open_breach_dialog(self, self.session)
         self._dialog.saved.connect(lambda _b: self.refresh())
+        return self._dialog
+
+    def open_complaint_dialog(self):
+        from ui.breaches.complaint_dialog import open_complaint_dialog
+
+        self._dialog = open_complaint_dialog(self, self.session)
+        self._dialog.saved.connect(lambda _c: (self.complaints.refresh(),
+                                               self.tabs.setCurrentWidget(self.complaints)))
         return self._dialog
 
     # ---- overdue responses ---------------------------------------------------------------

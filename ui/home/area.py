@@ -274,6 +274,8 @@ _DESCRIPTIONS = {
     "contacts.read": "See the partners directory",
     "contacts.manage": "Keep this desk's partner contacts",
     "partners.suspend": "Suspend or resume sharing with a partner (clause 13.2)",
+    "exchange.fallback": "Record a partner's equipment malfunction, the signatories told and the alternative "
+                         "exchange until repair (clause 10.2)",
     "search": "Search requests, subjects and responses",
     "export.request": "Make sealed packages of requests and responses for partner desks",
     "export.all": "Export the whole vault (to move this desk)",
@@ -281,7 +283,7 @@ _DESCRIPTIONS = {
     "partners.read": "See which partner desks' cards are trusted",
     "partners.trust": "Trust a partner desk's card after a telephone check (clause 9.5)",
     "desk.keys": "Save, rotate and revoke this desk's card",
-    "breaches.report": "Report a breach or complaint (Breach menu, Ctrl+Shift+B)",
+    "breaches.report": "Report a breach (Ctrl+Shift+B) or record a complaint (Ctrl+Shift+K) from the Breach menu",
     "breaches.read": "Read the breach log",
     "breaches.manage": "Manage breaches: notifications, risk, the ICO decision, suspensions",
     "meetings.read": "Read tactical meetings: attendance, agenda, decisions and 4P actions",

@@ -139,6 +139,22 @@ def overdue_answers(session):
     return Card("Answers to chase", links, more=more)
 
 
+@card(25)
+def overdue_after_a_chase(session):
+    """Clause 2.6: an answer overdue again after a chase goes to the lead officer."""
+    from app.chasing import flagged
+
+    if not session.can("requests.read"):
+        return None
+    again = flagged(session.vault)
+    if not again:
+        return None
+    links = [Link(f.text(), open_request(f.request_id), True) for f in again[:SHOWN]]
+    more = Link(f"See all {plural(len(again), 'answer')} overdue again", requests_filter("overdue")) \
+        if len(again) > SHOWN else None
+    return Card("For the lead officer: overdue again after a chase", links, more=more)
+
+
 @card(30)
 def breach_clocks(session):
     """The Data Protection Manager's open breaches and their clocks, overdue first, in red."""

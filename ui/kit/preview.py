@@ -1,6 +1,8 @@
 """Preview, print and save a document (issue 5): the PDF is built off the GUI thread, shown from
-memory with QtPdf, printed by rendering its pages straight to the printer, and saved only where
-the user chooses, under a name built from the document reference. No temporary files.
+memory with QtPdf, printed — to a CUPS queue, the PDF itself through `lp` (app.reports.printing),
+so the marking prints as text; otherwise by rendering its pages straight to the printer — and
+saved only where the user chooses, under a name built from the document reference. No temporary
+files. A printer that fails is said in words and the print is not recorded.
 
 Every preview, print and save is an audit event (`app.reports.record_use`). The preview is a
 dialog, so locking the vault closes it with the others, and closing it drops the PDF bytes.
@@ -14,6 +16,7 @@ from pathlib import Path
 
 from app.errors import AuthError, SpocError
 from app.reports import Report, build_report, record_use, save_pdf
+from app.reports.printing import PrinterError, lp_available, send_to_queue
 from ui.kit.formatting import documents_folder, plural
 from ui.qt import QtCore, QtGui, QtPdf, QtPdfWidgets, QtPrintSupport, QtWidgets, Qt
 from ui.kit.dialogs import info_box
@@ -137,12 +140,21 @@ class ReportPreview(QtWidgets.QDialog):
 
     # ---- print ---------------------------------------------------------------------------------
 
-    def choose_printer(self) -> None:
+    def printer(self, name: str = "") -> "QtPrintSupport.QPrinter":
+        """A printer set up for this document (A4, its orientation, the reference as the job's
+        name, never personal data); `name` picks a print queue without the dialog."""
         printer = QtPrintSupport.QPrinter(QtPrintSupport.QPrinter.PrinterMode.HighResolution)
+        printer.spoc_queue = name   # Qt forgets a queue it has not listed; lp is told the name asked for
+        if name:
+            printer.setPrinterName(name)
         printer.setDocName(f"{self.report.reference} (OFFICIAL-SENSITIVE)")
         printer.setPageSize(QtGui.QPageSize(QtGui.QPageSize.PageSizeId.A4))
         if self.document.pageCount() and self.document.pagePointSize(0).width() > self.document.pagePointSize(0).height():
             printer.setPageOrientation(QtGui.QPageLayout.Orientation.Landscape)
+        return printer
+
+    def choose_printer(self) -> None:
+        printer = self.printer()
         dialog = QtPrintSupport.QPrintDialog(printer, self)
         dialog.setWindowTitle(f"Print {self.report.reference}")
         dialog.setMinMax(1, max(1, self.document.pageCount()))
@@ -151,15 +163,38 @@ class ReportPreview(QtWidgets.QDialog):
         dialog.open()
 
     def print_to(self, printer: "QtPrintSupport.QPrinter") -> bool:
+        """Print on `printer` (as the print dialog left it, or made by a caller with a printer
+        name); audited only once the printer has taken the document."""
         try:
-            sent = print_pdf(self.document, printer)
+            sent = self._send(printer)
+        except PrinterError as exc:
+            self._say(f"The document was not printed: {exc}. Check the printer and try again; nothing was "
+                      "recorded as printed.", error=True)
+            return False
         except OSError:
-            self._say("The document could not be sent to the printer. Check the printer and try again.", error=True)
+            self._say("The document was not printed: the printer could not be started. Check the printer and try "
+                      "again; nothing was recorded as printed.", error=True)
             return False
         self._audit("printed")
         self._say(f"Sent {plural(sent, 'page')} to the printer. Collect the pages at once "
                   "and keep them secure (OFFICIAL-SENSITIVE).")
         return True
+
+    def _send(self, printer: "QtPrintSupport.QPrinter") -> int:
+        formats = QtPrintSupport.QPrinter.OutputFormat
+        count = self.document.pageCount()
+        asked = getattr(printer, "spoc_queue", "")
+        queue = asked or (printer.printerName() if printer.outputFormat() == formats.NativeFormat else "")
+        if queue and lp_available():
+            first, last = printer.fromPage(), printer.toPage()
+            pages = (min(count, last) - max(1, first) + 1) if first > 0 and last > 0 else count
+            send_to_queue(self.report.data, queue, title=printer.docName() or self.report.reference,
+                          copies=printer.copyCount(), first=first, last=last)
+            return max(0, pages)
+        sent = print_pdf(self.document, printer)
+        if printer.printerState() == QtPrintSupport.QPrinter.PrinterState.Error:
+            raise PrinterError("the printer reported an error")
+        return sent
 
     # ---- save -------------------------------------------------------------------------------------
 

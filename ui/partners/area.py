@@ -261,6 +261,10 @@ class PartnersArea(Area):
         detail.addWidget(self.teams)
         self.desk_section = PartnerDeskSection(session)
         detail.addWidget(self.desk_section)
+        from ui.partners.outage import OutageSection
+
+        self.outage_section = OutageSection(session)   # 10.2: a channel down and the alternative exchange
+        detail.addWidget(self.outage_section)
         detail.addWidget(heading("This desk's contacts", 2))
         self.no_contacts = hint_label("No contacts recorded for this partner yet.")
         detail.addWidget(self.no_contacts)
@@ -387,6 +391,7 @@ class PartnersArea(Area):
         self.desk_section.setVisible(entry.code != self.session.vault.agency)
         if entry.code != self.session.vault.agency:
             self.desk_section.show_partner(entry.code)
+        self.outage_section.show_partner(entry.code)
         self._fill_contacts(entry)
 
     def _fill_contacts(self, entry) -> None:

@@ -22,6 +22,8 @@ from ui.kit.paged import ID_ROLE, PagedTableModel, setup_sorting
 from ui.kit.tables import remember
 from ui.worker import Op
 
+DISPATCH_ROLE = ID_ROLE + 1  # the overdue list: which agency of the request is overdue
+
 PAGE_SIZE = 200  # the first page: enough to fill the window, fast to show
 MAX_PAGE_SIZE = 5000  # each further page doubles, up to this (list_requests' own cap)
 COLUMNS = ("Reference", "Request date", "Status", "Requested by", "Subjects", "Agencies answered", "Overdue")
@@ -101,6 +103,11 @@ class OverdueModel(PagedTableModel):
 
     def item_id(self, item):
         return item.request_id
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if role == DISPATCH_ROLE and 0 <= index.row() < len(self._items):
+            return self._items[index.row()].dispatch.id   # opened with this agency chosen, ready to chase
+        return super().data(index, role)
 
     def sort_caption(self) -> str:
         query = self.sort_query()
@@ -424,13 +431,14 @@ class RequestsArea(Area):
 
     def _open_index(self, index) -> None:
         request_id = index.data(ID_ROLE)
-        if request_id:
-            self.open_request(request_id)
+        if request_id and self.open_request(request_id) and index.data(DISPATCH_ROLE):
+            self.view.select_dispatch(index.data(DISPATCH_ROLE))
 
     def _open_item(self, item) -> None:
         request_id = item.data(ID_ROLE)
         if request_id:
-            self.open_request(request_id)
+            if self.open_request(request_id) and item.data(DISPATCH_ROLE):
+                self.view.select_dispatch(item.data(DISPATCH_ROLE))
         else:
             self.list_summary.show_problems([(self.search_box, "That subject is not on any request yet")])
 

@@ -123,8 +123,10 @@ class SendDialog(QtWidgets.QDialog):
             "request cannot be changed for an agency once its package is made; you then attach each package to "
             "a secure e-mail."))
         self.checks: dict[str, QtWidgets.QCheckBox] = {}
+        self.alternatives: dict[str, QtWidgets.QLabel] = {}
         for plan in self.plans:   # app.requests.send_plan: who, by which channel, and whether it may go
-            box = QtWidgets.QCheckBox(no_mnemonic(f"{plan.agency_name} — by {plan.channel_name}"))
+            channel, _, alternative = plan.channel_name.partition(", the alternative while ")
+            box = QtWidgets.QCheckBox(no_mnemonic(f"{plan.agency_name} — by {channel}"))
             if not plan.may_send:
                 box.setChecked(False)
                 box.setEnabled(False)
@@ -135,6 +137,12 @@ class SendDialog(QtWidgets.QDialog):
             box.toggled.connect(self._update)
             layout.addWidget(box)
             self.checks[plan.target] = box
+            if alternative:   # 10.2: the partner's equipment is down; say so in words under its line
+                note = hint_label(f"The alternative while {alternative}: until the repair is recorded on the "
+                                  "Partners page, this is how the request goes.")
+                note.setContentsMargins(24, 0, 0, 0)
+                layout.addWidget(note)
+                self.alternatives[plan.target] = note
         buttons = QtWidgets.QDialogButtonBox()
         self.send_button = buttons.addButton("Send", QtWidgets.QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton(QtWidgets.QDialogButtonBox.StandardButton.Cancel)
@@ -390,8 +398,13 @@ class RequestView(QtWidgets.QWidget):
                                        "written consent; checked before any package is made.")
         self.pass_on_button.clicked.connect(self.pass_on_selected)
         self.pass_on_button.hide()
-        self._row_tips = {self.receive_button: self.receive_button.toolTip()}
-        for button in (self.ack_button, self.due_button, self.respond_button, self.receive_button,
+        self.chase_button = QtWidgets.QPushButton("C&hase…")
+        self.chase_button.setToolTip("Record how you chased this agency for its answer and the new date promised "
+                                     "(2.6); the package can be made again.")
+        self.chase_button.clicked.connect(self.chase_selected)
+        self._row_tips = {self.receive_button: self.receive_button.toolTip(),
+                          self.chase_button: self.chase_button.toolTip()}
+        for button in (self.ack_button, self.due_button, self.chase_button, self.respond_button, self.receive_button,
                        self.pass_on_button):
             row_actions.addWidget(button)
         row_actions.addStretch(1)
@@ -508,6 +521,12 @@ class RequestView(QtWidgets.QWidget):
         overdue = sum(1 for r in self.collation.rows if r.overdue)
         if overdue:
             line += f" {overdue} overdue."
+        from app import chasing
+
+        self.chases = chasing.chases_by_dispatch(vault, request.id) if vault.agency == request.origin_agency else {}
+        self.flags = {f.dispatch_id: f for f in chasing.flagged(vault, request_id=request.id)}
+        if self.flags:
+            line += (f" {plural(len(self.flags), 'answer')} overdue again after a chase: for the lead officer.")
         self.status_line.setText(line)
         may = allowed(vault, request)   # the core says what this user may do now, and why not
         for button, answer in ((self.edit_button, may.edit), (self.send_button, may.send),
@@ -573,6 +592,11 @@ class RequestView(QtWidgets.QWidget):
             sent = "" if getattr(dispatch, "package_made_at", None) else f"\nSent: {uk_time(dispatch.sent_at)}"
             status = (f"{dispatch_words(dispatch)}{sent}"
                       f"\nDue: {due_text(dispatch)}")
+            chased = len(getattr(self, "chases", {}).get(dispatch.id, []))
+            if chased:
+                status += f"\nChased {plural(chased, 'time')}"
+            if dispatch.id in getattr(self, "flags", {}):
+                status += "\nOVERDUE AGAIN after a chase: for the lead officer"
             answer = parts["answer"] + (f"\nLawful basis: {parts['basis']}" if parts["basis"] else "")
             tests = parts["tests"]
             if parts["partnership"]:
@@ -746,6 +770,9 @@ class RequestView(QtWidgets.QWidget):
                 button.setEnabled(answer.ok)
                 button.setToolTip(answer.reason or self._row_tips.get(button, ""))
             self.pass_on_button.setVisible(self._can_pass_on(row))
+            chase = self._may_chase(row)
+            self.chase_button.setVisible(chase is not None)
+            self.chase_button.setEnabled(bool(chase))
         self._fill_detail(row)
 
     def _can_pass_on(self, row) -> bool:
@@ -775,6 +802,14 @@ class RequestView(QtWidgets.QWidget):
         dialog.open()
         return dialog
 
+    def _may_chase(self, row):
+        """None when chasing is not for this user or request; else True, or False with no row
+        chosen or an answer already in."""
+        request = self.request
+        if not self.session.can("requests.write") or request.origin_agency != self.session.vault.agency:
+            return None
+        return row is not None and row.dispatch.status in ("sent", "acknowledged")
+
     def _fill_detail(self, row) -> None:
         self._clear_layout(self.detail)
         if row is None:
@@ -788,6 +823,18 @@ class RequestView(QtWidgets.QWidget):
         self._kv(grid, "Due", due_text(dispatch))
         if dispatch.acknowledged_at:
             self._kv(grid, "Acknowledged", uk_time(dispatch.acknowledged_at))
+        if dispatch.outage_id:
+            from app.outages import dispatch_words as outage_words
+
+            self._kv(grid, "Sent by", outage_words(self.session.vault, dispatch.id))
+        chases = getattr(self, "chases", {}).get(dispatch.id, [])
+        if chases:
+            from ui.requests.chase import chase_lines
+
+            self._kv(grid, f"Chased ({len(chases)})", chase_lines(chases))
+        flag = getattr(self, "flags", {}).get(dispatch.id)
+        if flag is not None:
+            self._kv(grid, "For the lead officer", f"Overdue again after a chase: {flag.text()}.")
         if response is None:
             self._kv(grid, "Answer", "No answer yet")
         else:
@@ -887,11 +934,24 @@ class RequestView(QtWidgets.QWidget):
             self.summary.show_problems([(self.edit_button, may.reason)])
             return None
         dialog = SendDialog(request, self.session.vault, self)
-        dialog.accepted.connect(lambda: self.make_packages(dialog.targets()))
+        dialog.accepted.connect(lambda: self._send_chosen(dialog))
         dialog.finished.connect(lambda _r: dialog.deleteLater())
         self.dialog = dialog
         dialog.open()
         return dialog
+
+    def _send_chosen(self, dialog: SendDialog) -> None:
+        """Packages for the agencies chosen; an agency whose alternative exchange is the telephone
+        while its equipment is down (10.2) is marked sent by telephone instead (no package)."""
+        by_phone = {p.target for p in dialog.plans if p.channel == "telephone"}
+        targets = dialog.targets()
+        phone = [t for t in targets if t in by_phone]
+        rest = [t for t in targets if t not in by_phone]
+        if phone and self.send(phone):
+            self.say(self.notice.text() + " Give the information by telephone now and log the call (Partners ▸ "
+                     "Log a telephone call): their equipment is down (10.2).")
+        if rest:
+            self.make_packages(rest)
 
     def make_packages(self, targets) -> SendPackagesDialog | None:
         """One sealed package per agency in `targets` (app.exchange.packages.send), into a folder
@@ -973,6 +1033,33 @@ class RequestView(QtWidgets.QWidget):
         self.dialog = dialog
         dialog.open()
         return dialog
+
+    def chase_selected(self):
+        """Record a chase of the chosen agency's overdue answer (ui.requests.chase)."""
+        from ui.requests.chase import ChaseDialog
+
+        row = self.selected_row()
+        if row is None or not self._may_chase(row):
+            return None
+        self.clear_messages()
+        dialog = ChaseDialog(self.session, self.request, row.dispatch, self)
+        dialog.chased.connect(lambda chase, made: self._chased(row.dispatch, chase, made))
+        dialog.finished.connect(lambda _r: dialog.deleteLater())
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _chased(self, dispatch, chase, made) -> None:
+        self.reload()
+        self.select_dispatch(dispatch.id)
+        text = f"Chase of {dispatch.agency_name} recorded; the answer is now due by {uk_date(chase.promised_date)}."
+        if made:
+            text += f" Package made again: {made[0].path} — attach it to a secure e-mail" + (
+                f" to {made[0].email}." if made[0].email else ".")
+        if chase.call_id:
+            text += " The call is in the telephone log."
+        self.say(text)
+        self.changed.emit()
 
     def receive_selected(self) -> None:
         row = self.selected_row()

@@ -136,7 +136,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.session.can("breaches.report"):
             # Clause 10: anyone who learns of a breach reports it at once, from whatever screen.
             breach_menu = bar.addMenu("&Breach")
-            self.report_breach_action = QtGui.QAction("&Report a breach or complaint…", self)
+            self.report_breach_action = QtGui.QAction("&Report a breach…", self)
             self.report_breach_action.setShortcut(QtGui.QKeySequence("Ctrl+Shift+B"))
             self.report_breach_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
             from app.breaches import clock_rule   # the deadline's hours from the agreement
@@ -144,6 +144,13 @@ class MainWindow(QtWidgets.QMainWindow):
             self.report_breach_action.setToolTip(f"Log a breach for the Data Protection Manager. {clock_rule('dpm')}")
             self.report_breach_action.triggered.connect(self.report_breach)
             breach_menu.addAction(self.report_breach_action)
+            # 10.1 names complaints beside breaches: the same menu records one, on the same clock.
+            self.report_complaint_action = QtGui.QAction("Record a &complaint…", self)
+            self.report_complaint_action.setShortcut(QtGui.QKeySequence("Ctrl+Shift+K"))
+            self.report_complaint_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+            self.report_complaint_action.setToolTip(f"Record a complaint relative to the agreement. {clock_rule('dpm')}")
+            self.report_complaint_action.triggered.connect(self.report_complaint)
+            breach_menu.addAction(self.report_complaint_action)
 
         go_menu = bar.addMenu("&Go")
         for number, area in go_menu_actions:
@@ -288,6 +295,13 @@ class MainWindow(QtWidgets.QMainWindow):
         area = self._areas.get(self.current_area_key() or "")
         linked = area.breach_context() if area is not None else None
         return open_breach_dialog(self, self.session, linked=linked)
+
+    def report_complaint(self):
+        from ui.breaches.complaint_dialog import open_complaint_dialog
+
+        area = self._areas.get(self.current_area_key() or "")
+        linked = area.breach_context() if area is not None else None
+        return open_complaint_dialog(self, self.session, linked=linked)
 
     def _import_file(self) -> None:
         from ui.exchange.actions import import_exchange_file

@@ -46,7 +46,8 @@ LOCK_NOTICES = {
 # Dialogs whose unsaved input survives a lock: draft key -> "module:function(parent, session)"
 # that opens the dialog again. The dialog has `draft_key`, `draft_state()` and
 # `restore_draft_state(payload)`, like an area.
-DIALOG_DRAFTS: dict[str, str] = {"breach_dialog": "ui.breaches.dialog:open_breach_dialog"}
+DIALOG_DRAFTS: dict[str, str] = {"breach_dialog": "ui.breaches.dialog:open_breach_dialog",
+                                 "complaint_dialog": "ui.breaches.complaint_dialog:open_complaint_dialog"}
 
 
 def default_areas() -> list:
