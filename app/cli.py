@@ -106,12 +106,18 @@ def cmd_init(args) -> int:
         raise InvalidRole()
     secrets = _secrets(args)
     passphrase = secrets.read(f"New passphrase for {args.user}", confirm=True)
-    vault, recovery_key = Vault.create(Path(args.vault), user=args.user, passphrase=passphrase, agency=args.agency)
+    vault, recovery_key = Vault.create(Path(args.vault), user=args.user, passphrase=passphrase, agency=args.agency,
+                                       agreement_file=args.agreement)
     try:
         vault_path, keys_path = vault.path, vault.keyslot_path
+        from app.governance import current_record
+
+        record = current_record(vault)
     finally:
         vault.close()
     print(f"Vault created: {vault_path} (agency {args.agency}; administrator {args.user}).")
+    if record is not None:
+        print(f"It works under {record.short_name} ({record.version_text}; SHA-256 {record.sha256}).")
     print(f"Its keyslot file is {keys_path.name}: keep it beside the vault (backups carry it).")
     print()
     print("RECOVERY KEY (shown once; give it to your Data Protection Manager for the safe):")
@@ -559,6 +565,81 @@ class _SkippedCommand:
         return self
 
 
+def cmd_agreement(args) -> int:
+    """The agreement register (13.2-13.4): show it, adopt a new version, record signatories and disputes."""
+    from app import governance
+
+    vault = _open(args)
+    try:
+        if args.action == "show":
+            from app.roles import require
+
+            require(vault.role, "governance.read", "see the agreement register")
+            record = governance.current_record(vault)
+            data = {"agreement": record.as_json() if record else None,
+                    "signatories": [{"partner": s.partner, "name": s.name, "position": s.position,
+                                     "signed_on": s.signed_on, "review_due": s.review_due}
+                                    for s in governance.signatories(vault)],
+                    "disputes": [{"reference": d.reference, "partner": d.partner, "raised_on": d.raised_on,
+                                  "due_on": d.due_on, "status": d.status} for d in governance.list_disputes(vault)]}
+            vault.audit("agreement.register_viewed", record_type="agreement")
+            _print_json(data)
+            return 0
+        if args.action == "adopt":
+            record = governance.adopt_agreement(vault, Path(args.file), args.reason or "")
+            print(f"Adopted {record.short_name} {record.version_text} (SHA-256 {record.sha256}).")
+        elif args.action == "signatory":
+            signed = governance.set_signatory(vault, args.partner, {"name": args.name, "position": args.position,
+                                                                     "signed_on": args.signed})
+            print(f"Recorded {signed.name} ({signed.position}) for {signed.partner_name}, signed {signed.signed_on}; "
+                  f"review due {signed.review_due}.")
+        elif args.action == "dispute":
+            dispute = governance.raise_dispute(vault, {"partner": args.partner, "raised_by": args.raised_by,
+                                                       "about": args.about, "raised_on": args.raised})
+            print(f"Recorded dispute {dispute.reference} with {dispute.partner_name}; due {dispute.due_on}.")
+        elif args.action == "close-dispute":
+            dispute = governance.close_dispute(vault, args.ref, args.outcome, {"note": args.note,
+                                                                               "closed_on": args.on})
+            print(f"{dispute.reference} {dispute.status} on {dispute.closed_on}.")
+    finally:
+        vault.close()
+    return 0
+
+
+def _governance_commands(command) -> None:
+    p = command("agreement", cmd_agreement, "the agreement register: version, signatories, reviews, disputes (13)")
+    sub = p.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
+    q = sub.add_parser("show", help="print the register as JSON")
+    q.add_argument("vault", metavar="VAULT")
+    _auth(q)
+    q = sub.add_parser("adopt", help="adopt a new version of the same agreement (admin; audited)")
+    q.add_argument("vault", metavar="VAULT")
+    q.add_argument("file", metavar="FILE")
+    q.add_argument("--reason", required=True, help="why, e.g. 'agreed at the 13.4 review'")
+    _auth(q)
+    q = sub.add_parser("signatory", help="record who signed for a partner, and when (admin)")
+    q.add_argument("vault", metavar="VAULT")
+    q.add_argument("partner", metavar="CODE")
+    q.add_argument("--name", required=True)
+    q.add_argument("--position", required=True)
+    q.add_argument("--signed", required=True, metavar="DATE", help="YYYY-MM-DD or DD/MM/YYYY")
+    _auth(q)
+    q = sub.add_parser("dispute", help="record a dispute with a partner (13.3)")
+    q.add_argument("vault", metavar="VAULT")
+    q.add_argument("partner", metavar="CODE")
+    q.add_argument("--raised-by", choices=("us", "partner"), required=True)
+    q.add_argument("--about", required=True)
+    q.add_argument("--raised", required=True, metavar="DATE")
+    _auth(q)
+    q = sub.add_parser("close-dispute", help="record a dispute resolved or escalated")
+    q.add_argument("vault", metavar="VAULT")
+    q.add_argument("ref", metavar="REF")
+    q.add_argument("--outcome", choices=("resolved", "escalated"), required=True)
+    q.add_argument("--note", required=True)
+    q.add_argument("--on", metavar="DATE", default=None)
+    _auth(q)
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The whole command line, or with `only` the one command named (when it is one)."""
     parser = _Parser(
@@ -583,6 +664,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--role", default="admin", help="always admin for the first user")
     p.add_argument("--agency", metavar="CODE", required=True, help="this desk's agency code, e.g. DCON")
     p.add_argument("--passphrase-stdin", action="store_true", help="read the new passphrase from standard input")
+    p.add_argument("--agreement", metavar="FILE", default=None,
+                   help="the agreement file this vault works under (default: the Derby and Derbyshire agreement)")
 
     p = command("verify", cmd_verify, "check the encryption, the structure and the audit chain")
     p.add_argument("vault", metavar="VAULT")
@@ -709,6 +792,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                    " 'all' (the default) for the registers and the audit trail")
     p.add_argument("--out", metavar="FILE.pdf", required=True, help="the PDF file to write (must not exist)")
     _auth(p)
+
+    _governance_commands(command)
 
     p = command("retention", cmd_retention, "the DPM's retention review and approved disposal (8.1, 9.3)")
     retention_sub = p.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)

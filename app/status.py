@@ -40,6 +40,7 @@ def vault_status(vault) -> dict:
         "audit": {"events": head.seq, "head": head.short()},
         "requests": _request_counts(vault),
         "breaches": breach_counts(vault),
+        "agreement": _agreement_status(vault),
     }
     vault.audit("vault.status_viewed", record_type="vault", record_id=vault.vault_id)
     return status
@@ -55,3 +56,17 @@ def _request_counts(vault) -> dict:
                               " AND due_date < ?", (today_london().isoformat(),))
     return {"draft": by_status.get("draft", 0), "open": by_status.get("open", 0),
             "closed": by_status.get("closed", 0), "responses_awaited": awaiting, "responses_overdue": overdue}
+
+
+def _agreement_status(vault) -> dict | None:
+    """The agreement this vault works under (issue 20) and the governance clocks, as counts."""
+    from app import governance
+
+    record = governance.current_record(vault)
+    if record is None:
+        return None
+    signed = vault.db.scalar("SELECT count(*) FROM signatories")
+    return {**record.as_json(), "signatories_recorded": signed,
+            "reviews_overdue": len(governance.overdue_reviews(vault)),
+            "disputes_open": vault.db.scalar("SELECT count(*) FROM disputes WHERE status = 'open'"),
+            "disputes_overdue": len(governance.overdue_disputes(vault))}

@@ -43,6 +43,17 @@ def fast_kdf(monkeypatch):
     monkeypatch.setattr(crypto, "ARGON2_ITERATIONS", 1)
 
 
+@pytest.fixture(autouse=True)
+def shipped_agreement():
+    """Every test starts and ends under the shipped agreement, even if one left a vault of another
+    partnership open (issue 20: an open vault makes its own agreement the one the app follows)."""
+    from app.agreement import activate
+
+    activate(None)
+    yield
+    activate(None)
+
+
 class MemoryKeyring(keyring.backend.KeyringBackend):
     """A stand-in for the OS credential store, for tests only."""
 

@@ -22,6 +22,8 @@ from conftest import PASSPHRASE
 
 REAL_MIGRATIONS = MIGRATIONS
 REAL_LATEST = LATEST
+# Numbers may have gaps (each branch takes its own): every released step before the newest.
+OLDER_VERSIONS = [m.version for m in MIGRATIONS[:-1]]
 
 
 @contextlib.contextmanager
@@ -50,7 +52,7 @@ def ladder(monkeypatch, steps: tuple[Migration, ...]):
 
 def old_vault(monkeypatch, vault_path: Path, version: int) -> dict:
     """A vault written by a SPOC Desk whose newest schema was `version`, with some data in it."""
-    with ladder(monkeypatch, REAL_MIGRATIONS[:version]):
+    with ladder(monkeypatch, tuple(m for m in REAL_MIGRATIONS if m.version <= version)):
         vault, _ = Vault.create(vault_path, user="alice", passphrase=PASSPHRASE, agency="DCON")
         try:
             assert schema_version(vault.db) == version
@@ -71,8 +73,10 @@ def backups_beside(vault_path: Path) -> list[Path]:
     return sorted(vault_path.parent.glob(f"{vault_path.name}.before-schema-*.backup"))
 
 
-def test_ladder_is_numbered_from_one_without_gaps():
-    assert [m.version for m in MIGRATIONS] == list(range(1, len(MIGRATIONS) + 1))
+def test_ladder_is_numbered_from_one_in_increasing_order():
+    # Each branch takes its own number, so the ladder may have gaps until they are merged.
+    versions = [m.version for m in MIGRATIONS]
+    assert versions[0] == 1 and versions == sorted(set(versions))
     assert LATEST == MIGRATIONS[-1].version
     assert all(m.summary for m in MIGRATIONS)
 
@@ -83,7 +87,7 @@ def test_new_vault_is_at_the_latest_schema(new_vault):
     assert backups_beside(vault.path) == []
 
 
-@pytest.mark.parametrize("version", range(1, LATEST))
+@pytest.mark.parametrize("version", OLDER_VERSIONS)
 def test_older_vault_is_migrated_with_a_backup_that_restores(monkeypatch, tmp_path, vault_path, version):
     facts = old_vault(monkeypatch, vault_path, version)
     assert backups_beside(vault_path) == []
@@ -137,7 +141,7 @@ def test_older_vault_is_migrated_with_a_backup_that_restores(monkeypatch, tmp_pa
         restored.close()
 
 
-@pytest.mark.parametrize("version", range(1, LATEST))
+@pytest.mark.parametrize("version", OLDER_VERSIONS)
 def test_migrate_step_by_step_from_each_version(tmp_path, new_vault, version):
     """migrate(db, target=v) stops at v; carrying on from v reaches LATEST."""
     from app.vault.connection import open_database
@@ -151,7 +155,7 @@ def test_migrate_step_by_step_from_each_version(tmp_path, new_vault, version):
         assert schema_version(db) == version
         steps = []
         assert migrate(db, on_step=steps.append) == LATEST
-        assert [s.version for s in steps] == list(range(version + 1, LATEST + 1))
+        assert [s.version for s in steps] == [m.version for m in MIGRATIONS if m.version > version]
         assert migrate(db) == LATEST  # nothing left to do
     finally:
         db.close()
