@@ -415,9 +415,18 @@ def cmd_report(args) -> int:
     if out.suffix.lower() != ".pdf":
         raise UsageError(f"--out must name a .pdf file (got {out.name}).")
     _check_new_file(out)
+    ref = args.ref
+    if args.kind == "compliance":  # issue 20: the period and partner of the joint compliance report
+        from app.compliance import parse_scope
+
+        if args.date_from or args.date_to:
+            if not (args.date_from and args.date_to):
+                raise UsageError("Give both --from DATE and --to DATE for the compliance report.")
+            ref = f"{args.date_from}..{args.date_to}" + (f"/{args.partner}" if args.partner else "")
+        parse_scope(None, ref.split("/")[0])  # a bad period is refused before the vault is opened
     vault = _open(args)
     try:
-        report = build_report(vault, args.kind, args.ref)
+        report = build_report(vault, args.kind, ref)
         save_pdf(report.data, out)
         record_use(vault, report, "saved")
     finally:
@@ -606,7 +615,40 @@ def cmd_agreement(args) -> int:
     return 0
 
 
+def cmd_compliance(args) -> int:
+    """Compliance returns between desks (13.1): make one for a partner, or import a partner's."""
+    from app import reconcile
+
+    vault = _open(args)
+    try:
+        if args.action == "return":
+            path = reconcile.make_return(vault, args.to.upper(), Path(args.out))
+            print(f"Compliance return for {args.to.upper()} written: {path} (send it by secure e-mail).")
+            return 0
+        result = reconcile.import_return(vault, Path(args.file))
+    finally:
+        vault.close()
+    print(result.line)
+    for m in result.mismatches[:50]:
+        print(f"  {m['what']}: {m['id']} — {m['detail']}")
+    if len(result.mismatches) > 50:
+        print(f"  … and {len(result.mismatches) - 50} more (see the compliance report)")
+    return 0
+
+
 def _governance_commands(command) -> None:
+    p = command("compliance", cmd_compliance, "compliance returns: reconcile disclosure registers with a partner (13.1)")
+    sub = p.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
+    q = sub.add_parser("return", help="make this desk's signed compliance return for a partner")
+    q.add_argument("vault", metavar="VAULT")
+    q.add_argument("--to", metavar="CODE", required=True)
+    q.add_argument("--out", metavar="DIR", required=True)
+    _auth(q)
+    q = sub.add_parser("import", help="import a partner's return and reconcile the registers")
+    q.add_argument("vault", metavar="VAULT")
+    q.add_argument("file", metavar="FILE")
+    _auth(q)
+
     p = command("agreement", cmd_agreement, "the agreement register: version, signatories, reviews, disputes (13)")
     sub = p.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
     q = sub.add_parser("show", help="print the register as JSON")
@@ -791,6 +833,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                    " CASE-2026-0001; a case or request reference or subject:ID for a relationship-map;"
                    " 'all' (the default) for the registers and the audit trail")
     p.add_argument("--out", metavar="FILE.pdf", required=True, help="the PDF file to write (must not exist)")
+    p.add_argument("--from", dest="date_from", metavar="DATE", help="compliance: the first day of the period")
+    p.add_argument("--to", dest="date_to", metavar="DATE", help="compliance: the last day of the period")
+    p.add_argument("--partner", metavar="CODE", help="compliance: one partner only")
     _auth(p)
 
     _governance_commands(command)

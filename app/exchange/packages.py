@@ -42,7 +42,7 @@ from app.timeutil import utc_now_iso
 
 PACKAGE_FORMAT = "spocdesk-package/1"
 RECEIPT_FORMAT = "spocdesk-receipt/1"
-KINDS = ("request", "response", "receipt", "vault")
+KINDS = ("request", "response", "receipt", "vault", "compliance-return")  # the last: app.reconcile
 SUFFIX = ".spocpkg"
 MAX_PACKAGE_BYTES = MAX_FILE_BYTES
 MAX_MANIFEST_BYTES = 256 * 1024
@@ -723,7 +723,10 @@ def receive(vault, path, receipt_out=None, progress: Progress | None = None, *,
     require(vault.role, "import", "receive packages")
     path = Path(path)
     manifest, document, rotated = open_package(vault, path, progress=progress)
-    if manifest["kind"] not in kinds:
+    if manifest["kind"] not in kinds or manifest["kind"] == "compliance-return":
+        if manifest["kind"] == "compliance-return":  # issue 20: the DPM imports it (app.reconcile)
+            raise InvalidInput(f"{path.name} is a compliance return: import it under Governance (or "
+                               "`spocdesk compliance VAULT import FILE`); nothing was changed.")
         raise InvalidInput(f"{path.name} is a {manifest['kind']} package; this takes "
                            f"{' or '.join(kinds)} packages only (nothing was changed).")
     if manifest["kind"] == "vault":

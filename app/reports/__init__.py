@@ -20,6 +20,8 @@ Kinds and their REF:
   exemption-schedule  the same reference: every item's decision, exemption and consultation
   case           a case reference, CASE-2026-0001
   relationship-map  a case (CASE-2026-0001) or request (MSR-2026-0001) reference, or subject:ID
+  agreement-register  all: the agreement, signatories and reviews, disputes, users' approval and training
+  compliance     a period FROM..TO (YYYY-MM-DD), optionally /PARTNER; all = this quarter so far
 """
 
 from __future__ import annotations
@@ -52,6 +54,9 @@ KINDS: dict[str, tuple[str, str, str]] = {
                            "print schedules of exemptions"),
     "case": ("app.reports.case_reports:case_doc", "cases.read", "print case summaries"),
     "relationship-map": ("app.reports.case_reports:relationship_map", "requests.read", "print relationship maps"),
+    "agreement-register": ("app.reports.governance_reports:agreement_register", "governance.read",
+                           "print the agreement register"),
+    "compliance": ("app.reports.governance_reports:compliance_doc", "compliance.read", "print the compliance report"),
 }
 USES = ("previewed", "printed", "saved")
 
