@@ -63,9 +63,10 @@ def default_areas() -> list:
     from ui.subject_access.area import SubjectAccessArea
     from ui.admin.settings import SettingsArea
     from ui.admin.users import UsersArea
+    from ui.governance.area import GovernanceArea
 
     return [HomeArea, RequestsArea, CasesArea, SubjectsArea, MeetingsArea, DpmArea, SubjectAccessArea, RetentionArea,
-            DisclosuresArea, PartnersArea, UsersArea, SettingsArea, AuditArea]
+            DisclosuresArea, PartnersArea, GovernanceArea, UsersArea, SettingsArea, AuditArea]
 
 
 class Shell(QtCore.QObject):
