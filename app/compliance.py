@@ -151,7 +151,7 @@ def requests_section(scope: Scope) -> Section:
     rows = scope.vault.db.query(
         "SELECT d.agency, d.status, d.due_date, d.closed_at, r.origin_agency,"
         " julianday(d.closed_at) - julianday(d.sent_at) AS took"
-        " FROM dispatches d JOIN requests r ON r.id = d.request_id"
+        " FROM dispatches d JOIN requests r INDEXED BY requests_origin ON r.id = d.request_id"
         " WHERE d.sent_at >= ? AND d.sent_at < ?" + where, (scope.start_utc, scope.end_utc) + params)
     by_agency: dict[str, dict] = defaultdict(lambda: {"sent": 0, "answered": 0, "nil": 0, "declined": 0,
                                                       "open_overdue": 0, "late": 0, "times": []})
@@ -327,12 +327,15 @@ def information_rights_section(scope: Scope) -> Section:
     from app.subject_access import KINDS, Event, compute_clock
 
     db = scope.vault.db
-    found = db.query("SELECT id, kind, received_on FROM info_requests WHERE received_on >= ? AND received_on <= ?",
-                     (scope.start.isoformat(), scope.end.isoformat()))
-    events: dict[str, list] = defaultdict(list)
-    for r in db.query("SELECT info_request_id, kind, on_date, details FROM info_request_events ORDER BY seq"):
-        from app.records import loads
+    from app.records import loads
 
+    period = (scope.start.isoformat(), scope.end.isoformat())
+    found = db.query("SELECT id, kind, received_on FROM info_requests WHERE received_on >= ? AND received_on <= ?",
+                     period)
+    events: dict[str, list] = defaultdict(list)
+    for r in db.query("SELECT info_request_id, kind, on_date, details FROM info_request_events WHERE info_request_id"
+                      " IN (SELECT id FROM info_requests WHERE received_on >= ? AND received_on <= ?) ORDER BY seq",
+                      period):
         events[r["info_request_id"]].append(Event("", r["kind"], r["on_date"], loads(r["details"]) or {}, "", ""))
     counts: dict[str, Counter] = defaultdict(Counter)
     for r in found:

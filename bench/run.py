@@ -445,6 +445,7 @@ def _compliance_rows(rows, log) -> None:
     from bench import compliance
 
     rows.extend(compliance.measure(log))
+    rows.extend(compliance.measure_reconcile(log))
 
 
 def _growth(rows: list[Row]) -> None:

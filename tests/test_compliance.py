@@ -65,7 +65,13 @@ def test_the_report_counts_requests_response_times_bases_and_clocks(two_desks):
         pdf = build_report(dpm, "compliance", compliance.scope_ref(today - dt.timedelta(days=90), today))
         assert pdf.data.startswith(b"%PDF") and pdf.page_count >= 1
         register = build_report(dpm, "agreement-register")
-        assert register.data.startswith(b"%PDF")
+        import io
+
+        import pypdf
+
+        text = "".join(p.extract_text() or "" for p in pypdf.PdfReader(io.BytesIO(register.data)).pages)
+        assert "<b>late</b> & slow" in text  # user text printed as typed, never as markup
+        assert "indemnify" in text
         with pytest.raises(InvalidInput, match="before it starts"):
             compliance.compliance_report(dpm, "2026-03-31..2026-01-01")
         with pytest.raises(InvalidInput, match="not a partner"):

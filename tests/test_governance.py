@@ -262,3 +262,40 @@ def test_casework_needs_approval_and_training_only_where_the_policy_says(tmp_pat
     finally:
         admin.close()
     Vault.open(path, user="bob", passphrase=OTHER_PASSPHRASE).close()
+
+
+# ---- the command line -----------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_cli_init_under_another_agreement_status_register_and_compliance(spocdesk, tmp_path):
+    vault = str(tmp_path / "w.vault")
+    twice = f"{PASSPHRASE}\n{PASSPHRASE}\n"
+    made = spocdesk("init", vault, "--user", "alice", "--agency", "WVCC", "--agreement", str(WESSEX),
+                    "--passphrase-stdin", stdin=twice)
+    assert made.code == 0, made.err
+    assert "It works under Wessex Vale Protocol (2.1; SHA-256 " in made.out
+    refused = spocdesk("init", str(tmp_path / "x.vault"), "--user", "alice", "--agency", "DCON", "--agreement",
+                       str(WESSEX), "--passphrase-stdin", stdin=twice)
+    assert refused.code == 4 and refused.err.count("\n") == 1 and "WVPOL" in refused.err
+    status = spocdesk("status", vault, "--user", "alice", "--passphrase-stdin", stdin=PASSPHRASE + "\n")
+    import json
+
+    assert json.loads(status.out)["agreement"]["short_name"] == "Wessex Vale Protocol"
+    signed = spocdesk("agreement", vault, "signatory", "WVPOL", "--name", HOSTILE, "--position", "Chief",
+                      "--signed", "2024-01-10", "--user", "alice", "--passphrase-stdin", stdin=PASSPHRASE + "\n")
+    assert signed.code == 0 and "review due 2025-07-10" in signed.out  # 18 months in this agreement
+    bad = spocdesk("agreement", vault, "signatory", "DWP", "--name", "A", "--position", "B", "--signed",
+                   "2024-01-10", "--user", "alice", "--passphrase-stdin", stdin=PASSPHRASE + "\n")
+    assert bad.code == 4 and "not a partner of Wessex Vale Protocol" in bad.err
+    out = tmp_path / "register.pdf"
+    printed = spocdesk("report", vault, "agreement-register", "--out", str(out), "--user", "alice",
+                       "--passphrase-stdin", stdin=PASSPHRASE + "\n")
+    assert printed.code == 0 and out.read_bytes().startswith(b"%PDF")
+    period = spocdesk("report", vault, "compliance", "--from", "2026-04-01", "--to", "2026-01-01", "--out",
+                      str(tmp_path / "c.pdf"), "--user", "alice", "--passphrase-stdin", stdin=PASSPHRASE + "\n")
+    assert period.code == 4 and "before it starts" in period.err and not (tmp_path / "c.pdf").exists()
+    report = spocdesk("report", vault, "compliance", "--from", "2026-01-01", "--to", "2026-03-31", "--partner",
+                      "WVPOL", "--out", str(tmp_path / "c.pdf"), "--user", "alice", "--passphrase-stdin",
+                      stdin=PASSPHRASE + "\n")
+    assert report.code == 0 and "COMPLIANCE-WVPOL-20260101-20260331" in report.out

@@ -119,3 +119,21 @@ def test_users_screen_records_approval_and_training(qtbot, tmp_path):
         assert governance.standing(admin, "bob").renewal_due == "2099-01-06"
     finally:
         admin.close()
+
+
+def test_the_compliance_report_previews_with_its_charts(qtbot, tmp_path):
+    vault = make_desk(tmp_path / "dpm.vault", role="dpm")
+    try:
+        area = make_area(qtbot, vault)
+        area.date_from.set_date(dt.date(2026, 1, 1))
+        area.date_to.set_date(dt.date(2025, 1, 1))
+        assert area.preview_compliance() is None and "before it starts" in area.status.text()
+        area.date_to.set_date(dt.date(2026, 3, 31))
+        area.partner.setCurrentIndex(area.partner.findData("DWP"))
+        busy = area.preview_compliance()
+        qtbot.waitUntil(lambda: busy.preview is not None, timeout=20_000)
+        assert busy.preview.report.reference == "COMPLIANCE-DWP-20260101-20260331"
+        busy.preview.close()
+        assert not area.sign_button.isEnabled() and area.raise_button.isEnabled()
+    finally:
+        vault.close()
