@@ -299,3 +299,13 @@ def test_cli_init_under_another_agreement_status_register_and_compliance(spocdes
                       "WVPOL", "--out", str(tmp_path / "c.pdf"), "--user", "alice", "--passphrase-stdin",
                       stdin=PASSPHRASE + "\n")
     assert report.code == 0 and "COMPLIANCE-WVPOL-20260101-20260331" in report.out
+
+
+def test_the_demo_desk_shows_an_overdue_review_and_a_dispute_past_its_clock(new_vault):
+    from app.demo import populate
+
+    vault, _ = new_vault
+    populate(vault, 5, seed=2, user="alice")
+    assert len(governance.overdue_reviews(vault)) == 1
+    [dispute] = governance.overdue_disputes(vault)
+    assert dispute.partner != "DCON" and dispute.raised_by == "partner"
