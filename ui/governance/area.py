@@ -15,7 +15,7 @@ from app.records import today_london
 from ui.kit.dialogs import FormDialog, error_text
 from ui.kit.fields import DateField, LineBox, TextBox
 from ui.kit.formatting import uk_date, uk_time
-from ui.kit.widgets import Area, frameless_scroll, heading, hint_label, no_mnemonic, plain_label
+from ui.kit.widgets import Area, FieldRow, frameless_scroll, heading, hint_label, no_mnemonic, plain_label
 from ui.qt import QtWidgets
 
 SIGNATORY_COLUMNS = ("Partner", "Signed by", "Position", "Signed", "Review due", "State")
@@ -117,14 +117,14 @@ class GovernanceArea(Area):
         layout.addWidget(hint_label("Requests and response times per agency, lawful bases, onward disclosures, "
                                     "breaches and their clocks, suspensions, disputes, subject access and FOI, "
                                     "reviews, training and reconciliation, with charts. No personal data."))
-        form = QtWidgets.QFormLayout()
         self.date_from = DateField()
         self.date_to = DateField()
         self.partner = _combo([("", "All partners")])
-        form.addRow("&From", self.date_from)
-        form.addRow("&To", self.date_to)
-        form.addRow("P&artner", self.partner)
-        layout.addLayout(form)
+        self.partner.setMaximumWidth(420)
+        layout.addWidget(FieldRow("&From", self.date_from, "The first day of the period, day/month/year"))
+        layout.addWidget(FieldRow("&To", self.date_to, "The last day of the period"))
+        layout.addWidget(FieldRow("P&artner", self.partner, "All partners, or one; also the partner a "
+                                  "compliance return is made for"))
         row = QtWidgets.QHBoxLayout()
         self.report_button = QtWidgets.QPushButton("Pre&view the compliance report…")
         self.report_button.clicked.connect(self.preview_compliance)
