@@ -41,9 +41,11 @@ MISMATCH_WORDS = {
 
 
 def _register_rows(vault, partner: str) -> list[dict]:
+    # Requests and responses: both desks record each of them (sent here, received there). Onward
+    # disclosures are recorded by the desk that makes them only, so they are not reconciled.
     rows = vault.db.query(
         "SELECT id, kind, direction, from_agency, to_agency, at, request_id, response_id FROM disclosures"
-        " WHERE kind IN ('request', 'response', 'onward') AND ((direction = 'sent' AND to_agency = ?)"
+        " WHERE kind IN ('request', 'response') AND ((direction = 'sent' AND to_agency = ?)"
         " OR (direction = 'received' AND from_agency = ?)) ORDER BY seq", (partner, partner))
     return [{"id": r["id"], "kind": r["kind"], "direction": r["direction"], "from": r["from_agency"],
              "to": r["to_agency"], "at": r["at"], "request_id": r["request_id"] or "",
