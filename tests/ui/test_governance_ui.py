@@ -137,3 +137,23 @@ def test_the_compliance_report_previews_with_its_charts(qtbot, tmp_path):
         assert not area.sign_button.isEnabled() and area.raise_button.isEnabled()
     finally:
         vault.close()
+
+
+def test_settings_show_the_agreement_and_who_the_approval_policy_would_refuse(qtbot, tmp_path):
+    from app.policy import get_policy
+    from ui.admin.settings import SettingsArea
+
+    vault = make_desk(tmp_path / "d.vault", role="spoc")
+    admin = reopen_as(vault, "alice")
+    try:
+        area = SettingsArea(FakeSession(admin))
+        qtbot.addWidget(area)
+        area.refresh()
+        assert "SHA-256 of its file: " + governance.current_record(admin).sha256 in area.agreement.text()
+        assert "cannot unlock while this is ticked: bob" in area.approval_effect.text()
+        area.needs_approval.setChecked(True)
+        assert area.save() and get_policy(admin).casework_needs_approval is True
+        area.idle.setValue(9)  # saving another setting keeps it
+        assert area.save() and get_policy(admin).casework_needs_approval is True
+    finally:
+        admin.close()

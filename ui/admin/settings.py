@@ -99,6 +99,10 @@ class SettingsArea(Area):
             "not lapsed. Administrators and auditors are not affected.")
         approval_hint.setStyleSheet("color: #505a5f; margin-left: 24px;")
         layout.addWidget(approval_hint)
+        self.approval_effect = plain_label("")
+        self.approval_effect.setAccessibleName("Casework users who would be refused")
+        self.approval_effect.setStyleSheet("margin-left: 24px;")
+        layout.addWidget(self.approval_effect)
 
         buttons = QtWidgets.QHBoxLayout()
         self.save_button = QtWidgets.QPushButton("&Save settings")
@@ -171,6 +175,13 @@ class SettingsArea(Area):
                     "Users must type their passphrase on this workstation, whatever the policy says.")
         self.keyring_status.setText(text)
         self.agreement.setText(_agreement_text(self.session.vault))
+        from app.governance import lapsed_training
+
+        lapsed = lapsed_training(self.session.vault)
+        self.approval_effect.setText(
+            ("Casework users who cannot unlock while this is ticked: " + ", ".join(u.user_name for u in lapsed)
+             + ". Record their approval and training under Users first.") if lapsed
+            else "Every casework user has an approval and in-date training recorded.")
 
     def changes(self) -> dict[str, object]:
         """The settings whose value in the form differs from the vault's."""
