@@ -202,7 +202,7 @@ def requests_section(scope: Scope) -> Section:
                   (("Median", tuple(medians)), ("90th percentile", tuple(p90s))), "days") if labels else None
     return Section("requests", "Requests and response times", "2.6, 5.3", lines,
                    ("Agency", "Sent", "Answered", "Nil", "Declined", "Median days", "90th pct days",
-                    "Overdue now", "Late at answer"), tuple(table), (3.2, 1, 1.2, 0.8, 1, 1.2, 1.2, 1.2, 1.2), chart)
+                    "Overdue now", "Late at answer"), tuple(table), (2.6, 0.9, 1.4, 0.8, 1.2, 1.2, 1.2, 1.2, 1.2), chart)
 
 
 def lawful_bases_section(scope: Scope) -> Section:
@@ -320,7 +320,7 @@ def disputes_section(scope: Scope) -> Section:
                     _uk(r["raised_on"]), _uk(r["due_on"]), state))
     return Section("disputes", "Disputes", "13.3",
                    (f"{len(rows)} disputes open during the period; the clock is {dispute_clock_words()}.",),
-                   ("Reference", "With", "Raised by", "Raised", "Due", "State"), tuple(out), (1.6, 3, 1, 1.2, 1.2, 3))
+                   ("Reference", "With", "Raised by", "Raised", "Due", "State"), tuple(out), (2, 2.6, 1, 1.5, 1.5, 2.6))
 
 
 def information_rights_section(scope: Scope) -> Section:

@@ -104,14 +104,14 @@ def agreement_register(vault, reference: str = "all") -> Content:
         state = "Not recorded" if not s.signed else ("REVIEW OVERDUE" if s.overdue(today) else "In date")
         rows.append([s.partner_name, s.name, s.position, _uk(s.signed_on), _uk(s.review_due), state])
     story.append(grid(["Partner", "Signed by", "Position", "Signed", "Review due", "State"], rows,
-                      [3, 2.4, 2.2, 1.3, 1.3, 1.6]))
+                      [2.7, 2.1, 1.9, 1.7, 1.7, 1.6]))
     story.append(heading("Disputes (13.3)"))
     disputes = list_disputes(vault)
     if disputes:
         story.append(grid(["Reference", "With", "Raised by", "About", "Clock", "Steps"],
                           [[d.reference, d.partner_name, "This desk" if d.raised_by == "us" else "Partner", d.about,
                             d.clock_text(today), "\n".join(f"{_uk(st.on_date)}: {st.text}" for st in d.steps)]
-                           for d in disputes], [1.5, 2, 1.1, 3, 2.2, 3]))
+                           for d in disputes], [2, 2, 1.1, 2.7, 2.2, 2.6]))
     else:
         story.append(para("No disputes are recorded."))
     story.append(heading("Users: approval and training (3.1, 6.4)"))
