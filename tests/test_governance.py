@@ -309,3 +309,23 @@ def test_the_demo_desk_shows_an_overdue_review_and_a_dispute_past_its_clock(new_
     assert len(governance.overdue_reviews(vault)) == 1
     [dispute] = governance.overdue_disputes(vault)
     assert dispute.partner != "DCON" and dispute.raised_by == "partner"
+
+
+def test_records_of_another_agreement_are_refused_whole(tmp_path):
+    from app.exchange import export_request, import_document
+
+    derby = make_desk(tmp_path / "dcon.vault", "DCON")
+    try:
+        request = rq.create_request(derby, request_data())
+        doc = export_request(derby, request.reference, to=["DWP"])
+    finally:
+        derby.close()
+    wessex = wessex_desk(tmp_path / "w.vault", "WVCC")
+    try:
+        before = wessex.db.scalar("SELECT count(*) FROM requests")
+        doc["desk"]["agency"] = "WVPOL"  # even dressed up as a partner of this agreement
+        with pytest.raises(InvalidInput, match="was made under 'Derby & Derbyshire Modern Slavery ISA'"):
+            import_document(wessex, doc)
+        assert wessex.db.scalar("SELECT count(*) FROM requests") == before
+    finally:
+        wessex.close()
