@@ -370,12 +370,18 @@ def reconciliation_section(scope: Scope) -> Section:
 
     found = latest_mismatches(scope.vault, scope.partner)
     rows = tuple((_name(m["partner"]), m["what"], m["id"], m["detail"]) for m in found)
-    returns = scope.vault.db.scalar("SELECT count(DISTINCT partner) FROM compliance_returns" +
-                                    (" WHERE partner = ?" if scope.partner else ""),
-                                    (scope.partner,) if scope.partner else ())
-    return Section("reconciliation", "Reconciliation with partner desks", "13.1",
-                   (f"Compliance returns imported from {returns} partner desks; {len(found)} mismatches in the "
-                    "latest return of each.",),
+    latest = scope.vault.db.query(
+        "SELECT partner, made_at, imported_at, rows, mismatches FROM compliance_returns c WHERE seq ="
+        " (SELECT max(seq) FROM compliance_returns WHERE partner = c.partner)" +
+        (" AND partner = ?" if scope.partner else "") + " ORDER BY partner", (scope.partner,) if scope.partner else ())
+    import json
+
+    lines = [f"Compliance returns imported from {len(latest)} partner desks; {len(found)} mismatches in the "
+             "latest return of each."]
+    lines += [f"{_name(r['partner'])}: return made {_uk(r['made_at'])}, imported {_uk(r['imported_at'])}; "
+              f"{len(json.loads(r['rows']))} register rows, {len(json.loads(r['mismatches']))} mismatches"
+              for r in latest]
+    return Section("reconciliation", "Reconciliation with partner desks", "13.1", tuple(lines),
                    ("Partner", "Mismatch", "Register row or audit head", "Detail"), rows, (2.4, 2.6, 3, 4))
 
 

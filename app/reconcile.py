@@ -193,7 +193,6 @@ class Imported:
 
 def import_return(vault, path) -> Imported:
     """Verify and open a partner's compliance return, reconcile it, and keep the result."""
-    from app import audit
     from app.exchange.packages import open_package
 
     require(vault.role, "compliance.returns", "import compliance returns")
@@ -210,11 +209,7 @@ def import_return(vault, path) -> Imported:
                         tuple(json.loads(row["mismatches"])), already=True)
     doc = _check_document(document, path.name, partner, vault.agency)
     mismatches = reconcile(_register_rows(vault, partner), doc["rows"], partner)
-    for head in doc["heads"]:
-        report = audit.verify_chain(vault.db, vault.audit_key, expect=[(head["seq"], head["mac"])])
-        if report.mismatched_head:
-            mismatches.append({"partner": partner, "kind": "head-mismatch", "what": MISMATCH_WORDS["head-mismatch"],
-                               "id": f"{head['seq']}:{head['mac'][:16]}", "detail": report.problems[0]})
+    mismatches += check_heads(vault, partner, doc["heads"])
     with vault.db.transaction():
         vault.db.execute("INSERT INTO compliance_returns (id, partner, made_at, rows, heads, mismatches, imported_at,"
                          " imported_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -223,6 +218,31 @@ def import_return(vault, path) -> Imported:
         vault.audit("compliance.return_imported", record_type="package", record_id=package_id,
                     reason=f"from {partner}: {len(mismatches)} mismatches")
     return Imported(partner, len(doc["rows"]), len(doc["heads"]), tuple(mismatches))
+
+
+def check_heads(vault, partner: str, heads: list[dict]) -> list[dict]:
+    """The heads the partner holds from this desk's packages, checked as `verify --expect` does:
+    the chain replayed once from its start, then each head looked up in it."""
+    from app import audit
+
+    def mismatch(head_id: str, detail: str) -> dict:
+        return {"partner": partner, "kind": "head-mismatch", "what": MISMATCH_WORDS["head-mismatch"],
+                "id": head_id, "detail": detail}
+
+    if not heads:
+        return []
+    found = []
+    chain = audit.verify_chain(vault.db, vault.audit_key)
+    if chain.problems:
+        found.append(mismatch("chain", f"this desk's own audit chain fails verification: {chain.problems[0]}"))
+    for head in heads:
+        held = vault.db.scalar("SELECT mac FROM audit_events WHERE seq = ?", (head["seq"],))
+        if held is None or not str(held).lower().startswith(head["mac"].lower()):
+            where = "the trail has no such event" if held is None else f"the trail has {head['seq']}:{str(held)[:16]}"
+            found.append(mismatch(f"{head['seq']}:{head['mac'][:16]}",
+                                  f"the partner holds {head['seq']}:{head['mac'][:16]} from this desk, but {where}: "
+                                  "the trail was cut or rewritten after that package was sent"))
+    return found
 
 
 def latest_mismatches(vault, partner: str | None = None) -> list[dict]:
