@@ -546,3 +546,50 @@ def check_may_work(vault, today: _dt.date | None = None) -> None:
         vault.audit("login.refused", record_type="user", record_id=user.id, reason="; ".join(problems))
     raise AuthError(f"{user.name} may not work as {user.role} on this desk yet: {'; '.join(problems)}. "
                     "Ask your administrator to record it.")
+
+
+# ---- a desk move (whole-vault export and import) --------------------------------------------------
+
+SIGNATORY_KEYS = ("partner", "name", "position", "signed_on", "recorded_at", "recorded_by")
+DISPUTE_KEYS = ("id", "origin_agency", "reference", "partner", "raised_by", "about", "raised_on", "due_on",
+                "status", "outcome", "closed_on", "created_at", "created_by")
+STEP_KEYS = ("on_date", "text", "recorded_at", "recorded_by")
+
+
+def export_governance(vault) -> dict:
+    """Signatories and disputes (with their steps) for a whole-vault file. Users' approval and
+    training stay behind: a moved desk has its own users, recorded afresh."""
+    db = vault.db
+    steps: dict[str, list] = {}
+    for r in db.query("SELECT * FROM dispute_steps ORDER BY seq"):
+        steps.setdefault(r["dispute_id"], []).append({k: r[k] for k in STEP_KEYS})
+    return {"signatories": [{k: r[k] for k in SIGNATORY_KEYS} for r in db.query("SELECT * FROM signatories")],
+            "disputes": [{**{k: r[k] for k in DISPUTE_KEYS}, "steps": steps.get(r["id"], [])}
+                         for r in db.query("SELECT * FROM disputes ORDER BY seq")]}
+
+
+def import_governance(vault, records: dict | None) -> int:
+    """Into the new, empty vault of a desk move (inside the import's transaction; the schema has
+    checked the shapes). A partner code not in this vault's agreement refuses the whole import."""
+    if not records:
+        return 0
+    codes = set(load_agreement().partner_codes())
+    for where, items in (("signatories", records.get("signatories", [])), ("disputes", records.get("disputes", []))):
+        for n, item in enumerate(items):
+            if item["partner"] not in codes:
+                raise InvalidInput(f"Import refused, nothing was changed: governance.{where}[{n}].partner: unknown "
+                                   f"partner {item['partner']!r}.")
+    db = vault.db
+    db.executemany(f"INSERT OR IGNORE INTO signatories ({', '.join(SIGNATORY_KEYS)}) VALUES "
+                   f"({', '.join('?' for _ in SIGNATORY_KEYS)})",
+                   [tuple(s[k] for k in SIGNATORY_KEYS) for s in records.get("signatories", [])])
+    for d in records.get("disputes", []):
+        if db.scalar("SELECT count(*) FROM disputes WHERE id = ?", (d["id"],)):
+            continue
+        db.execute(f"INSERT INTO disputes ({', '.join(DISPUTE_KEYS)}) VALUES ({', '.join('?' for _ in DISPUTE_KEYS)})",
+                   tuple(d[k] for k in DISPUTE_KEYS))
+        db.executemany("INSERT INTO dispute_steps (dispute_id, on_date, text, recorded_at, recorded_by)"
+                       " VALUES (?, ?, ?, ?, ?)", [(d["id"], *(s[k] for k in STEP_KEYS)) for s in d["steps"]])
+    count = len(records.get("signatories", [])) + len(records.get("disputes", []))
+    vault.audit("governance.imported", record_type="vault", reason=f"{count} signatories and disputes")
+    return count

@@ -329,3 +329,42 @@ def test_records_of_another_agreement_are_refused_whole(tmp_path):
         assert wessex.db.scalar("SELECT count(*) FROM requests") == before
     finally:
         wessex.close()
+
+
+def test_a_desk_move_carries_signatories_and_disputes_and_a_package_may_not(tmp_path):
+    from app import exchange
+
+    admin = make_desk(tmp_path / "old.vault", role="admin")
+    try:
+        governance.set_signatory(admin, "DWP", {"name": HOSTILE, "position": "Director", "signed_on": "2024-01-10"})
+        dispute = governance.raise_dispute(admin, {"partner": "HMRC", "raised_by": "us", "about": HOSTILE,
+                                                   "raised_on": "2026-11-02"})
+        governance.add_dispute_step(admin, dispute.reference, {"text": "Called", "on_date": "2026-11-03"})
+        original = exchange.export_vault(admin)
+    finally:
+        admin.close()
+    assert original["governance"]["disputes"][0]["steps"][0]["text"] == "Called"
+    path = tmp_path / "whole.json"
+    exchange.write_file(original, path)
+    other = make_desk(tmp_path / "new.vault", role="admin")
+    try:
+        exchange.import_file(other, path)
+        assert [(s.partner, s.name) for s in governance.signatories(other) if s.signed] == [("DWP", HOSTILE.strip())]
+        moved = governance.get_dispute(other, dispute.reference)
+        assert moved.about == HOSTILE.strip() and [s.text for s in moved.steps] == ["Called"]
+        again = exchange.export_vault(other)
+        assert again["governance"] == original["governance"]
+    finally:
+        other.close()
+    # A request package never carries them.
+    police = make_desk(tmp_path / "dcon.vault", "DCON")
+    dwp = make_desk(tmp_path / "dwp.vault", "DWP")
+    try:
+        doc = exchange.export_request(police, rq.create_request(police, request_data()).reference, to=["DWP"])
+        doc["governance"] = original["governance"]
+        with pytest.raises(InvalidInput, match="signatories and disputes travel only in a whole-vault file"):
+            exchange.import_document(dwp, doc, sender="DCON")
+        assert dwp.db.scalar("SELECT count(*) FROM disputes") == 0
+    finally:
+        police.close()
+        dwp.close()

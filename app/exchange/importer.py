@@ -95,9 +95,10 @@ def _response_arrived(vault, disclosures, request: dict, dispatch_id: str, respo
                        lawful_bases=response["lawful_bases"], originator=response["origin_agency"])
 
 
-PACKAGE_ONLY = ("disclosures", "contacts", "partner_suspensions", "breaches", "meetings")
+PACKAGE_ONLY = ("disclosures", "contacts", "partner_suspensions", "breaches", "meetings", "governance")
 PACKAGE_ONLY_WORDS = {"disclosures": "the disclosure register", "contacts": "the partners directory",
-                      "partner_suspensions": "partner suspensions", "breaches": "breaches", "meetings": "meetings"}
+                      "partner_suspensions": "partner suspensions", "breaches": "breaches", "meetings": "meetings",
+                      "governance": "signatories and disputes"}
 
 
 def holds_records(vault) -> bool:
@@ -331,6 +332,10 @@ def import_document(vault, doc, progress: Progress | None = None, *,
         _import_breaches(vault, doc, summary)
         _import_cases(vault, doc, summary, lambda origin: False)
         _import_meetings(vault, doc, summary, lambda origin: False)
+        if doc["scope"] == "vault":
+            from app.governance import import_governance
+
+            import_governance(vault, doc.get("governance"))  # issue 20: signatories and disputes
         vault.audit("import", record_type="exchange", record_id=doc["scope"],
                     reason=f"from {from_desk}: " + summary.counts())
     if progress:
