@@ -78,6 +78,9 @@ def test_record_a_signatory_and_a_dispute_past_its_clock(qtbot, admin):
     later(area, escalate)
     area.close_button.click()
     assert "Escalated" in area.dispute_table.item(0, 4).text()
+    area.dispute_table.selectRow(0)
+    assert "About: Responses arrive late" in area.dispute_detail.text()
+    assert "Escalated: To the chief officers' group" in area.dispute_detail.text()
     assert governance.overdue_disputes(admin) == []
 
 

@@ -100,6 +100,9 @@ class GovernanceArea(Area):
         self.dispute_table = _table(DISPUTE_COLUMNS, "Disputes")
         self.dispute_table.itemSelectionChanged.connect(self._update_buttons)
         layout.addWidget(self.dispute_table)
+        self.dispute_detail = plain_label("", selectable=True)
+        self.dispute_detail.setAccessibleName("The selected dispute and its steps")
+        layout.addWidget(self.dispute_detail)
         row = QtWidgets.QHBoxLayout()
         self.raise_button = QtWidgets.QPushButton("Record a &dispute…")
         self.raise_button.clicked.connect(self.raise_dispute)
@@ -184,6 +187,8 @@ class GovernanceArea(Area):
         chosen = self.selected_dispute()
         self.step_button.setEnabled(manage and chosen is not None and chosen.is_open)
         self.close_button.setEnabled(manage and chosen is not None and chosen.is_open)
+        self.dispute_detail.setText(_dispute_text(chosen) if chosen is not None else
+                                    "Choose a dispute to see what it is about and the steps taken.")
         self.report_button.setEnabled(can("compliance.read"))
         self.return_button.setVisible(can("compliance.returns"))
         self.import_button.setVisible(can("compliance.returns"))
@@ -342,3 +347,13 @@ class GovernanceArea(Area):
         lines = [result.line] + [f"• {m['what']}: {m['id']} — {m['detail']}" for m in result.mismatches[:20]]
         self.status.setText("\n".join(lines))
         self.changed.emit()
+
+
+def _dispute_text(dispute) -> str:
+    who = "This desk raised it" if dispute.raised_by == "us" else "The partner raised it"
+    lines = [f"{dispute.reference} with {dispute.partner_name}: {who} on {uk_date(dispute.raised_on)}.",
+             f"About: {dispute.about}"]
+    lines += [f"• {uk_date(step.on_date)}: {step.text} ({step.recorded_by})" for step in dispute.steps]
+    if not dispute.steps:
+        lines.append("No steps recorded yet.")
+    return "\n".join(lines)
