@@ -66,7 +66,8 @@ def _agreement_status(vault) -> dict | None:
     if record is None:
         return None
     signed = vault.db.scalar("SELECT count(*) FROM signatories")
-    return {**record.as_json(), "signatories_recorded": signed,
+    shown = {k: v for k, v in record.as_json().items() if k != "adopted_by"}  # counts and codes, no names
+    return {**shown, "signatories_recorded": signed,
             "reviews_overdue": len(governance.overdue_reviews(vault)),
             "disputes_open": vault.db.scalar("SELECT count(*) FROM disputes WHERE status = 'open'"),
             "disputes_overdue": len(governance.overdue_disputes(vault))}
