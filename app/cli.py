@@ -235,6 +235,22 @@ def cmd_users(args) -> int:
             print(f"Passphrase changed for {outcome.user.name}.")
             if args.reason == "may-be-known":
                 _say_rekeyed(outcome)
+        elif args.action == "standing":  # issue 20 (3.1, 6.4): approval and training
+            from app import governance
+            from app.records import today_london
+
+            current = governance.standing(vault, args.name)
+            given = {"approved_by": args.approved_by, "approved_on": args.approved_on, "course": args.course,
+                     "trained_on": args.trained_on, "renewal_due": args.renewal_due}
+            kept = {"approved_by": current.approved_by, "approved_on": current.approved_on,
+                    "course": current.course, "trained_on": current.trained_on, "renewal_due": current.renewal_due}
+            if any(v is not None for v in given.values()):
+                current = governance.set_standing(vault, args.name, {k: kept[k] if v is None else v
+                                                                     for k, v in given.items()})
+            _print_json({"name": current.user_name, "role": current.role, "approved_by": current.approved_by,
+                         "approved_on": current.approved_on, "course": current.course,
+                         "trained_on": current.trained_on, "renewal_due": current.renewal_due,
+                         "problems": current.problems(today_london())})
     finally:
         vault.close()
     return 0
@@ -755,6 +771,16 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                    help="unlock with the recovery key (line 1) instead of a user's passphrase")
     q.add_argument("--reason", choices=("forgotten", "may-be-known"), default=None,
                    help="why it is reset: may-be-known (someone else may know it) rekeys the vault")
+
+    q = users_sub.add_parser("standing", help="show or record a user's approval and training (admin; 3.1, 6.4)")
+    q.add_argument("vault", metavar="VAULT")
+    q.add_argument("name", metavar="NAME")
+    q.add_argument("--approved-by", metavar="WHO", help="the agency's nominated representative who approved them")
+    q.add_argument("--approved-on", metavar="DATE")
+    q.add_argument("--course", metavar="NAME", help="the training course")
+    q.add_argument("--trained-on", metavar="DATE")
+    q.add_argument("--renewal-due", metavar="DATE")
+    _auth(q)
 
     p = command("policy", cmd_policy, "show or set the vault policy (idle lock, keyring, due days)")
     policy_sub = p.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)

@@ -299,6 +299,11 @@ def test_cli_init_under_another_agreement_status_register_and_compliance(spocdes
                       "WVPOL", "--out", str(tmp_path / "c.pdf"), "--user", "alice", "--passphrase-stdin",
                       stdin=PASSPHRASE + "\n")
     assert report.code == 0 and "COMPLIANCE-WVPOL-20260101-20260331" in report.out
+    standing = spocdesk("users", vault, "standing", "alice", "--approved-by", HOSTILE, "--approved-on", "2026-01-05",
+                        "--user", "alice", "--passphrase-stdin", stdin=PASSPHRASE + "\n")
+    shown = json.loads(standing.out)
+    assert standing.code == 0 and shown["approved_by"] == HOSTILE.strip() and shown["trained_on"] is None
+    assert shown["problems"] == ["no training is recorded (clause 6.4)"]
 
 
 def test_the_demo_desk_shows_an_overdue_review_and_a_dispute_past_its_clock(new_vault):
