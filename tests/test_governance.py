@@ -373,3 +373,15 @@ def test_a_desk_move_carries_signatories_and_disputes_and_a_package_may_not(tmp_
     finally:
         police.close()
         dwp.close()
+
+
+def test_the_agreement_followed_gives_its_words_to_the_passphrase_check(tmp_path):
+    from app.vault.passphrase import app_words
+
+    assert "wessex" not in app_words()
+    vault = wessex_desk(tmp_path / "w.vault", "WVCC", role="admin")
+    try:
+        assert "wessex" in app_words() and "wvcc" in app_words()
+    finally:
+        vault.close()
+    assert "wessex" not in app_words()
