@@ -905,8 +905,9 @@ def _parse_deadlines(obj: _Obj) -> Deadlines:
         if item.text("unit") != unit:
             raise _Invalid(item.at("unit"), f"expected {unit!r}, found {item.value['unit']!r}")
         counting = item.text("counting", default="calendar")
-        if counting not in ("calendar", "working") or (counting == "working" and unit != "days"):
-            raise _Invalid(item.at("counting"), f"expected 'calendar' or 'working' (days only), found {counting!r}")
+        if counting not in ("calendar", "working") or (counting == "working" and name != "dispute_days"):
+            raise _Invalid(item.at("counting"), f"expected 'calendar' or 'working' (working days only for "
+                                                f"dispute_days), found {counting!r}")
         in_agreement = item.flag("in_agreement")
         clause = item.text_or_null("clause")
         if in_agreement and clause is None:

@@ -385,3 +385,16 @@ def test_the_agreement_followed_gives_its_words_to_the_passphrase_check(tmp_path
     finally:
         vault.close()
     assert "wessex" not in app_words()
+
+
+def test_working_days_are_refused_where_nothing_counts_them(tmp_path):
+    import json
+
+    from app.errors import AgreementError
+
+    document = json.loads(WESSEX.read_text(encoding="utf-8"))
+    document["deadlines"]["response_due_days"]["counting"] = "working"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(AgreementError, match="deadlines.response_due_days.counting"):
+        load_agreement(bad)
