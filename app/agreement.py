@@ -266,6 +266,7 @@ class Deadline:
     in_agreement: bool
     text: str
     note: str
+    counting: str = "calendar"  # for days: "calendar" or "working" (England and Wales)
 
 
 @dataclass(frozen=True)
@@ -279,6 +280,11 @@ class Deadlines:
 
     def rule(self, name: str) -> Deadline:
         return _find(self.rules, "name", name, "deadline")
+
+    @property
+    def dispute_working_days(self) -> bool:
+        """13.3's clock counts working days only where the agreement data says so."""
+        return self.rule("dispute_days").counting == "working"
 
 
 @dataclass(frozen=True)
@@ -404,10 +410,61 @@ def default_agreement_path() -> Path:
 
 
 def load_agreement(path: Path | None = None) -> Agreement:
-    """Load and check an agreement file; the shipped one when `path` is None (cached)."""
+    """Load and check an agreement file; with `path` None, the agreement of the open vault
+    (`activate`), else the shipped one (cached)."""
     if path is None:
-        return _load_default()
+        return _ACTIVE if _ACTIVE is not None else _load_default()
     return _load(Path(path))
+
+
+# The agreement the open vault works under (issue 20): a vault keeps its agreement file whole, and
+# opening it makes that file the one every service reads, so the whole app follows the partnership
+# the vault was made for. None means the shipped agreement.
+_ACTIVE: Agreement | None = None
+
+
+def activate(agreement: Agreement | None) -> None:
+    """Make `agreement` the one `load_agreement()` returns (None: the shipped one again)."""
+    global _ACTIVE
+    _ACTIVE = agreement
+
+
+def active_agreement() -> Agreement | None:
+    return _ACTIVE
+
+
+def agreement_from_text(text: str, file_name: str) -> Agreement:
+    """Check and load an agreement from its file's text (as a vault keeps it)."""
+    try:
+        document = json.loads(text, object_pairs_hook=_json_object)
+    except json.JSONDecodeError as exc:
+        raise AgreementError(
+            file_name, f"line {exc.lineno} column {exc.colno}", f"not valid JSON: {exc.msg}"
+        ) from exc
+    try:
+        return _parse_agreement(document, file_name)
+    except _Invalid as exc:
+        raise AgreementError(file_name, exc.field, exc.problem) from None
+
+
+def read_agreement_file(path: Path | None = None) -> tuple[str, Agreement]:
+    """The text of an agreement file (the shipped one when None) and the agreement it holds."""
+    path = Path(path) if path is not None else default_agreement_path()
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise AgreementError(path.name, "", f"cannot read the file ({reason})") from exc
+    except UnicodeDecodeError as exc:
+        raise AgreementError(path.name, "", "the file is not UTF-8 text") from exc
+    return raw, agreement_from_text(raw, path.name)
+
+
+def text_digest(text: str) -> str:
+    """SHA-256 of an agreement file's bytes (UTF-8), in hex: what the register records."""
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @functools.lru_cache(maxsize=1)
@@ -442,23 +499,7 @@ def _json_object(pairs: list[tuple[str, Any]]) -> _JsonObject:
 
 
 def _load(path: Path) -> Agreement:
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise AgreementError(path.name, "", f"cannot read the file ({reason})") from exc
-    except UnicodeDecodeError as exc:
-        raise AgreementError(path.name, "", "the file is not UTF-8 text") from exc
-    try:
-        document = json.loads(raw, object_pairs_hook=_json_object)
-    except json.JSONDecodeError as exc:
-        raise AgreementError(
-            path.name, f"line {exc.lineno} column {exc.colno}", f"not valid JSON: {exc.msg}"
-        ) from exc
-    try:
-        return _parse_agreement(document, path.name)
-    except _Invalid as exc:
-        raise AgreementError(path.name, exc.field, exc.problem) from None
+    return read_agreement_file(path)[1]
 
 
 def _json_type(value: Any) -> str:
@@ -931,9 +972,13 @@ _DEADLINE_UNITS = {
 def _parse_deadlines(obj: _Obj) -> Deadlines:
     rules = []
     for name, unit in _DEADLINE_UNITS.items():
-        item = obj.obj(name, ("value", "unit", "clause", "in_agreement"), ("text", "note"))
+        item = obj.obj(name, ("value", "unit", "clause", "in_agreement"), ("text", "note", "counting"))
         if item.text("unit") != unit:
             raise _Invalid(item.at("unit"), f"expected {unit!r}, found {item.value['unit']!r}")
+        counting = item.text("counting", default="calendar")
+        if counting not in ("calendar", "working") or (counting == "working" and name != "dispute_days"):
+            raise _Invalid(item.at("counting"), f"expected 'calendar' or 'working' (working days only for "
+                                                f"dispute_days), found {counting!r}")
         in_agreement = item.flag("in_agreement")
         clause = item.text_or_null("clause")
         if in_agreement and clause is None:
@@ -950,6 +995,7 @@ def _parse_deadlines(obj: _Obj) -> Deadlines:
                 in_agreement=in_agreement,
                 text=item.text("text", default=""),
                 note=item.text("note", default=""),
+                counting=counting,
             )
         )
     values = {rule.name: rule.value for rule in rules}

@@ -106,12 +106,18 @@ def cmd_init(args) -> int:
         raise InvalidRole()
     secrets = _secrets(args)
     passphrase = secrets.read(f"New passphrase for {args.user}", confirm=True)
-    vault, recovery_key = Vault.create(Path(args.vault), user=args.user, passphrase=passphrase, agency=args.agency)
+    vault, recovery_key = Vault.create(Path(args.vault), user=args.user, passphrase=passphrase, agency=args.agency,
+                                       agreement_file=args.agreement)
     try:
         vault_path, keys_path = vault.path, vault.keyslot_path
+        from app.governance import current_record
+
+        record = current_record(vault)
     finally:
         vault.close()
     print(f"Vault created: {vault_path} (agency {args.agency}; administrator {args.user}).")
+    if record is not None:
+        print(f"It works under {record.short_name} ({record.version_text}; SHA-256 {record.sha256}).")
     print(f"Its keyslot file is {keys_path.name}: keep it beside the vault (backups carry it).")
     print()
     print("RECOVERY KEY (shown once; give it to your Data Protection Manager for the safe):")
@@ -245,6 +251,22 @@ def cmd_users(args) -> int:
             print(f"Passphrase changed for {outcome.user.name}.")
             if args.reason == "may-be-known":
                 _say_rekeyed(outcome)
+        elif args.action == "standing":  # issue 20 (3.1, 6.4): approval and training
+            from app import governance
+            from app.records import today_london
+
+            current = governance.standing(vault, args.name)
+            given = {"approved_by": args.approved_by, "approved_on": args.approved_on, "course": args.course,
+                     "trained_on": args.trained_on, "renewal_due": args.renewal_due}
+            kept = {"approved_by": current.approved_by, "approved_on": current.approved_on,
+                    "course": current.course, "trained_on": current.trained_on, "renewal_due": current.renewal_due}
+            if any(v is not None for v in given.values()):
+                current = governance.set_standing(vault, args.name, {k: kept[k] if v is None else v
+                                                                     for k, v in given.items()})
+            _print_json({"name": current.user_name, "role": current.role, "approved_by": current.approved_by,
+                         "approved_on": current.approved_on, "course": current.course,
+                         "trained_on": current.trained_on, "renewal_due": current.renewal_due,
+                         "problems": current.problems(today_london())})
     finally:
         vault.close()
     return 0
@@ -425,9 +447,18 @@ def cmd_report(args) -> int:
     if out.suffix.lower() != ".pdf":
         raise UsageError(f"--out must name a .pdf file (got {out.name}).")
     _check_new_file(out)
+    ref = args.ref
+    if args.kind == "compliance":  # issue 20: the period and partner of the joint compliance report
+        from app.compliance import parse_scope
+
+        if args.date_from or args.date_to:
+            if not (args.date_from and args.date_to):
+                raise UsageError("Give both --from DATE and --to DATE for the compliance report.")
+            ref = f"{args.date_from}..{args.date_to}" + (f"/{args.partner}" if args.partner else "")
+        parse_scope(None, ref.split("/")[0])  # a bad period is refused before the vault is opened
     vault = _open(args)
     try:
-        report = build_report(vault, args.kind, args.ref, for_agency=args.for_agency, purpose=args.purpose)
+        report = build_report(vault, args.kind, ref, for_agency=args.for_agency, purpose=args.purpose)
         save_pdf(report.data, out)
         record_use(vault, report, "saved")
     finally:
@@ -589,6 +620,114 @@ class _SkippedCommand:
         return self
 
 
+def cmd_agreement(args) -> int:
+    """The agreement register (13.2-13.4): show it, adopt a new version, record signatories and disputes."""
+    from app import governance
+
+    vault = _open(args)
+    try:
+        if args.action == "show":
+            from app.roles import require
+
+            require(vault.role, "governance.read", "see the agreement register")
+            record = governance.current_record(vault)
+            data = {"agreement": record.as_json() if record else None,
+                    "signatories": [{"partner": s.partner, "name": s.name, "position": s.position,
+                                     "signed_on": s.signed_on, "review_due": s.review_due}
+                                    for s in governance.signatories(vault)],
+                    "disputes": [{"reference": d.reference, "partner": d.partner, "raised_on": d.raised_on,
+                                  "due_on": d.due_on, "status": d.status} for d in governance.list_disputes(vault)]}
+            vault.audit("agreement.register_viewed", record_type="agreement")
+            _print_json(data)
+            return 0
+        if args.action == "adopt":
+            record = governance.adopt_agreement(vault, Path(args.file), args.reason or "")
+            print(f"Adopted {record.short_name} {record.version_text} (SHA-256 {record.sha256}).")
+        elif args.action == "signatory":
+            signed = governance.set_signatory(vault, args.partner, {"name": args.name, "position": args.position,
+                                                                     "signed_on": args.signed})
+            print(f"Recorded {signed.name} ({signed.position}) for {signed.partner_name}, signed {signed.signed_on}; "
+                  f"review due {signed.review_due}.")
+        elif args.action == "dispute":
+            dispute = governance.raise_dispute(vault, {"partner": args.partner, "raised_by": args.raised_by,
+                                                       "about": args.about, "raised_on": args.raised})
+            print(f"Recorded dispute {dispute.reference} with {dispute.partner_name}; due {dispute.due_on}.")
+        elif args.action == "close-dispute":
+            dispute = governance.close_dispute(vault, args.ref, args.outcome, {"note": args.note,
+                                                                               "closed_on": args.on})
+            print(f"{dispute.reference} {dispute.status} on {dispute.closed_on}.")
+    finally:
+        vault.close()
+    return 0
+
+
+def cmd_compliance(args) -> int:
+    """Compliance returns between desks (13.1): make one for a partner, or import a partner's."""
+    from app import reconcile
+
+    vault = _open(args)
+    try:
+        if args.action == "return":
+            path = reconcile.make_return(vault, args.to.upper(), Path(args.out))
+            print(f"Compliance return for {args.to.upper()} written: {path} (send it by secure e-mail).")
+            return 0
+        result = reconcile.import_return(vault, Path(args.file))
+    finally:
+        vault.close()
+    print(result.line)
+    for m in result.mismatches[:50]:
+        print(f"  {m['what']}: {m['id']} — {m['detail']}")
+    if len(result.mismatches) > 50:
+        print(f"  … and {len(result.mismatches) - 50} more (see the compliance report)")
+    return 0
+
+
+def _governance_commands(command) -> None:
+    p = command("compliance", cmd_compliance, "compliance returns: reconcile disclosure registers with a partner (13.1)")
+    sub = p.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
+    q = sub.add_parser("return", help="make this desk's signed compliance return for a partner")
+    q.add_argument("vault", metavar="VAULT")
+    q.add_argument("--to", metavar="CODE", required=True)
+    q.add_argument("--out", metavar="DIR", required=True)
+    _auth(q)
+    q = sub.add_parser("import", help="import a partner's return and reconcile the registers")
+    q.add_argument("vault", metavar="VAULT")
+    q.add_argument("file", metavar="FILE")
+    _auth(q)
+
+    p = command("agreement", cmd_agreement, "the agreement register: version, signatories, reviews, disputes (13)")
+    sub = p.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
+    q = sub.add_parser("show", help="print the register as JSON")
+    q.add_argument("vault", metavar="VAULT")
+    _auth(q)
+    q = sub.add_parser("adopt", help="adopt a new version of the same agreement (admin; audited)")
+    q.add_argument("vault", metavar="VAULT")
+    q.add_argument("file", metavar="FILE")
+    q.add_argument("--reason", required=True, help="why, e.g. 'agreed at the 13.4 review'")
+    _auth(q)
+    q = sub.add_parser("signatory", help="record who signed for a partner, and when (admin)")
+    q.add_argument("vault", metavar="VAULT")
+    q.add_argument("partner", metavar="CODE")
+    q.add_argument("--name", required=True)
+    q.add_argument("--position", required=True)
+    q.add_argument("--signed", required=True, metavar="DATE", help="YYYY-MM-DD or DD/MM/YYYY")
+    _auth(q)
+    q = sub.add_parser("dispute", help="record a dispute with a partner (13.3)")
+    q.add_argument("vault", metavar="VAULT")
+    q.add_argument("partner", metavar="CODE")
+    q.add_argument("--raised-by", choices=("us", "partner"), required=True)
+    q.add_argument("--about", required=True)
+    q.add_argument("--raised", required=True, metavar="DATE")
+    _auth(q)
+    q = sub.add_parser("close-dispute", help="record a dispute resolved or escalated")
+    q.add_argument("vault", metavar="VAULT")
+    q.add_argument("ref", metavar="REF")
+    q.add_argument("--outcome", choices=("resolved", "escalated"), required=True)
+    q.add_argument("--note", required=True)
+    q.add_argument("--on", metavar="DATE", default=None)
+    _auth(q)
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The whole command line, or with `only` the one command named (when it is one)."""
     parser = _Parser(
@@ -613,6 +752,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--role", default="admin", help="always admin for the first user")
     p.add_argument("--agency", metavar="CODE", required=True, help="this desk's agency code, e.g. DCON")
     p.add_argument("--passphrase-stdin", action="store_true", help="read the new passphrase from standard input")
+    p.add_argument("--agreement", metavar="FILE", default=None,
+                   help="the agreement file this vault works under (default: the Derby and Derbyshire agreement)")
 
     p = command("verify", cmd_verify, "check the encryption, the structure and the audit chain")
     p.add_argument("vault", metavar="VAULT")
@@ -666,6 +807,16 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                    help="unlock with the recovery key (line 1) instead of a user's passphrase")
     q.add_argument("--reason", choices=("forgotten", "may-be-known"), default=None,
                    help="why it is reset: may-be-known (someone else may know it) rekeys the vault")
+
+    q = users_sub.add_parser("standing", help="show or record a user's approval and training (admin; 3.1, 6.4)")
+    q.add_argument("vault", metavar="VAULT")
+    q.add_argument("name", metavar="NAME")
+    q.add_argument("--approved-by", metavar="WHO", help="the agency's nominated representative who approved them")
+    q.add_argument("--approved-on", metavar="DATE")
+    q.add_argument("--course", metavar="NAME", help="the training course")
+    q.add_argument("--trained-on", metavar="DATE")
+    q.add_argument("--renewal-due", metavar="DATE")
+    _auth(q)
 
     p = command("policy", cmd_policy, "show or set the vault policy (idle lock, keyring, due days)")
     policy_sub = p.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
@@ -750,7 +901,12 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--for", dest="for_agency", metavar="CODE", help="printed to give to this partner: refused "
                    "without written consent for other partners' information in it (6.3)")
     p.add_argument("--purpose", metavar="ID", help="with --for: the purpose (4.3) it is given for")
+    p.add_argument("--from", dest="date_from", metavar="DATE", help="compliance: the first day of the period")
+    p.add_argument("--to", dest="date_to", metavar="DATE", help="compliance: the last day of the period")
+    p.add_argument("--partner", metavar="CODE", help="compliance: one partner only")
     _auth(p)
+
+    _governance_commands(command)
 
     p = command("retention", cmd_retention, "the DPM's retention review and approved disposal (8.1, 9.3)")
     retention_sub = p.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)

@@ -401,9 +401,36 @@ def populate(vault, size: int = 200, *, seed: int | None = 1, user: str = "spoc"
         "  WHERE q.request_id = r.id AND s.kind = 'person') >= 2 AND"
         " EXISTS (SELECT 1 FROM request_subjects q JOIN subjects s ON s.id = q.subject_id"
         "  WHERE q.request_id = r.id AND s.kind != 'person') ORDER BY r.seq DESC LIMIT 5")])
+    _demo_governance(vault, today)
     if progress:
         progress(size * 2, size * 2)
     return DemoSummary(len(requests), len(subjects), len(dispatches), len(responses), len(register), len(contacts))
+
+
+def _demo_governance(vault, today: _dt.date) -> None:
+    """Issue 20: signatories (one partner's review overdue) and a dispute past its 13.3 clock."""
+    from app.governance import add_months, dispute_due
+    from app.records import new_id
+    from app.timeutil import utc_now_iso
+
+    agreement = load_agreement()
+    months = agreement.deadlines.review_months
+    now = utc_now_iso()
+    partners = [p for p in agreement.partners if p.section3]
+    with vault.db.transaction():
+        for n, partner in enumerate(partners):
+            signed = add_months(today, -months - 1) if n == 1 else add_months(today, -3 - n)
+            vault.db.execute("INSERT OR IGNORE INTO signatories (partner, name, position, signed_on, recorded_at,"
+                             " recorded_by) VALUES (?, ?, ?, ?, ?, 'admin')",
+                             (partner.code, f"Demo signatory {n + 1}", "Director", signed.isoformat(), now))
+        other = next(p.code for p in partners if p.code != vault.agency)
+        raised = today - _dt.timedelta(days=agreement.deadlines.dispute_days + 4)
+        vault.db.execute("INSERT INTO disputes (id, origin_agency, reference, partner, raised_by, about, raised_on,"
+                         " due_on, created_at, created_by) VALUES (?, ?, ?, ?, 'partner', ?, ?, ?, ?, 'dpm')",
+                         (new_id(), vault.agency, f"DSP-{raised.year}-0001", other,
+                          "Demo: responses arriving after their due date", raised.isoformat(),
+                          dispute_due(raised, agreement).isoformat(), now))
+        vault.audit("demo.governance", record_type="agreement", reason=f"{len(partners)} signatories, 1 dispute")
 
 
 def _load(vault, db, json, steps, links, counters, here, size, n_requests, progress) -> None:

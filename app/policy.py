@@ -16,6 +16,8 @@ class Policy:
     keyring_allowed: bool = False
     response_due_days: int = 10
     retention_review_months: int = 24
+    # Issue 20 (3.1, 6.4): refuse casework roles to users without approval or with lapsed training.
+    casework_needs_approval: bool = False
 
 
 _LIMITS = {

@@ -39,7 +39,7 @@ class Invalid(InvalidInput):
         super().__init__(f"{what}{': ' if what else ''}{first}{more}")
 
 
-_NUMBERED = {"breaches", "cases", "meetings", "complaints"}  # tables with PREFIX-YYYY-NNNN references per desk
+_NUMBERED = {"breaches", "cases", "meetings", "complaints", "disputes"}  # tables with PREFIX-YYYY-NNNN references per desk
 
 
 def next_yearly_reference(vault, table: str, prefix: str, year: int) -> str:

@@ -81,6 +81,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "corrections.flag": frozenset({"spoc", "chair", "dpm"}),
     "corrections.read": frozenset({"spoc", "dpm"}),
     "corrections.record": frozenset({"spoc", "dpm"}),
+    # Issue 20 (13.1-13.4): the agreement register, signatories and disputes hold no personal data;
+    # the administrator keeps the register and the DPM the disputes; the compliance report and the
+    # returns that reconcile two desks' disclosure registers are the DPM's (and the auditor reads).
+    "governance.read": frozenset({"admin", "dpm", "auditor"}),
+    "governance.manage": frozenset({"admin"}),
+    "disputes.manage": frozenset({"admin", "dpm"}),
+    "compliance.read": frozenset({"admin", "dpm", "auditor"}),
+    "compliance.returns": frozenset({"dpm"}),
 }
 
 

@@ -43,6 +43,7 @@ def vault_status(vault) -> dict:
         "breaches": breach_counts(vault),
         "corrections": _correction_counts(vault),
         "complaints": complaint_counts(vault),  # 10.1, counted apart from breaches
+        "agreement": _agreement_status(vault),
     }
     from app.consent import counts as consent_counts  # sections 6.2, 6.3 (issue 18)
 
@@ -68,3 +69,18 @@ def _request_counts(vault) -> dict:
                               " AND due_date < ?", (today_london().isoformat(),))
     return {"draft": by_status.get("draft", 0), "open": by_status.get("open", 0),
             "closed": by_status.get("closed", 0), "responses_awaited": awaiting, "responses_overdue": overdue}
+
+
+def _agreement_status(vault) -> dict | None:
+    """The agreement this vault works under (issue 20) and the governance clocks, as counts."""
+    from app import governance
+
+    record = governance.current_record(vault)
+    if record is None:
+        return None
+    signed = vault.db.scalar("SELECT count(*) FROM signatories")
+    shown = {k: v for k, v in record.as_json().items() if k != "adopted_by"}  # counts and codes, no names
+    return {**shown, "signatories_recorded": signed,
+            "reviews_overdue": len(governance.overdue_reviews(vault)),
+            "disputes_open": vault.db.scalar("SELECT count(*) FROM disputes WHERE status = 'open'"),
+            "disputes_overdue": len(governance.overdue_disputes(vault))}

@@ -410,6 +410,7 @@ def run(sizes, out: Path | None, reps: int, import_sizes, log=print) -> dict:
         _package_rows(rows, log, sorted(s for s in import_sizes if s in sizes) or [sizes[0]])
         _disposal_rows(rows, log)
         _relationship_map_rows(rows, log)
+        _compliance_rows(rows, log)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return _report(rows, started, seeding, out, log)
@@ -476,6 +477,13 @@ def _relationship_map_rows(rows, log) -> None:
     from bench import relationship_map
 
     rows.extend(relationship_map.measure(log))
+
+
+def _compliance_rows(rows, log) -> None:
+    from bench import compliance
+
+    rows.extend(compliance.measure(log))
+    rows.extend(compliance.measure_reconcile(log))
 
 
 def _growth(rows: list[Row]) -> None:

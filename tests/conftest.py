@@ -43,6 +43,20 @@ def fast_kdf(monkeypatch):
     monkeypatch.setattr(crypto, "ARGON2_ITERATIONS", 1)
 
 
+@pytest.fixture(autouse=True)
+def shipped_agreement():
+    """Every test starts and ends under the shipped agreement, even if one left a vault of another
+    partnership open (issue 20: an open vault makes its own agreement the one the app follows)."""
+    def reset() -> None:
+        module = sys.modules.get("app.agreement")  # not imported: nothing to reset (and no import cost)
+        if module is not None:
+            module.activate(None)
+
+    reset()
+    yield
+    reset()
+
+
 class MemoryKeyring(keyring.backend.KeyringBackend):
     """A stand-in for the OS credential store, for tests only."""
 

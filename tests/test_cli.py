@@ -23,7 +23,8 @@ import pytest
 from conftest import OTHER_PASSPHRASE, PASSPHRASE, REPO, CliResult
 
 COMMANDS = {"open", "init", "verify", "backup", "restore", "status", "users", "policy", "self-test",
-            "import", "export", "demo", "report", "keys", "send", "receive", "retention", "corrections", "search"}
+            "import", "export", "demo", "report", "keys", "send", "receive", "retention", "corrections", "search", "agreement",
+            "compliance"}
 CROCKFORD = "[0-9A-HJKMNP-TV-Z]"
 RECOVERY_KEY = re.compile(rf"\b{CROCKFORD}{{4}}(?:-{CROCKFORD}{{4}}){{8}}\b")
 HEAD = re.compile(r"\b\d+:[0-9a-f]{16}\b")
@@ -583,7 +584,8 @@ def policy(spocdesk, vault: Path, *args: str, user: str = "alice", passphrase: s
 
 def test_policy_show_prints_json(spocdesk, template):
     shown = json.loads(assert_ok(policy(spocdesk, template.path, "show")).out)
-    assert set(shown) == {"idle_lock_minutes", "keyring_allowed", "response_due_days", "retention_review_months"}
+    assert set(shown) == {"idle_lock_minutes", "keyring_allowed", "response_due_days", "retention_review_months",
+                          "casework_needs_approval"}
     assert isinstance(shown["idle_lock_minutes"], int) and shown["keyring_allowed"] is False
 
 

@@ -123,6 +123,8 @@ def test_every_kind_carries_the_marking_reference_and_page_count(desk):
     built["complaint"] = build_report(vault, "complaint", "CP-2026-0001")
     built["audit"] = build_report(vault, "audit", "all")
     built["audit-one"] = build_report(vault, "audit", request.reference)
+    built["agreement-register"] = build_report(vault, "agreement-register", "all")  # issue 20
+    built["compliance"] = build_report(vault, "compliance", "2026-01-01..2026-12-31")
     built["recovery"] = recovery_key_sheet(vault, "3AY2-M5YW-HPHZ-ACXR-6RA3-QMKR-ZMZJ-5SF0-XTCJ")
     for report in built.values():
         check_template(report)

@@ -84,6 +84,9 @@ def export_vault(vault, progress: Progress | None = None) -> dict:
     doc["cases"], doc["subject_links"] = export_cases(vault)
     doc.update(export_rights(vault))
     doc["consent_requests"], doc["consent_answers"] = _consents_json(vault)
+    from app.governance import export_governance
+
+    doc["governance"] = export_governance(vault)  # issue 20: signatories and disputes
     vault.audit("export.vault", record_type="vault", record_id=vault.vault_id,
                 reason=f"{len(requests)} requests, {len(doc['subjects'])} subjects")
     if progress:

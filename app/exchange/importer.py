@@ -141,13 +141,14 @@ def _response_arrived(vault, disclosures, request: dict, dispatch_id: str, respo
 
 PACKAGE_ONLY = ("disclosures", "contacts", "partner_suspensions", "breaches", "meetings", "retention_events",
                 "retention_decisions", "disposals", "info_requests", "sar_consultations", "consent_requests",
-                "consent_answers")
+                "consent_answers", "governance")
 PACKAGE_ONLY_WORDS = {"disclosures": "the disclosure register", "contacts": "the partners directory",
                       "partner_suspensions": "partner suspensions", "breaches": "breaches", "meetings": "meetings",
                       "retention_events": "retention records", "retention_decisions": "retention decisions",
                       "disposals": "disposal certificates", "info_requests": "subject access and FOI requests",
                       "sar_consultations": "subject access consultations", "consent_requests": "consent requests",
-                      "consent_answers": "consent answers"}
+                      "consent_answers": "consent answers",
+                      "governance": "signatories and disputes"}
 
 
 def holds_records(vault) -> bool:
@@ -407,6 +408,10 @@ def import_document(vault, doc, progress: Progress | None = None, *,
         _import_cases(vault, doc, summary, lambda origin: False)
         _import_meetings(vault, doc, summary, lambda origin: False)
         _import_rights(vault, doc, summary)
+        if doc["scope"] == "vault":
+            from app.governance import import_governance
+
+            import_governance(vault, doc.get("governance"))  # issue 20: signatories and disputes
         vault.audit("import", record_type="exchange", record_id=doc["scope"],
                     reason=f"from {from_desk}: " + summary.counts())
     if progress:

@@ -45,7 +45,8 @@ from app.timeutil import utc_now_iso
 PACKAGE_FORMAT = "spocdesk-package/1"
 RECEIPT_FORMAT = "spocdesk-receipt/1"
 KINDS = ("request", "response", "receipt", "vault", "correction-notice", "correction", "sar-consult",
-         "sar-consult-answer", "consent-request", "consent-answer")
+         "sar-consult-answer", "consent-request", "consent-answer",
+         "compliance-return")  # the last: app.reconcile
 # Kinds that ask the recipient for a signed receipt (clause 7.2 corrections among them).
 RECEIPTED = ("request", "response", "correction-notice", "correction")
 # Subject access consultations (12.2, app.consultations): the DPM's work, without a receipt (the
@@ -838,7 +839,10 @@ def receive(vault, path, receipt_out=None, progress: Progress | None = None, *,
         require(vault.role, "import", "receive packages")
     path = Path(path)
     manifest, document, rotated = open_package(vault, path, progress=progress)
-    if manifest["kind"] not in kinds:
+    if manifest["kind"] not in kinds or manifest["kind"] == "compliance-return":
+        if manifest["kind"] == "compliance-return":  # issue 20: the DPM imports it (app.reconcile)
+            raise InvalidInput(f"{path.name} is a compliance return: import it under Governance (or "
+                               "`spocdesk compliance VAULT import FILE`); nothing was changed.")
         raise InvalidInput(f"{path.name} is a {manifest['kind']} package; this takes "
                            f"{' or '.join(kinds)} packages only (nothing was changed).")
     if manifest["kind"] in SAR_KINDS:

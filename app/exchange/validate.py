@@ -347,6 +347,10 @@ def _domain_checks(doc: dict) -> None:
     from app.subjects import validate_subject
 
     agreement = load_agreement()
+    made_under = doc.get("agreement")
+    if isinstance(made_under, str) and made_under != agreement.info.short_name:  # issue 20
+        raise _Bad(["agreement"], f"was made under {made_under!r}; this vault works under "
+                                  f"{agreement.info.short_name!r}, and never takes records of another agreement")
     codes = set(agreement.partner_codes())
     if doc["desk"]["agency"] not in codes:
         raise _Bad(["desk", "agency"], f"unknown agency {doc['desk']['agency']!r}")

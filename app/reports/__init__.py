@@ -23,6 +23,8 @@ Kinds and their REF:
   relationship-map  a case (CASE-2026-0001) or request (MSR-2026-0001) reference, or subject:ID
   corrections    all: notices, corrections and each recipient's state (clause 7.2)
   consents       all: the consents register (6.2, 6.3, 7.3)
+  agreement-register  all: the agreement, signatories and reviews, disputes, users' approval and training
+  compliance     a period FROM..TO (YYYY-MM-DD), optionally /PARTNER; all = this quarter so far
 """
 
 from __future__ import annotations
@@ -58,6 +60,9 @@ KINDS: dict[str, tuple[str, str, str]] = {
     "relationship-map": ("app.reports.case_reports:relationship_map", "requests.read", "print relationship maps"),
     "corrections": ("app.reports.corrections:register_doc", "corrections.read", "print the corrections register"),
     "consents": ("app.reports.consent_reports:consents_register", "disclosures.read", "print the consents register"),
+    "agreement-register": ("app.reports.governance_reports:agreement_register", "governance.read",
+                           "print the agreement register"),
+    "compliance": ("app.reports.governance_reports:compliance_doc", "compliance.read", "print the compliance report"),
 }
 USES = ("previewed", "printed", "saved")
 

@@ -1269,6 +1269,94 @@ def _v14_loose_ends(db: Database) -> None:
         db.execute(statement)
 
 
+def _v15_governance(db: Database) -> None:
+    # Issue 20 (3.1, 6.4, 13.1-13.4): the agreement this vault works under (its file kept whole, so
+    # the vault never silently follows a different file), each partner's signatory, disputes with
+    # their steps, each user's approval and training, and the compliance returns of partner desks.
+    for statement in (
+        """CREATE TABLE agreement_register (
+               seq         INTEGER PRIMARY KEY,
+               id          TEXT NOT NULL UNIQUE,
+               title       TEXT NOT NULL,
+               short_name  TEXT NOT NULL,
+               version     TEXT,
+               sha256      TEXT NOT NULL,
+               file_name   TEXT NOT NULL,
+               file_text   TEXT NOT NULL,
+               adopted_at  TEXT NOT NULL,
+               adopted_by  TEXT NOT NULL,
+               reason      TEXT NOT NULL DEFAULT ''
+           )""",
+        """CREATE TABLE signatories (
+               partner     TEXT PRIMARY KEY,
+               name        TEXT NOT NULL,
+               position    TEXT NOT NULL,
+               signed_on   TEXT NOT NULL,
+               recorded_at TEXT NOT NULL,
+               recorded_by TEXT NOT NULL
+           )""",
+        """CREATE TABLE disputes (
+               seq           INTEGER PRIMARY KEY,
+               id            TEXT NOT NULL UNIQUE,
+               origin_agency TEXT NOT NULL,
+               reference     TEXT NOT NULL,
+               partner       TEXT NOT NULL,
+               raised_by     TEXT NOT NULL CHECK (raised_by IN ('us','partner')),
+               about         TEXT NOT NULL,
+               raised_on     TEXT NOT NULL,
+               due_on        TEXT NOT NULL,
+               status        TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open','resolved','escalated')),
+               outcome       TEXT NOT NULL DEFAULT '',
+               closed_on     TEXT,
+               created_at    TEXT NOT NULL,
+               created_by    TEXT NOT NULL,
+               UNIQUE (origin_agency, reference)
+           )""",
+        "CREATE INDEX disputes_status ON disputes(status, due_on)",
+        """CREATE TABLE dispute_steps (
+               seq         INTEGER PRIMARY KEY,
+               dispute_id  TEXT NOT NULL REFERENCES disputes(id),
+               on_date     TEXT NOT NULL,
+               text        TEXT NOT NULL,
+               recorded_at TEXT NOT NULL,
+               recorded_by TEXT NOT NULL
+           )""",
+        """CREATE TABLE user_approvals (
+               user_id      TEXT PRIMARY KEY REFERENCES users(id),
+               approved_by  TEXT NOT NULL DEFAULT '',
+               approved_on  TEXT,
+               course       TEXT NOT NULL DEFAULT '',
+               trained_on   TEXT,
+               renewal_due  TEXT,
+               updated_at   TEXT NOT NULL,
+               updated_by   TEXT NOT NULL
+           )""",
+        """CREATE TABLE compliance_returns (
+               seq          INTEGER PRIMARY KEY,
+               id           TEXT NOT NULL UNIQUE,
+               partner      TEXT NOT NULL,
+               made_at      TEXT NOT NULL,
+               rows         TEXT NOT NULL,
+               heads        TEXT NOT NULL,
+               mismatches   TEXT NOT NULL,
+               imported_at  TEXT NOT NULL,
+               imported_by  TEXT NOT NULL
+           )""",
+        "CREATE INDEX compliance_returns_partner ON compliance_returns(partner, imported_at)",
+        # The compliance report reads a period of dispatches, responses and disclosures: covering
+        # indexes keep it off the wide rows (their free text) on a 100,000-request vault.
+        "CREATE INDEX dispatches_compliance ON dispatches(sent_at, agency, status, due_date, closed_at, request_id)",
+        "CREATE INDEX requests_origin ON requests(id, origin_agency)",
+        "CREATE INDEX responses_compliance ON responses(response_date, kind, origin_agency, lawful_bases)",
+        "CREATE INDEX disclosures_compliance ON disclosures(kind, at, to_agency, lawful_bases)",
+    ):
+        db.execute(statement)
+    # A vault made before this step worked under the shipped agreement: record that file now.
+    from app.governance import backfill_agreement
+
+    backfill_agreement(db)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "vault metadata, users and the audit trail", _v1_core),
     Migration(2, "vault policy settings", _v2_policy),
@@ -1289,6 +1377,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(13, "corrections (7.2): notices, corrections with old values, each recipient's state", _v13_corrections),
     Migration(14, "complaints (10.1), chases of overdue answers (2.6), equipment malfunctions (10.2)",
               _v14_loose_ends),
+    Migration(15, "the agreement register, signatories, disputes, user approval and training, compliance returns",
+              _v15_governance),
     Migration(16, "subject access consultations of partners by sealed package (12.2)", _v16_sar_consultations),
     Migration(17, "indexes for the lists sorted in the database: requests, overdue answers, the register",
               _v17_sorted_lists),

@@ -26,9 +26,17 @@ _APP_WORDS = (
 )
 
 
-@functools.lru_cache(maxsize=1)
 def app_words() -> tuple[str, ...]:
-    """The app's own words: the fixed list, and the words of this installation's agreement."""
+    """The app's own words: the fixed list, and the words of the agreement the app follows now
+    (the open vault's, issue 20; else the shipped one)."""
+    from app.agreement import active_agreement
+
+    active = active_agreement()
+    return _app_words(active.info.short_name if active is not None else None)
+
+
+@functools.lru_cache(maxsize=8)
+def _app_words(_agreement_name: str | None) -> tuple[str, ...]:
     words = set(_APP_WORDS)
     from app.errors import AgreementError
 

@@ -107,6 +107,9 @@ class Vault:
         self.audit_key = audit.chain_key(db, dek)
         self.vault_id = self.meta("vault_id")
         self.agency = self.meta("agency")
+        from app.governance import activate_for
+
+        self.agreement = activate_for(db)  # the agreement kept in the vault; the whole app follows it
 
     # ---- identity --------------------------------------------------------------------------
 
@@ -149,14 +152,15 @@ class Vault:
 
     @classmethod
     def create(cls, path: str | Path, *, user: str, passphrase: str, agency: str,
-               kdf=None) -> tuple["Vault", str]:
-        """A new vault with its first (admin) user; returns it and the recovery key to show once."""
-        from app.agreement import load_agreement
+               kdf=None, agreement_file: str | Path | None = None) -> tuple["Vault", str]:
+        """A new vault with its first (admin) user; returns it and the recovery key to show once.
+        It works under `agreement_file` (the shipped agreement when None), kept whole in the vault."""
+        from app.governance import read_new_agreement
 
         path = Path(path)
         check_user_name(user)
         check_passphrase(passphrase, user_inputs=(user, agency))
-        agreement = load_agreement()
+        agreement_text, agreement = read_new_agreement(agreement_file)
         if agency not in agreement.partner_codes():
             raise InvalidInput(
                 f"Unknown agency code {agency!r}; choose one of: {', '.join(agreement.partner_codes())}."
@@ -208,6 +212,10 @@ class Vault:
                 audit.record(db, key, user, "user.added", record_type="user", record_id=user_id,
                              reason="first administrator")
                 audit.record(db, key, user, "recovery_key.issued", record_type="vault", record_id=vault_id)
+                from app.governance import record_initial_agreement
+
+                record_initial_agreement(db, agreement_text, agreement,
+                                         Path(agreement_file).name if agreement_file else "derby-derbyshire.json", user)
             row = db.one("SELECT * FROM users WHERE id = ?", (user_id,))
             vault = cls(path, db, dek, slots, lock, User.from_row(row))
             vault._reconcile_keyslots()  # the first listing of the slots, and the file's check
@@ -375,6 +383,10 @@ class Vault:
                                 reason=f"schema {migrated_from} to {LATEST}")
                 for report in reports:
                     vault.audit(report.action, actor=report.actor, at=report.at, reason=report.reason)
+            from app.governance import check_may_work
+
+            check_may_work(vault)  # 3.1, 6.4: approval and training, where the policy asks for them
+            with db.transaction():
                 vault.audit("login", record_type="vault", record_id=vault.vault_id, reason=how)
             changed = unlock_throttle.after_success(slots.failed_unlocks, vault.actor)
             if changed is not None:
@@ -702,6 +714,9 @@ class Vault:
             crypto.clear(self._dek)
             self.audit_key = b""
             self._lock.release()
+            from app.governance import deactivate_if
+
+            deactivate_if(self.agreement)
             log.info("vault.locked")
 
     def __enter__(self) -> "Vault":

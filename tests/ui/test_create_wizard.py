@@ -185,3 +185,24 @@ def test_every_input_has_an_accessible_name(wizard):
             if isinstance(widget, (QtWidgets.QLineEdit, QtWidgets.QComboBox, QtWidgets.QCheckBox,
                                    QtWidgets.QPlainTextEdit)) and not isinstance(widget.parent(), QtWidgets.QComboBox):
                 assert widget.accessibleName(), widget
+
+
+def test_another_partnerships_agreement_offers_its_partners_and_is_kept(qtbot, wizard, tmp_path):
+    from app import governance
+
+    page = wizard.location_page
+    bad = tmp_path / "bad.json"
+    bad.write_text("{", encoding="utf-8")
+    assert not page.use_agreement(bad) and "bad.json" in page.agreement_row.error.text()
+    assert page.agency.findData("DCON") >= 0  # nothing changed
+    wessex = Path(__file__).parents[1] / "data" / "wessex-vale.json"
+    assert page.use_agreement(wessex)
+    assert page.agency.findData("DCON") == -1 and page.agency.findData("WVCC") >= 0
+    path = tmp_path / "w.vault"
+    page.path_edit.setText(str(path))
+    page.agency.setCurrentIndex(page.agency.findData("WVCC"))
+    wizard.next()
+    _fill_admin(wizard)
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentId() == wizard.RECOVERY, timeout=10_000)
+    assert governance.current_record(wizard.vault).short_name == "Wessex Vale Protocol"

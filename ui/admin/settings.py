@@ -89,6 +89,22 @@ class SettingsArea(Area):
         self.retention.setToolTip("Clause 8: information is kept no longer than necessary.")
         layout.addWidget(self.retention_row)
 
+        layout.addSpacing(8)
+        layout.addWidget(heading("Casework users (clauses 3.1 and 6.4)", 2))
+        self.needs_approval = QtWidgets.QCheckBox("Casework roles need an &approval and in-date training")
+        self.needs_approval.setAccessibleName("Casework roles need an approval and in-date training")
+        layout.addWidget(self.needs_approval)
+        approval_hint = plain_label(
+            "When ticked, a SPOC, Data Protection Manager or chair cannot unlock the vault until the Users "
+            "screen records their approval by the agency's nominated representative and training that has "
+            "not lapsed. Administrators and auditors are not affected.")
+        approval_hint.setStyleSheet("color: #505a5f; margin-left: 24px;")
+        layout.addWidget(approval_hint)
+        self.approval_effect = plain_label("")
+        self.approval_effect.setAccessibleName("Casework users who would be refused")
+        self.approval_effect.setStyleSheet("margin-left: 24px;")
+        layout.addWidget(self.approval_effect)
+
         buttons = QtWidgets.QHBoxLayout()
         self.save_button = QtWidgets.QPushButton("&Save settings")
         primary_button(self.save_button)   # Ctrl+S presses it; styled by resources/style.qss
@@ -106,6 +122,12 @@ class SettingsArea(Area):
         layout.addWidget(self.saved)
 
         layout.addSpacing(16)
+        layout.addWidget(heading("The agreement this vault works under", 2))
+        self.agreement = plain_label("", selectable=True)
+        self.agreement.setAccessibleName("The agreement this vault works under")
+        layout.addWidget(self.agreement)
+
+        layout.addSpacing(16)
         layout.addWidget(heading("This workstation", 2))
         layout.addWidget(plain_label("What this computer offers. These are not vault settings."))
         self.keyring_status = plain_label("", selectable=True)
@@ -116,21 +138,24 @@ class SettingsArea(Area):
         for box in (self.idle, self.due, self.retention):
             box.valueChanged.connect(self._edited)
         self.keyring.toggled.connect(self._edited)
+        self.needs_approval.toggled.connect(self._edited)
 
     # ---- the form --------------------------------------------------------------------------
 
     def form_policy(self) -> Policy:
         return Policy(idle_lock_minutes=self.idle.value(), keyring_allowed=self.keyring.isChecked(),
-                      response_due_days=self.due.value(), retention_review_months=self.retention.value())
+                      response_due_days=self.due.value(), retention_review_months=self.retention.value(),
+                      casework_needs_approval=self.needs_approval.isChecked())
 
     def _show(self, policy: Policy) -> None:
-        for widget in (self.idle, self.due, self.retention, self.keyring):
+        for widget in (self.idle, self.due, self.retention, self.keyring, self.needs_approval):
             widget.blockSignals(True)
+        self.needs_approval.setChecked(policy.casework_needs_approval)
         self.idle.setValue(policy.idle_lock_minutes)
         self.keyring.setChecked(policy.keyring_allowed)
         self.due.setValue(policy.response_due_days)
         self.retention.setValue(policy.retention_review_months)
-        for widget in (self.idle, self.due, self.retention, self.keyring):
+        for widget in (self.idle, self.due, self.retention, self.keyring, self.needs_approval):
             widget.blockSignals(False)
 
     def _edited(self, *_args) -> None:
@@ -151,6 +176,14 @@ class SettingsArea(Area):
             text = (f"Credential store: not available. Reason: {status.reason}.\n"
                     "Users must type their passphrase on this workstation, whatever the policy says.")
         self.keyring_status.setText(text)
+        self.agreement.setText(_agreement_text(self.session.vault))
+        from app.governance import lapsed_training
+
+        lapsed = lapsed_training(self.session.vault)
+        self.approval_effect.setText(
+            ("Casework users who cannot unlock while this is ticked: " + ", ".join(u.user_name for u in lapsed)
+             + ". Record their approval and training under Users first.") if lapsed
+            else "Every casework user has an approval and in-date training recorded.")
 
     def changes(self) -> dict[str, object]:
         """The settings whose value in the form differs from the vault's."""
@@ -220,3 +253,16 @@ class SettingsArea(Area):
             if key in current and type(value) is type(current[key]):
                 current[key] = value
         self._show(Policy(**current))
+
+
+def _agreement_text(vault) -> str:
+    """The agreement register's current entry, for Settings (issue 20)."""
+    from app.governance import current_record
+    from ui.kit.formatting import uk_time
+
+    record = current_record(vault)
+    if record is None:
+        return "Not recorded."
+    return (f"{record.title}\nVersion: {record.version_text}\nSHA-256 of its file: {record.sha256}\n"
+            f"Recorded {uk_time(record.adopted_at)} by {record.adopted_by}. A new version of this agreement is "
+            "adopted under Governance; the vault never switches to another agreement.")

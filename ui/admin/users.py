@@ -176,8 +176,15 @@ class UsersArea(Area):
         self.reset_button.clicked.connect(self.reset_selected)
         actions.addWidget(self.disable_button)
         actions.addWidget(self.reset_button)
+        self.standing_button = QtWidgets.QPushButton("Approval and &training…")
+        self.standing_button.setToolTip("Clauses 3.1 and 6.4: who approved the user, and their training")
+        self.standing_button.clicked.connect(self.edit_standing)
+        actions.addWidget(self.standing_button)
         actions.addStretch(1)
         layout.addLayout(actions)
+        self.standing = plain_label("")
+        self.standing.setAccessibleName("Approval and training of the selected user")
+        layout.addWidget(self.standing)
         self.notice = plain_label("")
         self.notice.setStyleSheet(SUCCESS_STYLE)
         self.notice.hide()
@@ -277,6 +284,46 @@ class UsersArea(Area):
         usable = user is not None and user.active
         self.disable_button.setEnabled(usable and (me is None or user.id != me.id))
         self.reset_button.setEnabled(usable)
+        self.standing_button.setEnabled(user is not None)
+        self.standing.setText(_standing_text(self.session.vault, user) if user is not None else "")
+
+    # ---- approval and training (3.1, 6.4) --------------------------------------------------
+
+    def edit_standing(self):
+        from app.governance import set_standing, standing
+        from ui.kit.dialogs import FormDialog
+        from ui.kit.fields import DateField
+
+        user = self.selected_user()
+        if user is None:
+            return None
+        now = standing(self.session.vault, user.name)
+
+        def submit(d):
+            set_standing(self.session.vault, user.name, {
+                "approved_by": d.approved_by.value(), "approved_on": d.approved_on.text(),
+                "course": d.course.value(), "trained_on": d.trained_on.text(), "renewal_due": d.renewal.text()})
+
+        dialog = FormDialog(self, f"Approval and training of {user.name}",
+                            "Clause 3.1: the agency's nominated representative approves each user. Clause 6.4: "
+                            "users are trained in their responsibilities.", "&Save", submit)
+        dialog.approved_by = dialog.add("approved_by", "Approved &by", LineBox(),
+                                        "The agency's nominated representative")
+        dialog.approved_on = dialog.add("approved_on", "Date &approved", DateField(), "Day/month/year")
+        dialog.course = dialog.add("course", "Training &course", LineBox())
+        dialog.trained_on = dialog.add("trained_on", "Date &trained", DateField(), "Day/month/year")
+        dialog.renewal = dialog.add("renewal_due", "&Renewal due (optional)", DateField(),
+                                    "When the training must be taken again")
+        dialog.approved_by.set_value(now.approved_by)
+        dialog.approved_on.set_date(now.approved_on)
+        dialog.course.set_value(now.course)
+        dialog.trained_on.set_date(now.trained_on)
+        dialog.renewal.set_date(now.renewal_due)
+        self._standing_dialog = dialog
+        if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted:
+            self._update_buttons()
+            self._say(f"Saved the approval and training of {user.name}.")
+        return dialog
 
     def _say(self, text: str) -> None:
         announce(self.notice, text)
@@ -389,3 +436,20 @@ class UsersArea(Area):
         index = self.role.findData(payload.get("role"))
         if index >= 0:
             self.role.setCurrentIndex(index)
+
+
+def _standing_text(vault, user) -> str:
+    from app.governance import CASEWORK_ROLES, standing
+    from app.records import today_london
+    from ui.kit.formatting import uk_date
+
+    try:
+        s = standing(vault, user.name)
+    except SpocError:
+        return ""
+    approved = f"approved by {s.approved_by} on {uk_date(s.approved_on)}" if s.approved else "approval not recorded"
+    trained = (f"trained ({s.course}) on {uk_date(s.trained_on)}" + (f", renewal due {uk_date(s.renewal_due)}"
+                                                                     if s.renewal_due else "")
+               if s.trained_on else "training not recorded")
+    problems = s.problems(today_london()) if s.role in CASEWORK_ROLES else []
+    return f"{s.user_name}: {approved}; {trained}." + (" Needs attention before casework." if problems else "")

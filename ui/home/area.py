@@ -247,6 +247,18 @@ def _due_lines(session) -> list[str]:
         from app.retention import due_count
 
         lines.append(f"Retention: {due_count(vault)} retained records due for review (clause 8.1)")
+    if session.can("disputes.manage"):   # the administrator and the DPM (issue 20: 13.3, 13.4, 3.1, 6.4)
+        from app.governance import lapsed_training, overdue_disputes, overdue_reviews
+
+        for s in overdue_reviews(vault):
+            lines.append(f"Agreement review OVERDUE (13.4): {s.partner_name}, signed {uk_date(s.signed_on)}, "
+                         f"review was due {uk_date(s.review_due)}")
+        for d in overdue_disputes(vault):
+            lines.append(f"Dispute {d.reference} with {d.partner_name} OVERDUE (13.3): due {uk_date(d.due_on)}")
+        lapsed = lapsed_training(vault)
+        if lapsed:
+            lines.append(f"Casework users without approval or in-date training (3.1, 6.4): "
+                         f"{', '.join(u.user_name for u in lapsed)}")
     if session.can("accounts.acknowledge"):   # the Data Protection Manager
         from app.exchange.packages import unencrypted_exports
 
@@ -284,6 +296,11 @@ _DESCRIPTIONS = {
     "partners.trust": "Trust a partner desk's card after a telephone check (clause 9.5)",
     "desk.keys": "Save, rotate and revoke this desk's card",
     "breaches.report": "Report a breach (Ctrl+Shift+B) or record a complaint (Ctrl+Shift+K) from the Breach menu",
+    "governance.read": "See the agreement register: signatories, reviews and disputes",
+    "governance.manage": "Record signatories and adopt a new version of the agreement",
+    "disputes.manage": "Record disputes with partners and their steps (clause 13.3)",
+    "compliance.read": "Print the joint compliance report (clause 13.1)",
+    "compliance.returns": "Make and import compliance returns that reconcile registers with partners",
     "breaches.read": "Read the breach log",
     "breaches.manage": "Manage breaches: notifications, risk, the ICO decision, suspensions",
     "meetings.read": "Read tactical meetings: attendance, agenda, decisions and 4P actions",

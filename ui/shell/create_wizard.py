@@ -103,11 +103,25 @@ class LocationPage(QtWidgets.QWizardPage):
         self.path_edit.textChanged.connect(lambda _t: self.path_row.set_error(None))
         layout.addWidget(self.path_row)
 
+        # Issue 20: the agreement the vault will work under (the shipped one unless another
+        # partnership's file is chosen); the agencies offered are that agreement's partners.
+        self.agreement_file: Path | None = None
+        self.agreement_text = plain_label(load_agreement(None).info.title)
+        self.agreement_button = QtWidgets.QPushButton("Use another agreement &file…")
+        self.agreement_button.setAccessibleName("Use another partnership's agreement file")
+        self.agreement_button.clicked.connect(self._choose_agreement)
+        agreement_box = QtWidgets.QWidget()
+        agreement_row = QtWidgets.QHBoxLayout(agreement_box)
+        agreement_row.setContentsMargins(0, 0, 0, 0)
+        agreement_row.addWidget(self.agreement_text, 1)
+        agreement_row.addWidget(self.agreement_button)
+        self.agreement_row = FieldRow("The agreement", agreement_box, "The vault keeps this agreement for good; "
+                                      "a later version of it is adopted under Governance.")
+        layout.addWidget(self.agreement_row)
+
         self.agency = QtWidgets.QComboBox()
         self.agency.setPlaceholderText("Choose this desk's agency")
-        for partner in load_agreement().partners:
-            self.agency.addItem(f"{partner.name} ({partner.code})", partner.code)
-        self.agency.setCurrentIndex(-1)
+        self._fill_agencies(load_agreement(None))
         self.agency.currentIndexChanged.connect(lambda _i: self.agency_row.set_error(None))
         self.agency_row = FieldRow("This desk's &agency", self.agency,
                                    "The partner agency whose staff use this desk. It appears on every "
@@ -129,6 +143,34 @@ class LocationPage(QtWidgets.QWizardPage):
 
     def path(self) -> Path:
         return Path(self.path_edit.text().strip()).expanduser()
+
+    def _fill_agencies(self, agreement) -> None:
+        self.agency.clear()
+        for partner in agreement.partners:
+            self.agency.addItem(f"{partner.name} ({partner.code})", partner.code)
+        self.agency.setCurrentIndex(-1)
+
+    def _choose_agreement(self) -> None:
+        chosen, _filter = QtWidgets.QFileDialog.getOpenFileName(self, "Another partnership's agreement file", "",
+                                                                "Agreement files (*.json)")
+        if chosen:
+            self.use_agreement(Path(chosen))
+
+    def use_agreement(self, path: Path) -> bool:
+        """Offer the partners of the agreement in `path`; a bad file is named and changes nothing."""
+        from app.errors import SpocError
+        from app.governance import read_new_agreement
+
+        try:
+            _text, agreement = read_new_agreement(path)
+        except SpocError as exc:
+            self.agreement_row.set_error(str(exc))
+            return False
+        self.agreement_row.set_error(None)
+        self.agreement_file = path
+        self.agreement_text.setText(f"{agreement.info.title} ({path.name})")
+        self._fill_agencies(agreement)
+        return True
 
     def agency_code(self) -> str | None:
         return self.agency.currentData()
@@ -348,7 +390,8 @@ class CreateVaultWizard(QtWidgets.QWizard):
         self.button(QtWidgets.QWizard.WizardButton.CancelButton).setEnabled(False)
 
         def work():
-            return Vault.create(path, user=user, passphrase=passphrase, agency=agency)
+            return Vault.create(path, user=user, passphrase=passphrase, agency=agency,
+                                agreement_file=self.location_page.agreement_file)
 
         Op(self, work, "Something went wrong while creating the vault; nothing was kept. Try again.") \
             .success(self._created).failure(self._failed).abandoned(_close_created).run()

@@ -66,10 +66,11 @@ def default_areas() -> list:
     from ui.subject_access.area import SubjectAccessArea
     from ui.admin.settings import SettingsArea
     from ui.admin.users import UsersArea
+    from ui.governance.area import GovernanceArea
 
     return [HomeArea, RequestsArea, CasesArea, SubjectsArea, MeetingsArea, DpmArea, CorrectionsArea,
-            SubjectAccessArea, RetentionArea, DisclosuresArea, ConsentsArea, PartnersArea, UsersArea, SettingsArea,
-            AuditArea]
+            SubjectAccessArea, RetentionArea, DisclosuresArea, ConsentsArea, PartnersArea, GovernanceArea, UsersArea,
+            SettingsArea, AuditArea]
 
 
 class Shell(QtCore.QObject):
