@@ -16,12 +16,18 @@ from test_cli import assert_error, assert_ok
 
 # Every command with actions, each action with the arguments it needs after VAULT.
 ACTIONS = {
-    "users": {"list": ["--json"], "add": ["carol", "--role", "spoc"], "disable": ["carol"], "passwd": ["carol"]},
+    "users": {"list": ["--json"], "add": ["carol", "--role", "spoc"], "disable": ["carol"], "passwd": ["carol"],
+              "standing": ["carol", "--course", "Modern Slavery awareness"]},
     "policy": {"show": [], "set": ["idle_lock_minutes", "10"]},
     "keys": {"card": ["--out", "card.json"], "trust": ["card.json"], "list": [], "rotate": [],
              "revoke": ["HMRC"]},
     "retention": {"review": ["--all"], "dispose": ["MSR-2026-0001"]},
     "corrections": {"list": []},
+    "compliance": {"return": ["--to", "HMRC", "--out", "."], "import": ["return.spocpkg"]},
+    "agreement": {"show": [], "adopt": ["agreement.json", "--reason", "agreed at the review"],
+                  "signatory": ["HMRC", "--name", "Ann Lee", "--position", "Director", "--signed", "2026-01-05"],
+                  "dispute": ["HMRC", "--raised-by", "us", "--about", "late answers", "--raised", "2026-11-02"],
+                  "close-dispute": ["DSP-2026-0001", "--outcome", "resolved", "--note", "agreed"]},
 }
 
 
@@ -56,8 +62,8 @@ def test_an_unknown_action_after_a_real_vault_is_named(tmp_path, capsys):
     vault.write_bytes(b"x")
     assert cli.main(["users", str(vault), "lsit"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == ["spocdesk: users: 'lsit' is not an action; choose from add, disable, list, passwd"
-                   " (spocdesk users VAULT ACTION ...)."]
+    assert err == ["spocdesk: users: 'lsit' is not an action; choose from add, disable, list, passwd,"
+                   " standing (spocdesk users VAULT ACTION ...)."]
 
 
 @pytest.fixture
