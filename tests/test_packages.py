@@ -680,3 +680,25 @@ def test_import_takes_only_a_whole_vault_package_and_only_a_spoc_receives_reques
     with pytest.raises(AuthError):
         packages.receive(chair, made.path, receipt_out=out)
     chair.close()
+
+
+@pytest.mark.parametrize("sizes", [(1200, 64, 8492), (0, 64, 0), (300, 64, 250_000)])
+def test_the_stored_zip_is_byte_for_byte_what_zipfile_writes(sizes):
+    """packages.stored_zip writes small packages' archives itself (zipfile's bookkeeping was a
+    fifth of a seal); it must be the very archive zipfile makes, which any unzip opens."""
+    import io
+    import os
+    import zipfile
+
+    members = [(name, os.urandom(size)) for name, size in zip(packages.MEMBERS, sizes)]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members:
+            info = zipfile.ZipInfo(name, date_time=packages.ZIP_DATE)
+            info.external_attr = 0o600 << 16
+            archive.writestr(info, data)
+    ours = packages.stored_zip(members)
+    assert ours == buffer.getvalue()
+    with zipfile.ZipFile(io.BytesIO(ours)) as archive:
+        assert archive.testzip() is None
+        assert [(i.filename, archive.read(i)) for i in archive.infolist()] == members
