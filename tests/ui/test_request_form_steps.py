@@ -127,3 +127,16 @@ def test_one_box_per_agency_with_its_usual_team(qtbot, form, desk):
     chooser.boxes["HMRC"].click()
     assert chooser.values() == ["DCC/LICENSING", "HMRC"]
     assert "HMRC" not in chooser.teams   # an agency without teams has no list
+
+
+def test_a_narrow_window_hides_the_sections_list_and_never_scrolls_sideways(qtbot, form):
+    """At 150 % on a laptop the form has about 650 px: the sections list gives way so the fields
+    fit (Check your answers still lists every section); with room it comes back."""
+    content = form.scroll.widget()
+    for width in (900, 720):
+        form.area.resize(width, 700)
+        qtbot.waitUntil(lambda: form.sections_panel.isHidden(), timeout=2000)
+        qtbot.waitUntil(lambda: content.minimumSizeHint().width() <= form.scroll.viewport().width(), timeout=2000)
+        qtbot.waitUntil(lambda: not form.scroll.horizontalScrollBar().isVisible(), timeout=2000)
+    form.area.resize(1300, 700)
+    qtbot.waitUntil(lambda: not form.sections_panel.isHidden(), timeout=2000)

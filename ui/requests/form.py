@@ -83,6 +83,9 @@ class AgencyChooser(QtWidgets.QWidget):
             if partner.sub_services:
                 teams = QtWidgets.QComboBox()
                 teams.setAccessibleName(f"Team at {choice.name}")
+                # Shrinks with the window (at 150 % the form would otherwise scroll sideways).
+                teams.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+                teams.setMinimumContentsLength(12)
                 usual = 0
                 for index, sub in enumerate(partner.sub_services):
                     teams.addItem(sub.name + (" (usual team for requests)" if sub.spoc else ""), sub.code)
@@ -167,7 +170,8 @@ class RequestForm(QtWidgets.QWidget):
 
         outer = QtWidgets.QHBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(self._sections_panel())
+        self.sections_panel = self._sections_panel()
+        outer.addWidget(self.sections_panel)
         self.pages = QtWidgets.QStackedWidget()
         outer.addWidget(self.pages, 1)
         self.scroll = frameless_scroll()
@@ -349,6 +353,16 @@ class RequestForm(QtWidgets.QWidget):
         self.update_progress()
 
     # ---- the list of sections, and checking the answers ------------------------------------
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        """The list of sections gives way when the form itself would not fit (150 % on a laptop):
+        the form never scrolls sideways; Check your answers still lists every section."""
+        super().resizeEvent(event)
+        needed = (self.sections_panel.maximumWidth() + self.scroll.widget().minimumSizeHint().width()
+                  + self.scroll.verticalScrollBar().sizeHint().width() + 8)
+        wanted = event.size().width() >= needed
+        if self.sections_panel.isVisibleTo(self) != wanted:
+            self.sections_panel.setVisible(wanted)
 
     def _sections_panel(self) -> QtWidgets.QWidget:
         panel = QtWidgets.QWidget()
