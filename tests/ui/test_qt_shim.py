@@ -31,18 +31,23 @@ def test_emitting_from_python_leaves_the_bools_alone():
 
 def test_many_background_tasks_do_not_wear_the_interpreter_down(qtbot):
     """Each task reports by a signal from a worker thread: a day's work is thousands of them."""
-    gc.disable()  # other tests' garbage holding True must not be collected in the middle
-    try:
-        before = sys.getrefcount(True)
-        done = []
-        for n in range(300):
-            run_in_background(lambda n=n: n, done.append, lambda exc: done.append(exc))
-        qtbot.waitUntil(lambda: len(done) == 300, timeout=20_000)
-        after = sys.getrefcount(True)
-    finally:
-        gc.enable()
-    assert sorted(done) == list(range(300))
-    assert after > before - 100  # with the bug: 300 lower (one per task)
+    # Other objects let go of True now and then (threads of earlier tests finishing), so the count
+    # is taken three times and the best kept: with the bug every round is 300 lower.
+    drops = []
+    for _round in range(3):
+        gc.disable()  # other tests' garbage holding True must not be collected in the middle
+        try:
+            before = sys.getrefcount(True)
+            done = []
+            for n in range(300):
+                run_in_background(lambda n=n: n, done.append, lambda exc, done=done: done.append(exc))
+            qtbot.waitUntil(lambda done=done: len(done) == 300, timeout=20_000)
+            after = sys.getrefcount(True)
+        finally:
+            gc.enable()
+        assert sorted(done) == list(range(300))
+        drops.append(before - after)
+    assert min(drops) < 100, drops  # with the bug: 300 each round (one per task)
 
 
 # ---- None returned without a reference by every void call (ui.qt, IMMORTAL_RESERVE) -----------

@@ -28,7 +28,7 @@ class _Memory(QtCore.QObject):
         self.timer = QtCore.QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(500)
-        self.timer.timeout.connect(self.save)
+        self.timer.timeout.connect(self.save_if_shown)
         header = table.horizontalHeader()
         for signal in (header.sectionResized, header.sectionMoved, header.sortIndicatorChanged):
             signal.connect(self.later)
@@ -36,6 +36,16 @@ class _Memory(QtCore.QObject):
     def later(self, *_args) -> None:
         self.pending = True
         self.timer.start()
+
+    def save_if_shown(self) -> None:
+        """The half-second save, for a table whose window is still open: a closed window's late
+        timer must not write over what another window (or another vault's session) keeps."""
+        try:
+            shown = self.table.window().isVisible()
+        except RuntimeError:  # the table is gone
+            return
+        if shown:
+            self.save()
 
     def save(self) -> None:
         self.timer.stop()
