@@ -5,6 +5,9 @@ no internal words such as "chain head"."""
 from __future__ import annotations
 
 import datetime as _dt
+import gc
+
+import pytest
 
 from app import breaches
 from app import requests as rq
@@ -14,7 +17,7 @@ from desk_helpers import make_desk, reopen_as, request_data
 from fake_session import FakeSession
 from ui.home import cards as home_cards
 from ui.home.area import HomeArea
-from ui.qt import QtWidgets
+from ui.qt import QtCore, QtWidgets
 
 
 class HomeSession(FakeSession):
@@ -143,19 +146,33 @@ class RealAreas(FakeMain):
         return True
 
 
-def _area(qtbot, cls, vault):
-    area = cls(FakeSession(vault))
-    qtbot.addWidget(area)
-    area.resize(1200, 900)
-    area.show()
-    return area
+@pytest.fixture
+def real_area():
+    """Makes real areas, and deletes them (and their garbage) before the next test: pytest-qt's
+    deferred deletion would otherwise free them inside a later test that counts references."""
+    made = []
+
+    def make(cls, vault):
+        area = cls(FakeSession(vault))
+        made.append(area)
+        area.resize(1200, 900)
+        area.show()
+        return area
+
+    yield make
+    for area in made:
+        area.close()
+        area.deleteLater()
+    QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
+    QtCore.QCoreApplication.processEvents()
+    gc.collect()
 
 
 def _card(area, title):
     return next(c for c in area.shown_cards if c.title == title)
 
 
-def test_the_dpm_home_lists_complaints_waiting_with_the_24_hour_clock_in_red(qtbot, tmp_path):
+def test_the_dpm_home_lists_complaints_waiting_with_the_24_hour_clock_in_red(qtbot, tmp_path, real_area):
     from app import complaints as cp
     from app.timeutil import LONDON
     from ui.breaches.area import DpmArea
@@ -190,7 +207,7 @@ def test_the_dpm_home_lists_complaints_waiting_with_the_24_hour_clock_in_red(qtb
         assert second.link_text() == f"{told.reference} from a data subject: outcome to decide; reply to send"
         assert "#b10e1e" not in second.label.styleSheet()
         assert done.reference not in _texts(area)
-        breaches_area = _area(qtbot, DpmArea, vault)
+        breaches_area = real_area(DpmArea, vault)
         main = RealAreas(breaches=breaches_area)
         area.window = lambda: main
         second.click()
@@ -201,7 +218,7 @@ def test_the_dpm_home_lists_complaints_waiting_with_the_24_hour_clock_in_red(qtb
         vault.close()
 
 
-def test_governance_cards_for_the_administrator_and_the_dpm(qtbot, tmp_path):
+def test_governance_cards_for_the_administrator_and_the_dpm(qtbot, tmp_path, real_area):
     from app import governance
     from ui.admin.users import UsersArea
     from ui.governance.area import GovernanceArea
@@ -231,7 +248,7 @@ def test_governance_cards_for_the_administrator_and_the_dpm(qtbot, tmp_path):
         # The lines moved out of the list under "Due" (shown only when something else is due).
         assert "OVERDUE (13.3)" not in home.due.text() and "13.4" not in home.due.text()
         assert "without approval" not in home.due.text()
-        gov, people = _area(qtbot, GovernanceArea, admin), _area(qtbot, UsersArea, admin)
+        gov, people = real_area(GovernanceArea, admin), real_area(UsersArea, admin)
         main = RealAreas(governance=gov, users=people)
         home.window = lambda: main
         next(b for b in home.card_links if b.link_text().startswith("Department for Work")).click()

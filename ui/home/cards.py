@@ -253,7 +253,7 @@ def _show_complaint(reference: str) -> Go:
 
 @card(35)
 def complaints_waiting(session):
-    """Clause 10.1: open complaints waiting on the Data Protection Manager, the 24-hour clock
+    """Clause 10.1: open complaints waiting on the Data Protection Manager, their DPM clock
     overdue first and in red; each opens the Breaches area's Complaints tab at that complaint."""
     from app import complaints as core
 
