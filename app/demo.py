@@ -402,6 +402,9 @@ def populate(vault, size: int = 200, *, seed: int | None = 1, user: str = "spoc"
         " EXISTS (SELECT 1 FROM request_subjects q JOIN subjects s ON s.id = q.subject_id"
         "  WHERE q.request_id = r.id AND s.kind != 'person') ORDER BY r.seq DESC LIMIT 5")])
     _demo_governance(vault, today)
+    _demo_complaints(vault, rng)
+    _demo_chases(vault, rng)
+    _demo_outages(vault, rng)
     if progress:
         progress(size * 2, size * 2)
     return DemoSummary(len(requests), len(subjects), len(dispatches), len(responses), len(register), len(contacts))
@@ -431,6 +434,144 @@ def _demo_governance(vault, today: _dt.date) -> None:
                           "Demo: responses arriving after their due date", raised.isoformat(),
                           dispute_due(raised, agreement).isoformat(), now))
         vault.audit("demo.governance", record_type="agreement", reason=f"{len(partners)} signatories, 1 dispute")
+
+
+def _demo_complaints(vault, rng: random.Random) -> None:
+    """Clause 10.1 (issue 22): a data subject's complaint about this desk, answered "not upheld"
+    with the reply sent, and a partner's complaint still open, its 24-hour DPM clock overdue."""
+    from app.timeutil import LONDON
+
+    now = _dt.datetime.now(_dt.timezone.utc)
+    here = vault.agency
+    partner = next(p.code for p in load_agreement().partners if p.code != here and p.section3)
+
+    def at(hours_ago: float) -> str:
+        return (now - _dt.timedelta(hours=hours_ago)).isoformat(timespec="microseconds")
+
+    request = vault.db.one("SELECT id FROM requests WHERE origin_agency = ? AND status != 'draft' ORDER BY seq DESC"
+                           " LIMIT 1", (here,))
+    year = now.astimezone(LONDON).year
+    plans = [  # (number, kind, complainant, agency, about, hours ago, how, requests, updates)
+        (1, "data-subject", "Demo: Mr A. Complainant (by letter)", "",
+         "Demo: believes his address was shared with his former employer without a reason.", 12 * 24, "letter",
+         [request["id"]] if request else [],
+         [("dpm-notified", 12 * 24 - 3, {"who": "Demo DPM"}),
+          ("outcome", 5 * 24, {"outcome": "not-upheld", "reason": "Demo: the address went only to the partner"
+                                                                   " named in the request, under its lawful basis;"
+                                                                   " the register shows no other disclosure."}),
+          ("replied", 4 * 24, {"how": "Letter", "summary": "Demo: outcome explained with the ICO's address."})]),
+        (2, "partner", "Demo: information governance lead", partner,
+         "Demo: our answer to a request was forwarded to a third partner without our consent.", 26, "email", [],
+         []),
+    ]
+    with vault.db.transaction():
+        for number, kind, who, agency, about, ago, how, requests, updates in plans:
+            cid = _uid(rng)
+            vault.db.execute(
+                "INSERT INTO complaints (id, origin_agency, reference, complainant_kind, complainant,"
+                " complainant_agency, agency, about, received_at, received_how, request_ids, subject_ids,"
+                " created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '[]', ?, 'spoc')",
+                (cid, here, f"CP-{year}-{number:04d}", kind, who, agency, here, about, at(ago), how, dumps(requests),
+                 at(ago - 1)))
+            vault.db.executemany(
+                "INSERT INTO complaint_updates (id, complaint_id, kind, at, details, recorded_at, recorded_by)"
+                " VALUES (?, ?, ?, ?, ?, ?, 'dpm')",
+                [(_uid(rng), cid, update, at(h), dumps(details), at(h)) for update, h, details in updates])
+        vault.audit("demo.complaints", record_type="complaint", reason=f"{len(plans)} complaints")
+
+
+def _demo_chases(vault, rng: random.Random) -> None:
+    """Clause 2.6 (issue 22): overdue answers chased by telephone (in the telephone log, like
+    app.exchange.desks.log_call) and by e-mail with new promised dates, and one answer overdue
+    again after its chase, so the lead officer's flag shows on the request and on Home."""
+    now = _dt.datetime.now(_dt.timezone.utc)
+    today = now.date()
+    here = vault.agency
+
+    def at(days_ago: float) -> str:
+        return (now - _dt.timedelta(days=days_ago)).isoformat(timespec="microseconds")
+
+    rows = vault.db.query(
+        "SELECT d.id, d.request_id, d.agency, d.due_date, r.reference FROM dispatches d"
+        " JOIN requests r ON r.id = d.request_id WHERE r.origin_agency = ? AND d.status IN ('sent','acknowledged')"
+        " AND d.due_date < ? AND d.sent_at < ? ORDER BY d.due_date DESC, d.seq LIMIT 3",
+        (here, today.isoformat(), at(20)))
+    plans = [  # (how, to whom, days ago, promised in days, note)
+        ("telephone", "Demo: the partner's SPOC team duty officer", 3, 5, "Demo: records search under way."),
+        ("email", "Demo: the partner's SPOC mailbox", 2, 7, "Demo: waiting on a records team."),
+        ("email", "Demo: the partner's SPOC mailbox", 12, -4, "Demo: promised within the week; nothing since."),
+    ]
+    with vault.db.transaction():
+        for row, (how, to_whom, ago, promised_in, note) in zip(rows, plans):
+            promised = (today + _dt.timedelta(days=promised_in)).isoformat()
+            call_id = None
+            if how == "telephone":
+                call_id, did = _uid(rng), _uid(rng)
+                what = (f"Chased the answer to {row['reference']}; new date promised "
+                        f"{_dt.date.fromisoformat(promised).strftime('%d/%m/%Y')}")
+                vault.db.execute(
+                    "INSERT INTO disclosures (id, kind, direction, from_agency, to_agency, at, request_id, response_id,"
+                    " subject_ids, what, lawful_bases, channel, originator, recorded_by, recorded_at)"
+                    " VALUES (?, 'onward', 'sent', ?, ?, ?, ?, NULL, '[]', ?, '[]', 'telephone', ?, 'spoc', ?)",
+                    (did, here, row["agency"], at(ago), row["request_id"], "Telephone: " + what, here, at(ago)))
+                vault.db.execute(
+                    "INSERT INTO telephone_calls (id, at, direction, caller, caller_agency, callee, callee_agency,"
+                    " via_number, identity_check, what, request_id, disclosure_id, recorded_by, recorded_at)"
+                    " VALUES (?, ?, 'given', 'spoc', ?, ?, ?, ?, ?, ?, ?, ?, 'spoc', ?)",
+                    (call_id, at(ago), here, to_whom, row["agency"], "Demo: 01632 960 000 (the partner's switchboard)",
+                     "Demo: called back through the switchboard number in the agreement's contacts.", what,
+                     row["request_id"], did, at(ago)))
+            vault.db.execute(
+                "INSERT INTO dispatch_chases (id, dispatch_id, at, how, to_whom, previous_due, promised_date, note,"
+                " package_id, call_id, recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, 'spoc')",
+                (_uid(rng), row["id"], at(ago), how, to_whom, row["due_date"], promised, note, call_id, at(ago)))
+            vault.db.execute("UPDATE dispatches SET due_date = ?, updated_at = ?, updated_by = 'spoc' WHERE id = ?",
+                             (promised, at(ago), row["id"]))
+        vault.audit("demo.chases", record_type="dispatch", reason=f"{min(len(rows), len(plans))} chases")
+
+
+def _demo_outages(vault, rng: random.Random) -> None:
+    """Clause 10.2 (issue 22): one partner's channel down now, the alternative chosen (Send uses
+    it for that partner) and every partner's signatory informed; an earlier one repaired."""
+    from app import outages
+
+    agreement = load_agreement()
+    now = _dt.datetime.now(_dt.timezone.utc)
+    here = vault.agency
+    others = [p.code for p in agreement.partners if p.code != here and p.section3]
+    if len(others) < 2:
+        return
+
+    def at(hours_ago: float) -> str:
+        return (now - _dt.timedelta(hours=hours_ago)).isoformat(timespec="microseconds")
+
+    names = {r["partner"]: f"{r['name']}, {r['position']}" for r in vault.db.query(
+        "SELECT partner, name, position FROM signatories")}
+    plans = [  # (partner, down hours ago, what, fallback note, repaired hours ago, repair note)
+        (others[-1], 20, "Demo: the partner's secure e-mail gateway is rejecting every message.",
+         "Demo: answers by telephone to the SPOC named in the contacts until the gateway is back.", None, None),
+        (others[0], 40 * 24, "Demo: the partner's secure file transfer site was offline for maintenance.",
+         "Demo: the secure e-mail gateway instead.", 38 * 24,
+         "Demo: site back; a test package was received and acknowledged."),
+    ]
+    with vault.db.transaction():
+        for partner, down, what, note, repaired, repair_note in plans:
+            channels = outages.channels(partner)
+            fallback = next((c for c in channels[1:]), outages.TELEPHONE) if repaired else outages.TELEPHONE
+            oid = _uid(rng)
+            vault.db.execute(
+                "INSERT INTO channel_outages (id, partner, channel, down_at, what, fallback, fallback_note, breach_id,"
+                " recorded_at, recorded_by, repaired_at, repair_note, repaired_by)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, 'spoc', ?, ?, ?)",
+                (oid, partner, channels[0], at(down), what, fallback, note, at(down - 0.5),
+                 at(repaired) if repaired else None, repair_note, "spoc" if repaired else None))
+            vault.db.executemany(
+                "INSERT INTO outage_notices (id, outage_id, partner, signatory, how, at, recorded_at, recorded_by)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, 'spoc')",
+                [(_uid(rng), oid, p.code, names.get(p.code, "Demo signatory, Director"),
+                  "Demo: e-mail to the signatory, copied to their SPOC", at(down - 1 - n / 10), at(down - 1 - n / 10))
+                 for n, p in enumerate(agreement.partners)])
+        vault.audit("demo.outages", record_type="outage", reason=f"{len(plans)} equipment malfunctions")
 
 
 def _load(vault, db, json, steps, links, counters, here, size, n_requests, progress) -> None:

@@ -168,3 +168,60 @@ def test_demo_has_cases_with_stages_requests_meetings_referrals_and_links(tmp_pa
         assert agenda and all(r["case_id"] for r in agenda)
     finally:
         spoc.close()
+
+
+def test_demo_has_complaints_chases_and_an_equipment_malfunction(tmp_path):
+    """The areas of issue 22 are populated: complaints (10.1), chases (2.6), outages (10.2)."""
+    from app import chasing, complaints as cp, outages
+    from app.exchange import desks
+
+    vault = make_desk(tmp_path / "demo.vault", role="admin")
+    demo.populate(vault, 60, seed=5)
+    assert vault.verify().ok
+    dpm = reopen_as(vault, "dora", "dpm")
+    try:
+        listed = {c.complainant_kind: c for c in cp.list_complaints(dpm, status=None)}
+        assert set(listed) == {"data-subject", "partner"}
+        answered, waiting = listed["data-subject"], listed["partner"]
+        assert answered.state.status == "answered" and answered.state.outcome == "not-upheld"
+        assert answered.state.replied_at and not answered.is_overdue()
+        assert waiting.state.status == "open" and waiting.state.dpm_notified_at is None and waiting.is_overdue()
+        assert waiting.complainant_agency and waiting.complainant_agency != vault.agency
+    finally:
+        dpm.close()
+    spoc = reopen_as(vault, "bob", "spoc")
+    try:
+        chases = spoc.db.query("SELECT dispatch_id, how, promised_date, call_id FROM dispatch_chases ORDER BY seq")
+        assert [c["how"] for c in chases] == ["telephone", "email", "email"]
+        call = [c for c in desks.calls(spoc) if c["id"] == chases[0]["call_id"]]
+        assert call and "Chased the answer" in call[0]["what"]  # the chase is in the telephone log
+        for c in chases:  # each dispatch's due date is the date promised at its chase
+            assert spoc.db.scalar("SELECT due_date FROM dispatches WHERE id = ?", (c["dispatch_id"],)) == \
+                c["promised_date"]
+        flags = chasing.flagged(spoc)
+        assert [f.dispatch_id for f in flags] == [chases[2]["dispatch_id"]] and flags[0].days_overdue == 4
+        listed = outages.list_outages(spoc)
+        down = [o for o in listed if o.open]
+        assert len(listed) == 2 and len(down) == 1
+        assert outages.channel_for(spoc, down[0].partner) == (down[0].fallback, down[0])
+        assert down[0].fallback != down[0].channel
+        assert all(not outages.missing_notices(o) for o in listed)  # every signatory informed
+        repaired = next(o for o in listed if not o.open)
+        assert repaired.repaired_at > repaired.down_at and repaired.repair_note
+    finally:
+        spoc.close()
+
+
+def test_demo_is_the_same_for_a_seed(tmp_path):
+    def contents(name):
+        vault = make_desk(tmp_path / name, role="admin")
+        demo.populate(vault, 40, seed=9)
+        rows = (vault.db.query("SELECT reference, complainant_kind, about FROM complaints ORDER BY seq"),
+                vault.db.query("SELECT dispatch_id, how, promised_date FROM dispatch_chases ORDER BY seq"),
+                vault.db.query("SELECT partner, channel, fallback FROM channel_outages ORDER BY seq"))
+        out = [[tuple(r) for r in part] for part in rows]
+        vault.close()
+        return out
+
+    first = contents("a.vault")
+    assert first == contents("b.vault") and all(first)

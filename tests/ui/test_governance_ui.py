@@ -86,13 +86,18 @@ def test_record_a_signatory_and_a_dispute_past_its_clock(qtbot, admin):
 
 def test_the_home_screen_shows_overdue_reviews_and_disputes(qtbot, admin):
     from ui.home.area import _due_lines
+    from ui.home.cards import cards
 
     governance.set_signatory(admin, "DWP", {"name": "A", "position": "B", "signed_on": "2024-01-10"})
     governance.raise_dispute(admin, {"partner": "HMRC", "raised_by": "us", "about": "x",
                                      "raised_on": (dt.date.today() - dt.timedelta(days=11)).isoformat()})
-    text = "\n".join(_due_lines(FakeSession(admin)))
-    assert "Agreement review OVERDUE (13.4): Department for Work and Pensions" in text
-    assert "Dispute DSP-" in text and "OVERDUE (13.3)" in text
+    session = FakeSession(admin)
+    session.user = admin.user
+    shown = {c.title: [link.text for link in c.links] for c in cards(session)}
+    assert shown["Agreement reviews overdue (clause 13.4)"][0].startswith("Department for Work and Pensions: signed")
+    assert shown["Disputes past their clock (clause 13.3)"][0].startswith("DSP-")
+    assert "OVERDUE" in shown["Disputes past their clock (clause 13.3)"][0]
+    assert not any("13.3" in line or "13.4" in line for line in _due_lines(session))  # cards now, not lines
 
 
 def test_users_screen_records_approval_and_training(qtbot, tmp_path):

@@ -5,6 +5,9 @@ no internal words such as "chain head"."""
 from __future__ import annotations
 
 import datetime as _dt
+import gc
+
+import pytest
 
 from app import breaches
 from app import requests as rq
@@ -14,7 +17,7 @@ from desk_helpers import make_desk, reopen_as, request_data
 from fake_session import FakeSession
 from ui.home import cards as home_cards
 from ui.home.area import HomeArea
-from ui.qt import QtWidgets
+from ui.qt import QtCore, QtWidgets
 
 
 class HomeSession(FakeSession):
@@ -127,3 +130,143 @@ def test_adding_a_card_is_one_small_function(qtbot, tmp_path):
             home_cards._MAKERS[:] = [m for m in home_cards._MAKERS if m[2] is not corrections_to_make]
     finally:
         vault.close()
+
+
+class RealAreas(FakeMain):
+    """The main window with real areas: a link shows one and acts on it (as show_area refreshes)."""
+
+    def __init__(self, **areas):
+        super().__init__()
+        self.areas.update(areas)
+
+    def show_area(self, key):
+        self.shown.append(key)
+        if key in self.areas and hasattr(self.areas[key], "refresh"):
+            self.areas[key].refresh()
+        return True
+
+
+@pytest.fixture
+def real_area():
+    """Makes real areas, and deletes them (and their garbage) before the next test: pytest-qt's
+    deferred deletion would otherwise free them inside a later test that counts references."""
+    made = []
+
+    def make(cls, vault):
+        area = cls(FakeSession(vault))
+        made.append(area)
+        area.resize(1200, 900)
+        area.show()
+        return area
+
+    yield make
+    for area in made:
+        area.close()
+        area.deleteLater()
+    QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
+    QtCore.QCoreApplication.processEvents()
+    gc.collect()
+
+
+def _card(area, title):
+    return next(c for c in area.shown_cards if c.title == title)
+
+
+def test_the_dpm_home_lists_complaints_waiting_with_the_24_hour_clock_in_red(qtbot, tmp_path, real_area):
+    from app import complaints as cp
+    from app.timeutil import LONDON
+    from ui.breaches.area import DpmArea
+
+    def local(hours_ago):
+        return (_dt.datetime.now(_dt.timezone.utc) - _dt.timedelta(hours=hours_ago)).astimezone(LONDON) \
+            .strftime("%d/%m/%Y %H:%M")
+
+    vault = make_desk(tmp_path / "desk.vault")
+    late = cp.create_complaint(vault, {"complainant_kind": "partner", "complainant": "<b>IG lead</b> & co",
+                                       "complainant_agency": "HMRC", "agency": "DCON", "about": "Forwarded",
+                                       "received_at": local(30), "received_how": "email"})
+    told = cp.create_complaint(vault, {"complainant_kind": "data-subject", "complainant": "Mr A", "agency": "DCON",
+                                       "about": "Address shared", "received_at": local(50), "received_how": "letter"})
+    done = cp.create_complaint(vault, {"complainant_kind": "staff", "complainant": "PC B", "agency": "DCON",
+                                       "about": "A file read", "received_at": local(60), "received_how": "in-person"})
+    vault = reopen_as(vault, "dora", "dpm")
+    try:
+        cp.add_update(vault, told.reference, "dpm-notified", {"who": "Dora"})
+        cp.add_update(vault, done.reference, "dpm-notified", {"who": "Dora"})
+        cp.add_update(vault, done.reference, "outcome", {"outcome": "upheld", "reason": "Yes"})
+        cp.add_update(vault, done.reference, "replied", {"how": "Letter"})
+        area, _ = _home(qtbot, vault)
+        card = _card(area, "Complaints waiting for the DPM (clause 10.1)")
+        assert [link.urgent for link in card.links] == [True, False]  # overdue first; the answered one is gone
+        clock = cp.get_complaint(vault, late.reference, audit=False).dpm_clock()
+        first = next(b for b in area.card_links if b.link_text().startswith(late.reference))
+        assert first.link_text() == (f"{late.reference} from a partner agency (HM Revenue & Customs): "
+                                     f"tell the DPM: OVERDUE by 6 hours (was due {london_display(clock.deadline)})")
+        assert "#b10e1e" in first.label.styleSheet() and "font-weight: bold" in first.label.styleSheet()
+        second = next(b for b in area.card_links if b.link_text().startswith(told.reference))
+        assert second.link_text() == f"{told.reference} from a data subject: outcome to decide; reply to send"
+        assert "#b10e1e" not in second.label.styleSheet()
+        assert done.reference not in _texts(area)
+        breaches_area = real_area(DpmArea, vault)
+        main = RealAreas(breaches=breaches_area)
+        area.window = lambda: main
+        second.click()
+        assert main.shown == ["breaches"]
+        assert breaches_area.tabs.currentWidget() is breaches_area.complaints
+        assert breaches_area.complaints.current.reference == told.reference
+    finally:
+        vault.close()
+
+
+def test_governance_cards_for_the_administrator_and_the_dpm(qtbot, tmp_path, real_area):
+    from app import governance
+    from ui.admin.users import UsersArea
+    from ui.governance.area import GovernanceArea
+    from ui.kit.formatting import uk_date
+
+    vault = make_desk(tmp_path / "desk.vault", role="spoc")  # bob: a casework user, no approval recorded
+    admin = current = reopen_as(vault, "alice")
+    try:
+        governance.set_signatory(admin, "DWP", {"name": "A", "position": "B", "signed_on": "2024-01-10"})
+        dispute = governance.raise_dispute(admin, {
+            "partner": "HMRC", "raised_by": "us", "about": "x",
+            "raised_on": (_dt.date.today() - _dt.timedelta(days=11)).isoformat()})
+        home, _ = _home(qtbot, admin)
+        titles = [c.title for c in home.shown_cards]
+        assert titles[-3:] == ["Agreement reviews overdue (clause 13.4)", "Disputes past their clock (clause 13.3)",
+                               "Users without approval or in-date training (clauses 3.1, 6.4)"]
+        review = _card(home, titles[-3]).links
+        assert [(link.text, link.urgent) for link in review] == [
+            ("Department for Work and Pensions: signed 10/01/2024, review was due "
+             f"{uk_date(next(s for s in governance.signatories(admin) if s.partner == 'DWP').review_due)}: OVERDUE", True)]
+        disputes = _card(home, titles[-2]).links
+        assert len(disputes) == 1 and disputes[0].urgent
+        assert disputes[0].text.startswith(f"{dispute.reference} with HM Revenue & Customs: OVERDUE, was due ")
+        users = _card(home, titles[-1]).links
+        assert [(link.text, link.urgent) for link in users] == [("bob: no approval recorded, no training recorded",
+                                                                 False)]
+        # The lines moved out of the list under "Due" (shown only when something else is due).
+        assert "OVERDUE (13.3)" not in home.due.text() and "13.4" not in home.due.text()
+        assert "without approval" not in home.due.text()
+        gov, people = real_area(GovernanceArea, admin), real_area(UsersArea, admin)
+        main = RealAreas(governance=gov, users=people)
+        home.window = lambda: main
+        next(b for b in home.card_links if b.link_text().startswith("Department for Work")).click()
+        next(b for b in home.card_links if b.link_text().startswith(dispute.reference)).click()
+        assert main.shown == ["governance", "governance"]
+        assert gov.selected_dispute().reference == dispute.reference
+        next(b for b in home.card_links if b.link_text().startswith("bob:")).click()
+        assert main.shown[-1] == "users" and people.selected_user().name == "bob"
+        # The DPM sees the same three cards; users are managed by the administrator, so not a link there.
+        current = reopen_as(admin, "dora", "dpm")
+        home, _ = _home(qtbot, current)
+        assert [c.title for c in home.shown_cards][-3:] == titles[-3:]
+        assert _card(home, titles[-1]).links[0].go is None
+        line = next(w for w in home.findChildren(QtWidgets.QLabel) if w.text().startswith("bob:"))
+        assert "#1d70b8" not in line.styleSheet()  # plain words, not in the blue of a link
+        assert not any(b.link_text().startswith("bob:") for b in home.card_links)
+        current = reopen_as(current, "bob")
+        home, _ = _home(qtbot, current)
+        assert not set(titles[-3:]) & {c.title for c in home.shown_cards}  # not the SPOC's work
+    finally:
+        current.close()

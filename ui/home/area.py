@@ -180,8 +180,8 @@ class HomeArea(Area):
     def _link(self, link: Link) -> QtWidgets.QWidget:
         colour = "#b10e1e" if link.urgent else "#1d70b8"
         if link.go is None:
-            label = plain_label(link.text)
-            label.setStyleSheet(f"color: {colour};" + (" font-weight: bold;" if link.urgent else ""))
+            label = plain_label(link.text)  # not a link: not in the links' blue, which would invite a click
+            label.setStyleSheet(f"color: {colour}; font-weight: bold;" if link.urgent else "")
             return label
         button = LinkButton(link.text, colour, link.urgent)
         button.clicked.connect(lambda _c=False, go=link.go: self.follow(go))
@@ -247,18 +247,6 @@ def _due_lines(session) -> list[str]:
         from app.retention import due_count
 
         lines.append(f"Retention: {due_count(vault)} retained records due for review (clause 8.1)")
-    if session.can("disputes.manage"):   # the administrator and the DPM (issue 20: 13.3, 13.4, 3.1, 6.4)
-        from app.governance import lapsed_training, overdue_disputes, overdue_reviews
-
-        for s in overdue_reviews(vault):
-            lines.append(f"Agreement review OVERDUE (13.4): {s.partner_name}, signed {uk_date(s.signed_on)}, "
-                         f"review was due {uk_date(s.review_due)}")
-        for d in overdue_disputes(vault):
-            lines.append(f"Dispute {d.reference} with {d.partner_name} OVERDUE (13.3): due {uk_date(d.due_on)}")
-        lapsed = lapsed_training(vault)
-        if lapsed:
-            lines.append(f"Casework users without approval or in-date training (3.1, 6.4): "
-                         f"{', '.join(u.user_name for u in lapsed)}")
     if session.can("accounts.acknowledge"):   # the Data Protection Manager
         from app.exchange.packages import unencrypted_exports
 

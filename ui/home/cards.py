@@ -242,3 +242,110 @@ def consents_waiting(session):
         links.append(Link(f"{plural(found['awaiting_answer'], 'consent request')} of this desk awaiting the "
                           "partner's answer", open_area("consents")))
     return Card("Consents", links) if links else None
+
+
+def _show_complaint(reference: str) -> Go:
+    def choose(area) -> None:
+        area.tabs.setCurrentWidget(area.complaints)
+        area.complaints.select(reference)
+    return open_area("breaches", choose)
+
+
+@card(35)
+def complaints_waiting(session):
+    """Clause 10.1: open complaints waiting on the Data Protection Manager, their DPM clock
+    overdue first and in red; each opens the Breaches area's Complaints tab at that complaint."""
+    from app import complaints as core
+
+    if not session.can("breaches.read"):
+        return None
+    waiting = core.list_complaints(session.vault, status="open", audit=False)  # overdue first, then nearest
+    links = []
+    for complaint in waiting[:SHOWN]:
+        clock, state = complaint.dpm_clock(), complaint.state
+        who = core.FROM_TITLES.get(complaint.complainant_kind, complaint.complainant_kind).lower()
+        if complaint.complainant_agency:
+            who += f" ({agency_name(complaint.complainant_agency)})"
+        if clock.open:
+            todo = f"tell the DPM: {clock.text()}"
+        else:
+            todo = "; ".join(words for words, missing in (("outcome to decide", not state.outcome),
+                                                          ("reply to send", not state.replied_at)) if missing)
+        links.append(Link(f"{complaint.reference} from {who}: {todo}", _show_complaint(complaint.reference),
+                          clock.overdue))
+    more = Link(f"See all {plural(len(waiting), 'open complaint')}",
+                open_area("breaches", lambda area: area.tabs.setCurrentWidget(area.complaints))) \
+        if len(waiting) > SHOWN else None
+    return Card("Complaints waiting for the DPM (clause 10.1)", links, "No complaint is open.", more)
+
+
+def _select_dispute(reference: str) -> Go:
+    def choose(area) -> None:
+        for row, dispute in enumerate(area.disputes):
+            if dispute.reference == reference:
+                area.dispute_table.selectRow(row)
+                return
+    return open_area("governance", choose)
+
+
+@card(70)
+def agreement_reviews_overdue(session):
+    """Clause 13.4: partners whose review of the agreement is overdue (administrator and DPM)."""
+    from app.governance import overdue_reviews
+
+    if not session.can("disputes.manage"):
+        return None
+    late = overdue_reviews(session.vault)
+    links = [Link(f"{s.partner_name}: signed {uk_date(s.signed_on)}, review was due {uk_date(s.review_due)}: "
+                  "OVERDUE", open_area("governance"), True) for s in late[:SHOWN]]
+    more = Link(f"See all {plural(len(late), 'review')} overdue", open_area("governance")) \
+        if len(late) > SHOWN else None
+    return Card("Agreement reviews overdue (clause 13.4)", links, more=more) if links else None
+
+
+@card(72)
+def disputes_past_their_clock(session):
+    """Clause 13.3: open disputes past the time partners have to resolve them."""
+    from app.governance import overdue_disputes
+
+    if not session.can("disputes.manage"):
+        return None
+    late = overdue_disputes(session.vault)
+    links = [Link(f"{d.reference} with {d.partner_name}: OVERDUE, was due {uk_date(d.due_on)}",
+                  _select_dispute(d.reference), True) for d in late[:SHOWN]]
+    more = Link(f"See all {plural(len(late), 'dispute')} past their clock", open_area("governance")) \
+        if len(late) > SHOWN else None
+    return Card("Disputes past their clock (clause 13.3)", links, more=more) if links else None
+
+
+def _select_user(name: str) -> Go:
+    return open_area("users", lambda area: area.select_user(name))
+
+
+@card(74)
+def users_without_approval_or_training(session):
+    """Clauses 3.1 and 6.4: active casework users without a recorded approval or with training
+    missing or lapsed. The administrator's lines open the user in Users, where both are recorded;
+    the DPM sees the same lines (the DPM does not manage users, so they are not links)."""
+    from app.governance import lapsed_training
+    from app.records import today_london
+
+    if not session.can("disputes.manage"):
+        return None
+    today = today_london()
+    lapsed = lapsed_training(session.vault, today)
+    links = []
+    for s in lapsed[:SHOWN]:
+        why = []
+        if not s.approved:
+            why.append("no approval recorded")
+        if not s.trained_on:
+            why.append("no training recorded")
+        elif s.training_lapsed(today):
+            why.append(f"training lapsed {uk_date(s.renewal_due)}")
+        links.append(Link(f"{s.user_name}: {', '.join(why)}",
+                          _select_user(s.user_name) if session.can("users.manage") else None))
+    more = Link(f"See all {plural(len(lapsed), 'user')} in Users", open_area("users")) \
+        if len(lapsed) > SHOWN and session.can("users.manage") else None
+    return Card("Users without approval or in-date training (clauses 3.1, 6.4)", links, more=more) \
+        if links else None
