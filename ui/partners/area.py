@@ -16,9 +16,10 @@ from ui.partners.desks import PartnerDeskSection, ThisDeskDialog
 from ui.qt import QtWidgets, Qt, Signal
 from ui.kit.keys import primary_button
 from ui.kit.dialogs import error_text, question_box
+from ui.kit.guard import ask_discard, input_snapshot, open_question
 from ui.kit.fields import LineBox
 from ui.kit.formatting import channel_name, uk_time
-from ui.kit.widgets import Area, bold_label, ErrorSummary, FieldRow, frameless_scroll, heading, hint_label, plain_label
+from ui.kit.widgets import Area, announce, bold_label, ErrorSummary, FieldRow, frameless_scroll, heading, hint_label, plain_label
 
 CONTACT_COLUMNS = ("Name", "Team", "Role", "E-mail", "Telephone", "Channel", "Check")
 FORM_LABELS = {
@@ -46,6 +47,7 @@ class ContactForm(QtWidgets.QFrame):
         self.session = session
         self.partner = ""
         self.contact = None
+        self._baseline: tuple | None = None
         self.setObjectName("contactForm")
         self.setStyleSheet("QFrame#contactForm { border: 1px solid #b1b4b6; }")
         layout = QtWidgets.QVBoxLayout(self)
@@ -129,7 +131,22 @@ class ContactForm(QtWidgets.QFrame):
             row.set_error(None)
         self.check_email()
         self.show()
+        self._baseline = input_snapshot(self)
         self.name.setFocus()
+
+    def has_unsaved_changes(self) -> bool:
+        """Typed into since the form opened (ui/kit/guard.py)."""
+        return not self.isHidden() and self._baseline is not None and input_snapshot(self) != self._baseline
+
+    def discard_changes(self) -> None:
+        self._baseline = None
+        self.hide()
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if event.key() == Qt.Key.Key_Escape:   # Escape is Cancel, which asks first
+            self.cancel()
+            return
+        super().keyPressEvent(event)
 
     def data(self) -> dict:
         return {"partner": self.partner, "sub_service": self.sub_service.currentData() or "",
@@ -181,13 +198,21 @@ class ContactForm(QtWidgets.QFrame):
         except SpocError as exc:
             self.show_problems([("", error_text(exc, "The contact was not saved."))])
             return None
+        self._baseline = None
         self.hide()
         self.saved.emit(saved)
         return saved
 
     def cancel(self) -> None:
-        self.hide()
-        self.cancelled.emit()
+        """Cancel (and Escape): asks "Discard changes?" when something was typed."""
+        if open_question(self) is not None:
+            return
+
+        def close() -> None:
+            self.discard_changes()
+            self.cancelled.emit()
+
+        ask_discard(self, self.has_unsaved_changes, close)
 
 
 class PartnersArea(Area):
@@ -439,6 +464,14 @@ class PartnersArea(Area):
                 return
         raise KeyError(name)
 
+    # ---- unsaved work (ui/kit/guard.py) ----------------------------------------------------
+
+    def has_unsaved_changes(self) -> bool:
+        return self.form.has_unsaved_changes()
+
+    def discard_changes(self) -> None:
+        self.form.discard_changes()
+
     # ---- actions ---------------------------------------------------------------------------
 
     def add_contact(self) -> None:
@@ -460,7 +493,7 @@ class PartnersArea(Area):
         text = f"Saved {contact.name}."
         if warning:
             text += f"\nWarning: {warning}"
-        self.status.setText(text)
+        announce(self.status, text)   # focus on what happened, not the partner list
 
     def deactivate_selected(self):
         contact = self.selected_contact()
@@ -483,4 +516,4 @@ class PartnersArea(Area):
             self.status.setText(error_text(exc, "The contact was not deactivated."))
             return
         self.refresh()
-        self.status.setText(f"{contact.name} is no longer an active contact.")
+        announce(self.status, f"{contact.name} is no longer an active contact.")

@@ -27,6 +27,7 @@ from app.responses import LABELS as RESPONSE_LABELS
 from app.responses import collation, explain_lawful_basis
 from app.subjects import ROLES as SUBJECT_ROLES
 from app.timeutil import utc_now_iso
+from ui.kit.guard import GuardedDialog
 from ui.qt import QtGui, QtWidgets, Qt, Signal
 from ui.kit.dialogs import error_text
 from ui.kit.fields import DateField
@@ -160,7 +161,7 @@ class SendDialog(QtWidgets.QDialog):
         self.send_button.setEnabled(count > 0)
 
 
-class DueDateDialog(QtWidgets.QDialog):
+class DueDateDialog(GuardedDialog, QtWidgets.QDialog):
     changed = Signal(object)
 
     def __init__(self, vault, dispatch, parent: QtWidgets.QWidget | None = None):
@@ -202,7 +203,7 @@ class DueDateDialog(QtWidgets.QDialog):
         self.accept()
 
 
-class CloseRequestDialog(QtWidgets.QDialog):
+class CloseRequestDialog(GuardedDialog, QtWidgets.QDialog):
     """Close a request: says what closing means, and asks why from a fixed list."""
 
     closed = Signal(object)
