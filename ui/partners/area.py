@@ -142,12 +142,6 @@ class ContactForm(QtWidgets.QFrame):
         self._baseline = None
         self.hide()
 
-    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        if event.key() == Qt.Key.Key_Escape:   # Escape is Cancel, which asks first
-            self.cancel()
-            return
-        super().keyPressEvent(event)
-
     def data(self) -> dict:
         return {"partner": self.partner, "sub_service": self.sub_service.currentData() or "",
                 "team": self.team.value(), "name": self.name.value(), "role": self.role.value(),
@@ -471,6 +465,13 @@ class PartnersArea(Area):
 
     def discard_changes(self) -> None:
         self.form.discard_changes()
+
+    def go_back(self) -> bool:
+        """Alt+Left and Escape leave an open contact form as Cancel does (asking first)."""
+        if self.form.isHidden():
+            return False
+        self.form.cancel()
+        return True
 
     # ---- actions ---------------------------------------------------------------------------
 
