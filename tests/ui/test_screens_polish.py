@@ -354,3 +354,55 @@ def test_escape_and_alt_left_go_back_from_a_request_and_from_search_results(qtbo
     QTest.keyClick(area.search_box, Qt.Key.Key_Escape)
     assert area.back_to_all.isHidden() and area.search_box.text() == ""
     assert not area.go_back()   # nothing further back on the list
+
+
+# ---- fitting at 150 %: the breach log, the send dialog, the consent dialogs -----------------------
+
+
+def test_the_breach_log_fits_a_narrow_window_without_sideways_scrolling(qtbot, tmp_path):
+    import random
+
+    from app import demo
+    from ui.breaches.area import DpmArea
+
+    vault = make_desk(tmp_path / "dpm.vault", "DCON", "dpm")
+    demo._demo_breaches(vault, random.Random(7), None)
+    area = DpmArea(FakeSession(vault))
+    qtbot.addWidget(area)
+    area.resize(760, 700)   # a 1600-pixel screen at 150 %, less the navigation
+    area.show()
+    area.refresh()
+    qtbot.waitUntil(lambda: area.model.rowCount() > 0, timeout=10_000)
+    area.fit_columns()
+    table = area.table
+    used = sum(table.columnWidth(c) for c in range(table.model().columnCount()))
+    assert used <= table.viewport().width() + 1 and table.horizontalScrollBar().maximum() == 0
+    assert area.minimumSizeHint().width() <= 760
+    assert table.model().headerData(3, Qt.Orientation.Horizontal) == "Aware"
+    table.horizontalHeader().resizeSection(1, 300)   # the user's own width stays
+    area.resize(900, 700)
+    QtWidgets.QApplication.processEvents()
+    assert table.columnWidth(1) == 300
+    QtCore.QThreadPool.globalInstance().waitForDone(30_000)
+    vault.close()
+
+
+def test_the_send_dialog_opens_wide_enough_for_its_agency_lines(qtbot, desk):
+    from ui.requests.view import SendDialog
+
+    vault = desk["vault"]
+    rq.add_agencies(vault, desk["request"].id, ["GLAA", "DCC/CSIS"])
+    dialog = SendDialog(rq.get_request(vault, desk["request"].id), vault)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    QtWidgets.QApplication.processEvents()
+    widest = max(box.sizeHint().width() for box in dialog.checks.values())
+    assert dialog.width() >= widest and dialog.height() >= dialog.layout().totalHeightForWidth(dialog.width())
+
+
+def test_consent_choices_do_not_set_the_dialogs_width():
+    from ui.consent.dialogs import _partner_box, _purpose_box, purpose_ids
+
+    for box in (_partner_box(()), _purpose_box(purpose_ids()[0])):
+        assert box.minimumSizeHint().width() < 450
+        assert all(box.itemData(i, Qt.ItemDataRole.ToolTipRole) == box.itemText(i) for i in range(box.count()))
