@@ -191,6 +191,48 @@ def test_escape_in_any_guarded_dialog_with_typing_asks_and_keeps_the_work(qtbot,
         dialog.reject()
 
 
+def _outage_dialog(qtbot, d):
+    from ui.partners.outage import OutageSection
+
+    section = OutageSection(FakeSession(d["vault"]))
+    qtbot.addWidget(section)
+    section.show_partner("DWP")
+    dialog = section.record_down()
+    dialog.show()
+    return dialog
+
+
+def _sar_dialog(qtbot, d):
+    from ui.subject_access.area import SubjectAccessArea
+
+    area = SubjectAccessArea(FakeSession(d["vault"]))
+    qtbot.addWidget(area)
+    area.log_request()
+    return area.dialog
+
+
+def _correct_dialog(qtbot, d):
+    from ui.kit.correction_flag import correct_dialog
+
+    dialog = correct_dialog(None, FakeSession(d["vault"]), "request", d["request"].id)
+    qtbot.addWidget(dialog)
+    dialog.open()
+    return dialog
+
+
+@pytest.mark.parametrize("opener", [_outage_dialog, _sar_dialog, _correct_dialog], ids=["outage", "sar", "correct"])
+def test_the_areas_form_dialogs_ask_too(qtbot, desk, opener):
+    dialog = opener(qtbot, desk)
+    qtbot.waitExposed(dialog)
+    field = _type_into(dialog)
+    QTest.keyClick(field, Qt.Key.Key_Escape)
+    QTest.keyClick(question(dialog), Qt.Key.Key_Escape)   # Keep editing
+    assert dialog.isVisible()
+    dialog.close()
+    question(dialog).discard_button.click()
+    assert not dialog.isVisible()
+
+
 @pytest.mark.parametrize("how", ["cancel", "escape", "close"])
 def test_a_typed_new_case_asks_and_discard_closes_it(qtbot, desk, how):
     dialog = _new_case(desk)
