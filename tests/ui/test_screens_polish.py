@@ -448,3 +448,34 @@ def test_consent_choices_do_not_set_the_dialogs_width():
     for box in (_partner_box(()), _purpose_box(purpose_ids()[0])):
         assert box.minimumSizeHint().width() < 450
         assert all(box.itemData(i, Qt.ItemDataRole.ToolTipRole) == box.itemText(i) for i in range(box.count()))
+
+
+def test_typing_under_one_case_asks_before_another_case_opens(qtbot, desk):
+    from ui.cases.area import CasesArea
+
+    vault = desk["vault"]
+    other = cs.create_case(vault, {"source": "agency-duties", "lead_agency": "DCON", "title": "Nail bar"})
+    area = CasesArea(FakeSession(vault))
+    qtbot.addWidget(area)
+    area.resize(1300, 900)
+    area.show()
+    area.refresh()
+    area.select(desk["case"].id)
+    assert area.current.id == desk["case"].id and not area.has_unsaved_changes()
+    reason = area.stage_form.inputs["reason"]
+    reason.set_value(TYPED)
+    assert area.has_unsaved_changes()
+    area.select(other.id)
+    box = question(area)
+    QTest.keyClick(box, Qt.Key.Key_Return)   # Keep editing: still the first case, the reason kept
+    assert area.current.id == desk["case"].id and reason.value() == TYPED
+    assert selected_case(area) == desk["case"].id
+    area.select(other.id)
+    question(area).discard_button.click()
+    assert area.current.id == other.id and reason.value() == "" and not area.has_unsaved_changes()
+
+
+def selected_case(area):
+    from ui.kit.forms import selected_key
+
+    return selected_key(area.table)

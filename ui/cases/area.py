@@ -15,7 +15,7 @@ from app import cases as core, links as lk
 from app.agreement import load_agreement
 from app.errors import SpocError
 from app.records import Invalid
-from ui.kit.guard import GuardedDialog
+from ui.kit.guard import GuardedDialog, ask_discard, open_question
 from ui.kit.dialogs import error_text
 from ui.kit.fields import CheckList, DateField, LineBox, TextBox
 from ui.kit.formatting import uk_time
@@ -394,10 +394,53 @@ class CasesArea(Area):
 
     def _chosen(self) -> None:
         case_id = selected_key(self.table)
-        if case_id and (self.current is None or case_id != self.current.id):
+        if not case_id:
+            return
+        if self.current is not None and case_id != self.current.id and self.has_unsaved_changes():
+            # Typing under one case must never carry over to, or be lost by opening, another.
+            if open_question(self) is not None:
+                return
+            previous = self.current.id
+
+            def go() -> None:
+                self.discard_changes()
+                self.notice.hide()
+                self.load(case_id)
+
+            def keep() -> None:
+                self.table.blockSignals(True)
+                try:
+                    self.select(previous)
+                finally:
+                    self.table.blockSignals(False)
+
+            ask_discard(self, True, go, keep)
+            return
+        if self.current is None or case_id != self.current.id:
             self.notice.hide()   # a confirmation belongs to the case it was about
-        if case_id:
-            self.load(case_id)
+        self.load(case_id)
+
+    # ---- unsaved work (ui/kit/guard.py) ----------------------------------------------------
+
+    def _case_forms(self) -> list[Form]:
+        return [f for f in (getattr(self, n, None) for n in ("stage_form", "close_form", "reopen_form", "request_form",
+                                                              "agenda_form", "referral_form", "outcome_form"))
+                if f is not None]
+
+    def has_unsaved_changes(self) -> bool:
+        """Anything typed into the case page's forms (a stage move's why, a referral, ...)."""
+        for form in self._case_forms():
+            for field in form.inputs.values():
+                if isinstance(field, QtWidgets.QLineEdit) and not isinstance(field, DateField) \
+                        and field.text().strip():
+                    return True
+                if isinstance(field, QtWidgets.QPlainTextEdit) and field.toPlainText().strip():
+                    return True
+        return False
+
+    def discard_changes(self) -> None:
+        for form in self._case_forms():
+            form.clear()
 
     def select(self, case_id: str) -> None:
         for row in range(self.table.rowCount()):
