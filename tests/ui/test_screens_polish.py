@@ -479,3 +479,15 @@ def selected_case(area):
     from ui.kit.forms import selected_key
 
     return selected_key(area.table)
+
+
+def test_choosing_another_partner_over_a_typed_contact_asks(qtbot, admin):
+    area = _partners(qtbot, admin)
+    area.add_contact()
+    area.form.name.setText(TYPED)
+    area.select_partner("GLAA")
+    QTest.keyClick(question(area.form), Qt.Key.Key_Escape)   # Keep editing: still HMRC, still typed
+    assert area.current_code() == "HMRC" and area.form.isVisible() and area.form.name.text() == TYPED
+    area.select_partner("GLAA")
+    question(area.form).discard_button.click()
+    assert area.current_code() == "GLAA" and area.form.isHidden()

@@ -250,7 +250,8 @@ class PartnersArea(Area):
         self.partner_list.setWordWrap(True)
         self.partner_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         list_label.setBuddy(self.partner_list)
-        self.partner_list.currentRowChanged.connect(lambda _r: self._show_partner())
+        self._shown_row = -1
+        self.partner_list.currentRowChanged.connect(self._partner_chosen)
         left.addWidget(self.partner_list, 1)
         split.addLayout(left)
 
@@ -376,7 +377,27 @@ class PartnersArea(Area):
         code = code or self.current_code()
         return next((e for e in self.entries if e.code == code), None)
 
+    def _partner_chosen(self, row: int) -> None:
+        """Another partner: first ask, if the contact form holds typing (it would be lost)."""
+        if row == self._shown_row:
+            return
+        if not self.form.has_unsaved_changes():
+            self._show_partner()
+            return
+        previous = self._shown_row
+
+        def keep() -> None:
+            self.partner_list.blockSignals(True)
+            self.partner_list.setCurrentRow(previous)
+            self.partner_list.blockSignals(False)
+
+        if open_question(self.form) is not None:
+            keep()
+            return
+        ask_discard(self.form, True, lambda: (self.form.discard_changes(), self._show_partner()), keep)
+
     def _show_partner(self) -> None:
+        self._shown_row = self.partner_list.currentRow()
         entry = self.entry()
         self.form.hide()
         if entry is None:
