@@ -14,7 +14,7 @@ from app.errors import SpocError
 from app.records import Invalid
 from app.requests import overdue_dispatches
 from app.suspensions import history as suspension_history
-from ui.qt import QtGui, QtWidgets, Qt
+from ui.qt import QtCore, QtGui, QtWidgets, Qt
 from ui.kit.keys import primary_button
 from ui.kit.dialogs import error_text, question_box
 from ui.kit.fields import LineBox, TextBox
@@ -28,8 +28,14 @@ from ui.kit.widgets import (Area, LabelValueGrid, ErrorSummary, FieldRow, framel
 
 def columns() -> tuple[str, ...]:
     """The breach log's headings; the clocks' hours come from the agreement (app.breaches)."""
-    return ("Reference", "Kind", "Agency", "Aware (UK time)", core.clock_heading("dpm", "short"),
-            core.clock_heading("ico", "short"), "Status")
+    return ("Reference", "Kind", "Agency", "Aware", core.clock_heading("dpm", "column"),
+            core.clock_heading("ico", "column"), "Status")
+
+
+# Shares of the breach log's width (Reference and Aware fit their text, Status takes what is left;
+# these share the rest): the columns fit
+# the window, at 150 % too, with no sideways scrolling, until the user sets widths of their own.
+BREACH_COLUMN_SHARES = (11, 17, 17, 12, 18, 18)
 
 
 OVERDUE_COLUMNS = ("Request", "Agency", "Due", "Days overdue", "Status")
@@ -324,11 +330,15 @@ class DpmArea(Area):
         self.overdue_only = QtWidgets.QCheckBox("Overdue &only")
         filters.addWidget(self.overdue_only)
         filters.addStretch(1)
-        self.counts = plain_label("", wrap=False)
+        self.counts = plain_label("")
         self.counts.setAccessibleName("Breach counts")
         filters.addWidget(self.counts)
         layout.addLayout(filters)
         for widget in (self.status_filter, self.category_filter):
+            # A long kind ("Unauthorised or accidental disclosure") must not widen the page past
+            # the window at 150 %; the open list still shows each choice in full.
+            widget.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            widget.setMinimumContentsLength(12)
             widget.currentIndexChanged.connect(lambda _i: self.refresh())
         self.overdue_only.toggled.connect(lambda _b: self.refresh())
 
@@ -352,9 +362,14 @@ class DpmArea(Area):
         header = self.table.horizontalHeader()
         header.setSectionsMovable(True)
         header.setStretchLastSection(True)
-        for col, width in enumerate((110, 170, 170, 120, 250, 250)):
-            self.table.setColumnWidth(col, width)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.table.verticalHeader().setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        self._fitting = False
+        self._own_widths = False
         remember(self.table, "breaches")
+        self._own_widths = bool(self.table.property("spocdeskRestored"))   # widths the user set before
+        header.sectionResized.connect(self._column_resized)
+        self.table.viewport().installEventFilter(self)
         setup_sorting(self.table, self.model)
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._selected())
         split.addWidget(self.table)
@@ -409,6 +424,45 @@ class DpmArea(Area):
         split.setSizes([260, 420])
         self._show_detail(None)
         return page
+
+    # ---- the breach log's columns fit its width ------------------------------------------
+
+    def fit_columns(self) -> None:
+        """Share the breach log's width among its columns (word-wrapped, the last stretched), so
+        it needs no sideways scrolling at 150 %; once the user drags a column, their widths stay."""
+        if self._own_widths:
+            return
+        header = self.table.horizontalHeader()
+        last = len(BREACH_COLUMN_SHARES)
+        # The reference never wraps; Status keeps room for its heading and sort arrow.
+        # The reference and the aware date never wrap mid-word; Status keeps room for its heading
+        # and sort arrow; the other columns share the rest.
+        metrics = self.table.fontMetrics()
+        reference = metrics.horizontalAdvance("BR-2026-00000") + 16
+        aware = metrics.horizontalAdvance("30/11/2026") + 20
+        status = max(header.sectionSizeHint(last), header.minimumSectionSize(), header.defaultSectionSize())
+        width = self.table.viewport().width() - reference - aware - status
+        if width <= 0:
+            return
+        shares = {c: s for c, s in enumerate(BREACH_COLUMN_SHARES) if c not in (0, 3)}
+        total = sum(shares.values())
+        self._fitting = True
+        try:
+            self.table.setColumnWidth(0, reference)
+            self.table.setColumnWidth(3, aware)
+            for column, share in shares.items():
+                self.table.setColumnWidth(column, max(48, width * share // total))
+        finally:
+            self._fitting = False
+
+    def _column_resized(self, column: int, _old: int, _new: int) -> None:
+        if not self._fitting and column < len(BREACH_COLUMN_SHARES) and self.table.isVisible():
+            self._own_widths = True
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QtCore.QEvent.Type.Resize and obj is self.table.viewport():
+            self.fit_columns()
+        return super().eventFilter(obj, event)
 
     def refresh(self) -> None:
         """Read the breach log (with the filters chosen) and the overdue responses off the GUI

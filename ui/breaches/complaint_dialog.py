@@ -14,6 +14,7 @@ from app.errors import SpocError
 from app.records import Invalid
 from app.requests import reference_of_requests
 from app.timeutil import utc_now
+from ui.kit.guard import GuardedDialog
 from ui.breaches.dialog import TIME_HINT
 from ui.kit.dialogs import error_text
 from ui.kit.fields import LineBox, TextBox
@@ -39,7 +40,7 @@ TEXT_FIELDS = ("complainant", "about", "received_at", "request_refs")
 COMBOS = ("complainant_kind", "complainant_agency", "agency", "received_how")
 
 
-class ComplaintDialog(QtWidgets.QDialog):
+class ComplaintDialog(GuardedDialog, QtWidgets.QDialog):
     draft_key = "complaint_dialog"  # unsaved input survives a lock, encrypted, like the breach dialog's
     saved = Signal(object)
 

@@ -15,13 +15,14 @@ from app import cases as core, links as lk
 from app.agreement import load_agreement
 from app.errors import SpocError
 from app.records import Invalid
+from ui.kit.guard import GuardedDialog, ask_discard, open_question
 from ui.kit.dialogs import error_text
 from ui.kit.fields import CheckList, DateField, LineBox, TextBox
 from ui.kit.formatting import uk_time
 from ui.kit.forms import Form, combo, fill, selected_key, table
 from ui.kit.preview import show_report
 from ui.kit.relmap import RelationshipMap
-from ui.kit.widgets import Area, MarkingBanner, frameless_scroll, heading, hint_label, plain_label
+from ui.kit.widgets import SUCCESS_STYLE, Area, MarkingBanner, announce, frameless_scroll, heading, hint_label, plain_label
 from ui.qt import QtWidgets, Qt, Signal
 
 LIST_COLUMNS = ("Reference", "Title", "Stage", "Lead agency", "Requests", "Outstanding", "Updated")
@@ -53,7 +54,7 @@ def case_form(form: Form, vault) -> None:
     form.add("internal_notes", "Internal notes", TextBox(4), "Stay on this desk: never printed or sent to a partner")
 
 
-class NewCaseDialog(QtWidgets.QDialog):
+class NewCaseDialog(GuardedDialog, QtWidgets.QDialog):
     saved = Signal(object)
 
     def __init__(self, session, parent=None):
@@ -102,7 +103,7 @@ class NewCaseDialog(QtWidgets.QDialog):
         return self.case
 
 
-class EditCaseDialog(QtWidgets.QDialog):
+class EditCaseDialog(GuardedDialog, QtWidgets.QDialog):
     """Edit a case's details and its stage in one save: a move to another stage needs why, and
     nothing is saved unless all of it is (app.cases.edit_case)."""
 
@@ -204,6 +205,11 @@ class CasesArea(Area):
         self.count.setAccessibleName("Case count")
         filters.addWidget(self.count)
         layout.addLayout(filters)
+        self.notice = plain_label("")   # what a save did; focus goes here after it (announce)
+        self.notice.setAccessibleName("Confirmation")
+        self.notice.setStyleSheet(SUCCESS_STYLE)
+        self.notice.hide()
+        layout.addWidget(self.notice)
         split = QtWidgets.QSplitter(Qt.Orientation.Vertical)
         split.setChildrenCollapsible(False)
         layout.addWidget(split, 1)
@@ -388,8 +394,53 @@ class CasesArea(Area):
 
     def _chosen(self) -> None:
         case_id = selected_key(self.table)
-        if case_id:
-            self.load(case_id)
+        if not case_id:
+            return
+        if self.current is not None and case_id != self.current.id and self.has_unsaved_changes():
+            # Typing under one case must never carry over to, or be lost by opening, another.
+            if open_question(self) is not None:
+                return
+            previous = self.current.id
+
+            def go() -> None:
+                self.discard_changes()
+                self.notice.hide()
+                self.load(case_id)
+
+            def keep() -> None:
+                self.table.blockSignals(True)
+                try:
+                    self.select(previous)
+                finally:
+                    self.table.blockSignals(False)
+
+            ask_discard(self, True, go, keep)
+            return
+        if self.current is None or case_id != self.current.id:
+            self.notice.hide()   # a confirmation belongs to the case it was about
+        self.load(case_id)
+
+    # ---- unsaved work (ui/kit/guard.py) ----------------------------------------------------
+
+    def _case_forms(self) -> list[Form]:
+        return [f for f in (getattr(self, n, None) for n in ("stage_form", "close_form", "reopen_form", "request_form",
+                                                              "agenda_form", "referral_form", "outcome_form"))
+                if f is not None]
+
+    def has_unsaved_changes(self) -> bool:
+        """Anything typed into the case page's forms (a stage move's why, a referral, ...)."""
+        for form in self._case_forms():
+            for field in form.inputs.values():
+                if isinstance(field, QtWidgets.QLineEdit) and not isinstance(field, DateField) \
+                        and field.text().strip():
+                    return True
+                if isinstance(field, QtWidgets.QPlainTextEdit) and field.toPlainText().strip():
+                    return True
+        return False
+
+    def discard_changes(self) -> None:
+        for form in self._case_forms():
+            form.clear()
 
     def select(self, case_id: str) -> None:
         for row in range(self.table.rowCount()):
@@ -475,7 +526,7 @@ class CasesArea(Area):
 
     # ---- saving ----------------------------------------------------------------------------
 
-    def _run(self, form: Form, call, fallback: str) -> bool:
+    def _run(self, form: Form, call, fallback: str, said: str = "Saved.") -> bool:
         try:
             case = call()
         except Invalid as exc:
@@ -488,28 +539,29 @@ class CasesArea(Area):
         self.changed.emit()
         self.current = case if isinstance(case, core.Case) else self.current
         self.refresh()
+        announce(self.notice, f"{self.current.reference}: {said}" if self.current is not None else said)
         return True
 
     def move_stage(self):
         values = self.stage_form.values()
         return self._run(self.stage_form, lambda: core.move_stage(self.session.vault, self.current.id,
                                                                   values["stage"], values["reason"]),
-                         "The stage was not changed.")
+                         "The stage was not changed.", "moved to another stage.")
 
     def close_case(self):
         lessons = self.close_form.value("lessons")
         return self._run(self.close_form, lambda: core.close_case(self.session.vault, self.current.id, lessons),
-                         "The case was not closed.")
+                         "The case was not closed.", "closed.")
 
     def reopen_case(self):
         reason = self.reopen_form.value("reason")
         return self._run(self.reopen_form, lambda: core.reopen_case(self.session.vault, self.current.id, reason),
-                         "The case was not reopened.")
+                         "The case was not reopened.", "reopened.")
 
     def link_request(self):
         ref = self.request_form.value("request")
         return self._run(self.request_form, lambda: core.link_request(self.session.vault, self.current.id, ref),
-                         "The request was not linked.")
+                         "The request was not linked.", f"{ref.strip()} linked.")
 
     def put_on_agenda(self):
         values = self.agenda_form.values()
@@ -521,7 +573,8 @@ class CasesArea(Area):
             core.put_on_agenda(self.session.vault, self.current.id, values["meeting"].strip(), values["notes"])
             return core.get_case(self.session.vault, self.current.id, audit=False)
 
-        return self._run(self.agenda_form, call, "The case was not put on the agenda.")
+        return self._run(self.agenda_form, call, "The case was not put on the agenda.",
+                         f"put on the agenda of {values['meeting'].strip()}.")
 
     def add_referral(self):
         values = self.referral_form.values()
@@ -530,7 +583,7 @@ class CasesArea(Area):
             core.add_referral(self.session.vault, self.current.id, values)
             return core.get_case(self.session.vault, self.current.id, audit=False)
 
-        return self._run(self.referral_form, call, "The referral was not saved.")
+        return self._run(self.referral_form, call, "The referral was not saved.", "referral saved.")
 
     def record_outcome(self):
         referral_id = selected_key(self.referrals)
@@ -543,7 +596,7 @@ class CasesArea(Area):
             core.record_outcome(self.session.vault, referral_id, values)
             return core.get_case(self.session.vault, self.current.id, audit=False)
 
-        return self._run(self.outcome_form, call, "The outcome was not recorded.")
+        return self._run(self.outcome_form, call, "The outcome was not recorded.", "outcome recorded.")
 
     def print_report(self, kind: str):
         if self.current is not None:
@@ -562,6 +615,7 @@ class CasesArea(Area):
         self.changed.emit()
         self.current = case
         self.refresh()
+        announce(self.notice, f"{case.reference}: changes saved.")
 
     def confirm_unlink(self):
         """Ask first; Cancel (the default) changes nothing. The unlink is audited by app.cases."""
@@ -611,3 +665,4 @@ class CasesArea(Area):
         self.current = case
         self.refresh()
         self.select(case.id)
+        announce(self.notice, f"Case {case.reference} saved.")

@@ -12,7 +12,7 @@ from ui.kit.dialogs import error_text
 from ui.kit.fields import readonly_text, summary_row
 from ui.kit.formatting import agency_name, plural, uk_date, uk_time
 from ui.kit.forms import fill, table
-from ui.kit.widgets import SUCCESS_STYLE, Area, frameless_scroll, heading, hint_label, plain_label
+from ui.kit.widgets import SUCCESS_STYLE, Area, announce, frameless_scroll, heading, hint_label, plain_label
 from ui.qt import QtWidgets
 
 COLUMNS = ("Reference", "Asked", "Way", "Originator", "To whom", "Purpose", "Items", "State")
@@ -141,12 +141,11 @@ class ConsentsArea(Area):
 
     def _after(self, dialog, what: str) -> None:
         if dialog.result() == QtWidgets.QDialog.DialogCode.Accepted and dialog.path is not None:
-            self.notice.setText(f"{what}: package made — attach {dialog.path.name} to a secure e-mail "
-                                f"(in {dialog.path.parent}).")
             self.notice.setStyleSheet(SUCCESS_STYLE)
-            self.notice.show()
             self.refresh()
             self.changed.emit()
+            announce(self.notice, f"{what}: package made — attach {dialog.path.name} to a secure e-mail "
+                                  f"(in {dialog.path.parent}).")
 
     def answer_selected(self):
         asked = self.selected()

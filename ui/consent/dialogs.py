@@ -26,13 +26,27 @@ def _shown(text: str, lines: int, name: str):
     return box
 
 
+def _fitting(box: QtWidgets.QComboBox) -> QtWidgets.QComboBox:
+    """A choice whose longest item (a purpose's full words) does not set the dialog's minimum
+    width: wider than the window at 150 %, it squeezed every field to a sliver after a refusal.
+    The box follows the dialog's width; its list still shows each item in full."""
+    from ui.qt import Qt
+
+    box.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(24)
+    box.view().setTextElideMode(Qt.TextElideMode.ElideNone)
+    for index in range(box.count()):
+        box.setItemData(index, box.itemText(index), Qt.ItemDataRole.ToolTipRole)
+    return box
+
+
 def _partner_box(excluded) -> QtWidgets.QComboBox:
     box = QtWidgets.QComboBox()
     box.addItem("Choose a partner", "")
     for partner in load_agreement().partners:
         if partner.code not in excluded:
             box.addItem(f"{partner.name} ({partner.code})", partner.code)
-    return box
+    return _fitting(box)
 
 
 def _add_ask_button(dialog: FormDialog, session, request_id: str | None) -> None:
@@ -97,7 +111,7 @@ def _purpose_box(chosen: str) -> QtWidgets.QComboBox:
         box.addItem(consent.purpose_words(purpose), purpose)
     index = box.findData(chosen)
     box.setCurrentIndex(max(index, 0))
-    return box
+    return _fitting(box)
 
 
 def purpose_ids() -> list[str]:
@@ -267,7 +281,7 @@ def print_for_dialog(parent, session, request, target: str | None) -> FormDialog
     document.addItem("The collation of all responses (5.3)", "collation")
     if target:
         document.addItem(f"The response of {agency_name(target.split('/')[0])}", "response")
-    dialog.document = dialog.add("document", "&Document", document)
+    dialog.document = dialog.add("document", "&Document", _fitting(document))
     dialog.to = dialog.add("to", "&For which partner", _partner_box((vault.agency,)))
     dialog.purpose = dialog.add("purpose", "For which &purpose",
                                 _purpose_box(consent.default_purpose(vault, request.id)))

@@ -16,7 +16,7 @@ from ui.kit.dialogs import FormDialog, error_text
 from ui.kit.fields import TextBox
 from ui.kit.formatting import documents_folder, one_line, plural, uk_time
 from ui.kit.forms import fill, selected_key, table
-from ui.kit.widgets import Area, bold_label, frameless_scroll, heading, hint_label, plain_label
+from ui.kit.widgets import Area, announce, bold_label, frameless_scroll, heading, hint_label, plain_label
 from ui.qt import QtWidgets
 
 OUTSTANDING_COLUMNS = ("Reference", "What waits", "Since", "Age")
@@ -223,12 +223,12 @@ class CorrectionsArea(Area):
         if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted and dialog.correction is not None:
             correction = dialog.correction
             self.status.setStyleSheet("")
-            self.status.setText(f"Corrected as {correction.reference}; "
-                                f"{plural(len(correction.recipients), 'recipient')} to send it to: "
-                                f"{', '.join(r.agency for r in correction.recipients) or 'none'}.")
             self.refresh()
             self.select_correction(correction.reference)
             self.changed.emit()
+            announce(self.status, f"Corrected as {correction.reference}; "
+                                  f"{plural(len(correction.recipients), 'recipient')} to send it to: "
+                                  f"{', '.join(r.agency for r in correction.recipients) or 'none'}.")
 
     def decline(self) -> None:
         notice = self._notice()
@@ -244,9 +244,9 @@ class CorrectionsArea(Area):
         self.dialog = dialog
         if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted:
             self.status.setStyleSheet("")
-            self.status.setText(f"{notice.reference} is declined.")
             self.refresh()
             self.changed.emit()
+            announce(self.status, f"{notice.reference} is declined.")
 
     def make_notice_package(self) -> None:
         notice = self._notice()
@@ -255,10 +255,10 @@ class CorrectionsArea(Area):
         made = self._do(lambda: cr.make_notice_package(self.session.vault, notice.id, Path(self.folder.text().strip())),
                         "No package was made.")
         if made is not None:
-            self.status.setText(f"Notice package made: {made.file_name} for {_agency(made.agency)}"
-                                + (f" (secure e-mail: {made.email})" if made.email else "")
-                                + ". Attach it to a secure e-mail; its receipt marks it delivered.")
             self.refresh()
+            announce(self.status, f"Notice package made: {made.file_name} for {_agency(made.agency)}"
+                                  + (f" (secure e-mail: {made.email})" if made.email else "")
+                                  + ". Attach it to a secure e-mail; its receipt marks it delivered.")
 
     def make_correction_packages(self) -> None:
         correction = self._correction()
@@ -268,11 +268,11 @@ class CorrectionsArea(Area):
                                                             Path(self.folder.text().strip())),
                         "No package was made.")
         if made is not None:
-            self.status.setText(f"{plural(len(made), 'correction package')} made in {self.folder.text().strip()}: "
-                                + "; ".join(f"{m.file_name} for {m.agency}" for m in made)
-                                + ". Each desk's receipt closes its line.")
+            said = (f"{plural(len(made), 'correction package')} made in {self.folder.text().strip()}: "
+                    + "; ".join(f"{m.file_name} for {m.agency}" for m in made) + ". Each desk's receipt closes its line.")
             self.refresh()
             self.select_correction(correction.reference)
+            announce(self.status, said)
 
     def print_register(self):
         from ui.kit.preview import show_report

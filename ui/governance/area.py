@@ -15,7 +15,7 @@ from app.records import today_london
 from ui.kit.dialogs import FormDialog, error_text
 from ui.kit.fields import DateField, LineBox, TextBox
 from ui.kit.formatting import uk_date, uk_time
-from ui.kit.widgets import Area, FieldRow, frameless_scroll, heading, hint_label, no_mnemonic, plain_label
+from ui.kit.widgets import Area, announce, FieldRow, frameless_scroll, heading, hint_label, no_mnemonic, plain_label
 from ui.qt import QtWidgets
 
 SIGNATORY_COLUMNS = ("Partner", "Signed by", "Position", "Signed", "Review due", "State")
@@ -205,8 +205,8 @@ class GovernanceArea(Area):
         self.dialog = dialog
         if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted:
             self.refresh()
-            self.status.setText(said() if callable(said) else said)
             self.changed.emit()
+            announce(self.status, said() if callable(said) else said)   # focus on what happened
             return True
         return False
 
@@ -328,7 +328,7 @@ class GovernanceArea(Area):
         except SpocError as exc:
             self.status.setText(error_text(exc, "The return was not made."))
             return
-        self.status.setText(f"Compliance return written: {path}. Send it to the partner by secure e-mail.")
+        announce(self.status, f"Compliance return written: {path}. Send it to the partner by secure e-mail.")
 
     def import_return(self) -> None:
         path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "A partner's compliance return", "",
@@ -345,8 +345,8 @@ class GovernanceArea(Area):
             self.status.setText(error_text(exc, "The return was not imported."))
             return
         lines = [result.line] + [f"• {m['what']}: {m['id']} — {m['detail']}" for m in result.mismatches[:20]]
-        self.status.setText("\n".join(lines))
         self.changed.emit()
+        announce(self.status, "\n".join(lines))
 
 
 def _dispute_text(dispute) -> str:

@@ -11,7 +11,7 @@ from ui.kit.dialogs import FormDialog
 from ui.kit.fields import TextBox
 from ui.kit.formatting import plural
 from ui.kit.forms import combo
-from ui.kit.widgets import hint_label, plain_label
+from ui.kit.widgets import announce, hint_label, plain_label
 from ui.qt import QtWidgets, Signal
 
 NOTE_STYLE = "color: #594d00; background: #fff7bf; padding: 2px 6px; font-weight: bold;"
@@ -152,8 +152,8 @@ class CorrectionStrip(QtWidgets.QWidget):
         self._show_notes()
 
     def _done(self, words: str) -> None:
-        self.said.setText(words)
         self._show_notes()
+        announce(self.said, words)   # focus on what happened
         self.changed.emit(words)
 
     def flag(self) -> None:

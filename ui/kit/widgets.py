@@ -284,9 +284,18 @@ class Area(QtWidgets.QWidget):
         puts the form back as it was; the default has nothing to throw away."""
 
     def go_back(self) -> bool:
-        """Back (Alt+Left) within the area, e.g. from a record to its list; False if there is no
-        page to go back from. A form asks "Discard changes?" first."""
+        """Back (Alt+Left, and Escape on the area's pages) within the area, e.g. from a record to
+        its list; False if there is no page to go back from. A form asks "Discard changes?" first."""
         return False
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        """Escape that no field used (a line box, a table, a list) goes back, as Alt+Left does;
+        the request and response forms catch their own Escape first."""
+        if event.key() == QtCore.Qt.Key.Key_Escape and event.modifiers() == QtCore.Qt.KeyboardModifier.NoModifier \
+                and self.go_back():
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def refresh(self) -> None:
         """Reload from the vault (called when the area is shown)."""

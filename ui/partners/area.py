@@ -16,9 +16,10 @@ from ui.partners.desks import PartnerDeskSection, ThisDeskDialog
 from ui.qt import QtWidgets, Qt, Signal
 from ui.kit.keys import primary_button
 from ui.kit.dialogs import error_text, question_box
+from ui.kit.guard import ask_discard, input_snapshot, open_question
 from ui.kit.fields import LineBox
 from ui.kit.formatting import channel_name, uk_time
-from ui.kit.widgets import Area, bold_label, ErrorSummary, FieldRow, frameless_scroll, heading, hint_label, plain_label
+from ui.kit.widgets import Area, announce, bold_label, ErrorSummary, FieldRow, frameless_scroll, heading, hint_label, plain_label
 
 CONTACT_COLUMNS = ("Name", "Team", "Role", "E-mail", "Telephone", "Channel", "Check")
 FORM_LABELS = {
@@ -46,6 +47,7 @@ class ContactForm(QtWidgets.QFrame):
         self.session = session
         self.partner = ""
         self.contact = None
+        self._baseline: tuple | None = None
         self.setObjectName("contactForm")
         self.setStyleSheet("QFrame#contactForm { border: 1px solid #b1b4b6; }")
         layout = QtWidgets.QVBoxLayout(self)
@@ -129,7 +131,16 @@ class ContactForm(QtWidgets.QFrame):
             row.set_error(None)
         self.check_email()
         self.show()
+        self._baseline = input_snapshot(self)
         self.name.setFocus()
+
+    def has_unsaved_changes(self) -> bool:
+        """Typed into since the form opened (ui/kit/guard.py)."""
+        return not self.isHidden() and self._baseline is not None and input_snapshot(self) != self._baseline
+
+    def discard_changes(self) -> None:
+        self._baseline = None
+        self.hide()
 
     def data(self) -> dict:
         return {"partner": self.partner, "sub_service": self.sub_service.currentData() or "",
@@ -181,13 +192,21 @@ class ContactForm(QtWidgets.QFrame):
         except SpocError as exc:
             self.show_problems([("", error_text(exc, "The contact was not saved."))])
             return None
+        self._baseline = None
         self.hide()
         self.saved.emit(saved)
         return saved
 
     def cancel(self) -> None:
-        self.hide()
-        self.cancelled.emit()
+        """Cancel (and Escape): asks "Discard changes?" when something was typed."""
+        if open_question(self) is not None:
+            return
+
+        def close() -> None:
+            self.discard_changes()
+            self.cancelled.emit()
+
+        ask_discard(self, self.has_unsaved_changes, close)
 
 
 class PartnersArea(Area):
@@ -231,7 +250,8 @@ class PartnersArea(Area):
         self.partner_list.setWordWrap(True)
         self.partner_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         list_label.setBuddy(self.partner_list)
-        self.partner_list.currentRowChanged.connect(lambda _r: self._show_partner())
+        self._shown_row = -1
+        self.partner_list.currentRowChanged.connect(self._partner_chosen)
         left.addWidget(self.partner_list, 1)
         split.addLayout(left)
 
@@ -357,7 +377,27 @@ class PartnersArea(Area):
         code = code or self.current_code()
         return next((e for e in self.entries if e.code == code), None)
 
+    def _partner_chosen(self, row: int) -> None:
+        """Another partner: first ask, if the contact form holds typing (it would be lost)."""
+        if row == self._shown_row:
+            return
+        if not self.form.has_unsaved_changes():
+            self._show_partner()
+            return
+        previous = self._shown_row
+
+        def keep() -> None:
+            self.partner_list.blockSignals(True)
+            self.partner_list.setCurrentRow(previous)
+            self.partner_list.blockSignals(False)
+
+        if open_question(self.form) is not None:
+            keep()
+            return
+        ask_discard(self.form, True, lambda: (self.form.discard_changes(), self._show_partner()), keep)
+
     def _show_partner(self) -> None:
+        self._shown_row = self.partner_list.currentRow()
         entry = self.entry()
         self.form.hide()
         if entry is None:
@@ -439,6 +479,21 @@ class PartnersArea(Area):
                 return
         raise KeyError(name)
 
+    # ---- unsaved work (ui/kit/guard.py) ----------------------------------------------------
+
+    def has_unsaved_changes(self) -> bool:
+        return self.form.has_unsaved_changes()
+
+    def discard_changes(self) -> None:
+        self.form.discard_changes()
+
+    def go_back(self) -> bool:
+        """Alt+Left and Escape leave an open contact form as Cancel does (asking first)."""
+        if self.form.isHidden():
+            return False
+        self.form.cancel()
+        return True
+
     # ---- actions ---------------------------------------------------------------------------
 
     def add_contact(self) -> None:
@@ -460,7 +515,7 @@ class PartnersArea(Area):
         text = f"Saved {contact.name}."
         if warning:
             text += f"\nWarning: {warning}"
-        self.status.setText(text)
+        announce(self.status, text)   # focus on what happened, not the partner list
 
     def deactivate_selected(self):
         contact = self.selected_contact()
@@ -483,4 +538,4 @@ class PartnersArea(Area):
             self.status.setText(error_text(exc, "The contact was not deactivated."))
             return
         self.refresh()
-        self.status.setText(f"{contact.name} is no longer an active contact.")
+        announce(self.status, f"{contact.name} is no longer an active contact.")

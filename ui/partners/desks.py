@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.exchange import desks
+from ui.kit.guard import GuardedDialog
 from ui.kit.dialogs import error_text, info_box, question_box
 from ui.kit.fields import LineBox, TextBox
 from ui.kit.formatting import agency_name, documents_folder, plural, uk_time
@@ -127,7 +128,7 @@ class ThisDeskDialog(QtWidgets.QDialog):
         self.page.refresh()
 
 
-class TrustCardDialog(QtWidgets.QDialog):
+class TrustCardDialog(GuardedDialog, QtWidgets.QDialog):
     """Trust a partner's card after the telephone check: the agency and fingerprint the card
     claims, then who checked, the number called and the fingerprint read back."""
 
@@ -215,7 +216,7 @@ def call_row(call: dict) -> list[str]:
             call["via_number"], call["identity_check"], call.get("request_reference") or "", call["what"]]
 
 
-class CallDialog(QtWidgets.QDialog):
+class CallDialog(GuardedDialog, QtWidgets.QDialog):
     """Log a telephone call with a partner (9.5): who called whom, through which number, how the
     other person's identity was checked, what was given or received, under which request. Each
     call is also a row of the disclosure register (app.exchange.desks.log_call)."""

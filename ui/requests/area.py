@@ -623,6 +623,8 @@ class RequestsArea(Area):
             self.response_form.cancel()
         elif current is self.view:
             self.show_list()
+        elif current is self.list_page and not self.back_to_all.isHidden():
+            self.clear_search()   # "Back to all requests" from search results
         else:
             return False
         return True

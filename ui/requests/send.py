@@ -12,14 +12,37 @@ from app.timeutil import utc_now_iso
 from ui.kit.clipboard import copy_text
 from ui.kit.dialogs import error_text
 from ui.kit.formatting import documents_folder, plural, uk_time
-from ui.kit.widgets import SUCCESS_STYLE, ErrorSummary, bold_label, heading, hint_label, plain_label
+from ui.kit.passphrase_dialog import FittedDialog
+from ui.kit.widgets import (SUCCESS_STYLE, ErrorSummary, bold_label, frameless_scroll, heading, hint_label,
+                            plain_label)
 from ui.qt import QtCore, QtGui, QtWidgets, Signal
 from ui.worker import Op
 
 
-class SendPackagesDialog(QtWidgets.QDialog):
+class SendPackagesDialog(FittedDialog):
     """One sealed package per recipient desk for `ref` (a request reference, or REF/AGENCY for
-    this desk's response), into a folder the user chooses."""
+    this desk's response), into a folder the user chooses. Its wrapped text is never clipped: the
+    window is as tall as the text needs at its width (FittedDialog), and the packages' lines
+    scroll when there are more than the screen holds."""
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        self._size_lines()
+        super().showEvent(event)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._size_lines()
+
+    def _size_lines(self) -> None:
+        """The lines' scroll area asks for all its text up to half the screen, then scrolls."""
+        body = self.lines_scroll.widget()
+        width = max(100, self.lines_scroll.viewport().width() or self.width() - 40)
+        needed = body.heightForWidth(width) if body.hasHeightForWidth() else body.sizeHint().height()
+        screen = self.screen() or QtGui.QGuiApplication.primaryScreen()
+        cap = screen.availableGeometry().height() // 2 if screen is not None else 500
+        height = max(60, min(needed, cap))
+        if self.lines_scroll.minimumHeight() != height:
+            self.lines_scroll.setMinimumHeight(height)
 
     made = Signal(list)  # of app.exchange.packages.MadePackage
 
@@ -46,8 +69,12 @@ class SendPackagesDialog(QtWidgets.QDialog):
             "disclosure register when it is made; it reaches the partner only when you attach it to a secure "
             "e-mail to the address shown.")
         layout.addWidget(self.intro)
-        self.lines = QtWidgets.QVBoxLayout()
-        layout.addLayout(self.lines)
+        self.lines_scroll = frameless_scroll()
+        lines_body = QtWidgets.QWidget()
+        self.lines_scroll.setWidget(lines_body)
+        self.lines = QtWidgets.QVBoxLayout(lines_body)
+        self.lines.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.lines_scroll, 1)
         for item in self.plan:
             self.lines.addWidget(bold_label(item.agency_name))
             text = item.what + (f"\nAttach to secure e-mail to: {item.email}" if item.email else
@@ -126,6 +153,7 @@ class SendPackagesDialog(QtWidgets.QDialog):
             widget = self.lines.takeAt(0).widget()
             if widget is not None:
                 widget.deleteLater()
+        self.lines_scroll.hide()   # the made packages are listed below instead
         for package in made:
             row = QtWidgets.QHBoxLayout()
             label = plain_label(f"{package.file_name}\n→ {package.email or 'no secure e-mail contact recorded'}",

@@ -27,6 +27,8 @@ from app.responses import LABELS as RESPONSE_LABELS
 from app.responses import collation, explain_lawful_basis
 from app.subjects import ROLES as SUBJECT_ROLES
 from app.timeutil import utc_now_iso
+from ui.kit.guard import GuardedDialog
+from ui.kit.passphrase_dialog import FittedDialog
 from ui.qt import QtGui, QtWidgets, Qt, Signal
 from ui.kit.dialogs import error_text
 from ui.kit.fields import DateField
@@ -101,8 +103,18 @@ def response_parts(response) -> dict[str, str]:
             "partnership": response.partnership_answer}
 
 
-class SendDialog(QtWidgets.QDialog):
-    """Says what sending does and to whom, with the channel for each; the user ticks who."""
+class SendDialog(FittedDialog):
+    """Says what sending does and to whom, with the channel for each; the user ticks who. It opens
+    as wide as its agency lines (Qt would cap a new window at two thirds of the screen, clipping
+    them at 150 %) and as tall as its wrapped intro needs at that width (FittedDialog)."""
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        screen = self.screen() or QtGui.QGuiApplication.primaryScreen()
+        if screen is not None:
+            wanted = min(self.sizeHint().width(), screen.availableGeometry().width() - 40)
+            if self.width() < wanted:
+                self.resize(wanted, self.height())
+        super().showEvent(event)
 
     def __init__(self, request, vault, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
@@ -160,7 +172,7 @@ class SendDialog(QtWidgets.QDialog):
         self.send_button.setEnabled(count > 0)
 
 
-class DueDateDialog(QtWidgets.QDialog):
+class DueDateDialog(GuardedDialog, QtWidgets.QDialog):
     changed = Signal(object)
 
     def __init__(self, vault, dispatch, parent: QtWidgets.QWidget | None = None):
@@ -202,7 +214,7 @@ class DueDateDialog(QtWidgets.QDialog):
         self.accept()
 
 
-class CloseRequestDialog(QtWidgets.QDialog):
+class CloseRequestDialog(GuardedDialog, QtWidgets.QDialog):
     """Close a request: says what closing means, and asks why from a fixed list."""
 
     closed = Signal(object)

@@ -15,7 +15,7 @@ from ui.kit.dialogs import FormDialog, error_text, info_box
 from ui.kit.fields import DateField, TextBox
 from ui.kit.formatting import agency_name, plural, uk_date, uk_time
 from ui.kit.preview import show_report
-from ui.kit.widgets import Area, ErrorSummary, heading, hint_label, plain_label
+from ui.kit.widgets import Area, announce, ErrorSummary, heading, hint_label, plain_label
 from ui.qt import QtWidgets, Qt
 from ui.worker import Op
 
@@ -246,11 +246,11 @@ class RetentionArea(Area):
 
         def done(cert: core.Certificate) -> None:
             self.last_certificate = cert
-            self.status.setText(
-                f"Disposed of {plural(len(cert.items), 'record')} under certificate {cert.reference}; audit chain head "
-                f"{cert.head_short}. Partners to tell: {', '.join(cert.partners) or 'none'}.")
             self.refresh()
             self.changed.emit()
+            announce(self.status,
+                     f"Disposed of {plural(len(cert.items), 'record')} under certificate {cert.reference}; audit chain "
+                     f"head {cert.head_short}. Partners to tell: {', '.join(cert.partners) or 'none'}.")
 
         def failed(exc: BaseException) -> None:
             self.status.setText(error_text(exc, "Nothing was disposed of: the disposal failed."))
@@ -338,8 +338,8 @@ class RetentionArea(Area):
 
     def _after(self, dialog: FormDialog, said: str) -> None:
         def accepted() -> None:
-            self.status.setText(said)
             self.refresh()
+            announce(self.status, said)   # focus on what happened, not the navigation list
 
         dialog.accepted.connect(accepted)
         dialog.open()

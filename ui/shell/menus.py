@@ -189,6 +189,7 @@ def shortcut_rows(window) -> list[tuple[str, str]]:
         ("Press the focused button or link", "Enter or Space"),
         ("Tick or untick the focused box", "Space"),
         ("Close a dialog or leave a form (asks first if you typed anything)", "Escape"),
+        ("Go back from a record, search results or a contact form to the list", "Escape or Alt+Left"),
         ("Go to the field a label names", "Alt + the underlined letter"),
         ("Move within a list or table", "Arrow keys, Home, End, Page Up, Page Down"),
     ]

@@ -11,11 +11,12 @@ from __future__ import annotations
 from app import consultations as consult
 from app import subject_access as core
 from app.errors import SpocError
+from ui.kit.guard import GuardedDialog
 from ui.kit.dialogs import FormDialog, error_text
 from ui.kit.fields import DateField, LineBox, TextBox
 from ui.kit.formatting import agency_name, documents_folder, plural, uk_date, uk_time
 from ui.kit.preview import show_report
-from ui.kit.widgets import Area, heading, hint_label, plain_label
+from ui.kit.widgets import Area, announce, heading, hint_label, plain_label
 from ui.qt import QtGui, QtWidgets, Qt
 
 COLUMNS = ("Reference", "Kind", "Received", "Requested by", "Clock", "Status")
@@ -64,7 +65,7 @@ def _key(table: QtWidgets.QTableWidget) -> str | None:
     return table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole) if rows else None
 
 
-class SubjectPicker(QtWidgets.QDialog):
+class SubjectPicker(GuardedDialog, QtWidgets.QDialog):
     """Find the people a request is about, by name or alias in any script (the full-text search)."""
 
     def __init__(self, parent, session, chosen: tuple[str, ...]):
@@ -320,7 +321,7 @@ class SubjectAccessArea(Area):
         if self.current is not None:
             self._show(core.get_request(self.session.vault, self.current.id, audit=False))
         if said:
-            self.status.setText(said)
+            announce(self.status, said)   # focus on what happened, not the navigation list
         keep = self.current.id if self.current else None
         self.current = None
         self.refresh()
@@ -430,7 +431,7 @@ class SubjectAccessArea(Area):
             self.current = None
             self.refresh()
             self.select(dialog.result.reference)
-            self.status.setText(f"Logged {dialog.result.reference}.")
+            announce(self.status, f"Logged {dialog.result.reference}.")
 
         self._run(dialog, "", logged)
 
@@ -581,8 +582,8 @@ class SubjectAccessArea(Area):
 
         def answered() -> None:
             self._refresh_questions()
-            self.question_status.setText(f"Answer package {dialog.result.file_name} made in {dialog.result.path.parent}: "
-                                f"attach it to a secure e-mail to {agency_name(c.partner)}.")
+            announce(self.question_status, f"Answer package {dialog.result.file_name} made in "
+                     f"{dialog.result.path.parent}: attach it to a secure e-mail to {agency_name(c.partner)}.")
 
         self._run(dialog, "", answered)
 
