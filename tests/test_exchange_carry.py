@@ -36,6 +36,9 @@ def carried_rows(vault) -> dict[str, list]:
                       for r in vault.db.query(f"SELECT * FROM {table} ORDER BY seq")]  # our constant names
     out["user_approvals"] = [{k: r[k] for k in r.keys() if k != "user_id"} | {"name": r["name"]} for r in vault.db.query(
         "SELECT u.name, a.* FROM user_approvals a JOIN users u ON u.id = a.user_id ORDER BY u.name")]
+    out["dispatch_states"] = [dict(r) for r in vault.db.query(
+        "SELECT id, package_made_at, package_id, delivered_at, channel, outage_id FROM dispatches"
+        " WHERE package_id IS NOT NULL OR channel IS NOT NULL ORDER BY id")]
     return out
 
 
@@ -135,6 +138,9 @@ def test_the_whole_vault_carries_them_and_an_empty_vault_gets_the_same_data(move
         assert after == before
         # The partners' audit heads are still held, for `verify --expect` at the joint audit.
         assert packages.held_heads(target) == heads and any(h["agency"] == "HMRC" for h in heads)
+        # The dispatch still says the receipt came back (never "marked sent" after a move).
+        [dispatch] = target.db.query("SELECT * FROM dispatches")
+        assert packages.dispatch_state(dispatch).code == "delivered"
         again = exchange.export_vault(target)
         assert envelope_free(again) == envelope_free(json.loads(path.read_text(encoding="utf-8")))
         # The numbers carry on after those brought: the next complaint is not CP-…-0001 again.
@@ -187,6 +193,12 @@ UNKNOWN = "00000000-0000-4000-8000-000000000000"
     (lambda d: d["packages"][-1].update(made_at=None, received_at=None),
      r"packages\[\d+\]: (made_at|received_at): a package"),
     (lambda d: d["compliance_returns"][0].update(surprise=1), r"compliance_returns\[0\]: Additional properties"),
+    (lambda d: d["telephone_calls"][0].update(callee_agency="ZZZ"),
+     r"telephone_calls\[0\]: callee_agency: unknown agency 'ZZZ'"),
+    (lambda d: d["dispatch_states"][0].update(dispatch_id=UNKNOWN),
+     r"dispatch_states\[0\]: dispatch_id: names an agency asked \(dispatch\) that is neither"),
+    (lambda d: d["dispatch_states"][0].update(package_id=None),
+     r"dispatch_states\[0\]: delivered_at: only a package is delivered"),
     (lambda d: d["user_approvals"][0].update(renewal_due="2025-01-01"),
      r"user_approvals\[0\]: renewal_due: must be after the training date"),
 ])
@@ -234,3 +246,7 @@ def test_schema_columns_match_the_vault(moved):
         assert set(defs["$defs"][ref]["required"]) == set(cols), key
         assert defs["$defs"][ref]["additionalProperties"] is False
         assert all(set(row) == set(cols) for row in doc[key]), key
+    state = defs["$defs"]["dispatch_state"]
+    assert set(state["properties"]) == {"dispatch_id", *carry.DISPATCH_STATE_COLS} == set(state["required"])
+    approval = defs["$defs"]["user_approval"]
+    assert set(approval["properties"]) == {"user_name", *carry.APPROVAL_COLS} == set(approval["required"])

@@ -14,7 +14,9 @@ the new vault has its own users (with their own ids): the user must be set up in
 first. Import, in the importer's one transaction after the other records: every row is new (a
 whole-vault file goes only into an empty vault), each names a record in the file or already
 held. The references of notices, corrections and complaints are the highest held plus one, so
-the numbers a moved desk gives next carry on after those it brought.
+the numbers a moved desk gives next carry on after those it brought. The telephone log (9.5)
+travels too (a chase by telephone names its call), and `dispatch_states` carries each dispatch's
+package state and channel, so a moved desk still says "delivered" where a receipt came back.
 """
 
 from __future__ import annotations
@@ -53,20 +55,28 @@ TABLES = (
     ("compliance_returns", "compliance_returns",
      ("id", "partner", "made_at", "rows", "heads", "mismatches", "imported_at", "imported_by"),
      ("rows", "heads", "mismatches"), "seq"),
+    ("telephone_calls", "telephone_calls",
+     ("id", "at", "direction", "caller", "caller_agency", "callee", "callee_agency", "via_number", "identity_check",
+      "what", "request_id", "disclosure_id", "partner_desk_id", "recorded_by", "recorded_at"), (), "seq"),
 )
+# A dispatch's desk-local state (DESIGN.md's honest states and the 10.2 channel): which package
+# carried it, when it was made and delivered, and the channel it went by. A request package never
+# carries these (they are the sending desk's own); a whole vault carries them apart, by dispatch.
+DISPATCH_STATE_COLS = ("package_made_at", "package_id", "delivered_at", "channel", "outage_id")
 APPROVAL_COLS = ("approved_by", "approved_on", "course", "trained_on", "renewal_due", "updated_at", "updated_by")
-KEYS = tuple(t[0] for t in TABLES) + ("user_approvals",)
+KEYS = tuple(t[0] for t in TABLES) + ("user_approvals", "dispatch_states")
 WORDS = {"correction_notices": "correction notices", "corrections": "corrections",
          "correction_recipients": "correction recipients", "complaints": "complaints",
          "complaint_updates": "complaint updates", "dispatch_chases": "chases of overdue answers",
          "channel_outages": "equipment malfunctions", "outage_notices": "malfunction notices to signatories",
          "packages": "the packages register", "compliance_returns": "compliance returns",
-         "user_approvals": "users' approval and training"}
+         "user_approvals": "users' approval and training", "telephone_calls": "the telephone log",
+         "dispatch_states": "the package states of agencies asked"}
 # Agency codes and the times of each list, checked by name.
 _AGENCIES = {"correction_notices": ("raised_by_agency", "controller"), "corrections": ("controller",),
              "correction_recipients": ("agency",), "complaints": ("origin_agency", "agency"),
              "channel_outages": ("partner",), "outage_notices": ("partner",), "packages": ("sender_agency",),
-             "compliance_returns": ("partner",)}
+             "compliance_returns": ("partner",), "telephone_calls": ("caller_agency", "callee_agency")}
 _TIMES = {"correction_notices": ("raised_at", "?package_made_at", "?delivered_at", "?received_at", "?closed_at"),
           "corrections": ("corrected_at", "recorded_at"),
           "correction_recipients": ("?made_at", "?delivered_at"),
@@ -74,7 +84,8 @@ _TIMES = {"correction_notices": ("raised_at", "?package_made_at", "?delivered_at
           "dispatch_chases": ("at", "recorded_at"),
           "channel_outages": ("down_at", "recorded_at", "?repaired_at"), "outage_notices": ("at", "recorded_at"),
           "packages": ("created", "?made_at", "?received_at", "?receipt_at"),
-          "compliance_returns": ("made_at", "imported_at"), "user_approvals": ("updated_at",)}
+          "compliance_returns": ("made_at", "imported_at"), "user_approvals": ("updated_at",),
+          "telephone_calls": ("at", "recorded_at")}
 # A part and the list of its parent: (key, column, parent key).
 _PARENTS = (("correction_recipients", "correction_id", "corrections"),
             ("complaint_updates", "complaint_id", "complaints"),
@@ -104,6 +115,9 @@ def export_carried(vault) -> dict[str, list[dict]]:
     out["user_approvals"] = [
         {"user_name": r["name"], **{c: r[c] for c in APPROVAL_COLS}} for r in vault.db.query(
             "SELECT u.name, a.* FROM user_approvals a JOIN users u ON u.id = a.user_id ORDER BY u.name COLLATE NOCASE")]
+    out["dispatch_states"] = [{"dispatch_id": r["id"], **{c: r[c] for c in DISPATCH_STATE_COLS}} for r in vault.db.query(
+        "SELECT * FROM dispatches WHERE package_made_at IS NOT NULL OR package_id IS NOT NULL OR delivered_at IS NOT"
+        " NULL OR channel IS NOT NULL OR outage_id IS NOT NULL ORDER BY seq")]
     return out
 
 
@@ -158,6 +172,22 @@ def check(doc: dict, codes: set[str]) -> None:
         users.add(name)
         if row["trained_on"] and row["renewal_due"] and row["renewal_due"] <= row["trained_on"]:
             raise Bad(["user_approvals", i, "renewal_due"], "must be after the training date")
+    dispatches: set[str] = set()
+    for i, row in enumerate(doc.get("dispatch_states") or []):
+        if row["dispatch_id"] in dispatches:
+            raise Bad(["dispatch_states", i, "dispatch_id"], "appears twice in the file")
+        dispatches.add(row["dispatch_id"])
+        for col in ("package_made_at", "delivered_at"):
+            if row[col] is not None:
+                try:
+                    parse_utc(row[col])
+                except (ValueError, TypeError):
+                    raise Bad(["dispatch_states", i, col], "must be a UTC time like 2026-03-02T10:15:00+00:00") \
+                        from None
+        if row["delivered_at"] is not None and row["package_id"] is None:
+            raise Bad(["dispatch_states", i, "delivered_at"], "only a package is delivered: it names its package_id")
+        if row["outage_id"] is not None and row["outage_id"] not in ids["channel_outages"]:
+            raise Bad(["dispatch_states", i, "outage_id"], "names a record that is not in the file's channel_outages")
 
 
 def import_carried(vault, doc: dict, summary, refused) -> None:
@@ -177,7 +207,9 @@ def import_carried(vault, doc: dict, summary, refused) -> None:
              ("complaints", "subject_ids", "subjects", "a subject"),
              ("dispatch_chases", "dispatch_id", "dispatches", "an agency asked (dispatch)"),
              ("channel_outages", "breach_id", "breaches", "a breach"),
-             ("packages", "request_id", "requests", "a request"))
+             ("packages", "request_id", "requests", "a request"),
+             ("telephone_calls", "request_id", "requests", "a request"),
+             ("telephone_calls", "disclosure_id", "disclosures", "a disclosure register row"))
     for key, table, cols, json_cols, _order in TABLES:
         id_col = "package_id" if key == "packages" else "id"
         for i, row in enumerate(doc.get(key) or []):
@@ -205,6 +237,13 @@ def import_carried(vault, doc: dict, summary, refused) -> None:
             raise refused(doc, ["user_approvals", i, "user_name"], "this vault already holds their approval")
         db.execute(f"INSERT INTO user_approvals (user_id, {', '.join(APPROVAL_COLS)}) VALUES "
                    f"(?, {', '.join('?' for _ in APPROVAL_COLS)})", (user["id"], *(row[c] for c in APPROVAL_COLS)))
+        summary.carried_added += 1
+    for i, row in enumerate(doc.get("dispatch_states") or []):
+        if not held("dispatches", row["dispatch_id"]):
+            raise refused(doc, ["dispatch_states", i, "dispatch_id"], "names an agency asked (dispatch) that is "
+                                                                      "neither in the file nor in this vault")
+        db.execute("UPDATE dispatches SET package_made_at = ?, package_id = ?, delivered_at = ?, channel = ?,"
+                   " outage_id = ? WHERE id = ?", (*(row[c] for c in DISPATCH_STATE_COLS), row["dispatch_id"]))
         summary.carried_added += 1
     if any(doc.get(k) for k in KEYS):
         vault.audit("carried.imported", record_type="vault",

@@ -148,7 +148,7 @@ PACKAGE_ONLY = ("disclosures", "contacts", "partner_suspensions", "breaches", "m
                 "retention_decisions", "disposals", "info_requests", "sar_consultations", "consent_requests",
                 "consent_answers", "governance", "correction_notices", "corrections", "correction_recipients",
                 "complaints", "complaint_updates", "dispatch_chases", "channel_outages", "outage_notices", "packages",
-                "compliance_returns", "user_approvals")
+                "compliance_returns", "user_approvals", "telephone_calls", "dispatch_states")
 PACKAGE_ONLY_WORDS = {"disclosures": "the disclosure register", "contacts": "the partners directory",
                       "partner_suspensions": "partner suspensions", "breaches": "breaches", "meetings": "meetings",
                       "retention_events": "retention records", "retention_decisions": "retention decisions",
@@ -162,7 +162,8 @@ PACKAGE_ONLY_WORDS.update({"correction_notices": "correction notices", "correcti
                            "channel_outages": "equipment malfunctions",
                            "outage_notices": "malfunction notices to signatories",
                            "packages": "the packages register", "compliance_returns": "compliance returns",
-                           "user_approvals": "users' approval and training"})
+                           "user_approvals": "users' approval and training", "telephone_calls": "the telephone log",
+                           "dispatch_states": "the package states of agencies asked"})
 
 
 def holds_records(vault) -> bool:

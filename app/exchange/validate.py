@@ -34,7 +34,8 @@ MAX_ITEMS = {"requests": 100_000, "subjects": 1_000_000, "disclosures": 2_000_00
              "sar_consultations": 1_000_000, "correction_notices": 1_000_000, "corrections": 1_000_000,
              "correction_recipients": 1_000_000, "complaints": 100_000, "complaint_updates": 1_000_000,
              "dispatch_chases": 1_000_000, "channel_outages": 100_000, "outage_notices": 1_000_000,
-             "packages": 2_000_000, "compliance_returns": 100_000, "user_approvals": 10_000}
+             "packages": 2_000_000, "compliance_returns": 100_000, "user_approvals": 10_000,
+             "telephone_calls": 1_000_000, "dispatch_states": 20_000_000}
 MAX_PER_REQUEST = {"subjects": 1_000, "dispatches": 200}
 MAX_RESPONSES_PER_DISPATCH = 200
 _BRACKETS = b"[]{}"
