@@ -117,7 +117,7 @@ def export_carried(vault) -> dict[str, list[dict]]:
             "SELECT u.name, a.* FROM user_approvals a JOIN users u ON u.id = a.user_id ORDER BY u.name COLLATE NOCASE")]
     out["dispatch_states"] = [{"dispatch_id": r["id"], **{c: r[c] for c in DISPATCH_STATE_COLS}} for r in vault.db.query(
         "SELECT * FROM dispatches WHERE package_made_at IS NOT NULL OR package_id IS NOT NULL OR delivered_at IS NOT"
-        " NULL OR channel IS NOT NULL OR outage_id IS NOT NULL ORDER BY seq")]
+        " NULL OR channel IS NOT NULL OR outage_id IS NOT NULL ORDER BY request_id, agency, sub_service, id")]
     return out
 
 
