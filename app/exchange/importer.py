@@ -56,7 +56,7 @@ class ImportSummary:
                 f"{self.meetings_added} meetings added, {self.meetings_updated} updated, "
                 f"{self.cases_added} cases added, {self.cases_updated} updated, {self.links_added} links, "
                 f"{self.rights_added} retention records, {self.info_requests_added} subject access and FOI requests, "
-                f"{self.carried_added} corrections, complaints, chases, malfunctions, packages and approvals; "
+                f"{self.carried_added} corrections, complaints, chases, malfunctions, packages, calls and approvals; "
                 f"{self.unchanged} records already held")
 
     def sentences(self) -> str:
@@ -93,8 +93,8 @@ class ImportSummary:
                                   (self.breach_updates_added, "breach update", None),
                                   (self.links_added, "link between subjects", "links between subjects"),
                                   (self.carried_added, "other record (corrections, complaints, chases, "
-                                   "malfunctions, packages, approvals)", "other records (corrections, complaints, "
-                                   "chases, malfunctions, packages, approvals)")):
+                                   "malfunctions, packages, telephone log, approvals)", "other records (corrections, "
+                                   "complaints, chases, malfunctions, packages, telephone log, approvals)")):
             if count:
                 out.append(f"{n(count, word, many)} {was(count)} added.")
         if self.unchanged:
