@@ -171,8 +171,6 @@ UNKNOWN = "00000000-0000-4000-8000-000000000000"
 
 @pytest.mark.parametrize("break_it, where", [
     (lambda d: d["complaints"][0].update(agency="NOPE"), r"complaints\[0\] CP-\d{4}-0001: agency: unknown agency"),
-    (lambda d: d["complaints"][0].update(request_ids=[UNKNOWN]),
-     r"complaints\[0\] CP-\d{4}-0001: request_ids: names a request that is neither in the file nor in this vault"),
     (lambda d: d["complaint_updates"][0].update(complaint_id=UNKNOWN),
      r"complaint_updates\[0\]: complaint_id: names a record that is not in the file's complaints"),
     (lambda d: d["complaint_updates"][0]["details"].update(colour="blue"),
@@ -183,8 +181,9 @@ UNKNOWN = "00000000-0000-4000-8000-000000000000"
     (lambda d: d["channel_outages"][0].update(down_at="the day before yesterday"),
      r"channel_outages\[0\]: down_at: must be a UTC time"),
     (lambda d: d["outage_notices"][0].update(outage_id=UNKNOWN), r"outage_notices\[0\]: outage_id: names a record"),
-    (lambda d: d["corrections"][0].update(item_id=UNKNOWN),
-     r"corrections\[0\] COR-DCON-\d{4}-0001: item_id: names an item that is neither"),
+    (lambda d: d["corrections"][0].update(field=""), r"corrections\[0\] COR-DCON-\d{4}-0001: field: '' should be non-empty"),
+    (lambda d: d["channel_outages"][0].update(breach_id=UNKNOWN),
+     r"channel_outages\[0\]: breach_id: names a breach that is neither in the file nor in this vault"),
     (lambda d: d["correction_notices"][0].update(controller="ZZZ"),
      r"correction_notices\[0\] CN-HMRC-\d{4}-0001: controller: unknown agency 'ZZZ'"),
     (lambda d: d["correction_recipients"].append(dict(d["correction_recipients"][0])),
@@ -214,6 +213,23 @@ def test_one_bad_row_is_named_and_changes_nothing(moved, tmp_path, break_it, whe
         assert target.chain_head() == head
         assert all(not rows for rows in carried_rows(target).values())
         assert target.db.scalar("SELECT count(*) FROM requests") == 0
+    finally:
+        target.close()
+
+
+def test_ids_of_records_disposed_of_still_move(moved, tmp_path):
+    """A request disposed of (9.3) leaves its id in corrections, complaints, packages and calls;
+    the move keeps them as they are rather than refusing the desk's file."""
+    doc, *_ = moved
+    gone = copy.deepcopy(doc)
+    gone["complaints"][0]["request_ids"] = [UNKNOWN]
+    gone["corrections"][0]["item_id"] = UNKNOWN
+    gone["packages"][0]["request_id"] = UNKNOWN
+    target = empty_desk(tmp_path / "new.vault")
+    try:
+        exchange.import_document(target, copy.deepcopy(gone))
+        again = exchange.export_vault(target)
+        assert {k: again[k] for k in KEYS} == {k: gone[k] for k in KEYS}
     finally:
         target.close()
 

@@ -12,9 +12,11 @@ Each list holds whole rows, in the order recorded; a part names its parent by id
 `correction_recipients[].correction_id`). A user's approval names the user by `user_name`, as
 the new vault has its own users (with their own ids): the user must be set up in the new vault
 first. Import, in the importer's one transaction after the other records: every row is new (a
-whole-vault file goes only into an empty vault), each names a record in the file or already
-held. The references of notices, corrections and complaints are the highest held plus one, so
-the numbers a moved desk gives next carry on after those it brought. The telephone log (9.5)
+whole-vault file goes only into an empty vault), and a part names its parent in the file; a chase
+names a dispatch, a malfunction a breach and a call a register row, in the file or held (the ids
+of requests, subjects and responses disposed of stay in these records, as on the old desk). The
+references of notices, corrections and complaints are the highest held plus one, so the numbers
+a moved desk gives next carry on after those it brought. The telephone log (9.5)
 travels too (a chase by telephone names its call), and `dispatch_states` carries each dispatch's
 package state and channel, so a moved desk still says "delivered" where a receipt came back.
 """
@@ -200,15 +202,11 @@ def import_carried(vault, doc: dict, summary, refused) -> None:
         return record_id is not None and db.one(f"SELECT 1 FROM {table} WHERE {column} = ?",
                                                 (record_id,)) is not None
 
-    items = {"subject": "subjects", "response": "responses", "request": "requests"}
-    # What a row names outside its own list: (key, column, table it must be in, words).
-    links = (("correction_notices", "item_id", None, "an item"), ("corrections", "item_id", None, "an item"),
-             ("complaints", "request_ids", "requests", "a request"),
-             ("complaints", "subject_ids", "subjects", "a subject"),
-             ("dispatch_chases", "dispatch_id", "dispatches", "an agency asked (dispatch)"),
+    # What a row names outside its own lists, and must be held: (key, column, table, words). Ids of
+    # requests, subjects and responses are not checked: a record disposed of (clause 9.3) leaves
+    # its id in corrections, complaints, packages and calls, by design, and never comes back.
+    links = (("dispatch_chases", "dispatch_id", "dispatches", "an agency asked (dispatch)"),
              ("channel_outages", "breach_id", "breaches", "a breach"),
-             ("packages", "request_id", "requests", "a request"),
-             ("telephone_calls", "request_id", "requests", "a request"),
              ("telephone_calls", "disclosure_id", "disclosures", "a disclosure register row"))
     for key, table, cols, json_cols, _order in TABLES:
         id_col = "package_id" if key == "packages" else "id"
@@ -218,12 +216,8 @@ def import_carried(vault, doc: dict, summary, refused) -> None:
             for lkey, col, target, words in links:
                 if lkey != key:
                     continue
-                values = row[col] if isinstance(row[col], list) else [row[col]]
-                target = target or items[row["item_type"]]
-                for value in values:
-                    if value is not None and not held(target, value):
-                        raise refused(doc, [key, i, col], f"names {words} that is neither in the file nor in "
-                                                          "this vault")
+                if row[col] is not None and not held(target, row[col]):
+                    raise refused(doc, [key, i, col], f"names {words} that is neither in the file nor in this vault")
             db.execute(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
                        _row_params(row, cols, json_cols))  # our constant names, parameterised values
             summary.carried_added += 1
