@@ -60,10 +60,20 @@ def populate(vault):
 
 def test_whole_vault_round_trip_gives_equal_data(police, tmp_path):
     populate(police)
+    # Complaints (10.1) and malfunctions (10.2) travel too (tests/test_exchange_carry.py: the rest).
+    from app import complaints, outages
+
+    complaints.create_complaint(police, {"complainant_kind": "staff", "complainant": HOSTILE[1], "agency": "DCON",
+                                        "about": HOSTILE[3], "received_at": "28/11/2026 09:15",
+                                        "received_how": "email"})
+    down = outages.record_outage(police, {"partner": "DWP", "channel": "government-connect", "fallback": "cjsm",
+                                         "what": HOSTILE[4], "down_at": "01/12/2026 09:00"})
+    outages.record_notice(police, down.id, {"partner": "DWP", "signatory": HOSTILE[7], "how": "Telephone"})
     admin = reopen_as(police, "alice")
     contacts.add_contact(admin, {"partner": "NCA", "name": HOSTILE[3], "email": "x@nca.gov.uk"})
     suspensions.suspend(admin, "GLAA", HOSTILE[0])
     original = exchange.export_vault(admin)
+    assert len(original["complaints"]) == 1 and len(original["outage_notices"]) == 1
     path = tmp_path / "whole.json"
     exchange.write_file(original, path)
     assert original["audit_chain_head"]["seq"] == admin.chain_head().seq

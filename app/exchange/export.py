@@ -87,6 +87,9 @@ def export_vault(vault, progress: Progress | None = None) -> dict:
     from app.governance import export_governance
 
     doc["governance"] = export_governance(vault)  # issue 20: signatories and disputes
+    from app.exchange.carry import export_carried
+
+    doc.update(export_carried(vault))  # corrections, complaints, chases, outages, packages, approvals
     vault.audit("export.vault", record_type="vault", record_id=vault.vault_id,
                 reason=f"{len(requests)} requests, {len(doc['subjects'])} subjects")
     if progress:

@@ -40,6 +40,7 @@ class ImportSummary:
     links_added: int = 0
     rights_added: int = 0
     info_requests_added: int = 0
+    carried_added: int = 0
     unchanged: int = 0
     references: list[str] = field(default_factory=list)
 
@@ -54,7 +55,8 @@ class ImportSummary:
                 f"{self.breaches_added} breaches ({self.breach_updates_added} breach updates), "
                 f"{self.meetings_added} meetings added, {self.meetings_updated} updated, "
                 f"{self.cases_added} cases added, {self.cases_updated} updated, {self.links_added} links, "
-                f"{self.rights_added} retention records, {self.info_requests_added} subject access and FOI requests; "
+                f"{self.rights_added} retention records, {self.info_requests_added} subject access and FOI requests, "
+                f"{self.carried_added} corrections, complaints, chases, malfunctions, packages, calls and approvals; "
                 f"{self.unchanged} records already held")
 
     def sentences(self) -> str:
@@ -89,7 +91,10 @@ class ImportSummary:
                                   (self.suspensions_added, "suspension", None),
                                   (self.breaches_added, "breach", "breaches"),
                                   (self.breach_updates_added, "breach update", None),
-                                  (self.links_added, "link between subjects", "links between subjects")):
+                                  (self.links_added, "link between subjects", "links between subjects"),
+                                  (self.carried_added, "other record (corrections, complaints, chases, "
+                                   "malfunctions, packages, telephone log, approvals)", "other records (corrections, "
+                                   "complaints, chases, malfunctions, packages, telephone log, approvals)")):
             if count:
                 out.append(f"{n(count, word, many)} {was(count)} added.")
         if self.unchanged:
@@ -141,7 +146,9 @@ def _response_arrived(vault, disclosures, request: dict, dispatch_id: str, respo
 
 PACKAGE_ONLY = ("disclosures", "contacts", "partner_suspensions", "breaches", "meetings", "retention_events",
                 "retention_decisions", "disposals", "info_requests", "sar_consultations", "consent_requests",
-                "consent_answers", "governance")
+                "consent_answers", "governance", "correction_notices", "corrections", "correction_recipients",
+                "complaints", "complaint_updates", "dispatch_chases", "channel_outages", "outage_notices", "packages",
+                "compliance_returns", "user_approvals", "telephone_calls", "dispatch_states")
 PACKAGE_ONLY_WORDS = {"disclosures": "the disclosure register", "contacts": "the partners directory",
                       "partner_suspensions": "partner suspensions", "breaches": "breaches", "meetings": "meetings",
                       "retention_events": "retention records", "retention_decisions": "retention decisions",
@@ -149,12 +156,20 @@ PACKAGE_ONLY_WORDS = {"disclosures": "the disclosure register", "contacts": "the
                       "sar_consultations": "subject access consultations", "consent_requests": "consent requests",
                       "consent_answers": "consent answers",
                       "governance": "signatories and disputes"}
+PACKAGE_ONLY_WORDS.update({"correction_notices": "correction notices", "corrections": "corrections",
+                           "correction_recipients": "correction recipients", "complaints": "complaints",
+                           "complaint_updates": "complaint updates", "dispatch_chases": "chases of overdue answers",
+                           "channel_outages": "equipment malfunctions",
+                           "outage_notices": "malfunction notices to signatories",
+                           "packages": "the packages register", "compliance_returns": "compliance returns",
+                           "user_approvals": "users' approval and training", "telephone_calls": "the telephone log",
+                           "dispatch_states": "the package states of agencies asked"})
 
 
 def holds_records(vault) -> bool:
     """True when the vault holds any record a whole-vault file would bring (it is a live desk)."""
     for table in ("requests", "subjects", "breaches", "meetings", "disclosures", "contacts", "info_requests",
-                  "disposals"):
+                  "disposals", "complaints", "corrections", "correction_notices", "channel_outages"):
         if vault.db.one(f"SELECT 1 FROM {table} LIMIT 1") is not None:  # our constant table names
             return True
     return False
@@ -412,6 +427,9 @@ def import_document(vault, doc, progress: Progress | None = None, *,
             from app.governance import import_governance
 
             import_governance(vault, doc.get("governance"))  # issue 20: signatories and disputes
+            from app.exchange.carry import import_carried
+
+            import_carried(vault, doc, summary, _refused)
         vault.audit("import", record_type="exchange", record_id=doc["scope"],
                     reason=f"from {from_desk}: " + summary.counts())
     if progress:

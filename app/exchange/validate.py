@@ -31,7 +31,11 @@ BYTES_PER_VALUE = 64  # what one parsed JSON value costs at most, about (a point
 MAX_ITEMS = {"requests": 100_000, "subjects": 1_000_000, "disclosures": 2_000_000, "contacts": 100_000,
              "partner_suspensions": 10_000, "breaches": 100_000, "meetings": 100_000, "retention_events": 1_000_000,
              "retention_decisions": 1_000_000, "disposals": 100_000, "info_requests": 100_000,
-             "sar_consultations": 1_000_000}
+             "sar_consultations": 1_000_000, "correction_notices": 1_000_000, "corrections": 1_000_000,
+             "correction_recipients": 1_000_000, "complaints": 100_000, "complaint_updates": 1_000_000,
+             "dispatch_chases": 1_000_000, "channel_outages": 100_000, "outage_notices": 1_000_000,
+             "packages": 2_000_000, "compliance_returns": 100_000, "user_approvals": 10_000,
+             "telephone_calls": 1_000_000, "dispatch_states": 20_000_000}
 MAX_PER_REQUEST = {"subjects": 1_000, "dispatches": 200}
 MAX_RESPONSES_PER_DISPATCH = 200
 _BRACKETS = b"[]{}"
@@ -205,7 +209,8 @@ def _where(doc: dict, path: list) -> str:
         try:
             item = doc[head][index]
             name = item.get("reference") if head in ("requests", "breaches", "meetings", "cases", "disposals",
-                                                    "info_requests") else None
+                                                    "info_requests", "complaints", "corrections",
+                                                    "correction_notices") else None
             if name and isinstance(name, str):
                 label += f" {_short(name, 40)}"
         except Exception:  # noqa: BLE001 - naming the record is best effort; the refusal stands
@@ -421,6 +426,16 @@ def _domain_checks(doc: dict) -> None:
     _check_meetings(doc, codes)
     _check_cases(doc, codes)
     _check_rights(doc, codes)
+    _check_carried(doc, codes)
+
+
+def _check_carried(doc: dict, codes: set[str]) -> None:
+    from app.exchange import carry
+
+    try:
+        carry.check(doc, codes)
+    except carry.Bad as bad:
+        raise _Bad(bad.path, bad.message) from None
 
 
 def _check_rights(doc: dict, codes: set[str]) -> None:

@@ -75,6 +75,10 @@ class _WorkDialog(QtWidgets.QDialog):
         self.result.setStyleSheet("color: #00703c; font-weight: bold;" if ok
                                   else "color: #b10e1e; font-weight: bold;")
         self.result.show()
+        # A long outcome (a refusal naming the record, a move's many counts) wraps onto more
+        # lines: the dialog grows to show all of it rather than cutting it off.
+        self.layout().activate()
+        self.resize(self.width(), max(self.height(), self.sizeHint().height()))
 
     def reject(self) -> None:  # Escape or Close: never while the vault is being written
         if not self.busy:
