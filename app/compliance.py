@@ -251,8 +251,10 @@ def onward_section(scope: Scope) -> Section:
 
     lines = [f"{total('onward')} onward disclosures recorded in the period ({total('onward_no_basis')} without a "
              f"lawful basis recorded); {total('meeting')} further disclosures permitted at tactical meetings.",
-             f"{total('needed')} disclosures carried information another partner provided: "
-             f"{total('with_consent')} with the written consent they needed, {total('without_consent')} without it."]
+             f"{total('needed')} of these further disclosures (onward, at meetings, exchange files) carried "
+             f"information another partner provided: {total('with_consent')} with the written consent they needed, "
+             f"{total('without_consent')} without it. (Request and response packages between the asking and the "
+             "answering desk are checked the same way when they are sent, and not counted here.)"]
     if scope.partner:
         lines.append(f"Disclosures to {scope.partner}, and disclosures to others of information {scope.partner} "
                      "provided.")

@@ -140,8 +140,9 @@ def test_onward_disclosures_with_and_without_the_consent_they_needed(three):
         assert by_to[compliance._name("GLAA")] == ("1", "0", "0", "0", "0", "0")
         assert len(onward.rows) == 2  # HMRC had only request packages of this desk's own information
         assert onward.lines[0].startswith("4 onward disclosures recorded in the period (1 without a lawful basis")
-        assert "3 disclosures carried information another partner provided: 1 with the written consent they " \
-               "needed, 2 without it." in onward.lines[1]
+        assert onward.lines[1].startswith("3 of these further disclosures (onward, at meetings, exchange files) "
+                                          "carried information another partner provided: 1 with the written "
+                                          "consent they needed, 2 without it.")
         assert onward.lines[-1].startswith("Without the consent they needed: ")
         assert f"{second.reference} to NCA on {days_ago(40):%d/%m/%Y} (onward)" in onward.lines[-1]
         # The period: the row of 40 days ago is outside the last 30 days.
