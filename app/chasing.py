@@ -280,15 +280,15 @@ def chases_section(scope):
         return sum(r[key] for r in rows)
 
     how = ", ".join(f"{HOW_TITLES[h].split(' (')[0].lower()}: {total(h)}" for h in HOW_TITLES)
-    lines = (f"{total('chases')} chases of overdue answers in the period ({how}).",
-             f"{total('dispatches')} answers chased: {total('answered')} answered since, {total('overdue_again')} "
-             "overdue again now, past the date promised at the last chase (flagged for the lead officer).")
+    lines = (f"Chases of overdue answers in the period: {total('chases')} ({how}).",
+             f"Answers chased: {total('dispatches')}; answered since: {total('answered')}; overdue again now, past "
+             f"the date promised at the last chase (flagged for the lead officer): {total('overdue_again')}.")
     return Section("chases", "Chasing overdue answers", "2.6", lines,
                    ("Partner", "Chases", "Package re-sent", "Telephone", "E-mail", "Answers chased", "Answered since",
                     "Overdue again"),
                    tuple((agreement.partner_name(r["agency"]), str(r["chases"]), *(str(r[h]) for h in HOW_TITLES),
                           str(r["dispatches"]), str(r["answered"]), str(r["overdue_again"])) for r in rows),
-                   (3, 0.9, 1.4, 1.1, 0.9, 1.4, 1.4, 1.3))
+                   (2.8, 1.1, 1.3, 1.4, 1.0, 1.3, 1.3, 1.3))
 
 
 __all__ = ["Chase", "Flag", "HOW_TITLES", "validate_chase", "record_chase", "chases_of", "chases_by_dispatch",

@@ -439,7 +439,7 @@ def complaints_section(scope):
         return text[:1].lower() + text[1:]
 
     who = ", ".join(f"{lower(FROM_TITLES[k])}: {n}" for k, n in kinds.items() if k in FROM_TITLES)
-    lines = (f"{len(found)} complaints received in the period ({who}); counted apart from breaches.",
+    lines = (f"Complaints received in the period: {len(found)} ({who}); counted apart from breaches.",
              f"{clock_title()}: told in time {total('met')}, told late {total('late')}, not told and overdue now "
              f"{total('overdue')}, still within the clock {total('running')}.",
              "Outcomes (the latest of each): " + ", ".join(f"{lower(OUTCOMES[k])} {n}" for k, n in outcomes.items()
@@ -450,7 +450,7 @@ def complaints_section(scope):
                  for code, e in sorted(per.items(), key=lambda kv: order.get(kv[0], 99)))
     return Section("complaints", "Complaints and the DPM clock", "10.1", lines,
                    ("About", "Received", f"{clock_heading('dpm', 'column')}: met", "late", "overdue",
-                    "Within the clock", "Outcome decided", "Replied"), rows, (3, 1.1, 1.5, 0.8, 1.1, 1.5, 1.5, 1))
+                    "Within the clock", "Outcome decided", "Replied"), rows, (2.8, 1.3, 1.5, 0.9, 1.1, 1.4, 1.4, 1.1))
 
 
 __all__ = ["Complaint", "ComplaintUpdate", "ComplaintState", "FROM_TITLES", "HOW_TITLES", "OUTCOMES",

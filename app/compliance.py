@@ -241,7 +241,7 @@ def onward_section(scope: Scope) -> Section:
     and without the written consent it needed (6.2, 6.3; app.consent's own notion of the items)."""
     from app.consent import onward_consent
 
-    counts, without = onward_consent(scope.vault, scope.start_utc, scope.end_utc, scope.partner)
+    counts, without = onward_consent(scope.vault, scope.start_utc, scope.end_utc, scope.partner, list_limit=10)
     order = {code: n for n, code in enumerate(load_agreement().partner_codes())}
     counts = [c for c in counts if c.onward or c.meeting or c.needed]
     counts.sort(key=lambda c: order.get(c.to_agency, 99))
@@ -249,11 +249,11 @@ def onward_section(scope: Scope) -> Section:
     def total(name: str) -> int:
         return sum(getattr(c, name) for c in counts)
 
-    lines = [f"{total('onward')} onward disclosures recorded in the period ({total('onward_no_basis')} without a "
-             f"lawful basis recorded); {total('meeting')} further disclosures permitted at tactical meetings.",
-             f"{total('needed')} of these further disclosures (onward, at meetings, exchange files) carried "
-             f"information another partner provided: {total('with_consent')} with the written consent they needed, "
-             f"{total('without_consent')} without it. (Request and response packages between the asking and the "
+    lines = [f"Onward disclosures recorded in the period: {total('onward')} ({total('onward_no_basis')} without a "
+             f"lawful basis recorded); further disclosures permitted at tactical meetings: {total('meeting')}.",
+             f"Further disclosures (onward, at meetings, exchange files) that carried information another partner "
+             f"provided: {total('needed')}; with the written consent they needed: {total('with_consent')}; without "
+             f"it: {total('without_consent')}. (Request and response packages between the asking and the "
              "answering desk are checked the same way when they are sent, and not counted here.)"]
     if scope.partner:
         lines.append(f"Disclosures to {scope.partner}, and disclosures to others of information {scope.partner} "
@@ -310,7 +310,7 @@ def breaches_section(scope: Scope) -> Section:
     return Section("breaches", "Breaches and their clocks", "10.1, 10.2",
                    (f"{len(found)} breaches became known in the period.",),
                    ("Category", "Breaches", f"{clock_heading('dpm', 'hours')}: met", "missed",
-                    f"{clock_heading('ico', 'hours')}: met", "missed"), rows, (3.6, 1, 2.4, 0.9, 2.4, 0.9), chart)
+                    f"{clock_heading('ico', 'hours')}: met", "missed"), rows, (3.2, 1.3, 2.4, 1.1, 2.4, 1.1), chart)
 
 
 def _month_label(month: str) -> str:

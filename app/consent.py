@@ -862,12 +862,12 @@ def consent_section(scope):
     def total(key: str) -> int:
         return made.get(key, 0) + received.get(key, 0)
 
-    lines = (f"This desk asked partners for consent {made.get('asked', 0)} times in the period and was asked "
-             f"{received.get('asked', 0)} times.",
-             f"Decided in the period: {total('granted')} grants ({total('part')} for part of what was asked), "
-             f"{total('refused')} refusals, {total('withdrawn')} withdrawals.",
+    lines = (f"Consent requests in the period: {made.get('asked', 0)} made by this desk to partners, "
+             f"{received.get('asked', 0)} received from partners.",
+             f"Decided in the period: granted {total('granted')} ({total('part')} for part of what was asked), "
+             f"refused {total('refused')}, withdrawn {total('withdrawn')}.",
              f"Of those asked in the period, awaiting an answer now: {made.get('awaiting', 0)} from partners, "
              f"{received.get('awaiting', 0)} to answer here ({total('late')} past the date they were needed by).")
     return Section("consents", "Consents asked and answered", "6.2, 6.3, 7.3", lines,
                    ("Partner", "Asked by", "Asked", "Granted", "In part", "Refused", "Withdrawn", "Awaiting",
-                    "Past date needed"), tuple(rows), (2.8, 1.3, 0.9, 1.0, 0.9, 1.0, 1.2, 1.1, 1.4))
+                    "Past date needed"), tuple(rows), (2.4, 1.4, 0.9, 1.2, 1.0, 1.2, 1.5, 1.4, 1.4))

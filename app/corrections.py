@@ -841,13 +841,13 @@ def corrections_section(scope):
                                                           f"{total('over_week')} older than 7 days"
                                                           if oldest is not None else "") + ".")
     rows = tuple((agreement.partner_name(code) if code != us else f"{agreement.partner_name(code)} (this desk)",
-                  *(str(e[k]) for k in ("sent", "received", "corrected", "declined", "open", "applied", "delivered",
-                                        "outstanding")), "–" if e["oldest"] is None else str(e["oldest"]))
+                  *(str(e[k]) for k in ("sent", "received", "open", "applied", "delivered", "outstanding")),
+                  "–" if e["oldest"] is None else str(e["oldest"]))
                  for code, e in sorted(per.items(), key=lambda kv: order.get(kv[0], 99)))
     return Section("corrections", "Corrections and their delivery", "7.2", lines,
-                   ("Partner", "Notices sent", "Notices received", "Corrected", "Declined", "Open",
-                    "Applied from them", "Delivered to them", "Outstanding", "Oldest (days)"), rows,
-                   (2.6, 1.0, 1.1, 1.0, 0.9, 0.7, 1.1, 1.1, 1.1, 1.0))
+                   ("Partner", "Notices sent", "Notices received", "Still open", "Applied from them",
+                    "Delivered to them", "Outstanding", "Oldest (days)"), rows,
+                   (2.6, 1.1, 1.2, 1.0, 1.2, 1.2, 1.4, 1.1))
 
 
 def _days_words(days: int) -> str:

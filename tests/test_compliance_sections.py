@@ -139,17 +139,18 @@ def test_onward_disclosures_with_and_without_the_consent_they_needed(three):
         assert by_to[compliance._name("NCA")] == ("3", "1", "0", "3", "1", "2")
         assert by_to[compliance._name("GLAA")] == ("1", "0", "0", "0", "0", "0")
         assert len(onward.rows) == 2  # HMRC had only request packages of this desk's own information
-        assert onward.lines[0].startswith("4 onward disclosures recorded in the period (1 without a lawful basis")
-        assert onward.lines[1].startswith("3 of these further disclosures (onward, at meetings, exchange files) "
-                                          "carried information another partner provided: 1 with the written "
-                                          "consent they needed, 2 without it.")
+        assert onward.lines[0] == ("Onward disclosures recorded in the period: 4 (1 without a lawful basis "
+                                   "recorded); further disclosures permitted at tactical meetings: 0.")
+        assert onward.lines[1].startswith("Further disclosures (onward, at meetings, exchange files) that carried "
+                                          "information another partner provided: 3; with the written consent they "
+                                          "needed: 1; without it: 2.")
         assert onward.lines[-1].startswith("Without the consent they needed: ")
         assert f"{second.reference} to NCA on {days_ago(40):%d/%m/%Y} (onward)" in onward.lines[-1]
         # The period: the row of 40 days ago is outside the last 30 days.
         recent = section(compliance.compliance_report(dpm, period(30)), "onward")
         assert {r[0]: r[1:] for r in recent.rows}[compliance._name("NCA")] == ("2", "0", "0", "2", "1", "1")
         before = section(compliance.compliance_report(dpm, period(400, 100)), "onward")
-        assert before.rows == () and before.lines[0].startswith("0 onward")
+        assert before.rows == () and before.lines[0].startswith("Onward disclosures recorded in the period: 0 ")
         # One partner: rows to it, and rows to others carrying its information.
         of_hmrc = section(compliance.compliance_report(dpm, period(60, 0, "HMRC")), "onward")
         assert [r[0] for r in of_hmrc.rows] == [compliance._name("NCA")]
@@ -194,8 +195,8 @@ def test_consents_asked_granted_refused_and_withdrawn_both_ways(three):
             (compliance._name("NCA"), "The partner", "1", "1", "0", "0", "0", "0", "0"),
         )
         assert consents.lines == (
-            "This desk asked partners for consent 4 times in the period and was asked 1 times.",
-            "Decided in the period: 3 grants (1 for part of what was asked), 1 refusals, 1 withdrawals.",
+            "Consent requests in the period: 4 made by this desk to partners, 1 received from partners.",
+            "Decided in the period: granted 3 (1 for part of what was asked), refused 1, withdrawn 1.",
             "Of those asked in the period, awaiting an answer now: 1 from partners, 0 to answer here (1 past the "
             "date they were needed by).")
         # The originating desk sees the same requests from its side, and one still to answer.
@@ -260,11 +261,11 @@ def test_corrections_notices_and_their_delivery(tmp_path):
         try:
             report = compliance.compliance_report(hmrc_dpm, period(30))
             section_ = section(report, "corrections")
-            # Partner, sent, received, corrected, declined, open, applied, delivered, outstanding, oldest
+            # Partner, notices sent, received, still open, applied, delivered, outstanding, oldest
             rows = {r[0]: r[1:] for r in section_.rows}
-            assert rows[compliance._name("DCON")] == ("0", "1", "1", "0", "0", "0", "1", "0", "–")
-            assert rows[compliance._name("HMRC") + " (this desk)"] == ("1", "0", "0", "1", "0", "0", "0", "0", "–")
-            assert rows[compliance._name("NCA")] == ("0", "0", "0", "0", "0", "0", "0", "1", "10")
+            assert rows[compliance._name("DCON")] == ("0", "1", "0", "0", "1", "0", "–")
+            assert rows[compliance._name("HMRC") + " (this desk)"] == ("1", "0", "0", "0", "0", "0", "–")
+            assert rows[compliance._name("NCA")] == ("0", "0", "0", "0", "0", "1", "10")
             assert section_.lines[0] == ("Correction notices in the period: 1 raised here (1 on this desk's own "
                                          "information, 0 sent to the partner that controls it), 1 received from "
                                          "partners; now 1 corrected, 1 declined, 0 open.")
@@ -274,7 +275,7 @@ def test_corrections_notices_and_their_delivery(tmp_path):
                                                 "1 outstanding, the oldest 10 days old, 1 older than 7 days.")
             # The recipient desk: its notice to HMRC, corrected, and HMRC's correction applied.
             theirs = section(compliance.compliance_report(police_dpm, period(30)), "corrections")
-            assert theirs.rows == ((compliance._name("HMRC"), "1", "0", "1", "0", "0", "1", "0", "0", "–"),)
+            assert theirs.rows == ((compliance._name("HMRC"), "1", "0", "0", "1", "0", "0", "–"),)
             # One partner; and a period before any of it.
             only_nca = section(compliance.compliance_report(hmrc_dpm, period(30, 0, "NCA")), "corrections")
             assert [r[0] for r in only_nca.rows] == [compliance._name("NCA")]
@@ -328,17 +329,17 @@ def test_chases_by_method_and_partner_and_overdue_again(tmp_path):
             assert rows == {compliance._name("HMRC"): ("1", "0", "1", "0", "1", "1", "0"),
                             compliance._name("GLAA"): ("2", "0", "0", "2", "1", "0", "1")}
             assert chases.lines == (
-                "3 chases of overdue answers in the period (package re-sent: 0, telephone: 1, e-mail: 2).",
-                "2 answers chased: 1 answered since, 1 overdue again now, past the date promised at the last chase "
-                "(flagged for the lead officer).")
+                "Chases of overdue answers in the period: 3 (package re-sent: 0, telephone: 1, e-mail: 2).",
+                "Answers chased: 2; answered since: 1; overdue again now, past the date promised at the last chase "
+                "(flagged for the lead officer): 1.")
             # Today (before the promised date) nothing is overdue again.
-            assert section(compliance.compliance_report(dpm, period(30)), "chases").lines[1].startswith(
-                "2 answers chased: 1 answered since, 0 overdue again")
+            assert section(compliance.compliance_report(dpm, period(30)), "chases").lines[1].endswith(
+                "(flagged for the lead officer): 0.")
             wider = {r[0]: r[1:] for r in section(compliance.compliance_report(dpm, period(60)), "chases").rows}
             assert wider[compliance._name("NCA")] == ("1", "0", "0", "1", "1", "0", "1")
             only = section(compliance.compliance_report(dpm, period(30, 0, "GLAA"), today=later), "chases")
             assert [r[0] for r in only.rows] == [compliance._name("GLAA")]
-            assert only.lines[0].startswith("2 chases")
+            assert only.lines[0].startswith("Chases of overdue answers in the period: 2 ")
             assert section(compliance.compliance_report(dpm, period(30, 0, "NCA")), "chases").rows == ()
             assert_no_personal_data(words(report))
             # chase_counts, now counted by the same statement, says the same.
@@ -392,7 +393,7 @@ def test_complaints_received_the_dpm_clock_and_outcomes(tmp_path):
         # About, received, met, late, overdue, within the clock, outcome decided, replied
         assert complaints.rows == ((compliance._name("DCON"), "3", "1", "0", "1", "1", "1", "1"),
                                    (compliance._name("HMRC"), "1", "0", "1", "0", "0", "1", "0"))
-        assert complaints.lines[0] == ("4 complaints received in the period (a data subject: 2, a partner agency: 1, "
+        assert complaints.lines[0] == ("Complaints received in the period: 4 (a data subject: 2, a partner agency: 1, "
                                        "a member of staff: 1); counted apart from breaches.")
         assert complaints.lines[1] == ("Data Protection Manager (24 hours, clause 10.1): told in time 1, told late 1, "
                                        "not told and overdue now 1, still within the clock 1.")
