@@ -846,7 +846,7 @@ def corrections_section(scope):
                  for code, e in sorted(per.items(), key=lambda kv: order.get(kv[0], 99)))
     return Section("corrections", "Corrections and their delivery", "7.2", lines,
                    ("Partner", "Notices sent", "Notices received", "Still open", "Applied from them",
-                    "Delivered to them", "Outstanding", "Oldest (days)"), rows,
+                    "Delivered to them", "Awaiting receipt", "Oldest (days)"), rows,
                    (2.6, 1.1, 1.2, 1.0, 1.2, 1.2, 1.4, 1.1))
 
 
