@@ -241,18 +241,55 @@ def chase_counts(vault, start, end) -> dict:
     lo, hi = moment(start), moment(end)
     if hi < lo:
         raise InvalidInput("The end of the period is before its start.")
-    rows = vault.db.query("SELECT c.how, c.dispatch_id, d.agency FROM dispatch_chases c"
-                          " JOIN dispatches d ON d.id = c.dispatch_id WHERE c.at >= ? AND c.at < ?", (lo, hi))
-    by_how = {how: 0 for how in HOW_TITLES}
-    by_agency: dict[str, int] = {}
-    for r in rows:
-        by_how[r["how"]] += 1
-        by_agency[r["agency"]] = by_agency.get(r["agency"], 0) + 1
-    chased = {r["dispatch_id"] for r in rows}
-    again = sum(1 for f in flagged(vault) if f.dispatch_id in chased)
-    return {"total": len(rows), "by_how": by_how, "by_agency": dict(sorted(by_agency.items())),
-            "dispatches_chased": len(chased), "overdue_again": again}
+    rows = chases_by_partner(vault, lo, hi, today=today_london())
+    by_how = {how: sum(r[how] for r in rows) for how in HOW_TITLES}
+    return {"total": sum(r["chases"] for r in rows), "by_how": by_how,
+            "by_agency": {r["agency"]: r["chases"] for r in rows},
+            "dispatches_chased": sum(r["dispatches"] for r in rows),
+            "overdue_again": sum(r["overdue_again"] for r in rows)}
+
+
+def chases_by_partner(vault, lo_utc: str, hi_utc: str, *, today: _dt.date, agency: str | None = None) -> list[dict]:
+    """Chases made from `lo_utc` up to `hi_utc` (UTC ISO times), one dict per partner chased (in
+    code order): chases in all and by how, the answers (dispatches) chased, how many of those are
+    answered now, and how many are overdue again now (past the date promised at the last chase, as
+    `flagged` counts them). One aggregate statement; counts only. The caller checks permission
+    (chase_counts: requests.read; the compliance report: compliance.read)."""
+    how_sums = "".join(f", sum(c.how = '{how}') AS \"{how}\"" for how in HOW_TITLES)  # our constants
+    rows = vault.db.query(
+        "SELECT d.agency, count(*) AS chases" + how_sums + ", count(DISTINCT c.dispatch_id) AS dispatches,"
+        " count(DISTINCT CASE WHEN d.status IN ('responded', 'nil-return', 'declined') THEN d.id END) AS answered,"
+        " count(DISTINCT CASE WHEN d.status IN ('sent', 'acknowledged') AND d.due_date < ? THEN d.id END)"
+        " AS overdue_again FROM dispatch_chases c JOIN dispatches d ON d.id = c.dispatch_id"
+        " WHERE c.at >= ? AND c.at < ?" + (" AND d.agency = ?" if agency else "") + " GROUP BY d.agency"
+        " ORDER BY d.agency", (today.isoformat(), lo_utc, hi_utc) + ((agency,) if agency else ()))
+    return [dict(r) for r in rows]
+
+
+def chases_section(scope):
+    """The compliance report's chases (2.6): by partner and how, the answers chased, answered since
+    and overdue again now after a chase."""
+    from app.compliance import Section
+
+    rows = chases_by_partner(scope.vault, scope.start_utc, scope.end_utc, today=scope.today, agency=scope.partner)
+    agreement = load_agreement()
+    order = {code: n for n, code in enumerate(agreement.partner_codes())}
+    rows.sort(key=lambda r: order.get(r["agency"], 99))
+
+    def total(key: str) -> int:
+        return sum(r[key] for r in rows)
+
+    how = ", ".join(f"{HOW_TITLES[h].split(' (')[0].lower()}: {total(h)}" for h in HOW_TITLES)
+    lines = (f"Chases of overdue answers in the period: {total('chases')} ({how}).",
+             f"Answers chased: {total('dispatches')}; answered since: {total('answered')}; overdue again now, past "
+             f"the date promised at the last chase (flagged for the lead officer): {total('overdue_again')}.")
+    return Section("chases", "Chasing overdue answers", "2.6", lines,
+                   ("Partner", "Chases", "Package re-sent", "Telephone", "E-mail", "Answers chased", "Answered since",
+                    "Overdue again"),
+                   tuple((agreement.partner_name(r["agency"]), str(r["chases"]), *(str(r[h]) for h in HOW_TITLES),
+                          str(r["dispatches"]), str(r["answered"]), str(r["overdue_again"])) for r in rows),
+                   (2.8, 1.1, 1.3, 1.4, 1.0, 1.3, 1.3, 1.3))
 
 
 __all__ = ["Chase", "Flag", "HOW_TITLES", "validate_chase", "record_chase", "chases_of", "chases_by_dispatch",
-           "flagged", "chase_counts", "package_possible"]
+           "flagged", "chase_counts", "chases_by_partner", "chases_section", "package_possible"]

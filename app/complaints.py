@@ -392,7 +392,68 @@ def linked_labels(vault, complaint: Complaint) -> list[str]:
     return labels
 
 
+# ---- the joint compliance report (13.1) -----------------------------------------------------------
+
+
+def complaints_section(scope):
+    """The compliance report's complaints (10.1), counted apart from breaches: received in the
+    period, by who complained; the DPM clock met, missed (told late, or not told and overdue now)
+    or still running; the latest outcome of each, and replies sent. Partner: the agency complained
+    about, or the partner that complained. One statement over the period's complaints (their first
+    DPM-notified time and latest outcome read in SQL); the clock is the breach log's own arithmetic."""
+    from app.compliance import Section
+
+    where = " AND (c.agency = ? OR c.complainant_agency = ?)" if scope.partner else ""
+    found = scope.vault.db.query(
+        "SELECT c.agency, c.complainant_kind, c.received_at,"
+        " (SELECT u.at FROM complaint_updates u WHERE u.complaint_id = c.id AND u.kind = 'dpm-notified'"
+        "  ORDER BY u.seq LIMIT 1) AS notified_at,"
+        " (SELECT json_extract(u.details, '$.outcome') FROM complaint_updates u WHERE u.complaint_id = c.id"
+        "  AND u.kind = 'outcome' ORDER BY u.seq DESC LIMIT 1) AS outcome,"
+        " EXISTS (SELECT 1 FROM complaint_updates u WHERE u.complaint_id = c.id AND u.kind = 'replied') AS replied"
+        " FROM complaints c WHERE c.received_at >= ? AND c.received_at < ?" + where,
+        (scope.start_utc, scope.end_utc) + ((scope.partner, scope.partner) if scope.partner else ()))
+    per: dict[str, dict] = {}
+    kinds = {key: 0 for key in FROM_TITLES}
+    outcomes = {key: 0 for key in OUTCOMES}
+    undecided = 0
+    for r in found:
+        e = per.setdefault(r["agency"], {"n": 0, "met": 0, "late": 0, "overdue": 0, "running": 0, "outcome": 0,
+                                         "replied": 0})
+        e["n"] += 1
+        e[dpm_clock(r["received_at"], r["notified_at"], scope.now).state] += 1
+        kinds[r["complainant_kind"]] = kinds.get(r["complainant_kind"], 0) + 1
+        if r["outcome"]:
+            e["outcome"] += 1
+            outcomes[r["outcome"]] = outcomes.get(r["outcome"], 0) + 1
+        else:
+            undecided += 1
+        e["replied"] += bool(r["replied"])
+    agreement = load_agreement()
+    order = {code: n for n, code in enumerate(agreement.partner_codes())}
+
+    def total(key: str) -> int:
+        return sum(e[key] for e in per.values())
+
+    def lower(text: str) -> str:
+        return text[:1].lower() + text[1:]
+
+    who = ", ".join(f"{lower(FROM_TITLES[k])}: {n}" for k, n in kinds.items() if k in FROM_TITLES)
+    lines = (f"Complaints received in the period: {len(found)} ({who}); counted apart from breaches.",
+             f"{clock_title()}: told in time {total('met')}, told late {total('late')}, not told and overdue now "
+             f"{total('overdue')}, still within the clock {total('running')}.",
+             "Outcomes (the latest of each): " + ", ".join(f"{lower(OUTCOMES[k])} {n}" for k, n in outcomes.items()
+                                                           if k in OUTCOMES)
+             + f"; no outcome yet {undecided}. Replies sent: {total('replied')}.")
+    rows = tuple((agreement.partner_name(code), *(str(e[k]) for k in ("n", "met", "late", "overdue", "running",
+                                                                        "outcome", "replied")))
+                 for code, e in sorted(per.items(), key=lambda kv: order.get(kv[0], 99)))
+    return Section("complaints", "Complaints and the DPM clock", "10.1", lines,
+                   ("About", "Received", f"{clock_heading('dpm', 'column')}: told in time", "Told late", "Not told, overdue",
+                    "Within the clock", "Outcome decided", "Replied"), rows, (2.8, 1.3, 1.5, 0.9, 1.1, 1.4, 1.4, 1.1))
+
+
 __all__ = ["Complaint", "ComplaintUpdate", "ComplaintState", "FROM_TITLES", "HOW_TITLES", "OUTCOMES",
            "UPDATE_KINDS", "validate_complaint", "create_complaint", "validate_update", "add_update",
            "get_complaint", "list_complaints", "complaint_counts", "dpm_clock", "clock_title", "clock_rule",
-           "linked_labels"]
+           "linked_labels", "complaints_section"]

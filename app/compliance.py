@@ -2,8 +2,8 @@
 
 Counts, clocks and ids only: no names, no request text. The report is a list of sections, each
 made by one builder function `builder(scope) -> Section`; `SECTIONS` lists them in print order.
-A new area of the app (consents, corrections, chasing) adds its section by writing one builder
-and appending it to `SECTIONS` (see docs/governance.md, "Adding a section").
+An area of the app (consents, corrections, chasing, complaints) adds its section by writing one
+builder in its own module and listing it in `SECTIONS` (see docs/governance.md, "Adding a section").
 """
 
 from __future__ import annotations
@@ -15,6 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from app.agreement import load_agreement
+from app.chasing import chases_section
+from app.complaints import complaints_section
+from app.consent import consent_section
+from app.corrections import corrections_section
 from app.errors import InvalidInput
 from app.records import parse_date, today_london
 from app.roles import require
@@ -92,6 +96,11 @@ def _uk(day: _dt.date | str | None) -> str:
     if isinstance(day, str):
         day = _dt.date.fromisoformat(day[:10])
     return f"{day.day:02d}/{day.month:02d}/{day.year}"
+
+
+def _uk_at(at: str) -> str:
+    """The UK date of a stored UTC time."""
+    return _uk(_dt.datetime.fromisoformat(at).astimezone(LONDON).date())
 
 
 def _name(code: str) -> str:
@@ -228,16 +237,38 @@ def lawful_bases_section(scope: Scope) -> Section:
 
 
 def onward_section(scope: Scope) -> Section:
-    where, params = scope.partner_clause("to_agency")
-    rows = scope.vault.db.query(
-        "SELECT to_agency, count(*) AS n, sum(CASE WHEN lawful_bases = '[]' THEN 1 ELSE 0 END) AS no_basis"
-        " FROM disclosures WHERE kind = 'onward' AND at >= ? AND at < ?" + where + " GROUP BY to_agency",
-        (scope.start_utc, scope.end_utc) + params)
-    total = sum(r["n"] for r in rows)
-    return Section("onward", "Onward disclosures", "6.3, 9.4",
-                   (f"{total} onward disclosures recorded in the period.",),
-                   ("To", "Disclosures", "Without a lawful basis recorded"),
-                   tuple((_name(r["to_agency"]), str(r["n"]), str(r["no_basis"])) for r in rows), (4, 1.5, 2.5))
+    """Onward disclosures (5.3, 9.4) and every disclosure of another partner's information, with
+    and without the written consent it needed (6.2, 6.3; app.consent's own notion of the items)."""
+    from app.consent import onward_consent
+
+    counts, without = onward_consent(scope.vault, scope.start_utc, scope.end_utc, scope.partner, list_limit=10)
+    order = {code: n for n, code in enumerate(load_agreement().partner_codes())}
+    counts = [c for c in counts if c.onward or c.meeting or c.needed]
+    counts.sort(key=lambda c: order.get(c.to_agency, 99))
+
+    def total(name: str) -> int:
+        return sum(getattr(c, name) for c in counts)
+
+    lines = [f"Onward disclosures recorded in the period: {total('onward')} ({total('onward_no_basis')} without a "
+             f"lawful basis recorded); further disclosures permitted at tactical meetings: {total('meeting')}.",
+             f"Further disclosures (onward, at meetings, exchange files) that carried information another partner "
+             f"provided: {total('needed')}; with the written consent they needed: {total('with_consent')}; without "
+             f"it: {total('without_consent')}. (Request and response packages between the asking and the "
+             "answering desk are checked the same way when they are sent, and not counted here.)"]
+    if scope.partner:
+        lines.append(f"Disclosures to {scope.partner}, and disclosures to others of information {scope.partner} "
+                     "provided.")
+    if without:
+        lines.append("Without the consent they needed: " + "; ".join(
+            f"{w['reference'] or 'no request'} to {w['to_agency']} on {_uk_at(w['at'])} ({w['kind']})" for w in without)
+            + (f"; and {total('without_consent') - len(without)} more" if total('without_consent') > len(without)
+               else "") + ".")
+    return Section("onward", "Onward disclosures and the consent they needed", "5.3, 6.2, 6.3, 9.4", tuple(lines),
+                   ("To", "Onward", "No lawful basis", "At meetings", "Needing consent", "With consent",
+                    "Without consent"),
+                   tuple((_name(c.to_agency), str(c.onward), str(c.onward_no_basis), str(c.meeting), str(c.needed),
+                          str(c.with_consent), str(c.without_consent)) for c in counts),
+                   (3, 1, 1.4, 1.3, 1.5, 1.4, 1.5))
 
 
 def breaches_section(scope: Scope) -> Section:
@@ -279,7 +310,7 @@ def breaches_section(scope: Scope) -> Section:
     return Section("breaches", "Breaches and their clocks", "10.1, 10.2",
                    (f"{len(found)} breaches became known in the period.",),
                    ("Category", "Breaches", f"{clock_heading('dpm', 'hours')}: met", "missed",
-                    f"{clock_heading('ico', 'hours')}: met", "missed"), rows, (3.6, 1, 2.4, 0.9, 2.4, 0.9), chart)
+                    f"{clock_heading('ico', 'hours')}: met", "missed"), rows, (3.2, 1.3, 2.4, 1.1, 2.4, 1.1), chart)
 
 
 def _month_label(month: str) -> str:
@@ -385,13 +416,17 @@ def reconciliation_section(scope: Scope) -> Section:
                    ("Partner", "Mismatch", "Register row or audit head", "Detail"), rows, (2.4, 2.6, 3, 4))
 
 
-# The report, in print order. To add a section: write `def my_section(scope) -> Section` and
-# append it here (consents, corrections and chasing add theirs as they land).
+# The report, in print order. To add a section: write `def my_section(scope) -> Section` (in its
+# own area's module, importing Section inside the function) and list it here.
 SECTIONS: list[Callable[[Scope], Section]] = [
     requests_section,
+    chases_section,
     lawful_bases_section,
     onward_section,
+    consent_section,
+    corrections_section,
     breaches_section,
+    complaints_section,
     suspensions_section,
     disputes_section,
     information_rights_section,

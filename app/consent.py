@@ -741,3 +741,133 @@ def counts(vault) -> dict:
     return {"to_answer": sum(1 for r in rows if r["direction"] == "received" and not r["answered"]),
             "awaiting_answer": sum(1 for r in rows if r["direction"] == "made" and not r["answered"]),
             "answered": sum(1 for r in rows if r["answered"])}
+
+
+# ---- the joint compliance report (13.1) -------------------------------------------------------
+
+# The one check's notion of "another partner's information", in SQL over the disclosure register,
+# so the report counts a whole period in a few statements: an item's originator is its record's
+# origin_agency (data), and an item needs consent when that is neither this desk nor the
+# recipient. A register row written before items were recorded (its items '[]') falls back on its
+# `originator` column. Counts and ids only: nothing here reads a name or a text.
+_ORIGIN = ("CASE WHEN substr(i.value, 1, 9) = 'response:' THEN (SELECT origin_agency FROM responses"
+           " WHERE id = substr(i.value, 10))"
+           " WHEN substr(i.value, 1, 8) = 'subject:' THEN (SELECT origin_agency FROM subjects WHERE id = substr(i.value, 9))"
+           " WHEN substr(i.value, 1, 8) = 'request:' THEN (SELECT origin_agency FROM requests INDEXED BY requests_origin"
+           " WHERE id = substr(i.value, 9))"
+           " END")
+_NEEDED = ("CASE WHEN d.items = '[]' THEN d.originator NOT IN (:us, d.from_agency, d.to_agency)"
+           f" ELSE EXISTS (SELECT 1 FROM json_each(d.items) i WHERE ({_ORIGIN}) NOT IN (:us, d.to_agency)) END")
+_OF_PARTNER = ("CASE WHEN d.items = '[]' THEN d.originator = :partner"
+               f" ELSE EXISTS (SELECT 1 FROM json_each(d.items) i WHERE ({_ORIGIN}) = :partner) END")
+
+
+@dataclass(frozen=True)
+class OnwardCounts:
+    """One recipient's sent register rows in a period (app.compliance's onward section)."""
+
+    to_agency: str
+    sent: int
+    onward: int
+    onward_no_basis: int
+    meeting: int
+    needed: int
+    with_consent: int
+    without_consent: int
+
+
+def onward_consent(vault, start_utc: str, end_utc: str, partner: str | None = None,
+                   *, list_limit: int = 20) -> tuple[list[OnwardCounts], list[dict]]:
+    """The further disclosures this desk sent from `start_utc` up to `end_utc` (register kinds
+    onward, meeting and export: information passed on beyond the asking and answering desks), per
+    recipient: onward disclosures (5.3), those without a lawful basis recorded, further disclosures
+    at meetings, and rows carrying another partner's information (the one check's notion, above)
+    with the written consent they needed (the row cites a grant) or without it (rows before section
+    6 enforcement). The request and response packages between the asking and the answering desk
+    (the bulk of the register) are not read: a period of them is too many rows to open one by one,
+    and the same check refuses them when they carry a third partner's information.
+    With `partner`: rows to that partner or carrying its information. Also the first `list_limit`
+    rows without consent (request reference, recipient, time, kind; no personal data). The caller
+    checks the permission (the compliance report's)."""
+    params = {"us": vault.agency, "start": start_utc, "end": end_utc, "partner": partner}
+    flagged = (f"SELECT d.seq, d.kind, d.to_agency, d.at, d.request_id, d.lawful_bases, d.consent_grants,"
+               f" {_NEEDED} AS needed, " + (f"{_OF_PARTNER}" if partner else "0") + " AS of_partner"
+               " FROM disclosures d WHERE d.kind IN ('onward', 'meeting', 'export') AND d.direction = 'sent'"
+               " AND d.at >= :start AND d.at < :end")
+    keep = " WHERE (:partner IS NULL OR f.to_agency = :partner OR f.of_partner)"
+    rows = vault.db.query(
+        "SELECT f.to_agency, count(*) AS sent, sum(f.kind = 'onward') AS onward,"
+        " sum(f.kind = 'onward' AND f.lawful_bases = '[]') AS no_basis, sum(f.kind = 'meeting') AS meeting,"
+        " sum(f.needed) AS needed, sum(f.needed AND f.consent_grants != '[]') AS granted,"
+        " sum(f.needed AND f.consent_grants = '[]') AS without"
+        f" FROM ({flagged}) f{keep} GROUP BY f.to_agency", params)
+    counts = [OnwardCounts(r["to_agency"], r["sent"], r["onward"] or 0, r["no_basis"] or 0, r["meeting"] or 0,
+                           r["needed"] or 0, r["granted"] or 0, r["without"] or 0) for r in rows]
+    without = []
+    if any(c.without_consent for c in counts):
+        without = [dict(r) for r in vault.db.query(
+            "SELECT f.kind, f.to_agency, f.at, q.reference FROM (" + flagged + ") f LEFT JOIN requests q"
+            " ON q.id = f.request_id" + keep + " AND f.needed AND f.consent_grants = '[]' ORDER BY f.at, f.seq"
+            " LIMIT :limit", {**params, "limit": int(list_limit)})]
+    return counts, without
+
+
+_COUNTERPARTY = "CASE WHEN q.direction = 'made' THEN q.originator ELSE q.asking_agency END"
+
+
+def consent_section(scope):
+    """Consents asked and answered in the period, both ways (6.2, 6.3, 7.3): asked of partners by
+    this desk, and asked of this desk by partners; grants (and those for part of what was asked),
+    refusals and withdrawals by the day they were decided; those asked in the period still
+    awaiting an answer, and past the date they were needed by. Partner: the other desk."""
+    from app.compliance import Section
+
+    where, params = scope.partner_clause(_COUNTERPARTY)
+    db = scope.vault.db
+    table: dict[tuple[str, str], dict] = {}
+
+    def entry(direction: str, partner: str) -> dict:
+        return table.setdefault((partner, direction), {"asked": 0, "granted": 0, "part": 0, "refused": 0,
+                                                      "withdrawn": 0, "awaiting": 0, "late": 0})
+
+    answered = ("EXISTS (SELECT 1 FROM consent_answers a WHERE a.consent_request_id = q.id"
+                " AND a.decision IN ('granted', 'refused'))")
+    for r in db.query(
+            f"SELECT q.direction, {_COUNTERPARTY} AS partner, count(*) AS asked, sum(NOT {answered}) AS awaiting,"
+            f" sum(NOT {answered} AND q.needed_by IS NOT NULL AND q.needed_by < ?) AS late"
+            " FROM consent_requests q WHERE q.asked_at >= ? AND q.asked_at < ?" + where + " GROUP BY 1, 2",
+            (scope.today.isoformat(), scope.start_utc, scope.end_utc) + params):
+        e = entry(r["direction"], r["partner"])
+        e.update(asked=r["asked"], awaiting=r["awaiting"] or 0, late=r["late"] or 0)
+    for r in db.query(
+            f"SELECT q.direction, {_COUNTERPARTY} AS partner, sum(a.decision = 'granted') AS granted,"
+            " sum(a.decision = 'granted' AND json_array_length(a.items) < json_array_length(q.items)) AS part,"
+            " sum(a.decision = 'refused') AS refused, sum(a.decision = 'withdrawn') AS withdrawn"
+            " FROM consent_answers a JOIN consent_requests q ON q.id = a.consent_request_id"
+            " WHERE a.decided_at >= ? AND a.decided_at < ?" + where + " GROUP BY 1, 2",
+            (scope.start_utc, scope.end_utc) + params):
+        entry(r["direction"], r["partner"]).update(granted=r["granted"] or 0, part=r["part"] or 0,
+                                                   refused=r["refused"] or 0, withdrawn=r["withdrawn"] or 0)
+    agreement = load_agreement()
+    order = {code: n for n, code in enumerate(agreement.partner_codes())}
+    rows = []
+    totals = {"made": {}, "received": {}}
+    for (partner, direction), e in sorted(table.items(), key=lambda kv: (order.get(kv[0][0], 99), kv[0][1])):
+        rows.append((agreement.partner_name(partner), "This desk" if direction == "made" else "The partner",
+                     *(str(e[k]) for k in ("asked", "granted", "part", "refused", "withdrawn", "awaiting", "late"))))
+        for key, value in e.items():
+            totals[direction][key] = totals[direction].get(key, 0) + value
+    made, received = totals["made"], totals["received"]
+
+    def total(key: str) -> int:
+        return made.get(key, 0) + received.get(key, 0)
+
+    lines = (f"Consent requests in the period: {made.get('asked', 0)} made by this desk to partners, "
+             f"{received.get('asked', 0)} received from partners.",
+             f"Decided in the period: granted {total('granted')} ({total('part')} for part of what was asked), "
+             f"refused {total('refused')}, withdrawn {total('withdrawn')}.",
+             f"Of those asked in the period, awaiting an answer now: {made.get('awaiting', 0)} from partners, "
+             f"{received.get('awaiting', 0)} to answer here ({total('late')} past the date they were needed by).")
+    return Section("consents", "Consents asked and answered", "6.2, 6.3, 7.3", lines,
+                   ("Partner", "Asked by", "Asked", "Granted", "In part", "Refused", "Withdrawn", "Awaiting",
+                    "Past date needed"), tuple(rows), (2.4, 1.4, 0.9, 1.2, 1.0, 1.2, 1.5, 1.4, 1.4))

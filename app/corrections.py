@@ -761,3 +761,94 @@ def counts(vault) -> dict:
                                             " WHERE status NOT IN ('corrected','declined')"),
             "recipients_awaiting": vault.db.scalar("SELECT count(*) FROM correction_recipients"
                                                    " WHERE state != 'delivered'")}
+
+
+# ---- the joint compliance report (13.1) -----------------------------------------------------------
+
+
+def corrections_section(scope):
+    """The compliance report's corrections (7.2), for the period: notices raised here (on this
+    desk's own information, or sent to the partner that controls it) and received from partners,
+    where they stand now; corrections this desk made as data controller and applied from partners;
+    and the recipients of this desk's corrections, delivered (receipt received) or outstanding,
+    with the age of the oldest. Partner: the other desk of a notice, correction or recipient."""
+    from app.compliance import Section
+
+    db, us = scope.vault.db, scope.vault.agency
+    period = (scope.start_utc, scope.end_utc)
+    partner = scope.partner
+    per: dict[str, dict] = {}
+
+    def entry(code: str) -> dict:
+        return per.setdefault(code, dict(sent=0, received=0, corrected=0, declined=0, open=0, applied=0,
+                                         recipients=0, delivered=0, outstanding=0, oldest=None, over_week=0,
+                                         delivery_days=0.0))
+
+    other = "CASE WHEN raised_by_agency = ? THEN controller ELSE raised_by_agency END"
+    for r in db.query(
+            f"SELECT {other} AS partner, raised_by_agency = ? AS ours, count(*) AS n,"
+            " sum(status = 'corrected') AS corrected, sum(status = 'declined') AS declined,"
+            " sum(status NOT IN ('corrected', 'declined')) AS open FROM correction_notices"
+            " WHERE coalesce(received_at, raised_at) >= ? AND coalesce(received_at, raised_at) < ?"
+            + (f" AND {other} = ?" if partner else "") + " GROUP BY 1, 2",
+            (us, us, *period) + ((us, partner) if partner else ())):
+        e = entry(r["partner"])
+        e["sent" if r["ours"] else "received"] += r["n"]
+        for key in ("corrected", "declined", "open"):
+            e[key] += r[key] or 0
+    made = db.scalar(
+        "SELECT count(*) FROM corrections c WHERE c.direction = 'made' AND c.corrected_at >= ? AND c.corrected_at < ?"
+        + (" AND EXISTS (SELECT 1 FROM correction_recipients r WHERE r.correction_id = c.id AND r.agency = ?)"
+           if partner else ""), period + ((partner,) if partner else ()))
+    for r in db.query(
+            "SELECT controller, count(*) AS n FROM corrections WHERE direction = 'applied' AND recorded_at >= ?"
+            " AND recorded_at < ?" + (" AND controller = ?" if partner else "") + " GROUP BY controller",
+            period + ((partner,) if partner else ())):
+        entry(r["controller"])["applied"] = r["n"]
+    now = scope.now.astimezone(_dt.timezone.utc).isoformat()
+    for r in db.query(
+            "SELECT r.agency, count(*) AS n, sum(r.state = 'delivered') AS delivered,"
+            " sum(r.state != 'delivered') AS outstanding,"
+            " max(CASE WHEN r.state != 'delivered' THEN julianday(?) - julianday(c.corrected_at) END) AS oldest,"
+            " sum(r.state != 'delivered' AND julianday(?) - julianday(c.corrected_at) > 7) AS over_week,"
+            " sum(CASE WHEN r.state = 'delivered' THEN julianday(r.delivered_at) - julianday(c.corrected_at) END)"
+            " AS delivery_days FROM correction_recipients r JOIN corrections c ON c.id = r.correction_id"
+            " WHERE c.direction = 'made' AND c.corrected_at >= ? AND c.corrected_at < ?"
+            + (" AND r.agency = ?" if partner else "") + " GROUP BY r.agency",
+            (now, now, *period) + ((partner,) if partner else ())):
+        e = entry(r["agency"])
+        e.update(recipients=r["n"], delivered=r["delivered"] or 0, outstanding=r["outstanding"] or 0,
+                 over_week=r["over_week"] or 0, oldest=None if r["oldest"] is None else max(0, int(r["oldest"])),
+                 delivery_days=r["delivery_days"] or 0.0)
+    agreement = load_agreement()
+    order = {code: n for n, code in enumerate(agreement.partner_codes())}
+
+    def total(key: str) -> int:
+        return sum(e[key] for e in per.values())
+
+    own = per.get(us, {}).get("sent", 0)
+    oldest = max((e["oldest"] for e in per.values() if e["oldest"] is not None), default=None)
+    delivered = total("delivered")
+    average = sum(e["delivery_days"] for e in per.values()) / delivered if delivered else None
+    lines = (f"Correction notices in the period: {total('sent')} raised here ({own} on this desk's own information, "
+             f"{total('sent') - own} sent to the partner that controls it), {total('received')} received from "
+             f"partners; now {total('corrected')} corrected, {total('declined')} declined, {total('open')} open.",
+             f"Corrections: {made} made by this desk as data controller, {total('applied')} applied here from "
+             "partners.",
+             f"Recipients of this desk's corrections: {total('recipients')}; {delivered} delivered (receipt "
+             "received)" + (f", on average {average:.1f} days after the correction" if average is not None else "")
+             + f"; {total('outstanding')} outstanding" + (f", the oldest {_days_words(oldest)} old, "
+                                                          f"{total('over_week')} older than 7 days"
+                                                          if oldest is not None else "") + ".")
+    rows = tuple((agreement.partner_name(code) if code != us else f"{agreement.partner_name(code)} (this desk)",
+                  *(str(e[k]) for k in ("sent", "received", "open", "applied", "delivered", "outstanding")),
+                  "–" if e["oldest"] is None else str(e["oldest"]))
+                 for code, e in sorted(per.items(), key=lambda kv: order.get(kv[0], 99)))
+    return Section("corrections", "Corrections and their delivery", "7.2", lines,
+                   ("Partner", "Notices sent", "Notices received", "Still open", "Applied from them",
+                    "Delivered to them", "Awaiting receipt", "Oldest (days)"), rows,
+                   (2.6, 1.1, 1.2, 1.0, 1.2, 1.2, 1.4, 1.1))
+
+
+def _days_words(days: int) -> str:
+    return f"{days} day{'' if days == 1 else 's'}"

@@ -137,11 +137,16 @@ def compliance_doc(vault, reference: str = "all") -> Content:
     for section in report.sections:
         block = [heading(f"{section.title} ({section.clause})")]
         block += [para(line) for line in section.lines]
+        table = grid(list(section.headers), [list(r) for r in section.rows], list(section.widths)) \
+            if section.rows else None
+        if table is not None and len(section.rows) <= 8:
+            block.append(table)  # a short table stays with its heading, never split from it
+            table = None
+        elif table is None and section.headers:
+            block.append(para("None in the period."))
         story.append(KeepTogether(block))
-        if section.rows:
-            story.append(grid(list(section.headers), [list(r) for r in section.rows], list(section.widths)))
-        elif section.headers:
-            story.append(para("None in the period."))
+        if table is not None:
+            story.append(table)
         if section.chart is not None:
             story.append(spacer(3))
             story.append(chart_drawing(section.chart))

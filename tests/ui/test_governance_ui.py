@@ -137,10 +137,26 @@ def test_the_compliance_report_previews_with_its_charts(qtbot, tmp_path):
         area.date_to.set_date(dt.date(2025, 1, 1))
         assert area.preview_compliance() is None and "before it starts" in area.status.text()
         area.date_to.set_date(dt.date(2026, 3, 31))
+        from app import complaints
+
+        complaints.create_complaint(vault, {"complainant_kind": "data-subject", "complainant": "Mrs Ana Pop",
+                                            "agency": "DWP", "about": HOSTILE, "received_at": "01/02/2026 09:00",
+                                            "received_how": "letter"})
         area.partner.setCurrentIndex(area.partner.findData("DWP"))
         busy = area.preview_compliance()
         qtbot.waitUntil(lambda: busy.preview is not None, timeout=20_000)
         assert busy.preview.report.reference == "COMPLIANCE-DWP-20260101-20260331"
+        # The preview shows the same PDF as `report VAULT compliance`, with every section in it.
+        import io
+
+        from pypdf import PdfReader
+
+        text = "".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(busy.preview.report.data)).pages)
+        for title in ("Chasing overdue answers (2.6)", "Onward disclosures and the consent they needed",
+                      "Consents asked and answered", "Corrections and their delivery (7.2)",
+                      "Complaints and the DPM clock (10.1)"):
+            assert title in text, title
+        assert "Complaints received in the period: 1 (" in text and "Mrs Ana Pop" not in text
         busy.preview.close()
         assert not area.sign_button.isEnabled() and area.raise_button.isEnabled()
     finally:
