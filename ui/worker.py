@@ -27,6 +27,7 @@ its transaction rolled back, or finished if it needed no statement), and nothing
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 from typing import Any, Callable, Iterator
 
@@ -61,11 +62,44 @@ class Task(QtCore.QRunnable):
             self.signals.done.emit(result)
 
 
+_collector: QtCore.QTimer | None = None
+
+
+def _collect_garbage() -> None:
+    """Python's cyclic collector, run here on the GUI thread only (as CPython's thresholds would)."""
+    if gc.isenabled():
+        gc.disable()  # something turned it back on: collection stays on this thread
+    limit0, limit1, limit2 = gc.get_threshold()
+    count0, count1, count2 = gc.get_count()
+    if count0 > limit0:
+        gc.collect(2 if count2 > limit2 else 1 if count1 > limit1 else 0)
+
+
+def collect_on_gui_thread() -> None:
+    """Move Python's cyclic garbage collection onto the GUI thread, once, before any background
+    work starts. Left automatic, the collector runs in whichever thread happens to allocate; in a
+    worker it can free the last reference to a Qt object of the GUI thread (a closure over a
+    widget, a cycle through a signal) and Qt destroys it from the wrong thread, which crashed a
+    print preview's report build (Fatal Python error: Segmentation fault, "Garbage-collecting",
+    in a worker thread). Reference counting still frees everything else at once; cycles wait for
+    this timer, at most a quarter of a second."""
+    global _collector
+    app = QtCore.QCoreApplication.instance()
+    if _collector is not None or app is None or QtCore.QThread.currentThread() is not app.thread():
+        return
+    _collector = QtCore.QTimer(app)
+    _collector.setInterval(250)
+    _collector.timeout.connect(_collect_garbage)
+    _collector.start()
+    gc.disable()
+
+
 def run_in_background(work: Callable[[], Any], on_done: Callable[[Any], None],
                       on_failed: Callable[[BaseException], None]) -> Task | None:
     """The primitive under `Op`; None (and neither handler is ever called) while a lock refuses work."""
     if _refusing:
         return None
+    collect_on_gui_thread()
     task = Task(work)
 
     def finish(handler, value):
