@@ -12,14 +12,13 @@ from app import complaints as core
 from app.agreement import load_agreement
 from app.errors import SpocError
 from app.records import Invalid
-from app.requests import reference_of_requests
 from app.timeutil import utc_now
 from ui.kit.guard import GuardedDialog
-from ui.breaches.dialog import TIME_HINT
+from ui.breaches.dialog import TIME_HINT, done_page, show_linked
 from ui.kit.dialogs import error_text
 from ui.kit.fields import LineBox, TextBox
 from ui.kit.forms import combo
-from ui.kit.formatting import plural, uk_time
+from ui.kit.formatting import uk_time
 from ui.kit.widgets import (ErrorSummary, FieldRow, MarkingBanner, frameless_scroll, heading,
                             plain_label, show_field_problems)
 from ui.qt import QtWidgets, Qt, Signal
@@ -145,27 +144,10 @@ class ComplaintDialog(GuardedDialog, QtWidgets.QDialog):
         layout.addWidget(row)
 
     def _show_linked(self) -> None:
-        parts = [f"request {r}" if r else "a request"
-                 for r in reference_of_requests(self.session.vault, self.linked.get("request_ids", []))]
-        if self.linked.get("subject_ids"):
-            parts.append(plural(len(self.linked["subject_ids"]), "subject"))
-        self.linked_label.setText("Linked from the screen you were on: " + ", ".join(parts) if parts else "")
-        self.linked_label.setVisible(bool(parts))
+        show_linked(self.linked_label, self.session.vault, self.linked)
 
     def _done_page(self) -> QtWidgets.QWidget:
-        page = QtWidgets.QWidget()
-        layout = QtWidgets.QVBoxLayout(page)
-        layout.setContentsMargins(24, 16, 24, 16)
-        self.done_title = heading("Complaint recorded")
-        layout.addWidget(self.done_title)
-        self.done_text = plain_label("", selectable=True)
-        self.done_text.setAccessibleName("What happens next")
-        layout.addWidget(self.done_text)
-        layout.addStretch(1)
-        self.close_button = QtWidgets.QPushButton("&Close")
-        self.close_button.clicked.connect(self.accept)
-        layout.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignLeft)
-        return page
+        return done_page(self, "Complaint recorded")
 
     def data(self) -> dict:
         return {"complainant_kind": self.complainant_kind.currentData() or "",

@@ -199,34 +199,10 @@ class BreachDialog(GuardedDialog, QtWidgets.QDialog):
         layout.addWidget(row)
 
     def _show_linked(self) -> None:
-        parts = []
-        vault = self.session.vault
-        for reference in reference_of_requests(vault, self.linked.get("request_ids", [])):
-            parts.append(f"request {reference}" if reference else "a request")
-        if self.linked.get("subject_ids"):
-            parts.append(plural(len(self.linked["subject_ids"]), "subject"))
-        if self.linked.get("disclosure_ids"):
-            parts.append(plural(len(self.linked["disclosure_ids"]), "disclosure register row"))
-        self.linked_label.setText("Linked from the screen you were on: " + ", ".join(parts) if parts else "")
-        self.linked_label.setVisible(bool(parts))
+        show_linked(self.linked_label, self.session.vault, self.linked)
 
     def _done_page(self) -> QtWidgets.QWidget:
-        page = QtWidgets.QWidget()
-        layout = QtWidgets.QVBoxLayout(page)
-        layout.setContentsMargins(24, 16, 24, 16)
-        self.done_title = heading("Breach logged")
-        layout.addWidget(self.done_title)
-        self.done_text = plain_label("", selectable=True)
-        self.done_text.setAccessibleName("What happens next")
-        layout.addWidget(self.done_text)
-        layout.addStretch(1)
-        self.close_button = QtWidgets.QPushButton("&Close")
-        self.close_button.clicked.connect(self.accept)
-        row = QtWidgets.QHBoxLayout()
-        row.addWidget(self.close_button)
-        row.addStretch(1)
-        layout.addLayout(row)
-        return page
+        return done_page(self, "Breach logged")
 
     # ---- data ----------------------------------------------------------------------------
 
@@ -306,3 +282,34 @@ def open_breach_dialog(parent, session, linked: dict | None = None) -> BreachDia
     dialog = BreachDialog(session, parent, linked=linked)
     dialog.open()
     return dialog
+
+
+def show_linked(label: QtWidgets.QLabel, vault, linked: dict) -> None:
+    """'Linked from the screen you were on: request MSR-…, 2 subjects' (breach and complaint
+    dialogs), hidden when nothing was linked."""
+    parts = [f"request {reference}" if reference else "a request"
+             for reference in reference_of_requests(vault, linked.get("request_ids", []))]
+    if linked.get("subject_ids"):
+        parts.append(plural(len(linked["subject_ids"]), "subject"))
+    if linked.get("disclosure_ids"):
+        parts.append(plural(len(linked["disclosure_ids"]), "disclosure register row"))
+    label.setText("Linked from the screen you were on: " + ", ".join(parts) if parts else "")
+    label.setVisible(bool(parts))
+
+
+def done_page(dialog: QtWidgets.QDialog, title: str) -> QtWidgets.QWidget:
+    """The page a breach or complaint dialog ends on: its title, what happens next (the dialog's
+    `done_text`), and Close; sets `done_title`, `done_text` and `close_button` on the dialog."""
+    page = QtWidgets.QWidget()
+    layout = QtWidgets.QVBoxLayout(page)
+    layout.setContentsMargins(24, 16, 24, 16)
+    dialog.done_title = heading(title)
+    layout.addWidget(dialog.done_title)
+    dialog.done_text = plain_label("", selectable=True)
+    dialog.done_text.setAccessibleName("What happens next")
+    layout.addWidget(dialog.done_text)
+    layout.addStretch(1)
+    dialog.close_button = QtWidgets.QPushButton("&Close")
+    dialog.close_button.clicked.connect(dialog.accept)
+    layout.addWidget(dialog.close_button, 0, Qt.AlignmentFlag.AlignLeft)
+    return page
