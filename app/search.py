@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from app.errors import InvalidInput
 from app.namekeys import sound_codes, spelled
@@ -39,8 +40,9 @@ MAX_TERM_LENGTH = 100
 KINDS = ("request", "subject", "response")
 
 
-@dataclass(frozen=True)
-class SearchHit:
+class SearchHit(NamedTuple):
+    """One hit (a tuple: built for every row of every search, so as cheap as Python allows)."""
+
     kind: str  # request, subject or response
     record_id: str
     request_id: str | None  # the request to open (for a subject: the newest it is on)
@@ -110,9 +112,23 @@ _SQL = {
 
 # Names in another script or spelling, and names that sound alike: the keys of migration 18.
 _WORDS = re.compile(r"[a-z0-9]+")
-_KEYS_SQL = ("SELECT s.id AS record_id, s.name AS label, s.kind, s.aliases, s.date_of_birth, subject_keys.spelled"
-             " FROM subject_keys JOIN subjects s ON s.seq = subject_keys.rowid"
-             " WHERE subject_keys MATCH ? ORDER BY subject_keys.rowid DESC LIMIT ?")
+# Each subject hit names its newest request in the same statement: per row one seek on
+# request_subjects_newest (subject, the request's seq; migration 18) for the newest seq, then the
+# request row and the link's role. LEFT JOINs keep a subject on no request, and never drop a row,
+# so the FTS walk newest first still stops after `LIMIT` rows.
+_NAMED = ("SELECT s.seq, s.id AS record_id, s.name AS label, s.kind, s.aliases, s.date_of_birth,"
+          " r.id AS request_id, r.reference, r.request_date, link.role{extra}"
+          " FROM {fts} JOIN subjects s ON s.seq = {fts}.rowid"
+          " LEFT JOIN requests r ON r.seq = (SELECT max(request_seq) FROM request_subjects WHERE subject_id = s.id)"
+          " LEFT JOIN request_subjects link ON link.request_id = r.id AND link.subject_id = s.id"
+          " WHERE {fts} MATCH ?{where} ORDER BY {fts}.rowid DESC LIMIT ?")
+_SUBJECT_SQL = _NAMED.format(extra="", fts="subjects_fts", where="")
+
+# Names in another script or spelling, and names that sound alike: the keys of migration 18.
+# Subjects already found as typed are left out in the statement ({marks}: placeholders only).
+_WORDS = re.compile(r"[a-z0-9]+")
+_KEYS_SQL = _NAMED.format(extra=", subject_keys.spelled", fts="subject_keys",
+                          where=" AND subject_keys.rowid NOT IN ({marks})")
 
 
 def spelling_query(text: str) -> str | None:
@@ -142,6 +158,8 @@ def sounds_query(text: str) -> str | None:
 
 
 def _aliases(value) -> tuple[str, ...]:
+    if not value or value == "[]":  # most subjects have none: no JSON parse for them
+        return ()
     try:
         items = json.loads(value or "[]")
     except ValueError:
@@ -149,46 +167,27 @@ def _aliases(value) -> tuple[str, ...]:
     return tuple(a for a in items if isinstance(a, str)) if isinstance(items, list) else ()
 
 
-# Each subject hit names its newest request, for all the hits in one statement: per hit one
-# index seek on request_subjects_newest (subject, the request's seq; migration 18) for the
-# newest seq, then the request row and the link's role.
-_NEWEST_REQUEST_SQL = ("WITH wanted(sid) AS (VALUES {marks}),"
-                       " newest AS (SELECT sid, (SELECT max(request_seq) FROM request_subjects"
-                       "                         WHERE subject_id = sid) AS seq FROM wanted)"
-                       " SELECT newest.sid AS subject_id, r.id AS request_id, r.reference, r.request_date, link.role"
-                       " FROM newest JOIN requests r ON r.seq = newest.seq"
-                       " JOIN request_subjects link ON link.request_id = r.id AND link.subject_id = newest.sid")
-
-
-def _newest_requests(vault, subject_ids: list[str]) -> dict[str, tuple]:
-    if not subject_ids:
-        return {}
-    sql = _NEWEST_REQUEST_SQL.format(marks=", ".join("(?)" for _ in subject_ids))  # placeholders only
-    return {row["subject_id"]: (row["request_id"], row["reference"], row["request_date"], row["role"])
-            for row in vault.db.query(sql, subject_ids)}
-
-
 def _subject_rows(vault, text: str, query: str, limit: int) -> tuple[list[tuple[object, str]], bool]:
     """Subjects matching `text`: as typed, then in another spelling or script, then sounding
     alike; at most `limit`, each once, with how it was found."""
-    rows = vault.db.query(_SQL["subject"], (query, limit + 1))
+    rows = vault.db.query(_SUBJECT_SQL, (query, limit + 1))
     if len(rows) > limit:
         return [(row, "words") for row in rows[:limit]], True  # full: a looser match would only be cut
     found: list[tuple[object, str]] = [(row, "words") for row in rows]
-    seen = {row["record_id"] for row in rows}
+    if _REFERENCE.match(text.strip()):
+        return found, False  # a reference is not a name
     # One query for both looser matches: a row whose spelled key holds every typed word (as a
     # prefix) is another spelling; the rest matched on sound alone.
     loose = [f"({e})" for e in (spelling_query(text), sounds_query(text)) if e]
     if not loose:
         return found, False
     room = limit - len(found)
-    rows = vault.db.query(_KEYS_SQL, (" OR ".join(loose), room + len(seen) + 1))
+    seen = [row["seq"] for row in rows] or [0]
+    sql = _KEYS_SQL.format(marks=", ".join("?" * len(seen)))
+    rows = vault.db.query(sql, (" OR ".join(loose), *seen, room + 1))
     terms = _WORDS.findall(spelled(" ".join(text.split()[:MAX_TERMS])))
     spellings, sounds = [], []
     for row in rows:
-        if row["record_id"] in seen:
-            continue
-        seen.add(row["record_id"])
         held = _WORDS.findall(row["spelled"])
         spelt = bool(terms) and all(any(w.startswith(t) for w in held) for t in terms)
         (spellings if spelt else sounds).append((row, "spelling" if spelt else "sounds like"))
@@ -215,19 +214,11 @@ def search(vault, text: str, limit: int = 50, *, kinds=KINDS) -> SearchResult:
         if kind not in _SQL:
             raise InvalidInput(f"Unknown kind of record {kind!r}; choose from {', '.join(KINDS)}.")
         if kind == "subject":
-            if _REFERENCE.match(stripped):
-                found, more = [(row, "words") for row in vault.db.query(_SQL[kind], (query, limit + 1))], False
-                if len(found) > limit:
-                    found, more = found[:limit], True
-            else:
-                found, more = _subject_rows(vault, text, query, limit)
+            found, more = _subject_rows(vault, text, query, limit)
             truncated = truncated or more
-            newest = _newest_requests(vault, [row["record_id"] for row, _match in found])
-            for row, match in found:
-                request_id, reference, request_date, role = newest.get(row["record_id"], (None, None, None, None))
-                hits.append(SearchHit(kind, row["record_id"], request_id, reference, row["label"], match=match,
-                                      subject_kind=row["kind"], aliases=_aliases(row["aliases"]),
-                                      date_of_birth=row["date_of_birth"], role=role, request_date=request_date))
+            hits.extend(SearchHit(kind, row["record_id"], row["request_id"], row["reference"], row["label"], match,
+                                  row["kind"], _aliases(row["aliases"]), row["date_of_birth"], row["role"],
+                                  row["request_date"]) for row, match in found)
             continue
         rows = vault.db.query(_SQL[kind], (query, limit + 1))
         if len(rows) > limit:

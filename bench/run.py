@@ -186,19 +186,20 @@ def search_words(vault) -> list[str]:
 
 
 def measure_search(vault_path: Path) -> dict:
-    from app.search import build_query, search
+    from app.search import _SQL, KINDS, build_query, search
     from app.vault import Vault
 
     vault = Vault.open(vault_path, user=seed.USER, passphrase=seed.PASSPHRASE)
     try:
         words = search_words(vault)
-        # The floor is the raw FTS5 query of the same form as the app's (newest first, 51 rows),
-        # plus the one durable write every search must make: an audit row (the audit table's
-        # columns, and the per-record index any audit trail that can be looked up by record needs)
-        # committed with synchronous=FULL. So the ratio is only our overhead: the joins that name
-        # each hit, the other spellings and sounds, the chain's MAC, its order and append checks.
-        raw_sql = [f"SELECT rowid FROM {t}_fts WHERE {t}_fts MATCH ? ORDER BY rowid DESC LIMIT 51"
-                   for t in ("requests", "subjects", "responses")]
+        # The floor is the raw FTS5 queries a search cannot do without: for each kind, the index
+        # query (newest first, 51 rows) joined to its records for the columns a hit shows (the
+        # app's own statements, run straight on the connection), plus the one durable write every
+        # search must make: an audit row (the audit table's columns, and the per-record index any
+        # trail that can be looked up by record needs) committed with synchronous=FULL. So the
+        # ratio is only our overhead: the other spellings and sounds, the newest request that
+        # names each subject, building the hits, the chain's MAC and its order and append checks.
+        raw_sql = [_SQL[kind] for kind in KINDS]
         vault.db.execute("CREATE TABLE IF NOT EXISTS bench_floor_audit (seq INTEGER PRIMARY KEY, at TEXT NOT NULL,"
                          " actor TEXT NOT NULL, action TEXT NOT NULL, record_type TEXT, record_id TEXT, reason TEXT,"
                          " mac TEXT NOT NULL)")
@@ -217,7 +218,7 @@ def measure_search(vault_path: Path) -> dict:
                 query = build_query(word)
                 t = time.perf_counter()
                 for sql in raw_sql:
-                    vault.db.query(sql, (query,))
+                    vault.db.query(sql, (query, 51))
                 floor_write()
                 raw_times.append(time.perf_counter() - t)
                 t = time.perf_counter()

@@ -174,3 +174,14 @@ def test_name_keys_from_the_maintained_libraries():
     assert namekeys.sounds_key("Mohammed") == namekeys.sounds_key("Muhammad") == namekeys.sounds_key("Mohamed")
     assert namekeys.sounds_key("Li Wu") == ""  # too short to sound like anything useful
     assert namekeys.spelled_key("x", "not json") == "x not json" and namekeys.spelled_key(None, None) == ""
+
+
+def test_a_subject_is_listed_once_and_looser_matches_respect_the_limit(people):
+    # both Shevchenkos match "Шевченко" as typed and also by their spelled key: each is listed
+    # once, as typed
+    subjects = [h for h in sr.search(people, "Шевченко").hits if h.kind == "subject"]
+    assert sorted(h.label for h in subjects) == ["Миколай Шевченко", "Олександр Шевченко"]
+    assert {h.match for h in subjects} == {"words"}
+    looser = sr.search(people, "Shevchenko", limit=1, kinds=("subject",))
+    assert len(looser.hits) == 1 and looser.truncated
+    assert looser.hits[0].label == "Миколай Шевченко"  # the newest first
