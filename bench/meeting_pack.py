@@ -100,7 +100,10 @@ def add_items(vault, reference: str, requests: int, cases: int, *, offset: int =
             mt.record_permission(vault, reference, {
                 "requested_by": "DS Jane Smith", "requested_by_agency": partners[0],
                 "to_agency": partners[1 % len(partners)], "what": f"The address history discussed under item {n + 1}",
-                "reason": "Safeguarding of the workers at the address", "granted": n % 20 == 0,
+                "reason": "Safeguarding of the workers at the address",
+                # granted only on the desk's own cases: a request's answers came from a partner,
+                # and passing them on needs that partner's written consent (6.2)
+                "granted": n % 20 == 0 and n >= len(refs),
                 "agenda_item_id": item.id})
 
 
@@ -142,6 +145,9 @@ def recipe_of(flowable):
         return ("S", flowable.width, flowable.height)
     if isinstance(flowable, (list, tuple)):
         return ("L", [recipe_of(f) for f in flowable])
+    from app.reports.template import WriteInSpace
+    if isinstance(flowable, WriteInSpace):
+        return ("W", flowable.label, flowable.least, flowable.most)
     raise TypeError(f"no recipe for {type(flowable).__name__}")
 
 
@@ -166,6 +172,9 @@ def from_recipe(recipe):
         return Spacer(recipe[1], recipe[2])
     if kind == "L":
         return [from_recipe(r) for r in recipe[1]]
+    if kind == "W":  # the notes box that takes the room left on a page: a one-cell table drawn
+        from app.reports.template import WriteInSpace  # where it fits, so the floor draws it too
+        return WriteInSpace(recipe[1], recipe[2], recipe[3])
     raise TypeError(kind)
 
 

@@ -82,3 +82,26 @@ def test_the_key_rows_measure_unlock_and_rekey(small_vault, tmp_path):
     assert unlock.figure > 0 and unlock.floor > 0 and unlock.target == "≤ 1.2×"
     assert rekey.figure > 0 and rekey.floor > 0 and "rekey of 60 requests" in rekey.measure
     Vault.open(small_vault, user=seed.USER, passphrase=seed.PASSPHRASE).close()  # opens under its new key
+
+
+def test_the_meeting_pack_bench_rebuilds_the_pack_with_bare_reportlab(small_vault):
+    """bench/meeting_pack.py builds a meeting the consent rule allows (a partner's answers are
+    not passed on without its grant) and its floor can rebuild every flowable the pack uses."""
+    from bench import meeting_pack
+
+    vault = Vault.open(small_vault, user=seed.USER, passphrase=seed.PASSPHRASE)
+    try:
+        reference = meeting_pack.make_meeting(vault, requests=12, cases=3)
+        recipe = meeting_pack.pack_recipe(vault, reference)
+    finally:
+        vault.close()
+    pdf, pages = meeting_pack.bare_reportlab(recipe)
+    assert pdf.startswith(b"%PDF") and pages >= 2
+
+
+def test_the_search_bench_compares_the_app_with_its_named_floor(small_vault):
+    from bench.run import measure_search
+
+    result = measure_search(small_vault)
+    assert result["samples"] == 2 * result["words"] > 0 and result["hits"] > 0
+    assert result["app_p95"] > 0 and result["raw_p95"] > 0
