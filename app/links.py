@@ -122,8 +122,12 @@ _LINK_SQL = (
     " FROM subject_links l JOIN subjects f ON f.id = l.from_subject LEFT JOIN subjects t ON t.id = l.to_subject")
 
 
+_LINK_FIELDS = tuple(Link.__dataclass_fields__)
+
+
 def _link(row) -> Link:
-    values = {k: row[k] for k in Link.__dataclass_fields__ if k in row.keys()}
+    held = set(row.keys())
+    values = {k: row[k] for k in _LINK_FIELDS if k in held}
     values["source_label"] = values.get("source_label") or row["source_id"]
     return Link(**values)
 
@@ -324,7 +328,8 @@ def _links_touching(vault, subject_ids: set[str]) -> list[Link]:
         marks = ", ".join("?" for _ in chunk)
         for row in vault.db.query(_LINK_SQL + f" WHERE l.from_subject IN ({marks}) OR l.to_subject IN ({marks})",
                                   chunk + chunk):  # placeholders only
-            found[row["id"]] = _link(row)
+            if row["id"] not in found:  # a link between two chunks comes back once for each
+                found[row["id"]] = _link(row)
     return list(found.values())
 
 
