@@ -10,7 +10,6 @@ from app import governance
 from desk_helpers import make_desk, reopen_as
 from fake_session import FakeSession
 from ui.governance.area import GovernanceArea
-from ui.qt import QtCore
 
 HOSTILE = "<b>bold</b> & \u202eevil\u202c"
 
