@@ -248,6 +248,8 @@ class Shell(QtCore.QObject):
                     continue
                 dialog.restore_draft_state(draft.payload)
                 dialog.finished.connect(lambda _result, k=key: self._reopened_dialog_finished(k))
+                # on top of the main window, which shows (and is raised) after this
+                QtCore.QTimer.singleShot(0, dialog, lambda d=dialog: (d.raise_(), d.activateWindow()))
             except (SpocError, ValueError, KeyError, TypeError):
                 log.warning("draft.reopen_failed dialog=%s", key)
 
