@@ -379,3 +379,91 @@ def test_leaving_a_typed_contact_by_another_area_asks_and_keep_editing_keeps_it(
     main.show_area("home")
     guard.open_question(main).discard_button.click()
     assert main.current_area_key() == "home" and area.form.isHidden() and area.draft_state() is None
+
+
+@pytest.mark.parametrize("action, field", [("record_signatory", "name"), ("raise_dispute", "about"),
+                                           ("close_dispute", "note"), ("adopt_file", "reason")])
+def test_each_governance_dialog_comes_back_with_its_typing(qtbot, desk, tmp_path, action, field):
+    from ui.kit.dialogs import field_value, set_field_value
+
+    dispute = _prepare(desk.path, lambda v: governance.raise_dispute(v, {
+        "partner": "HMRC", "raised_by": "us", "about": "Late answers", "raised_on": dt.date.today().isoformat()}))
+    new_version = tmp_path / "agreement-v2.json"
+    new_version.write_text("{}", encoding="utf-8")
+    main = desk.start()
+    main.show_area("governance")
+    area = main.area("governance")
+    area.select_dispute(dispute.reference)
+    opened = {"record_signatory": area.sign_button.click, "raise_dispute": area.raise_button.click,
+              "close_dispute": area.close_button.click, "adopt_file": lambda: area.adopt_file(str(new_version))}
+    opened[action]()
+    assert area.dialog.isVisible()
+    set_field_value(area.dialog.rows[field].field, TYPED)
+    title = area.dialog.windowTitle()
+    desk.relock()
+    [again] = reopened("governance_dialog")
+    assert again.windowTitle() == title and field_value(again.rows[field].field) == TYPED
+
+
+def test_a_dialog_whose_record_has_gone_does_not_come_back_and_its_draft_goes(qtbot, desk):
+    dispute = _prepare(desk.path, lambda v: governance.raise_dispute(v, {
+        "partner": "HMRC", "raised_by": "us", "about": "Late answers", "raised_on": dt.date.today().isoformat()}))
+    main = desk.start()
+    main.show_area("governance")
+    area = main.area("governance")
+    area.select_dispute(dispute.reference)
+    area.step_button.click()
+    area.dialog.text.setPlainText(TYPED)
+    desk.lock()
+    _prepare(desk.path, lambda v: governance.close_dispute(v, dispute.reference, "resolved", {"note": "Agreed"}))
+    desk.unlock()   # the dispute was closed meanwhile: no step can be added to it
+    assert reopened("governance_dialog") == []
+    assert load_draft(desk.shell.session.vault, "governance_dialog") is None
+
+
+def test_correct_and_decline_come_back_with_their_typing(qtbot, desk):
+    def flagged(vault):
+        sid = _own_subject(vault)
+        notice = cr.flag(vault, {"item_type": "subject", "item_id": sid, "field": "name", "problem": "inaccurate",
+                                 "details": "Spelling."})
+        return sid, notice
+
+    sid, notice = _prepare(desk.path, flagged, users=[("sam", "spoc")])
+    main = desk.start("sam")
+    main.show_area("subjects")
+    main.area("subjects").show_subject(sid)
+    strip = main.area("subjects").correction_strip
+    strip.correct_button.click()
+    strip.dialog.field.setCurrentIndex(strip.dialog.field.findData("name"))
+    strip.dialog.reason.setPlainText(TYPED)
+    desk.relock()
+    [again] = reopened("correction_strip_dialog")
+    assert again.windowTitle() == "Record a correction" and again.reason.toPlainText() == TYPED
+    again.reject()
+    guard.open_question(again).discard_button.click()
+
+    main = desk.shell.main_window
+    main.show_area("corrections")
+    area = main.area("corrections")
+    area.select_notice(notice.reference)
+    area.decline_button.click()
+    area.dialog.reason.setPlainText(TYPED)
+    main = desk.relock()
+    [again] = reopened("corrections_dialog")
+    assert again.windowTitle() == f"Decline {notice.reference}" and again.reason.toPlainText() == TYPED
+    again.accept_button.click()
+    assert main.area("corrections").status.text() == f"{notice.reference} is declined."
+    assert reopened("correction_strip_dialog") == []   # discarded before the second lock
+
+
+def test_a_lock_while_discard_changes_is_asked_keeps_the_typing(qtbot, desk):
+    main = desk.start()
+    main.show_area("governance")
+    area = main.area("governance")
+    area.raise_button.click()
+    area.dialog.about.setPlainText(TYPED)
+    area.dialog.cancel_button.click()
+    assert guard.open_question(area.dialog) is not None   # "Discard changes?" is open over it
+    desk.relock()
+    [again] = reopened("governance_dialog")
+    assert again.about.toPlainText() == TYPED and guard.open_question(again) is None
