@@ -193,17 +193,22 @@ def test_desk_records_updates_and_suspends_with_confirmation(qtbot, dpm_desk):
     area.form.inputs["reason"].setPlainText("Encrypted device; unlikely to be a risk.")
     area.form.submit()
     assert "do not tell the ICO" in area.timeline.text()
-    # Suspending says what will happen and to whom; cancelling changes nothing.
-    asked = []
-    area.confirm = lambda box: asked.append(box.text()) or False
+    # Suspending says what will happen and to whom, without blocking; cancelling changes nothing.
     area.form.set_kind("suspension-decided")
     area.form.inputs["partner"].setCurrentIndex(area.form.inputs["partner"].findData("HMRC"))
     area.form.inputs["suspend"].setCurrentIndex(area.form.inputs["suspend"].findData("yes"))
     area.form.inputs["reason"].setPlainText("Serious breach under investigation")
-    assert area.form.submit() is None and not suspensions.is_suspended(dpm, "HMRC")
-    assert "HM Revenue & Customs" in asked[0] and "13.2" in asked[0]
-    area.confirm = lambda box: True
-    assert area.form.submit() is not None and suspensions.is_suspended(dpm, "HMRC")
+    assert area.form.submit() is None
+    box = area.form.question
+    assert box.isVisible() and not suspensions.is_suspended(dpm, "HMRC")
+    assert "HM Revenue & Customs" in box.text() and "13.2" in box.text()
+    assert box.defaultButton() is box.cancel_button
+    box.cancel_button.click()
+    assert not box.isVisible() and not suspensions.is_suspended(dpm, "HMRC")
+    assert area.form.inputs["reason"].toPlainText() == "Serious breach under investigation"   # kept
+    area.form.submit()
+    area.form.question.accept_button.click()
+    assert suspensions.is_suspended(dpm, "HMRC")
     assert "HM Revenue & Customs: suspended since" in area.suspensions.text()
     before = [u.id for u in br.get_breach(dpm, late.id, audit=False).updates]
     area.form.set_kind("suspension-lifted")

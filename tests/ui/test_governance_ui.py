@@ -10,13 +10,16 @@ from app import governance
 from desk_helpers import make_desk, reopen_as
 from fake_session import FakeSession
 from ui.governance.area import GovernanceArea
-from ui.qt import QtCore
 
 HOSTILE = "<b>bold</b> & \u202eevil\u202c"
 
 
-def later(area, act) -> None:
-    QtCore.QTimer.singleShot(0, lambda: act(area.dialog))
+def on_open(area, button, act) -> None:
+    """Press `button`: its dialog opens without blocking (no nested event loop), so the test goes on
+    and acts on the open dialog."""
+    button.click()
+    assert area.dialog.isVisible()
+    act(area.dialog)
 
 
 @pytest.fixture
@@ -48,8 +51,7 @@ def test_record_a_signatory_and_a_dispute_past_its_clock(qtbot, admin):
         dialog.signed.set_date(dt.date(2024, 1, 10))
         dialog.accept_button.click()
 
-    later(area, sign)
-    area.sign_button.click()
+    on_open(area, area.sign_button, sign)
     assert seen["messages"] == ["Enter the name of the person who signed", "Enter the position of the person who signed",
                                 "Enter the date the agreement was signed"]
     row = next(r for r in range(area.signatories.rowCount()) if area.signatories.item(r, 0).text().startswith("Department"))
@@ -63,8 +65,7 @@ def test_record_a_signatory_and_a_dispute_past_its_clock(qtbot, admin):
         dialog.raised.set_date(dt.date.today() - dt.timedelta(days=15))
         dialog.accept_button.click()
 
-    later(area, dispute)
-    area.raise_button.click()
+    on_open(area, area.raise_button, dispute)
     assert area.dispute_table.rowCount() == 1 and "OVERDUE" in area.dispute_table.item(0, 4).text()
     assert [d.partner for d in governance.overdue_disputes(admin)] == ["HMRC"]
     area.dispute_table.selectRow(0)
@@ -75,8 +76,7 @@ def test_record_a_signatory_and_a_dispute_past_its_clock(qtbot, admin):
         dialog.note.set_value("To the chief officers' group")
         dialog.accept_button.click()
 
-    later(area, escalate)
-    area.close_button.click()
+    on_open(area, area.close_button, escalate)
     assert "Escalated" in area.dispute_table.item(0, 4).text()
     area.dispute_table.selectRow(0)
     assert "About: Responses arrive late" in area.dispute_detail.text()
@@ -121,8 +121,9 @@ def test_users_screen_records_approval_and_training(qtbot, tmp_path):
             dialog.renewal.set_date(dt.date(2099, 1, 6))
             dialog.accept_button.click()
 
-        QtCore.QTimer.singleShot(0, lambda: fill(area._standing_dialog))
-        area.edit_standing()
+        dialog = area.edit_standing()
+        assert dialog.isVisible()   # open, not blocking: the test fills it in
+        fill(dialog)
         assert f"approved by {HOSTILE} on 05/01/2026" in area.standing.text()
         assert governance.standing(admin, "bob").renewal_due == "2099-01-06"
     finally:

@@ -270,3 +270,22 @@ def test_governance_cards_for_the_administrator_and_the_dpm(qtbot, tmp_path, rea
         assert not set(titles[-3:]) & {c.title for c in home.shown_cards}  # not the SPOC's work
     finally:
         current.close()
+
+
+def test_unsaved_work_names_a_reopened_dialog_and_the_contact_form_in_words(tmp_path):
+    """A dialog kept over a lock is open again in its own window: its line says so and opens no
+    area (there is no "governance_dialog" area to open); the contact form's line opens Partners."""
+    vault = make_desk(tmp_path / "desk.vault")
+    try:
+        save_draft(vault, "governance_dialog", {"context": {"action": "raise_dispute"}, "fields": {}})
+        save_draft(vault, "partners", {"contact_form": {"partner": "HMRC", "fields": {}}})
+        session = FakeSession(vault)
+        session.user = vault.user
+        [card] = [c for c in home_cards.cards(session) if c.title == "Unsaved work"]
+        lines = {link.text.split(" (kept ")[0]: link.go for link in card.links}
+        assert lines.keys() == {"The governance form you were filling in is open again in its window",
+                                "Continue the contact you were adding or editing"}
+        assert lines["The governance form you were filling in is open again in its window"] is None
+        assert lines["Continue the contact you were adding or editing"] is not None
+    finally:
+        vault.close()

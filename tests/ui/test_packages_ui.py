@@ -134,18 +134,20 @@ def test_two_desks_exchange_a_request_and_its_receipt_through_the_screens(qtbot,
     assert view.table.item(0, 1).text().startswith("Delivered")
 
 
-def test_a_card_that_is_not_a_card_is_refused_in_words(qtbot, two_desks, tmp_path, monkeypatch):
+def test_a_card_that_is_not_a_card_is_refused_in_words(qtbot, two_desks, tmp_path):
     police, _dwp = two_desks
     junk = tmp_path / "junk.card.json"
     junk.write_text('{"format": "something else"}', encoding="utf-8")
-    shown = []
-    monkeypatch.setattr(QtWidgets.QMessageBox, "exec", lambda box: shown.append(box.text()) or 0)
     area = PartnersArea(FakeSession(police))
     qtbot.addWidget(area)
     area.refresh()
     area.select_partner("DWP")
     assert area.desk_section.trust_card(str(junk)) is None
-    assert shown and "card" in shown[0].lower()
+    told = area.desk_section._dialog   # said without blocking: the message is open now
+    assert isinstance(told, QtWidgets.QMessageBox) and told.isVisible()
+    assert told.windowTitle() == "Not a desk card" and "card" in told.text().lower()
+    told.button(QtWidgets.QMessageBox.StandardButton.Ok).click()
+    assert not told.isVisible()
     assert desks.partner_desks(police) == []
 
 

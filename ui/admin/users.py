@@ -291,7 +291,7 @@ class UsersArea(Area):
 
     def edit_standing(self):
         from app.governance import set_standing, standing
-        from ui.kit.dialogs import FormDialog
+        from ui.kit.dialogs import FormDialog, open_then
         from ui.kit.fields import DateField
 
         user = self.selected_user()
@@ -320,10 +320,9 @@ class UsersArea(Area):
         dialog.trained_on.set_date(now.trained_on)
         dialog.renewal.set_date(now.renewal_due)
         self._standing_dialog = dialog
-        if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted:
-            self._update_buttons()
-            self._say(f"Saved the approval and training of {user.name}.")
-        return dialog
+        dialog.keep_over_lock("users_dialog", {"action": "standing", "user": user.name})
+        return open_then(dialog, self, lambda: (self._update_buttons(),
+                                                self._say(f"Saved the approval and training of {user.name}.")))
 
     def _say(self, text: str) -> None:
         announce(self.notice, text)
@@ -453,3 +452,22 @@ def _standing_text(vault, user) -> str:
                if s.trained_on else "training not recorded")
     problems = s.problems(today_london()) if s.role in CASEWORK_ROLES else []
     return f"{s.user_name}: {approved}; {trained}." + (" Needs attention before casework." if problems else "")
+
+
+def reopen_dialog(main, session, payload: dict):
+    """After an unlock: the approval and training dialog a lock closed, over the Users area, for the
+    same user (ui/shell/shell.py DIALOG_DRAFTS); None if that user or the area has gone."""
+    context = payload.get("context") if isinstance(payload, dict) else None
+    area = main.area("users")
+    if not isinstance(context, dict) or context.get("action") != "standing" or area is None:
+        return None
+    main.show_area("users")
+    area.refresh()   # shown already, showing it again would not
+    area.select_user(str(context.get("user") or ""))
+    user = area.selected_user()
+    if user is None or user.name != context.get("user"):
+        return None
+    return area.edit_standing()
+
+
+reopen_dialog.takes_draft = True

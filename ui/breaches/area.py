@@ -16,7 +16,7 @@ from app.requests import overdue_dispatches
 from app.suspensions import history as suspension_history
 from ui.qt import QtCore, QtGui, QtWidgets, Qt
 from ui.kit.keys import primary_button
-from ui.kit.dialogs import error_text, question_box
+from ui.kit.dialogs import confirm_then, error_text, question_box
 from ui.kit.fields import LineBox, TextBox
 from ui.kit.formatting import plural, uk_date, uk_time
 from ui.kit.paged import PagedTableModel, setup_sorting
@@ -89,6 +89,7 @@ class UpdateForm(QtWidgets.QFrame):
     def __init__(self, area: "DpmArea"):
         super().__init__()
         self.area = area
+        self.question: QtWidgets.QMessageBox | None = None   # "Suspend sharing?" while it is open
         self.setObjectName("updateForm")
         self.setStyleSheet("QFrame#updateForm { border: 1px solid #b1b4b6; }")
         agreement = load_agreement()
@@ -204,13 +205,12 @@ class UpdateForm(QtWidgets.QFrame):
                                f"Suspend sharing with {name}?\n\nUntil the suspension is lifted, nobody at this desk "
                                f"can send {name} a request, a response or an onward disclosure (clause 13.2).",
                                "Suspend sharing")
-            if getattr(self.area, "confirm", None) is not None:
-                if not self.area.confirm(box):
-                    return None
-            else:
-                box.exec()
-                if box.clickedButton() is not box.accept_button:
-                    return None
+            # Asked without blocking: the update is saved once "Suspend sharing" is chosen.
+            self.question = confirm_then(box, self.area, lambda: self._save(breach, kind, data))
+            return None
+        return self._save(breach, kind, data)
+
+    def _save(self, breach, kind: str, data: dict):
         try:
             saved = core.add_update(self.area.session.vault, breach.id, kind, data)
         except Invalid as exc:
@@ -275,7 +275,6 @@ class DpmArea(Area):
         self.current = None
         self._list_op: Op | None = None
         self._overdue_op: Op | None = None
-        self.confirm = None  # tests set a callable(box) -> bool instead of exec()
         self._dialog = None
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(24, 16, 24, 16)

@@ -12,7 +12,7 @@ from app import corrections as cr
 from app.agreement import load_agreement
 from app.errors import SpocError
 from ui.kit.correction_flag import correct_dialog
-from ui.kit.dialogs import FormDialog, error_text
+from ui.kit.dialogs import FormDialog, error_text, open_then
 from ui.kit.fields import TextBox
 from ui.kit.formatting import documents_folder, one_line, plural, uk_time
 from ui.kit.forms import fill, selected_key, table
@@ -220,8 +220,12 @@ class CorrectionsArea(Area):
             self.status.setText(error_text(exc, "The record could not be opened."))
             return
         self.dialog = dialog
-        if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted and dialog.correction is not None:
+        dialog.keep_over_lock("corrections_dialog", {"action": "record_correction", "notice": notice.reference})
+
+        def corrected() -> None:
             correction = dialog.correction
+            if correction is None:
+                return
             self.status.setStyleSheet("")
             self.refresh()
             self.select_correction(correction.reference)
@@ -229,6 +233,8 @@ class CorrectionsArea(Area):
             announce(self.status, f"Corrected as {correction.reference}; "
                                   f"{plural(len(correction.recipients), 'recipient')} to send it to: "
                                   f"{', '.join(r.agency for r in correction.recipients) or 'none'}.")
+
+        open_then(dialog, self, corrected)
 
     def decline(self) -> None:
         notice = self._notice()
@@ -242,11 +248,15 @@ class CorrectionsArea(Area):
                             f"Tell {_agency(notice.raised_by_agency)} by the usual channels.", "&Decline", submit)
         dialog.reason = dialog.add("reason", "&Why", TextBox(3))
         self.dialog = dialog
-        if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted:
+        dialog.keep_over_lock("corrections_dialog", {"action": "decline", "notice": notice.reference})
+
+        def declined() -> None:
             self.status.setStyleSheet("")
             self.refresh()
             self.changed.emit()
             announce(self.status, f"{notice.reference} is declined.")
+
+        open_then(dialog, self, declined)
 
     def make_notice_package(self) -> None:
         notice = self._notice()
@@ -278,3 +288,25 @@ class CorrectionsArea(Area):
         from ui.kit.preview import show_report
 
         return show_report(self, self.session, "corrections", "all")
+
+
+def reopen_dialog(main, session, payload: dict):
+    """After an unlock: the correction or decline dialog a lock closed, for the same notice if it is
+    still open (ui/shell/shell.py DIALOG_DRAFTS); None otherwise."""
+    context = payload.get("context") if isinstance(payload, dict) else None
+    area = main.area("corrections")
+    action = context.get("action") if isinstance(context, dict) else None
+    if area is None or action not in ("record_correction", "decline") or not area.may_record:
+        return None
+    main.show_area("corrections")
+    area.refresh()   # shown already, showing it again would not
+    area.select_notice(str(context.get("notice") or ""))
+    notice = area._notice()
+    if notice is None or notice.reference != context.get("notice") or not area.correct_button.isEnabled():
+        return None
+    area.dialog = None
+    getattr(area, action)()
+    return area.dialog
+
+
+reopen_dialog.takes_draft = True

@@ -12,7 +12,7 @@ from app.agreement import load_agreement
 from app.compliance import scope_ref
 from app.errors import SpocError
 from app.records import today_london
-from ui.kit.dialogs import FormDialog, error_text
+from ui.kit.dialogs import FormDialog, error_text, open_then
 from ui.kit.fields import DateField, LineBox, TextBox
 from ui.kit.formatting import uk_date, uk_time
 from ui.kit.widgets import Area, announce, FieldRow, frameless_scroll, heading, hint_label, no_mnemonic, plain_label
@@ -201,13 +201,24 @@ class GovernanceArea(Area):
 
     # ---- actions ---------------------------------------------------------------------------
 
-    def _run(self, dialog: FormDialog, said) -> bool:
+    def _run(self, dialog: FormDialog, said, action: str, **context) -> FormDialog:
+        """Open the dialog without blocking; once it is saved, show the change and say it. Its
+        typing survives a lock (reopen_dialog opens it again with `action` and `context`)."""
         self.dialog = dialog
-        if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted:
+        dialog.keep_over_lock("governance_dialog", {"action": action, **context})
+
+        def saved() -> None:
             self.refresh()
             self.changed.emit()
             announce(self.status, said() if callable(said) else said)   # focus on what happened
-            return True
+
+        return open_then(dialog, self, saved)
+
+    def select_dispute(self, reference: str) -> bool:
+        for row, dispute in enumerate(self.disputes):
+            if dispute.reference == reference:
+                self.dispute_table.selectRow(row)
+                return True
         return False
 
     def record_signatory(self) -> None:
@@ -223,7 +234,7 @@ class GovernanceArea(Area):
         dialog.position = dialog.add("position", "P&osition", LineBox(), "For example, Chief Executive")
         dialog.signed = dialog.add("signed_on", "&Date signed", DateField(), "Day/month/year")
         self._run(dialog, lambda: f"Recorded the signatory of {dialog.result.partner_name}; review due "
-                              f"{uk_date(dialog.result.review_due)}.")
+                              f"{uk_date(dialog.result.review_due)}.", "record_signatory")
 
     def adopt(self) -> None:
         path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "The new version of the agreement file", "",
@@ -240,7 +251,8 @@ class GovernanceArea(Area):
                             "vault works under. Another agreement is refused. The change is audited.",
                             "&Adopt this version", submit)
         dialog.reason = dialog.add("reason", "&Why", LineBox(), "For example, agreed at the 13.4 review")
-        self._run(dialog, lambda: f"Adopted version {dialog.result.version_text} of {dialog.result.short_name}.")
+        self._run(dialog, lambda: f"Adopted version {dialog.result.version_text} of {dialog.result.short_name}.",
+                  "adopt_file", path=str(path))
 
     def raise_dispute(self) -> None:
         def submit(d):
@@ -258,7 +270,8 @@ class GovernanceArea(Area):
         dialog.about = dialog.add("about", "What it is &about", TextBox(3), "No personal data: say what the "
                                   "disagreement is, not who it concerns")
         dialog.raised = dialog.add("raised_on", "&Date raised", DateField(), "Day/month/year")
-        self._run(dialog, lambda: f"Recorded {dialog.result.reference}; due {uk_date(dialog.result.due_on)}.")
+        self._run(dialog, lambda: f"Recorded {dialog.result.reference}; due {uk_date(dialog.result.due_on)}.",
+                  "raise_dispute")
 
     def add_step(self) -> None:
         dispute = self.selected_dispute()
@@ -273,7 +286,7 @@ class GovernanceArea(Area):
                             "&Add the step", submit)
         dialog.text = dialog.add("text", "&What was done", TextBox(3))
         dialog.on = dialog.add("on_date", "&Date", DateField(), "Day/month/year; blank for today")
-        self._run(dialog, f"Added a step to {dispute.reference}.")
+        self._run(dialog, f"Added a step to {dispute.reference}.", "add_step", dispute=dispute.reference)
 
     def close_dispute(self) -> None:
         dispute = self.selected_dispute()
@@ -289,7 +302,7 @@ class GovernanceArea(Area):
         dialog.outcome = dialog.add("outcome", "&Outcome", _combo([("", "Choose"), *core.DISPUTE_OUTCOMES.items()]))
         dialog.note = dialog.add("note", "&How it was resolved, or to whom it was escalated", TextBox(3))
         dialog.on = dialog.add("closed_on", "&Date", DateField(), "Day/month/year; blank for today")
-        self._run(dialog, f"{dispute.reference} is closed.")
+        self._run(dialog, f"{dispute.reference} is closed.", "close_dispute", dispute=dispute.reference)
 
     def compliance_ref(self) -> str:
         return f"{self.date_from.text().strip()}..{self.date_to.text().strip()}" + (
@@ -357,3 +370,38 @@ def _dispute_text(dispute) -> str:
     if not dispute.steps:
         lines.append("No steps recorded yet.")
     return "\n".join(lines)
+
+
+# What a governance dialog a lock closed was for, and the permission it needs to open again.
+REOPEN_ACTIONS = {"record_signatory": "governance.manage", "adopt_file": "governance.manage",
+                  "raise_dispute": "disputes.manage", "add_step": "disputes.manage", "close_dispute": "disputes.manage"}
+
+
+def reopen_dialog(main, session, payload: dict):
+    """After an unlock: the governance dialog a lock closed, over the Governance area, for the same
+    dispute or agreement file (ui/shell/shell.py DIALOG_DRAFTS); None if that cannot be done now."""
+    from pathlib import Path
+
+    context = payload.get("context") if isinstance(payload, dict) else None
+    area = main.area("governance")
+    action = context.get("action") if isinstance(context, dict) else None
+    if area is None or action not in REOPEN_ACTIONS or not session.can(REOPEN_ACTIONS[action]):
+        return None
+    main.show_area("governance")
+    area.refresh()   # shown already, showing it again would not
+    area.dialog = None
+    if action in ("add_step", "close_dispute"):
+        if not area.select_dispute(str(context.get("dispute") or "")) or not area.selected_dispute().is_open:
+            return None
+        getattr(area, action)()
+    elif action == "adopt_file":
+        path = str(context.get("path") or "")
+        if not path or not Path(path).is_file():
+            return None
+        area.adopt_file(path)
+    else:
+        getattr(area, action)()
+    return area.dialog
+
+
+reopen_dialog.takes_draft = True

@@ -182,7 +182,13 @@ def breach_clocks(session):
 
 _DRAFT_WORDS = {"breach_dialog": "The breach you were reporting is open again in its window",
                 "settings": "Continue changing the settings", "users": "Continue the user account you were editing",
-                "meetings": "Continue the meeting you were recording"}
+                "meetings": "Continue the meeting you were recording",
+                "complaint_dialog": "The complaint you were recording is open again in its window",
+                "users_dialog": "The approval and training you were recording is open again in its window",
+                "governance_dialog": "The governance form you were filling in is open again in its window",
+                "corrections_dialog": "The correction you were recording is open again in its window",
+                "correction_strip_dialog": "The flag or correction you were recording is open again in its window",
+                "partners": "Continue the contact you were adding or editing"}
 
 
 @card(40)
@@ -207,7 +213,7 @@ def unsaved_drafts(session):
         else:
             text = _DRAFT_WORDS.get(draft.form, "Continue your unsaved work")
         key = "requests" if draft.form == "requests" else draft.form
-        links.append(Link(text + kept, open_area(key) if key != "breach_dialog" else None))
+        links.append(Link(text + kept, open_area(key) if not key.endswith("_dialog") else None))  # a dialog: open already
     return Card("Unsaved work", links) if links else None
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from app import corrections as cr
 from app.agreement import load_agreement
-from ui.kit.dialogs import FormDialog
+from ui.kit.dialogs import FormDialog, open_then
 from ui.kit.fields import TextBox
 from ui.kit.formatting import plural
 from ui.kit.forms import combo
@@ -156,17 +156,71 @@ class CorrectionStrip(QtWidgets.QWidget):
         announce(self.said, words)   # focus on what happened
         self.changed.emit(words)
 
-    def flag(self) -> None:
+    def flag(self) -> FormDialog:
+        """Open the flag dialog without blocking; once saved, the notes show it and it is said."""
         self.dialog = flag_dialog(self, self.session, self.item_type, self.item_id)
-        if self.dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted and self.dialog.notice is not None:
-            notice = self.dialog.notice
-            where = "to correct here" if notice.controller == self.session.vault.agency else \
-                f"for {notice.controller}; make its package in Corrections"
-            self._done(f"Flagged as {notice.reference} ({where}).")
+        _keep_over_lock(self.dialog, "flag", self.item_type, self.item_id)
+        dialog = self.dialog
+        return open_then(dialog, self, lambda: dialog.notice is not None and self._done(
+            flagged_words(dialog.notice, self.session.vault.agency)))
 
-    def correct(self) -> None:
+    def correct(self) -> FormDialog:
+        """Open the correction dialog without blocking; once saved, the notes show it and it is said."""
         self.dialog = correct_dialog(self, self.session, self.item_type, self.item_id)
-        if self.dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted and self.dialog.correction is not None:
-            correction = self.dialog.correction
-            self._done(f"Corrected as {correction.reference}; "
-                       f"{plural(len(correction.recipients), 'recipient')} to send it to (see Corrections).")
+        _keep_over_lock(self.dialog, "correct", self.item_type, self.item_id)
+        dialog = self.dialog
+        return open_then(dialog, self, lambda: dialog.correction is not None and self._done(
+            corrected_words(dialog.correction)))
+
+
+def flagged_words(notice, agency: str) -> str:
+    where = "to correct here" if notice.controller == agency else \
+        f"for {notice.controller}; make its package in Corrections"
+    return f"Flagged as {notice.reference} ({where})."
+
+
+def corrected_words(correction) -> str:
+    return (f"Corrected as {correction.reference}; "
+            f"{plural(len(correction.recipients), 'recipient')} to send it to (see Corrections).")
+
+
+def _keep_over_lock(dialog: FormDialog, action: str, item_type: str, item_id: str) -> None:
+    dialog.keep_over_lock("correction_strip_dialog", {"action": action, "item_type": item_type, "item_id": item_id})
+
+
+def reopen_dialog(main, session, payload: dict):
+    """After an unlock: the flag or correction dialog a lock closed, for the same record, over the
+    main window (the record's page is not open now: what was done is said in a message); None if
+    the record has gone or this user may no longer do it (ui/shell/shell.py DIALOG_DRAFTS)."""
+    from app.errors import SpocError
+    from ui.kit.dialogs import info_box
+
+    context = payload.get("context") if isinstance(payload, dict) else None
+    if not isinstance(context, dict):
+        return None
+    action, item_type, item_id = context.get("action"), context.get("item_type"), context.get("item_id")
+    if item_type not in cr.FIELDS or not isinstance(item_id, str) or not item_id:
+        return None
+    try:
+        if action == "flag" and session.can("corrections.flag"):
+            dialog = flag_dialog(main, session, item_type, item_id)
+            title, said = "Flagged as inaccurate", lambda: flagged_words(dialog.notice, session.vault.agency)
+        elif action == "correct" and session.can("corrections.record") \
+                and cr.get_item(session.vault, item_type, item_id).controller == session.vault.agency:
+            dialog = correct_dialog(main, session, item_type, item_id)
+            title, said = "Correction recorded", lambda: corrected_words(dialog.correction)
+        else:
+            return None
+    except (SpocError, KeyError):
+        return None
+    _keep_over_lock(dialog, action, item_type, item_id)
+
+    def saved() -> None:
+        if getattr(dialog, "notice", None) is not None or getattr(dialog, "correction", None) is not None:
+            dialog.told = info_box(main, title, said())   # tests read it here
+            dialog.told.open()
+
+    return open_then(dialog, main, saved)
+
+
+reopen_dialog.takes_draft = True

@@ -15,7 +15,7 @@ from app.suspensions import current as current_suspension
 from ui.partners.desks import PartnerDeskSection, ThisDeskDialog
 from ui.qt import QtWidgets, Qt, Signal
 from ui.kit.keys import primary_button
-from ui.kit.dialogs import error_text, question_box
+from ui.kit.dialogs import error_text, field_value, question_box, set_field_value
 from ui.kit.guard import ask_discard, input_snapshot, open_question
 from ui.kit.fields import LineBox
 from ui.kit.formatting import channel_name, uk_time
@@ -141,6 +141,17 @@ class ContactForm(QtWidgets.QFrame):
     def discard_changes(self) -> None:
         self._baseline = None
         self.hide()
+
+    def state(self) -> dict:
+        """What a lock keeps as a draft: the partner, the contact being edited and the fields."""
+        return {"partner": self.partner, "contact_id": self.contact.id if self.contact is not None else None,
+                "fields": {key: field_value(row.field) for key, row in self.rows.items()}}
+
+    def set_state(self, fields: dict) -> None:
+        for key, row in self.rows.items():
+            if key in fields:
+                set_field_value(row.field, fields[key])
+        self.check_email()
 
     def data(self) -> dict:
         return {"partner": self.partner, "sub_service": self.sub_service.currentData() or "",
@@ -399,7 +410,8 @@ class PartnersArea(Area):
     def _show_partner(self) -> None:
         self._shown_row = self.partner_list.currentRow()
         entry = self.entry()
-        self.form.hide()
+        if not (entry is not None and self.form.partner == entry.code and self.form.has_unsaved_changes()):
+            self.form.hide()   # a refresh (an import, showing the area again) keeps typing for this partner
         if entry is None:
             self.partner_title.setText("")
             return
@@ -486,6 +498,28 @@ class PartnersArea(Area):
 
     def discard_changes(self) -> None:
         self.form.discard_changes()
+
+    def draft_state(self) -> dict | None:
+        """A typed contact form survives a lock, encrypted in the vault (ui/shell/shell.py)."""
+        return {"contact_form": self.form.state()} if self.form.has_unsaved_changes() else None
+
+    def restore_draft_state(self, payload: dict) -> None:
+        state = payload.get("contact_form") if isinstance(payload, dict) else None
+        if not self.can_manage or not isinstance(state, dict) or not isinstance(state.get("fields"), dict):
+            return
+        self.refresh()
+        try:
+            self.select_partner(str(state.get("partner") or ""))
+        except KeyError:
+            return   # the partner is no longer in the agreement
+        contact = None
+        if state.get("contact_id"):
+            contact = next((c for c in self.entry().contacts if c.id == state["contact_id"]), None)
+            if contact is None:
+                return   # deactivated since: nothing to edit
+        self.form.start(self.current_code(), contact)
+        self.form.set_state(state["fields"])
+        self.scroll.ensureWidgetVisible(self.form)
 
     def go_back(self) -> bool:
         """Alt+Left and Escape leave an open contact form as Cancel does (asking first)."""

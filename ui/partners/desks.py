@@ -383,8 +383,9 @@ class PartnerDeskSection(QtWidgets.QWidget):
         try:
             card = desks.read_card(Path(path))
         except Exception as exc:  # noqa: BLE001 - a malformed card is refused in words
-            info_box(self, "Not a desk card", error_text(exc, "That file is not a SPOC Desk desk card."),
-                     warning=True).exec()
+            self._dialog = info_box(self, "Not a desk card", error_text(exc, "That file is not a SPOC Desk desk card."),
+                                    warning=True)
+            self._dialog.open()   # told without blocking; nothing runs after it
             return None
         self._dialog = TrustCardDialog(self.session, card, self)
         self._dialog.trusted.connect(lambda _p: (self.show_partner(self.code), self.changed.emit()))

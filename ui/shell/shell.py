@@ -48,6 +48,13 @@ LOCK_NOTICES = {
 # `restore_draft_state(payload)`, like an area.
 DIALOG_DRAFTS: dict[str, str] = {"breach_dialog": "ui.breaches.dialog:open_breach_dialog",
                                  "complaint_dialog": "ui.breaches.complaint_dialog:open_complaint_dialog"}
+# A dialog about one record (ui.kit.dialogs.FormDialog.keep_over_lock): its opener is marked
+# `takes_draft` and is called with the draft's payload too, to find the record; it returns None
+# when the record has gone or may no longer be changed (the draft is then let go).
+DIALOG_DRAFTS.update({"users_dialog": "ui.admin.users:reopen_dialog",
+                      "governance_dialog": "ui.governance.area:reopen_dialog",
+                      "corrections_dialog": "ui.corrections.area:reopen_dialog",
+                      "correction_strip_dialog": "ui.kit.correction_flag:reopen_dialog"})
 
 
 def default_areas() -> list:
@@ -74,6 +81,8 @@ def default_areas() -> list:
 
 
 class Shell(QtCore.QObject):
+    _closing_for_lock = False   # True while a lock closes the dialogs (their drafts were just kept)
+
     def __init__(self, area_classes: list | None = None, parent: QtCore.QObject | None = None):
         super().__init__(parent)
         # The areas (and all they import) load at the first unlock, not before the unlock screen.
@@ -229,10 +238,30 @@ class Shell(QtCore.QObject):
                 if draft is None:
                     continue
                 module, function = opener.split(":")
-                dialog = getattr(importlib.import_module(module), function)(main, self.session)
+                open_again = getattr(importlib.import_module(module), function)
+                if getattr(open_again, "takes_draft", False):
+                    dialog = open_again(main, self.session, draft.payload)
+                else:
+                    dialog = open_again(main, self.session)
+                if dialog is None:
+                    discard_draft(self.session.vault, key)
+                    continue
                 dialog.restore_draft_state(draft.payload)
+                dialog.finished.connect(lambda _result, k=key: self._reopened_dialog_finished(k))
+                # on top of the main window, which shows (and is raised) after this
+                QtCore.QTimer.singleShot(0, dialog, lambda d=dialog: (d.raise_(), d.activateWindow()))
             except (SpocError, ValueError, KeyError, TypeError):
                 log.warning("draft.reopen_failed dialog=%s", key)
+
+    def _reopened_dialog_finished(self, key: str) -> None:
+        """A dialog reopened from its draft was saved, cancelled or discarded by the user: its draft
+        goes (else it would come back at every unlock). A lock keeps it: it saved it just now."""
+        if self._closing_for_lock or self.session is None or self.session.vault is None:
+            return
+        try:
+            discard_draft(self.session.vault, key)
+        except SpocError:
+            log.warning("draft.discard_failed dialog=%s", key)
 
     # ---- lock ------------------------------------------------------------------------------
 
@@ -274,7 +303,11 @@ class Shell(QtCore.QObject):
         from ui.kit.guard import not_asking
 
         with not_asking():   # the input was kept as a draft just now: nothing to ask
-            self._close_dialogs()
+            self._closing_for_lock = True
+            try:
+                self._close_dialogs()
+            finally:
+                self._closing_for_lock = False
         clipboard.guard().clear_if_ours()
         if main is not None:
             if session.user is not None:
