@@ -66,6 +66,11 @@ def forget_vault(vault_path: Path | str) -> None:
     _save(data)
 
 
+def desktop_setting(name: str, default=None):
+    """A setting of this workstation's desktop.json (e.g. "high_contrast": "on", "off" or "auto")."""
+    return _load().get(name, default)
+
+
 def vault_setting(vault_path: Path | str, name: str, default=None):
     return _load().get("vaults", {}).get(_vault_key(vault_path), {}).get(name, default)
 
