@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Iterable
 
 from ui.qt import QtCore, QtGui, QtWidgets, Signal
+from ui.kit import theme
 
 MARKING = "OFFICIAL-SENSITIVE"
-HINT_STYLE = "color: #505a5f;"        # GOV.UK secondary text: 7:1 on the window background
-SUCCESS_STYLE = "color: #00703c; font-weight: bold;"
+HINT_STYLE = "color: {muted};"        # GOV.UK secondary text: 7:1 on the window background
+SUCCESS_STYLE = "color: {ok}; font-weight: bold;"
 
 # The labels of the unlock screen (the first window shown) are set through their Qt properties by
 # value: naming Qt.TextFormat.PlainText would make PySide build the Python enums of the whole Qt
@@ -61,7 +62,7 @@ def frameless_scroll() -> QtWidgets.QScrollArea:
 def hint_label(text: str = "") -> QtWidgets.QLabel:
     """Hint text under a label or heading: plain, wrapped, in the secondary colour."""
     label = plain_label(text)
-    label.setStyleSheet(HINT_STYLE)
+    theme.style(label, HINT_STYLE)
     return label
 
 
@@ -176,7 +177,7 @@ class FieldRow(QtWidgets.QWidget):
         if hint:
             layout.addWidget(hint_label(hint))
         self.error = plain_label("")
-        self.error.setStyleSheet("color: #b10e1e; font-weight: bold;")
+        theme.style(self.error, "color: {danger}; font-weight: bold;")
         self.error.hide()
         layout.addWidget(self.error)
         layout.addWidget(field)
@@ -214,7 +215,7 @@ class ErrorSummary(QtWidgets.QFrame):
     def __init__(self, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("errorSummary")
-        self.setStyleSheet("QFrame#errorSummary { border: 3px solid #b10e1e; padding: 6px; }")
+        theme.style(self, "QFrame#errorSummary { border: 3px solid {danger}; padding: 6px; }")
         self._layout = QtWidgets.QVBoxLayout(self)
         self._title = heading("There is a problem", 2)
         self._layout.addWidget(self._title)
@@ -234,7 +235,7 @@ class ErrorSummary(QtWidgets.QFrame):
             link.setAccessibleName(message)
             link.setFlat(True)
             link.setCursor(QtCore.Qt.CursorShape.PointingHandCursor)
-            link.setStyleSheet("text-align: left; color: #b10e1e; text-decoration: underline;")
+            theme.style(link, "text-align: left; color: {danger}; text-decoration: underline;")
             if field is not None:
                 link.clicked.connect(lambda _=False, f=field: f.setFocus(QtCore.Qt.FocusReason.OtherFocusReason))
             self._layout.addWidget(link)
