@@ -390,7 +390,7 @@ class DpmArea(Area):
         d.addLayout(title_row)
         self.clock_text = plain_label("", selectable=True)
         self.clock_text.setAccessibleName("Clocks")
-        theme.style(self.clock_text, "QLabel { border-left: 5px solid {accent}; padding-left: 8px; }")
+        theme.style(self.clock_text, "QLabel { border: 0px none; border-left: 5px solid {accent}; padding-left: 8px; }")
         d.addWidget(self.clock_text)
         # The record laid out as a page: headings over label/value grids, not one block of text.
         self.facts = QtWidgets.QWidget()

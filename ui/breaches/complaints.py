@@ -81,7 +81,7 @@ class ComplaintsPage(QtWidgets.QWidget):
         d.addLayout(title_row)
         self.clock_text = plain_label("", selectable=True)
         self.clock_text.setAccessibleName("Clock")
-        theme.style(self.clock_text, "QLabel { border-left: 5px solid {accent}; padding-left: 8px; }")
+        theme.style(self.clock_text, "QLabel { border: 0px none; border-left: 5px solid {accent}; padding-left: 8px; }")
         d.addWidget(self.clock_text)
         self.facts = plain_label("", selectable=True)
         self.facts.setAccessibleName("The complaint as recorded")

@@ -64,7 +64,7 @@ def _add_ask_button(dialog: FormDialog, session, request_id: str | None) -> None
     dialog.accept_button.clicked.connect(lambda: QtCore.QTimer.singleShot(0, lambda: _grow(dialog)))
     dialog.decision = dialog.ask = None
     dialog.notice = plain_label("")
-    theme.style(dialog.notice, "border-left: 5px solid {danger}; padding-left: 10px; font-weight: bold;")
+    theme.style(dialog.notice, "border: 0px none; border-left: 5px solid {danger}; padding-left: 10px; font-weight: bold;")
     dialog.notice.hide()
     dialog._fields.addWidget(dialog.notice)
     dialog.ask_button = QtWidgets.QPushButton("&Ask for consent…")

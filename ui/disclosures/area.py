@@ -99,7 +99,7 @@ class DisclosureDetails(QtWidgets.QFrame):
     def __init__(self, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("disclosureDetails")
-        theme.style(self, "QFrame#disclosureDetails { border-left: 5px solid {accent}; }")
+        theme.style(self, "QFrame#disclosureDetails { border: 0px none; border-left: 5px solid {accent}; }")
         self._layout = QtWidgets.QVBoxLayout(self)
         self._layout.setContentsMargins(12, 4, 4, 4)
         self.values: dict[str, str] = {}

@@ -273,11 +273,32 @@ def focus_colour(palette: QtGui.QPalette) -> QtGui.QColor:
 # when focused, so the focus still shows), the banners in the window colours inside a thick
 # border, and disabled text in the palette's own disabled colour.
 _HIGH_CONTRAST_SHEET = """
+QPushButton, QLineEdit:read-only, QAbstractItemView { border-color: {window-text}; }
+QPushButton:hover, QToolBar#sessionToolbar QToolButton:hover { background: {highlight}; color: {highlighted-text}; }
+QStatusBar { border-top: 1px solid {window-text}; }
+QToolBar#sessionToolbar { border-bottom: 1px solid {window-text}; }
+QListWidget#areaNavigation { border-right: 1px solid {window-text}; }
 QPushButton[primary="true"] { border: 3px solid {text}; padding: 3px 14px; }
 QPushButton[primary="true"]:focus { background: {window}; color: {window-text}; border: 3px solid {focus}; }
 QPushButton[primary="true"]:disabled { border: 3px dashed {disabled}; color: {disabled}; }
 QPushButton:disabled, QLabel:disabled, QCheckBox:disabled, QRadioButton:disabled { color: {disabled}; }
 QLabel#markingBanner { border: 3px solid {text}; padding: 2px; }
+QCheckBox::indicator, QRadioButton::indicator, QAbstractItemView::indicator {
+    width: 12px; height: 12px; border: 2px solid {window-text}; background: {window}; }
+QRadioButton::indicator { border-radius: 8px; }
+QCheckBox::indicator:checked, QRadioButton::indicator:checked, QAbstractItemView::indicator:checked {
+    background: {highlight}; }
+QScrollBar:vertical { background: {window}; border: 1px solid {window-text}; width: 16px; margin: 0; }
+QScrollBar:horizontal { background: {window}; border: 1px solid {window-text}; height: 16px; margin: 0; }
+QScrollBar::handle:vertical { background: {window-text}; min-height: 24px; margin: 2px; }
+QScrollBar::handle:horizontal { background: {window-text}; min-width: 24px; margin: 2px; }
+QScrollBar::handle:hover { background: {highlight}; }
+QScrollBar::add-line, QScrollBar::sub-line { width: 0; height: 0; border: none; background: none; }
+QScrollBar::add-page, QScrollBar::sub-page { background: {window}; }
+QTabWidget::pane { border: 1px solid {window-text}; }
+QTabBar::tab { border: 1px solid {window-text}; padding: 4px 10px; background: {window}; color: {window-text}; }
+QTabBar::tab:selected { background: {highlight}; color: {highlighted-text}; }
+QTabBar::tab:selected:focus { background: {window}; color: {window-text}; }
 """
 
 
@@ -289,6 +310,8 @@ def stylesheet(palette: QtGui.QPalette) -> str:
         text += _HIGH_CONTRAST_SHEET
     group, role = QtGui.QPalette.ColorGroup, QtGui.QPalette.ColorRole
     extra = {"window": palette.color(role.Window).name(), "window-text": palette.color(role.WindowText).name(),
+             "highlight": palette.color(role.Highlight).name(),
+             "highlighted-text": palette.color(role.HighlightedText).name(),
              "disabled": palette.color(group.Disabled, role.WindowText).name()}
     if contrast(QtGui.QColor(extra["disabled"]), palette.color(role.Window)) < TEXT_MIN_CONTRAST:
         extra["disabled"] = extra["window-text"]

@@ -350,7 +350,7 @@ class MeetingsArea(Area):
         self.update_form.button.clicked.connect(self.update_action)
         self.history = plain_label("", selectable=True)
         self.history.setAccessibleName("History of the chosen action")
-        theme.style(self.history, "QLabel { border-left: 5px solid {border}; padding-left: 8px; }")
+        theme.style(self.history, "QLabel { border: 0px none; border-left: 5px solid {border}; padding-left: 8px; }")
         self.update_form.layout_.insertWidget(3, self.history)
         p.addWidget(self.update_form)
         self.actions.itemSelectionChanged.connect(lambda: self._action_chosen(self.actions))

@@ -33,7 +33,7 @@ FORM_LABELS = {
     "channel": "Secure channel",
     "partner": "Partner",
 }
-WARNING_STYLE = ("QLabel { color: {warning}; background: {notice}; border-left: 5px solid {notice-edge}; padding: 4px; "
+WARNING_STYLE = ("QLabel { color: {warning}; background: {notice}; border: 0px none; border-left: 5px solid {notice-edge}; padding: 4px; "
                  "font-weight: bold; }")
 
 

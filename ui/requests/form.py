@@ -205,7 +205,7 @@ class RequestForm(QtWidgets.QWidget):
         self.details_button.setCheckable(True)
         theme.style(self.details_button, "QToolButton { border: none; color: {link}; text-decoration: underline; }")
         self.preamble = plain_label(declaration.legal_preamble)
-        theme.style(self.preamble, "border-left: 4px solid {border}; padding-left: 12px; color: {text};")
+        theme.style(self.preamble, "border: 0px none; border-left: 4px solid {border}; padding-left: 12px; color: {text};")
         self.preamble.hide()
         self.details_button.toggled.connect(self._toggle_preamble)
         layout.addWidget(self.details_button, 0, Qt.AlignmentFlag.AlignLeft)
@@ -303,7 +303,7 @@ class RequestForm(QtWidgets.QWidget):
         theme.style(self.wording_button, LINK_STYLE)
         self.wording_button.setAccessibleName("Read the full wording of the declaration")
         self.full_wording = plain_label("\n\n".join(declaration.full_wording(c.text) for c in declaration.confirmations))
-        theme.style(self.full_wording, "border-left: 4px solid {border}; padding-left: 12px; color: {text};")
+        theme.style(self.full_wording, "border: 0px none; border-left: 4px solid {border}; padding-left: 12px; color: {text};")
         self.full_wording.setAccessibleName("The declaration's full wording")
         self.full_wording.hide()
         self.wording_button.toggled.connect(self._toggle_wording)
@@ -727,7 +727,7 @@ class CheckAnswersPage(QtWidgets.QWidget):
         if still:
             box = QtWidgets.QFrame()
             box.setObjectName("stillNeeded")
-            theme.style(box, "#stillNeeded { border-left: 5px solid {accent}; padding-left: 8px; }")
+            theme.style(box, "#stillNeeded { border: 0px none; border-left: 5px solid {accent}; padding-left: 8px; }")
             inner = QtWidgets.QVBoxLayout(box)
             inner.addWidget(plain_label("You can save this draft now. Before it can be sent:"))
             for message in still:

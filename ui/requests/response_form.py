@@ -69,7 +69,7 @@ class LawfulBasisPanel(QtWidgets.QFrame):
     def __init__(self, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("basisPanel")
-        theme.style(self, "QFrame#basisPanel { border-left: 5px solid {accent}; background: {tint}; }")
+        theme.style(self, "QFrame#basisPanel { border: 0px none; border-left: 5px solid {accent}; background: {tint}; }")
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(14, 8, 10, 8)
         layout.setSpacing(4)
@@ -453,7 +453,7 @@ class ResponseForm(QtWidgets.QWidget):
                       "These conditions travel with every response; the requesting agency is bound by them.")
         self.conditions_box = QtWidgets.QFrame()
         self.conditions_box.setObjectName("conditions")
-        theme.style(self.conditions_box, "QFrame#conditions { border-left: 5px solid {border}; }")
+        theme.style(self.conditions_box, "QFrame#conditions { border: 0px none; border-left: 5px solid {border}; }")
         layout = QtWidgets.QVBoxLayout(self.conditions_box)
         layout.setContentsMargins(12, 4, 4, 4)
         self.condition_labels: list[QtWidgets.QLabel] = []

@@ -116,7 +116,7 @@ class SubjectEditor(QtWidgets.QWidget):
         # the inline panel
         self.panel = QtWidgets.QFrame()
         self.panel.setObjectName("subjectPanel")
-        theme.style(self.panel, "QFrame#subjectPanel { border-left: 4px solid {border}; }")
+        theme.style(self.panel, "QFrame#subjectPanel { border: 0px none; border-left: 4px solid {border}; }")
         panel = QtWidgets.QVBoxLayout(self.panel)
         panel.setContentsMargins(16, 8, 8, 8)
         self.panel_title = heading("Add a person", 2)
@@ -382,7 +382,7 @@ class ExistingSubjectFinder(QtWidgets.QFrame):
         self.hits: list = []
         self.subject = None
         self.setObjectName("subjectFinder")
-        theme.style(self, "QFrame#subjectFinder { border-left: 4px solid {accent}; }")
+        theme.style(self, "QFrame#subjectFinder { border: 0px none; border-left: 4px solid {accent}; }")
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(16, 8, 8, 8)
         layout.addWidget(heading("Add an existing subject", 2))

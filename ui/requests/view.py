@@ -311,7 +311,7 @@ class RequestView(QtWidgets.QWidget):
         # On a partner desk: this desk's answer, when it is due, and Respond at once (issue 17).
         self.answer_banner = QtWidgets.QFrame()
         self.answer_banner.setObjectName("answerBanner")
-        theme.style(self.answer_banner, "QFrame#answerBanner { border-left: 6px solid {accent}; background: {info-tint}; }")
+        theme.style(self.answer_banner, "QFrame#answerBanner { border: 0px none; border-left: 6px solid {accent}; background: {info-tint}; }")
         banner = QtWidgets.QHBoxLayout(self.answer_banner)
         banner.setContentsMargins(12, 8, 12, 8)
         self.answer_due = plain_label("")
@@ -423,7 +423,7 @@ class RequestView(QtWidgets.QWidget):
         layout.addLayout(row_actions)
         self.detail_box = QtWidgets.QFrame()
         self.detail_box.setObjectName("responseDetail")
-        theme.style(self.detail_box, "QFrame#responseDetail { border-left: 4px solid {accent}; }")
+        theme.style(self.detail_box, "QFrame#responseDetail { border: 0px none; border-left: 4px solid {accent}; }")
         self.detail = QtWidgets.QVBoxLayout(self.detail_box)
         self.detail.setContentsMargins(16, 4, 8, 4)
         self.detail_box.hide()

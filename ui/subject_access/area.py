@@ -210,11 +210,11 @@ class SubjectAccessArea(Area):
         v.addWidget(self.detail_title)
         self.clock = plain_label("", selectable=True)
         self.clock.setAccessibleName("Clock")
-        theme.style(self.clock, "QLabel { border-left: 5px solid {accent}; padding-left: 8px; }")
+        theme.style(self.clock, "QLabel { border: 0px none; border-left: 5px solid {accent}; padding-left: 8px; }")
         v.addWidget(self.clock)
         self.request_form_warning = plain_label("")
         self.request_form_warning.setAccessibleName("Appendix 2 instruction")
-        theme.style(self.request_form_warning, "QLabel { border-left: 5px solid {danger}; padding-left: 8px; "
+        theme.style(self.request_form_warning, "QLabel { border: 0px none; border-left: 5px solid {danger}; padding-left: 8px; "
                                                 "font-weight: bold; }")
         v.addWidget(self.request_form_warning)
         self.about = _user_text_label("The request")
