@@ -340,3 +340,15 @@ def test_every_screen_of_every_role_is_readable_in_high_contrast(qtbot, app_them
                                                                  unlock_with, role, name):
     expected = {"admin": "users", "spoc": "requests", "chair": "meetings", "auditor": "audit"}
     assert expected[role] in _run_walk(qtbot, app_theme, closed_vault, make_shell, unlock_with, role, name)
+
+
+def test_overdue_table_cells_use_the_tables_own_colours_in_high_contrast(qtbot, app_theme):
+    """A red cell would be unreadable on a high-contrast selection: there the words and bold say it."""
+    app_theme(_light())
+    item = QtWidgets.QTableWidgetItem("OVERDUE by 2 days")
+    theme.mark_item(item, "danger")
+    assert item.foreground().color().name() == "#b10e1e"
+    app_theme(hc_palette("hcblack"))
+    item = QtWidgets.QTableWidgetItem("OVERDUE by 2 days")
+    theme.mark_item(item, "danger")
+    assert item.foreground().style() == QtCore.Qt.BrushStyle.NoBrush and theme.item_colour("danger") is None

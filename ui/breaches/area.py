@@ -252,7 +252,7 @@ class BreachListModel(PagedTableModel):
         return breach.state.status == "open" and breach.clocks()[column - 4].overdue
 
     def foreground(self, row: int, column: int):
-        return theme.item_brush("danger") if self._overdue(row, column) else None
+        return theme.item_colour("danger") if self._overdue(row, column) else None
 
     def bold(self, row: int, column: int) -> bool:
         return self._overdue(row, column)

@@ -237,17 +237,17 @@ def style(widget: QtWidgets.QWidget, template: str) -> QtWidgets.QWidget:
     return widget
 
 
-def item_brush(role: str) -> QtGui.QBrush | None:
-    """A brush of `role`'s colour for a table item's text, or None in high contrast, where the
-    view's own text and highlighted-text colours (the system's) are the readable ones."""
-    return None if high_contrast() else QtGui.QBrush(colour(role))
+def item_colour(role: str) -> QtGui.QColor | None:
+    """`role`'s colour for a table item's text, or None in high contrast, where the view's own
+    text and highlighted-text colours (the system's) are the readable ones."""
+    return None if high_contrast() else colour(role)
 
 
 def mark_item(item, role: str) -> None:
-    """Colour a table or list item's text in `role` (not in high contrast: see `item_brush`)."""
-    found = item_brush(role)
+    """Colour a table or list item's text in `role` (not in high contrast: see `item_colour`)."""
+    found = item_colour(role)
     if found is not None:
-        item.setForeground(found)
+        item.setForeground(QtGui.QBrush(found))
 
 
 # The look of a main action that is not its form's primary button (Ctrl+S presses those).
