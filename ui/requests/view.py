@@ -36,7 +36,7 @@ from ui.kit.formatting import (agency_name, plural, uk_date,
                                uk_time)
 from ui.requests.send import SendPackagesDialog
 from ui.requests.subjects import KIND_TITLES, subject_name_display
-from ui.kit.widgets import (announce, bold_label, ErrorSummary, FieldRow, frameless_scroll, heading, hint_label,
+from ui.kit.widgets import (announce, bold_label, ErrorSummary, FieldRow, FlowLayout, frameless_scroll, heading, hint_label,
                         no_mnemonic, plain_label, SUCCESS_STYLE)
 from ui.kit import theme
 
@@ -325,7 +325,7 @@ class RequestView(QtWidgets.QWidget):
         self.answer_banner.hide()
         layout.addWidget(self.answer_banner)
 
-        actions = QtWidgets.QHBoxLayout()
+        actions = FlowLayout()   # wraps at 150 % instead of hiding Close, Map and Print off the edge
         self.edit_button = QtWidgets.QPushButton("&Edit request")
         self.edit_button.clicked.connect(lambda: self.request and self.edit_requested.emit(self.request))
         self.send_button = QtWidgets.QPushButton("&Send to agencies…")
@@ -360,7 +360,6 @@ class RequestView(QtWidgets.QWidget):
         for button in (self.edit_button, self.send_button, self.export_button, self.copy_button, self.onward_button,
                        self.close_button, self.map_button, self.print_button):
             actions.addWidget(button)
-        actions.addStretch(1)
         layout.addLayout(actions)
         self.action_hint = hint_label("")
         layout.addWidget(self.action_hint)
