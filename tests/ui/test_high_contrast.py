@@ -352,3 +352,48 @@ def test_overdue_table_cells_use_the_tables_own_colours_in_high_contrast(qtbot, 
     item = QtWidgets.QTableWidgetItem("OVERDUE by 2 days")
     theme.mark_item(item, "danger")
     assert item.foreground().style() == QtCore.Qt.BrushStyle.NoBrush and theme.item_colour("danger") is None
+
+
+# ---- View > Contrast -------------------------------------------------------------------------
+
+
+def test_view_contrast_turns_high_contrast_on_and_back_to_the_system(qtbot, app_theme, tmp_path):
+    """On a system without a high-contrast theme (here: Fusion's light palette) the menu shows
+    Windows' High Contrast White, remembers the choice, and gives the system's palette back."""
+    from desk_helpers import make_desk
+    from ui.kit import config
+    from ui.shell.main_window import MainWindow
+    from ui.shell.session import Session
+    from ui.home.area import HomeArea
+    from ui.requests.area import RequestsArea
+
+    app = app_theme(_light())
+    vault = make_desk(tmp_path / "police.vault", "DCON", "spoc")
+    try:
+        main = MainWindow(Session(vault.path, vault), [HomeArea, RequestsArea])
+        qtbot.addWidget(main)
+        main.show()
+        assert main.contrast_actions["auto"].isChecked()
+        main.show_area("requests")
+        settle(qtbot)
+        new = main.area("requests").new_button
+        assert "#00703c" in new.styleSheet()
+        main.contrast_actions["on"].trigger()
+        assert config.desktop_setting("high_contrast") == "on"
+        assert app.palette().color(QtGui.QPalette.ColorRole.Window).name() == "#ffffff"
+        assert theme.high_contrast() and "#00703c" not in new.styleSheet() and "#37006e" in new.styleSheet()
+        assert _problems(main, app.palette(), "forced high contrast") == []
+        main.contrast_actions["auto"].trigger()
+        assert config.desktop_setting("high_contrast") == "auto"
+        assert app.palette().color(QtGui.QPalette.ColorRole.Window).name() == _light().color(
+            QtGui.QPalette.ColorRole.Window).name()
+        assert not theme.high_contrast() and "#00703c" in new.styleSheet()
+        main.contrast_actions["off"].trigger()                 # standard colours even on a black theme
+        app.setPalette(hc_palette("hcblack"))
+        qtbot.waitUntil(lambda: "#1aebff" not in new.styleSheet(), timeout=3_000)
+        assert not theme.high_contrast() and "#00703c" in new.styleSheet()
+        main.close()
+    finally:
+        config.set_desktop_setting("high_contrast", "auto")
+        QtCore.QThreadPool.globalInstance().waitForDone(30_000)
+        vault.close()

@@ -71,6 +71,12 @@ def desktop_setting(name: str, default=None):
     return _load().get(name, default)
 
 
+def set_desktop_setting(name: str, value) -> None:
+    data = _load()
+    data[name] = value
+    _save(data)
+
+
 def vault_setting(vault_path: Path | str, name: str, default=None):
     return _load().get("vaults", {}).get(_vault_key(vault_path), {}).get(name, default)
 

@@ -156,6 +156,35 @@ def high_contrast(palette: QtGui.QPalette | None = None) -> bool:
     return windows_high_contrast() or palette_is_high_contrast(_palette(palette))
 
 
+# Windows' High Contrast Black and White as Qt palettes (the system colours Qt's Windows platform
+# maps to each role): shown when high contrast is chosen in SPOC Desk on a system without it,
+# and used by the tests. role: (black, white)
+_HC_COLOURS = {
+    "Window": ("#000000", "#ffffff"), "WindowText": ("#ffffff", "#000000"),
+    "Base": ("#000000", "#ffffff"), "AlternateBase": ("#000000", "#ffffff"),
+    "Text": ("#ffffff", "#000000"), "Button": ("#000000", "#ffffff"), "ButtonText": ("#ffffff", "#000000"),
+    "Highlight": ("#1aebff", "#37006e"), "HighlightedText": ("#000000", "#ffffff"),
+    "Link": ("#ffff00", "#00009f"), "LinkVisited": ("#ffff00", "#00009f"),
+    "ToolTipBase": ("#000000", "#ffffff"), "ToolTipText": ("#ffffff", "#000000"),
+    "PlaceholderText": ("#ffffff", "#000000"), "BrightText": ("#ffffff", "#000000"),
+    "Light": ("#ffffff", "#000000"), "Midlight": ("#000000", "#ffffff"), "Mid": ("#ffffff", "#000000"),
+    "Dark": ("#ffffff", "#000000"), "Shadow": ("#ffffff", "#000000"),
+}
+_HC_DISABLED = ("#3ff23f", "#600000")   # Windows' GrayText
+
+
+def high_contrast_palette(name: str) -> QtGui.QPalette:
+    """Windows' "High Contrast Black" ("black") or "High Contrast White" ("white") palette."""
+    column = {"black": 0, "white": 1}[name]
+    result = QtGui.QPalette()
+    role, group = QtGui.QPalette.ColorRole, QtGui.QPalette.ColorGroup
+    for name_, colours in _HC_COLOURS.items():
+        result.setColor(getattr(role, name_), QtGui.QColor(colours[column]))
+    for name_ in ("WindowText", "Text", "ButtonText"):
+        result.setColor(group.Disabled, getattr(role, name_), QtGui.QColor(_HC_DISABLED[column]))
+    return result
+
+
 # ---- the roles ------------------------------------------------------------------------------
 
 
@@ -353,6 +382,7 @@ class Watcher(QtCore.QObject):
     def refresh(self) -> None:
         self._pending = False
         apply(self.app)
+        _cache.clear()
         restyle(self.app)
         self.changed.emit()
 
@@ -367,12 +397,47 @@ def watcher(app: QtWidgets.QApplication | None = None) -> Watcher:
     return found
 
 
+def _force_palette(app: QtWidgets.QApplication) -> None:
+    """High contrast chosen in SPOC Desk where the system's palette is not: show Windows' High
+    Contrast Black (on a dark theme) or White instead; chosen off again: the system's palette back."""
+    system = getattr(app, "_spocdesk_system_palette", None)
+    if _override() is True and not palette_is_high_contrast(app.palette()):
+        app._spocdesk_system_palette = QtGui.QPalette(app.palette())
+        dark = _luminance(app.palette().color(QtGui.QPalette.ColorRole.Window)) < 0.18
+        app.setPalette(high_contrast_palette("black" if dark else "white"))
+    elif _override() is not True and system is not None:
+        app._spocdesk_system_palette = None
+        app.setPalette(system)
+
+
+CHOICES = {"auto": "Follow the system", "on": "High contrast", "off": "Standard colours"}
+
+
+def choice() -> str:
+    """The contrast chosen on this workstation: "auto" (follow the system), "on" or "off"."""
+    override = _override()
+    return "auto" if override is None else "on" if override else "off"
+
+
+def choose(value: str, app: QtWidgets.QApplication | None = None) -> None:
+    """Remember `value` (one of CHOICES) in desktop.json and show it now."""
+    from ui.kit import config
+
+    if value not in CHOICES:
+        raise ValueError(f"contrast must be one of {', '.join(CHOICES)}")
+    config.set_desktop_setting("high_contrast", value)
+    app = app or QtWidgets.QApplication.instance()
+    apply(app)
+    watcher(app).refresh()
+
+
 def apply(app: QtWidgets.QApplication | None = None) -> str:
     """Load the stylesheet onto the application (again only if the palette changed) and watch
     for palette changes."""
     app = app or QtWidgets.QApplication.instance()
     watcher(app)
     _setting.clear()
+    _force_palette(app)
     sheet = stylesheet(app.palette())
     if getattr(app, "_spocdesk_sheet", None) != sheet:
         app._spocdesk_sheet = sheet
