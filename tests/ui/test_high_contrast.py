@@ -397,3 +397,30 @@ def test_view_contrast_turns_high_contrast_on_and_back_to_the_system(qtbot, app_
         config.set_desktop_setting("high_contrast", "auto")
         QtCore.QThreadPool.globalInstance().waitForDone(30_000)
         vault.close()
+
+
+def test_the_relationship_map_redraws_in_the_window_text_when_the_theme_switches(qtbot, app_theme):
+    from app import links as lk
+    from ui.kit.relmap import RelationshipMap
+
+    app = app_theme(_light())
+    graph = lk.MapGraph("case", "CASE-2026-0001", "test")
+    graph.nodes["a"] = lk.Node("a", "person", "Ana Popa")
+    graph.nodes["b"] = lk.Node("b", "location", "12 Example Street")
+    widget = RelationshipMap()
+    qtbot.addWidget(widget)
+    widget.show()
+    widget.draw(graph, {"a": (-0.5, 0.0), "b": (0.5, 0.0)})
+    legend = widget.legend
+    assert widget.view.nodes["a"].brush().color().name() == lk.NODE_STYLE["person"][1]
+    assert widget.view.backgroundBrush().color().name() == "#fbfbfb"
+    app.setPalette(hc_palette("hcblack"))
+    qtbot.waitUntil(lambda: widget.legend is not legend, timeout=3_000)
+    node = widget.view.nodes["a"]
+    assert node.brush().color().name() == "#000000" and node.pen().color().name() == "#ffffff"
+    assert node.text.brush().color().name() == "#ffffff"
+    assert widget.view.backgroundBrush().color().name() == "#000000"
+    for kind in lk.LINK_COLOURS:        # each link kind keeps its hue, readable on the black window
+        icon = widget.kind_actions[kind].icon().pixmap(28, 12).toImage()
+        drawn = QtGui.QColor(icon.pixel(14, 6))
+        assert theme.contrast(drawn, QtGui.QColor("#000000")) >= 4.5, kind

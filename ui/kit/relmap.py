@@ -346,7 +346,8 @@ class RelationshipMap(QtWidgets.QWidget):
         self.view.setMinimumSize(320, 220)
         theme.watcher().changed.connect(self._recolour)   # a theme switched while the map is open
         lv.addWidget(self.view, 1)
-        lv.addWidget(self._legend())
+        self.legend = self._legend()
+        lv.addWidget(self.legend)
         split.addWidget(left)
         # A model, not a QTableWidget: one object for thousands of rows, no item per cell.
         self.model = LinkModel(self)
@@ -412,6 +413,12 @@ class RelationshipMap(QtWidgets.QWidget):
 
     def _recolour(self) -> None:
         self.view.setBackgroundBrush(theme.colour("canvas"))
+        legend = self._legend()           # its swatches are pictures: draw them again
+        self.legend.parentWidget().layout().replaceWidget(self.legend, legend)
+        self.legend.deleteLater()
+        self.legend = legend
+        for kind, action in self.kind_actions.items():
+            action.setIcon(QtGui.QIcon(line_icon(_link_colour(kind), None)))
         if self.graph is not None and self.positions:
             chosen, source = self.view.current, self.source.currentIndex()
             self._draw(self.graph, self.positions)
