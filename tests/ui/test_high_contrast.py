@@ -348,10 +348,17 @@ def test_overdue_table_cells_use_the_tables_own_colours_in_high_contrast(qtbot, 
     item = QtWidgets.QTableWidgetItem("OVERDUE by 2 days")
     theme.mark_item(item, "danger")
     assert item.foreground().color().name() == "#b10e1e"
-    app_theme(hc_palette("hcblack"))
-    item = QtWidgets.QTableWidgetItem("OVERDUE by 2 days")
-    theme.mark_item(item, "danger")
-    assert item.foreground().style() == QtCore.Qt.BrushStyle.NoBrush and theme.item_colour("danger") is None
+    table = QtWidgets.QTableWidget(1, 1)
+    qtbot.addWidget(table)
+    table.setItem(0, 0, item)
+    app = app_theme(hc_palette("hcblack"))
+    fresh = QtWidgets.QTableWidgetItem("OVERDUE by 2 days")
+    theme.mark_item(fresh, "danger")
+    assert fresh.foreground().style() == QtCore.Qt.BrushStyle.NoBrush and theme.item_colour("danger") is None
+    # A table filled before the switch is coloured again: no red left on the black window.
+    assert table.item(0, 0).foreground().style() == QtCore.Qt.BrushStyle.NoBrush
+    app.setPalette(_light())
+    qtbot.waitUntil(lambda: table.item(0, 0).foreground().color().name() == "#b10e1e", timeout=3_000)
 
 
 # ---- View > Contrast -------------------------------------------------------------------------

@@ -272,11 +272,36 @@ def item_colour(role: str) -> QtGui.QColor | None:
     return None if high_contrast() else colour(role)
 
 
+ITEM_ROLE = QtCore.Qt.ItemDataRole.UserRole + 417   # an item's colour role, kept to re-colour it
+
+
 def mark_item(item, role: str) -> None:
-    """Colour a table or list item's text in `role` (not in high contrast: see `item_colour`)."""
-    found = item_colour(role)
-    if found is not None:
-        item.setForeground(QtGui.QBrush(found))
+    """Colour a table or list item's text in `role` (not in high contrast: see `item_colour`);
+    the item is coloured again when the theme switches."""
+    item.setData(ITEM_ROLE, role)
+    _colour_item(item)
+
+
+def _colour_item(item) -> None:
+    found = item_colour(item.data(ITEM_ROLE))
+    item.setData(QtCore.Qt.ItemDataRole.ForegroundRole, QtGui.QBrush(found) if found is not None else None)
+
+
+def recolour_items() -> int:
+    """Colour every marked item of every table and list widget again; returns how many."""
+    count = 0
+    for widget in QtWidgets.QApplication.allWidgets():
+        if isinstance(widget, QtWidgets.QTableWidget):
+            items = (widget.item(r, c) for r in range(widget.rowCount()) for c in range(widget.columnCount()))
+        elif isinstance(widget, QtWidgets.QListWidget):
+            items = (widget.item(r) for r in range(widget.count()))
+        else:
+            continue
+        for item in items:
+            if item is not None and item.data(ITEM_ROLE):
+                _colour_item(item)
+                count += 1
+    return count
 
 
 # The look of a main action that is not its form's primary button (Ctrl+S presses those).
@@ -384,6 +409,7 @@ class Watcher(QtCore.QObject):
         apply(self.app)
         _cache.clear()
         restyle(self.app)
+        recolour_items()
         self.changed.emit()
 
 
