@@ -431,3 +431,27 @@ def test_the_relationship_map_redraws_in_the_window_text_when_the_theme_switches
         icon = widget.kind_actions[kind].icon().pixmap(28, 12).toImage()
         drawn = QtGui.QColor(icon.pixel(14, 6))
         assert theme.contrast(drawn, QtGui.QColor("#000000")) >= 4.5, kind
+
+
+@pytest.mark.parametrize("flags, expected", [(0x1, True), (0x0, False), (0x4 | 0x1, True)])
+def test_windows_high_contrast_reads_spi_gethighcontrast(monkeypatch, flags, expected):
+    """SystemParametersInfoW(SPI_GETHIGHCONTRAST, sizeof(HIGHCONTRASTW), &info, 0): on when
+    HCF_HIGHCONTRASTON is in dwFlags (a stand-in for user32, as this runs off Windows)."""
+    import ctypes
+    import sys as _sys
+
+    calls = []
+
+    class User32:
+        @staticmethod
+        def SystemParametersInfoW(action, size, ref, ini):  # noqa: N802 - the Windows name
+            info = ref._obj
+            calls.append((action, size, info.cbSize, ini))
+            info.dwFlags = flags
+            return 1
+
+    monkeypatch.setattr(_sys, "platform", "win32")
+    monkeypatch.setattr(ctypes, "windll", type("WinDLL", (), {"user32": User32})(), raising=False)
+    assert theme.windows_high_contrast() is expected
+    action, size, cb_size, ini = calls[0]
+    assert action == 0x0042 and size == cb_size > 0 and ini == 0     # the struct's own size, in both places
