@@ -40,6 +40,8 @@ def app_theme(monkeypatch):
         return app
 
     yield use
+    theme._setting.clear()          # the desktop.json choice is read again by the next test
+    app._spocdesk_system_palette = None
     watcher = getattr(app, "_spocdesk_theme_watcher", None)
     if watcher is not None:
         app.removeEventFilter(watcher)
@@ -402,6 +404,7 @@ def test_view_contrast_turns_high_contrast_on_and_back_to_the_system(qtbot, app_
         main.close()
     finally:
         config.set_desktop_setting("high_contrast", "auto")
+        theme._setting.clear()
         QtCore.QThreadPool.globalInstance().waitForDone(30_000)
         vault.close()
 
