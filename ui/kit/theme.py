@@ -272,7 +272,9 @@ def item_colour(role: str) -> QtGui.QColor | None:
     return None if high_contrast() else colour(role)
 
 
-ITEM_ROLE = QtCore.Qt.ItemDataRole.UserRole + 417   # an item's colour role, kept to re-colour it
+# An item's colour role, kept to colour it again: Qt.ItemDataRole.UserRole (0x100) + 417, as a
+# plain number, since touching the Qt namespace builds all of its enums (the unlock screen avoids it).
+ITEM_ROLE = 0x0100 + 417
 
 
 def mark_item(item, role: str) -> None:
