@@ -50,6 +50,8 @@ if os.environ.get("SHOTS_DARK"):   # a dark palette, as a dark or high-contrast 
                          ("Mid", "#808080"), ("Midlight", "#3a3a3a"), ("PlaceholderText", "#b0b0b0")):
         dark.setColor(getattr(QtGui.QPalette.ColorRole, role), QtGui.QColor(colour))
     app.setPalette(dark)
+if os.environ.get("SHOTS_HIGH_CONTRAST"):   # "black" or "white": Windows' high-contrast themes
+    app.setPalette(theme.high_contrast_palette(os.environ["SHOTS_HIGH_CONTRAST"]))
 theme.apply(app)   # resources/style.qss, as ui/shell/app.py loads it
 from ui.kit import config
 from ui.shell.shell import Shell
@@ -190,7 +192,7 @@ def extra_shots(main):
     breaches = main.area("breaches")
     if breaches is not None and main.show_area("breaches"):
         _settle()
-        if getattr(breaches, "table", None) is not None and breaches.table.rowCount():
+        if getattr(breaches, "table", None) is not None and breaches.model.rowCount():
             breaches.table.selectRow(0)
             _settle()
         shot("19-breach-detail", main)

@@ -13,6 +13,7 @@ from ui.kit.keys import primary_button
 from ui.kit.dialogs import error_text
 from ui.qt import QtWidgets, Signal
 from ui.kit.widgets import announce, Area, ErrorSummary, FieldRow, frameless_scroll, heading, plain_label, SUCCESS_STYLE
+from ui.kit import theme
 
 KEYRING_RISK = (
     "When allowed, a user may choose to unlock this vault on this workstation without typing "
@@ -71,7 +72,7 @@ class SettingsArea(Area):
         self.keyring.setAccessibleDescription(KEYRING_RISK)
         layout.addWidget(self.keyring)
         risk = plain_label(KEYRING_RISK)
-        risk.setStyleSheet("color: #505a5f; margin-left: 24px;")
+        theme.style(risk, "color: {muted}; margin-left: 24px;")
         layout.addWidget(risk)
 
         layout.addSpacing(8)
@@ -98,11 +99,11 @@ class SettingsArea(Area):
             "When ticked, a SPOC, Data Protection Manager or chair cannot unlock the vault until the Users "
             "screen records their approval by the agency's nominated representative and training that has "
             "not lapsed. Administrators and auditors are not affected.")
-        approval_hint.setStyleSheet("color: #505a5f; margin-left: 24px;")
+        theme.style(approval_hint, "color: {muted}; margin-left: 24px;")
         layout.addWidget(approval_hint)
         self.approval_effect = plain_label("")
         self.approval_effect.setAccessibleName("Casework users who would be refused")
-        self.approval_effect.setStyleSheet("margin-left: 24px;")
+        theme.style(self.approval_effect, "margin-left: 24px;")
         layout.addWidget(self.approval_effect)
 
         buttons = QtWidgets.QHBoxLayout()
@@ -116,7 +117,7 @@ class SettingsArea(Area):
         buttons.addStretch(1)
         layout.addLayout(buttons)
         self.saved = plain_label("")
-        self.saved.setStyleSheet(SUCCESS_STYLE)
+        theme.style(self.saved, SUCCESS_STYLE)
         self.saved.setAccessibleName("Save result")
         self.saved.hide()
         layout.addWidget(self.saved)

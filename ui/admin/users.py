@@ -18,6 +18,7 @@ from ui.kit.passphrase import NewPassphraseFields
 from ui.qt import QtWidgets, Qt, Signal
 from ui.kit.widgets import announce, Area, ErrorSummary, FieldRow, frameless_scroll, heading, plain_label, SUCCESS_STYLE
 from ui.worker import Op
+from ui.kit import theme
 
 COLUMNS = ("User name", "Role", "Active", "Created", "Passphrase changed")
 
@@ -186,7 +187,7 @@ class UsersArea(Area):
         self.standing.setAccessibleName("Approval and training of the selected user")
         layout.addWidget(self.standing)
         self.notice = plain_label("")
-        self.notice.setStyleSheet(SUCCESS_STYLE)
+        theme.style(self.notice, SUCCESS_STYLE)
         self.notice.hide()
         layout.addWidget(self.notice)
 

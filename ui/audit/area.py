@@ -13,6 +13,7 @@ from ui.kit.widgets import Area, bold_label, heading, HINT_STYLE, plain_label
 from ui.kit.paged import PagedTableModel, setup_sorting
 from ui.kit.tables import remember
 from ui.worker import Op
+from ui.kit import theme
 
 PAGE_SIZE = 500
 COLUMNS = ("No.", "When (UK time)", "Who", "Action", "Record type", "Record id", "Reason")
@@ -98,7 +99,7 @@ class AuditArea(Area):
         filter_label.setBuddy(self.filter)
         layout.addWidget(filter_label)
         hint = plain_label("Shows events whose action contains this text.")
-        hint.setStyleSheet(HINT_STYLE)
+        theme.style(hint, HINT_STYLE)
         layout.addWidget(hint)
         layout.addWidget(self.filter)
         self._filter_timer = QtCore.QTimer(self)
@@ -181,14 +182,14 @@ class AuditArea(Area):
         result is shown and `verified` emitted when it is done. The gateway serialises the
         statements, so the window stays usable meanwhile."""
         vault = self.session.vault
-        self.result.setStyleSheet("")
+        theme.style(self.result, "")
         self.result.setText("Checking every encrypted page and replaying the audit chain…")
         self.result.show()
         Op(self, vault.verify, "The vault could not be verified.").busy(self.verify_button) \
             .success(self._verified).error_to(lambda text: self._show_verification(False, text)).run()
 
     def _show_failure(self, text: str) -> None:
-        self.result.setStyleSheet("color: #b10e1e; font-weight: bold;")
+        theme.style(self.result, "color: {danger}; font-weight: bold;")
         self.result.setText(text)
         self.result.show()
 
@@ -205,8 +206,8 @@ class AuditArea(Area):
     def _show_verification(self, ok: bool, text: str) -> None:
         if self.session.vault is None:  # locked while checking: nothing to show
             return
-        colour = "#00703c" if ok else "#b10e1e"
-        self.result.setStyleSheet(f"color: {colour}; font-weight: bold;")
+        colour = "{ok}" if ok else "{danger}"
+        theme.style(self.result, f"color: {colour}; font-weight: bold;")
         self.result.setText(text)
         self.result.show()
         self._reload()

@@ -14,7 +14,7 @@ from app.errors import SpocError
 from app.records import Invalid
 from app.requests import overdue_dispatches
 from app.suspensions import history as suspension_history
-from ui.qt import QtCore, QtGui, QtWidgets, Qt
+from ui.qt import QtCore, QtWidgets, Qt
 from ui.kit.keys import primary_button
 from ui.kit.dialogs import confirm_then, error_text, question_box
 from ui.kit.fields import LineBox, TextBox
@@ -24,6 +24,7 @@ from ui.kit.tables import remember
 from ui.worker import Op
 from ui.kit.widgets import (Area, LabelValueGrid, ErrorSummary, FieldRow, frameless_scroll, heading, hint_label,
                         no_mnemonic, plain_label)
+from ui.kit import theme
 
 
 def columns() -> tuple[str, ...]:
@@ -39,7 +40,6 @@ BREACH_COLUMN_SHARES = (11, 17, 17, 12, 18, 18)
 
 
 OVERDUE_COLUMNS = ("Request", "Agency", "Due", "Days overdue", "Status")
-OVERDUE_BRUSH = QtGui.QColor("#b10e1e")
 
 # The fields each kind of update asks for (keys of UpdateForm.rows), in order.
 KIND_FIELDS = {
@@ -91,7 +91,7 @@ class UpdateForm(QtWidgets.QFrame):
         self.area = area
         self.question: QtWidgets.QMessageBox | None = None   # "Suspend sharing?" while it is open
         self.setObjectName("updateForm")
-        self.setStyleSheet("QFrame#updateForm { border: 1px solid #b1b4b6; }")
+        theme.style(self, "QFrame#updateForm { border: 1px solid {border}; }")
         agreement = load_agreement()
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
@@ -252,7 +252,7 @@ class BreachListModel(PagedTableModel):
         return breach.state.status == "open" and breach.clocks()[column - 4].overdue
 
     def foreground(self, row: int, column: int):
-        return OVERDUE_BRUSH if self._overdue(row, column) else None
+        return theme.item_colour("danger") if self._overdue(row, column) else None
 
     def bold(self, row: int, column: int) -> bool:
         return self._overdue(row, column)
@@ -389,7 +389,7 @@ class DpmArea(Area):
         d.addLayout(title_row)
         self.clock_text = plain_label("", selectable=True)
         self.clock_text.setAccessibleName("Clocks")
-        self.clock_text.setStyleSheet("QLabel { border-left: 5px solid #1d70b8; padding-left: 8px; }")
+        theme.style(self.clock_text, "QLabel { border: 0px none; border-left: 5px solid {accent}; padding-left: 8px; }")
         d.addWidget(self.clock_text)
         # The record laid out as a page: headings over label/value grids, not one block of text.
         self.facts = QtWidgets.QWidget()

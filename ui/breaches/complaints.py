@@ -13,7 +13,8 @@ from ui.kit.fields import LineBox, TextBox
 from ui.kit.forms import Form, combo, fill, selected_key, table
 from ui.kit.formatting import uk_time
 from ui.kit.widgets import frameless_scroll, heading, hint_label, plain_label
-from ui.qt import QtGui, QtWidgets, Qt
+from ui.qt import QtWidgets, Qt
+from ui.kit import theme
 
 COLUMNS = ("Reference", "From", "Received (UK time)", "Data Protection Manager clock", "Outcome", "Reply", "Status")
 KIND_FIELDS = {"dpm-notified": ("who", "at"), "outcome": ("outcome", "partner", "reason", "at"),
@@ -80,7 +81,7 @@ class ComplaintsPage(QtWidgets.QWidget):
         d.addLayout(title_row)
         self.clock_text = plain_label("", selectable=True)
         self.clock_text.setAccessibleName("Clock")
-        self.clock_text.setStyleSheet("QLabel { border-left: 5px solid #1d70b8; padding-left: 8px; }")
+        theme.style(self.clock_text, "QLabel { border: 0px none; border-left: 5px solid {accent}; padding-left: 8px; }")
         d.addWidget(self.clock_text)
         self.facts = plain_label("", selectable=True)
         self.facts.setAccessibleName("The complaint as recorded")
@@ -140,7 +141,7 @@ class ComplaintsPage(QtWidgets.QWidget):
         for r, c in enumerate(self.items):
             if c.is_overdue():
                 item = self.table.item(r, 3)
-                item.setForeground(QtGui.QColor("#b10e1e"))
+                theme.mark_item(item, "danger")
                 item.setFont(bold)
         self.table.blockSignals(False)
         count = len(open_ones)

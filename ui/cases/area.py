@@ -24,6 +24,7 @@ from ui.kit.preview import show_report
 from ui.kit.relmap import RelationshipMap
 from ui.kit.widgets import SUCCESS_STYLE, Area, MarkingBanner, announce, frameless_scroll, heading, hint_label, plain_label
 from ui.qt import QtWidgets, Qt, Signal
+from ui.kit import theme
 
 LIST_COLUMNS = ("Reference", "Title", "Stage", "Lead agency", "Requests", "Outstanding", "Updated")
 SORT_BY_COLUMN = {0: "reference", 1: "title", 2: "stage", 3: "lead", 6: "updated"}
@@ -207,7 +208,7 @@ class CasesArea(Area):
         layout.addLayout(filters)
         self.notice = plain_label("")   # what a save did; focus goes here after it (announce)
         self.notice.setAccessibleName("Confirmation")
-        self.notice.setStyleSheet(SUCCESS_STYLE)
+        theme.style(self.notice, SUCCESS_STYLE)
         self.notice.hide()
         layout.addWidget(self.notice)
         split = QtWidgets.QSplitter(Qt.Orientation.Vertical)
@@ -246,7 +247,7 @@ class CasesArea(Area):
         self.details.setAccessibleName("Case details")
         page.addWidget(self.details)
         self.title_warning = plain_label("")
-        self.title_warning.setStyleSheet("color: #b10e1e; font-weight: bold;")
+        theme.style(self.title_warning, "color: {danger}; font-weight: bold;")
         page.addWidget(self.title_warning)
         buttons = QtWidgets.QHBoxLayout()
         self.edit_button = QtWidgets.QPushButton("&Edit case…")

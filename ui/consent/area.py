@@ -14,6 +14,7 @@ from ui.kit.formatting import agency_name, plural, uk_date, uk_time
 from ui.kit.forms import fill, table
 from ui.kit.widgets import SUCCESS_STYLE, Area, announce, frameless_scroll, heading, hint_label, plain_label
 from ui.qt import QtWidgets
+from ui.kit import theme
 
 COLUMNS = ("Reference", "Asked", "Way", "Originator", "To whom", "Purpose", "Items", "State")
 
@@ -141,7 +142,7 @@ class ConsentsArea(Area):
 
     def _after(self, dialog, what: str) -> None:
         if dialog.result() == QtWidgets.QDialog.DialogCode.Accepted and dialog.path is not None:
-            self.notice.setStyleSheet(SUCCESS_STYLE)
+            theme.style(self.notice, SUCCESS_STYLE)
             self.refresh()
             self.changed.emit()
             announce(self.notice, f"{what}: package made — attach {dialog.path.name} to a secure e-mail "

@@ -14,6 +14,7 @@ from ui.kit.fields import CheckList, DateField, LineBox, TextBox, readonly_text
 from ui.kit.formatting import agency_name, documents_folder, uk_date
 from ui.kit.widgets import plain_label
 from ui.qt import QtCore, QtWidgets
+from ui.kit import theme
 
 
 def _shown(text: str, lines: int, name: str):
@@ -63,7 +64,7 @@ def _add_ask_button(dialog: FormDialog, session, request_id: str | None) -> None
     dialog.accept_button.clicked.connect(lambda: QtCore.QTimer.singleShot(0, lambda: _grow(dialog)))
     dialog.decision = dialog.ask = None
     dialog.notice = plain_label("")
-    dialog.notice.setStyleSheet("border-left: 5px solid #b10e1e; padding-left: 10px; font-weight: bold;")
+    theme.style(dialog.notice, "border: 0px none; border-left: 5px solid {danger}; padding-left: 10px; font-weight: bold;")
     dialog.notice.hide()
     dialog._fields.addWidget(dialog.notice)
     dialog.ask_button = QtWidgets.QPushButton("&Ask for consent…")

@@ -18,6 +18,7 @@ from ui.kit.formatting import documents_folder, one_line, plural, uk_time
 from ui.kit.forms import fill, selected_key, table
 from ui.kit.widgets import Area, announce, bold_label, frameless_scroll, heading, hint_label, plain_label
 from ui.qt import QtWidgets
+from ui.kit import theme
 
 OUTSTANDING_COLUMNS = ("Reference", "What waits", "Since", "Age")
 NOTICE_COLUMNS = ("Reference", "Raised by", "Data controller", "Item", "Problem", "What is wrong", "Raised", "State")
@@ -204,9 +205,9 @@ class CorrectionsArea(Area):
             result = work()
         except SpocError as exc:
             self.status.setText(error_text(exc, failed))
-            self.status.setStyleSheet("color: #b10e1e; font-weight: bold;")
+            theme.style(self.status, "color: {danger}; font-weight: bold;")
             return None
-        self.status.setStyleSheet("")
+        theme.style(self.status, "")
         return result
 
     def record_correction(self) -> None:
@@ -226,7 +227,7 @@ class CorrectionsArea(Area):
             correction = dialog.correction
             if correction is None:
                 return
-            self.status.setStyleSheet("")
+            theme.style(self.status, "")
             self.refresh()
             self.select_correction(correction.reference)
             self.changed.emit()
@@ -251,7 +252,7 @@ class CorrectionsArea(Area):
         dialog.keep_over_lock("corrections_dialog", {"action": "decline", "notice": notice.reference})
 
         def declined() -> None:
-            self.status.setStyleSheet("")
+            theme.style(self.status, "")
             self.refresh()
             self.changed.emit()
             announce(self.status, f"{notice.reference} is declined.")

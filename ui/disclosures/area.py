@@ -26,6 +26,7 @@ from ui.kit import tables
 from ui.kit.paged import PagedTableModel, setup_sorting
 from ui.kit.tables import remember
 from ui.worker import Op
+from ui.kit import theme
 
 PAGE_SIZE = 200
 COLUMNS = ("When (UK time)", "Kind", "From", "To", "What", "Lawful basis", "Channel", "Originator")
@@ -98,7 +99,7 @@ class DisclosureDetails(QtWidgets.QFrame):
     def __init__(self, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("disclosureDetails")
-        self.setStyleSheet("QFrame#disclosureDetails { border-left: 5px solid #1d70b8; }")
+        theme.style(self, "QFrame#disclosureDetails { border: 0px none; border-left: 5px solid {accent}; }")
         self._layout = QtWidgets.QVBoxLayout(self)
         self._layout.setContentsMargins(12, 4, 4, 4)
         self.values: dict[str, str] = {}

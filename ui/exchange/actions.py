@@ -24,6 +24,7 @@ from ui.kit.dialogs import error_text, info_box
 from ui.kit.formatting import documents_folder, EXCHANGE_FILTER, safe_file_stem
 from ui.kit.widgets import heading, plain_label
 from ui.worker import Op
+from ui.kit import theme
 
 
 class _WorkDialog(QtWidgets.QDialog):
@@ -72,8 +73,8 @@ class _WorkDialog(QtWidgets.QDialog):
         self.ok = ok
         self.heading.setText(heading_text)
         self.result.setText(text)
-        self.result.setStyleSheet("color: #00703c; font-weight: bold;" if ok
-                                  else "color: #b10e1e; font-weight: bold;")
+        theme.style(self.result, "color: {ok}; font-weight: bold;" if ok
+                                  else "color: {danger}; font-weight: bold;")
         self.result.show()
         # A long outcome (a refusal naming the record, a move's many counts) wraps onto more
         # lines: the dialog grows to show all of it rather than cutting it off.

@@ -12,6 +12,7 @@ from ui.kit.formatting import documents_folder, uk_time
 from ui.kit.widgets import SUCCESS_STYLE, heading, plain_label
 from ui.qt import QtCore, QtGui, QtWidgets, Signal
 from ui.worker import Op
+from ui.kit import theme
 
 PACKAGE_FILTER = f"SPOC Desk packages (*{packages.SUFFIX});;All files (*)"
 
@@ -81,7 +82,7 @@ class ReceivePackageDialog(QtWidgets.QDialog):
                                  f"{uk_time(result.already_received_at)}; nothing was changed.")
         else:
             self.message.setText(result.line)
-            self.message.setStyleSheet(SUCCESS_STYLE)
+            theme.style(self.message, SUCCESS_STYLE)
         if result.receipt_path:
             self.receipt.setText(f"A signed receipt for the sender was written to {result.receipt_path}. Attach it "
                                  "to a secure e-mail back to them: it tells their desk the package arrived.")
@@ -93,7 +94,7 @@ class ReceivePackageDialog(QtWidgets.QDialog):
     def _failed(self, exc: BaseException) -> None:
         self._finish()
         self.message.setText(error_text(exc, "The package could not be received.") + "\nNothing was written.")
-        self.message.setStyleSheet("color: #b10e1e; font-weight: bold;")
+        theme.style(self.message, "color: {danger}; font-weight: bold;")
 
     def _open(self) -> None:
         if self.result is not None and self.result.request_id:

@@ -14,6 +14,7 @@ from ui.qt import QtCore, QtWidgets, Qt
 from ui.home.cards import Card, Link, cards
 from ui.kit.formatting import uk_time
 from ui.kit.widgets import Area, frameless_scroll, heading, plain_label
+from ui.kit import theme
 
 NOTICE_KINDS = {"account-created": "account created", "passphrase-reset": "passphrase reset"}
 
@@ -27,11 +28,11 @@ class LinkButton(QtWidgets.QPushButton):
         self.setFlat(True)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setAccessibleName(text)
-        self.setStyleSheet("QPushButton { border: none; padding: 0; text-align: left; }")
+        theme.style(self, "QPushButton { border: none; padding: 0; text-align: left; }")
         self.label = plain_label(text)
         self.label.setWordWrap(True)
         self.label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.label.setStyleSheet(f"color: {colour}; text-decoration: underline;"
+        theme.style(self.label, f"color: {colour}; text-decoration: underline;"
                                  + (" font-weight: bold;" if urgent else ""))
         box = QtWidgets.QHBoxLayout(self)
         box.setContentsMargins(0, 2, 0, 2)
@@ -164,8 +165,8 @@ class HomeArea(Area):
         frame = QtWidgets.QFrame()
         frame.setObjectName("homeCard")
         urgent = any(link.urgent for link in made.links)
-        frame.setStyleSheet("QFrame#homeCard { border: 1px solid #b1b4b6; border-left: 6px solid %s; "
-                            "background: #ffffff; }" % ("#b10e1e" if urgent else "#1d70b8"))
+        theme.style(frame, "QFrame#homeCard { border: 1px solid {border}; border-left: 6px solid %s; "
+                            "background: {panel}; }" % ("{danger}" if urgent else "{accent}"))
         frame.setAccessibleName(made.title)
         box = QtWidgets.QVBoxLayout(frame)
         box.setContentsMargins(12, 8, 12, 8)
@@ -178,10 +179,10 @@ class HomeArea(Area):
         return frame
 
     def _link(self, link: Link) -> QtWidgets.QWidget:
-        colour = "#b10e1e" if link.urgent else "#1d70b8"
+        colour = "{danger}" if link.urgent else "{link}"
         if link.go is None:
             label = plain_label(link.text)  # not a link: not in the links' blue, which would invite a click
-            label.setStyleSheet(f"color: {colour}; font-weight: bold;" if link.urgent else "")
+            theme.style(label, f"color: {colour}; font-weight: bold;" if link.urgent else "")
             return label
         button = LinkButton(link.text, colour, link.urgent)
         button.clicked.connect(lambda _c=False, go=link.go: self.follow(go))

@@ -66,6 +66,17 @@ def forget_vault(vault_path: Path | str) -> None:
     _save(data)
 
 
+def desktop_setting(name: str, default=None):
+    """A setting of this workstation's desktop.json (e.g. "high_contrast": "on", "off" or "auto")."""
+    return _load().get(name, default)
+
+
+def set_desktop_setting(name: str, value) -> None:
+    data = _load()
+    data[name] = value
+    _save(data)
+
+
 def vault_setting(vault_path: Path | str, name: str, default=None):
     return _load().get("vaults", {}).get(_vault_key(vault_path), {}).get(name, default)
 

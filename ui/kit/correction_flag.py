@@ -13,8 +13,9 @@ from ui.kit.formatting import plural
 from ui.kit.forms import combo
 from ui.kit.widgets import announce, hint_label, plain_label
 from ui.qt import QtWidgets, Signal
+from ui.kit import theme
 
-NOTE_STYLE = "color: #594d00; background: #fff7bf; padding: 2px 6px; font-weight: bold;"
+NOTE_STYLE = "color: {notice-text}; background: {notice}; padding: 2px 6px; font-weight: bold;"
 
 
 def _fields(item_type: str):
@@ -142,7 +143,7 @@ class CorrectionStrip(QtWidgets.QWidget):
             note.deleteLater()
         self.notes = [plain_label(text) for text in cr.notes_for(self.session.vault, self.item_type, self.item_id)]
         for note in self.notes:
-            note.setStyleSheet(NOTE_STYLE)
+            theme.style(note, NOTE_STYLE)
             note.setAccessibleName("Correction")
             self.notes_box.addWidget(note)
             note.show()

@@ -7,6 +7,7 @@ from ui.kit.keys import primary_button
 from ui.kit.fields import CheckList, DateField
 from ui.kit.widgets import ErrorSummary, FieldRow, heading, hint_label, show_field_problems
 from ui.qt import QtWidgets, Qt
+from ui.kit import theme
 
 
 def combo(items, name: str) -> QtWidgets.QComboBox:
@@ -59,7 +60,7 @@ class Form(QtWidgets.QFrame):
         super().__init__()
         self.labels = labels
         self.setObjectName("areaForm")
-        self.setStyleSheet("QFrame#areaForm { border: 1px solid #b1b4b6; }")
+        theme.style(self, "QFrame#areaForm { border: 1px solid {border}; }")
         self.layout_ = QtWidgets.QVBoxLayout(self)
         self.layout_.setContentsMargins(12, 8, 12, 8)
         self.layout_.setSpacing(2)

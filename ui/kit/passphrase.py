@@ -11,6 +11,7 @@ from __future__ import annotations
 from app.vault.passphrase import MIN_LENGTH, estimate_bits, problems
 from ui.qt import QtWidgets, Qt, Signal
 from ui.kit.widgets import FieldRow, HINT_STYLE, plain_label
+from ui.kit import theme
 
 ADVICE = (
     f"Use at least {MIN_LENGTH} characters. Three or four random words, such as "
@@ -20,11 +21,11 @@ ADVICE = (
 
 # (word, bar colour) — dark enough for WCAG AA against white text-free bars and white labels.
 _LEVELS = {
-    "": ("", "#b1b4b6"),
-    "Too weak": ("Too weak", "#b10e1e"),
-    "Weak": ("Weak", "#a84b00"),
-    "Good": ("Good", "#00703c"),
-    "Strong": ("Strong", "#005a30"),
+    "": ("", "{border}"),
+    "Too weak": ("Too weak", "{danger}"),
+    "Weak": ("Weak", "{weak}"),
+    "Good": ("Good", "{ok}"),
+    "Strong": ("Strong", "{strong}"),
 }
 STRONG_BITS = 80.0
 METER_MAX_BITS = 100
@@ -86,11 +87,11 @@ class PassphraseMeter(QtWidgets.QWidget):
         row.addWidget(self.word)
         layout.addLayout(row)
         self.reason = plain_label("")
-        self.reason.setStyleSheet(HINT_STYLE)
+        theme.style(self.reason, HINT_STYLE)
         self.reason.hide()
         layout.addWidget(self.reason)
         self.advice = plain_label(ADVICE)
-        self.advice.setStyleSheet(HINT_STYLE)
+        theme.style(self.advice, HINT_STYLE)
         self.advice.setVisible(show_advice)
         layout.addWidget(self.advice)
         self._reason_allowed = True
@@ -102,12 +103,13 @@ class PassphraseMeter(QtWidgets.QWidget):
         text, colour = _LEVELS[word]
         bits = estimate_bits(passphrase, self.user_inputs)
         self.bar.setValue(int(min(bits, METER_MAX_BITS)))
-        self.bar.setStyleSheet(
-            "QProgressBar { border: 1px solid #505a5f; border-radius: 2px; background: #f3f2f1; }"
+        theme.style(
+            self.bar,
+            "QProgressBar { border: 1px solid {muted}; border-radius: 2px; background: {tint}; }"
             f"QProgressBar::chunk {{ background: {colour}; }}"
         )
         self.word.setText(text)
-        self.word.setStyleSheet(f"color: {colour};")
+        theme.style(self.word, f"color: {colour};")
         found = problems(passphrase, self.user_inputs) if passphrase else []
         self.reason.setText(found[0] if found else "")
         self.reason.setVisible(bool(found) and self._reason_allowed)

@@ -22,6 +22,7 @@ from ui.qt import QtCore, QtGui, QtPdf, QtPdfWidgets, QtPrintSupport, QtWidgets,
 from ui.kit.dialogs import info_box
 from ui.kit.widgets import MarkingBanner, hint_label, plain_label
 from ui.worker import Op
+from ui.kit import theme
 
 log = logging.getLogger(__name__)
 message = functools.partial(info_box, warning=True)  # how a refusal is told (the kit's one box)
@@ -116,7 +117,7 @@ class ReportPreview(QtWidgets.QDialog):
         self.view.setPageMode(QtPdfWidgets.QPdfView.PageMode.MultiPage)
         self.view.setZoomMode(QtPdfWidgets.QPdfView.ZoomMode.FitToWidth)
         self.view.setDocument(self.document)
-        self.view.setStyleSheet("QPdfView { background: #6f777b; }")
+        theme.style(self.view, "QPdfView { background: {preview}; }")
         layout.addWidget(self.view, 1)
         layout.addWidget(MarkingBanner())
         QtGui.QShortcut(QtGui.QKeySequence.StandardKey.Print, self, activated=self.choose_printer)
@@ -232,7 +233,7 @@ class ReportPreview(QtWidgets.QDialog):
 
     def _say(self, text: str, *, error: bool = False) -> None:
         self.status.setText(text)
-        self.status.setStyleSheet("color: #d4351c; font-weight: bold;" if error else "color: #00703c;")
+        theme.style(self.status, "color: {danger}; font-weight: bold;" if error else "color: {ok};")
         self.status.show()
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name

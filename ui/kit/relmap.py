@@ -20,6 +20,7 @@ from ui.kit.formatting import plural
 from ui.kit.widgets import plain_label
 from ui.qt import QtCore, QtGui, QtWidgets, Qt, Signal
 from ui.worker import run_in_background
+from ui.kit import theme
 
 SCALE = 320.0  # scene units per layout unit
 LINK_COLUMNS = ("From", "Link", "To", "Dates", "Confidence", "Source", "Originator")
@@ -43,20 +44,39 @@ def _path(kind: str, r: float) -> QtGui.QPainterPath:
     return path
 
 
+def _ink() -> QtGui.QColor:
+    """Outlines and labels: GOV.UK's black, or the window text in high contrast."""
+    return theme.colour("text")
+
+
+def _node_fill(kind: str) -> QtGui.QColor:
+    """A node's kind colour; in high contrast the window (its shape still says its kind)."""
+    if theme.high_contrast():
+        return theme.colour("canvas")
+    return QtGui.QColor(lk.NODE_STYLE.get(kind, ("", "#505a5f"))[1])
+
+
+def _link_colour(kind: str) -> QtGui.QColor:
+    """A link kind's colour; in high contrast the same hue made readable on the window, as the
+    colour is what tells the kinds apart."""
+    found = QtGui.QColor(lk.LINK_COLOURS.get(kind, "#505a5f"))
+    return theme.readable_on(found, theme.colour("canvas")) if theme.high_contrast() else found
+
+
 def legend_icon(kind: str, size: int = 16) -> QtGui.QPixmap:
     pixmap = QtGui.QPixmap(size, size)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QtGui.QPainter(pixmap)
     painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
     painter.translate(size / 2, size / 2)
-    painter.setBrush(QtGui.QColor(lk.NODE_STYLE[kind][1]))
-    painter.setPen(QtGui.QPen(QtGui.QColor("#0b0c0c"), 1))
+    painter.setBrush(_node_fill(kind))
+    painter.setPen(QtGui.QPen(_ink(), 1))
     painter.drawPath(_path(kind, size * 0.32))
     painter.end()
     return pixmap
 
 
-def line_icon(colour: str, dash, width: int = 28) -> QtGui.QPixmap:
+def line_icon(colour: QtGui.QColor | str, dash, width: int = 28) -> QtGui.QPixmap:
     pixmap = QtGui.QPixmap(width, 12)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QtGui.QPainter(pixmap)
@@ -73,8 +93,8 @@ class NodeItem(QtWidgets.QGraphicsPathItem):
     def __init__(self, node: lk.Node, radius: float, label: bool):
         super().__init__(_path(node.kind, radius))
         self.node = node
-        self.setBrush(QtGui.QColor(lk.NODE_STYLE.get(node.kind, ("", "#505a5f"))[1]))
-        self.setPen(QtGui.QPen(QtGui.QColor("#0b0c0c"), 2.5 if node.focus else 1))
+        self.setBrush(_node_fill(node.kind))
+        self.setPen(QtGui.QPen(_ink(), 2.5 if node.focus else 1))
         self.setToolTip(f"{lk.NODE_KINDS.get(node.kind, node.kind)}: {node.label}")
         self.setZValue(2)
         self.halo = None
@@ -87,7 +107,7 @@ class NodeItem(QtWidgets.QGraphicsPathItem):
             self.text.setFont(font)
             # Labels keep their size at any zoom (readable when the map is fitted small).
             self.text.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
-            self.text.setBrush(QtGui.QColor("#0b0c0c"))
+            self.text.setBrush(_ink())
             box = self.text.boundingRect()
             self.text.setPos(-box.width() / 2, radius * 1.3 + 1)
 
@@ -95,14 +115,14 @@ class NodeItem(QtWidgets.QGraphicsPathItem):
         """The chosen node: a thick dark outline on a yellow halo (GOV.UK's focus colours). No
         paint() of our own: a Python paint override runs for every node at every repaint."""
         if chosen:
-            self.setPen(QtGui.QPen(QtGui.QColor("#0b0c0c"), 3.5))
+            self.setPen(QtGui.QPen(_ink(), 3.5))
             if self.halo is None:
                 self.halo = QtWidgets.QGraphicsPathItem(self.path(), self)
-                self.halo.setPen(QtGui.QPen(QtGui.QColor("#ffdd00"), 9))
+                self.halo.setPen(QtGui.QPen(theme.colour("halo"), 9))
                 self.halo.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemStacksBehindParent, True)
             self.halo.setVisible(True)
         else:
-            self.setPen(QtGui.QPen(QtGui.QColor("#0b0c0c"), 2.5 if self.node.focus else 1))
+            self.setPen(QtGui.QPen(_ink(), 2.5 if self.node.focus else 1))
             if self.halo is not None:
                 self.halo.setVisible(False)
 
@@ -123,7 +143,7 @@ class MapView(QtWidgets.QGraphicsView):
         self.setAccessibleName("Relationship map")
         self.setAccessibleDescription("Arrow keys move between people, places, businesses and vehicles; Enter opens "
                                       "the subject's page; plus and minus zoom; 0 fits the map")
-        self.setBackgroundBrush(QtGui.QColor("#fbfbfb"))
+        self.setBackgroundBrush(theme.colour("canvas"))
         self.nodes: dict[str, NodeItem] = {}
         self.current: str | None = None
 
@@ -274,8 +294,8 @@ class RelationshipMap(QtWidgets.QWidget):
         self.kinds_button.setAccessibleName("Show link kinds")
         menu = QtWidgets.QMenu(self.kinds_button)
         self.kind_actions: dict[str, QtGui.QAction] = {}
-        for kind, colour in lk.LINK_COLOURS.items():
-            action = menu.addAction(QtGui.QIcon(line_icon(colour, None)), lk.kind_label(kind))
+        for kind in lk.LINK_COLOURS:
+            action = menu.addAction(QtGui.QIcon(line_icon(_link_colour(kind), None)), lk.kind_label(kind))
             action.setCheckable(True)
             action.setChecked(True)
             action.toggled.connect(lambda _on: self.apply_filters())
@@ -324,8 +344,10 @@ class RelationshipMap(QtWidgets.QWidget):
         # A vehicle is not a subject: it has no page to open.
         self.view.activated.connect(lambda node: None if node.startswith("vehicle:") else self.subject_activated.emit(node))
         self.view.setMinimumSize(320, 220)
+        theme.watcher().changed.connect(self._recolour)   # a theme switched while the map is open
         lv.addWidget(self.view, 1)
-        lv.addWidget(self._legend())
+        self.legend = self._legend()
+        lv.addWidget(self.legend)
         split.addWidget(left)
         # A model, not a QTableWidget: one object for thousands of rows, no item per cell.
         self.model = LinkModel(self)
@@ -359,15 +381,15 @@ class RelationshipMap(QtWidgets.QWidget):
             grid.addWidget(icon, 0, column)
             grid.addWidget(plain_label(name, wrap=False), 0, column + 1)
             column += 2
-        for n, (kind, colour) in enumerate(lk.LINK_COLOURS.items()):
+        for n, kind in enumerate(lk.LINK_COLOURS):
             icon = QtWidgets.QLabel()
-            icon.setPixmap(line_icon(colour, None))
+            icon.setPixmap(line_icon(_link_colour(kind), None))
             row, col = 1 + n // 4, (n % 4) * 2
             grid.addWidget(icon, row, col)
             grid.addWidget(plain_label(lk.kind_label(kind), wrap=False), row, col + 1)
         for n, (confidence, dash) in enumerate(lk.CONFIDENCE_DASH.items()):
             icon = QtWidgets.QLabel()
-            icon.setPixmap(line_icon("#0b0c0c", dash))
+            icon.setPixmap(line_icon(_ink(), dash))
             grid.addWidget(icon, 3, n * 2)
             grid.addWidget(plain_label(lk.CONFIDENCE[confidence], wrap=False), 3, n * 2 + 1)
         grid.addWidget(plain_label("Bold outline: a subject of the record", wrap=False), 3, 6, 1, 3)
@@ -389,6 +411,22 @@ class RelationshipMap(QtWidgets.QWidget):
             return  # a newer map was asked for meanwhile
         self.draw(graph, positions)
 
+    def _recolour(self) -> None:
+        self.view.setBackgroundBrush(theme.colour("canvas"))
+        legend = self._legend()           # its swatches are pictures: draw them again
+        self.legend.parentWidget().layout().replaceWidget(self.legend, legend)
+        self.legend.deleteLater()
+        self.legend = legend
+        for kind, action in self.kind_actions.items():
+            action.setIcon(QtGui.QIcon(line_icon(_link_colour(kind), None)))
+        if self.graph is not None and self.positions:
+            chosen, source = self.view.current, self.source.currentIndex()
+            self._draw(self.graph, self.positions)
+            if 0 <= source < self.source.count():
+                self.source.setCurrentIndex(source)
+            if chosen in self.view.nodes:
+                self.view.choose(chosen)
+
     def draw(self, graph: lk.MapGraph, positions: dict) -> None:
         self._draw(graph, positions)  # None's references: see ui.qt (IMMORTAL_RESERVE)
         self.laid_out.emit()
@@ -405,7 +443,7 @@ class RelationshipMap(QtWidgets.QWidget):
             a, b = positions.get(link.from_subject), positions.get(link.target)
             if a is None or b is None:
                 continue
-            pen = QtGui.QPen(QtGui.QColor(lk.LINK_COLOURS.get(link.kind, "#505a5f")), 2 if count <= 200 else 0.8)
+            pen = QtGui.QPen(_link_colour(link.kind), 2 if count <= 200 else 0.8)
             dash = lk.CONFIDENCE_DASH.get(link.confidence)
             if dash:
                 pen.setDashPattern([d / 1.5 for d in dash])
@@ -433,9 +471,9 @@ class RelationshipMap(QtWidgets.QWidget):
         try:
             day = parse_date(box.text().strip())
         except (ValueError, TypeError):
-            box.setStyleSheet("border: 2px solid #b10e1e;")
+            theme.style(box, "border: 2px solid {danger};")
             return None
-        box.setStyleSheet("")
+        theme.style(box, "")
         return day.isoformat() if day else None
 
     def apply_filters(self) -> None:

@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Iterable
 
 from ui.qt import QtCore, QtGui, QtWidgets, Signal
+from ui.kit import theme
 
 MARKING = "OFFICIAL-SENSITIVE"
-HINT_STYLE = "color: #505a5f;"        # GOV.UK secondary text: 7:1 on the window background
-SUCCESS_STYLE = "color: #00703c; font-weight: bold;"
+HINT_STYLE = "color: {muted};"        # GOV.UK secondary text: 7:1 on the window background
+SUCCESS_STYLE = "color: {ok}; font-weight: bold;"
 
 # The labels of the unlock screen (the first window shown) are set through their Qt properties by
 # value: naming Qt.TextFormat.PlainText would make PySide build the Python enums of the whole Qt
@@ -61,7 +62,7 @@ def frameless_scroll() -> QtWidgets.QScrollArea:
 def hint_label(text: str = "") -> QtWidgets.QLabel:
     """Hint text under a label or heading: plain, wrapped, in the secondary colour."""
     label = plain_label(text)
-    label.setStyleSheet(HINT_STYLE)
+    theme.style(label, HINT_STYLE)
     return label
 
 
@@ -117,6 +118,69 @@ def marked(body: QtWidgets.QWidget) -> QtWidgets.QWidget:
     layout.addWidget(body, 1)
     layout.addWidget(MarkingBanner())
     return frame
+
+
+class FlowLayout(QtWidgets.QLayout):
+    """A row of buttons that wraps onto more lines when the window is narrow or the text large
+    (150 % scaling), instead of running off the right-hand edge. Items keep their order, so the
+    Tab order and the reading order stay as they were."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None, spacing: int = 6):
+        super().__init__(parent)
+        self._items: list[QtWidgets.QLayoutItem] = []
+        self._gap = spacing
+        self.setContentsMargins(0, 0, 0, 0)
+
+    def addItem(self, item) -> None:  # noqa: N802 - Qt's name
+        self._items.append(item)
+
+    def count(self) -> int:
+        return len(self._items)
+
+    def itemAt(self, index: int):  # noqa: N802 - Qt's name
+        return self._items[index] if 0 <= index < len(self._items) else None
+
+    def takeAt(self, index: int):  # noqa: N802 - Qt's name
+        return self._items.pop(index) if 0 <= index < len(self._items) else None
+
+    def expandingDirections(self):  # noqa: N802 - Qt's name
+        return QtCore.Qt.Orientation(0)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt's name
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt's name
+        return self._arrange(QtCore.QRect(0, 0, width, 0), move=False)
+
+    def setGeometry(self, rect) -> None:  # noqa: N802 - Qt's name
+        super().setGeometry(rect)
+        self._arrange(rect, move=True)
+
+    def sizeHint(self):  # noqa: N802 - Qt's name
+        return self.minimumSize()
+
+    def minimumSize(self):  # noqa: N802 - Qt's name
+        size = QtCore.QSize()
+        for item in self._items:
+            size = size.expandedTo(item.minimumSize())
+        margins = self.contentsMargins()
+        return size + QtCore.QSize(margins.left() + margins.right(), margins.top() + margins.bottom())
+
+    def _arrange(self, rect: QtCore.QRect, move: bool) -> int:
+        margins = self.contentsMargins()
+        area = rect.adjusted(margins.left(), margins.top(), -margins.right(), -margins.bottom())
+        x, y, line = area.x(), area.y(), 0
+        for item in self._items:
+            if item.widget() is not None and item.widget().isHidden():
+                continue
+            hint = item.sizeHint()
+            if x > area.x() and x + hint.width() > area.right() + 1:
+                x, y, line = area.x(), y + line + self._gap, 0
+            if move:
+                item.setGeometry(QtCore.QRect(QtCore.QPoint(x, y), hint))
+            x += hint.width() + self._gap
+            line = max(line, hint.height())
+        return y + line - rect.y() + margins.bottom()
 
 
 class LabelValueGrid(QtWidgets.QWidget):
@@ -176,7 +240,7 @@ class FieldRow(QtWidgets.QWidget):
         if hint:
             layout.addWidget(hint_label(hint))
         self.error = plain_label("")
-        self.error.setStyleSheet("color: #b10e1e; font-weight: bold;")
+        theme.style(self.error, "color: {danger}; font-weight: bold;")
         self.error.hide()
         layout.addWidget(self.error)
         layout.addWidget(field)
@@ -214,7 +278,7 @@ class ErrorSummary(QtWidgets.QFrame):
     def __init__(self, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("errorSummary")
-        self.setStyleSheet("QFrame#errorSummary { border: 3px solid #b10e1e; padding: 6px; }")
+        theme.style(self, "QFrame#errorSummary { border: 3px solid {danger}; padding: 6px; }")
         self._layout = QtWidgets.QVBoxLayout(self)
         self._title = heading("There is a problem", 2)
         self._layout.addWidget(self._title)
@@ -234,7 +298,7 @@ class ErrorSummary(QtWidgets.QFrame):
             link.setAccessibleName(message)
             link.setFlat(True)
             link.setCursor(QtCore.Qt.CursorShape.PointingHandCursor)
-            link.setStyleSheet("text-align: left; color: #b10e1e; text-decoration: underline;")
+            theme.style(link, "text-align: left; color: {danger}; text-decoration: underline;")
             if field is not None:
                 link.clicked.connect(lambda _=False, f=field: f.setFocus(QtCore.Qt.FocusReason.OtherFocusReason))
             self._layout.addWidget(link)

@@ -32,6 +32,7 @@ from ui.kit.paged import PagedTableModel, setup_sorting
 from ui.kit.tables import remember
 from ui.meetings.forms import Form, NewMeetingDialog, fill_rows, make_table, partner_items
 from ui.kit.widgets import announce, Area, ErrorSummary, FieldRow, frameless_scroll, heading, hint_label, plain_label
+from ui.kit import theme
 
 LIST_COLUMNS = ("Reference", "Date (UK time)", "Status", "Accepted")
 ATTENDEE_COLUMNS = ("Name", "Role or title", "Agency", "Appendix 1 statement")
@@ -349,7 +350,7 @@ class MeetingsArea(Area):
         self.update_form.button.clicked.connect(self.update_action)
         self.history = plain_label("", selectable=True)
         self.history.setAccessibleName("History of the chosen action")
-        self.history.setStyleSheet("QLabel { border-left: 5px solid #b1b4b6; padding-left: 8px; }")
+        theme.style(self.history, "QLabel { border: 0px none; border-left: 5px solid {border}; padding-left: 8px; }")
         self.update_form.layout_.insertWidget(3, self.history)
         p.addWidget(self.update_form)
         self.actions.itemSelectionChanged.connect(lambda: self._action_chosen(self.actions))

@@ -15,6 +15,7 @@ from ui.kit.forms import combo
 from ui.kit.guard import GuardedDialog
 from ui.kit.widgets import (MarkingBanner, frameless_scroll, heading, plain_label)
 from ui.qt import QtWidgets, Qt, Signal
+from ui.kit import theme
 
 TIME_HINT = "Day/month/year and 24-hour UK time, for example 28/11/2026 14:05"
 
@@ -100,7 +101,7 @@ class NewMeetingDialog(GuardedDialog, QtWidgets.QDialog):
         layout.addWidget(plain_label("Relevant partners convene to agree a response (clause 2.7, Appendix 2a). "
                                      "You add the attendees, the agenda and the actions once the meeting is saved."))
         self.form = Form("Details", button="&Save meeting")
-        self.form.setStyleSheet("")
+        theme.style(self.form, "")
         self.form.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         self.held_at = self.form.add("held_at", "Date and time", LineBox(), TIME_HINT, width=240)
         self.held_at.setPlaceholderText("dd/mm/yyyy HH:MM")

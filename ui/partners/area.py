@@ -20,6 +20,7 @@ from ui.kit.guard import ask_discard, input_snapshot, open_question
 from ui.kit.fields import LineBox
 from ui.kit.formatting import channel_name, uk_time
 from ui.kit.widgets import Area, announce, bold_label, ErrorSummary, FieldRow, frameless_scroll, heading, hint_label, plain_label
+from ui.kit import theme
 
 CONTACT_COLUMNS = ("Name", "Team", "Role", "E-mail", "Telephone", "Channel", "Check")
 FORM_LABELS = {
@@ -32,7 +33,7 @@ FORM_LABELS = {
     "channel": "Secure channel",
     "partner": "Partner",
 }
-WARNING_STYLE = ("QLabel { color: #6f3700; background: #fff7bf; border-left: 5px solid #f47738; padding: 4px; "
+WARNING_STYLE = ("QLabel { color: {warning}; background: {notice}; border: 0px none; border-left: 5px solid {notice-edge}; padding: 4px; "
                  "font-weight: bold; }")
 
 
@@ -49,7 +50,7 @@ class ContactForm(QtWidgets.QFrame):
         self.contact = None
         self._baseline: tuple | None = None
         self.setObjectName("contactForm")
-        self.setStyleSheet("QFrame#contactForm { border: 1px solid #b1b4b6; }")
+        theme.style(self, "QFrame#contactForm { border: 1px solid {border}; }")
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
         self.title = heading("Add a contact", 2)
@@ -69,7 +70,7 @@ class ContactForm(QtWidgets.QFrame):
         self._add(layout, "email", self.email,
                   "Use the address on the partner's secure channel, for example name@example.pnn.police.uk")
         self.email_warning = plain_label("")
-        self.email_warning.setStyleSheet(WARNING_STYLE)
+        theme.style(self.email_warning, WARNING_STYLE)
         self.email_warning.setAccessibleName("E-mail warning")
         self.email_warning.hide()
         layout.addWidget(self.email_warning)
@@ -254,7 +255,7 @@ class PartnersArea(Area):
         left.addWidget(list_label)
         self.partner_list = QtWidgets.QListWidget()
         self.partner_list.setObjectName("partnerList")
-        self.partner_list.setStyleSheet("QListWidget#partnerList::item { padding: 5px 8px; }")
+        theme.style(self.partner_list, "QListWidget#partnerList::item { padding: 5px 8px; }")
         self.partner_list.setAccessibleName("Partners of the agreement")
         self.partner_list.setFixedWidth(max(300, self.partner_list.fontMetrics().horizontalAdvance(
             "Derbyshire Healthcare NHS Foundation Trust (DHCFT)") + 30))
@@ -278,7 +279,8 @@ class PartnersArea(Area):
         detail.addWidget(self.partner_facts)
         self.suspended = plain_label("")
         self.suspended.setAccessibleName("Suspension")
-        self.suspended.setStyleSheet("QLabel { color: #ffffff; background: #b10e1e; padding: 6px; font-weight: bold; }")
+        theme.style(self.suspended, "QLabel { color: {alert-text}; background: {alert}; border: 3px solid {alert-edge}; "
+                    "padding: 3px; font-weight: bold; }")
         self.suspended.hide()
         detail.addWidget(self.suspended)
         detail.addWidget(heading("Secure channels", 2))
@@ -317,7 +319,7 @@ class PartnersArea(Area):
         self.table.doubleClicked.connect(lambda _i: self.edit_selected() if self.can_manage else None)
         detail.addWidget(self.table)
         self.contact_warnings = plain_label("")
-        self.contact_warnings.setStyleSheet(WARNING_STYLE)
+        theme.style(self.contact_warnings, WARNING_STYLE)
         self.contact_warnings.setAccessibleName("Contact warnings")
         self.contact_warnings.hide()
         detail.addWidget(self.contact_warnings)

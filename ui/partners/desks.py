@@ -14,6 +14,7 @@ from ui.kit.formatting import agency_name, documents_folder, plural, uk_time
 from ui.kit.forms import fill, table
 from ui.kit.widgets import ErrorSummary, FieldRow, bold_label, heading, hint_label, plain_label
 from ui.qt import QtWidgets, Signal
+from ui.kit import theme
 
 CARD_FILTER = "SPOC Desk desk cards (*.card.json *.json)"
 FINGERPRINT_STYLE = "QLabel { font-family: monospace; font-size: 15pt; font-weight: bold; letter-spacing: 1px; }"
@@ -43,7 +44,7 @@ class ThisDeskPage(QtWidgets.QWidget):
         layout.addWidget(self.facts)
         layout.addWidget(bold_label("Fingerprint"))
         self.fingerprint = plain_label("", selectable=True)
-        self.fingerprint.setStyleSheet(FINGERPRINT_STYLE)
+        theme.style(self.fingerprint, FINGERPRINT_STYLE)
         self.fingerprint.setAccessibleName("This desk's fingerprint")
         layout.addWidget(self.fingerprint)
         row = QtWidgets.QHBoxLayout()
@@ -151,7 +152,7 @@ class TrustCardDialog(GuardedDialog, QtWidgets.QDialog):
             "that brought the card), and ask them to read their fingerprint to you. Type what they read."))
         layout.addWidget(bold_label("The card says its fingerprint is"))
         shown = plain_label(read_aloud(desks.fingerprint(card)), selectable=True)
-        shown.setStyleSheet(FINGERPRINT_STYLE)
+        theme.style(shown, FINGERPRINT_STYLE)
         shown.setAccessibleName("Fingerprint on the card")
         layout.addWidget(shown)
         self.read_back = LineBox()

@@ -21,6 +21,7 @@ from ui.kit.widgets import Area, ErrorSummary, heading, hint_label, HINT_STYLE, 
 from ui.kit.paged import ID_ROLE, PagedTableModel, setup_sorting
 from ui.kit.tables import remember
 from ui.worker import Op
+from ui.kit import theme
 
 DISPATCH_ROLE = ID_ROLE + 1  # the overdue list: which agency of the request is overdue
 
@@ -205,8 +206,7 @@ class RequestsArea(Area):
         top.addWidget(heading("Requests"))
         top.addStretch(1)
         self.new_button = QtWidgets.QPushButton("&New request")
-        self.new_button.setStyleSheet("QPushButton { background: #00703c; color: #ffffff; padding: 6px 14px; "
-                                      "font-weight: bold; }")
+        theme.style(self.new_button, theme.PRIMARY_LOOK)
         self.new_button.clicked.connect(lambda: self.open_form(None))
         self.new_button.setVisible(self.session.can("requests.write"))
         top.addWidget(self.new_button)
@@ -246,11 +246,11 @@ class RequestsArea(Area):
         self.list_summary = ErrorSummary()
         layout.addWidget(self.list_summary)
         self.list_notice = plain_label("")
-        self.list_notice.setStyleSheet(SUCCESS_STYLE)
+        theme.style(self.list_notice, SUCCESS_STYLE)
         self.list_notice.hide()
         layout.addWidget(self.list_notice)
         self.showing = plain_label("")
-        self.showing.setStyleSheet(HINT_STYLE)
+        theme.style(self.showing, HINT_STYLE)
         layout.addWidget(self.showing)
 
         self.views = QtWidgets.QStackedWidget()

@@ -27,6 +27,7 @@ from ui.kit.fields import CheckList, DateField, LineBox, TextBox
 from ui.kit.formatting import plural, uk_time
 from ui.kit.widgets import ErrorSummary, FieldRow, frameless_scroll, heading, hint_label, no_mnemonic, plain_label
 from ui.requests.subjects import SubjectEditor, subject_fields_of
+from ui.kit import theme
 
 # ---- small building blocks -------------------------------------------------------------------
 
@@ -40,8 +41,8 @@ def section(layout: QtWidgets.QVBoxLayout, title: str, hint: str = "") -> QtWidg
     return head
 
 
-LINK_STYLE = "QPushButton, QToolButton { border: none; color: #1d70b8; text-decoration: underline; text-align: left; }"
-PRIMARY_STYLE = "QPushButton { background: #00703c; color: #ffffff; padding: 6px 14px; font-weight: bold; }"
+LINK_STYLE = "QPushButton, QToolButton { border: none; color: {link}; text-decoration: underline; text-align: left; }"
+PRIMARY_STYLE = theme.PRIMARY_LOOK
 CHECK_ANSWERS = "Check your answers"
 
 
@@ -193,7 +194,7 @@ class RequestForm(QtWidgets.QWidget):
 
         self.back_button = QtWidgets.QPushButton("← Back without saving")
         self.back_button.setFlat(True)
-        self.back_button.setStyleSheet("text-align: left; color: #1d70b8; text-decoration: underline;")
+        theme.style(self.back_button, "text-align: left; color: {link}; text-decoration: underline;")
         self.back_button.clicked.connect(self.cancel)
         layout.addWidget(self.back_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.title = heading(form.title)
@@ -202,9 +203,9 @@ class RequestForm(QtWidgets.QWidget):
         self.details_button = QtWidgets.QToolButton()
         self.details_button.setText("▸ The powers this request is made under")
         self.details_button.setCheckable(True)
-        self.details_button.setStyleSheet("QToolButton { border: none; color: #1d70b8; text-decoration: underline; }")
+        theme.style(self.details_button, "QToolButton { border: none; color: {link}; text-decoration: underline; }")
         self.preamble = plain_label(declaration.legal_preamble)
-        self.preamble.setStyleSheet("border-left: 4px solid #b1b4b6; padding-left: 12px; color: #0b0c0c;")
+        theme.style(self.preamble, "border: 0px none; border-left: 4px solid {border}; padding-left: 12px; color: {text};")
         self.preamble.hide()
         self.details_button.toggled.connect(self._toggle_preamble)
         layout.addWidget(self.details_button, 0, Qt.AlignmentFlag.AlignLeft)
@@ -299,10 +300,10 @@ class RequestForm(QtWidgets.QWidget):
         self.wording_button = QtWidgets.QToolButton()
         self.wording_button.setText("▸ Read the full wording")
         self.wording_button.setCheckable(True)
-        self.wording_button.setStyleSheet(LINK_STYLE)
+        theme.style(self.wording_button, LINK_STYLE)
         self.wording_button.setAccessibleName("Read the full wording of the declaration")
         self.full_wording = plain_label("\n\n".join(declaration.full_wording(c.text) for c in declaration.confirmations))
-        self.full_wording.setStyleSheet("border-left: 4px solid #b1b4b6; padding-left: 12px; color: #0b0c0c;")
+        theme.style(self.full_wording, "border: 0px none; border-left: 4px solid {border}; padding-left: 12px; color: {text};")
         self.full_wording.setAccessibleName("The declaration's full wording")
         self.full_wording.hide()
         self.wording_button.toggled.connect(self._toggle_wording)
@@ -319,7 +320,7 @@ class RequestForm(QtWidgets.QWidget):
         buttons = QtWidgets.QHBoxLayout()
         self.continue_button = QtWidgets.QPushButton("C&ontinue to check your answers")
         self.continue_button.setDefault(True)
-        self.continue_button.setStyleSheet(PRIMARY_STYLE)
+        theme.style(self.continue_button, PRIMARY_STYLE)
         primary_button(self.continue_button)   # Ctrl+S presses it
         self.continue_button.clicked.connect(self.show_check)
         self.save_button = self.check_page.save_button
@@ -657,7 +658,7 @@ class CheckAnswersPage(QtWidgets.QWidget):
         self.layout_.addSpacing(16)
         buttons = QtWidgets.QHBoxLayout()
         self.save_button = QtWidgets.QPushButton("&Save as draft")
-        self.save_button.setStyleSheet(PRIMARY_STYLE)
+        theme.style(self.save_button, PRIMARY_STYLE)
         primary_button(self.save_button)   # Ctrl+S on the check page saves
         self.save_button.clicked.connect(form.save)
         self.back_button = QtWidgets.QPushButton("Back to the form")
@@ -726,7 +727,7 @@ class CheckAnswersPage(QtWidgets.QWidget):
         if still:
             box = QtWidgets.QFrame()
             box.setObjectName("stillNeeded")
-            box.setStyleSheet("#stillNeeded { border-left: 5px solid #1d70b8; padding-left: 8px; }")
+            theme.style(box, "#stillNeeded { border: 0px none; border-left: 5px solid {accent}; padding-left: 8px; }")
             inner = QtWidgets.QVBoxLayout(box)
             inner.addWidget(plain_label("You can save this draft now. Before it can be sent:"))
             for message in still:
@@ -740,7 +741,7 @@ class CheckAnswersPage(QtWidgets.QWidget):
             head_row = QtWidgets.QHBoxLayout()
             head_row.addWidget(heading(title, 2), 1)
             change = QtWidgets.QPushButton("Change")
-            change.setStyleSheet(LINK_STYLE)
+            theme.style(change, LINK_STYLE)
             change.setAccessibleName(f"Change {title.lower()}")
             change.clicked.connect(lambda _c=False, t=title: self.form.go_to_section(t))
             self.change_links[title] = change

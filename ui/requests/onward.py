@@ -27,6 +27,7 @@ from ui.kit.formatting import agency_name, channel_name, one_line, uk_date, uk_t
 from ui.requests.subjects import subject_name_display
 from ui.kit.widgets import ErrorSummary, FieldRow, heading, hint_label, plain_label
 from ui.consent.dialogs import purpose_ids
+from ui.kit import theme
 
 
 # Which field a message of the core is about (the core refuses with one message at a time).
@@ -51,7 +52,7 @@ class OnwardDisclosurePanel(QtWidgets.QFrame):
         self.box: QtWidgets.QMessageBox | None = None
         self.rows: dict[str, FieldRow] = {}
         self.setObjectName("onwardPanel")
-        self.setStyleSheet("QFrame#onwardPanel { border-left: 4px solid #1d70b8; }")
+        theme.style(self, "QFrame#onwardPanel { border: 0px none; border-left: 4px solid {accent}; }")
         self.setMaximumWidth(880)   # one readable column
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(16, 8, 8, 12)
@@ -126,7 +127,7 @@ class OnwardDisclosurePanel(QtWidgets.QFrame):
                   "Taken from the answers and subjects ticked: the agency that provided them. Section 6 binds "
                   "this desk to that agency's conditions.")
         self.consent_notice = plain_label("")
-        self.consent_notice.setStyleSheet("border-left: 5px solid #b10e1e; padding-left: 10px; font-weight: bold;")
+        theme.style(self.consent_notice, "border: 0px none; border-left: 5px solid {danger}; padding-left: 10px; font-weight: bold;")
         layout.addWidget(self.consent_notice)
         self.ask_button = QtWidgets.QPushButton("&Ask for consent…")
         self.ask_button.setToolTip("Records a consent request and makes a sealed package for the partner that "
@@ -213,11 +214,11 @@ class OnwardDisclosurePanel(QtWidgets.QFrame):
         if self.decision.allowed:
             cited = "; ".join(consent.grant_citation(self.vault, g) for g in self.decision.grants)
             self.consent_notice.setText(f"Written consent covers this: {cited}.")
-            self.consent_notice.setStyleSheet("border-left: 5px solid #00703c; padding-left: 10px; font-weight: bold;")
+            theme.style(self.consent_notice, "border: 0px none; border-left: 5px solid {ok}; padding-left: 10px; font-weight: bold;")
             self.ask_button.hide()
         else:
             self.consent_notice.setText(self.decision.message)
-            self.consent_notice.setStyleSheet("border-left: 5px solid #b10e1e; padding-left: 10px; font-weight: bold;")
+            theme.style(self.consent_notice, "border: 0px none; border-left: 5px solid {danger}; padding-left: 10px; font-weight: bold;")
             self.ask_button.setVisible(len(self.decision.needs) == 1)
         self.consent_notice.show()
 

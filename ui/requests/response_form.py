@@ -38,6 +38,7 @@ from ui.kit.formatting import (agency_name, channel_name, one_line,
 from ui.qt import QtGui, QtWidgets, Qt, Signal
 from ui.kit.widgets import (ErrorSummary, FieldRow, frameless_scroll, heading, hint_label, HINT_STYLE,
                         plain_label)
+from ui.kit import theme
 
 KIND_CHOICES = (
     ("disclosure", "We hold information and disclose it",
@@ -68,7 +69,7 @@ class LawfulBasisPanel(QtWidgets.QFrame):
     def __init__(self, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("basisPanel")
-        self.setStyleSheet("QFrame#basisPanel { border-left: 5px solid #1d70b8; background: #f3f2f1; }")
+        theme.style(self, "QFrame#basisPanel { border: 0px none; border-left: 5px solid {accent}; background: {tint}; }")
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(14, 8, 10, 8)
         layout.setSpacing(4)
@@ -84,7 +85,7 @@ class LawfulBasisPanel(QtWidgets.QFrame):
         self.today_cite.setFont(font)
         layout.addWidget(self.today_cite)
         self.note = plain_label("", selectable=True)
-        self.note.setStyleSheet(HINT_STYLE)
+        theme.style(self.note, HINT_STYLE)
         layout.addWidget(self.note)
         layout.addWidget(plain_label("Appendix 3 explanation:"))
         self.explanation = TextBox(6)
@@ -176,7 +177,7 @@ class ResponseForm(QtWidgets.QWidget):
 
         bar = QtWidgets.QFrame()
         bar.setObjectName("responseButtons")
-        bar.setStyleSheet("QFrame#responseButtons { border-top: 1px solid #b1b4b6; }")
+        theme.style(bar, "QFrame#responseButtons { border-top: 1px solid {border}; }")
         buttons = QtWidgets.QHBoxLayout(bar)
         buttons.setContentsMargins(24, 8, 24, 8)
         self.save_button = QtWidgets.QPushButton("&Save draft")
@@ -241,7 +242,7 @@ class ResponseForm(QtWidgets.QWidget):
                       else "What the requesting agency asks you (Appendix 2).")
         box = QtWidgets.QFrame()
         box.setObjectName("requestSummary")
-        box.setStyleSheet("QFrame#requestSummary { border: 1px solid #b1b4b6; background: #ffffff; }")
+        theme.style(box, "QFrame#requestSummary { border: 1px solid {border}; background: {panel}; }")
         layout = QtWidgets.QVBoxLayout(box)
         layout.setContentsMargins(12, 8, 12, 8)
         self.summary_reference = plain_label(request.reference, selectable=True)
@@ -304,7 +305,7 @@ class ResponseForm(QtWidgets.QWidget):
         if any("\u27e6" in s for s in subjects):
             flag = plain_label("Some names contain hidden characters, shown as ⟦U+…⟧ markers. "
                                "They are stored as received.")
-            flag.setStyleSheet("color: #b10e1e; font-weight: bold;")
+            theme.style(flag, "color: {danger}; font-weight: bold;")
             layout.addWidget(flag)
         self.column.addWidget(box)
 
@@ -452,7 +453,7 @@ class ResponseForm(QtWidgets.QWidget):
                       "These conditions travel with every response; the requesting agency is bound by them.")
         self.conditions_box = QtWidgets.QFrame()
         self.conditions_box.setObjectName("conditions")
-        self.conditions_box.setStyleSheet("QFrame#conditions { border-left: 5px solid #b1b4b6; }")
+        theme.style(self.conditions_box, "QFrame#conditions { border: 0px none; border-left: 5px solid {border}; }")
         layout = QtWidgets.QVBoxLayout(self.conditions_box)
         layout.setContentsMargins(12, 4, 4, 4)
         self.condition_labels: list[QtWidgets.QLabel] = []

@@ -17,6 +17,7 @@ from ui.kit.widgets import (SUCCESS_STYLE, ErrorSummary, bold_label, frameless_s
                             plain_label)
 from ui.qt import QtCore, QtGui, QtWidgets, Signal
 from ui.worker import Op
+from ui.kit import theme
 
 
 class SendPackagesDialog(FittedDialog):
@@ -86,7 +87,7 @@ class SendPackagesDialog(FittedDialog):
             label = plain_label(text, selectable=True)
             label.setAccessibleName(f"Package for {item.agency_name}")
             if item.problem:
-                label.setStyleSheet("color: #b10e1e;")
+                theme.style(label, "color: {danger};")
             self.lines.addWidget(label)
         folder_row = QtWidgets.QHBoxLayout()
         self.folder = QtWidgets.QLineEdit(str(documents_folder()))
@@ -146,7 +147,7 @@ class SendPackagesDialog(FittedDialog):
         self.title.setText(f"{plural(len(made), 'package')} made {uk_time(utc_now_iso())} — attach to secure e-mail")
         self.intro.setText("Nothing has left this machine yet. Attach each file to a secure e-mail to the address "
                            "shown; the partner's desk sends back a receipt, which marks it delivered here.")
-        self.intro.setStyleSheet(SUCCESS_STYLE)
+        theme.style(self.intro, SUCCESS_STYLE)
         self.folder_widgets.hide()
         self.folder_hint.hide()
         while self.lines.count():

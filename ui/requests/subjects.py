@@ -18,7 +18,8 @@ from ui.kit.dialogs import error_text
 from ui.kit.fields import DateField, LineBox, TextBox
 from ui.kit.formatting import uk_date
 from ui.kit.widgets import ErrorSummary, FieldRow, heading, hint_label, plain_label
-from ui.qt import QtGui, QtWidgets, Qt, Signal
+from ui.qt import QtWidgets, Qt, Signal
+from ui.kit import theme
 
 KIND_TITLES = {"person": "Person", "location": "Location", "business": "Business"}
 
@@ -61,7 +62,7 @@ class SubjectEditor(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.error = plain_label("")
-        self.error.setStyleSheet("color: #b10e1e; font-weight: bold;")
+        theme.style(self.error, "color: {danger}; font-weight: bold;")
         self.error.hide()
         layout.addWidget(self.error)
         self.table = QtWidgets.QTableWidget(0, 5)
@@ -79,7 +80,7 @@ class SubjectEditor(QtWidgets.QWidget):
         self.table.itemSelectionChanged.connect(self._update_buttons)
         layout.addWidget(self.table)
         self.flags = plain_label("")
-        self.flags.setStyleSheet("color: #b10e1e;")
+        theme.style(self.flags, "color: {danger};")
         self.flags.hide()
         layout.addWidget(self.flags)
         buttons = QtWidgets.QHBoxLayout()
@@ -115,7 +116,7 @@ class SubjectEditor(QtWidgets.QWidget):
         # the inline panel
         self.panel = QtWidgets.QFrame()
         self.panel.setObjectName("subjectPanel")
-        self.panel.setStyleSheet("QFrame#subjectPanel { border-left: 4px solid #b1b4b6; }")
+        theme.style(self.panel, "QFrame#subjectPanel { border: 0px none; border-left: 4px solid {border}; }")
         panel = QtWidgets.QVBoxLayout(self.panel)
         panel.setContentsMargins(16, 8, 8, 8)
         self.panel_title = heading("Add a person", 2)
@@ -138,7 +139,7 @@ class SubjectEditor(QtWidgets.QWidget):
         self.name_row = FieldRow("Name", self.name, "Exactly as it is known, in any script; do not split or reorder it.")
         panel.addWidget(self.name_row)
         self.name_warning = plain_label("")
-        self.name_warning.setStyleSheet("color: #b10e1e; font-weight: bold;")
+        theme.style(self.name_warning, "color: {danger}; font-weight: bold;")
         self.name_warning.hide()
         panel.addWidget(self.name_warning)
         self.name.textChanged.connect(self._name_changed)
@@ -199,7 +200,7 @@ class SubjectEditor(QtWidgets.QWidget):
                 item = QtWidgets.QTableWidgetItem(text)
                 if column == 2 and textcheck.has_hidden(name):
                     item.setToolTip(textcheck.warning(name) or "")
-                    item.setForeground(QtGui.QColor("#b10e1e"))
+                    theme.mark_item(item, "danger")
                 self.table.setItem(row, column, item)
             for alias in [name] + list(fields.get("aliases") or []):
                 if textcheck.has_hidden(alias):
@@ -381,7 +382,7 @@ class ExistingSubjectFinder(QtWidgets.QFrame):
         self.hits: list = []
         self.subject = None
         self.setObjectName("subjectFinder")
-        self.setStyleSheet("QFrame#subjectFinder { border-left: 4px solid #1d70b8; }")
+        theme.style(self, "QFrame#subjectFinder { border: 0px none; border-left: 4px solid {accent}; }")
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(16, 8, 8, 8)
         layout.addWidget(heading("Add an existing subject", 2))
@@ -420,7 +421,7 @@ class ExistingSubjectFinder(QtWidgets.QFrame):
         self.details.hide()
         layout.addWidget(self.details)
         self.flag = plain_label("")
-        self.flag.setStyleSheet("color: #b10e1e; font-weight: bold;")
+        theme.style(self.flag, "color: {danger}; font-weight: bold;")
         self.flag.hide()
         layout.addWidget(self.flag)
         self.role = QtWidgets.QComboBox()
@@ -491,7 +492,7 @@ class ExistingSubjectFinder(QtWidgets.QFrame):
             item = QtWidgets.QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, hit.record_id)
             if textcheck.has_hidden(hit.label or ""):
-                item.setForeground(QtGui.QColor("#b10e1e"))
+                theme.mark_item(item, "danger")
                 item.setToolTip(textcheck.warning(hit.label) or "")
             self.results.addItem(item)
         count = len(self.hits)

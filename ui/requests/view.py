@@ -36,8 +36,9 @@ from ui.kit.formatting import (agency_name, plural, uk_date,
                                uk_time)
 from ui.requests.send import SendPackagesDialog
 from ui.requests.subjects import KIND_TITLES, subject_name_display
-from ui.kit.widgets import (announce, bold_label, ErrorSummary, FieldRow, frameless_scroll, heading, hint_label,
+from ui.kit.widgets import (announce, bold_label, ErrorSummary, FieldRow, FlowLayout, frameless_scroll, heading, hint_label,
                         no_mnemonic, plain_label, SUCCESS_STYLE)
+from ui.kit import theme
 
 STATUS_TITLES = {"draft": "Draft (not sent)", "sent": "Sent, awaiting acknowledgement",
                  "acknowledged": "Acknowledged, awaiting answer", "responded": "Responded",
@@ -294,7 +295,7 @@ class RequestView(QtWidgets.QWidget):
 
         self.back_button = QtWidgets.QPushButton("← Back to requests")
         self.back_button.setFlat(True)
-        self.back_button.setStyleSheet("text-align: left; color: #1d70b8; text-decoration: underline;")
+        theme.style(self.back_button, "text-align: left; color: {link}; text-decoration: underline;")
         self.back_button.clicked.connect(self.back_requested)
         layout.addWidget(self.back_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.title = heading("")
@@ -304,28 +305,27 @@ class RequestView(QtWidgets.QWidget):
         self.summary = ErrorSummary()
         layout.addWidget(self.summary)
         self.notice = plain_label("")
-        self.notice.setStyleSheet(SUCCESS_STYLE)
+        theme.style(self.notice, SUCCESS_STYLE)
         self.notice.hide()
         layout.addWidget(self.notice)
         # On a partner desk: this desk's answer, when it is due, and Respond at once (issue 17).
         self.answer_banner = QtWidgets.QFrame()
         self.answer_banner.setObjectName("answerBanner")
-        self.answer_banner.setStyleSheet("QFrame#answerBanner { border-left: 6px solid #1d70b8; background: #e8f1f8; }")
+        theme.style(self.answer_banner, "QFrame#answerBanner { border: 0px none; border-left: 6px solid {accent}; background: {info-tint}; }")
         banner = QtWidgets.QHBoxLayout(self.answer_banner)
         banner.setContentsMargins(12, 8, 12, 8)
         self.answer_due = plain_label("")
-        self.answer_due.setStyleSheet("font-weight: bold;")
+        theme.style(self.answer_due, "font-weight: bold;")
         self.answer_due.setAccessibleName("Your answer")
         banner.addWidget(self.answer_due, 1)
         self.banner_respond = QtWidgets.QPushButton("Respond")
-        self.banner_respond.setStyleSheet("QPushButton { background: #00703c; color: #ffffff; padding: 6px 14px; "
-                                          "font-weight: bold; }")
+        theme.style(self.banner_respond, theme.PRIMARY_LOOK)
         self.banner_respond.clicked.connect(self.respond_ours)
         banner.addWidget(self.banner_respond)
         self.answer_banner.hide()
         layout.addWidget(self.answer_banner)
 
-        actions = QtWidgets.QHBoxLayout()
+        actions = FlowLayout()   # wraps at 150 % instead of hiding Close, Map and Print off the edge
         self.edit_button = QtWidgets.QPushButton("&Edit request")
         self.edit_button.clicked.connect(lambda: self.request and self.edit_requested.emit(self.request))
         self.send_button = QtWidgets.QPushButton("&Send to agencies…")
@@ -360,7 +360,6 @@ class RequestView(QtWidgets.QWidget):
         for button in (self.edit_button, self.send_button, self.export_button, self.copy_button, self.onward_button,
                        self.close_button, self.map_button, self.print_button):
             actions.addWidget(button)
-        actions.addStretch(1)
         layout.addLayout(actions)
         self.action_hint = hint_label("")
         layout.addWidget(self.action_hint)
@@ -423,7 +422,7 @@ class RequestView(QtWidgets.QWidget):
         layout.addLayout(row_actions)
         self.detail_box = QtWidgets.QFrame()
         self.detail_box.setObjectName("responseDetail")
-        self.detail_box.setStyleSheet("QFrame#responseDetail { border-left: 4px solid #1d70b8; }")
+        theme.style(self.detail_box, "QFrame#responseDetail { border: 0px none; border-left: 4px solid {accent}; }")
         self.detail = QtWidgets.QVBoxLayout(self.detail_box)
         self.detail.setContentsMargins(16, 4, 8, 4)
         self.detail_box.hide()
@@ -574,7 +573,7 @@ class RequestView(QtWidgets.QWidget):
         else:
             text = f"Answered: {STATUS_TITLES.get(ours.status, ours.status)}"
         self.answer_due.setText(text)
-        self.answer_due.setStyleSheet("font-weight: bold;" + (" color: #b10e1e;" if "overdue" in text else ""))
+        theme.style(self.answer_due, "font-weight: bold;" + (" color: {danger};" if "overdue" in text else ""))
         self.banner_respond.setVisible(may.ok)
         self.banner_respond.setAccessibleName(f"Respond to {request.reference}")
         self.answer_banner.show()
@@ -597,7 +596,6 @@ class RequestView(QtWidgets.QWidget):
         self.table.clearContents()
         rows = self.collation.rows
         self.table.setRowCount(len(rows))
-        overdue_brush = QtGui.QBrush(QtGui.QColor("#b10e1e"))
         for r, row in enumerate(rows):
             dispatch = row.dispatch
             parts = response_parts(row.response)
@@ -618,7 +616,7 @@ class RequestView(QtWidgets.QWidget):
                 item = QtWidgets.QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, dispatch.id)
                 if c == 1 and row.overdue:
-                    item.setForeground(overdue_brush)
+                    theme.mark_item(item, "danger")
                     font = item.font()
                     font.setBold(True)
                     item.setFont(font)
@@ -720,11 +718,11 @@ class RequestView(QtWidgets.QWidget):
             self._add_corrections(body, "subject", subject.id)
             for value in flagged:
                 warning = plain_label(f"⚠ {textcheck.warning(value)} Shown marked: {textcheck.visible(value)}")
-                warning.setStyleSheet("color: #b10e1e; font-weight: bold;")
+                theme.style(warning, "color: {danger}; font-weight: bold;")
                 body.addWidget(warning)
             line = QtWidgets.QFrame()
             line.setFrameShape(QtWidgets.QFrame.Shape.HLine)
-            line.setStyleSheet("color: #b1b4b6;")
+            theme.style(line, "color: {border};")
             body.addWidget(line)
 
         if self.session.can("disclosures.read"):

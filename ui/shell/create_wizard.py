@@ -19,6 +19,7 @@ from ui.kit.passphrase import NewPassphraseFields
 from ui.qt import QtCore, QtGui, QtPdf, QtPrintSupport, QtWidgets, Qt, Signal
 from ui.kit.widgets import ErrorSummary, FieldRow, frameless_scroll, plain_label
 from ui.worker import Op
+from ui.kit import theme
 
 VAULT_SUFFIX = ".vault"
 FILE_FILTER = "SPOC Desk vaults (*.vault);;All files (*)"
@@ -259,7 +260,7 @@ class CreatingPage(QtWidgets.QWizardPage):
         self.progress.setAccessibleName("Creating the vault")
         layout.addWidget(self.progress)
         self.error = plain_label("")
-        self.error.setStyleSheet("color: #b10e1e; font-weight: bold;")
+        theme.style(self.error, "color: {danger}; font-weight: bold;")
         self.error.hide()
         layout.addWidget(self.error)
         self.retry = QtWidgets.QPushButton("&Try again")
@@ -326,7 +327,7 @@ class RecoveryPage(QtWidgets.QWizardPage):
         layout.addLayout(buttons)
         layout.addWidget(plain_label("It cannot be copied: write it down or print it."))
         self.copied = plain_label("")  # what printing did
-        self.copied.setStyleSheet("color: #00703c;")
+        theme.style(self.copied, "color: {ok};")
         layout.addWidget(self.copied)
         self.stored = QtWidgets.QCheckBox("I have &stored the recovery key somewhere safe")
         self.stored.setAccessibleName("I have stored the recovery key somewhere safe")

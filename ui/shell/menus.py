@@ -1,6 +1,6 @@
 """The standard menus and keys of the main window: Edit (undo, cut, copy, paste, select all on
-the focused field; find), View (back, refresh, full screen), Help (the user guide, the keyboard
-shortcuts, About), and Ctrl+N new request, Ctrl+S save, Ctrl+F find, Alt+Left back.
+the focused field; find), View (back, refresh, full screen, contrast), Help (the user guide, the
+keyboard shortcuts, About), and Ctrl+N new request, Ctrl+S save, Ctrl+F find, Alt+Left back.
 
 Copy and Cut go through the application's clipboard guard (ui/kit/clipboard.py): what is copied
 from a field is cleared from the clipboard after 30 seconds and kept out of clipboard histories,
@@ -134,7 +134,26 @@ def build_view_menu(window, bar: QtWidgets.QMenuBar) -> QtWidgets.QMenu:
     window.full_screen_action = _action(window, "&Full screen", "F11", window.toggle_full_screen)
     window.full_screen_action.setCheckable(True)
     menu.addAction(window.full_screen_action)
+    _add_contrast_menu(window, menu)
     return menu
+
+
+def _add_contrast_menu(window, menu: QtWidgets.QMenu) -> None:
+    """View > Contrast: follow the system's theme, or high contrast or standard colours whatever
+    it says (ui/kit/theme.py; remembered for this workstation)."""
+    from ui.kit import theme
+
+    contrast = menu.addMenu("&Contrast")
+    group = QtGui.QActionGroup(window)
+    window.contrast_actions = {}
+    for value, text in theme.CHOICES.items():
+        action = contrast.addAction(text)
+        action.setCheckable(True)
+        action.triggered.connect(lambda _=False, v=value: theme.choose(v))
+        group.addAction(action)
+        window.contrast_actions[value] = action
+    contrast.aboutToShow.connect(lambda: window.contrast_actions[theme.choice()].setChecked(True))
+    window.contrast_actions[theme.choice()].setChecked(True)
 
 
 def build_help_menu(window, bar: QtWidgets.QMenuBar) -> QtWidgets.QMenu:

@@ -9,6 +9,7 @@ from ui.kit import config
 from ui.kit.dialogs import info_box
 from ui.qt import QtWidgets, Qt, Signal
 from ui.kit.widgets import bold_label, heading, HINT_STYLE, MarkingBanner, plain_label
+from ui.kit import theme
 
 VAULT_FILTER = "SPOC Desk vaults (*.vault);;All files (*)"
 
@@ -45,7 +46,7 @@ class StartWindow(QtWidgets.QWidget):
         column.addWidget(self.recent, 1)
         self.empty_hint = plain_label("No vaults opened on this workstation yet. Create one, or open "
                                       "the vault file your administrator gave you.")
-        self.empty_hint.setStyleSheet(HINT_STYLE)
+        theme.style(self.empty_hint, HINT_STYLE)
         column.addWidget(self.empty_hint)
 
         buttons = QtWidgets.QHBoxLayout()
@@ -66,7 +67,7 @@ class StartWindow(QtWidgets.QWidget):
         buttons.addWidget(self.open_button)
         column.addLayout(buttons)
         version = plain_label(f"Version {__version__}")
-        version.setStyleSheet(HINT_STYLE)
+        theme.style(version, HINT_STYLE)
         column.addWidget(version, 0, Qt.AlignmentFlag.AlignRight)
         self.resize(720, 520)
         self.reload()

@@ -19,6 +19,7 @@ from ui.qt import QtCore, QtWidgets, Signal
 from ui.kit.keys import primary_button
 from ui.kit.widgets import heading, HINT_STYLE, MarkingBanner, plain_label
 from ui.worker import Op
+from ui.kit import theme
 
 log = logging.getLogger(__name__)
 
@@ -81,12 +82,12 @@ class UnlockWindow(QtWidgets.QWidget):
         self.remember_box.setAccessibleName("Remember on this workstation")
         column.addWidget(self.remember_box)
         self.remember_reason = plain_label("")
-        self.remember_reason.setStyleSheet(HINT_STYLE)
+        theme.style(self.remember_reason, HINT_STYLE)
         column.addWidget(self.remember_reason)
 
         self.error = plain_label("")
         self.error.setObjectName("unlockError")
-        self.error.setStyleSheet("color: #b10e1e; font-weight: bold;")
+        theme.style(self.error, "color: {danger}; font-weight: bold;")
         self.error.setAccessibleName("Unlock problem")
         self.error.hide()
         column.addWidget(self.error)

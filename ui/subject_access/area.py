@@ -17,12 +17,12 @@ from ui.kit.fields import DateField, LineBox, TextBox
 from ui.kit.formatting import agency_name, documents_folder, plural, uk_date, uk_time
 from ui.kit.preview import show_report
 from ui.kit.widgets import Area, announce, heading, hint_label, plain_label
-from ui.qt import QtGui, QtWidgets, Qt
+from ui.qt import QtWidgets, Qt
+from ui.kit import theme
 
 COLUMNS = ("Reference", "Kind", "Received", "Requested by", "Clock", "Status")
 ITEM_COLUMNS = ("Item", "From", "Decision", "Partner consulted (12.2)")
 QUESTION_COLUMNS = ("Their request", "From", "Item they ask about", "Answer by", "Your answer")
-OVERDUE = QtGui.QColor("#b10e1e")
 EVENT_CHOICES = ("identity-requested", "identity-confirmed", "clarification-requested", "clarification-received",
                  "extended", "dpo-consulted", "responded", "closed", "reopened", "note")
 
@@ -210,11 +210,11 @@ class SubjectAccessArea(Area):
         v.addWidget(self.detail_title)
         self.clock = plain_label("", selectable=True)
         self.clock.setAccessibleName("Clock")
-        self.clock.setStyleSheet("QLabel { border-left: 5px solid #1d70b8; padding-left: 8px; }")
+        theme.style(self.clock, "QLabel { border: 0px none; border-left: 5px solid {accent}; padding-left: 8px; }")
         v.addWidget(self.clock)
         self.request_form_warning = plain_label("")
         self.request_form_warning.setAccessibleName("Appendix 2 instruction")
-        self.request_form_warning.setStyleSheet("QLabel { border-left: 5px solid #b10e1e; padding-left: 8px; "
+        theme.style(self.request_form_warning, "QLabel { border: 0px none; border-left: 5px solid {danger}; padding-left: 8px; "
                                                 "font-weight: bold; }")
         v.addWidget(self.request_form_warning)
         self.about = _user_text_label("The request")
@@ -293,7 +293,7 @@ class SubjectAccessArea(Area):
                 item = QtWidgets.QTableWidgetItem(value)
                 item.setData(Qt.ItemDataRole.UserRole, request.id)
                 if col == 4 and clock.state == "overdue":
-                    item.setForeground(OVERDUE)
+                    theme.mark_item(item, "danger")
                 self.table.setItem(row, col, item)
         self.table.resizeColumnsToContents()
         self.counts.setText(f"{len(self.items)} shown, {due} overdue")

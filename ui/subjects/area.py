@@ -20,6 +20,7 @@ from ui.kit.forms import Form, combo, fill, selected_key, table
 from ui.kit.relmap import RelationshipMap
 from ui.kit.widgets import Area, frameless_scroll, heading, hint_label, plain_label
 from ui.qt import QtWidgets, Qt
+from ui.kit import theme
 
 LIST_COLUMNS = ("Name or description", "Kind", "Aliases", "Added")
 LINK_LABELS = {"kind": "How they are linked", "from_subject": "This subject", "to_subject": "Linked to",
@@ -58,7 +59,7 @@ class SubjectsArea(Area):
         row.addWidget(self.count, 1)
         layout.addLayout(row)
         self.error = plain_label("")
-        self.error.setStyleSheet("color: #b10e1e; font-weight: bold;")
+        theme.style(self.error, "color: {danger}; font-weight: bold;")
         self.error.hide()
         layout.addWidget(self.error)
         split = QtWidgets.QSplitter(Qt.Orientation.Vertical)
