@@ -373,14 +373,18 @@ def test_govuk_text_colours_stay_readable_on_a_dark_or_high_contrast_palette(qtb
         sheet = "QLabel { border-left: 5px solid #1d70b8; color: #b10e1e; background-color: #b10e1e; }"
         assert theme.recolour(sheet, swaps) == ("QLabel { border-left: 5px solid #1d70b8; "
                                                 f"color: {swaps['#b10e1e']}; background-color: #b10e1e; }}")
-    # Applied to an application whose palette is dark, a hint label is rewritten as it is styled.
-    app = QtWidgets.QApplication.instance()
-    filter_ = theme._Recolour(theme.text_colours(_palette("#000000", "#000000", "#1aebff", "#ffffff")), app)
-    app.installEventFilter(filter_)
+    # Applied to an application whose palette is dark, a hint label is rewritten as it is styled,
+    # and a label styled before the palette was known is rewritten when it is applied.
+    earlier = hint_label("Styled before")
+    qtbot.addWidget(earlier)
+    before = theme.use_text_colours(theme.text_colours(_palette("#000000", "#000000", "#1aebff", "#ffffff")))
     try:
         label = hint_label("A hint")
         qtbot.addWidget(label)
         label.show()
         assert label.styleSheet() != HINT_STYLE and "#505a5f" not in label.styleSheet()
+        assert earlier.styleSheet() == label.styleSheet()
+        label.setStyleSheet("QLabel { border-left: 5px solid #1d70b8; }")   # no text colour: as written
+        assert label.styleSheet() == "QLabel { border-left: 5px solid #1d70b8; }"
     finally:
-        app.removeEventFilter(filter_)
+        theme.use_text_colours(before)

@@ -5,15 +5,21 @@ use (light, dark or high contrast), with a focus ring that keeps 3:1 contrast.
 ring's colour; `contrast(a, b)` the WCAG contrast ratio of two colours.
 
 Some screens colour their text with GOV.UK's colours (hint grey, error red, success green, link
-blue), chosen for a light window. On a dark or high-contrast palette where one of them falls
-below 4.5:1 against the window, `apply` rewrites it, in every widget's own style, to the same hue
-made light or dark enough (`text_colours`); on a light palette nothing is touched."""
+blue), chosen for a white window. Where one of them falls below 4.5:1 against the window of the
+palette in use (on Fusion's light grey a few do; on a dark or high-contrast palette most),
+`apply` rewrites it, in every widget's own style, to the same hue made light or dark enough
+(`text_colours`).
+
+The rewrite happens where a style is set: `QWidget.setStyleSheet`, called from Python by every
+screen, recolours the sheet it is given, and `apply` recolours the widgets styled before it.
+An application-wide event filter doing the same at each widget's polish made every event of
+every widget a trip through Python — about 50 ms before the unlock screen could paint."""
 
 from __future__ import annotations
 
 import re
 
-from ui.qt import QtCore, QtGui, QtWidgets
+from ui.qt import QtGui, QtWidgets
 
 FOCUS_MIN_CONTRAST = 3.0
 TEXT_MIN_CONTRAST = 4.5
@@ -75,22 +81,34 @@ def recolour(sheet: str, swaps: dict[str, str]) -> str:
     return _TEXT_COLOUR.sub(lambda m: f"color: {swaps.get(m.group(1).lower(), m.group(1))}", sheet)
 
 
-class _Recolour(QtCore.QObject):
-    """Rewrites the text colours of each widget's own style as it is styled (dark palettes only)."""
+# {GOV.UK colour: the colour shown instead} for the palette `apply` last saw; empty: as written.
+_swaps: dict[str, str] = {}
+_qt_set_style_sheet = QtWidgets.QWidget.setStyleSheet
 
-    def __init__(self, swaps: dict[str, str], parent: QtCore.QObject):
-        super().__init__(parent)
-        self.swaps = swaps
 
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
-        if event.type() in (QtCore.QEvent.Type.Polish, QtCore.QEvent.Type.StyleChange) \
-                and isinstance(obj, QtWidgets.QWidget):
-            sheet = obj.styleSheet()
+def _set_style_sheet(widget: QtWidgets.QWidget, sheet: str) -> None:
+    """QWidget.setStyleSheet, with the text colours unreadable on this palette swapped."""
+    if _swaps and sheet and "color" in sheet:
+        sheet = recolour(sheet, _swaps)
+    _qt_set_style_sheet(widget, sheet)
+
+
+def use_text_colours(swaps: dict[str, str]) -> dict[str, str]:
+    """Swap these text colours in every widget's own style from now on, and in the styles of the
+    widgets that exist already; returns the swaps used until now."""
+    global _swaps
+    before = _swaps
+    _swaps = dict(swaps)
+    if QtWidgets.QWidget.setStyleSheet is not _set_style_sheet:
+        QtWidgets.QWidget.setStyleSheet = _set_style_sheet
+    if _swaps:
+        for widget in QtWidgets.QApplication.allWidgets():
+            sheet = widget.styleSheet()
             if sheet and "color" in sheet:
-                changed = recolour(sheet, self.swaps)
+                changed = recolour(sheet, _swaps)
                 if changed != sheet:
-                    obj.setStyleSheet(changed)
-        return False
+                    _qt_set_style_sheet(widget, changed)
+    return before
 
 
 def stylesheet(palette: QtGui.QPalette) -> str:
@@ -108,11 +126,6 @@ def apply(app: QtWidgets.QApplication | None = None) -> str:
         app._spocdesk_sheet = sheet
         app.setStyleSheet(sheet)
     swaps = text_colours(app.palette())
-    old = getattr(app, "_spocdesk_recolour", None)
-    if old is not None and old.swaps != swaps:
-        app.removeEventFilter(old)
-        app._spocdesk_recolour = old = None
-    if swaps and old is None:
-        app._spocdesk_recolour = _Recolour(swaps, app)
-        app.installEventFilter(app._spocdesk_recolour)
+    if swaps != _swaps:
+        use_text_colours(swaps)
     return sheet
