@@ -1,0 +1,127 @@
+"""The start to the unlock screen (issue 8: at most 1.5x a bare window; docs/benchmarks.md): what
+the unlock screen is built without, and that what is left for later still comes when needed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app import cli
+from ui.kit import theme
+from ui.kit.widgets import plain_label
+from ui.qt import QtGui, QtWidgets
+
+REPO = Path(__file__).resolve().parents[2]
+
+# Loaded at the first unlock or first use, never before the unlock screen has painted.
+NOT_BEFORE_UNLOCK = ("reportlab", "app.reports", "app.vault.vault", "app.vault.keyring_slot", "keyring",
+                     "cryptography", "argon2", "hashlib", "ui.shell.main_window", "ui.shell.menus",
+                     "ui.shell.help", "ui.shell.start", "ui.kit.tables", "ui.kit.dialogs", "ui.home",
+                     "ui.requests", "ui.breaches", "ui.meetings", "ui.cases", "ui.admin", "ui.governance")
+
+_CHILD = """
+import json, os, sys
+from PySide6 import QtCore, QtWidgets
+filters = []
+QtWidgets.QApplication.installEventFilter = lambda app, obj: filters.append(type(obj).__name__)
+from ui.shell.unlock import UnlockWindow
+inherited = UnlockWindow.paintEvent
+def painted(window, event):
+    inherited(window, event)
+    app = QtWidgets.QApplication.instance()
+    hint = window.remember_reason
+    print(json.dumps({
+        "filters": filters,
+        "loaded": sorted(m for m in sys.modules if m.split(".")[0] in ("reportlab", "keyring", "cryptography",
+                         "argon2", "hashlib") or m.startswith(("app.", "ui."))),
+        "styled": "QLabel#markingBanner" in app.styleSheet(),
+        "hint": hint.styleSheet(),
+    }), flush=True)
+    sys.stdout.flush()
+    os._exit(0)
+UnlockWindow.paintEvent = painted
+from spocdesk.launcher import main
+main(["open", sys.argv[1]])
+"""
+
+
+def test_the_unlock_screen_paints_styled_before_any_area_menu_report_or_database_code_loads(tmp_path):
+    from desk_helpers import make_desk
+
+    make_desk(tmp_path / "desk.vault").close()
+    env = {"QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin",
+           "SPOCDESK_CONFIG_DIR": str(tmp_path / "config"), "SPOCDESK_LOG_DIR": str(tmp_path / "log"),
+           "SPOCDESK_DATA_DIR": str(tmp_path / "data")}
+    result = subprocess.run([sys.executable, "-c", _CHILD, str(tmp_path / "desk.vault")], env=env,
+                            capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout.strip().splitlines()[-1])
+    early = [m for m in shown["loaded"] if m in NOT_BEFORE_UNLOCK or m.startswith(tuple(f"{n}." for n in NOT_BEFORE_UNLOCK))]
+    assert early == [], f"loaded before the unlock screen painted: {early}"
+    # No application-wide event filter: one written in Python makes every event of every widget a
+    # trip through Python (the text-colour filter cost the unlock screen ~50 ms).
+    assert shown["filters"] == []
+    assert shown["styled"]                           # the stylesheet is part of the screen's look
+    assert shown["hint"] == "color: #505a5f;"         # readable on Fusion's light window: as written
+
+
+def test_a_text_colour_unreadable_on_the_palette_is_swapped_as_a_style_is_set_and_in_earlier_styles(qtbot, monkeypatch):
+    """Fusion's light grey window puts GOV.UK's link blue just under 4.5:1: a screen's own style is
+    rewritten where it is set, and apply() rewrites the styles set before it; no event filter."""
+    app = QtWidgets.QApplication.instance()
+    palette = QtGui.QPalette(app.palette())
+    palette.setColor(QtGui.QPalette.ColorRole.Window, QtGui.QColor("#efefef"))
+    swaps = theme.text_colours(palette)
+    assert "#1d70b8" in swaps and "#505a5f" not in swaps
+    before = theme.use_text_colours({})
+    try:
+        earlier = plain_label("See all")
+        qtbot.addWidget(earlier)
+        earlier.setStyleSheet("color: #1d70b8; text-decoration: underline;")
+        installed = []
+        monkeypatch.setattr(app, "installEventFilter", installed.append)
+        monkeypatch.setattr(app, "setStyleSheet", lambda _sheet: None)
+        monkeypatch.setattr(app, "palette", lambda: palette)
+        monkeypatch.setattr(app, "_spocdesk_sheet", getattr(app, "_spocdesk_sheet", None), raising=False)
+        theme.apply(app)
+        assert installed == []
+        assert earlier.styleSheet() == f"color: {swaps['#1d70b8']}; text-decoration: underline;"
+        later = plain_label("Overdue")
+        qtbot.addWidget(later)
+        later.setStyleSheet("QLabel { color: #1d70b8; border-left: 4px solid #1d70b8; }")
+        assert later.styleSheet() == f"QLabel {{ color: {swaps['#1d70b8']}; border-left: 4px solid #1d70b8; }}"
+        QtWidgets.QWidget.setStyleSheet(later, "color: #1d70b8;")   # the unbound call is the same call
+        assert later.styleSheet() == f"color: {swaps['#1d70b8']};"
+    finally:
+        theme.use_text_colours(before)
+
+
+# ---- the command line's two desktop starts skip the parser ------------------------------------
+
+
+def test_spocdesk_and_spocdesk_open_start_the_desktop_without_building_the_parser(tmp_path, monkeypatch, capsys):
+    vault = tmp_path / "desk.vault"
+    vault.write_bytes(b"not opened here")
+    started = []
+    monkeypatch.setattr(cli, "build_parser", lambda *a, **k: pytest.fail("the parser was built"))
+    assert cli.main(["open", str(vault)], desktop=lambda v: started.append(v) or 0) == 0
+    assert cli.main([], desktop=lambda v: started.append(v) or 0) == 0
+    assert started == [str(vault), None]
+    # a missing vault: the same one line and exit code as through the parser
+    assert cli.main(["open", str(tmp_path / "nowhere.vault")], desktop=started.append) == 4
+    assert capsys.readouterr().err == f"spocdesk: There is no vault at {tmp_path / 'nowhere.vault'}.\n"
+    assert len(started) == 2
+
+
+def test_other_open_command_lines_still_go_through_the_parser(tmp_path, capsys):
+    assert cli.main(["open"], desktop=lambda v: 0) == 2                       # no vault named
+    assert "the following arguments are required: VAULT" in capsys.readouterr().err
+    assert cli.main(["open", "a.vault", "b.vault"], desktop=lambda v: 0) == 2  # one vault only
+    assert "unrecognized arguments: b.vault" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["open", "--help"], desktop=lambda v: 0)
+    assert exit_.value.code == 0 and "unlock screen" in capsys.readouterr().out
