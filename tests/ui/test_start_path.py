@@ -125,3 +125,19 @@ def test_other_open_command_lines_still_go_through_the_parser(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_:
         cli.main(["open", "--help"], desktop=lambda v: 0)
     assert exit_.value.code == 0 and "unlock screen" in capsys.readouterr().out
+
+
+def test_the_vault_and_folder_on_the_unlock_screen_can_be_selected_once_it_has_painted(qtbot, tmp_path):
+    from desk_helpers import make_desk
+    from ui.qt import Qt
+    from ui.shell.unlock import UnlockWindow
+
+    make_desk(tmp_path / "desk.vault").close()
+    window = UnlockWindow(tmp_path / "desk.vault")
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    selectable = Qt.TextInteractionFlag.TextSelectableByMouse
+    qtbot.waitUntil(lambda: window.vault_label.textInteractionFlags() & selectable == selectable)
+    assert window.vault_label.textFormat() == Qt.TextFormat.PlainText
+    assert window.vault_label.text() == f"Vault: desk.vault\nFolder: {tmp_path}"
