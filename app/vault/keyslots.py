@@ -19,7 +19,6 @@ at the next successful unlock.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -83,6 +82,8 @@ class Slot:
     def digest(self) -> str:
         """What the database lists for this slot: its id, owner and credential (not the sealed
         data key, which a rekey replaces)."""
+        import hashlib  # here: the unlock screen reads the slots before OpenSSL's hashes load
+
         fields = [self.id, self.kind, self.user, self.kdf, self.nonce, self.wrapped, self.public]
         return hashlib.sha256(json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 

@@ -400,8 +400,8 @@ class Watcher(QtCore.QObject):
         self._pending = False
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
-        if obj is self.app and event.type() in (QtCore.QEvent.Type.ApplicationPaletteChange,
-                                                QtCore.QEvent.Type.PaletteChange) and not self._pending:
+        if obj is getattr(self, "sentinel", None) and event.type() in (
+                QtCore.QEvent.Type.ApplicationPaletteChange, QtCore.QEvent.Type.PaletteChange) and not self._pending:
             self._pending = True
             QtCore.QTimer.singleShot(0, self.refresh)
         return False
@@ -416,12 +416,17 @@ class Watcher(QtCore.QObject):
 
 
 def watcher(app: QtWidgets.QApplication | None = None) -> Watcher:
-    """The application's watcher (installed by `apply`)."""
+    """The application's watcher (installed by `apply`). It watches one hidden widget of its own,
+    which Qt tells of every palette change as it tells every widget: a filter on the application
+    itself would see every event of every widget, a trip through Python each (about 50 ms before
+    the unlock screen could paint)."""
     app = app or QtWidgets.QApplication.instance()
     found = getattr(app, "_spocdesk_theme_watcher", None)
     if found is None:
         found = app._spocdesk_theme_watcher = Watcher(app)
-        app.installEventFilter(found)
+        found.sentinel = QtWidgets.QWidget()  # never shown; told of palette changes like any widget
+        found.sentinel.setObjectName("themeSentinel")
+        found.sentinel.installEventFilter(found)
     return found
 
 

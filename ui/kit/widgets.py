@@ -34,7 +34,14 @@ def plain_label(text: str = "", parent: QtWidgets.QWidget | None = None, *, wrap
     label.setWordWrap(wrap)
     label.setText(text)
     if selectable:
-        _set_property(label, "textInteractionFlags", SELECTABLE_BY_MOUSE)
+        make_selectable(label)
+    return label
+
+
+def make_selectable(label: QtWidgets.QLabel) -> QtWidgets.QLabel:
+    """Let the mouse select (and copy) a label's text. Its first use in a process builds Qt's text
+    document machinery (~5 ms), which the unlock screen leaves until after its first paint."""
+    _set_property(label, "textInteractionFlags", SELECTABLE_BY_MOUSE)
     return label
 
 

@@ -17,7 +17,7 @@ from app.vault import busy_message
 from ui.kit import config
 from ui.qt import QtCore, QtWidgets, Signal
 from ui.kit.keys import primary_button
-from ui.kit.widgets import heading, HINT_STYLE, MarkingBanner, plain_label
+from ui.kit.widgets import heading, HINT_STYLE, make_selectable, MarkingBanner, plain_label
 from ui.worker import Op
 from ui.kit import theme
 
@@ -51,7 +51,9 @@ class UnlockWindow(QtWidgets.QWidget):
         column.setContentsMargins(48, 24, 48, 24)
         column.addStretch(1)
         column.addWidget(heading("SPOC Desk is locked" if notice else "Unlock the vault"))
-        self.vault_label = plain_label(f"Vault: {self.path.name}\nFolder: {self.path.parent}", selectable=True)
+        # Selectable (to copy the folder) from just after the first paint: looks the same either way.
+        self.vault_label = plain_label(f"Vault: {self.path.name}\nFolder: {self.path.parent}")
+        self._painted = False
         self.vault_label.setAccessibleName("Vault")
         column.addWidget(self.vault_label)
         self.notice = plain_label(notice)
@@ -226,6 +228,12 @@ class UnlockWindow(QtWidgets.QWidget):
     def _show_error(self, text: str) -> None:
         self.error.setText(text)
         self.error.setVisible(bool(text))
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = True
+            QtCore.QTimer.singleShot(0, self, lambda: make_selectable(self.vault_label))
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
