@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from PySide6.QtTest import QTest
 from ui.kit import keys
-from ui.kit.widgets import ErrorSummary
-from ui.qt import QtWidgets, Qt
+from ui.kit.widgets import ErrorSummary, frameless_scroll
+from ui.qt import QtCore, QtWidgets, Qt
 
 
 def _shown(qtbot, widget):
@@ -81,4 +81,58 @@ def test_on_the_request_form_tab_from_the_summary_reaches_the_first_problem(qtbo
         QTest.keyClick(first, Qt.Key.Key_Return)
         assert form.requester_name.hasFocus()  # "Enter the name of the person making the request"
     finally:
+        vault.close()
+
+
+def test_a_page_shown_in_a_scroll_area_gives_the_focus_to_its_first_control(qtbot):
+    keys.install()
+    stack = QtWidgets.QStackedWidget()
+    list_page = QtWidgets.QPushButton("Open request")
+    scroll = frameless_scroll()
+    body = QtWidgets.QWidget()
+    layout = QtWidgets.QVBoxLayout(body)
+    layout.addWidget(QtWidgets.QLabel("Request MSR-2026-0001"))
+    back = QtWidgets.QPushButton("← Back to requests")
+    layout.addWidget(back)
+    scroll.setWidget(body)
+    stack.addWidget(list_page)
+    stack.addWidget(scroll)
+    _shown(qtbot, stack)
+    list_page.setFocus()
+    stack.setCurrentWidget(scroll)
+    scroll.setFocus()        # as QStackedWidget does when the focused page goes (its last resort)
+    assert QtWidgets.QApplication.focusWidget() is back
+
+
+def test_enter_on_a_home_link_puts_the_focus_on_a_control_of_the_request(qtbot, tmp_path):
+    from app import requests as rq
+    from desk_helpers import make_desk, request_data
+    from ui.shell.main_window import MainWindow
+    from ui.shell.session import Session
+    from ui.shell.shell import default_areas
+
+    keys.install()
+    vault = make_desk(tmp_path / "police.vault", "DCON", "spoc")
+    try:
+        request = rq.create_request(vault, request_data())
+        rq.send_to_agencies(vault, request.id, ["HMRC"], due_date="2026-01-05")   # overdue: on Home
+        main = MainWindow(Session(vault.path, vault), default_areas())
+        main.resize(1280, 860)
+        _shown(qtbot, main)
+        main.show_area("requests")           # visited before, as a day's work does
+        qtbot.wait(50)
+        main.show_area("home")
+        home = main.area("home")
+        link = next(b for b in home.findChildren(QtWidgets.QAbstractButton)
+                    if b.isVisible() and request.reference in b.accessibleName() + b.text())
+        link.setFocus()
+        QTest.keyClick(link, Qt.Key.Key_Return)
+        requests = main.area("requests")
+        qtbot.waitUntil(lambda: requests.isVisible() and requests.stack.currentWidget() is requests.view,
+                        timeout=5_000)
+        focus = QtWidgets.QApplication.focusWidget()
+        assert focus is not None and not isinstance(focus, QtWidgets.QScrollArea), focus
+        assert requests.view.isAncestorOf(focus) and focus.focusPolicy() & Qt.FocusPolicy.TabFocus
+    finally:
+        QtCore.QThreadPool.globalInstance().waitForDone(30_000)
         vault.close()

@@ -138,12 +138,31 @@ def _keypad():
     return QtCore.Qt.KeyboardModifier.KeypadModifier
 
 
+def _first_control(container: QtWidgets.QWidget) -> QtWidgets.QWidget | None:
+    """The first widget inside `container`, in Tab order, that Tab would stop on."""
+    widget = container.nextInFocusChain()
+    while widget is not None and widget is not container:
+        if container.isAncestorOf(widget) and widget.isVisible() and widget.isEnabled() \
+                and widget.focusPolicy() & QtCore.Qt.FocusPolicy.TabFocus and widget.focusProxy() is None:
+            return widget
+        widget = widget.nextInFocusChain()
+    return None
+
+
 def _focus_changed(_old, new) -> None:
-    if new is not None:
-        try:
-            scroll_into_view(new)
-        except RuntimeError:   # a widget going away as focus moves
-            pass
+    if new is None:
+        return
+    try:
+        if isinstance(new, _CONTAINERS) and new.focusPolicy() == QtCore.Qt.FocusPolicy.NoFocus:
+            # A scroll area or stack given the focus anyway (QStackedWidget's last resort when the
+            # focused page goes): hand it to the first control inside, which shows the focus ring.
+            control = _first_control(new)
+            if control is not None:
+                control.setFocus(QtCore.Qt.FocusReason.OtherFocusReason)
+                return
+        scroll_into_view(new)
+    except RuntimeError:   # a widget going away as focus moves
+        pass
 
 
 def install(app: QtWidgets.QApplication | None = None) -> None:
