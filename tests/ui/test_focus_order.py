@@ -101,7 +101,28 @@ def test_a_page_shown_in_a_scroll_area_gives_the_focus_to_its_first_control(qtbo
     list_page.setFocus()
     stack.setCurrentWidget(scroll)
     scroll.setFocus()        # as QStackedWidget does when the focused page goes (its last resort)
-    assert QtWidgets.QApplication.focusWidget() is back
+    qtbot.waitUntil(lambda: QtWidgets.QApplication.focusWidget() is back, timeout=2_000)
+
+
+def test_a_scroll_area_focused_before_it_is_first_shown_passes_the_focus_on(qtbot):
+    keys.install()
+    stack = QtWidgets.QStackedWidget()
+    list_page = QtWidgets.QPushButton("Open request")
+    stack.addWidget(list_page)
+    _shown(qtbot, stack)
+    list_page.setFocus()
+    scroll = frameless_scroll()          # a new page, not yet shown or polished: StrongFocus still
+    body = QtWidgets.QWidget()
+    back = QtWidgets.QPushButton("← Back to requests")
+    QtWidgets.QVBoxLayout(body).addWidget(back)
+    scroll.setWidget(body)
+    stack.addWidget(scroll)
+    stack.setCurrentWidget(scroll)
+    # QStackedWidget focuses the new page before its first polish, while a scroll area still has
+    # Qt's StrongFocus (seen opening a request from Home under X11); the polish comes after.
+    scroll.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+    scroll.setFocus()
+    qtbot.waitUntil(lambda: QtWidgets.QApplication.focusWidget() is back, timeout=2_000)
 
 
 def test_enter_on_a_home_link_puts_the_focus_on_a_control_of_the_request(qtbot, tmp_path):

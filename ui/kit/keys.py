@@ -118,7 +118,7 @@ class _KeyHabits(QtCore.QObject):
         elif kind == QtCore.QEvent.Type.Show and isinstance(obj, QtWidgets.QDialog) and obj.isWindow():
             fit_on_screen(obj)
         elif kind == QtCore.QEvent.Type.Polish:
-            if isinstance(obj, QtWidgets.QScrollArea) or type(obj) in _CONTAINERS:
+            if _is_container(obj):
                 obj.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
             elif isinstance(obj, QtWidgets.QAbstractItemView):
                 obj.setTabKeyNavigation(False)   # Tab leaves a table; the arrow keys move within it
@@ -149,17 +149,35 @@ def _first_control(container: QtWidgets.QWidget) -> QtWidgets.QWidget | None:
     return None
 
 
+def _is_container(widget: QtWidgets.QWidget) -> bool:
+    return isinstance(widget, QtWidgets.QScrollArea) or type(widget) in _CONTAINERS
+
+
+def _pass_focus_on(container: QtWidgets.QWidget) -> bool:
+    """A container holding the focus hands it to its first control; True if it did."""
+    try:
+        if not container.hasFocus():
+            return False
+        control = _first_control(container)
+    except RuntimeError:   # gone
+        return False
+    if control is None:
+        return False
+    control.setFocus(QtCore.Qt.FocusReason.OtherFocusReason)
+    return True
+
+
 def _focus_changed(_old, new) -> None:
     if new is None:
         return
     try:
-        if isinstance(new, _CONTAINERS) and new.focusPolicy() == QtCore.Qt.FocusPolicy.NoFocus:
+        if _is_container(new):
             # A scroll area or stack given the focus anyway (QStackedWidget's last resort when the
-            # focused page goes): hand it to the first control inside, which shows the focus ring.
-            control = _first_control(new)
-            if control is not None:
-                control.setFocus(QtCore.Qt.FocusReason.OtherFocusReason)
-                return
+            # focused page goes, often before the new page is first shown and polished): hand it
+            # to the first control inside, which shows the focus ring; once shown, if not yet.
+            if not _pass_focus_on(new):
+                QtCore.QTimer.singleShot(0, new, lambda: _pass_focus_on(new))
+            return
         scroll_into_view(new)
     except RuntimeError:   # a widget going away as focus moves
         pass
