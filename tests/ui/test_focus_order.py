@@ -157,3 +157,42 @@ def test_enter_on_a_home_link_puts_the_focus_on_a_control_of_the_request(qtbot, 
     finally:
         QtCore.QThreadPool.globalInstance().waitForDone(30_000)
         vault.close()
+
+
+def _in_view(scroll, widget) -> bool:
+    top = widget.mapTo(scroll.viewport(), QtCore.QPoint(0, 0)).y()
+    return 0 <= top and top + widget.height() <= scroll.viewport().height()
+
+
+def test_a_sub_form_opened_below_the_fold_shows_its_focused_field_once_laid_out(qtbot):
+    """"Add a person": the panel shows and its Name box takes the focus in one go, before the page
+    is laid out again; the box must be on screen once it is, not only by the old geometry."""
+    keys.install()
+    scroll = frameless_scroll()
+    body = QtWidgets.QWidget()
+    layout = QtWidgets.QVBoxLayout(body)
+    for n in range(8):
+        layout.addWidget(QtWidgets.QLineEdit(f"field {n}"))
+    add = QtWidgets.QPushButton("Add a person")
+    layout.addWidget(add)
+    panel = QtWidgets.QWidget()
+    inner = QtWidgets.QVBoxLayout(panel)
+    for n in range(12):
+        inner.addWidget(QtWidgets.QLabel(f"Hint {n}"))
+    name = QtWidgets.QLineEdit()
+    inner.addWidget(name)
+    panel.hide()
+    layout.addWidget(panel)
+    scroll.setWidget(body)
+    scroll.resize(500, 360)
+    _shown(qtbot, scroll)
+
+    def start_add():          # as the request form's subject list does
+        panel.show()
+        name.setFocus()
+
+    add.clicked.connect(start_add)
+    add.setFocus()
+    QTest.keyClick(add, Qt.Key.Key_Return)
+    qtbot.wait(100)           # the page is laid out again with the panel in it
+    assert name.hasFocus() and _in_view(scroll, name)

@@ -179,7 +179,18 @@ def _focus_changed(_old, new) -> None:
                 QtCore.QTimer.singleShot(0, new, lambda: _pass_focus_on(new))
             return
         scroll_into_view(new)
+        # A sub-form shown and focused in one go ("Add a person") is laid out only afterwards:
+        # scroll again once the page has its new geometry, if the field still has the focus.
+        QtCore.QTimer.singleShot(0, new, lambda: _scroll_again(new))
     except RuntimeError:   # a widget going away as focus moves
+        pass
+
+
+def _scroll_again(widget: QtWidgets.QWidget) -> None:
+    try:
+        if widget.hasFocus():
+            scroll_into_view(widget)
+    except RuntimeError:
         pass
 
 
