@@ -4,7 +4,7 @@ due, and what your role lets you do."""
 
 from __future__ import annotations
 
-from app.cases import count_cases, outstanding, uk_date
+from app.cases import count_cases, outstanding
 from app.requests import count_requests
 from app.users import acknowledge_notice, list_users, open_notices
 from app.roles import PERMISSIONS, ROLES
@@ -104,12 +104,6 @@ class HomeArea(Area):
         self.notices_box.hide()
         layout.addWidget(self.notices_box)
         layout.addSpacing(12)
-        self.cases_heading = heading("Cases: referral outcomes and actions outstanding", 2)
-        layout.addWidget(self.cases_heading)
-        self.cases = plain_label("")
-        self.cases.setAccessibleName("Outstanding on cases")
-        layout.addWidget(self.cases)
-        layout.addSpacing(12)
         layout.addWidget(heading("What your role lets you do", 2))
         self.permissions = plain_label("")
         layout.addWidget(self.permissions)
@@ -129,17 +123,10 @@ class HomeArea(Area):
         if session.can("requests.read"):
             lines.append(f"Personal data requests: {count_requests(vault, 'open')} open, "
                          f"{count_requests(vault, 'draft')} not sent yet")
-        show_cases = session.can("cases.read")
-        self.cases_heading.setVisible(show_cases)
-        self.cases.setVisible(show_cases)
-        if show_cases:
+        if session.can("cases.read"):   # what is outstanding on them is a card (ui/home/cards.py)
             waiting = outstanding(vault, limit=50)
             lines.append(f"Cases: {count_cases(vault, 'open')} open; {len(waiting)} referral outcomes or actions "
                          "outstanding")
-            self.cases.setText("\n".join(f"• {o.case_reference}: {o.what}" + (f" — due {uk_date(o.due)}" if o.due else "")
-                                         + (" — OVERDUE" if o.overdue else "") for o in waiting[:15])
-                               + (f"\n… and {len(waiting) - 15} more (see Cases)" if len(waiting) > 15 else "")
-                               or "Nothing outstanding.")
         self.summary.setText("\n".join(lines))
         self._show_cards()
         due = _due_lines(session)
