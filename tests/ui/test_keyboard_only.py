@@ -331,6 +331,9 @@ def test_run_a_meeting_and_print_its_pack_by_keyboard_alone(qtbot, police, tmp_p
     choose(form.inputs["agency"], "HMRC")
     key(Qt.Key.Key_S, CTRL)                                   # the attendee form's button: nearest the focus
     assert [a.name for a in mcore.get_meeting(police, summary.id).attendees] == ["Sam Patel"]
+    type_into(meetings.decision_form.inputs["text"], "Joint visit to the address on Friday.")
+    key(Qt.Key.Key_S, CTRL)                                   # Record decision: the button nearest the focus
+    assert [d.text for d in mcore.get_meeting(police, summary.id).decisions] == ["Joint visit to the address on Friday."]
     press(meetings.pack_button)
     qtbot.waitUntil(lambda: any(isinstance(w, preview.ReportPreview) and w.isVisible()
                                 for w in QtWidgets.QApplication.topLevelWidgets()), timeout=20_000)
