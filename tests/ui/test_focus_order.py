@@ -196,3 +196,28 @@ def test_a_sub_form_opened_below_the_fold_shows_its_focused_field_once_laid_out(
     QTest.keyClick(add, Qt.Key.Key_Return)
     qtbot.wait(100)           # the page is laid out again with the panel in it
     assert name.hasFocus() and _in_view(scroll, name)
+
+
+def test_a_home_card_link_shows_the_focus_ring_when_focused(qtbot):
+    from ui.home.area import LinkButton
+    from ui.kit import theme
+    from ui.qt import QtGui
+
+    app = QtWidgets.QApplication.instance()
+    ring = theme.focus_colour(app.palette())
+    page = QtWidgets.QWidget()
+    page.setStyleSheet(theme.stylesheet(app.palette()))   # as theme.apply gives the application
+    layout = QtWidgets.QVBoxLayout(page)
+    first = LinkButton("MSR-2026-0001: HM Revenue & Customs's answer was due 01/12/2026 (OVERDUE by 1 day)",
+                       "#b10e1e", True)
+    second = LinkButton("See all 7 overdue answers, oldest first", "#1d70b8", False)
+    layout.addWidget(first)
+    layout.addWidget(second)
+    _shown(qtbot, page)
+    first.setFocus()
+    qtbot.waitUntil(first.hasFocus)
+    image = first.grab().toImage()
+    middle = image.height() // 2
+    for x in (0, 1, 2):      # the 3 px ring down its left edge, as every other button has
+        assert QtGui.QColor(image.pixel(x, middle)).name() == ring.name(), x
+    assert QtGui.QColor(second.grab().toImage().pixel(0, second.height() // 2)).name() != ring.name()

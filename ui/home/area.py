@@ -15,6 +15,8 @@ from ui.home.cards import Card, Link, cards
 from ui.kit.formatting import uk_time
 from ui.kit.widgets import Area, frameless_scroll, heading, plain_label
 
+_RING = 4   # room for the focus ring (3 px, resources/style.qss) beside a card link's words
+
 NOTICE_KINDS = {"account-created": "account created", "passphrase-reset": "passphrase reset"}
 
 
@@ -27,14 +29,16 @@ class LinkButton(QtWidgets.QPushButton):
         self.setFlat(True)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setAccessibleName(text)
-        self.setStyleSheet("QPushButton { border: none; padding: 0; text-align: left; }")
+        # No border of its own: the application's stylesheet draws a flat button's 3 px ring when
+        # it has the focus (a widget's own border would hide it); the label sits inside the ring.
+        self.setStyleSheet("QPushButton { padding: 0; text-align: left; }")
         self.label = plain_label(text)
         self.label.setWordWrap(True)
         self.label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.label.setStyleSheet(f"color: {colour}; text-decoration: underline;"
                                  + (" font-weight: bold;" if urgent else ""))
         box = QtWidgets.QHBoxLayout(self)
-        box.setContentsMargins(0, 2, 0, 2)
+        box.setContentsMargins(_RING, 3, _RING, 3)
         box.addWidget(self.label)
         policy = QtWidgets.QSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred,
                                        QtWidgets.QSizePolicy.Policy.Minimum)
@@ -48,14 +52,14 @@ class LinkButton(QtWidgets.QPushButton):
         return True
 
     def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt's name
-        return self.label.heightForWidth(width) + 4
+        return self.label.heightForWidth(width - 2 * _RING) + 6
 
     def sizeHint(self):  # noqa: N802 - Qt's name
         hint = self.label.sizeHint()
-        return QtCore.QSize(min(hint.width(), 900), hint.height() + 4)
+        return QtCore.QSize(min(hint.width() + 2 * _RING, 900), hint.height() + 6)
 
     def minimumSizeHint(self):  # noqa: N802 - Qt's name
-        return QtCore.QSize(120, self.label.fontMetrics().height() + 4)
+        return QtCore.QSize(120, self.label.fontMetrics().height() + 6)
 
 
 class HomeArea(Area):
