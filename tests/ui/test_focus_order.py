@@ -221,3 +221,36 @@ def test_a_home_card_link_shows_the_focus_ring_when_focused(qtbot):
     for x in (0, 1, 2):      # the 3 px ring down its left edge, as every other button has
         assert QtGui.QColor(image.pixel(x, middle)).name() == ring.name(), x
     assert QtGui.QColor(second.grab().toImage().pixel(0, second.height() // 2)).name() != ring.name()
+
+
+def test_the_request_forms_links_show_the_focus_ring(qtbot, tmp_path):
+    """"The powers this request is made under", "Read the full wording" and each "Change" on
+    Check your answers: links drawn as buttons, each with the 3 px ring when focused."""
+    from desk_helpers import make_desk
+    from fake_session import FakeSession
+    from test_requests_ui import fill_form
+    from ui.kit import theme
+    from ui.qt import QtGui
+    from ui.requests.area import RequestsArea
+
+    app = QtWidgets.QApplication.instance()
+    ring = theme.focus_colour(app.palette()).name()
+    vault = make_desk(tmp_path / "police.vault", "DCON", "spoc")
+    try:
+        area = RequestsArea(FakeSession(vault))
+        area.setStyleSheet(theme.stylesheet(app.palette()))   # as theme.apply gives the application
+        area.resize(1200, 800)
+        form = area.open_form()
+        _shown(qtbot, area)
+        fill_form(qtbot, form)
+        links = [form.details_button, form.wording_button]
+        assert form.show_check()
+        links.append(form.check_page.change_links["Agencies"])
+        for link in links:
+            link.setFocus()
+            qtbot.waitUntil(link.hasFocus)
+            image = link.grab().toImage()
+            assert QtGui.QColor(image.pixel(1, image.height() // 2)).name() == ring, link.text()
+    finally:
+        QtCore.QThreadPool.globalInstance().waitForDone(30_000)
+        vault.close()

@@ -40,7 +40,9 @@ def section(layout: QtWidgets.QVBoxLayout, title: str, hint: str = "") -> QtWidg
     return head
 
 
-LINK_STYLE = "QPushButton, QToolButton { border: none; color: #1d70b8; text-decoration: underline; text-align: left; }"
+# No border of its own: a link is a flat button, and the application's stylesheet draws its 3 px
+# focus ring (a widget's own border would hide it).
+LINK_STYLE = "QPushButton, QToolButton { color: #1d70b8; text-decoration: underline; text-align: left; }"
 PRIMARY_STYLE = "QPushButton { background: #00703c; color: #ffffff; padding: 6px 14px; font-weight: bold; }"
 CHECK_ANSWERS = "Check your answers"
 
@@ -199,10 +201,10 @@ class RequestForm(QtWidgets.QWidget):
         self.title = heading(form.title)
         layout.addWidget(self.title)
         layout.addWidget(hint_label(f"{form.operation}. {declaration.motto}"))
-        self.details_button = QtWidgets.QToolButton()
-        self.details_button.setText("▸ The powers this request is made under")
+        self.details_button = QtWidgets.QPushButton("▸ The powers this request is made under")
+        self.details_button.setFlat(True)
         self.details_button.setCheckable(True)
-        self.details_button.setStyleSheet("QToolButton { border: none; color: #1d70b8; text-decoration: underline; }")
+        self.details_button.setStyleSheet(LINK_STYLE)
         self.preamble = plain_label(declaration.legal_preamble)
         self.preamble.setStyleSheet("border-left: 4px solid #b1b4b6; padding-left: 12px; color: #0b0c0c;")
         self.preamble.hide()
@@ -296,8 +298,8 @@ class RequestForm(QtWidgets.QWidget):
         row("declaration", self.declaration,
             "Tick every statement before sending. Who ticked them and when is recorded when you save.",
             label="I confirm that")
-        self.wording_button = QtWidgets.QToolButton()
-        self.wording_button.setText("▸ Read the full wording")
+        self.wording_button = QtWidgets.QPushButton("▸ Read the full wording")
+        self.wording_button.setFlat(True)
         self.wording_button.setCheckable(True)
         self.wording_button.setStyleSheet(LINK_STYLE)
         self.wording_button.setAccessibleName("Read the full wording of the declaration")
@@ -740,6 +742,7 @@ class CheckAnswersPage(QtWidgets.QWidget):
             head_row = QtWidgets.QHBoxLayout()
             head_row.addWidget(heading(title, 2), 1)
             change = QtWidgets.QPushButton("Change")
+            change.setFlat(True)
             change.setStyleSheet(LINK_STYLE)
             change.setAccessibleName(f"Change {title.lower()}")
             change.clicked.connect(lambda _c=False, t=title: self.form.go_to_section(t))
