@@ -254,3 +254,26 @@ def test_the_request_forms_links_show_the_focus_ring(qtbot, tmp_path):
     finally:
         QtCore.QThreadPool.globalInstance().waitForDone(30_000)
         vault.close()
+
+
+def test_containers_polished_before_the_habits_are_installed_take_no_focus(qtbot):
+    """The main window builds its areas, then installs the habits: a scroll area an area had
+    already polished (a meeting's or a breach's detail pane) kept Qt's StrongFocus, so Tab
+    stopped on an empty pane with no ring."""
+    app = QtWidgets.QApplication.instance()
+    habits = getattr(app, "_spocdesk_key_habits", None)
+    if habits is not None:     # as on a fresh start, before the main window installs them
+        app.removeEventFilter(habits)
+        app.focusChanged.disconnect(keys._focus_changed)
+        app._spocdesk_key_habits = None
+    page = QtWidgets.QWidget()
+    layout = QtWidgets.QVBoxLayout(page)
+    scroll, button = frameless_scroll(), QtWidgets.QPushButton("New meeting…")
+    layout.addWidget(button)
+    layout.addWidget(scroll)
+    page.ensurePolished()
+    scroll.ensurePolished()
+    qtbot.addWidget(page)
+    assert scroll.focusPolicy() != Qt.FocusPolicy.NoFocus
+    keys.install()
+    assert scroll.focusPolicy() == Qt.FocusPolicy.NoFocus

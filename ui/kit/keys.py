@@ -203,3 +203,9 @@ def install(app: QtWidgets.QApplication | None = None) -> None:
     app.installEventFilter(habits)
     app.focusChanged.connect(_focus_changed)
     app._spocdesk_key_habits = habits
+    # Widgets polished before now (the main window's areas are built first) get the habits too.
+    for widget in QtWidgets.QApplication.allWidgets():
+        if _is_container(widget):
+            widget.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+        elif isinstance(widget, QtWidgets.QAbstractItemView):
+            widget.setTabKeyNavigation(False)
