@@ -190,6 +190,8 @@ def test_raise_and_send_a_request_by_keyboard_alone(qtbot, police, tmp_path):
     with qtbot.waitSignal(made.made, timeout=10_000):
         press(made.make_button)
     assert len(list(out.iterdir())) == 1
+    # the dialog's focus is on what happened ("1 package made … — attach to secure e-mail"), not on Done
+    assert made.focusWidget() is made.title and made.title.text().startswith("1 package made ")
     request = rq.get_request(police, view.request.id)
     assert [(d.agency, d.status) for d in request.dispatches] == [("HMRC", "sent")]
 
