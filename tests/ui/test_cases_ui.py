@@ -195,7 +195,9 @@ def test_home_shows_what_is_outstanding_on_cases(qtbot, spoc):
     home.resize(900, 700)
     home.show()
     home.refresh()
-    assert case.reference in home.cases.text() and "Conclusive grounds decision awaited" in home.cases.text()
+    card = next(c for c in home.shown_cards if c.title.startswith("Cases:"))
+    assert any(case.reference in link.text and "Conclusive grounds decision awaited" in link.text
+               for link in card.links)
     assert cs.count_cases(spoc, "open") == 1
 
 

@@ -71,6 +71,8 @@ def test_the_dialog_names_what_is_missing_then_saves_and_keeps_a_draft(qtbot, sp
     assert again.pages.currentIndex() == 1 and complaint.reference in again.done_text.text()
     assert "OVERDUE by 6 hours" in again.done_text.text()
     assert again.done_text.textFormat() == Qt.TextFormat.PlainText
+    # the focus on what happened, as after logging a breach (a screen reader reads it), not on Close
+    assert again.focusWidget() is again.done_title and complaint.reference in again.done_title.text()
 
 
 def test_the_dpm_tab_shows_the_clock_and_records_outcome_and_reply(qtbot, spoc):

@@ -46,7 +46,11 @@ class FakeMain:
             def select(self, ref):
                 main.calls.append(("select", ref))
 
-        self.areas = {"requests": Requests(), "breaches": Breaches()}
+        class Cases:
+            def select(self, case_id):
+                main.calls.append(("select_case", case_id))
+
+        self.areas = {"requests": Requests(), "breaches": Breaches(), "cases": Cases()}
 
     def show_area(self, key):
         self.shown.append(key)
@@ -287,5 +291,31 @@ def test_unsaved_work_names_a_reopened_dialog_and_the_contact_form_in_words(tmp_
                                 "Continue the contact you were adding or editing"}
         assert lines["The governance form you were filling in is open again in its window"] is None
         assert lines["Continue the contact you were adding or editing"] is not None
+    finally:
+        vault.close()
+
+
+def test_outstanding_case_actions_and_referral_outcomes_are_linked_cards(qtbot, tmp_path):
+    """What is awaited on cases is a card of links to each case (overdue first, in red), not a
+    plain list on Home."""
+    from app import cases as cs
+
+    vault = make_desk(tmp_path / "desk.vault")
+    try:
+        case = cs.create_case(vault, {"source": "agency-duties", "lead_agency": "DCON", "title": "Car wash"})
+        request = rq.create_request(vault, request_data())
+        victim = next(s.id for s in request.subjects if s.kind == "person")
+        cs.add_referral(vault, case.id, {"kind": "nrm", "subject_id": victim, "referred_on": "2026-03-05",
+                                         "first_responder": "Derbyshire Constabulary", "consent": "given"})
+        area, main = _home(qtbot, vault)
+        card = next(c for c in area.shown_cards if c.title.startswith("Cases:"))
+        (line,) = card.links
+        assert line.text.startswith(f"{case.reference}: National Referral Mechanism")
+        assert "Reasonable grounds decision awaited" in line.text
+        link = next(b for b in area.card_links if b.link_text() == line.text)
+        link.click()
+        assert main.shown == ["cases"] and main.calls == [("select_case", case.id)]
+        assert not any("•" in w.text() for w in area.findChildren(QtWidgets.QLabel) if w.isVisible()
+                       and case.reference in w.text()), "the case is a link, not a bullet"
     finally:
         vault.close()

@@ -190,6 +190,8 @@ def test_raise_and_send_a_request_by_keyboard_alone(qtbot, police, tmp_path):
     with qtbot.waitSignal(made.made, timeout=10_000):
         press(made.make_button)
     assert len(list(out.iterdir())) == 1
+    # the dialog's focus is on what happened ("1 package made … — attach to secure e-mail"), not on Done
+    assert made.focusWidget() is made.title and made.title.text().startswith("1 package made ")
     request = rq.get_request(police, view.request.id)
     assert [(d.agency, d.status) for d in request.dispatches] == [("HMRC", "sent")]
 
@@ -331,6 +333,12 @@ def test_run_a_meeting_and_print_its_pack_by_keyboard_alone(qtbot, police, tmp_p
     choose(form.inputs["agency"], "HMRC")
     key(Qt.Key.Key_S, CTRL)                                   # the attendee form's button: nearest the focus
     assert [a.name for a in mcore.get_meeting(police, summary.id).attendees] == ["Sam Patel"]
+    assert has_focus(form.done) and form.done.text() == "Sam Patel is added to the attendees."  # what happened
+    type_into(meetings.decision_form.inputs["text"], "Joint visit to the address on Friday.")
+    key(Qt.Key.Key_S, CTRL)                                   # Record decision: the button nearest the focus
+    assert [d.text for d in mcore.get_meeting(police, summary.id).decisions] == ["Joint visit to the address on Friday."]
+    assert has_focus(meetings.decision_form.done) and meetings.decision_form.done.text() == "The decision is recorded."
+    assert not form.done.isVisible()       # one confirmation at a time
     press(meetings.pack_button)
     qtbot.waitUntil(lambda: any(isinstance(w, preview.ReportPreview) and w.isVisible()
                                 for w in QtWidgets.QApplication.topLevelWidgets()), timeout=20_000)

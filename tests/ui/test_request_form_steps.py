@@ -140,3 +140,10 @@ def test_a_narrow_window_hides_the_sections_list_and_never_scrolls_sideways(qtbo
         qtbot.waitUntil(lambda: not form.scroll.horizontalScrollBar().isVisible(), timeout=2000)
     form.area.resize(1300, 700)
     qtbot.waitUntil(lambda: not form.sections_panel.isHidden(), timeout=2000)
+
+
+def test_the_subjects_table_headings_show_whole_before_any_subject_is_added(form):
+    header = form.subjects.table.horizontalHeader()
+    assert form.subjects.table.rowCount() == 0
+    for column in range(header.count()):   # "Role on this request" was cut to "ole on this reque"
+        assert header.sectionSize(column) >= header.sectionSizeHint(column), column

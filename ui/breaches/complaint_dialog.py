@@ -19,7 +19,7 @@ from ui.kit.dialogs import error_text
 from ui.kit.fields import LineBox, TextBox
 from ui.kit.forms import combo
 from ui.kit.formatting import uk_time
-from ui.kit.widgets import (ErrorSummary, FieldRow, MarkingBanner, frameless_scroll, heading,
+from ui.kit.widgets import (ErrorSummary, FieldRow, MarkingBanner, announce, frameless_scroll, heading,
                             plain_label, show_field_problems)
 from ui.qt import QtWidgets, Qt, Signal
 
@@ -203,7 +203,7 @@ class ComplaintDialog(GuardedDialog, QtWidgets.QDialog):
         self.done_text.setText(f"Reference: {complaint.reference}\nFrom: {complaint.from_text}\n\n"
                                f"{core.clock_title()}: {complaint.dpm_clock().text()}\n\n{next_step}")
         self.pages.setCurrentIndex(1)
-        self.close_button.setFocus()
+        announce(self.done_title, self.done_title.text())   # focus on what happened; Tab reaches Close
         self.saved.emit(complaint)
         return complaint
 

@@ -4,7 +4,7 @@ due, and what your role lets you do."""
 
 from __future__ import annotations
 
-from app.cases import count_cases, outstanding, uk_date
+from app.cases import count_cases, outstanding
 from app.requests import count_requests
 from app.users import acknowledge_notice, list_users, open_notices
 from app.roles import PERMISSIONS, ROLES
@@ -15,6 +15,8 @@ from ui.home.cards import Card, Link, cards
 from ui.kit.formatting import uk_time
 from ui.kit.widgets import Area, frameless_scroll, heading, plain_label
 from ui.kit import theme
+
+_RING = 4   # room for the focus ring (3 px, resources/style.qss) beside a card link's words
 
 NOTICE_KINDS = {"account-created": "account created", "passphrase-reset": "passphrase reset"}
 
@@ -28,14 +30,16 @@ class LinkButton(QtWidgets.QPushButton):
         self.setFlat(True)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setAccessibleName(text)
-        theme.style(self, "QPushButton { border: none; padding: 0; text-align: left; }")
+        # No border of its own: the application's stylesheet draws a flat button's 3 px ring when
+        # it has the focus (a widget's own border would hide it); the label sits inside the ring.
+        theme.style(self, "QPushButton { padding: 0; text-align: left; }")
         self.label = plain_label(text)
         self.label.setWordWrap(True)
         self.label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         theme.style(self.label, f"color: {colour}; text-decoration: underline;"
                                  + (" font-weight: bold;" if urgent else ""))
         box = QtWidgets.QHBoxLayout(self)
-        box.setContentsMargins(0, 2, 0, 2)
+        box.setContentsMargins(_RING, 3, _RING, 3)
         box.addWidget(self.label)
         policy = QtWidgets.QSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred,
                                        QtWidgets.QSizePolicy.Policy.Minimum)
@@ -49,14 +53,14 @@ class LinkButton(QtWidgets.QPushButton):
         return True
 
     def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt's name
-        return self.label.heightForWidth(width) + 4
+        return self.label.heightForWidth(width - 2 * _RING) + 6
 
     def sizeHint(self):  # noqa: N802 - Qt's name
         hint = self.label.sizeHint()
-        return QtCore.QSize(min(hint.width(), 900), hint.height() + 4)
+        return QtCore.QSize(min(hint.width() + 2 * _RING, 900), hint.height() + 6)
 
     def minimumSizeHint(self):  # noqa: N802 - Qt's name
-        return QtCore.QSize(120, self.label.fontMetrics().height() + 4)
+        return QtCore.QSize(120, self.label.fontMetrics().height() + 6)
 
 
 class HomeArea(Area):
@@ -105,12 +109,6 @@ class HomeArea(Area):
         self.notices_box.hide()
         layout.addWidget(self.notices_box)
         layout.addSpacing(12)
-        self.cases_heading = heading("Cases: referral outcomes and actions outstanding", 2)
-        layout.addWidget(self.cases_heading)
-        self.cases = plain_label("")
-        self.cases.setAccessibleName("Outstanding on cases")
-        layout.addWidget(self.cases)
-        layout.addSpacing(12)
         layout.addWidget(heading("What your role lets you do", 2))
         self.permissions = plain_label("")
         layout.addWidget(self.permissions)
@@ -130,17 +128,10 @@ class HomeArea(Area):
         if session.can("requests.read"):
             lines.append(f"Personal data requests: {count_requests(vault, 'open')} open, "
                          f"{count_requests(vault, 'draft')} not sent yet")
-        show_cases = session.can("cases.read")
-        self.cases_heading.setVisible(show_cases)
-        self.cases.setVisible(show_cases)
-        if show_cases:
+        if session.can("cases.read"):   # what is outstanding on them is a card (ui/home/cards.py)
             waiting = outstanding(vault, limit=50)
             lines.append(f"Cases: {count_cases(vault, 'open')} open; {len(waiting)} referral outcomes or actions "
                          "outstanding")
-            self.cases.setText("\n".join(f"• {o.case_reference}: {o.what}" + (f" — due {uk_date(o.due)}" if o.due else "")
-                                         + (" — OVERDUE" if o.overdue else "") for o in waiting[:15])
-                               + (f"\n… and {len(waiting) - 15} more (see Cases)" if len(waiting) > 15 else "")
-                               or "Nothing outstanding.")
         self.summary.setText("\n".join(lines))
         self._show_cards()
         due = _due_lines(session)

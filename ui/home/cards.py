@@ -217,6 +217,27 @@ def unsaved_drafts(session):
     return Card("Unsaved work", links) if links else None
 
 
+def _select_case(case_id: str) -> Go:
+    return open_area("cases", lambda area: area.select(case_id))
+
+
+@card(45)
+def case_work_outstanding(session):
+    """Referral outcomes awaited and open 4P actions on open cases: overdue actions first, in red;
+    each opens its case."""
+    from app.cases import outstanding
+
+    if not session.can("cases.read"):
+        return None
+    waiting = outstanding(session.vault, limit=50)
+    links = [Link(f"{o.case_reference}: {o.what}" + (f" — due {uk_date(o.due)}" if o.due else "")
+                  + (" — OVERDUE" if o.overdue else ""), _select_case(o.case_id), o.overdue)
+             for o in waiting[:SHOWN]]
+    more = Link(f"See all {plural(len(waiting), 'thing')} outstanding in Cases", open_area("cases")) \
+        if len(waiting) > SHOWN else None
+    return Card("Cases: referral outcomes and actions outstanding", links, more=more) if links else None
+
+
 @card(50)
 def corrections_outstanding(session):
     """The Data Protection Manager's corrections (7.2) not yet closed, oldest first, with their age."""

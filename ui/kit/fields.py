@@ -209,14 +209,38 @@ class CheckList(QtWidgets.QWidget):
         self.checks[code].setChecked(value)
 
 
+class _ShownText(TextBox):
+    """Read-only text as tall as its wrapped lines, up to `most` lines (then it scrolls)."""
+
+    def __init__(self, most: int):
+        super().__init__(most)
+        self._most = max(1, most)
+        self.document().documentLayout().documentSizeChanged.connect(self._fit)
+
+    def _fit(self, *_args) -> None:
+        # A plain-text document measures its height in lines; the frame, the stylesheet's border
+        # and padding and the document margin come on top (measured, not guessed), plus the
+        # viewport's own margins.
+        lines = max(1, min(self._most, int(self.document().documentLayout().documentSize().height() + 0.99)))
+        margins = self.contentsMargins()   # the frame, the stylesheet's border and padding
+        viewport = self.viewportMargins()
+        wanted = margins.top() + margins.bottom() + viewport.top() + viewport.bottom() \
+            + lines * self.fontMetrics().lineSpacing() + int(2 * self.document().documentMargin()) + 1
+        if wanted != self.height():
+            self.setFixedHeight(wanted)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._fit()
+
+
 def readonly_text(text: str, lines: int = 3, name: str = "") -> TextBox:
-    """Long user text shown read-only, as plain text, wrapped even inside long words."""
-    box = TextBox(lines)
+    """Long user text shown read-only, as plain text, wrapped even inside long words: as tall as
+    it needs, up to `lines` lines, so a one-line reason shows whole without scroll arrows."""
+    box = _ShownText(lines)
     box.setReadOnly(True)
     box.set_value(text)
     box.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
-    wanted = box.fontMetrics().lineSpacing() * max(1, min(lines, text.count("\n") + 1 + len(text) // 90)) + 14
-    box.setFixedHeight(min(wanted, box.fontMetrics().lineSpacing() * lines + 14))
     if name:
         box.setAccessibleName(name)
     return box

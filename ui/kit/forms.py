@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from ui.kit.keys import primary_button
 from ui.kit.fields import CheckList, DateField
-from ui.kit.widgets import ErrorSummary, FieldRow, heading, hint_label, show_field_problems
+from ui.kit.widgets import (SUCCESS_STYLE, ErrorSummary, FieldRow, announce, heading, hint_label, plain_label,
+                             show_field_problems)
 from ui.qt import QtWidgets, Qt
 from ui.kit import theme
 
@@ -69,6 +70,11 @@ class Form(QtWidgets.QFrame):
             self.layout_.addWidget(hint_label(hint))
         self.summary = ErrorSummary()
         self.layout_.addWidget(self.summary)
+        self.done = plain_label("")          # what the last save did ("… is added"), given the focus
+        theme.style(self.done, SUCCESS_STYLE)
+        self.done.setAccessibleName("Confirmation")
+        self.done.hide()
+        self.layout_.addWidget(self.done)
         self.rows: dict[str, FieldRow] = {}
         self.inputs: dict[str, QtWidgets.QWidget] = {}
         self.buttons = QtWidgets.QHBoxLayout()
@@ -121,7 +127,14 @@ class Form(QtWidgets.QFrame):
             self.set_value(key, "")
         self.show_problems([])
 
+    def confirm(self, text: str) -> None:
+        """Say what the save did under the form's title and move the focus there, so the keyboard
+        and a screen reader land on it; Tab goes on to the form's first field."""
+        announce(self.done, text)
+
     def show_problems(self, problems) -> None:
+        if problems:
+            self.done.hide()
         entries = show_field_problems(self.rows, self.summary, problems, self.labels)
         if entries and entries[0][0] is not None:
             entries[0][0].setFocus(Qt.FocusReason.OtherFocusReason)

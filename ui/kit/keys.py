@@ -118,7 +118,7 @@ class _KeyHabits(QtCore.QObject):
         elif kind == QtCore.QEvent.Type.Show and isinstance(obj, QtWidgets.QDialog) and obj.isWindow():
             fit_on_screen(obj)
         elif kind == QtCore.QEvent.Type.Polish:
-            if isinstance(obj, QtWidgets.QScrollArea) or type(obj) in _CONTAINERS:
+            if _is_container(obj):
                 obj.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
             elif isinstance(obj, QtWidgets.QAbstractItemView):
                 obj.setTabKeyNavigation(False)   # Tab leaves a table; the arrow keys move within it
@@ -138,12 +138,60 @@ def _keypad():
     return QtCore.Qt.KeyboardModifier.KeypadModifier
 
 
+def _first_control(container: QtWidgets.QWidget) -> QtWidgets.QWidget | None:
+    """The first widget inside `container`, in Tab order, that Tab would stop on."""
+    widget = container.nextInFocusChain()
+    while widget is not None and widget is not container:
+        if container.isAncestorOf(widget) and widget.isVisible() and widget.isEnabled() \
+                and widget.focusPolicy() & QtCore.Qt.FocusPolicy.TabFocus and widget.focusProxy() is None:
+            return widget
+        widget = widget.nextInFocusChain()
+    return None
+
+
+def _is_container(widget: QtWidgets.QWidget) -> bool:
+    return isinstance(widget, QtWidgets.QScrollArea) or type(widget) in _CONTAINERS
+
+
+def _pass_focus_on(container: QtWidgets.QWidget) -> bool:
+    """A container holding the focus hands it to its first control; True if it did."""
+    try:
+        if not container.hasFocus():
+            return False
+        control = _first_control(container)
+    except RuntimeError:   # gone
+        return False
+    if control is None:
+        return False
+    control.setFocus(QtCore.Qt.FocusReason.OtherFocusReason)
+    return True
+
+
 def _focus_changed(_old, new) -> None:
-    if new is not None:
-        try:
-            scroll_into_view(new)
-        except RuntimeError:   # a widget going away as focus moves
-            pass
+    if new is None:
+        return
+    try:
+        if _is_container(new):
+            # A scroll area or stack given the focus anyway (QStackedWidget's last resort when the
+            # focused page goes, often before the new page is first shown and polished): hand it
+            # to the first control inside, which shows the focus ring; once shown, if not yet.
+            if not _pass_focus_on(new):
+                QtCore.QTimer.singleShot(0, new, lambda: _pass_focus_on(new))
+            return
+        scroll_into_view(new)
+        # A sub-form shown and focused in one go ("Add a person") is laid out only afterwards:
+        # scroll again once the page has its new geometry, if the field still has the focus.
+        QtCore.QTimer.singleShot(0, new, lambda: _scroll_again(new))
+    except RuntimeError:   # a widget going away as focus moves
+        pass
+
+
+def _scroll_again(widget: QtWidgets.QWidget) -> None:
+    try:
+        if widget.hasFocus():
+            scroll_into_view(widget)
+    except RuntimeError:
+        pass
 
 
 def install(app: QtWidgets.QApplication | None = None) -> None:
@@ -155,3 +203,9 @@ def install(app: QtWidgets.QApplication | None = None) -> None:
     app.installEventFilter(habits)
     app.focusChanged.connect(_focus_changed)
     app._spocdesk_key_habits = habits
+    # Widgets polished before now (the main window's areas are built first) get the habits too.
+    for widget in QtWidgets.QApplication.allWidgets():
+        if _is_container(widget):
+            widget.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+        elif isinstance(widget, QtWidgets.QAbstractItemView):
+            widget.setTabKeyNavigation(False)

@@ -295,6 +295,7 @@ class ErrorSummary(QtWidgets.QFrame):
 
     def show_problems(self, problems: Iterable[tuple[QtWidgets.QWidget | None, str]]) -> None:
         for link in self._links:
+            link.hide()          # out of the Tab order now, not only once deleted
             link.deleteLater()
         self._links = []
         problems = list(problems)
@@ -311,11 +312,16 @@ class ErrorSummary(QtWidgets.QFrame):
             self._layout.addWidget(link)
             self._links.append(link)
         # The links come straight after the summary in the tab order (made later than the
-        # fields, they would otherwise come last).
-        previous = self
-        for link in self._links:
-            QtWidgets.QWidget.setTabOrder(previous, link)
-            previous = link
+        # fields, they would otherwise come last). Qt ignores setTabOrder from a widget that takes
+        # no focus (the summary and its title), so the title takes Tab focus while they are placed.
+        previous = self._title
+        self._title.setFocusPolicy(QtCore.Qt.FocusPolicy.TabFocus)
+        try:
+            for link in self._links:
+                QtWidgets.QWidget.setTabOrder(previous, link)
+                previous = link
+        finally:
+            self._title.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
         self.setVisible(bool(problems))
 
     def messages(self) -> list[str]:

@@ -542,11 +542,15 @@ class MeetingsArea(Area):
 
     # ---- saving ----------------------------------------------------------------------------
 
-    def _saved(self, clear: Form | None = None, keep=()) -> None:
+    def _saved(self, clear: Form | None = None, keep=(), said: str = "") -> None:
+        for form in self.findChildren(Form):
+            form.done.hide()            # one confirmation at a time: the last save's
         if clear is not None:
             clear.clear(keep)
         self.refresh()  # the list's counts, and this meeting again (not audited as a new view)
         self.changed.emit()
+        if clear is not None and said:
+            clear.confirm(said)
 
     def _run(self, form: Form | ErrorSummary, call, fallback: str):
         """One core call; problems go to the form (or summary); returns the result or None."""
@@ -572,8 +576,7 @@ class MeetingsArea(Area):
         found = self._run(self.attendee_form, lambda: core.add_attendee(self.session.vault, self.current.id, data),
                           "The attendee was not added.")
         if found is not None:
-            self._saved(self.attendee_form, keep=("agency",))
-            self.attendee_form.inputs["name"].setFocus()
+            self._saved(self.attendee_form, keep=("agency",), said=f"{data['name'].strip()} is added to the attendees.")
         return found
 
     def _chosen_attendee(self):
@@ -645,7 +648,7 @@ class MeetingsArea(Area):
         if found is not None:
             self.request_pick.clear()
             self.request_search.clear()
-            self._saved(self.request_form)
+            self._saved(self.request_form, said="The request is on the agenda.")
         return found
 
     def add_case(self):
@@ -654,7 +657,7 @@ class MeetingsArea(Area):
                                                                        data["title"], data["notes"]),
                           "The case was not added.")
         if found is not None:
-            self._saved(self.case_form)
+            self._saved(self.case_form, said="The case is on the agenda.")
         return found
 
     def _chosen_item(self):
@@ -696,7 +699,7 @@ class MeetingsArea(Area):
                                                     data["agenda_item_id"] or None),
                           "The decision was not recorded.")
         if found is not None:
-            self._saved(self.decision_form, keep=("agenda_item_id",))
+            self._saved(self.decision_form, keep=("agenda_item_id",), said="The decision is recorded.")
         return found
 
     def add_action(self):
@@ -708,7 +711,7 @@ class MeetingsArea(Area):
         found = self._run(self.action_form, lambda: core.add_action(self.session.vault, self.current.id, data),
                           "The action was not saved.")
         if found is not None:
-            self._saved(self.action_form, keep=("agenda_item_id",))
+            self._saved(self.action_form, keep=("agenda_item_id",), said="The action is recorded.")
         return found
 
     def record_permission(self):
@@ -721,7 +724,7 @@ class MeetingsArea(Area):
                           lambda: core.record_permission(self.session.vault, self.current.id, data),
                           "The decision was not recorded.")
         if found is not None:
-            self._saved(self.permission_form)
+            self._saved(self.permission_form, said="The chair's decision on further disclosure is recorded.")
         return found
 
     def _action_chosen(self, table) -> None:

@@ -41,7 +41,9 @@ def section(layout: QtWidgets.QVBoxLayout, title: str, hint: str = "") -> QtWidg
     return head
 
 
-LINK_STYLE = "QPushButton, QToolButton { border: none; color: {link}; text-decoration: underline; text-align: left; }"
+# No border of its own: a link is a flat button, and the application's stylesheet draws its 3 px
+# focus ring (a widget's own border would hide it).
+LINK_STYLE = "QPushButton, QToolButton { color: {link}; text-decoration: underline; text-align: left; }"
 PRIMARY_STYLE = theme.PRIMARY_LOOK
 CHECK_ANSWERS = "Check your answers"
 
@@ -200,10 +202,10 @@ class RequestForm(QtWidgets.QWidget):
         self.title = heading(form.title)
         layout.addWidget(self.title)
         layout.addWidget(hint_label(f"{form.operation}. {declaration.motto}"))
-        self.details_button = QtWidgets.QToolButton()
-        self.details_button.setText("▸ The powers this request is made under")
+        self.details_button = QtWidgets.QPushButton("▸ The powers this request is made under")
+        self.details_button.setFlat(True)
         self.details_button.setCheckable(True)
-        theme.style(self.details_button, "QToolButton { border: none; color: {link}; text-decoration: underline; }")
+        theme.style(self.details_button, LINK_STYLE)
         self.preamble = plain_label(declaration.legal_preamble)
         theme.style(self.preamble, "border: 0px none; border-left: 4px solid {border}; padding-left: 12px; color: {text};")
         self.preamble.hide()
@@ -297,8 +299,8 @@ class RequestForm(QtWidgets.QWidget):
         row("declaration", self.declaration,
             "Tick every statement before sending. Who ticked them and when is recorded when you save.",
             label="I confirm that")
-        self.wording_button = QtWidgets.QToolButton()
-        self.wording_button.setText("▸ Read the full wording")
+        self.wording_button = QtWidgets.QPushButton("▸ Read the full wording")
+        self.wording_button.setFlat(True)
         self.wording_button.setCheckable(True)
         theme.style(self.wording_button, LINK_STYLE)
         self.wording_button.setAccessibleName("Read the full wording of the declaration")
@@ -741,6 +743,7 @@ class CheckAnswersPage(QtWidgets.QWidget):
             head_row = QtWidgets.QHBoxLayout()
             head_row.addWidget(heading(title, 2), 1)
             change = QtWidgets.QPushButton("Change")
+            change.setFlat(True)
             theme.style(change, LINK_STYLE)
             change.setAccessibleName(f"Change {title.lower()}")
             change.clicked.connect(lambda _c=False, t=title: self.form.go_to_section(t))

@@ -13,7 +13,7 @@ from ui.kit.clipboard import copy_text
 from ui.kit.dialogs import error_text
 from ui.kit.formatting import documents_folder, plural, uk_time
 from ui.kit.passphrase_dialog import FittedDialog
-from ui.kit.widgets import (SUCCESS_STYLE, ErrorSummary, bold_label, frameless_scroll, heading, hint_label,
+from ui.kit.widgets import (SUCCESS_STYLE, ErrorSummary, announce, bold_label, frameless_scroll, heading, hint_label,
                             plain_label)
 from ui.qt import QtCore, QtGui, QtWidgets, Signal
 from ui.worker import Op
@@ -144,7 +144,7 @@ class SendPackagesDialog(FittedDialog):
     def _done(self, made: list) -> None:
         self.result = made
         self.summary.show_problems([])
-        self.title.setText(f"{plural(len(made), 'package')} made {uk_time(utc_now_iso())} — attach to secure e-mail")
+        title = f"{plural(len(made), 'package')} made {uk_time(utc_now_iso())} — attach to secure e-mail"
         self.intro.setText("Nothing has left this machine yet. Attach each file to a secure e-mail to the address "
                            "shown; the partner's desk sends back a receipt, which marks it delivered here.")
         theme.style(self.intro, SUCCESS_STYLE)
@@ -174,7 +174,7 @@ class SendPackagesDialog(FittedDialog):
         self.cancel_button.setText("&Done")
         self.cancel_button.clicked.disconnect()
         self.cancel_button.clicked.connect(self.accept)
-        self.cancel_button.setFocus()
+        announce(self.title, title)   # the focus on what happened (a screen reader reads it), not on Done
         self.made.emit(made)
 
     def _show_folder(self) -> None:

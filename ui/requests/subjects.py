@@ -67,6 +67,7 @@ class SubjectEditor(QtWidgets.QWidget):
         layout.addWidget(self.error)
         self.table = QtWidgets.QTableWidget(0, 5)
         self.table.setHorizontalHeaderLabels(("Role on this request", "Kind", "Name", "Aliases", "Date of birth"))
+        self.table.resizeColumnsToContents()   # the headings show whole before any subject is added
         self.table.setAccessibleName("Subjects of this request")
         self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
