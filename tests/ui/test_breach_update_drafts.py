@@ -134,15 +134,9 @@ def test_choosing_another_breach_asks_and_keep_editing_stays_on_this_one(qtbot, 
     question(area).discard_button.click()
     assert area.current.reference == "BR-2026-0002" and area.form.inputs["who"].text() == ""
     assert not area.has_unsaved_changes()
-
-
-def test_choosing_another_breach_with_an_untouched_form_asks_nothing(qtbot, dpm):
-    main = main_window(qtbot, dpm)
-    area = breaches_area(qtbot, main)
-    area.select("BR-2026-0001")
-    area.form.set_kind("note")   # a kind alone is not input
-    area.table.selectRow(row_of(area, "BR-2026-0002"))
-    assert guard.open_question(area) is None and area.current.reference == "BR-2026-0002"
+    area.form.set_kind("note")   # a kind alone is not input: choosing another asks nothing
+    area.table.selectRow(row_of(area, "BR-2026-0001"))
+    assert guard.open_question(area) is None and area.current.reference == "BR-2026-0001"
 
 
 @pytest.mark.parametrize("how", ["alt-left", "escape"])
@@ -169,9 +163,13 @@ def test_record_leaves_the_breach_form_clean(qtbot, dpm):
     main = main_window(qtbot, dpm)
     area = breaches_area(qtbot, main)
     type_breach_update(area)
+    assert area.has_unsaved_changes() and load_draft(dpm, "breaches") is None
+    area._sync_kept_draft()   # as a lock and unlock leave it: a draft kept in the vault
+    assert load_draft(dpm, "breaches") is not None
     assert area.form.submit() is not None
     settle(qtbot)
     assert not area.has_unsaved_changes() and area.draft_state() is None
+    assert load_draft(dpm, "breaches") is None   # Home no longer offers to continue it
     main.show_area("home")
     assert guard.open_question(main) is None and main.current_area_key() == "home"
     assert TYPED in br.get_breach(dpm, "BR-2026-0001", audit=False).updates[-1].summary()
