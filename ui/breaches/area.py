@@ -711,9 +711,9 @@ class DpmArea(Area):
             self.tabs.setCurrentWidget(self.complaints)
         elif self.form.typed() is not None:
             self.tabs.setCurrentIndex(0)
-        self.say(" ".join(n for n in notes if n))
         if dropped:
             self._sync_kept_draft()   # a part was let go: the kept draft holds only what came back
+        self.say(" ".join(n for n in notes if n))
 
     def say(self, text: str) -> None:
         self.note.setText(text)
@@ -738,6 +738,7 @@ class DpmArea(Area):
                 return
             state = self.draft_state()
             if state is None:
+                self.say("")   # "Your unsaved update … is back" is over: it was recorded or let go
                 discard_draft(self.session.vault, self.key)
             else:
                 save_draft(self.session.vault, self.key, state)
