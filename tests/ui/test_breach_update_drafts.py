@@ -18,7 +18,6 @@ from app.users import add_user
 from app.vault import Vault
 from conftest import OTHER_PASSPHRASE, PASSPHRASE
 from desk_helpers import make_desk, reopen_as
-from fake_session import FakeSession
 from PySide6.QtTest import QTest
 from settle import settle
 from test_shell import _all_visible_text, _flush_deletes

@@ -562,7 +562,7 @@ class DpmArea(Area):
         try:
             self._show_detail(core.get_breach(self.session.vault, breach_id))
         except SpocError as exc:
-            self.facts.setText(error_text(exc, "The breach could not be read."))
+            self.say(error_text(exc, "The breach could not be read."))   # facts is a page of grids, not a label
 
     def _select_quietly(self, breach_id: str | None) -> None:
         """Put the list's selection on `breach_id` (none if None or not listed) without reacting."""
