@@ -235,7 +235,6 @@ class ComplaintsPage(QtWidgets.QWidget):
             return None
         return show_report(self.area, self.session, "complaint", self.current.reference)
 
-
     # ---- unsaved input (ui/kit/guard.py) and drafts over a lock ----------------------------
 
     def typed(self) -> dict | None:
