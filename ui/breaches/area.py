@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from app import breaches as core
 from app.agreement import load_agreement
+from app.drafts import discard_draft, save_draft
 from app.errors import SpocError
 from app.records import Invalid
 from app.requests import overdue_dispatches
@@ -18,6 +19,7 @@ from ui.qt import QtCore, QtWidgets, Qt
 from ui.kit.keys import primary_button
 from ui.kit.dialogs import confirm_then, error_text, question_box
 from ui.kit.fields import LineBox, TextBox
+from ui.kit.guard import ask_discard, open_question
 from ui.kit.formatting import plural, uk_date, uk_time
 from ui.kit.paged import PagedTableModel, setup_sorting
 from ui.kit.tables import remember
@@ -177,6 +179,40 @@ class UpdateForm(QtWidgets.QFrame):
                 field.set_value("")
         self._show_fields()
 
+    def set_value(self, key: str, value) -> None:
+        field = self.inputs[key]
+        if isinstance(field, QtWidgets.QComboBox):
+            field.setCurrentIndex(max(0, field.findData(value if isinstance(value, str) else "")))
+        elif isinstance(field, QtWidgets.QListWidget):
+            wanted = set(value) if isinstance(value, (list, tuple)) else set()
+            for i in range(field.count()):
+                item = field.item(i)
+                item.setCheckState(Qt.CheckState.Checked if item.data(Qt.ItemDataRole.UserRole) in wanted
+                                   else Qt.CheckState.Unchecked)
+        else:
+            field.set_value(value if isinstance(value, str) else "")
+
+    def typed(self) -> dict | None:
+        """What the user put in (any field, shown or not, for any kind), with the kind chosen; None
+        when the form holds nothing worth keeping (the kind alone is not input)."""
+        fields = {}
+        for key in self.inputs:
+            value = self.value(key)
+            if (value if isinstance(value, list) else str(value).strip()):
+                fields[key] = value
+        if not fields:
+            return None
+        return {"kind": self.kind.currentData() or "", "fields": fields}
+
+    def fill(self, kind, fields) -> None:
+        """Put a kept draft back: its kind first (which shows its fields), then every value."""
+        if isinstance(kind, str) and kind in core.UPDATE_KINDS:
+            self.set_kind(kind)
+        for key, value in (fields.items() if isinstance(fields, dict) else ()):
+            if key in self.inputs and (isinstance(value, str) or
+                                       (isinstance(value, list) and all(isinstance(v, str) for v in value))):
+                self.set_value(key, value)
+
     def show_problems(self, problems) -> None:
         for row in self.rows.values():
             row.set_error(None)
@@ -297,6 +333,11 @@ class DpmArea(Area):
         layout.addLayout(top)
         layout.addWidget(plain_label(
             f"{core.clock_rule()} Overdue breaches are listed first."))
+        # What happened to unsaved work kept over a lock (brought back, or why it could not be).
+        self.note = plain_label("")
+        self.note.setAccessibleName("Breaches status")
+        self.note.hide()
+        layout.addWidget(self.note)
         self.tabs = QtWidgets.QTabWidget()
         layout.addWidget(self.tabs, 1)
         self.tabs.addTab(self._breaches_tab(), "Breach &log")
@@ -500,6 +541,8 @@ class DpmArea(Area):
                     if wanted in (breach.id, breach.reference):
                         self.table.selectRow(row)
                         return
+        if self.current is not None and self.form.typed() is not None:
+            return   # not in this list (a filter), but its update holds typing: it stays on screen
         self._show_detail(None)
 
     def _selected(self) -> None:
@@ -509,10 +552,30 @@ class DpmArea(Area):
         breach_id = self.model.item(rows[0].row()).id
         if self.current is not None and self.current.id == breach_id:
             return
+        if self.current is not None and self.form.typed() is not None:
+            # Another breach would clear the update being typed: ask first (ui/kit/guard.py); the
+            # list stays on this breach unless the user chooses "Discard changes".
+            self._select_quietly(self.current.id)
+            if open_question(self) is None:
+                ask_discard(self, True, lambda: (self._drop_breach_update(), self.select(breach_id)))
+            return
         try:
             self._show_detail(core.get_breach(self.session.vault, breach_id))
         except SpocError as exc:
-            self.facts.setText(error_text(exc, "The breach could not be read."))
+            self.say(error_text(exc, "The breach could not be read."))   # facts is a page of grids, not a label
+
+    def _select_quietly(self, breach_id: str | None) -> None:
+        """Put the list's selection on `breach_id` (none if None or not listed) without reacting."""
+        selection = self.table.selectionModel()
+        selection.blockSignals(True)
+        try:
+            self.table.clearSelection()
+            for row, breach in enumerate(self.items):
+                if breach_id is not None and breach.id == breach_id:
+                    self.table.selectRow(row)
+                    break
+        finally:
+            selection.blockSignals(False)
 
     def select(self, ref_or_id: str) -> None:
         """Choose a breach; one not in the list yet (still loading, e.g. from a Home link) is
@@ -559,7 +622,7 @@ class DpmArea(Area):
                    f"{uk_time(u.recorded_at)}\n    {u.summary()}" for u in breach.updates]
         self.timeline.setText("\n\n".join(entries) if entries else "Nothing recorded yet: record when you, the Data "
                               "Protection Manager, were told.")
-        if not breach.updates:
+        if not breach.updates and self.form.typed() is None:   # never under the user's typing
             self.form.set_kind("dpm-notified")
         rows = [s for s in suspension_history(self.session.vault) if s.lifted_at is None]
         self.suspensions.setText("\n".join(
@@ -568,8 +631,119 @@ class DpmArea(Area):
 
     def after_update(self, breach) -> None:
         self._show_detail(core.get_breach(self.session.vault, breach.id, audit=False))
+        self._sync_kept_draft()   # recorded: a draft kept over a lock for it is not needed now
         self.refresh()  # the list re-sorts off the GUI thread; this breach stays selected
         self.changed.emit()
+
+    # ---- unsaved input (ui/kit/guard.py) and drafts over a lock ----------------------------
+
+    def go_back(self) -> bool:
+        """Alt+Left and Escape close the breach (or complaint) shown, back to the list alone,
+        asking first when its update form holds typing."""
+        if self.tabs.currentWidget() is self.complaints:
+            return self.complaints.go_back()
+        if self.tabs.currentIndex() != 0 or self.current is None:
+            return False
+        if open_question(self) is None:
+            ask_discard(self, self.form.typed() is not None, self._close_breach)
+        return True
+
+    def _close_breach(self) -> None:
+        self._drop_breach_update()
+        self._select_quietly(None)
+        self._show_detail(None)
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _drop_breach_update(self) -> None:
+        self.form.clear()
+        self._sync_kept_draft()
+
+    def draft_state(self) -> dict | None:
+        """The update being typed to the breach shown, and to the complaint shown: each with its
+        record, the kind chosen and every value; None when neither form holds typing."""
+        state = {}
+        typed = self.form.typed() if self.current is not None else None
+        if typed is not None:
+            state["breach"] = {"id": self.current.id, "reference": self.current.reference, **typed}
+        complaint = self.complaints.draft_state()
+        if complaint is not None:
+            state["complaint"] = complaint
+        if not state:
+            return None
+        state["tab"] = "complaints" if self.tabs.currentWidget() is self.complaints else "breaches"
+        return state
+
+    def discard_changes(self) -> None:
+        self.form.clear()
+        self.complaints.discard_changes()
+        self._sync_kept_draft()
+
+    def restore_draft_state(self, payload: dict) -> None:
+        """After an unlock: open the breach (and the complaint) again with the update as it was
+        typed; one that is no longer on this desk is said in the status line and let go."""
+        if not isinstance(payload, dict):
+            return
+        notes, dropped = [], False
+        kept = payload.get("breach")
+        if isinstance(kept, dict) and isinstance(kept.get("id"), str):
+            reference = kept.get("reference") if isinstance(kept.get("reference"), str) else "a breach"
+            try:
+                breach = core.get_breach(self.session.vault, kept["id"])
+            except SpocError:
+                breach = None
+            if breach is None:
+                dropped = True
+                notes.append(f"The update you were typing to {reference} could not be brought back: that "
+                             "breach is no longer on this desk, so what you typed was let go.")
+            else:
+                self._show_detail(breach)
+                self.form.fill(kept.get("kind"), kept.get("fields"))
+                self._pending_select = breach.id   # chosen in the list when it arrives
+                self._select_quietly(breach.id)
+                notes.append(f"Your unsaved update to {breach.reference} is back, as you left it. Choose "
+                             "Record to add it to the record.")
+        complaint = payload.get("complaint")
+        if isinstance(complaint, dict):
+            note, back = self.complaints.restore_draft_state(complaint)
+            notes.append(note)
+            dropped = dropped or not back
+        if payload.get("tab") == "complaints" and self.complaints.draft_state() is not None:
+            self.tabs.setCurrentWidget(self.complaints)
+        elif self.form.typed() is not None:
+            self.tabs.setCurrentIndex(0)
+        if dropped:
+            self._sync_kept_draft()   # a part was let go: the kept draft holds only what came back
+        self.say(" ".join(n for n in notes if n))
+
+    def say(self, text: str) -> None:
+        self.note.setText(text)
+        self.note.setVisible(bool(text))
+
+    def show_kept_update(self, which: str = "breach") -> None:
+        """Home's "Continue the update to …": the tab with the form, scrolled to it, focus in it."""
+        if which == "complaint":
+            self.tabs.setCurrentWidget(self.complaints)
+            self.complaints.show_form()
+            return
+        self.tabs.setCurrentIndex(0)
+        if self.current is not None:
+            self.detail_scroll.ensureWidgetVisible(self.form)
+            self.form.kind.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _sync_kept_draft(self) -> None:
+        """The draft kept in the vault follows what the forms hold now (Home lists it): gone once
+        the update is recorded or discarded."""
+        try:
+            if self.session.vault is None or self.session.vault.user is None:
+                return
+            state = self.draft_state()
+            if state is None:
+                self.say("")   # "Your unsaved update … is back" is over: it was recorded or let go
+                discard_draft(self.session.vault, self.key)
+            else:
+                save_draft(self.session.vault, self.key, state)
+        except SpocError:
+            pass
 
     def print_register(self):
         from ui.kit.preview import show_report

@@ -10,6 +10,7 @@ from app.errors import SpocError
 from app.records import Invalid
 from ui.kit.dialogs import error_text
 from ui.kit.fields import LineBox, TextBox
+from ui.kit.guard import ask_discard, open_question
 from ui.kit.forms import Form, combo, fill, selected_key, table
 from ui.kit.formatting import uk_time
 from ui.kit.widgets import frameless_scroll, heading, hint_label, plain_label
@@ -65,7 +66,7 @@ class ComplaintsPage(QtWidgets.QWidget):
         for col in (1, 3):
             header.setSectionResizeMode(col, QtWidgets.QHeaderView.ResizeMode.Stretch)
         split.addWidget(self.table)
-        scroll = frameless_scroll()
+        self.scroll = scroll = frameless_scroll()
         detail = QtWidgets.QWidget()
         scroll.setWidget(detail)
         d = QtWidgets.QVBoxLayout(detail)
@@ -161,6 +162,13 @@ class ComplaintsPage(QtWidgets.QWidget):
         key = selected_key(self.table)
         if key is None:
             return
+        if self.current is not None and self.current.id != key and self.typed() is not None:
+            # Another complaint would clear the update being typed: ask first (ui/kit/guard.py);
+            # the list stays on this complaint unless the user chooses "Discard changes".
+            self._select_quietly(self.current.id)
+            if open_question(self.area) is None:
+                ask_discard(self.area, True, lambda: (self._drop_update(), self.select(key)))
+            return
         try:
             self._show(core.get_complaint(self.session.vault, key,
                                           audit=self.current is None or self.current.id != key))
@@ -195,7 +203,7 @@ class ComplaintsPage(QtWidgets.QWidget):
                    f"    {u.summary()}" for u in complaint.updates]
         self.timeline.setText("\n\n".join(entries) if entries else
                               "Nothing recorded yet: record when you, the Data Protection Manager, were told.")
-        if not complaint.updates:
+        if not complaint.updates and self.typed() is None:   # never under the user's typing
             self.form.set_value("kind", "dpm-notified")
 
     def submit(self):
@@ -212,11 +220,10 @@ class ComplaintsPage(QtWidgets.QWidget):
         except SpocError as exc:
             self.form.show_problems([("", error_text(exc, "The update was not saved."))])
             return None
-        for key in KIND_FIELDS[kind]:
-            self.form.set_value(key, "")
-        self.form.show_problems([])
+        self._clear_update()   # recorded: the form is clean, nothing to ask on leaving
         self.current = saved
         self._show(saved)
+        self.area._sync_kept_draft()
         self.refresh()
         self.area.changed.emit()
         return saved
@@ -228,3 +235,88 @@ class ComplaintsPage(QtWidgets.QWidget):
             return None
         return show_report(self.area, self.session, "complaint", self.current.reference)
 
+    # ---- unsaved input (ui/kit/guard.py) and drafts over a lock ----------------------------
+
+    def typed(self) -> dict | None:
+        """What was put in the update form (any field, shown or not), with the kind chosen; None
+        when it holds nothing worth keeping (the kind alone is not input)."""
+        if self.current is None or not self.session.can("breaches.manage"):
+            return None
+        fields = {key: value for key, value in self.form.values().items()
+                  if key != "kind" and isinstance(value, str) and value.strip()}
+        if not fields:
+            return None
+        return {"kind": self.kind.currentData() or "", "fields": fields}
+
+    def draft_state(self) -> dict | None:
+        typed = self.typed()
+        if typed is None:
+            return None
+        return {"id": self.current.id, "reference": self.current.reference, **typed}
+
+    def _clear_update(self) -> None:
+        for key in self.form.inputs:
+            if key != "kind":
+                self.form.set_value(key, "")
+        self.form.show_problems([])
+
+    def discard_changes(self) -> None:
+        self._clear_update()
+
+    def _drop_update(self) -> None:
+        self._clear_update()
+        self.area._sync_kept_draft()
+
+    def restore_draft_state(self, kept: dict) -> tuple[str, bool]:
+        """Open the complaint again with the update as typed: (what to say, whether it came back)."""
+        reference = kept.get("reference") if isinstance(kept.get("reference"), str) else "a complaint"
+        complaint = None
+        if isinstance(kept.get("id"), str):
+            try:
+                complaint = core.get_complaint(self.session.vault, kept["id"])
+            except SpocError:
+                complaint = None
+        if complaint is None:
+            return (f"The update you were typing to complaint {reference} could not be brought back: that "
+                    "complaint is no longer on this desk, so what you typed was let go.", False)
+        self._show(complaint)
+        self.refresh()   # the list, with this complaint chosen in it
+        kind = kept.get("kind")
+        if isinstance(kind, str) and kind in KIND_FIELDS:
+            self.form.set_value("kind", kind)
+        fields = kept.get("fields") if isinstance(kept.get("fields"), dict) else {}
+        for key, value in fields.items():
+            if key in self.form.inputs and key != "kind" and isinstance(value, str):
+                self.form.set_value(key, value)
+        return (f"Your unsaved update to complaint {complaint.reference} is back, as you left it. Choose "
+                "Record to add it to the record.", True)
+
+    def _select_quietly(self, complaint_id: str | None) -> None:
+        self.table.blockSignals(True)
+        try:
+            self.table.clearSelection()
+            for r, c in enumerate(self.items):
+                if complaint_id is not None and c.id == complaint_id:
+                    self.table.selectRow(r)
+                    break
+        finally:
+            self.table.blockSignals(False)
+
+    def go_back(self) -> bool:
+        """Alt+Left and Escape close the complaint shown (asking first if its update holds typing)."""
+        if self.current is None:
+            return False
+        if open_question(self.area) is None:
+            ask_discard(self.area, self.typed() is not None, self._close)
+        return True
+
+    def _close(self) -> None:
+        self._drop_update()
+        self._select_quietly(None)
+        self._show(None)
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def show_form(self) -> None:
+        if self.current is not None and not self.form.isHidden():
+            self.scroll.ensureWidgetVisible(self.form)
+            self.kind.setFocus(Qt.FocusReason.OtherFocusReason)

@@ -210,6 +210,9 @@ def unsaved_drafts(session):
                 text = f"Continue your answer to {reference}" if reference else "Continue your answer"
             else:
                 text = f"Continue your request {reference}" if reference else "Continue your new request"
+        elif draft.form == "breaches":
+            links += _breach_updates(payload, kept)
+            continue
         else:
             text = _DRAFT_WORDS.get(draft.form, "Continue your unsaved work")
         key = "requests" if draft.form == "requests" else draft.form
@@ -236,6 +239,21 @@ def case_work_outstanding(session):
     more = Link(f"See all {plural(len(waiting), 'thing')} outstanding in Cases", open_area("cases")) \
         if len(waiting) > SHOWN else None
     return Card("Cases: referral outcomes and actions outstanding", links, more=more) if links else None
+
+
+def _breach_updates(payload: dict, kept: str) -> list[Link]:
+    """The Breaches area's kept updates: "Continue the update to BR-2026-0003", one line for the
+    breach and one for the complaint, each opening its form."""
+    links = []
+    for part, words in (("breach", "Continue the update to {}"), ("complaint", "Continue the update to complaint {}")):
+        entry = payload.get(part)
+        if not isinstance(entry, dict):
+            continue
+        reference = entry.get("reference")
+        text = words.format(reference) if isinstance(reference, str) and reference else \
+            f"Continue the update to the {part} you were recording"
+        links.append(Link(text + kept, open_area("breaches", lambda area, p=part: area.show_kept_update(p))))
+    return links
 
 
 @card(50)
