@@ -23,6 +23,15 @@ _LONE_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c
                                     rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}")
 
 
+def _lone_surrogate_escape(raw: bytes) -> bool:
+    """Whether the text holds an escaped unpaired surrogate. The pattern (with its look-behind)
+    costs about 3 s over 100 MB, so it runs only when a surrogate escape is there at all: a
+    plain `in` (C, about 0.1 s) answers for nearly every file."""
+    if b"\\ud" not in raw and b"\\uD" not in raw:
+        return False
+    return _LONE_SURROGATE_ESCAPE.search(raw) is not None
+
+
 # Limits, stated in docs/exchange-format.md, each checked before parsing can grow memory.
 MAX_FILE_BYTES = 200 * 1024 * 1024  # an exchange file or package, and the document inside one
 MAX_DEPTH = 24  # the schema's deepest path is 7 levels (a breach update's details); room to spare
@@ -94,7 +103,7 @@ def parse_document(raw: bytes | list, name: str) -> tuple[dict, bool]:
     if values > allowed:
         raise InvalidInput(f"{name} holds about {values:,} values, more than a file of its size may "
                            f"({allowed:,}); it was not read (nothing was changed).")
-    if len(raw) >= STREAM_FROM and not _LONE_SURROGATE_ESCAPE.search(raw):
+    if len(raw) >= STREAM_FROM and not _lone_surrogate_escape(raw):
         # A large document (a whole vault) is read a record at a time: app.exchange.stream.
         doc = streamed_document(raw, name)
         if isinstance(doc, dict) and doc.get("scope") != "vault":
