@@ -43,7 +43,9 @@ PIECE = 64 * 1024
 # A long list's name followed by the `[` that may open it (each has a literal start, so the
 # search runs at memchr speed).
 _MAY_OPEN = tuple(re.compile(rb'"%s"\s*:\s*\[' % key.encode()) for key in STREAMED)
-_NOT_A_RECORD = ("end_map", "end_array", "map_key")  # events that start no value
+_OPENS = ("start_map", "start_array")
+_CLOSES = ("end_map", "end_array")
+_STEP = {"start_map": 1, "start_array": 1, "end_map": -1, "end_array": -1}
 
 
 def _not_json(name: str, exc: Exception) -> InvalidInput:
@@ -111,7 +113,9 @@ def _pieces(raw: bytes) -> Iterator[tuple[int, int]]:
 
 class _Structure:
     """The structural pass's state: the small values built so far, the long lists' counts and
-    where each opens."""
+    where each opens. It takes yajl's basic events (no prefixes: about half the parser's own
+    cost) and keeps the nesting depth itself: 1 inside the top-level object, 2 inside one of its
+    values."""
 
     def __init__(self, name: str):
         self.name = name
@@ -120,57 +124,68 @@ class _Structure:
         self.starts: dict[str, int] = {}
         self.whole = None  # the top-level value is not an object: built whole, for validation to refuse
         self._seen: set[str] = set()
+        self._depth = 0
         self._builder = None  # building a small top-level value
         self._streaming = None  # inside a long list: only its records are counted
         self._key = None
-        self._last = None  # the last event of the pieces before this one
+        self._last = None  # the last event of the pieces before this one, and its depth
 
     def take(self, events: list, start: int) -> None:
         """The events of the piece that starts at byte `start` (one Python step per event: this
         loop is most of the pass's own time, so it keeps its state in locals)."""
         from ijson.common import ObjectBuilder
 
-        if self._last is None and events[0][1] != "start_map":
+        if self._last is None and events[0][0] != "start_map":
             self.whole = ObjectBuilder()
         key = self._key
-        if key in STREAMED and self._last == ("", "map_key", key) and events[0] == (key, "start_array", None):
+        if key in STREAMED and self._last == ("map_key", key, 1) and events[0] == ("start_array", None):
             self.starts[key] = start  # the parser confirms: this piece opens the top-level list
-        self._last = events[-1]
         if self.whole is not None:
-            for _prefix, event, value in events:
+            self._last = events[-1] + (None,)
+            for event, value in events:
                 self.whole.event(event, value)
             return
-        doc, counts, builder, streaming = self.doc, self.counts, self._builder, self._streaming
-        item_prefix = f"{streaming}.item" if streaming else ""
-        for prefix, event, value in events:
+        doc, counts, builder, streaming, depth = self.doc, self.counts, self._builder, self._streaming, self._depth
+        count = 0  # records of the long list being read, in this piece
+        for event, value in events:
+            if streaming is not None:  # most events: inside a long list, only its records are counted
+                if event in _OPENS:
+                    depth += 1
+                    if depth == 3:
+                        count += 1
+                elif event in _CLOSES:
+                    depth -= 1
+                    if depth == 1:  # the list's end
+                        counts[streaming] += count
+                        count, streaming = 0, None
+                elif depth == 2 and event != "map_key":
+                    count += 1  # a record that is a plain value (for validation to refuse)
+                continue
+            depth += _STEP.get(event, 0)
             if builder is not None:
                 builder.event(event, value)
-                if prefix == key and event in ("end_map", "end_array"):
+                if depth == 1:
                     doc[key] = builder.value
                     builder = None
-            elif streaming is not None:
-                if prefix == item_prefix:
-                    if event not in _NOT_A_RECORD:
-                        counts[streaming] += 1
-                elif prefix == streaming and event == "end_array":
-                    streaming = None
-            elif prefix == "" and event == "map_key":
-                key = value
-                if key in STREAMED and key in self._seen:
-                    raise InvalidInput(f"{self.name} names {key} twice; it was not read (nothing was changed).")
-                self._seen.add(key)
-            elif prefix == "" and event in ("start_map", "end_map"):
-                continue
+            elif depth <= 1:
+                if event == "map_key":
+                    key = value
+                    if key in STREAMED and key in self._seen:
+                        raise InvalidInput(f"{self.name} names {key} twice; it was not read (nothing was "
+                                           "changed).")
+                    self._seen.add(key)
+                elif depth == 1 and event != "start_map":  # a small plain value: a text, number...
+                    doc[key] = value
             elif key in STREAMED and event == "start_array":
                 doc[key] = None  # streamed: replaced at the end
-                streaming, item_prefix = key, f"{key}.item"
+                streaming = key
             else:
                 builder = ObjectBuilder()
                 builder.event(event, value)
-                if event not in ("start_map", "start_array"):
-                    doc[key] = builder.value
-                    builder = None
-        self._key, self._builder, self._streaming = key, builder, streaming
+        if streaming is not None:
+            counts[streaming] += count
+        self._key, self._builder, self._streaming, self._depth = key, builder, streaming, depth
+        self._last = events[-1] + (depth,)
 
 
 def streamed_document(raw: bytes, name: str):
@@ -180,7 +195,7 @@ def streamed_document(raw: bytes, name: str):
 
     structure = _Structure(name)
     events = ijson.sendable_list()
-    parser = ijson.parse_coro(events, use_float=True)
+    parser = ijson.basic_parse_coro(events, use_float=True)
     view = memoryview(raw)
     try:
         for start, end in _pieces(raw):
