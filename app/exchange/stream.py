@@ -9,15 +9,19 @@ so validation and import hold one record, not the whole file. Everything else in
 small and is built in full during one structural pass, which also counts each long list and
 checks the whole text is well-formed JSON before anything is validated or written.
 
-Speed (issue 8's import row): a walk parses only its own list, from the byte where the list
-opens. yajl gives no offsets, so the structural pass feeds the parser the text in pieces cut just
-before every `[` that follows a long list's name (`"requests": [`, found with `bytes.find`-speed
-regular expressions; a request's own `"subjects": [` is one too). Such a `[` opens the top-level
-list exactly when the parser's last event before the cut is that top-level key and its first
-event after it is the list's start: the parser itself decides, so a name inside a text value or a
-nested list of the same name is never taken for it. A list whose opening was not found that way
-(its name written with `\\u` escapes) is walked from the document's start, as before. Callers
-walk each list as few times as they can (app.exchange.validate).
+Speed (issue 8's import row; docs/benchmarks.md). Each walk parses only its own list, from the
+byte where the list opens. yajl gives no offsets, so the structural pass feeds the parser the
+text in pieces (ijson's push interface), cut just before every `[` that follows a long list's
+name (`"requests": [`, found by regular expressions with a literal start; a request's own
+`"subjects": [` is one too). Such a `[` opens the top-level list exactly when the parser's last
+event before the cut is that key at the top level and its first event after the cut is a list's
+start: the parser itself decides, so a name inside a text value or a nested list of the same
+name is never taken for it. A list whose opening is not found that way (its name written with
+`\\u` escapes) is walked from the document's start, as before. The pass reads yajl's basic
+events (no prefixes: half the parser's own cost) and keeps the nesting depth itself; inside a
+long list it only counts records. Callers walk each list as few times as they can: validation
+once (schema and domain checks together, keeping the little that later checks need) and the
+import once (app.exchange.validate, app.exchange.importer).
 
 Only documents with no `\\uD800`-style escape are streamed: yajl would replace an unpaired
 surrogate by "?" where `json.loads` keeps it for validation to refuse, so those few files take
