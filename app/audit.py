@@ -73,7 +73,6 @@ def record(
     return seq
 
 
-
 def record_many(db: Database, key: bytes, actor: str,
                 events: list[tuple[str, str | None, str | None, str | None]]) -> None:
     """Append events in the order given, `(action, record_type, record_id, reason)` each, with one
