@@ -73,6 +73,28 @@ def record(
     return seq
 
 
+def record_many(db: Database, key: bytes, actor: str,
+                events: list[tuple[str, str | None, str | None, str | None]]) -> None:
+    """Append events in the order given, `(action, record_type, record_id, reason)` each, with one
+    statement for all (an import's event per record); each is chained exactly as record() chains
+    it. Call it inside the transaction of the changes they record."""
+    if not events:
+        return
+    insert = ("INSERT INTO audit_events (seq, at, actor, action, record_type, record_id, reason, mac)"
+              " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+    with db.transaction():
+        last = db.one("SELECT seq, mac FROM audit_events ORDER BY seq DESC LIMIT 1")
+        seq = 0 if last is None else last["seq"]
+        prev = GENESIS if last is None else bytes.fromhex(last["mac"])
+        rows = []
+        for action, record_type, record_id, reason in events:
+            seq += 1
+            at = utc_now_iso()
+            prev = crypto.mac(key, _message(prev, seq, at, actor, action, record_type, record_id, reason))
+            rows.append((seq, at, actor, action, record_type, record_id, reason, prev.hex()))
+        db.executemany(insert, rows)
+
+
 def chain_key(db: Database, dek: bytes | bytearray) -> bytes:
     """The chain's HMAC key: derived from the first data key, and kept inside the vault from its
     first rekey on, so the whole trail still verifies under a later data key."""

@@ -110,3 +110,59 @@ def test_the_limit_on_a_long_lists_length_holds_when_streamed(streamed, exported
     with pytest.raises(InvalidInput, match="subjects has .* entries; the limit is 3"):
         exchange.import_file(target, file)
     target.close()
+
+
+def test_each_long_list_is_read_from_where_it_opens_and_walked_twice_at_most(streamed, exported, tmp_path):
+    # Validation walks each list once (schema and domain checks together), the import once; every
+    # walk parses only its own list, from the `[` the structural pass found.
+    path = tmp_path / "whole.json"
+    exchange.write_file(exported, path)
+    doc, _ = validate._read(path)
+    raw = path.read_bytes()
+    for key in stream.STREAMED:
+        start = doc[key]._start
+        assert start is not None and raw[start:start + 1] == b"["
+        assert raw[:start].rstrip().endswith(b":") and f'"{key}"'.encode() in raw[start - 40:start]
+        assert list(doc[key]) == exported[key]
+    streamed.clear()
+    target = make_desk(tmp_path / "empty.vault", role="admin")
+    exchange.import_file(target, path)
+    for key in stream.STREAMED:
+        assert streamed.count(key) <= 2, streamed
+    # the import's audit events, written together, chain like any others
+    assert target.db.scalar("SELECT count(*) FROM audit_events WHERE action = 'request.imported'") == 2
+    assert target.verify().ok
+    target.close()
+
+
+def test_a_list_is_never_taken_for_a_nested_one_or_a_text_of_the_same_name(streamed, exported, tmp_path):
+    # A text holding `"requests": [`, a nested list named "requests" before the real one, and the
+    # top-level name written with an escape: the parser decides which `[` opens the list (or,
+    # found nowhere, the list is walked from the document's start); the same records either way.
+    doc = copy.deepcopy(exported)
+    doc["exported_by"] = 'admin "requests": [ {"id": "x"} ]'
+    text = json.dumps(doc)
+    decoy = '"decoy": {"requests": [{"id": "not a request"}]}, '
+    for variant in (text, text.replace('"requests": [', decoy + '"requests": [', 1),
+                    text.replace('"requests": [', decoy + '"r\\u0065quests": [', 1)):
+        raw = variant.encode()
+        parsed = stream.streamed_document(raw, "file")
+        assert list(parsed["requests"]) == exported["requests"]
+        assert list(parsed["subjects"]) == exported["subjects"]
+        if "\\u0065" in variant:
+            assert parsed["requests"]._start is None
+        else:
+            opening = raw.index(decoy.encode()) + len(decoy) if "decoy" in variant else raw.index(b'"requests": [')
+            assert parsed["requests"]._start == opening + len('"requests": ')
+
+
+def test_the_structural_pass_cut_into_tiny_pieces_reads_the_same(streamed, exported, monkeypatch):
+    raw = json.dumps(exported, indent=1).encode()
+    whole = stream.streamed_document(raw, "file")
+    monkeypatch.setattr(stream, "PIECE", 7)  # cuts inside names, numbers and texts
+    pieces = stream.streamed_document(raw, "file")
+    for key, value in whole.items():
+        if isinstance(value, stream.StreamedItems):
+            assert len(pieces[key]) == len(value) and list(pieces[key]) == list(value)
+        else:
+            assert pieces[key] == value

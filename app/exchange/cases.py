@@ -45,9 +45,11 @@ class Bad(Exception):
         self.path, self.message = path, message
 
 
-def check(doc: dict, codes: set[str]) -> None:
+def check(doc: dict, codes: set[str], subject_kinds: dict[str, str] | None = None) -> None:
     """The agreement's codes, the stage history's shape, the rules of referrals and links, and
-    that what they name is in the file (or, for requests and subjects, checked on import)."""
+    that what they name is in the file (or, for requests and subjects, checked on import).
+    `subject_kinds`: each subject's kind by id, when the caller has read them already (a long
+    list is not walked again)."""
     from app.agreement import load_agreement
     from app.links import KINDS
 
@@ -58,7 +60,10 @@ def check(doc: dict, codes: set[str]) -> None:
     exploitation = {e.id for e in load_agreement().exploitation_types}
     seen: set[str] = set()
     refs: set[tuple[str, str]] = set()
-    subjects = {s["id"]: s["kind"] for s in doc.get("subjects", [])} if (cases or links) else {}
+    if subject_kinds is not None:
+        subjects = subject_kinds
+    else:
+        subjects = {s["id"]: s["kind"] for s in doc.get("subjects", [])} if (cases or links) else {}
     for i, case in enumerate(cases):
         where = ["cases", i]
         for col in ("origin_agency", "lead_agency"):

@@ -3,6 +3,7 @@ carries and the one encoder for them (also used by the demo and the benchmarks).
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Callable
 
 from app.records import dumps, loads
@@ -114,15 +115,25 @@ def to_json(row, cols) -> dict:
     return out
 
 
+@lru_cache(maxsize=None)
+def _encoded(cols: tuple) -> tuple[tuple[tuple[int, str], ...], tuple[int, ...]]:
+    """Where `cols` has its JSON columns (place, name) and its yes/no columns (place)."""
+    return (tuple((n, col) for n, col in enumerate(cols) if col in JSON_COLS),
+            tuple(n for n, col in enumerate(cols) if col in BOOL_COLS and col not in JSON_COLS))
+
+
 def to_params(obj: dict, cols) -> tuple:
-    values = []
-    for col in cols:
-        value = obj.get(col)
-        if col in JSON_COLS:
-            value = dumps(value if value is not None else ({} if col == "details" else []))
-        elif col in BOOL_COLS:
-            value = 1 if value else 0
-        values.append(value)
+    """The row's values for `insert_sql(table, cols)`: JSON columns as text (an absent one as its
+    empty value), yes/no columns as 1 or 0. (Called for every row an import writes: the columns'
+    kinds are looked up once per column list.)"""
+    get = obj.get
+    values = [get(col) for col in cols]
+    json_cols, bool_cols = _encoded(tuple(cols))
+    for n, col in json_cols:
+        value = values[n]
+        values[n] = dumps(value if value is not None else ({} if col == "details" else []))
+    for n in bool_cols:
+        values[n] = 1 if values[n] else 0
     return tuple(values)
 
 

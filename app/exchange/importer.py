@@ -246,7 +246,9 @@ def import_document(vault, doc, progress: Progress | None = None, *,
         # foreign keys are checked at once); what depends on them (counters, audit events,
         # register rows, dispatch statuses) runs afterwards, in the file's order.
         new_subjects, new_requests, new_links, new_dispatches, new_responses = [], [], [], [], []
-        afterwards: list[Callable[[], None]] = []
+        # Steps run after the rows are written: a callable, or an audit event as the tuple
+        # (action, record_type, record_id, reason); runs of events are written together.
+        afterwards: list[Callable[[], None] | tuple] = []
         counters: dict[tuple[str, int], int] = {}
 
         def flush() -> None:
@@ -260,8 +262,7 @@ def import_document(vault, doc, progress: Progress | None = None, *,
                 rows.clear()
 
         def later(action: str, record_type: str, record_id: str, reason: str | None = None) -> None:
-            afterwards.append(functools.partial(vault.audit, action, record_type=record_type, record_id=record_id,
-                                                reason=reason))
+            afterwards.append((action, record_type, record_id, reason))
 
         def may_change(where: list, held, origin_in_file: str, updated_at: str) -> bool:
             """Whether the file's copy replaces a record held (origin rules), refusing a claim
@@ -395,8 +396,15 @@ def import_document(vault, doc, progress: Progress | None = None, *,
         flush()
         for (agency, year), number in counters.items():
             keep_counter_beyond(vault, agency, year, number)
+        events: list[tuple] = []
         for step in afterwards:
+            if isinstance(step, tuple):
+                events.append(step)
+                continue
+            vault.audit_many(events)  # the events before this step, in the file's order
+            events.clear()
             step()
+        vault.audit_many(events)
         for name, table, cols, counter in (
                 ("disclosures", "disclosures", DISCLOSURE_COLS, "disclosures_added"),
                 ("contacts", "contacts", CONTACT_COLS, "contacts_added"),

@@ -145,6 +145,10 @@ class Vault:
         return audit.record(self.db, self.audit_key, actor or self.actor, action,
                             record_type=record_type, record_id=record_id, reason=reason, at=at)
 
+    def audit_many(self, events: list[tuple[str, str | None, str | None, str | None]]) -> None:
+        """Several events by this vault's user, in order: `(action, record_type, record_id, reason)`."""
+        audit.record_many(self.db, self.audit_key, self.actor, events)
+
     def chain_head(self) -> audit.ChainHead:
         return audit.head(self.db)
 
