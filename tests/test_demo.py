@@ -225,3 +225,20 @@ def test_demo_is_the_same_for_a_seed(tmp_path):
 
     first = contents("a.vault")
     assert first == contents("b.vault") and all(first)
+
+
+def test_a_demo_passphrase_the_rule_would_refuse_is_drawn_again(monkeypatch):
+    """About one demo vault in a hundred drew a passphrase the strength rule refuses (a word
+    drawn three times): making the demo, and the README's launch command, then failed."""
+    import itertools
+    import secrets
+
+    from app import cli
+    from app.vault import passphrase as rules
+
+    draws = itertools.chain(["pebble"] * 4, itertools.cycle(["amber", "falcon", "quartz", "willow", "orchid"]))
+    monkeypatch.setattr(secrets, "choice", lambda _words: next(draws))
+    value = cli._demo_passphrase("spoc", "DCON")
+    assert value.startswith("amber falcon quartz willow ")
+    assert rules.problems(value, ("spoc", "DCON")) == []
+    assert rules.problems("pebble pebble pebble pebble 18", ("spoc", "DCON"))  # what was drawn first
