@@ -59,40 +59,27 @@ def record(
     at: str | None = None,
 ) -> int:
     """Append one event; call it inside the transaction of the change it records."""
-    with db.transaction():
-        last = db.one("SELECT seq, mac FROM audit_events ORDER BY seq DESC LIMIT 1")
-        seq = 1 if last is None else last["seq"] + 1
-        prev = GENESIS if last is None else bytes.fromhex(last["mac"])
-        at = at or utc_now_iso()
-        mac = crypto.mac(key, _message(prev, seq, at, actor, action, record_type, record_id, reason))
-        db.execute(
-            "INSERT INTO audit_events (seq, at, actor, action, record_type, record_id, reason, mac)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (seq, at, actor, action, record_type, record_id, reason, mac.hex()),
-        )
-    return seq
+    return record_many(db, key, actor, [(action, record_type, record_id, reason)], at=at)
 
 
 def record_many(db: Database, key: bytes, actor: str,
-                events: list[tuple[str, str | None, str | None, str | None]]) -> None:
+                events: list[tuple[str, str | None, str | None, str | None]], *, at: str | None = None) -> int:
     """Append events in the order given, `(action, record_type, record_id, reason)` each, with one
-    statement for all (an import's event per record); each is chained exactly as record() chains
-    it. Call it inside the transaction of the changes they record."""
-    if not events:
-        return
-    insert = ("INSERT INTO audit_events (seq, at, actor, action, record_type, record_id, reason, mac)"
-              " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+    statement for all (an import's event per record), each chained to the one before; returns the
+    last one's number. Call it inside the transaction of the changes they record."""
     with db.transaction():
-        last = db.one("SELECT seq, mac FROM audit_events ORDER BY seq DESC LIMIT 1")
-        seq = 0 if last is None else last["seq"]
-        prev = GENESIS if last is None else bytes.fromhex(last["mac"])
+        last = head(db)
+        seq, prev = last.seq, bytes.fromhex(last.mac)
         rows = []
         for action, record_type, record_id, reason in events:
             seq += 1
-            at = utc_now_iso()
-            prev = crypto.mac(key, _message(prev, seq, at, actor, action, record_type, record_id, reason))
-            rows.append((seq, at, actor, action, record_type, record_id, reason, prev.hex()))
-        db.executemany(insert, rows)
+            when = at or utc_now_iso()
+            prev = crypto.mac(key, _message(prev, seq, when, actor, action, record_type, record_id, reason))
+            rows.append((seq, when, actor, action, record_type, record_id, reason, prev.hex()))
+        if rows:
+            db.executemany("INSERT INTO audit_events (seq, at, actor, action, record_type, record_id, reason, mac)"
+                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    return seq
 
 
 def chain_key(db: Database, dek: bytes | bytearray) -> bytes:
