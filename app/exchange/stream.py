@@ -219,7 +219,3 @@ def streamed_document(raw: bytes, name: str):
         if key in doc and doc[key] is None:
             doc[key] = StreamedItems(raw, key, count, name, structure.starts.get(key))
     return doc
-
-
-def is_streamed(doc) -> bool:
-    return isinstance(doc, dict) and any(isinstance(doc.get(k), StreamedItems) for k in STREAMED)
